@@ -1,0 +1,1 @@
+"""Sales calendar bridge: the headquarters domain (no Radicale imports here)."""

@@ -1,0 +1,75 @@
+"""What every command shares: the database, the acting user, errors shown as messages."""
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.config import database_url
+from bridge.db import make_engine
+from bridge.errors import BridgeError
+from bridge.schema import ensure_ready
+
+
+@dataclass
+class AppContext:
+    database: str
+    user: str
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def engine(self, *, ready: bool = True) -> Engine:
+        """The engine; with ``ready`` the schema must be current (`bridge init` was run)."""
+        if self._engine is None:
+            self._engine = make_engine(self.database)
+        if ready:
+            ensure_ready(self._engine)
+        return self._engine
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class BridgeGroup(click.Group):
+    """A command group that shows domain and database errors as one clear line, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BridgeError as error:
+            raise click.ClickException(str(error)) from error
+        except SQLAlchemyError as error:
+            detail = getattr(error, "orig", None) or error
+            raise click.ClickException(f"database error: {detail}") from error
+
+
+def default_user() -> str:
+    return os.environ.get("BRIDGE_USER") or getpass.getuser()
+
+
+class InstantType(click.ParamType):
+    """An ISO 8601 date-time with a UTC offset (``2026-11-25T08:00:00+01:00`` or ``…Z``)."""
+
+    name = "ISO-TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date-time", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} has no UTC offset (add Z or +01:00)", param, ctx)
+        return parsed
+
+
+INSTANT = InstantType()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,93 @@
+"""`bridge init`, `bridge definition …`, `bridge employees …`: HQ set-up."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
+from bridge.cli.imports import EXISTING_FILE, print_summary
+from bridge.db import transaction
+from bridge.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
+from bridge.employees import import_employees, set_password
+from bridge.errors import InvalidInput
+from bridge.importing.job import ImportOptions
+from bridge.schema import upgrade
+
+
+@click.command("init")
+@pass_app
+def init_command(app: AppContext) -> None:
+    """Create or upgrade the database schema and install the activity definition.
+
+    Safe to run again: it only applies what is missing.
+    """
+    engine = app.engine(ready=False)
+    upgrade(engine)
+    with transaction(engine) as session:
+        added = install_defaults(session)
+    click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    if added:
+        click.echo(
+            f"installed activity definition {APPOINTMENT_SYNCHRONIZE} (inactive); activate it "
+            f"with: bridge definition activate {APPOINTMENT_SYNCHRONIZE}"
+        )
+
+
+@click.group("definition", cls=BridgeGroup)
+def definition_group() -> None:
+    """Activity definitions (ibus.AppointmentSynchronize must be active to import)."""
+
+
+def _set_definition(app: AppContext, code: str, active: bool) -> None:
+    with transaction(app.engine()) as session:
+        definition = set_active(session, code, active)
+        state = "active" if definition.active else "inactive"
+        click.echo(f"{definition.code} is {state} (kind {definition.kind.value}, "
+                   f"priority {definition.priority})")
+
+
+@definition_group.command("activate")
+@click.argument("code")
+@pass_app
+def activate(app: AppContext, code: str) -> None:
+    """Activate the activity definition CODE."""
+    _set_definition(app, code, True)
+
+
+@definition_group.command("deactivate")
+@click.argument("code")
+@pass_app
+def deactivate(app: AppContext, code: str) -> None:
+    """Deactivate the activity definition CODE (imports of appointments then refuse to run)."""
+    _set_definition(app, code, False)
+
+
+@click.group("employees", cls=BridgeGroup)
+def employees_group() -> None:
+    """HQ employees: sales representatives, managers, their passwords."""
+
+
+@employees_group.command("import")
+@click.argument("file", type=EXISTING_FILE)
+@click.option("--dry-run", is_flag=True, help="Report what would change, change nothing.")
+@pass_app
+def employees_import(app: AppContext, file: Path, dry_run: bool) -> None:
+    """Create or update employees from an hq-employees/1 FILE (managers, sales channels)."""
+    options = ImportOptions(now=now(), started_by=app.user, dry_run=dry_run)
+    print_summary(import_employees(app.engine(), file, options))
+
+
+@employees_group.command("set-password")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from the first line of standard input.")
+@pass_app
+def employees_set_password(app: AppContext, login: str, password_stdin: bool) -> None:
+    """Set LOGIN's password (stored as an Argon2id hash, never plain)."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise InvalidInput("no password on standard input")
+    with transaction(app.engine()) as session:
+        set_password(session, login, password)
+    click.echo(f"password of {login} set")

@@ -1,0 +1,29 @@
+"""Typed domain errors.
+
+The domain raises these; the edges (the CLI, the Radicale plugins) turn them into exit codes
+and HTTP statuses.
+"""
+
+
+class BridgeError(Exception):
+    """Base class of every error a user should see as a plain message."""
+
+
+class NotFound(BridgeError):
+    """A named object (employee, activity, run, …) does not exist."""
+
+
+class ReadOnly(BridgeError):
+    """The object may not be changed here (mobile-origin activities)."""
+
+
+class InvalidInput(BridgeError):
+    """Input that breaks a rule: a bad value, a bad file, a bad option."""
+
+
+class DatabaseNotReady(BridgeError):
+    """The database is missing or its schema is not at the current revision."""
+
+
+class DefinitionInactive(BridgeError):
+    """The activity definition needed for an import is not activated."""

@@ -1,0 +1,1 @@
+"""The BUS exchange format: what the mobile system exports, read as a stream."""

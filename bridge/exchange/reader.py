@@ -1,0 +1,108 @@
+"""Stream the records of an exchange file without loading it whole."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from bridge.errors import InvalidInput
+
+FORMATS = {
+    "bus-customers/1": "customers",
+    "bus-appointments/1": "appointments",
+    "hq-employees/1": "employees",
+}
+
+
+@dataclass(frozen=True)
+class Header:
+    path: Path
+    format: str
+    exported_at: datetime | None
+
+    @property
+    def records_key(self) -> str:
+        return FORMATS[self.format]
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read the file: {error.strerror}") from error
+
+
+def read_header(path: Path, expect: str | None = None) -> Header:
+    """The file's ``format`` and ``exported_at``, read from the top-level object only.
+
+    ``expect`` names the records the caller reads (``appointments``…); another kind of file
+    is refused.
+    """
+    found: dict[str, Any] = {}
+    with _open(path) as stream:
+        try:
+            events = ijson.parse(stream)
+            first = next(events, None)
+            if first is None or first[1] != "start_map":
+                raise InvalidInput(f"{path}: not an exchange file (a JSON object is expected)")
+            for prefix, event, value in events:
+                if prefix in ("format", "exported_at") and event in ("string", "null"):
+                    found[prefix] = value
+                    if len(found) == 2:
+                        break
+        except ijson.JSONError as error:
+            raise InvalidInput(f"{path}: not valid JSON: {error}") from error
+    fmt = found.get("format")
+    if fmt not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise InvalidInput(f"{path}: field 'format' is {fmt!r}; expected one of {known}")
+    header = Header(path, fmt, _parse_exported_at(path, found.get("exported_at")))
+    if expect is not None and header.records_key != expect:
+        raise InvalidInput(
+            f"{path}: is a {fmt} file, this import reads {expect} "
+            "(`bridge import data` takes files of every kind)"
+        )
+    return header
+
+
+def _parse_exported_at(path: Path, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidInput(f"{path}: field 'exported_at': {value!r} is not ISO 8601") from error
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{path}: field 'exported_at': {value!r} has no UTC offset")
+    return parsed
+
+
+class RecordStream:
+    """Iterates ``(index, raw record)`` of one exchange file; ``position`` is bytes read."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        self.size = header.path.stat().st_size
+        self._stream: IO[bytes] | None = None
+
+    @property
+    def position(self) -> int:
+        return self._stream.tell() if self._stream else 0
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        path = self.header.path
+        with _open(path) as stream:
+            self._stream = stream
+            items = ijson.items(stream, f"{self.header.records_key}.item", use_float=True)
+            try:
+                yield from enumerate(items)
+            except ijson.JSONError as error:
+                raise InvalidInput(
+                    f"{path}: broken JSON after {stream.tell()} bytes: {error}; "
+                    "nothing of this file was imported"
+                ) from error
+            finally:
+                self._stream = None

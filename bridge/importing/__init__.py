@@ -1,0 +1,1 @@
+"""BUS import jobs: customers, activities, and the collective import of both."""

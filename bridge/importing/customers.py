@@ -1,0 +1,105 @@
+"""*BUS: Import customers*: create or update partners from the mobile export."""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from bridge.exchange.reader import Header, RecordStream, read_header
+from bridge.exchange.records import CustomerRecord
+from bridge.importing import lookups
+from bridge.importing.job import ImportOptions, run_job
+from bridge.importing.report import RunReport
+from bridge.importing.streaming import unique_chunks, validated
+from bridge.models import Customer, SalesChannel, utcnow
+
+JOB = "customers"
+COMPARED = (
+    "name", "sales_channel_id", "street", "postal_code", "city", "country", "phone", "email",
+    "active",
+)
+
+
+def import_customers(engine: Engine, path: Path, options: ImportOptions) -> RunReport:
+    header = read_header(path, expect="customers")
+    report = RunReport(JOB, str(path), options.started_by, options.now, options.dry_run)
+    report.exported_at = header.exported_at
+    return run_job(
+        engine, report, lambda session, run: CustomerImport(session, run, header, options).run()
+    )
+
+
+class CustomerImport:
+    def __init__(
+        self, session: Session, report: RunReport, header: Header, options: ImportOptions
+    ) -> None:
+        self.session = session
+        self.report = report
+        self.header = header
+        self.options = options
+
+    def run(self) -> None:
+        self.channels = lookups.channels_by_name(self.session)
+        stream = RecordStream(self.header)
+        records = validated(stream, CustomerRecord, self.report, ("number", "name"))
+        for chunk in unique_chunks(records, key=lambda record: record.number):
+            self._apply(chunk)
+            self.report.flush(self.session)
+            if self.options.progress:
+                self.options.progress(stream.position)
+
+    def _apply(self, chunk: list[CustomerRecord]) -> None:
+        existing = {
+            row.number: row
+            for row in self.session.execute(
+                select(Customer.id, Customer.number, Customer.revision, *_columns(COMPARED))
+                .where(Customer.number.in_([record.number for record in chunk]))
+            )
+        }
+        stamp = utcnow()
+        inserts, updates = [], []
+        for record in chunk:
+            values = self._values(record)
+            current = existing.get(record.number)
+            if current is None:
+                inserts.append({**values, "number": record.number, "created_at": stamp,
+                                "modified_at": stamp, "revision": 1})
+            elif any(getattr(current, name) != values[name] for name in COMPARED):
+                updates.append({**values, "id": current.id, "modified_at": stamp,
+                                "revision": current.revision + 1})
+            else:
+                self.report.counts["unchanged"] += 1
+        if inserts:
+            self.session.execute(insert(Customer), inserts)
+        if updates:
+            self.session.execute(update(Customer), updates)
+        self.report.counts["imported"] += len(inserts)
+        self.report.counts["updated"] += len(updates)
+
+    def _values(self, record: CustomerRecord) -> dict[str, Any]:
+        return {
+            "name": record.name,
+            "sales_channel_id": self._channel_id(record.sales_channel),
+            "street": record.address.street,
+            "postal_code": record.address.postal_code,
+            "city": record.address.city,
+            "country": record.address.country,
+            "phone": record.phone,
+            "email": record.email,
+            "active": record.active,
+        }
+
+    def _channel_id(self, name: str | None) -> int | None:
+        """The channel's id; a channel HQ does not know yet is created."""
+        if not name:
+            return None
+        if name not in self.channels:
+            self.channels[name] = self.session.scalars(
+                insert(SalesChannel).values(name=name).returning(SalesChannel.id)
+            ).one()
+        return self.channels[name]
+
+
+def _columns(names: tuple[str, ...]) -> list[Any]:
+    return [getattr(Customer, name) for name in names]

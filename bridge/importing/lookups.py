@@ -1,0 +1,107 @@
+"""Batched look-ups the import needs for one chunk of records (one query each)."""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge.models import Activity, Customer, Employee, Origin, SalesChannel, Status, format_address
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    id: int
+    number: str
+    name: str
+    address: str
+
+    @property
+    def display(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+@dataclass(frozen=True)
+class RepresentativeRef:
+    id: int
+    login: str
+    eligible: bool
+
+
+@dataclass(frozen=True)
+class ExistingActivity:
+    id: int
+    number: str
+    origin: Origin
+    status: Status
+    frozen: bool
+    fingerprint: str | None
+    revision: int
+
+
+def customers_by_number(session: Session, numbers: Collection[str]) -> dict[str, CustomerRef]:
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.number,
+            Customer.name,
+            Customer.street,
+            Customer.postal_code,
+            Customer.city,
+            Customer.country,
+        ).where(Customer.number.in_(numbers))
+    )
+    return {
+        row.number: CustomerRef(
+            row.id, row.number, row.name,
+            format_address(row.street, row.postal_code, row.city, row.country),
+        )
+        for row in rows
+    }
+
+
+def representatives(session: Session) -> dict[str, RepresentativeRef]:
+    """Every employee by login (HQ master data: small next to the activities)."""
+    rows = session.execute(
+        select(Employee.id, Employee.login, Employee.active, Employee.sales_representative)
+    )
+    return {
+        row.login: RepresentativeRef(row.id, row.login, row.active and row.sales_representative)
+        for row in rows
+    }
+
+
+def channels_by_name(session: Session) -> dict[str, int]:
+    return {name: id_ for name, id_ in session.execute(select(SalesChannel.name, SalesChannel.id))}
+
+
+def activities_by_mobile_id(
+    session: Session, mobile_ids: Collection[str]
+) -> dict[str, ExistingActivity]:
+    rows = session.execute(
+        select(
+            Activity.id,
+            Activity.mobile_id,
+            Activity.number,
+            Activity.origin,
+            Activity.status,
+            Activity.frozen,
+            Activity.mobile_fingerprint,
+            Activity.revision,
+        ).where(Activity.mobile_id.in_(mobile_ids))
+    )
+    return {
+        row.mobile_id: ExistingActivity(
+            row.id, row.number, row.origin, row.status, row.frozen,
+            row.mobile_fingerprint, row.revision,
+        )
+        for row in rows
+    }
+
+
+def number_owners(session: Session, numbers: Collection[str]) -> dict[str, str | None]:
+    """Activity number → mobile id of the activity holding it (None for HQ/client ones)."""
+    rows = session.execute(
+        select(Activity.number, Activity.mobile_id).where(Activity.number.in_(numbers))
+    )
+    return {number: mobile_id for number, mobile_id in rows}

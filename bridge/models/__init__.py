@@ -1,0 +1,42 @@
+"""The headquarters data model (SQLAlchemy 2 typed declarative models)."""
+
+from bridge.models.activities import (
+    Activity,
+    ActivityDefinition,
+    Kind,
+    Origin,
+    Status,
+    offset_minutes,
+    to_local,
+)
+from bridge.models.base import Base, UTCDateTime, utcnow
+from bridge.models.customers import Customer, format_address
+from bridge.models.people import Employee, SalesChannel, employee_channels
+from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
+from bridge.models.sequences import NumberSequence
+from bridge.models.settings import SyncSettings, TextPriority
+
+__all__ = [
+    "Activity",
+    "ActivityDefinition",
+    "Base",
+    "Customer",
+    "Employee",
+    "ImportRun",
+    "Kind",
+    "Level",
+    "NumberSequence",
+    "Origin",
+    "RunMessage",
+    "RunStatus",
+    "SalesChannel",
+    "Status",
+    "SyncSettings",
+    "TextPriority",
+    "UTCDateTime",
+    "employee_channels",
+    "format_address",
+    "offset_minutes",
+    "to_local",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Business rules of the headquarters, free of I/O: statuses and descriptions."""
