@@ -5,9 +5,11 @@ import sys
 
 import click
 
+from bridge.cli.activities import activities_group
 from bridge.cli.context import AppContext, BridgeGroup, default_user
 from bridge.cli.hq import definition_group, employees_group, init_command
 from bridge.cli.imports import import_group, runs_group
+from bridge.cli.settings import settings_group
 from bridge.config import DATABASE_ENV, database_url
 
 
@@ -35,7 +37,10 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
     ctx.obj = AppContext(database=database_url(database), user=user or default_user())
 
 
-for command in (init_command, definition_group, employees_group, import_group, runs_group):
+for command in (
+    init_command, definition_group, employees_group, import_group, runs_group,
+    activities_group, settings_group,
+):
     cli.add_command(command)
 
 

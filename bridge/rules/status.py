@@ -9,7 +9,7 @@
   is shown in the description.
 
 An imported appointment whose processing period (its end) has passed without completion
-becomes Delayed and frozen as well (see :func:`is_overdue`).
+becomes Delayed and frozen as well (see ``bridge.importing.activities.mark_overdue``).
 """
 
 from dataclasses import dataclass
@@ -68,6 +68,9 @@ def map_mobile_status(
     return StatusOutcome(Status.PLANNED)
 
 
-def is_overdue(status: Status, end: datetime | None, now: datetime) -> bool:
-    """A planned appointment whose processing period elapsed without completion."""
-    return status is Status.PLANNED and end is not None and end < now
+def status_by_time(is_task: bool, end: datetime | None, now: datetime) -> Status:
+    """Status of an open (not completed) HQ or client activity: tasks stay Planned until
+    completed; an appointment is Delayed once its processing period has elapsed."""
+    if is_task or end is None or end >= now:
+        return Status.PLANNED
+    return Status.DELAYED

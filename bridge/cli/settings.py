@@ -1,0 +1,83 @@
+"""`bridge settings show|set`: a representative's activity synchronization settings."""
+
+from datetime import date, timedelta
+
+import click
+
+from bridge.cli.context import AppContext, BridgeGroup, pass_app
+from bridge.db import transaction
+from bridge.models import SyncSettings, TextPriority
+from bridge.windows import Window
+from bridge.settings import (
+    SettingsChange,
+    calendar_window,
+    change_settings,
+    settings_of,
+    task_window,
+)
+
+
+@click.group("settings", cls=BridgeGroup)
+def settings_group() -> None:
+    """Activity synchronization settings of a sales representative.
+
+    Window bounds are dates (2026-01-01) or days from today (-90d, +365d, today): only
+    activities inside the window are served to the representative's calendar client.
+    """
+
+
+def _print(login: str, settings: SyncSettings) -> None:
+    today = date.today()
+    cal = calendar_window(settings, today)
+    tasks = task_window(settings, today)
+    click.echo(f"Activity synchronization settings of {login}")
+    click.echo(f"  Calendar entries: {settings.calendar_start} … {settings.calendar_end}"
+               f"  (today: {_days(cal)})")
+    click.echo(f"  Tasks:            {settings.task_start} … {settings.task_end}"
+               f"  (today: {_days(tasks)})")
+    click.echo(f"  Transfer to HQ:   tasks {_yes(settings.transfer_tasks)}, "
+               f"appointments {_yes(settings.transfer_appointments)}")
+    click.echo(f"  Text priority:    {settings.text_priority.value}"
+               + ("  (HQ text wins over client edits)" if settings.text_priority is TextPriority.HQ
+                  else "  (client edits of text are taken)"))
+
+
+def _days(window: Window) -> str:
+    return f"{window.start.date()} … {window.end.date() - timedelta(days=1)}"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+@settings_group.command("show")
+@click.argument("login")
+@pass_app
+def show(app: AppContext, login: str) -> None:
+    """Show LOGIN's settings and the windows they give today."""
+    with transaction(app.engine()) as session:
+        _print(login, settings_of(session, login))
+
+
+@settings_group.command("set")
+@click.argument("login")
+@click.option("--calendar-start", metavar="BOUND", help="Start of the calendar window.")
+@click.option("--calendar-end", metavar="BOUND", help="End of the calendar window.")
+@click.option("--task-start", metavar="BOUND", help="Start of the task window.")
+@click.option("--task-end", metavar="BOUND", help="End of the task window.")
+@click.option("--transfer-tasks/--no-transfer-tasks", default=None,
+              help="Tasks created in the client become HQ activities (default: yes).")
+@click.option("--transfer-appointments/--no-transfer-appointments", default=None,
+              help="Appointments created in the client become HQ activities (default: yes).")
+@click.option("--text-priority", type=click.Choice([p.value for p in TextPriority]),
+              help="hq: HQ text overrides client edits; client: the client's text is taken.")
+@pass_app
+def set_(app: AppContext, login: str, text_priority: str | None, **bounds: object) -> None:
+    """Change LOGIN's settings; options not given stay as they are."""
+    change = SettingsChange(
+        text_priority=TextPriority(text_priority) if text_priority else None,
+        **bounds,  # type: ignore[arg-type]
+    )
+    with transaction(app.engine()) as session:
+        settings = change_settings(session, login, change, date.today())
+        _print(login, settings)

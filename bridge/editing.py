@@ -1,0 +1,171 @@
+"""HQ-side work on activities: add, edit, complete, delete (recoverably), restore.
+
+Only activities of origin ``hq`` or ``client`` may be changed here; mobile-originated ones are
+read-only outside the import (:class:`bridge.errors.ReadOnly`).
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge.employees import get_employee
+from bridge.errors import InvalidInput, NotFound, ReadOnly
+from bridge.models import Activity, Customer, Kind, Origin, Status, offset_minutes
+from bridge.numbering import next_number
+from bridge.rules.status import status_by_time
+
+DEFAULT_PRIORITY = 5
+DEFAULT_DURATION = timedelta(hours=1)
+OPEN = (Status.PLANNED, Status.DELAYED)
+
+
+@dataclass(frozen=True)
+class ActivityFields:
+    """Fields of an activity as HQ users give them; None means "not given"."""
+
+    name: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    priority: int | None = None
+    description: str | None = None
+    customer: str | None = None
+    representative: str | None = None
+
+
+def find_activity(session: Session, number: str, *, deleted: bool = False) -> Activity:
+    activity = session.scalars(select(Activity).where(Activity.number == number)).one_or_none()
+    if activity is None or (activity.deleted_at is not None and not deleted):
+        raise NotFound(f"there is no activity {number}")
+    return activity
+
+
+def writable(session: Session, number: str, *, deleted: bool = False) -> Activity:
+    activity = find_activity(session, number, deleted=deleted)
+    if activity.read_only:
+        raise ReadOnly(
+            f"activity {number} comes from the mobile system and is read-only in HQ: "
+            "it changes only through `bridge import activities`"
+        )
+    return activity
+
+
+def add_activity(
+    session: Session, kind: Kind, given: ActivityFields, now: datetime,
+    origin: Origin = Origin.HQ,
+) -> Activity:
+    if not given.name:
+        raise InvalidInput("an activity needs a name")
+    if given.representative is None:
+        raise InvalidInput("an activity needs a representative")
+    if kind is Kind.APPOINTMENT and given.start is None:
+        raise InvalidInput("an appointment needs a start time")
+    activity = Activity(
+        number=next_number(session, origin), kind=kind, origin=origin, status=Status.PLANNED,
+        name=given.name, priority=DEFAULT_PRIORITY, description="",
+        created_at=now, modified_at=now, revision=1,
+    )
+    if kind is Kind.APPOINTMENT and given.end is None and given.start is not None:
+        given = replace(given, end=given.start + DEFAULT_DURATION)
+    _apply(session, activity, given, now)
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def edit_activity(
+    session: Session, number: str, given: ActivityFields, now: datetime
+) -> Activity:
+    activity = writable(session, number)
+    _apply(session, activity, given, now)
+    touch(activity, now)
+    return activity
+
+
+def complete_activity(
+    session: Session, number: str, on: datetime, by: str, *, unprocessed: bool = False
+) -> Activity:
+    activity = writable(session, number)
+    activity.status = Status.COMPLETED_UNPROCESSED if unprocessed else Status.COMPLETED
+    activity.completed_on = on
+    activity.completed_by = by
+    touch(activity, on)
+    return activity
+
+
+def reopen_activity(session: Session, number: str, now: datetime) -> Activity:
+    activity = writable(session, number)
+    activity.completed_on = None
+    activity.completed_by = None
+    activity.status = status_by_time(activity.kind is Kind.TASK, activity.end_at, now)
+    touch(activity, now)
+    return activity
+
+
+def delete_activity(session: Session, number: str, now: datetime) -> Activity:
+    """Soft delete: the activity disappears from lists and calendars until restored."""
+    activity = writable(session, number)
+    activity.deleted_at = now
+    touch(activity, now)
+    return activity
+
+
+def restore_activity(session: Session, number: str, now: datetime) -> Activity:
+    activity = writable(session, number, deleted=True)
+    if activity.deleted_at is None:
+        raise InvalidInput(f"activity {number} is not deleted")
+    activity.deleted_at = None
+    touch(activity, now)
+    return activity
+
+
+def touch(activity: Activity, now: datetime) -> None:
+    """Mark a change: the revision grows, so calendar clients see a new version."""
+    activity.revision += 1
+    activity.modified_at = now
+
+
+def _apply(session: Session, activity: Activity, given: ActivityFields, now: datetime) -> None:
+    if given.name is not None:
+        if not given.name.strip():
+            raise InvalidInput("the name may not be empty")
+        activity.name = given.name.strip()
+    if given.priority is not None:
+        if not 1 <= given.priority <= 9:
+            raise InvalidInput(f"priority {given.priority} is outside 1 (highest) … 9 (lowest)")
+        activity.priority = given.priority
+    if given.description is not None:
+        activity.description = given.description
+    if given.start is not None:
+        activity.start_at, activity.start_offset = given.start, offset_minutes(given.start)
+    if given.end is not None:
+        activity.end_at, activity.end_offset = given.end, offset_minutes(given.end)
+    if activity.start_at and activity.end_at and activity.end_at < activity.start_at:
+        raise InvalidInput(
+            f"the end {activity.local_end} is before the start {activity.local_start}"
+        )
+    if given.customer is not None:
+        _set_customer(session, activity, given.customer)
+    if given.representative is not None:
+        _set_representative(session, activity, given.representative)
+    if activity.status in OPEN:
+        activity.status = status_by_time(activity.kind is Kind.TASK, activity.end_at, now)
+
+
+def _set_customer(session: Session, activity: Activity, number: str) -> None:
+    if number == "":
+        activity.customer, activity.customer_address = None, None
+        return
+    customer = session.scalars(select(Customer).where(Customer.number == number)).one_or_none()
+    if customer is None:
+        raise NotFound(f"there is no customer {number} in HQ")
+    activity.customer = customer
+    activity.customer_address = customer.address
+
+
+def _set_representative(session: Session, activity: Activity, login: str) -> None:
+    employee = get_employee(session, login)
+    if not employee.can_have_calendar:
+        raise InvalidInput(f"{login} is not an active sales representative")
+    activity.representative = employee

@@ -1,0 +1,68 @@
+"""Synchronization windows: which activities a representative's client is served.
+
+A bound is a date (``2026-01-01``) or a number of days relative to today (``-30d``, ``+365d``,
+``0d`` for today). Relative bounds move with the calendar, which is what a representative
+expects from "the last three months and the next year".
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from bridge.errors import InvalidInput
+
+_RELATIVE = re.compile(r"^([+-]?)(\d{1,5})d$")
+
+
+def parse_bound(text: str) -> str:
+    """Validate a bound and return its canonical text (``+365d``, ``-30d``, ``2026-01-01``)."""
+    value = text.strip().lower()
+    if value == "today":
+        return "0d"
+    match = _RELATIVE.match(value)
+    if match:
+        sign, digits = match.groups()
+        days = -int(digits) if sign == "-" else int(digits)
+        return f"{days:+d}d" if days else "0d"
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidInput(
+            f"window bound {text!r} is neither a date (2026-01-01) nor days from today "
+            "(-30d, +365d)"
+        ) from None
+
+
+def resolve_bound(bound: str, today: date) -> date:
+    match = _RELATIVE.match(bound)
+    if match:
+        sign, days = match.groups()
+        return today + timedelta(days=-int(days) if sign == "-" else int(days))
+    return date.fromisoformat(bound)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The half-open UTC interval [start, end) of a window on a given day."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, start: datetime | None, end: datetime | None) -> bool:
+        """Whether an activity (start/end, either may be missing) overlaps the window."""
+        first = start or end
+        last = end or start
+        if first is None or last is None:
+            return True
+        return first < self.end and last >= self.start
+
+
+def window(start_bound: str, end_bound: str, today: date) -> Window:
+    first = resolve_bound(start_bound, today)
+    last = resolve_bound(end_bound, today)
+    if last < first:
+        raise InvalidInput(f"the window ends ({last}) before it starts ({first})")
+    return Window(
+        datetime.combine(first, time.min, UTC),
+        datetime.combine(last + timedelta(days=1), time.min, UTC),
+    )

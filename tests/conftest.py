@@ -1,0 +1,195 @@
+"""Shared fixtures: a real HQ database (SQLite, or BRIDGE_TEST_DATABASE_URL), the CLI, exports.
+
+Every test gets an empty, migrated database with the definition installed. On SQLite each
+test has its own file (copied from one migrated template); on PostgreSQL the tables are
+emptied between tests.
+"""
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, text
+
+from bridge.cli.main import cli
+from bridge.db import make_engine, transaction
+from bridge.definitions import install_defaults
+from bridge.models import Base
+from bridge.schema import upgrade
+
+TEST_DATABASE_ENV = "BRIDGE_TEST_DATABASE_URL"
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+"""The import clock of the tests: 2026-11-25 09:00 UTC."""
+NOW_ISO = NOW.isoformat()
+
+
+def _reset_server_database(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: the template file on SQLite, the test database on a server."""
+    server_url = os.environ.get(TEST_DATABASE_ENV)
+    if server_url:
+        _reset_server_database(server_url)
+        return server_url
+    template = tmp_path_factory.mktemp("template") / "hq.db"
+    engine = make_engine(f"sqlite:///{template}")
+    upgrade(engine)
+    engine.dispose()
+    return str(template)
+
+
+@pytest.fixture
+def database_url(_migrated: str, tmp_path: Path) -> str:
+    if os.environ.get(TEST_DATABASE_ENV):
+        engine = make_engine(_migrated)
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _install(engine)
+        engine.dispose()
+        return _migrated
+    path = tmp_path / "hq.db"
+    shutil.copyfile(_migrated, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    _install(engine)
+    engine.dispose()
+    return url
+
+
+def _install(engine: Engine) -> None:
+    with transaction(engine) as session:
+        install_defaults(session)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def bridge(database_url: str) -> Callable[..., Result]:
+    """Run a `bridge` command in-process against the test database, as a user would type it.
+
+    ``bridge("import", "customers", path)`` → click's Result (exit_code, output).
+    """
+    runner = CliRunner()
+
+    def run(*args: Any, input: str | None = None) -> Result:
+        argv = ["--database", database_url, "--user", "tester", *map(str, args)]
+        return runner.invoke(cli, argv, input=input, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def write_export(tmp_path: Path) -> Callable[..., Path]:
+    """Write an exchange file: ``write_export("appointments", [records…])`` → its path."""
+    formats = {
+        "customers": "bus-customers/1",
+        "appointments": "bus-appointments/1",
+        "employees": "hq-employees/1",
+    }
+    counter = iter(range(1_000_000))
+
+    def write(kind: str, records: list[dict[str, Any]], name: str | None = None) -> Path:
+        path = tmp_path / (name or f"{kind}-{next(counter)}.json")
+        document = {"format": formats[kind], "exported_at": "2026-11-25T08:00:00Z", kind: records}
+        path.write_text(json.dumps(document), encoding="utf-8")
+        return path
+
+    return write
+
+
+def employee(login: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "login": login,
+        "name": fields.pop("name", login.title()),
+        "email": f"{login}@example.com",
+        "sales_representative": True,
+        "manager": None,
+        "sales_channels": ["North"],
+        **fields,
+    }
+
+
+def customer(number: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "number": number,
+        "name": fields.pop("name", f"Customer {number}"),
+        "sales_channel": "North",
+        "address": {"street": "Main St 1", "postal_code": "00-001", "city": "Warsaw",
+                    "country": "PL"},
+        "phone": "+48 22 000 00 00",
+        "email": f"{number.lower()}@customer.example",
+        "active": True,
+        **fields,
+    }
+
+
+def appointment(mobile_id: str, **fields: Any) -> dict[str, Any]:
+    """A confirmed, planned appointment of bwilson at C-1001 on 2026-12-01 09:00 +01:00."""
+    return {
+        "mobile_id": mobile_id,
+        "number": fields.pop("number", f"APP/{mobile_id}"),
+        "name": "Quarterly review",
+        "sales_channel": "North",
+        "representative": "bwilson",
+        "customer": "C-1001",
+        "start": "2026-12-01T09:00:00+01:00",
+        "end": "2026-12-01T10:00:00+01:00",
+        "confirmed": True,
+        "status": "planned",
+        "description": "Bring the new price list",
+        "completed_on": None,
+        "completed_by": None,
+        "modified_at": "2026-11-24T16:00:00Z",
+        **fields,
+    }
+
+
+STAFF = [
+    employee("awhite", name="Anna White"),
+    employee("bwilson", name="Ben Wilson", manager="awhite"),
+    employee("cdavis", name="Carol Davis", manager="awhite", sales_channels=["South"]),
+    employee("ddiaz", name="Dan Diaz", manager="awhite", sales_channels=["East"]),
+    employee("eclerk", name="Eve Clerk", sales_representative=False, sales_channels=[]),
+]
+
+
+@pytest.fixture
+def hq(bridge: Callable[..., Result], write_export: Callable[..., Path]) -> Callable[..., Result]:
+    """An HQ with the staff above, customers C-1001 (North) and C-2001 (South), and the
+    definition activated. Returns ``bridge`` for convenience."""
+    assert bridge("employees", "import", write_export("employees", STAFF)).exit_code == 0
+    customers = [customer("C-1001", name="Acme Trading"),
+                 customer("C-2001", name="Southwind", sales_channel="South")]
+    result = bridge("import", "customers", write_export("customers", customers),
+                    "--now", NOW_ISO)
+    assert result.exit_code == 0, result.output
+    assert bridge("definition", "activate", "ibus.AppointmentSynchronize").exit_code == 0
+    return bridge
+
+
+def activities_json(bridge: Callable[..., Result], *args: str) -> list[dict[str, Any]]:
+    """`bridge activities list --format json` parsed, as a script would read it."""
+    result = bridge("activities", "list", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
