@@ -7,6 +7,7 @@ import click
 
 from bridge.cli.activities import activities_group
 from bridge.cli.context import AppContext, BridgeGroup, default_user
+from bridge.cli.demo import demo_command
 from bridge.cli.hq import definition_group, employees_group, init_command
 from bridge.cli.imports import import_group, runs_group
 from bridge.cli.settings import settings_group
@@ -39,7 +40,7 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
 
 for command in (
     init_command, definition_group, employees_group, import_group, runs_group,
-    activities_group, settings_group,
+    activities_group, settings_group, demo_command,
 ):
     cli.add_command(command)
 

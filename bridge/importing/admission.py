@@ -130,7 +130,7 @@ def _refuse_new(record: AppointmentRecord, now: datetime) -> Skip | None:
     if record.start <= now:
         return Skip(
             f"start {record.start.isoformat()} is not in the future "
-            f"(import clock {now.isoformat()})",
+            f"(import clock {now.isoformat(timespec='seconds')})",
             "start",
         )
     return None

@@ -38,19 +38,29 @@ class RunReport:
     clock: datetime
     dry_run: bool = False
     counts: Counter[str] = field(default_factory=Counter)
-    sample: list[Message] = field(default_factory=list)
+    _notable: list[Message] = field(default_factory=list)
+    _routine: list[Message] = field(default_factory=list)
     message_count: int = 0
     run_id: int | None = None
     exported_at: datetime | None = None
     _pending: list[Message] = field(default_factory=list)
 
     SAMPLE_SIZE = 30
+    INFO_SAMPLE_SIZE = 10
 
     def add(self, message: Message) -> None:
         self.message_count += 1
         self._pending.append(message)
-        if len(self.sample) < self.SAMPLE_SIZE:
-            self.sample.append(message)
+        if message.level is Level.INFO:
+            if len(self._routine) < self.INFO_SAMPLE_SIZE:
+                self._routine.append(message)
+        elif len(self._notable) < self.SAMPLE_SIZE:
+            self._notable.append(message)
+
+    @property
+    def sample(self) -> list[Message]:
+        """The first warnings and errors, then the first routine (info) messages."""
+        return self._notable + self._routine
 
     def start(self, session: Session) -> None:
         run = ImportRun(
@@ -94,7 +104,7 @@ class RunReport:
     def record_failure(self, session: Session, error: BaseException) -> None:
         """Keep a failed run (in a fresh transaction, after its work was rolled back)."""
         self.counts.clear()
-        self._pending = [Message(Level.ERROR, f"run failed, nothing was changed: {error}")]
-        self.message_count = 1
+        self._notable, self._routine, self.message_count = [], [], 0
+        self.add(Message(Level.ERROR, f"run failed, nothing was changed: {error}"))
         self.start(session)
         self.finish(session, RunStatus.FAILED)
