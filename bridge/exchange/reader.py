@@ -17,6 +17,13 @@ FORMATS = {
 }
 
 
+_RECORD_KEYS = frozenset(FORMATS.values())
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
+
+
 @dataclass(frozen=True)
 class Header:
     path: Path
@@ -51,10 +58,12 @@ def read_header(path: Path, expect: str | None = None) -> Header:
             for prefix, event, value in events:
                 if prefix in ("format", "exported_at") and event in ("string", "null"):
                     found[prefix] = value
-                    if len(found) == 2:
-                        break
+                # The records come next: what follows them is not read twice.
+                records_start = prefix in _RECORD_KEYS and event == "start_array"
+                if len(found) == 2 or (records_start and "format" in found):
+                    break
         except ijson.JSONError as error:
-            raise InvalidInput(f"{path}: not valid JSON: {error}") from error
+            raise InvalidInput(f"{path}: not valid JSON: {_first_line(error)}") from error
     fmt = found.get("format")
     if fmt not in FORMATS:
         known = ", ".join(sorted(FORMATS))
@@ -101,7 +110,7 @@ class RecordStream:
                 yield from enumerate(items)
             except ijson.JSONError as error:
                 raise InvalidInput(
-                    f"{path}: broken JSON after {stream.tell()} bytes: {error}; "
+                    f"{path}: broken JSON after {stream.tell()} bytes: {_first_line(error)}; "
                     "nothing of this file was imported"
                 ) from error
             finally:

@@ -1,0 +1,151 @@
+"""BUS: Import activities admits a new appointment only if it is confirmed, starts in the
+future, its customer exists in HQ and its representative is an HQ sales representative."""
+
+from tests.conftest import NOW_ISO, activities_json, appointment, employee
+
+
+def import_appointments(hq, write_export, *records, now=NOW_ISO):
+    result = hq("import", "activities", write_export("appointments", list(records)),
+                "--now", now)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def numbers(hq):
+    return sorted(a["number"] for a in activities_json(hq))
+
+
+def test_confirmed_future_appointment_of_known_customer_and_representative_is_admitted(
+        hq, write_export):
+    result = import_appointments(hq, write_export, appointment("MA-1", number="APP/2026/0001"))
+    assert "imported 1" in result.output
+    [imported] = activities_json(hq)
+    assert imported["number"] == "APP/2026/0001"
+    assert imported["origin"] == "mobile"
+    assert imported["status"] == "Planned"
+    assert imported["customer"] == "C-1001"
+    assert imported["representative"] == "bwilson"
+    assert imported["mobile_id"] == "MA-1"
+
+
+def test_unconfirmed_appointment_is_skipped_with_its_reason(hq, write_export):
+    result = import_appointments(hq, write_export, appointment("MA-1", confirmed=False))
+    assert numbers(hq) == []
+    assert "skipped 1" in result.output
+    assert "MA-1" in result.output and "not confirmed" in result.output
+
+
+def test_appointment_starting_before_the_import_clock_is_skipped(hq, write_export):
+    # 09:30 at +01:00 is 08:30 UTC: half an hour before the clock (09:00 UTC)
+    past = appointment("MA-1", start="2026-11-25T09:30:00+01:00", end="2026-11-25T11:00:00+01:00")
+    future = appointment("MA-2", start="2026-11-25T10:30:00+01:00", end="2026-11-25T11:00:00+01:00")
+    result = import_appointments(hq, write_export, past, future)
+    assert numbers(hq) == ["APP/MA-2"]
+    assert "MA-1" in result.output and "not in the future" in result.output
+
+
+def test_appointment_starting_exactly_at_the_import_clock_is_not_in_the_future(hq, write_export):
+    import_appointments(hq, write_export, appointment(
+        "MA-1", start="2026-11-25T09:00:00Z", end="2026-11-25T10:00:00Z"))
+    assert numbers(hq) == []
+
+
+def test_missing_customers_are_reported_per_sales_channel_with_the_seed_message(hq, write_export):
+    records = [
+        appointment("MA-1", customer="C-404", sales_channel="North"),
+        appointment("MA-2", customer="C-405", sales_channel="North"),
+        appointment("MA-3", customer="C-406", sales_channel="South"),
+        appointment("MA-4"),
+    ]
+    result = import_appointments(hq, write_export, *records)
+    assert numbers(hq) == ["APP/MA-4"]
+    assert ("Sales Channel North – 2 element(s) of Activities was skipped because connected "
+            "partner does not exist in CEE system.") in result.output
+    assert ("Sales Channel South – 1 element(s) of Activities was skipped because connected "
+            "partner does not exist in CEE system.") in result.output
+
+
+def test_channel_message_is_kept_with_the_run(hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1", customer="C-404"))
+    shown = hq("runs", "show", "3").output  # runs: 1 employees, 2 customers, 3 activities
+    assert ("Sales Channel North – 1 element(s) of Activities was skipped because connected "
+            "partner does not exist in CEE system.") in shown
+
+
+def test_appointment_of_an_employee_who_is_not_a_sales_representative_is_skipped(
+        hq, write_export):
+    result = import_appointments(hq, write_export, appointment("MA-1", representative="eclerk"))
+    assert numbers(hq) == []
+    assert "MA-1" in result.output and "not an active HQ sales representative" in result.output
+
+
+def test_appointment_of_an_unknown_login_is_skipped(hq, write_export):
+    result = import_appointments(hq, write_export, appointment("MA-1", representative="nobody"))
+    assert numbers(hq) == []
+    assert "'nobody' is not an active HQ sales representative" in result.output
+
+
+def test_appointment_of_an_inactive_representative_is_skipped(hq, write_export):
+    staff = [employee("bwilson", active=False)]
+    assert hq("employees", "import", write_export("employees", staff)).exit_code == 0
+    import_appointments(hq, write_export, appointment("MA-1"))
+    assert numbers(hq) == []
+
+
+def test_every_skip_counts_and_the_rest_is_imported(hq, write_export):
+    records = [appointment("MA-1"), appointment("MA-2", confirmed=False),
+               appointment("MA-3", customer="C-404"), appointment("MA-4", representative="eclerk"),
+               appointment("MA-5", customer="C-2001", sales_channel="South")]
+    result = import_appointments(hq, write_export, *records)
+    assert "read 5, imported 2, updated 0, unchanged 0, skipped 3" in result.output
+    assert numbers(hq) == ["APP/MA-1", "APP/MA-5"]
+
+
+def test_a_number_already_used_by_another_appointment_is_refused(hq, write_export):
+    result = import_appointments(hq, write_export, appointment("MA-1", number="APP/1"),
+                                 appointment("MA-2", number="APP/1"))
+    assert numbers(hq) == ["APP/1"]
+    assert "MA-2" in result.output and "already used" in result.output
+
+
+def test_imported_appointment_takes_priority_and_kind_from_the_definition(hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1"))
+    [imported] = activities_json(hq)
+    assert imported["kind"] == "appointment"
+    assert imported["priority"] == 5
+
+
+def test_description_composes_customer_address_mobile_status_and_description(hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1", description="Bring samples"))
+    [imported] = activities_json(hq)
+    assert imported["description"].splitlines() == [
+        "Customer: C-1001 Acme Trading",
+        "Customer address: Main St 1, 00-001 Warsaw, PL",
+        "Mobile status: Planned",
+        "Mobile description: Bring samples",
+    ]
+
+
+def test_subject_shows_number_and_name(hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1", number="APP/7", name="Demo"))
+    assert activities_json(hq)[0]["subject"] == "APP/7 Demo"
+
+
+def test_inactive_definition_refuses_the_import_and_imports_nothing(hq, write_export):
+    assert hq("definition", "deactivate", "ibus.AppointmentSynchronize").exit_code == 0
+    result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+                "--now", NOW_ISO)
+    assert result.exit_code != 0
+    assert "ibus.AppointmentSynchronize is inactive" in result.output
+    assert "bridge definition activate ibus.AppointmentSynchronize" in result.output
+    assert numbers(hq) == []
+    assert "failed" in hq("runs", "list").output
+
+
+def test_definition_is_installed_inactive_by_init(bridge, write_export):
+    assert bridge("employees", "import", write_export("employees", [employee("bwilson")])
+                  ).exit_code == 0
+    result = bridge("import", "activities", write_export("appointments", [appointment("MA-1")]),
+                    "--now", NOW_ISO)
+    assert result.exit_code != 0
+    assert "inactive" in result.output

@@ -1,0 +1,87 @@
+"""One malformed record is reported (naming the record and the field) and skipped; the
+others are imported. Unknown extra fields are ignored."""
+
+import json
+
+from tests.conftest import NOW_ISO, activities_json, appointment
+
+
+def run_import(hq, path):
+    return hq("import", "activities", path, "--now", NOW_ISO)
+
+
+def test_missing_required_field_rejects_that_record_only(hq, write_export):
+    broken = appointment("MA-2")
+    del broken["customer"]
+    result = run_import(hq, write_export("appointments", [appointment("MA-1"), broken,
+                                                            appointment("MA-3")]))
+    assert result.exit_code == 0
+    assert sorted(a["mobile_id"] for a in activities_json(hq)) == ["MA-1", "MA-3"]
+    assert "MA-2" in result.output and "field 'customer'" in result.output
+    assert "required field is missing" in result.output
+
+
+def test_wrong_type_rejects_the_record_naming_the_field(hq, write_export):
+    result = run_import(hq, write_export("appointments", [appointment("MA-1", confirmed="yes")]))
+    assert activities_json(hq) == []
+    assert "MA-1" in result.output and "field 'confirmed'" in result.output
+
+
+def test_time_without_utc_offset_is_rejected(hq, write_export):
+    result = run_import(hq, write_export("appointments", [
+        appointment("MA-1", start="2026-12-01T09:00:00")]))
+    assert activities_json(hq) == []
+    assert "field 'start'" in result.output
+
+
+def test_end_before_start_is_rejected(hq, write_export):
+    result = run_import(hq, write_export("appointments", [
+        appointment("MA-1", start="2026-12-01T10:00:00+01:00", end="2026-12-01T09:00:00+01:00")]))
+    assert activities_json(hq) == []
+    assert "MA-1" in result.output and "before start" in result.output
+
+
+def test_a_record_that_is_not_an_object_is_named_by_its_position(hq, write_export):
+    result = run_import(hq, write_export("appointments", [appointment("MA-1"), "oops"]))
+    assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
+    assert "record #2" in result.output
+
+
+def test_unknown_extra_fields_are_ignored(hq, write_export):
+    result = run_import(hq, write_export("appointments", [
+        appointment("MA-1", colour="green", gps={"lat": 52.2})]))
+    assert result.exit_code == 0
+    assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
+
+
+def test_rejections_are_kept_with_the_run(hq, write_export):
+    run_import(hq, write_export("appointments", [appointment("MA-1", confirmed=1)]))
+    shown = hq("runs", "show", "3").output
+    assert "MA-1" in shown and "field 'confirmed'" in shown
+
+
+def test_file_of_another_format_is_refused_naming_the_file(hq, write_export):
+    path = write_export("customers", [])
+    result = run_import(hq, path)
+    assert result.exit_code != 0
+    assert str(path) in result.output and "bus-customers/1" in result.output
+
+
+def test_broken_json_imports_nothing_and_names_the_file(hq, tmp_path):
+    records = [appointment(f"MA-{i}") for i in range(3000)]
+    text = json.dumps({"format": "bus-appointments/1", "appointments": records})
+    path = tmp_path / "truncated.json"
+    path.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
+    result = run_import(hq, path)
+    assert result.exit_code != 0
+    assert "truncated.json" in result.output and "nothing of this file was imported" in result.output
+    assert activities_json(hq) == []
+    assert "failed" in hq("runs", "list").output
+
+
+def test_not_a_json_object_is_refused(hq, tmp_path):
+    path = tmp_path / "list.json"
+    path.write_text("[1, 2]", encoding="utf-8")
+    result = run_import(hq, path)
+    assert result.exit_code != 0
+    assert "list.json" in result.output

@@ -1,0 +1,88 @@
+"""Runs are idempotent, recorded, and applied whole or not at all."""
+
+from tests.conftest import NOW_ISO, activities_json, appointment, customer
+
+
+def test_reimporting_the_same_export_changes_nothing(hq, write_export):
+    export = write_export("appointments", [appointment(f"MA-{i}") for i in range(20)]
+                          + [appointment("MA-X", confirmed=False)])
+    first = hq("import", "activities", export, "--now", NOW_ISO)
+    assert "imported 20" in first.output
+    snapshot = activities_json(hq)
+    for _ in range(2):
+        again = hq("import", "activities", export, "--now", NOW_ISO)
+        assert "imported 0, updated 0, unchanged 20, skipped 1" in again.output
+    assert activities_json(hq) == snapshot
+
+
+def test_reimporting_customers_changes_nothing(hq, write_export):
+    export = write_export("customers", [customer("C-1001", name="Acme Trading"),
+                                        customer("C-2001", name="Southwind",
+                                                 sales_channel="South")])
+    result = hq("import", "customers", export, "--now", NOW_ISO)
+    assert "imported 0, updated 0, unchanged 2" in result.output
+
+
+def test_customer_import_creates_and_updates_partners(hq, write_export):
+    export = write_export("customers", [customer("C-1001", name="Acme Trading Ltd"),
+                                        customer("C-3001", sales_channel="West")])
+    result = hq("import", "customers", export, "--now", NOW_ISO)
+    assert "imported 1, updated 1, unchanged 0" in result.output
+    hq("import", "activities", write_export("appointments", [
+        appointment("MA-1", customer="C-3001", sales_channel="West")]), "--now", NOW_ISO)
+    [activity] = activities_json(hq)
+    assert activity["customer_name"] == "Customer C-3001"
+    assert activity["sales_channel"] == "West"
+
+
+def test_each_run_is_recorded_with_who_when_counts_and_messages(hq, write_export):
+    hq("import", "activities", write_export("appointments", [
+        appointment("MA-1"), appointment("MA-2", customer="C-404")]), "--now", NOW_ISO)
+    listing = hq("runs", "list").output
+    assert "activities" in listing and "succeeded" in listing and "tester" in listing
+    shown = hq("runs", "show", "3").output
+    assert "started by:   tester" in shown
+    assert "import clock: 2026-11-25T09:00:00+00:00" in shown
+    assert "read 2, imported 1, updated 0, unchanged 0, skipped 1" in shown
+    assert "Sales Channel North – 1 element(s)" in shown
+
+
+def test_unknown_run_is_a_clear_error(hq):
+    result = hq("runs", "show", "999")
+    assert result.exit_code != 0
+    assert "no import run 999" in result.output
+
+
+def test_dry_run_reports_but_changes_nothing(hq, write_export):
+    export = write_export("appointments", [appointment("MA-1"),
+                                           appointment("MA-2", customer="C-404")])
+    runs_before = hq("runs", "list").output
+    result = hq("import", "activities", export, "--now", NOW_ISO, "--dry-run")
+    assert result.exit_code == 0
+    assert "DRY RUN" in result.output and "imported 1" in result.output
+    assert "Sales Channel North – 1 element(s)" in result.output
+    assert activities_json(hq) == []
+    assert hq("runs", "list").output == runs_before
+
+
+def test_dry_run_of_customers_changes_nothing(hq, write_export):
+    export = write_export("customers", [customer("C-5001")])
+    hq("import", "customers", export, "--now", NOW_ISO, "--dry-run")
+    hq("import", "activities", write_export("appointments", [
+        appointment("MA-1", customer="C-5001")]), "--now", NOW_ISO)
+    assert activities_json(hq) == []
+
+
+def test_a_failed_run_leaves_the_database_as_before_and_is_recorded(hq, write_export, tmp_path):
+    hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+       "--now", NOW_ISO)
+    before = activities_json(hq)
+    good = [appointment("MA-1", name="Changed")] + [appointment(f"MA-{i}") for i in range(2, 2500)]
+    path = write_export("appointments", good)
+    text = path.read_text()
+    path.write_text(text[:-200])  # cut: the first chunks are applied before the error is seen
+    result = hq("import", "activities", path, "--now", NOW_ISO)
+    assert result.exit_code != 0
+    assert activities_json(hq) == before
+    listing = hq("runs", "list").output.splitlines()
+    assert "failed" in listing[1]

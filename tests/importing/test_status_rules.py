@@ -1,0 +1,153 @@
+"""Statuses on re-import: how mobile changes reach an imported appointment."""
+
+import pytest
+
+from tests.conftest import NOW_ISO, activities_json, appointment
+
+LATER = "2026-11-26T09:00:00Z"
+MUCH_LATER = "2026-12-02T09:00:00Z"  # after the appointment of 2026-12-01 09:00-10:00 +01:00
+
+
+def run(hq, write_export, *records, now=NOW_ISO):
+    result = hq("import", "activities", write_export("appointments", list(records)), "--now", now)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def the_one(hq):
+    [activity] = activities_json(hq)
+    return activity
+
+
+@pytest.fixture
+def imported(hq, write_export):
+    """MA-1 imported as Planned at the test clock."""
+    run(hq, write_export, appointment("MA-1"))
+    assert the_one(hq)["status"] == "Planned"
+    return hq
+
+
+def test_rejected_future_appointment_becomes_completed_unprocessed_with_details(
+        imported, write_export):
+    run(imported, write_export, appointment("MA-1", status="rejected",
+                                            description="Customer cancelled"), now=LATER)
+    activity = the_one(imported)
+    assert activity["status"] == "Completed unprocessed"
+    assert "Rejected in mobile on 2026-11-24T16:00:00+00:00" in activity["description"]
+    assert "Mobile description: Customer cancelled" in activity["description"]
+    assert "Mobile status: Rejected" in activity["description"]
+
+
+def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export):
+    run(imported, write_export, appointment("MA-1", status="suspended"), now=LATER)
+    activity = the_one(imported)
+    assert activity["status"] == "Planned"
+    assert "Suspended in mobile" in activity["description"]
+    assert "HQ status is unchanged" in activity["description"]
+
+
+def test_suspended_after_rejection_keeps_completed_unprocessed(imported, write_export):
+    run(imported, write_export, appointment("MA-1", status="rejected"), now=LATER)
+    run(imported, write_export, appointment("MA-1", status="suspended",
+                                            modified_at="2026-11-26T10:00:00Z"), now=LATER)
+    assert the_one(imported)["status"] == "Completed unprocessed"
+
+
+def test_completed_appointment_records_completed_on_and_by(imported, write_export):
+    run(imported, write_export, appointment(
+        "MA-1", status="completed", completed_on="2026-12-01T10:05:00+01:00",
+        completed_by="bwilson"), now=LATER)
+    activity = the_one(imported)
+    assert activity["status"] == "Completed"
+    assert activity["completed_on"] == "2026-12-01T09:05:00+00:00"
+    assert activity["completed_by"] == "bwilson"
+
+
+def test_not_processed_becomes_delayed_and_later_changes_are_not_imported(imported, write_export):
+    run(imported, write_export, appointment("MA-1", status="not_processed"), now=LATER)
+    delayed = the_one(imported)
+    assert delayed["status"] == "Delayed"
+    assert delayed["frozen"] is True
+    result = run(imported, write_export, appointment(
+        "MA-1", status="completed", name="Renamed", completed_on="2026-11-27T10:00:00Z",
+        completed_by="bwilson"), now=LATER)
+    assert "skipped 1" in result.output and "frozen" in result.output
+    after = the_one(imported)
+    assert after == delayed
+
+
+def test_appointment_whose_period_elapsed_without_completion_becomes_delayed_and_frozen(
+        imported, write_export):
+    result = run(imported, write_export, appointment("MA-1"), now=MUCH_LATER)
+    assert "now delayed 1" in result.output
+    activity = the_one(imported)
+    assert activity["status"] == "Delayed"
+    assert activity["frozen"] is True
+    assert "Not processed in time" in activity["description"]
+    run(imported, write_export, appointment("MA-1", status="completed"), now=MUCH_LATER)
+    assert the_one(imported)["status"] == "Delayed"
+
+
+def test_elapsed_appointment_absent_from_the_export_becomes_delayed_too(imported, write_export):
+    run(imported, write_export, appointment("MA-99", start="2026-12-05T09:00:00Z",
+                                            end="2026-12-05T10:00:00Z"), now=MUCH_LATER)
+    statuses = {a["mobile_id"]: a["status"] for a in activities_json(imported)}
+    assert statuses == {"MA-1": "Delayed", "MA-99": "Planned"}
+
+
+def test_completion_reported_in_the_same_run_wins_over_the_elapsed_period(imported, write_export):
+    run(imported, write_export, appointment("MA-1", status="completed",
+                                            completed_on="2026-12-01T10:00:00+01:00",
+                                            completed_by="bwilson"), now=MUCH_LATER)
+    assert the_one(imported)["status"] == "Completed"
+
+
+@pytest.mark.parametrize("mobile_status, shown", [
+    ("in_progress", "In progress"),
+    ("waiting_for_customer", "waiting_for_customer"),
+])
+def test_other_mobile_statuses_are_shown_in_the_description(imported, write_export,
+                                                            mobile_status, shown):
+    run(imported, write_export, appointment("MA-1", status=mobile_status), now=LATER)
+    activity = the_one(imported)
+    assert activity["status"] == "Planned"
+    assert f"Mobile status: {shown}" in activity["description"]
+
+
+def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, write_export):
+    before = the_one(imported)
+    result = run(imported, write_export, appointment(
+        "MA-1", name="Moved review", start="2026-12-03T14:00:00+01:00",
+        end="2026-12-03T15:00:00+01:00"), now=LATER)
+    assert "updated 1" in result.output
+    after = the_one(imported)
+    assert after["name"] == "Moved review"
+    assert after["start"] == "2026-12-03T14:00:00+01:00"
+    assert after["revision"] == before["revision"] + 1
+
+
+def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_export):
+    before = the_one(imported)
+    result = run(imported, write_export, appointment("MA-1", confirmed=False, name="X"),
+                 now=LATER)
+    assert "no longer confirmed" in result.output
+    assert the_one(imported) == before
+
+
+def test_an_update_may_concern_an_appointment_that_has_started(imported, write_export):
+    """Only NEW appointments must start in the future."""
+    during = "2026-12-01T08:30:00Z"  # 09:30 +01:00, in the middle of the appointment
+    run(imported, write_export, appointment("MA-1", status="in_progress"), now=during)
+    assert "Mobile status: In progress" in the_one(imported)["description"]
+
+
+def test_customer_address_change_refreshes_the_description_on_reimport(imported, write_export):
+    from tests.conftest import customer
+
+    moved = customer("C-1001", name="Acme Trading",
+                     address={"street": "New Rd 5", "postal_code": "00-002", "city": "Warsaw",
+                              "country": "PL"})
+    assert imported("import", "customers", write_export("customers", [moved]),
+                    "--now", LATER).exit_code == 0
+    run(imported, write_export, appointment("MA-1"), now=LATER)
+    assert "New Rd 5, 00-002 Warsaw, PL" in the_one(imported)["description"]
