@@ -1,0 +1,1 @@
+"""Thin Radicale adapters (storage, auth, rights, web) that call into `bridge`."""
