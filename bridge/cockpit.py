@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bridge.employees import team_of
+from bridge.employees import get_employee, team_of
 from bridge.errors import InvalidInput
 from bridge.models import (
     Activity,
@@ -76,7 +76,7 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Activity.deleted_at.is_not(None))
     else:
         query = query.where(Activity.deleted_at.is_(None))
-    logins = list(wanted.representatives)
+    logins = [get_employee(session, login).login for login in wanted.representatives]
     if wanted.team:
         team = team_of(session, wanted.team)
         logins += [team.lead.login, *(member.login for member in team.members)]
@@ -97,9 +97,10 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
     if wanted.start_to:
         query = query.where(WHEN < _day_start(wanted.start_to + timedelta(days=1)))
     if wanted.text:
-        pattern = f"%{wanted.text}%"
-        query = query.where(Activity.name.ilike(pattern) | Activity.description.ilike(pattern)
-                            | Activity.number.ilike(pattern))
+        query = query.where(or_(*(
+            column.icontains(wanted.text, autoescape=True)
+            for column in (Activity.name, Activity.description, Activity.number)
+        )))
     return query.order_by(*_ordering(wanted.sort), Activity.id).limit(wanted.limit)
 
 

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from bridge.employees import get_employee
 from bridge.errors import InvalidInput, NotFound, ReadOnly
-from bridge.models import Activity, Customer, Kind, Origin, Status, offset_minutes
+from bridge.models import (
+    Activity,
+    Customer,
+    Kind,
+    Origin,
+    SalesChannel,
+    Status,
+    offset_minutes,
+)
 from bridge.numbering import next_number
 from bridge.rules.status import status_by_time
 
@@ -149,6 +157,7 @@ def _apply(session: Session, activity: Activity, given: ActivityFields, now: dat
         _set_customer(session, activity, given.customer)
     if given.representative is not None:
         _set_representative(session, activity, given.representative)
+    activity.sales_channel = _sales_channel(activity)
     if activity.status in OPEN:
         activity.status = status_by_time(activity.kind is Kind.TASK, activity.end_at, now)
 
@@ -169,3 +178,11 @@ def _set_representative(session: Session, activity: Activity, login: str) -> Non
     if not employee.can_have_calendar:
         raise InvalidInput(f"{login} is not an active sales representative")
     activity.representative = employee
+
+
+def _sales_channel(activity: Activity) -> SalesChannel | None:
+    """The customer's sales channel, else the representative's if they have only one."""
+    if activity.customer is not None and activity.customer.sales_channel is not None:
+        return activity.customer.sales_channel
+    channels = activity.representative.sales_channels if activity.representative else []
+    return channels[0] if len(channels) == 1 else None

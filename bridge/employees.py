@@ -1,75 +1,91 @@
 """HQ employees: import of the master data, passwords, the manager's team."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bridge.errors import InvalidInput, NotFound
-from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.exchange.records import EmployeeRecord
-from bridge.importing.job import ImportOptions, run_job
+from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
-from bridge.importing.streaming import validated
 from bridge.models import Employee, Level, SalesChannel, SyncSettings
 from bridge.passwords import MIN_LENGTH, hash_password
 
-JOB = "employees"
 
+class EmployeeImport(ChunkedImport[EmployeeRecord]):
+    """Create or update employees; managers are resolved once every employee is known."""
 
-def import_employees(engine: Engine, path: Path, options: ImportOptions) -> RunReport:
-    """Create or update employees; managers are resolved after every employee is known."""
-    header = read_header(path, expect="employees")
-    report = RunReport(JOB, str(path), options.started_by, options.now, options.dry_run)
-    return run_job(engine, report, lambda session, run: _import(session, run, header))
+    job = "employees"
+    records_key = "employees"
+    model = EmployeeRecord
+    reference_keys = ("login",)
 
+    def key(self, record: EmployeeRecord) -> str:
+        return record.login
 
-def _import(session: Session, report: RunReport, header: Header) -> None:
-    by_login = {e.login: e for e in session.scalars(
-        select(Employee).options(selectinload(Employee.sales_channels)))}
-    channels = {c.name: c for c in session.scalars(select(SalesChannel))}
-    records = list(validated(RecordStream(header), EmployeeRecord, report, ("login",)))
-    for record in records:
-        employee = by_login.get(record.login)
+    def prepare(self) -> None:
+        self.by_login = {e.login: e for e in self.session.scalars(
+            select(Employee).options(selectinload(Employee.sales_channels)))}
+        self.channels = {c.name: c for c in self.session.scalars(select(SalesChannel))}
+        self.records: dict[str, EmployeeRecord] = {}
+        self.new: set[str] = set()
+        self.changed: set[str] = set()
+
+    def apply(self, chunk: list[EmployeeRecord]) -> None:
+        for record in chunk:
+            self._upsert(record)
+            self.records[record.login] = record
+        self.session.flush()
+
+    def _upsert(self, record: EmployeeRecord) -> None:
+        employee = self.by_login.get(record.login)
         if employee is None:
-            employee = by_login[record.login] = Employee(login=record.login)
-            session.add(employee)
-            report.counts["imported"] += 1
+            employee = self.by_login[record.login] = Employee(login=record.login)
+            self.session.add(employee)
+            self.new.add(record.login)
         elif _same(employee, record):
-            report.counts["unchanged"] += 1
-            continue
+            return
         else:
-            report.counts["updated"] += 1
+            self.changed.add(record.login)
         employee.name = record.name
         employee.email = record.email
         employee.sales_representative = record.sales_representative
         employee.active = record.active
-        employee.sales_channels = [_channel(session, channels, name)
+        employee.sales_channels = [self._channel(name)
                                    for name in dict.fromkeys(record.sales_channels)]
-    session.flush()
-    for record in records:
-        _assign_manager(by_login[record.login], record, by_login, report)
-    ensure_settings(session)
+
+    def _channel(self, name: str) -> SalesChannel:
+        if name not in self.channels:
+            self.channels[name] = SalesChannel(name=name)
+            self.session.add(self.channels[name])
+        return self.channels[name]
+
+    def complete(self) -> None:
+        for login, record in self.records.items():
+            employee = self.by_login[login]
+            before = employee.manager
+            _assign_manager(employee, record, self.by_login, self.report)
+            if employee.manager is not before:
+                self.changed.add(login)
+        self.report.counts["imported"] += len(self.new)
+        self.report.counts["updated"] += len(self.changed - self.new)
+        self.report.counts["unchanged"] += len(self.records.keys() - self.changed - self.new)
+        ensure_settings(self.session)
+
+
+import_employees = EmployeeImport.execute
 
 
 def _same(employee: Employee, record: EmployeeRecord) -> bool:
-    manager = employee.manager.login if employee.manager else None
+    """Whether the record changes nothing but (perhaps) the manager, which comes later."""
     return (
         employee.name == record.name
         and employee.email == record.email
         and employee.sales_representative == record.sales_representative
         and employee.active == record.active
-        and manager == record.manager
         and [c.name for c in employee.sales_channels] == sorted(set(record.sales_channels))
     )
-
-
-def _channel(session: Session, channels: dict[str, SalesChannel], name: str) -> SalesChannel:
-    if name not in channels:
-        channels[name] = SalesChannel(name=name)
-        session.add(channels[name])
-    return channels[name]
 
 
 def _assign_manager(

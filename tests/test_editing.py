@@ -369,3 +369,11 @@ def test_mobile_appointment_cannot_be_edited_in_hq(hq, mobile_number: str) -> No
     assert after == before
     assert after["name"] == "Quarterly review"
     assert after["revision"] == before["revision"]
+
+
+def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
+    hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+       "--start", "2026-12-02T10:00:00+01:00", "--customer", "C-2001")
+    hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call")
+    channels = {a["name"]: a["sales_channel"] for a in activities_json(hq)}
+    assert channels == {"Visit": "South", "Call": "North"}

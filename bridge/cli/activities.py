@@ -1,9 +1,12 @@
 """`bridge activities …`: the cockpit (list, show) and HQ-side work on activities."""
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -19,7 +22,7 @@ from bridge.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.errors import NotFound
+from bridge.errors import InvalidInput, NotFound
 from bridge.export import FORMATS, write_activities
 from bridge.models import Activity, Kind, Origin, Status
 
@@ -94,9 +97,26 @@ def list_command(app: AppContext, representatives: tuple[str, ...], team: str | 
         if output is None:
             write_activities(views, fmt, sys.stdout)
             return
-        with output.open("w", encoding="utf-8", newline="") as out:
+        with replaced_on_success(output) as out:
             count = write_activities(views, fmt, out)
         click.echo(f"{count} activities written to {output}", err=True)
+
+
+@contextmanager
+def replaced_on_success(path: Path) -> Iterator[IO[str]]:
+    """Write beside ``path`` and put the file in place only when everything was written:
+    an error never leaves a half-written (or emptied) file behind."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        out = partial.open("w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise InvalidInput(f"cannot write {path}: {error.strerror}") from error
+    try:
+        with out:
+            yield out
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _day(value: datetime | None) -> date | None:

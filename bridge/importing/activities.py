@@ -2,13 +2,11 @@
 
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 
-from sqlalchemy import Engine, exists, insert, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from bridge.definitions import active_import_definition
-from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.exchange.records import AppointmentRecord
 from bridge.importing import lookups
 from bridge.importing.admission import (
@@ -20,13 +18,10 @@ from bridge.importing.admission import (
     Update,
     decide,
 )
-from bridge.importing.job import ImportOptions, run_job
+from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
-from bridge.importing.streaming import unique_chunks, validated
 from bridge.models import Activity, ImportRun, Kind, Level, Origin, RunStatus, Status, utcnow
 from bridge.rules.status import NOT_PROCESSED_NOTE
-
-JOB = "activities"
 
 
 def missing_customer_message(channel: str, count: int) -> str:
@@ -37,26 +32,17 @@ def missing_customer_message(channel: str, count: int) -> str:
     )
 
 
-def import_activities(engine: Engine, path: Path, options: ImportOptions) -> RunReport:
-    header = read_header(path, expect="appointments")
-    report = RunReport(JOB, str(path), options.started_by, options.now, options.dry_run)
-    report.exported_at = header.exported_at
-    return run_job(
-        engine, report, lambda session, run: ActivityImport(session, run, header, options).run()
-    )
+class ActivityImport(ChunkedImport[AppointmentRecord]):
+    job = "activities"
+    records_key = "appointments"
+    model = AppointmentRecord
+    reference_keys = ("mobile_id", "number")
 
+    def key(self, record: AppointmentRecord) -> str:
+        return record.mobile_id
 
-class ActivityImport:
-    def __init__(
-        self, session: Session, report: RunReport, header: Header, options: ImportOptions
-    ) -> None:
-        self.session = session
-        self.report = report
-        self.header = header
-        self.options = options
+    def prepare(self) -> None:
         self.missing_by_channel: Counter[str] = Counter()
-
-    def run(self) -> None:
         definition = active_import_definition(self.session)
         self.definition = DefinitionRef(
             definition.id, definition.kind, definition.priority, definition.description_template
@@ -64,13 +50,8 @@ class ActivityImport:
         self._warn_without_customer_import()
         self.representatives = lookups.representatives(self.session)
         self.channels = lookups.channels_by_name(self.session)
-        stream = RecordStream(self.header)
-        records = validated(stream, AppointmentRecord, self.report, ("mobile_id", "number"))
-        for chunk in unique_chunks(records, key=lambda record: record.mobile_id):
-            self._apply(chunk)
-            self.report.flush(self.session)
-            if self.options.progress:
-                self.options.progress(stream.position)
+
+    def complete(self) -> None:
         self._report_missing_customers()
         mark_overdue(self.session, self.options.now, self.report)
 
@@ -103,7 +84,7 @@ class ActivityImport:
             number_owners=lookups.number_owners(self.session, {r.number for r in chunk}),
         )
 
-    def _apply(self, chunk: list[AppointmentRecord]) -> None:
+    def apply(self, chunk: list[AppointmentRecord]) -> None:
         ctx = self._context(chunk)
         inserts, updates = [], []
         stamp = utcnow()
@@ -137,6 +118,9 @@ class ActivityImport:
     def _report_missing_customers(self) -> None:
         for channel, count in sorted(self.missing_by_channel.items()):
             self.report.add(Message(Level.WARNING, missing_customer_message(channel, count)))
+
+
+import_activities = ActivityImport.execute
 
 
 def mark_overdue(session: Session, now: datetime, report: RunReport) -> None:

@@ -1,55 +1,33 @@
 """*BUS: Import customers*: create or update partners from the mobile export."""
 
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
 
-from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.exchange.records import CustomerRecord
 from bridge.importing import lookups
-from bridge.importing.job import ImportOptions, run_job
-from bridge.importing.report import RunReport
-from bridge.importing.streaming import unique_chunks, validated
+from bridge.importing.job import ChunkedImport
 from bridge.models import Customer, SalesChannel, utcnow
 
-JOB = "customers"
 COMPARED = (
     "name", "sales_channel_id", "street", "postal_code", "city", "country", "phone", "email",
     "active",
 )
 
 
-def import_customers(engine: Engine, path: Path, options: ImportOptions) -> RunReport:
-    header = read_header(path, expect="customers")
-    report = RunReport(JOB, str(path), options.started_by, options.now, options.dry_run)
-    report.exported_at = header.exported_at
-    return run_job(
-        engine, report, lambda session, run: CustomerImport(session, run, header, options).run()
-    )
+class CustomerImport(ChunkedImport[CustomerRecord]):
+    job = "customers"
+    records_key = "customers"
+    model = CustomerRecord
+    reference_keys = ("number", "name")
 
+    def key(self, record: CustomerRecord) -> str:
+        return record.number
 
-class CustomerImport:
-    def __init__(
-        self, session: Session, report: RunReport, header: Header, options: ImportOptions
-    ) -> None:
-        self.session = session
-        self.report = report
-        self.header = header
-        self.options = options
-
-    def run(self) -> None:
+    def prepare(self) -> None:
         self.channels = lookups.channels_by_name(self.session)
-        stream = RecordStream(self.header)
-        records = validated(stream, CustomerRecord, self.report, ("number", "name"))
-        for chunk in unique_chunks(records, key=lambda record: record.number):
-            self._apply(chunk)
-            self.report.flush(self.session)
-            if self.options.progress:
-                self.options.progress(stream.position)
 
-    def _apply(self, chunk: list[CustomerRecord]) -> None:
+    def apply(self, chunk: list[CustomerRecord]) -> None:
         existing = {
             row.number: row
             for row in self.session.execute(
@@ -103,3 +81,6 @@ class CustomerImport:
 
 def _columns(names: tuple[str, ...]) -> list[Any]:
     return [getattr(Customer, name) for name in names]
+
+
+import_customers = CustomerImport.execute

@@ -1,18 +1,24 @@
 """Running an import job: one transaction, applied whole or not at all."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import ClassVar, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bridge.db import session_factory, transaction
+from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import RunReport
-
+from bridge.importing.streaming import unique_chunks, validated
 
 Progress = Callable[[int], None]
 """Called with the number of bytes of the input read so far."""
+
+R = TypeVar("R", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,57 @@ def run_job(
                 report.record_failure(session, error)
         raise
     return report
+
+
+class ChunkedImport(Generic[R]):
+    """One run over one exchange file: records are validated, cut into chunks in which no
+    key repeats, and each chunk is applied with a few batched statements.
+
+    Subclasses name the file kind and record model, and implement :meth:`apply`.
+    """
+
+    job: ClassVar[str]
+    records_key: ClassVar[str]
+    model: ClassVar[type[BaseModel]]
+    reference_keys: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self, session: Session, report: RunReport, header: Header, options: ImportOptions
+    ) -> None:
+        self.session = session
+        self.report = report
+        self.header = header
+        self.options = options
+
+    @classmethod
+    def execute(cls, engine: Engine, path: Path, options: ImportOptions) -> RunReport:
+        header = read_header(path, expect=cls.records_key)
+        report = RunReport(cls.job, str(path), options.started_by, options.now, options.dry_run)
+        report.exported_at = header.exported_at
+        return run_job(
+            engine, report, lambda session, run: cls(session, run, header, options).run()
+        )
+
+    def key(self, record: R) -> Hashable:
+        """What identifies a record across exports."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Before the first chunk."""
+
+    def apply(self, chunk: list[R]) -> None:
+        raise NotImplementedError
+
+    def complete(self) -> None:
+        """After the last chunk."""
+
+    def run(self) -> None:
+        self.prepare()
+        stream = RecordStream(self.header)
+        records = validated(stream, self.model, self.report, self.reference_keys)
+        for chunk in unique_chunks(records, key=self.key):
+            self.apply(chunk)  # type: ignore[arg-type]
+            self.report.flush(self.session)
+            if self.options.progress:
+                self.options.progress(stream.position)
+        self.complete()

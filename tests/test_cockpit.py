@@ -1,0 +1,406 @@
+"""Cockpit: Activities — filter, sort, the detail view and the export to a file."""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from icalendar import Calendar
+
+from tests.conftest import NOW_ISO, activities_json, appointment, employee
+
+# The data set of every test here (see the `cockpit` fixture), in start order:
+#   APP/2026/0300  mobile appointment  bwilson C-1001 North  2026-12-01 08:00Z  Planned
+#   APP/2026/0100  mobile appointment  cdavis  C-2001 South  2026-12-03 13:00Z  Completed unprocessed
+#   APP/2026/0200  mobile appointment  ddiaz   C-1001 East   2026-12-05 08:00Z  Completed
+#   HQ-000001      hq appointment      awhite  C-2001        2030-01-10 10:00Z  Planned
+#   HQ-000002      hq task             bwilson -             due 2030-01-20     Planned
+#   HQ-000003      hq appointment      fgreen  C-1001        2030-02-01 10:00Z  Planned
+# fgreen is a representative outside awhite's team.
+IN_START_ORDER = ["APP/2026/0300", "APP/2026/0100", "APP/2026/0200",
+                  "HQ-000001", "HQ-000002", "HQ-000003"]
+
+REQUIRED_KEYS = {"number", "name", "kind", "origin", "status", "start", "end", "priority",
+                 "customer", "representative", "description", "completed_on", "completed_by",
+                 "mobile_id"}
+
+
+@pytest.fixture
+def cockpit(hq, write_export):
+    ok = hq("employees", "import", write_export("employees", [
+        employee("fgreen", name="Fay Green", sales_channels=["West"])]))
+    assert ok.exit_code == 0, ok.output
+    mobile = [
+        appointment("MA-1", number="APP/2026/0300"),
+        appointment("MA-2", number="APP/2026/0100", name="Price talk", representative="cdavis",
+                    customer="C-2001", sales_channel="South", status="rejected",
+                    start="2026-12-03T14:00:00+01:00", end="2026-12-03T15:00:00+01:00",
+                    description="Discount wanted"),
+        appointment("MA-3", number="APP/2026/0200", name="Stock check", representative="ddiaz",
+                    sales_channel="East", status="completed",
+                    start="2026-12-05T08:00:00Z", end="2026-12-05T09:00:00Z",
+                    completed_on="2026-11-24T15:00:00Z", completed_by="ddiaz",
+                    description="Count the shelves"),
+    ]
+    result = hq("import", "activities", write_export("appointments", mobile), "--now", NOW_ISO)
+    assert result.exit_code == 0 and "imported 3" in result.output, result.output
+    for args in (
+        ["--name", "Budget meeting", "--start", "2030-01-10T10:00:00Z", "-r", "awhite",
+         "--customer", "C-2001", "--description", "The yearly budget", "--priority", "2"],
+        ["--kind", "task", "--name", "Call back", "--end", "2030-01-20T12:00:00Z",
+         "-r", "bwilson"],
+        ["--name", "Outsider visit", "--start", "2030-02-01T10:00:00Z", "-r", "fgreen",
+         "--customer", "C-1001"],
+    ):
+        added = hq("activities", "add", *args)
+        assert added.exit_code == 0, added.output
+    return hq
+
+
+def numbers(bridge, *args: str) -> list[str]:
+    return [a["number"] for a in activities_json(bridge, *args)]
+
+
+def test_list_shows_every_activity_in_start_order(cockpit) -> None:
+    assert numbers(cockpit) == IN_START_ORDER
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+def test_filter_by_representative(cockpit) -> None:
+    assert numbers(cockpit, "--representative", "bwilson") == ["APP/2026/0300", "HQ-000002"]
+    assert numbers(cockpit, "-r", "bwilson", "-r", "cdavis") == [
+        "APP/2026/0300", "APP/2026/0100", "HQ-000002"]
+
+
+def test_filter_by_team_is_the_manager_and_everyone_they_manage(cockpit) -> None:
+    team = numbers(cockpit, "--team", "awhite")
+
+    assert team == [n for n in IN_START_ORDER if n != "HQ-000003"]
+    assert {a["representative"] for a in activities_json(cockpit, "--team", "awhite")} == {
+        "awhite", "bwilson", "cdavis", "ddiaz"}
+
+
+def test_team_of_someone_who_manages_nobody_is_themselves(cockpit) -> None:
+    assert numbers(cockpit, "--team", "bwilson") == ["APP/2026/0300", "HQ-000002"]
+
+
+def test_team_of_unknown_login_is_refused(cockpit) -> None:
+    result = cockpit("activities", "list", "--team", "nobody")
+
+    assert result.exit_code != 0
+    assert "nobody" in result.output
+
+
+@pytest.mark.parametrize("status, expected", [
+    ("completed unprocessed", ["APP/2026/0100"]),
+    ("Completed Unprocessed", ["APP/2026/0100"]),
+    ("COMPLETED", ["APP/2026/0200"]),
+    ("planned", ["APP/2026/0300", "HQ-000001", "HQ-000002", "HQ-000003"]),
+    ("Delayed", []),
+])
+def test_filter_by_status_ignores_case(cockpit, status: str, expected: list[str]) -> None:
+    assert numbers(cockpit, "--status", status) == expected
+
+
+def test_filter_by_several_statuses(cockpit) -> None:
+    assert numbers(cockpit, "--status", "completed", "--status", "completed unprocessed") == [
+        "APP/2026/0100", "APP/2026/0200"]
+
+
+def test_unknown_status_is_refused_with_the_choices(cockpit) -> None:
+    result = cockpit("activities", "list", "--status", "done")
+
+    assert result.exit_code != 0
+    assert "'done'" in result.output
+    assert "Completed unprocessed" in result.output
+
+
+def test_filter_by_origin(cockpit) -> None:
+    assert numbers(cockpit, "--origin", "mobile") == IN_START_ORDER[:3]
+    assert numbers(cockpit, "--origin", "hq") == IN_START_ORDER[3:]
+    assert numbers(cockpit, "--origin", "client") == []
+
+
+def test_filter_by_kind(cockpit) -> None:
+    assert numbers(cockpit, "--kind", "task") == ["HQ-000002"]
+    assert "HQ-000002" not in numbers(cockpit, "--kind", "appointment")
+    assert len(numbers(cockpit, "--kind", "appointment")) == 5
+
+
+def test_filter_by_customer(cockpit) -> None:
+    assert numbers(cockpit, "--customer", "C-2001") == ["APP/2026/0100", "HQ-000001"]
+    assert numbers(cockpit, "--customer", "C-1001") == [
+        "APP/2026/0300", "APP/2026/0200", "HQ-000003"]
+
+
+def test_filter_by_sales_channel(cockpit) -> None:
+    """HQ activities belong to their customer's channel, else to their representative's."""
+    assert numbers(cockpit, "--channel", "South") == ["APP/2026/0100", "HQ-000001"]
+    assert sorted(numbers(cockpit, "--channel", "East", "--channel", "North")) == [
+        "APP/2026/0200", "APP/2026/0300", "HQ-000002", "HQ-000003"]
+
+
+def test_filter_by_days_includes_both_ends(cockpit) -> None:
+    assert numbers(cockpit, "--from", "2026-12-03", "--to", "2026-12-05") == [
+        "APP/2026/0100", "APP/2026/0200"]
+    assert numbers(cockpit, "--from", "2030-01-11") == ["HQ-000002", "HQ-000003"]
+    assert numbers(cockpit, "--to", "2026-12-01") == ["APP/2026/0300"]
+
+
+def test_bad_day_is_refused(cockpit) -> None:
+    result = cockpit("activities", "list", "--from", "tomorrow")
+
+    assert result.exit_code != 0
+    assert "--from" in result.output
+
+
+def test_search_looks_in_number_name_and_description_ignoring_case(cockpit) -> None:
+    assert numbers(cockpit, "--search", "price list") == ["APP/2026/0300"]  # description
+    assert numbers(cockpit, "--search", "PRICE") == ["APP/2026/0300", "APP/2026/0100"]
+    assert numbers(cockpit, "--search", "budget") == ["HQ-000001"]
+    assert numbers(cockpit, "--search", "call back") == ["HQ-000002"]  # name
+    assert numbers(cockpit, "--search", "2026/02") == ["APP/2026/0200"]  # number
+    assert numbers(cockpit, "--search", "no such words") == []
+
+
+@pytest.mark.parametrize("text", ["%", "_", "0_00"])
+def test_search_text_is_taken_literally(cockpit, text: str) -> None:
+    assert numbers(cockpit, "--search", text) == []
+
+
+def test_filters_combine(cockpit) -> None:
+    assert numbers(cockpit, "--team", "awhite", "--origin", "hq", "--kind", "appointment") == [
+        "HQ-000001"]
+
+
+# --- sorting and limit ------------------------------------------------------------------------
+
+def test_sort_by_start_descending(cockpit) -> None:
+    assert numbers(cockpit, "--sort", "-start") == IN_START_ORDER[::-1]
+
+
+def test_sort_by_number(cockpit) -> None:
+    assert numbers(cockpit, "--sort", "number") == [
+        "APP/2026/0100", "APP/2026/0200", "APP/2026/0300", "HQ-000001", "HQ-000002",
+        "HQ-000003"]
+
+
+def test_sort_by_customer_puts_activities_without_customer_last(cockpit) -> None:
+    listed = activities_json(cockpit, "--sort", "customer")
+
+    assert [a["customer"] for a in listed] == ["C-1001"] * 3 + ["C-2001"] * 2 + [None]
+
+
+def test_sort_by_several_fields(cockpit) -> None:
+    assert numbers(cockpit, "--sort", "customer,-start") == [
+        "HQ-000003", "APP/2026/0200", "APP/2026/0300", "HQ-000001", "APP/2026/0100",
+        "HQ-000002"]
+
+
+def test_unknown_sort_field_is_refused_clearly(cockpit) -> None:
+    result = cockpit("activities", "list", "--sort", "colour")
+
+    assert result.exit_code != 0
+    assert "cannot sort by 'colour'" in result.output
+    assert "start" in result.output and "number" in result.output
+
+
+@pytest.mark.parametrize("bad", [["--sort", "colour"], ["--team", "nobody"]])
+def test_refused_list_leaves_an_existing_output_file_alone(cockpit, tmp_path, bad) -> None:
+    report = tmp_path / "report.csv"
+    report.write_text("yesterday's report\n", encoding="utf-8")
+
+    result = cockpit("activities", "list", *bad, "--format", "csv", "--output", report)
+
+    assert result.exit_code != 0
+    assert report.read_text(encoding="utf-8") == "yesterday's report\n"
+
+
+def test_limit(cockpit) -> None:
+    assert numbers(cockpit, "--limit", "2") == IN_START_ORDER[:2]
+    assert numbers(cockpit, "--sort", "-start", "--limit", "1") == ["HQ-000003"]
+
+
+def test_limit_below_one_is_refused(cockpit) -> None:
+    result = cockpit("activities", "list", "--limit", "0")
+
+    assert result.exit_code != 0
+    assert "--limit" in result.output
+
+
+# --- formats and files ------------------------------------------------------------------------
+
+def test_json_has_the_fields_of_the_fixed_interface(cockpit) -> None:
+    listed = activities_json(cockpit)
+
+    for activity in listed:
+        assert REQUIRED_KEYS <= activity.keys()
+    mobile = listed[0]
+    assert mobile["number"] == "APP/2026/0300"
+    assert mobile["name"] == "Quarterly review"
+    assert mobile["kind"] == "appointment"
+    assert mobile["origin"] == "mobile"
+    assert mobile["status"] == "Planned"
+    assert mobile["start"] == "2026-12-01T09:00:00+01:00"
+    assert mobile["end"] == "2026-12-01T10:00:00+01:00"
+    assert mobile["priority"] == 5
+    assert mobile["customer"] == "C-1001"
+    assert mobile["representative"] == "bwilson"
+    assert "Bring the new price list" in mobile["description"]
+    assert mobile["mobile_id"] == "MA-1"
+    completed = listed[2]
+    assert completed["completed_by"] == "ddiaz"
+    assert datetime.fromisoformat(completed["completed_on"]) == datetime(
+        2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+def test_empty_list_is_an_empty_json_array(hq) -> None:
+    result = hq("activities", "list", "--format", "json")
+
+    assert result.exit_code == 0
+    assert json.loads(result.output) == []
+
+
+def test_csv_export_reads_back_with_the_csv_module(cockpit) -> None:
+    result = cockpit("activities", "list", "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [row["number"] for row in rows] == IN_START_ORDER
+    budget = rows[3]
+    assert budget["name"] == "Budget meeting"
+    assert budget["customer"] == "C-2001"
+    assert budget["priority"] == "2"
+    assert budget["representative"] == "awhite"
+    assert budget["description"] == "The yearly budget"
+    assert rows[1]["status"] == "Completed unprocessed"
+
+
+def test_ics_export_has_events_for_appointments_and_todos_for_tasks(cockpit) -> None:
+    result = cockpit("activities", "list", "--format", "ics")
+
+    assert result.exit_code == 0, result.output
+    calendar = Calendar.from_ical(result.output)
+    events = {str(c["SUMMARY"]): c for c in calendar.walk("VEVENT")}
+    todos = {str(c["SUMMARY"]): c for c in calendar.walk("VTODO")}
+    assert sorted(events) == sorted([
+        "APP/2026/0300 Quarterly review", "APP/2026/0100 Price talk",
+        "APP/2026/0200 Stock check", "HQ-000001 Budget meeting", "HQ-000003 Outsider visit"])
+    assert list(todos) == ["HQ-000002 Call back"]
+    visit = events["APP/2026/0300 Quarterly review"]
+    assert visit.decoded("DTSTART") == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert visit.decoded("DTEND") == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert todos["HQ-000002 Call back"].decoded("DUE") == datetime(2030, 1, 20, 12, tzinfo=UTC)
+
+
+def test_ics_export_follows_the_filters(cockpit) -> None:
+    result = cockpit("activities", "list", "--format", "ics", "--kind", "task")
+
+    calendar = Calendar.from_ical(result.output)
+    assert list(calendar.walk("VEVENT")) == []
+    assert [str(c["SUMMARY"]) for c in calendar.walk("VTODO")] == ["HQ-000002 Call back"]
+
+
+def test_table_is_the_default_format(cockpit) -> None:
+    result = cockpit("activities", "list", "--representative", "bwilson")
+
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split()[:3] == ["NUMBER", "NAME", "KIND"]
+    assert lines[1].startswith("APP/2026/0300")
+    assert lines[2].startswith("HQ-000002")
+    assert lines[-1] == "(2 activities)"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "ics", "table"])
+def test_output_writes_the_file_instead_of_the_terminal(cockpit, tmp_path, fmt: str) -> None:
+    target = tmp_path / f"export.{fmt}"
+
+    result = cockpit("activities", "list", "--format", fmt, "--output", target)
+
+    assert result.exit_code == 0, result.output
+    written = target.read_text(encoding="utf-8")
+    assert "HQ-000001" in written and "APP/2026/0300" in written
+    assert "HQ-000001" not in result.stdout
+    assert "6 activities written to" in result.output
+
+
+def test_output_file_of_json_is_the_same_as_the_terminal(cockpit, tmp_path) -> None:
+    target = tmp_path / "export.json"
+
+    cockpit("activities", "list", "--format", "json", "--output", target)
+
+    assert json.loads(target.read_text(encoding="utf-8")) == activities_json(cockpit)
+
+
+# --- detail view ------------------------------------------------------------------------------
+
+def sections(output: str) -> dict[str, str]:
+    """The text under each heading of `activities show`."""
+    found: dict[str, list[str]] = {"": []}
+    current = ""
+    for line in output.splitlines():
+        if line in ("General", "Results", "References", "Tasks"):
+            current = line
+            found[current] = []
+        else:
+            found[current].append(line)
+    return {name: "\n".join(lines) for name, lines in found.items()}
+
+
+def test_show_prints_general_results_references_and_tasks(cockpit) -> None:
+    result = cockpit("activities", "show", "APP/2026/0300")
+
+    assert result.exit_code == 0, result.output
+    parts = sections(result.output)
+    assert list(parts) == ["", "General", "Results", "References", "Tasks"]
+    assert "APP/2026/0300 Quarterly review" in parts[""]
+    assert "read-only" in parts[""]
+    assert "2026-12-01T09:00:00+01:00" in parts["General"]
+    assert "Planned" in parts["General"]
+    assert "Bring the new price list" in parts["General"]
+    assert "C-1001 (Acme Trading)" in parts["References"]
+    assert "Main St 1" in parts["References"]
+    assert "bwilson (Ben Wilson)" in parts["Tasks"]
+    assert "North" in parts["Tasks"]
+
+
+def test_show_of_completed_activity_has_the_results(cockpit) -> None:
+    parts = sections(cockpit("activities", "show", "APP/2026/0200").output)
+
+    assert "2026-11-24T15:00:00+00:00" in parts["Results"]
+    assert "ddiaz (Dan Diaz)" in parts["Results"]
+    assert "Completed" in parts["General"]
+
+
+def test_show_of_hq_task_without_customer(cockpit) -> None:
+    result = cockpit("activities", "show", "HQ-000002")
+
+    assert result.exit_code == 0
+    parts = sections(result.output)
+    assert "HQ-000002 Call back" in parts[""]
+    assert "read-only" not in parts[""]
+    assert "Customer:     -" in parts["References"]
+    assert "bwilson (Ben Wilson)" in parts["Tasks"]
+
+
+def test_show_of_unknown_number_fails(cockpit) -> None:
+    result = cockpit("activities", "show", "HQ-999999")
+
+    assert result.exit_code != 0
+    assert "there is no activity HQ-999999" in result.output
+
+
+def test_unknown_representative_is_refused_not_an_empty_list(cockpit) -> None:
+    result = cockpit("activities", "list", "--representative", "nobody")
+    assert result.exit_code != 0
+    assert "no HQ employee with login 'nobody'" in result.output
+
+
+def test_output_into_a_missing_folder_is_a_clear_error(cockpit, tmp_path) -> None:
+    target = tmp_path / "missing" / "out.csv"
+    result = cockpit("activities", "list", "--format", "csv", "--output", target)
+    assert result.exit_code == 1
+    assert f"cannot write {target}" in result.output
