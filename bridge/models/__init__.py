@@ -10,6 +10,7 @@ from bridge.models.activities import (
     to_local,
 )
 from bridge.models.base import Base, UTCDateTime, utcnow
+from bridge.models.dav import ClientCopy, DavCollection, DavItem, SyncChange, SyncScope
 from bridge.models.customers import Customer, format_address
 from bridge.models.people import Employee, SalesChannel, employee_channels
 from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
@@ -20,6 +21,11 @@ __all__ = [
     "Activity",
     "ActivityDefinition",
     "Base",
+    "ClientCopy",
+    "DavCollection",
+    "DavItem",
+    "SyncChange",
+    "SyncScope",
     "Customer",
     "Employee",
     "ImportRun",

@@ -92,6 +92,8 @@ class Activity(Base):
     completed_on: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     mobile_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    uid: Mapped[str | None] = mapped_column(String(255), index=True)
+    href: Mapped[str | None] = mapped_column(String(255))
     mobile_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mobile_fingerprint: Mapped[str | None] = mapped_column(String(64))
     frozen: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,80 @@
+"""The change log behind sync tokens.
+
+Each scope (a collection, or a sales channel for the customers address books) has a counter.
+A transaction that changes items of a scope raises its counter once, and stamps every changed
+href with the new value; the counter row stays locked until the transaction ends, so values
+are handed out in commit order and a client never misses a change.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
+
+from bridge.models import SyncChange, SyncScope
+
+_BUMPED = "bridge.sync.bumped"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_bumps(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_BUMPED, None)
+
+
+def new_scope(session: Session, name: str | None = None) -> int:
+    scope = SyncScope(name=name, seq=0)
+    session.add(scope)
+    session.flush()
+    return scope.id
+
+
+def scope_id(session: Session, name: str) -> int:
+    """The id of the named scope, created on first use."""
+    found = session.scalar(select(SyncScope.id).where(SyncScope.name == name))
+    return found if found is not None else new_scope(session, name)
+
+
+def bump(session: Session, scope: int) -> int:
+    """This transaction's counter value for ``scope`` (raised on first use)."""
+    bumped: dict[int, int] = session.info.setdefault(_BUMPED, {})
+    if scope not in bumped:
+        seq = session.execute(
+            update(SyncScope).where(SyncScope.id == scope).values(seq=SyncScope.seq + 1)
+            .returning(SyncScope.seq)
+        ).scalar_one()
+        bumped[scope] = seq
+    return bumped[scope]
+
+
+def record(session: Session, scope: int, hrefs: Iterable[str]) -> None:
+    """Log that ``hrefs`` changed (were added, modified or removed) in ``scope``."""
+    rows = [{"scope_id": scope, "href": href} for href in dict.fromkeys(hrefs)]
+    if not rows:
+        return
+    seq = bump(session, scope)
+    for row in rows:
+        row["seq"] = seq
+    session.execute(_upsert(session), rows)
+
+
+def _upsert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SyncChange)
+    return statement.on_conflict_do_update(
+        index_elements=[SyncChange.scope_id, SyncChange.href],
+        set_={"seq": statement.excluded.seq},
+    )
+
+
+def current(session: Session, scope: int) -> int:
+    return session.scalar(select(SyncScope.seq).where(SyncScope.id == scope)) or 0
+
+
+def changed_since(session: Session, scope: int, seq: int) -> list[str]:
+    return list(session.scalars(
+        select(SyncChange.href).where(SyncChange.scope_id == scope, SyncChange.seq > seq)
+    ))

@@ -1,0 +1,85 @@
+"""Where things live: the provisioned collections of a representative and their items' names."""
+
+import enum
+import re
+from dataclasses import dataclass
+
+from bridge.models import Activity, Kind, Origin
+
+
+class Projection(enum.StrEnum):
+    """A provisioned collection showing HQ rows."""
+
+    APPOINTMENTS = "appointments"
+    MOBILE = "mobile"
+    TASKS = "tasks"
+    CUSTOMERS = "customers"
+
+
+@dataclass(frozen=True)
+class ProjectionSpec:
+    tag: str
+    components: tuple[str, ...]
+    writable: bool
+    display_name: str
+    description: str
+    color: str
+
+
+SPECS = {
+    Projection.APPOINTMENTS: ProjectionSpec(
+        "VCALENDAR", ("VEVENT",), True, "Appointments ({name})",
+        "Appointments created in HQ or in your calendar; changes go to HQ.", "#1f6fb2ff"),
+    Projection.MOBILE: ProjectionSpec(
+        "VCALENDAR", ("VEVENT",), False, "Mobile appointments ({name})",
+        "Sales appointments from the mobile app (read-only).", "#e07b00ff"),
+    Projection.TASKS: ProjectionSpec(
+        "VCALENDAR", ("VTODO",), True, "Tasks ({name})",
+        "Tasks from HQ and your task list; changes go to HQ.", "#2e8b57ff"),
+    Projection.CUSTOMERS: ProjectionSpec(
+        "VADDRESSBOOK", (), False, "Customers ({name})",
+        "Customers of your sales channels (read-only).", ""),
+}
+
+UID_DOMAIN = "sales-calendar-bridge"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+
+
+def collection_path(login: str, projection: Projection) -> str:
+    return f"{login}/{projection.value}"
+
+
+def projection_of(activity: Activity) -> Projection:
+    return projection_for(activity.kind, activity.origin)
+
+
+def projection_for(kind: Kind, origin: Origin) -> Projection:
+    if kind is Kind.TASK:
+        return Projection.TASKS
+    return Projection.MOBILE if origin is Origin.MOBILE else Projection.APPOINTMENTS
+
+
+def default_uid(number: str, mobile_id: str | None) -> str:
+    """UID of an activity no client named: stable across renders and re-imports."""
+    key = f"mobile-{mobile_id}" if mobile_id else number
+    return f"{_UNSAFE.sub('-', key)}@{UID_DOMAIN}"
+
+
+def href_for_uid(uid: str, extension: str = ".ics") -> str:
+    return _UNSAFE.sub("-", uid) + extension
+
+
+def activity_uid(activity: Activity) -> str:
+    return activity.uid or default_uid(activity.number, activity.mobile_id)
+
+
+def activity_href(activity: Activity) -> str:
+    return activity.href or href_for_uid(activity_uid(activity))
+
+
+def customer_href(number: str) -> str:
+    return href_for_uid(f"customer-{number}", ".vcf")
+
+
+def customer_uid(number: str) -> str:
+    return f"customer-{_UNSAFE.sub('-', number)}@{UID_DOMAIN}"
