@@ -8,8 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from bridge.calendars.hq_changes import log_activity
+from bridge.calendars.layout import default_uid, href_for_uid
 from bridge.employees import get_employee
 from bridge.errors import InvalidInput, NotFound, ReadOnly
 from bridge.models import (
@@ -61,24 +63,28 @@ def writable(session: Session, number: str, *, deleted: bool = False) -> Activit
 
 def add_activity(
     session: Session, kind: Kind, given: ActivityFields, now: datetime,
-    origin: Origin = Origin.HQ,
+    origin: Origin = Origin.HQ, uid: str | None = None, href: str | None = None,
 ) -> Activity:
+    """A new HQ (or client) activity; a client passes the UID and href it named the item by."""
     if not given.name:
         raise InvalidInput("an activity needs a name")
     if given.representative is None:
         raise InvalidInput("an activity needs a representative")
     if kind is Kind.APPOINTMENT and given.start is None:
         raise InvalidInput("an appointment needs a start time")
+    number = next_number(session, origin)
+    uid = uid or default_uid(number, None)
     activity = Activity(
-        number=next_number(session, origin), kind=kind, origin=origin, status=Status.PLANNED,
+        number=number, kind=kind, origin=origin, status=Status.PLANNED,
         name=given.name, priority=DEFAULT_PRIORITY, description="",
-        created_at=now, modified_at=now, revision=1,
+        created_at=now, modified_at=now, revision=1, uid=uid, href=href or href_for_uid(uid),
     )
     if kind is Kind.APPOINTMENT and given.end is None and given.start is not None:
         given = replace(given, end=given.start + DEFAULT_DURATION)
     _apply(session, activity, given, now)
     session.add(activity)
     session.flush()
+    log_activity(session, activity)
     return activity
 
 
@@ -86,8 +92,12 @@ def edit_activity(
     session: Session, number: str, given: ActivityFields, now: datetime
 ) -> Activity:
     activity = writable(session, number)
+    representative_before = activity.representative_id
     _apply(session, activity, given, now)
+    session.flush()
     touch(activity, now)
+    if representative_before != activity.representative_id:
+        log_activity(session, activity, representative_before)
     return activity
 
 
@@ -132,6 +142,9 @@ def touch(activity: Activity, now: datetime) -> None:
     """Mark a change: the revision grows, so calendar clients see a new version."""
     activity.revision += 1
     activity.modified_at = now
+    session = object_session(activity)
+    if session is not None and activity.id is not None:
+        log_activity(session, activity)
 
 
 def _apply(session: Session, activity: Activity, given: ActivityFields, now: datetime) -> None:

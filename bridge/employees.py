@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bridge.calendars.provision import provision
 from bridge.errors import InvalidInput, NotFound
 from bridge.exchange.records import EmployeeRecord
 from bridge.importing.job import ChunkedImport
@@ -72,6 +73,7 @@ class EmployeeImport(ChunkedImport[EmployeeRecord]):
         self.report.counts["updated"] += len(self.changed - self.new)
         self.report.counts["unchanged"] += len(self.records.keys() - self.changed - self.new)
         ensure_settings(self.session)
+        provision(self.session)
 
 
 import_employees = EmployeeImport.execute

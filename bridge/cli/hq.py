@@ -7,6 +7,7 @@ import click
 
 from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
 from bridge.cli.imports import EXISTING_FILE, print_summary
+from bridge.calendars.provision import provision
 from bridge.db import transaction
 from bridge.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
 from bridge.employees import import_employees, set_password
@@ -26,6 +27,7 @@ def init_command(app: AppContext) -> None:
     upgrade(engine)
     with transaction(engine) as session:
         added = install_defaults(session)
+        provision(session)
     click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
     if added:
         click.echo(

@@ -92,6 +92,9 @@ def _base(activity: Activity, client_copy: str | None) -> Component:
 
 
 def _add_local(component: Component, name: str, instant: datetime, activity: Activity) -> None:
+    if activity.all_day:
+        component.add(name, instant.date())
+        return
     offset = activity.start_offset if name == "dtstart" else activity.end_offset
     zone = local_zone(activity.timezone, offset)
     local = instant.astimezone(zone)

@@ -1,11 +1,14 @@
 """*BUS: Import activities*: admit and update mobile sales appointments."""
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from bridge.calendars.hq_changes import ActivityChange, log_activities
+from bridge.calendars.layout import projection_for
 from bridge.definitions import active_import_definition
 from bridge.exchange.records import AppointmentRecord
 from bridge.importing import lookups
@@ -107,6 +110,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
             self.session.execute(update(Activity), updates)
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
+        log_activities(self.session, _calendar_changes(inserts, updates, ctx))
 
     def _skip(self, record: AppointmentRecord, skip: Skip) -> None:
         self.report.counts["skipped"] += 1
@@ -123,6 +127,19 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
 import_activities = ActivityImport.execute
 
 
+def _calendar_changes(inserts: list[dict], updates: list[dict],
+                      ctx: ChunkContext) -> Iterator[ActivityChange]:
+    """What calendar clients must re-fetch: every written appointment, and those that moved to
+    another representative also in the calendar they left."""
+    for values in (*inserts, *updates):
+        projection = projection_for(values["kind"], values["origin"])
+        yield values["representative_id"], projection, values["href"]
+    for values in updates:
+        before = ctx.existing[values["mobile_id"]].representative_id
+        if before != values["representative_id"]:
+            yield before, projection_for(values["kind"], values["origin"]), values["href"]
+
+
 def mark_overdue(session: Session, now: datetime, report: RunReport) -> None:
     """Appointments whose processing period elapsed without completion become Delayed.
 
@@ -136,20 +153,25 @@ def mark_overdue(session: Session, now: datetime, report: RunReport) -> None:
     )
     changes = {"status": Status.DELAYED, "revision": Activity.revision + 1, "modified_at": utcnow()}
     options = {"synchronize_session": False}
+    written = (Activity.representative_id, Activity.kind, Activity.origin, Activity.href)
     mobile = session.execute(
         overdue.where(Activity.origin == Origin.MOBILE).values(
             frozen=True,
             status_note=NOT_PROCESSED_NOTE,
             description=Activity.description + "\n" + NOT_PROCESSED_NOTE,
             **changes,
-        ),
+        ).returning(*written),
         execution_options=options,
-    )
+    ).all()
     others = session.execute(
-        overdue.where(Activity.origin != Origin.MOBILE).values(**changes),
+        overdue.where(Activity.origin != Origin.MOBILE).values(**changes).returning(*written),
         execution_options=options,
-    )
-    changed = mobile.rowcount + others.rowcount
+    ).all()
+    log_activities(session, (
+        (row.representative_id, projection_for(row.kind, row.origin), row.href)
+        for row in (*mobile, *others)
+    ))
+    changed = len(mobile) + len(others)
     report.counts["delayed"] += changed
     if changed:
         report.add(

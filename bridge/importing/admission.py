@@ -17,6 +17,7 @@ from bridge.importing.lookups import (
     ExistingActivity,
     RepresentativeRef,
 )
+from bridge.calendars.layout import default_uid, href_for_uid
 from bridge.exchange.records import AppointmentRecord
 from bridge.models import Kind, Level, Origin, offset_minutes
 from bridge.rules.description import DescriptionParts
@@ -174,6 +175,7 @@ def _values(
         mobile_description=record.description or "",
         status_note=outcome.note or "",
     ).render(ctx.definition.template)
+    uid = default_uid(record.number, record.mobile_id)
     return {
         "number": record.number,
         "name": record.name,
@@ -197,6 +199,8 @@ def _values(
         "completed_on": record.completed_on,
         "completed_by": record.completed_by,
         "mobile_id": record.mobile_id,
+        "uid": uid,
+        "href": href_for_uid(uid),
         "mobile_modified_at": record.modified_at,
         "mobile_fingerprint": written,
         "frozen": outcome.frozen,

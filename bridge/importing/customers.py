@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from bridge.calendars.hq_changes import log_customers
 from bridge.exchange.records import CustomerRecord
 from bridge.importing import lookups
 from bridge.importing.job import ChunkedImport
@@ -36,7 +37,7 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
             )
         }
         stamp = utcnow()
-        inserts, updates = [], []
+        inserts, updates, updated = [], [], []
         for record in chunk:
             values = self._values(record)
             current = existing.get(record.number)
@@ -46,12 +47,18 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
             elif any(getattr(current, name) != values[name] for name in COMPARED):
                 updates.append({**values, "id": current.id, "modified_at": stamp,
                                 "revision": current.revision + 1})
+                updated.append((record.number, values))
             else:
                 self.report.counts["unchanged"] += 1
         if inserts:
             self.session.execute(insert(Customer), inserts)
         if updates:
             self.session.execute(update(Customer), updates)
+        log_customers(self.session, [
+            *((values["sales_channel_id"], values["number"]) for values in inserts),
+            *((values["sales_channel_id"], number) for number, values in updated),
+            *((existing[number].sales_channel_id, number) for number, _ in updated),
+        ])
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
 

@@ -31,6 +31,7 @@ class RepresentativeRef:
 @dataclass(frozen=True)
 class ExistingActivity:
     id: int
+    representative_id: int
     number: str
     origin: Origin
     status: Status
@@ -81,6 +82,7 @@ def activities_by_mobile_id(
     rows = session.execute(
         select(
             Activity.id,
+            Activity.representative_id,
             Activity.mobile_id,
             Activity.number,
             Activity.origin,
@@ -92,7 +94,7 @@ def activities_by_mobile_id(
     )
     return {
         row.mobile_id: ExistingActivity(
-            row.id, row.number, row.origin, row.status, row.frozen,
+            row.id, row.representative_id, row.number, row.origin, row.status, row.frozen,
             row.mobile_fingerprint, row.revision,
         )
         for row in rows

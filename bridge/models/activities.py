@@ -66,6 +66,7 @@ class Activity(Base):
         Index("ix_activities_representative_start", "representative_id", "start_at"),
         Index("ix_activities_status_end", "status", "end_at"),
         Index("ix_activities_start", "start_at"),
+        Index("ix_activities_representative_href", "representative_id", "href"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +81,7 @@ class Activity(Base):
     end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_offset: Mapped[int | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
+    all_day: Mapped[bool] = mapped_column(default=False)
     priority: Mapped[int]
     description: Mapped[str] = mapped_column(Text, default="")
     mobile_description: Mapped[str | None] = mapped_column(Text)
@@ -92,8 +94,8 @@ class Activity(Base):
     completed_on: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     mobile_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    uid: Mapped[str | None] = mapped_column(String(255), index=True)
-    href: Mapped[str | None] = mapped_column(String(255))
+    uid: Mapped[str] = mapped_column(String(255), index=True)
+    href: Mapped[str] = mapped_column(String(255))
     mobile_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mobile_fingerprint: Mapped[str | None] = mapped_column(String(64))
     frozen: Mapped[bool] = mapped_column(default=False)

@@ -86,13 +86,38 @@ def upgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('uid', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('href', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('all_day', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    _name_existing_activities()
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.alter_column('uid', existing_type=sa.String(length=255), nullable=False)
+        batch_op.alter_column('href', existing_type=sa.String(length=255), nullable=False)
         batch_op.create_index(batch_op.f('ix_activities_uid'), ['uid'], unique=False)
+        batch_op.create_index('ix_activities_representative_href',
+                              ['representative_id', 'href'], unique=False)
+
+
+def _name_existing_activities() -> None:
+    """Activities from before the calendar server get the UID and href they are served as."""
+    from bridge.calendars.layout import default_uid, href_for_uid
+
+    activities = sa.table("activities", sa.column("id"), sa.column("number"),
+                          sa.column("mobile_id"), sa.column("uid"), sa.column("href"))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(activities.c.id, activities.c.number,
+                                        activities.c.mobile_id)).all()
+    for row in rows:
+        uid = default_uid(row.number, row.mobile_id)
+        connection.execute(activities.update().where(activities.c.id == row.id)
+                           .values(uid=uid, href=href_for_uid(uid)))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.drop_index('ix_activities_representative_href')
         batch_op.drop_index(batch_op.f('ix_activities_uid'))
+        batch_op.drop_column('all_day')
         batch_op.drop_column('href')
         batch_op.drop_column('uid')
 

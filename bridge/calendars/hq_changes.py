@@ -1,0 +1,57 @@
+"""HQ changes seen by calendar clients: whoever changes activities or customers in HQ (the
+import, the HQ commands, a client's write) logs the changed items here, in the same
+transaction, so the next sync-collection reports exactly them."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge.calendars import changes
+from bridge.calendars.layout import Projection, customer_href, projection_of
+from bridge.models import Activity, DavCollection
+
+ActivityChange = tuple[int, Projection, str]
+"""(representative id, the collection kind the activity shows in, its href)"""
+
+
+def channel_scope_name(channel_id: int | None) -> str:
+    return f"channel:{channel_id}"
+
+
+def log_activities(session: Session, changed: Iterable[ActivityChange]) -> None:
+    by_collection: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for employee_id, projection, href in changed:
+        by_collection[(employee_id, projection.value)].append(href)
+    if not by_collection:
+        return
+    scopes = {
+        (row.employee_id, row.projection): row.scope_id
+        for row in session.execute(
+            select(DavCollection.employee_id, DavCollection.projection, DavCollection.scope_id)
+            .where(DavCollection.employee_id.in_({key[0] for key in by_collection}),
+                   DavCollection.projection.is_not(None))
+        )
+    }
+    for key, hrefs in by_collection.items():
+        if key in scopes:
+            changes.record(session, scopes[key], hrefs)
+
+
+def log_activity(session: Session, activity: Activity,
+                 previous_representative_id: int | None = None) -> None:
+    """One activity changed (and perhaps left another representative's calendar)."""
+    changed = [(activity.representative_id, projection_of(activity), activity.href)]
+    if previous_representative_id not in (None, activity.representative_id):
+        changed.append((previous_representative_id, projection_of(activity), activity.href))
+    log_activities(session, changed)
+
+
+def log_customers(session: Session, changed: Iterable[tuple[int | None, str]]) -> None:
+    """(sales channel id, customer number) of changed customers."""
+    by_channel: dict[int | None, list[str]] = defaultdict(list)
+    for channel_id, number in changed:
+        by_channel[channel_id].append(customer_href(number))
+    for channel_id, hrefs in by_channel.items():
+        changes.record(session, changes.scope_id(session, channel_scope_name(channel_id)), hrefs)

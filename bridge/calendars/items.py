@@ -1,0 +1,97 @@
+"""Items as the calendar server hands them out, and the stored (general) items."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bridge.models import DavItem
+
+TIMESTAMP_MIN = 0
+TIMESTAMP_MAX = 253402300799  # 9999-12-31T23:59:59Z
+
+
+@dataclass
+class ItemInfo:
+    """One calendar object or vCard with its metadata; the text may be rendered on demand
+    (from data already loaded: rendering never touches the database)."""
+
+    href: str
+    uid: str
+    etag: str
+    component: str
+    time_range: tuple[int, int]
+    modified_at: datetime
+    text: str | None = None
+    render: Callable[[], str] | None = field(default=None, repr=False)
+
+    def serialize(self) -> str:
+        if self.text is None:
+            assert self.render is not None
+            self.text = self.render()
+        return self.text
+
+
+@dataclass(frozen=True)
+class ItemMeta:
+    """Metadata of an uploaded item, computed by the protocol layer when it parsed it."""
+
+    uid: str
+    etag: str
+    component: str
+    time_range: tuple[int, int]
+
+
+def _info(row: DavItem) -> ItemInfo:
+    return ItemInfo(row.href, row.uid, row.etag, row.component, (row.time_start, row.time_end),
+                    row.modified_at, row.text)
+
+
+def stored_items(session: Session, collection_id: int,
+                 hrefs: Iterable[str] | None = None) -> Iterator[ItemInfo]:
+    query = select(DavItem).where(DavItem.collection_id == collection_id)
+    if hrefs is not None:
+        query = query.where(DavItem.href.in_(list(hrefs)))
+    for row in session.scalars(query.order_by(DavItem.href)):
+        yield _info(row)
+
+
+def stored_in_range(session: Session, collection_id: int, component: str | None,
+                    start: int, end: int) -> Iterator[ItemInfo]:
+    query = select(DavItem).where(
+        DavItem.collection_id == collection_id,
+        DavItem.time_start < end, DavItem.time_end > start,
+    )
+    if component:
+        query = query.where(DavItem.component == component)
+    for row in session.scalars(query):
+        yield _info(row)
+
+
+def stored_uid_exists(session: Session, collection_id: int, uid: str) -> bool:
+    return session.scalar(
+        select(DavItem.id).where(DavItem.collection_id == collection_id, DavItem.uid == uid)
+        .limit(1)
+    ) is not None
+
+
+def store_item(session: Session, collection_id: int, href: str, text: str, meta: ItemMeta,
+               now: datetime) -> ItemInfo:
+    row = session.scalars(select(DavItem).where(
+        DavItem.collection_id == collection_id, DavItem.href == href)).one_or_none()
+    if row is None:
+        row = DavItem(collection_id=collection_id, href=href)
+        session.add(row)
+    row.uid, row.etag, row.component = meta.uid, meta.etag, meta.component
+    row.time_start, row.time_end = meta.time_range
+    row.text, row.modified_at = text, now
+    session.flush()
+    return _info(row)
+
+
+def remove_item(session: Session, collection_id: int, href: str) -> bool:
+    result = session.execute(delete(DavItem).where(
+        DavItem.collection_id == collection_id, DavItem.href == href))
+    return bool(result.rowcount)

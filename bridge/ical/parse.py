@@ -1,0 +1,117 @@
+"""What a calendar client sent: one VEVENT or VTODO read into the fields HQ keeps."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Component
+
+from bridge.errors import InvalidInput
+from bridge.ical.zones import iana_name, zone_name_of
+
+RECURRENCE = ("RRULE", "RDATE", "RECURRENCE-ID")
+
+
+@dataclass(frozen=True)
+class ClientItem:
+    component: str
+    uid: str
+    summary: str | None
+    description: str | None
+    start: datetime | None
+    end: datetime | None
+    all_day: bool
+    zone: str | None
+    status: str | None
+    completed: datetime | None
+    percent: int | None
+    priority: int | None
+    customer: str | None
+    transfer: bool | None
+    recurring: bool
+
+
+def parse_client_item(text: str) -> ClientItem:
+    try:
+        calendar = Calendar.from_ical(text)
+    except ValueError as error:
+        raise InvalidInput(f"not valid iCalendar: {error}") from error
+    mains = [c for c in calendar.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")]
+    if not mains:
+        raise InvalidInput("the calendar object has no VEVENT or VTODO")
+    main = next((c for c in mains if "RECURRENCE-ID" not in c), mains[0])
+    start, start_all_day = _when(main, "DTSTART")
+    end, end_all_day = _when(main, "DUE" if main.name == "VTODO" else "DTEND")
+    if end is None and start is not None and "DURATION" in main:
+        end = start + main.decoded("DURATION")
+    return ClientItem(
+        component=main.name,
+        uid=str(main.get("UID", "")),
+        summary=_text(main, "SUMMARY"),
+        description=_text(main, "DESCRIPTION"),
+        start=start,
+        end=end,
+        all_day=start_all_day or end_all_day,
+        zone=_zone(main),
+        status=_text(main, "STATUS"),
+        completed=_instant(main, "COMPLETED"),
+        percent=int(main.decoded("PERCENT-COMPLETE")) if "PERCENT-COMPLETE" in main else None,
+        priority=int(main.decoded("PRIORITY")) if "PRIORITY" in main else None,
+        customer=_text(main, "X-BRIDGE-CUSTOMER"),
+        transfer=_flag(main, "X-BRIDGE-TRANSFER"),
+        recurring=len(mains) > 1 or any(name in main for name in RECURRENCE),
+    )
+
+
+def _text(component: Component, name: str) -> str | None:
+    value = component.get(name)
+    return None if value is None else str(value)
+
+
+def _flag(component: Component, name: str) -> bool | None:
+    value = _text(component, name)
+    if value is None:
+        return None
+    return value.strip().upper() in ("TRUE", "YES", "1")
+
+
+def _when(component: Component, name: str) -> tuple[datetime | None, bool]:
+    """An aware instant, and whether it was a whole day (DATE value)."""
+    if name not in component:
+        return None, False
+    prop = component[name]
+    try:
+        value = component.decoded(name)
+    except (ValueError, KeyError) as error:
+        raise InvalidInput(f"property {name}: {error}") from error
+    if isinstance(value, datetime):
+        return _aware(value, prop.params.get("TZID")), False
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC), True
+    raise InvalidInput(f"property {name} is not a date or date-time")
+
+
+def _aware(value: datetime, tzid: str | None) -> datetime:
+    """Floating times are taken as UTC; a TZID the data did not define is looked up
+    (Windows names such as "Central European Standard Time" included)."""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value
+    zone: tzinfo = UTC
+    name = iana_name(tzid)
+    if name:
+        zone = ZoneInfo(name)
+    return value.replace(tzinfo=zone)
+
+
+def _instant(component: Component, name: str) -> datetime | None:
+    value, _ = _when(component, name)
+    return value
+
+
+def _zone(component: Component) -> str | None:
+    if "DTSTART" not in component:
+        return None
+    value = component.decoded("DTSTART")
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    return zone_name_of(value) or iana_name(component["DTSTART"].params.get("TZID"))
