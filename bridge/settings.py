@@ -8,7 +8,17 @@ from sqlalchemy.orm import Session
 from bridge.employees import get_employee
 from bridge.errors import InvalidInput
 from bridge.models import SyncSettings, TextPriority
+from bridge.models.settings import DEFAULT_CALENDAR_WINDOW, DEFAULT_TASK_WINDOW
 from bridge.windows import Window, parse_bound, window
+
+
+def default_settings() -> SyncSettings:
+    """The settings of a representative who never changed any (not stored)."""
+    return SyncSettings(
+        calendar_start=DEFAULT_CALENDAR_WINDOW[0], calendar_end=DEFAULT_CALENDAR_WINDOW[1],
+        task_start=DEFAULT_TASK_WINDOW[0], task_end=DEFAULT_TASK_WINDOW[1],
+        transfer_tasks=True, transfer_appointments=True, text_priority=TextPriority.HQ,
+    )
 
 
 def settings_of(session: Session, login: str) -> SyncSettings:

@@ -10,6 +10,7 @@ from bridge.cli.context import AppContext, BridgeGroup, default_user
 from bridge.cli.demo import demo_command
 from bridge.cli.hq import definition_group, employees_group, init_command
 from bridge.cli.imports import import_group, runs_group
+from bridge.cli.serve import serve_command
 from bridge.cli.settings import settings_group
 from bridge.config import DATABASE_ENV, database_url
 
@@ -40,7 +41,7 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
 
 for command in (
     init_command, definition_group, employees_group, import_group, runs_group,
-    activities_group, settings_group, demo_command,
+    activities_group, settings_group, demo_command, serve_command,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,95 @@
+"""Who may do what in the calendar server.
+
+- A representative reads and writes their own collections: the appointments calendar and the
+  task list are writable, the mobile calendar and the customers address book read-only, and
+  collections they create themselves are theirs. Provisioned collections cannot be deleted
+  or replaced.
+- A manager reads — never writes — the collections of everyone they manage (directly or not).
+- Nobody else sees anything.
+
+Letters as Radicale's rights use them: R/W principal collections, r/w calendars and address
+books, d/o deny deleting/replacing a collection.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from bridge.calendars.layout import SPECS, Projection
+from bridge.db import transaction
+from bridge.models import Employee
+
+PROJECTION_NAMES = {projection.value: projection for projection in Projection}
+
+
+@dataclass(frozen=True)
+class Person:
+    login: str
+    representative: bool
+    manager: str | None
+
+
+class Directory:
+    """Employees and who manages whom, re-read from HQ every few seconds."""
+
+    def __init__(self, engine: Engine, ttl: float = 5.0) -> None:
+        self._engine = engine
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._people: dict[str, Person] = {}
+        self._loaded_at = float("-inf")
+
+    def _snapshot(self) -> dict[str, Person]:
+        with self._lock:
+            if time.monotonic() - self._loaded_at > self._ttl:
+                with transaction(self._engine, write=False) as session:
+                    rows = session.execute(
+                        select(Employee.id, Employee.login, Employee.sales_representative,
+                               Employee.manager_id).where(Employee.active.is_(True))).all()
+                logins = {row.id: row.login for row in rows}
+                self._people = {
+                    row.login: Person(row.login, row.sales_representative,
+                                      logins.get(row.manager_id))
+                    for row in rows
+                }
+                self._loaded_at = time.monotonic()
+            return self._people
+
+    def manages(self, manager: str, login: str) -> bool:
+        people = self._snapshot()
+        seen = set()
+        current = people.get(login)
+        while current is not None and current.manager and current.manager not in seen:
+            if current.manager == manager:
+                return True
+            seen.add(current.manager)
+            current = people.get(current.manager)
+        return False
+
+    def is_representative(self, login: str) -> bool:
+        person = self._snapshot().get(login)
+        return person is not None and person.representative
+
+    def permissions(self, user: str, path: str) -> str:
+        """Radicale permission letters of ``user`` on the collection at ``path``."""
+        if not user:
+            return ""
+        parts = [part for part in path.strip("/").split("/") if part]
+        if not parts:
+            return "R"
+        owner = parts[0]
+        if len(parts) > 2 or owner not in self._snapshot():
+            return ""
+        if user == owner:
+            return "RW" if len(parts) == 1 else self._own(owner, parts[1])
+        if self.manages(user, owner):
+            return "R" if len(parts) == 1 else "r"
+        return ""
+
+    def _own(self, owner: str, name: str) -> str:
+        projection = PROJECTION_NAMES.get(name)
+        if projection is None or not self.is_representative(owner):
+            return "rw"
+        return "rwdo" if SPECS[projection].writable else "r"

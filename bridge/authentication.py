@@ -1,0 +1,43 @@
+"""Checking an HQ login and password (for the calendar server)."""
+
+import hashlib
+import threading
+import time
+
+from sqlalchemy import Engine, select
+
+from bridge.db import transaction
+from bridge.models import Employee
+from bridge.passwords import verify_password
+
+
+class Authenticator:
+    """Verifies against the employee's Argon2 hash; a success is remembered for a while so a
+    syncing client is not slowed down by the deliberately slow hash on every request. A
+    changed password or a deactivated employee takes effect at once (the stored hash and the
+    active flag are read on every request)."""
+
+    def __init__(self, engine: Engine, remember_seconds: float = 300.0) -> None:
+        self._engine = engine
+        self._remember = remember_seconds
+        self._lock = threading.Lock()
+        self._verified: dict[tuple[str, str, str], float] = {}
+
+    def login(self, login: str, password: str) -> bool:
+        if not login or not password:
+            return False
+        with transaction(self._engine, write=False) as session:
+            stored = session.scalar(select(Employee.password_hash).where(
+                Employee.login == login, Employee.active.is_(True)))
+        if not stored:
+            return False
+        key = (login, stored, hashlib.sha256(password.encode()).hexdigest())
+        now = time.monotonic()
+        with self._lock:
+            if self._verified.get(key, float("-inf")) > now:
+                return True
+        if not verify_password(stored, password):
+            return False
+        with self._lock:
+            self._verified[key] = now + self._remember
+        return True

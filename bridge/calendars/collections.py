@@ -1,0 +1,96 @@
+"""Collections: look-up, creation, properties, deletion."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from bridge.calendars import changes
+from bridge.calendars.layout import SPECS, Projection
+from bridge.models import DavCollection, DavItem, utcnow
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    id: int
+    path: str
+    tag: str
+    props: dict[str, str]
+    projection: Projection | None
+    employee_id: int | None
+    scope_id: int
+    modified_at: datetime
+
+    @property
+    def owner(self) -> str:
+        return self.path.split("/", 1)[0]
+
+    @property
+    def writable(self) -> bool:
+        return self.projection is None or SPECS[self.projection].writable
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        """The calendar components this collection takes (empty: any)."""
+        value = self.props.get("C:supported-calendar-component-set", "")
+        return tuple(part for part in value.split(",") if part)
+
+
+def _info(row: DavCollection) -> CollectionInfo:
+    return CollectionInfo(
+        row.id, row.path, row.tag, json.loads(row.props),
+        Projection(row.projection) if row.projection else None,
+        row.employee_id, row.scope_id, row.modified_at,
+    )
+
+
+def get_collection(session: Session, path: str) -> CollectionInfo | None:
+    row = session.scalars(select(DavCollection).where(DavCollection.path == path)).one_or_none()
+    return _info(row) if row else None
+
+
+def child_collections(session: Session, path: str) -> list[CollectionInfo]:
+    rows = session.scalars(
+        select(DavCollection).where(DavCollection.parent == path).order_by(DavCollection.path)
+    )
+    return [_info(row) for row in rows]
+
+
+def create_collection(session: Session, path: str, props: dict[str, str]) -> CollectionInfo:
+    """A general collection (a client's MKCALENDAR/MKCOL); replaces one at the same path."""
+    delete_collection(session, path)
+    parent = path.rsplit("/", 1)[0] if "/" in path else ""
+    row = DavCollection(
+        path=path, parent=parent, tag=props.get("tag", ""), props=json.dumps(props),
+        scope_id=changes.new_scope(session), modified_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return _info(row)
+
+
+def set_props(session: Session, collection: CollectionInfo, props: dict[str, str]) -> None:
+    """Replace the properties (PROPPATCH); ctag and sync token move on."""
+    row = session.get(DavCollection, collection.id)
+    assert row is not None
+    row.props = json.dumps(props)
+    row.tag = props.get("tag", row.tag)
+    row.modified_at = utcnow()
+    changes.bump(session, collection.scope_id)
+
+
+def delete_collection(session: Session, path: str) -> None:
+    """Delete a general collection and everything below it."""
+    doomed = list(session.scalars(select(DavCollection.id).where(
+        or_(DavCollection.path == path, DavCollection.path.startswith(path + "/")))))
+    if doomed:
+        session.execute(delete(DavItem).where(DavItem.collection_id.in_(doomed)))
+        session.execute(delete(DavCollection).where(DavCollection.id.in_(doomed)))
+
+
+def touch_collection(session: Session, collection: CollectionInfo) -> None:
+    row = session.get(DavCollection, collection.id)
+    if row is not None:
+        row.modified_at = utcnow()

@@ -1,0 +1,311 @@
+"""Where a collection's items come from.
+
+- :class:`StoredSource` — a general collection: items as clients stored them.
+- :class:`ActivitySource` — a representative's appointments, mobile appointments or tasks:
+  the HQ activities inside the synchronization window, plus items a client stored there
+  without transferring them to HQ.
+- :class:`CustomerSource` — the customers of the representative's sales channels.
+
+Each answers the same questions: all items, some by href, those in a time range, whether a
+UID is taken, the sync token, and which hrefs changed since an older token.
+"""
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bridge.calendars import changes
+from bridge.calendars.collections import CollectionInfo
+from bridge.calendars.hq_changes import channel_scope_name
+from bridge.calendars.items import (
+    TIMESTAMP_MAX,
+    TIMESTAMP_MIN,
+    ItemInfo,
+    stored_in_range,
+    stored_items,
+    stored_uid_exists,
+)
+from bridge.calendars.layout import Projection, customer_href, customer_uid
+from bridge.calendars.tokens import InvalidToken, make_token, read_token
+from bridge.ical.render import activity_calendar
+from bridge.ical.vcard import customer_vcard
+from bridge.models import (
+    Activity,
+    ClientCopy,
+    Customer,
+    Kind,
+    Origin,
+    SalesChannel,
+    SyncScope,
+    SyncSettings,
+    employee_channels,
+)
+from bridge.settings import calendar_window, default_settings, task_window
+from bridge.windows import Window
+
+
+class StoredSource:
+    def __init__(self, session: Session, collection: CollectionInfo) -> None:
+        self.session = session
+        self.collection = collection
+
+    def all(self) -> Iterator[ItemInfo]:
+        return stored_items(self.session, self.collection.id)
+
+    def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+        return stored_items(self.session, self.collection.id, hrefs)
+
+    def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
+        return stored_in_range(self.session, self.collection.id, component, start, end)
+
+    def has_uid(self, uid: str) -> bool:
+        return stored_uid_exists(self.session, self.collection.id, uid)
+
+    def _own_seq(self) -> int:
+        return changes.current(self.session, self.collection.scope_id)
+
+    def token(self) -> str:
+        return make_token(self.collection.id, str(self._own_seq()))
+
+    def ctag(self) -> str:
+        return f'"{self.collection.id}-{self._own_seq()}"'
+
+    def changed_since(self, token: str) -> list[str]:
+        seq = _int(read_token(token, self.collection.id))
+        return changes.changed_since(self.session, self.collection.scope_id, seq)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidToken(f"malformed sync token payload {text!r}") from None
+
+
+FILTERS = {
+    Projection.APPOINTMENTS: (Activity.kind == Kind.APPOINTMENT, Activity.origin != Origin.MOBILE),
+    Projection.MOBILE: (Activity.kind == Kind.APPOINTMENT, Activity.origin == Origin.MOBILE),
+    Projection.TASKS: (Activity.kind == Kind.TASK,),
+}
+FIRST = func.coalesce(Activity.start_at, Activity.end_at)
+LAST = func.coalesce(Activity.end_at, Activity.start_at)
+
+
+@dataclass(frozen=True)
+class _Row:
+    activity: Activity
+    customer: str | None
+    client_copy: str | None
+
+
+class ActivitySource(StoredSource):
+    """HQ activities of one representative and kind, inside the window, plus stored items."""
+
+    def __init__(self, session: Session, collection: CollectionInfo, today: date) -> None:
+        super().__init__(session, collection)
+        assert collection.projection is not None and collection.employee_id is not None
+        settings = session.get(SyncSettings, collection.employee_id) or default_settings()
+        window_of = task_window if collection.projection is Projection.TASKS else calendar_window
+        self.window = window_of(settings, today)
+        self.filters = (
+            Activity.representative_id == collection.employee_id,
+            Activity.deleted_at.is_(None),
+            *FILTERS[collection.projection],
+        )
+
+    def _select(self) -> Select[tuple[Activity, str | None, str | None]]:
+        return (
+            select(Activity, Customer.number, ClientCopy.text)
+            .outerjoin(Customer, Activity.customer_id == Customer.id)
+            .outerjoin(ClientCopy, ClientCopy.activity_id == Activity.id)
+            .where(*self.filters, _overlaps(self.window.start, self.window.end))
+        )
+
+    def _items(self, query: Select[tuple[Activity, str | None, str | None]]) -> Iterator[ItemInfo]:
+        for activity, customer, client_copy in self.session.execute(query):
+            yield activity_item(activity, customer, client_copy)
+
+    def all(self) -> Iterator[ItemInfo]:
+        yield from self._items(self._select().order_by(Activity.id))
+        yield from super().all()
+
+    def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+        wanted = list(dict.fromkeys(hrefs))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            yield from self._items(self._select().where(Activity.href.in_(part)))
+            yield from super().by_hrefs(part)
+
+    def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
+        begin, finish = _instant(start), _instant(end)
+        query = self._select().where(_overlaps(begin, finish, strict=True))
+        yield from self._items(query)
+        yield from super().in_range(component, start, end)
+
+    def has_uid(self, uid: str) -> bool:
+        found = self.session.scalar(
+            select(Activity.id).where(*self.filters, Activity.uid == uid).limit(1))
+        return found is not None or super().has_uid(uid)
+
+    def _payload(self) -> str:
+        return f"{self._own_seq()}.{self.window.start:%Y%m%d}.{self.window.end:%Y%m%d}"
+
+    def token(self) -> str:
+        return make_token(self.collection.id, self._payload())
+
+    def ctag(self) -> str:
+        return f'"{self.collection.id}-{self._payload()}"'
+
+    def changed_since(self, token: str) -> list[str]:
+        seq, old_window = self._read(token)
+        changed = changes.changed_since(self.session, self.collection.scope_id, seq)
+        if old_window != self.window:
+            changed += self._window_difference(old_window)
+        return changed
+
+    def _read(self, token: str) -> tuple[int, Window]:
+        parts = read_token(token, self.collection.id).split(".")
+        if len(parts) != 3:
+            raise InvalidToken(f"malformed sync token {token!r}")
+        try:
+            start, end = (datetime.strptime(p, "%Y%m%d").replace(tzinfo=self.window.start.tzinfo)
+                          for p in parts[1:])
+        except ValueError:
+            raise InvalidToken(f"malformed sync token {token!r}") from None
+        return _int(parts[0]), Window(start, end)
+
+    def _window_difference(self, old: Window) -> list[str]:
+        """Items that entered or left the window since the token was handed out."""
+        hull = Window(min(old.start, self.window.start), max(old.end, self.window.end))
+        query = select(Activity.href, Activity.start_at, Activity.end_at).where(
+            *self.filters, _overlaps(hull.start, hull.end))
+        return [
+            row.href for row in self.session.execute(query)
+            if old.contains(row.start_at, row.end_at)
+            != self.window.contains(row.start_at, row.end_at)
+        ]
+
+
+def _overlaps(start: datetime, end: datetime, strict: bool = False) -> object:
+    """Activities overlapping [start, end); those without any date always do."""
+    undated = and_(Activity.start_at.is_(None), Activity.end_at.is_(None))
+    last = LAST > start if strict else LAST >= start
+    return or_(undated, and_(FIRST < end, last))
+
+
+def _instant(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(max(min(timestamp, TIMESTAMP_MAX), TIMESTAMP_MIN), UTC)
+
+
+def activity_item(activity: Activity, customer: str | None, client_copy: str | None) -> ItemInfo:
+    first = activity.start_at or activity.end_at
+    last = activity.end_at or activity.start_at
+    time_range = (
+        (math.floor(first.timestamp()), max(math.ceil(last.timestamp()),
+                                            math.floor(first.timestamp()) + 1))
+        if first and last else (TIMESTAMP_MIN, TIMESTAMP_MAX)
+    )
+    return ItemInfo(
+        href=activity.href,
+        uid=activity.uid,
+        etag=f'"a{activity.id}-{activity.revision}"',
+        component="VTODO" if activity.kind is Kind.TASK else "VEVENT",
+        time_range=time_range,
+        modified_at=activity.modified_at,
+        render=lambda: activity_calendar(activity, customer, client_copy),
+    )
+
+
+class CustomerSource(StoredSource):
+    """Active customers of the representative's sales channels, as vCards."""
+
+    def __init__(self, session: Session, collection: CollectionInfo) -> None:
+        super().__init__(session, collection)
+        self.channels = sorted(session.scalars(
+            select(employee_channels.c.channel_id)
+            .where(employee_channels.c.employee_id == collection.employee_id)))
+
+    def _customers(self, channels: Iterable[int]) -> Iterator[tuple[Customer, str | None]]:
+        query = (select(Customer, SalesChannel.name)
+                 .outerjoin(SalesChannel, Customer.sales_channel_id == SalesChannel.id)
+                 .where(Customer.sales_channel_id.in_(list(channels)),
+                        Customer.active.is_(True))
+                 .order_by(Customer.number))
+        yield from self.session.execute(query).tuples()
+
+    def all(self) -> Iterator[ItemInfo]:
+        for customer, channel in self._customers(self.channels):
+            yield customer_item(customer, channel)
+
+    def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+        wanted = set(hrefs)
+        return (item for item in self.all() if item.href in wanted)
+
+    def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
+        return self.all()
+
+    def has_uid(self, uid: str) -> bool:
+        return any(item.uid == uid for item in self.all())
+
+    def _channel_seqs(self) -> dict[int, int]:
+        names = {channel_scope_name(channel): channel for channel in self.channels}
+        rows = self.session.execute(
+            select(SyncScope.name, SyncScope.seq).where(SyncScope.name.in_(list(names))))
+        seqs = dict.fromkeys(self.channels, 0)
+        for name, seq in rows:
+            seqs[names[name]] = seq
+        return seqs
+
+    def _payload(self) -> str:
+        channels = "-".join(f"{ch}:{seq}" for ch, seq in sorted(self._channel_seqs().items()))
+        return f"{self._own_seq()}.{channels}"
+
+    def token(self) -> str:
+        return make_token(self.collection.id, self._payload())
+
+    def ctag(self) -> str:
+        return f'"{self.collection.id}-{self._payload()}"'
+
+    def changed_since(self, token: str) -> list[str]:
+        own, _, channel_part = read_token(token, self.collection.id).partition(".")
+        _int(own)
+        try:
+            old = {int(ch): int(seq) for ch, seq in
+                   (pair.split(":") for pair in channel_part.split("-") if pair)}
+        except ValueError:
+            raise InvalidToken(f"malformed sync token {token!r}") from None
+        changed: list[str] = []
+        for channel in self.channels:
+            if channel in old:
+                scope = changes.scope_id(self.session, channel_scope_name(channel))
+                changed += changes.changed_since(self.session, scope, old[channel])
+        moved = set(old) ^ set(self.channels)
+        changed += [customer_href(customer.number) for customer, _ in self._customers(moved)]
+        return changed
+
+
+def customer_item(customer: Customer, channel: str | None) -> ItemInfo:
+    return ItemInfo(
+        href=customer_href(customer.number),
+        uid=customer_uid(customer.number),
+        etag=f'"c{customer.id}-{customer.revision}"',
+        component="VCARD",
+        time_range=(TIMESTAMP_MIN, TIMESTAMP_MAX),
+        modified_at=customer.modified_at,
+        render=lambda: customer_vcard(customer, channel),
+    )
+
+
+Source = StoredSource | ActivitySource | CustomerSource
+
+
+def source_for(session: Session, collection: CollectionInfo, today: date) -> Source:
+    if collection.projection is None:
+        return StoredSource(session, collection)
+    if collection.projection is Projection.CUSTOMERS:
+        return CustomerSource(session, collection)
+    return ActivitySource(session, collection, today)

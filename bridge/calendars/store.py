@@ -1,0 +1,163 @@
+"""The calendar server's storage, as one object per request (one database transaction).
+
+The protocol layer (``storage_plugin``) asks it for collections and items and hands it the
+writes; this module decides what a write means for a general collection (store the item) and
+for a representative's provisioned collections (write back to HQ, see ``writeback``).
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bridge.calendars import collections, items
+from bridge.calendars.collections import CollectionInfo
+from bridge.calendars.items import ItemInfo, ItemMeta
+from bridge.calendars.layout import Projection
+from bridge.calendars.sources import Source, activity_item, source_for
+from bridge.calendars import changes
+from bridge.calendars.writeback import (
+    Forbidden,
+    Target,
+    check_component,
+    find_activity,
+    remove_activity,
+    should_transfer,
+    write_activity,
+)
+from bridge.errors import InvalidInput
+from bridge.ical.parse import parse_client_item
+from bridge.models import Kind
+
+WRITABLE_KINDS = {Projection.APPOINTMENTS: Kind.APPOINTMENT, Projection.TASKS: Kind.TASK}
+
+
+class CalendarStore:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self._sources: dict[int, Source] = {}
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def collection(self, path: str) -> CollectionInfo | None:
+        return collections.get_collection(self.session, path)
+
+    def children(self, path: str) -> list[CollectionInfo]:
+        return collections.child_collections(self.session, path)
+
+    def source(self, collection: CollectionInfo) -> Source:
+        if collection.id not in self._sources:
+            self._sources[collection.id] = source_for(self.session, collection, self.now.date())
+        return self._sources[collection.id]
+
+    def items(self, collection: CollectionInfo) -> Iterator[ItemInfo]:
+        return self.source(collection).all()
+
+    def items_by_href(self, collection: CollectionInfo, hrefs: Iterable[str]) -> dict[str, ItemInfo]:
+        return {item.href: item for item in self.source(collection).by_hrefs(hrefs)}
+
+    def items_in_range(self, collection: CollectionInfo, component: str | None, start: int,
+                       end: int) -> Iterator[ItemInfo]:
+        return self.source(collection).in_range(component, start, end)
+
+    def has_uid(self, collection: CollectionInfo, uid: str) -> bool:
+        return self.source(collection).has_uid(uid)
+
+    def ctag(self, collection: CollectionInfo) -> str:
+        return self.source(collection).ctag()
+
+    def sync(self, collection: CollectionInfo, old_token: str) -> tuple[str, list[str]]:
+        """The current token and the hrefs changed since ``old_token`` (all for "")."""
+        source = self.source(collection)
+        token = source.token()
+        if not old_token:
+            return token, [item.href for item in source.all()]
+        return token, list(dict.fromkeys(source.changed_since(old_token)))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
+        if not collection.writable:
+            raise Forbidden(f"collection /{collection.path}/ is read-only")
+        _check_components(collection, meta.component)
+        kind = WRITABLE_KINDS.get(collection.projection) if collection.projection else None
+        if kind is None:
+            return self._store(collection, href, text, meta)
+        target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
+        activity = find_activity(self.session, target.employee_id, href)
+        stored = self.items_by_href(collection, [href]).get(href) if activity is None else None
+        if activity is None and stored is None:
+            item = parse_client_item(text)
+            check_component(item, target)
+            if not should_transfer(self.session, item, target):
+                return self._store(collection, href, text, meta)
+        elif activity is None:
+            return self._store(collection, href, text, meta)
+        activity = write_activity(self.session, activity, text, href, target, self.now)
+        self.session.flush()
+        customer = activity.customer.number if activity.customer else None
+        return activity_item(activity, customer, text)
+
+    def _store(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
+        stored = items.store_item(self.session, collection.id, href, text, meta, self.now)
+        changes.record(self.session, collection.scope_id, [href])
+        collections.touch_collection(self.session, collection)
+        return stored
+
+    def delete_item(self, collection: CollectionInfo, href: str) -> None:
+        if not collection.writable:
+            raise Forbidden(f"collection /{collection.path}/ is read-only")
+        if collection.projection in WRITABLE_KINDS:
+            activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+            if activity is not None and activity.deleted_at is None:
+                remove_activity(self.session, activity, self.now)
+                return
+        if items.remove_item(self.session, collection.id, href):
+            changes.record(self.session, collection.scope_id, [href])
+            collections.touch_collection(self.session, collection)
+
+    def create_collection(self, path: str, props: dict[str, str],
+                          uploads: Iterable[tuple[str, str, ItemMeta]] = ()) -> CollectionInfo:
+        existing = self.collection(path)
+        if existing is not None and existing.projection is not None:
+            raise Forbidden(f"/{path}/ is provided by HQ and cannot be replaced")
+        created = collections.create_collection(self.session, path, props)
+        for href, text, meta in uploads:
+            _check_components(created, meta.component)
+            self._store(created, href, text, meta)
+        return created
+
+    def delete_collection(self, collection: CollectionInfo) -> None:
+        if collection.projection is not None or "/" not in collection.path:
+            raise Forbidden(f"/{collection.path}/ is provided by HQ and cannot be deleted")
+        collections.delete_collection(self.session, collection.path)
+
+    def set_props(self, collection: CollectionInfo, props: dict[str, str]) -> None:
+        if collection.projection is not None:
+            kept = {key: collection.props[key] for key in ("tag", "C:supported-calendar-component-set")
+                    if key in collection.props}
+            props = {**props, **kept}
+        collections.set_props(self.session, collection, props)
+
+    def move(self, collection: CollectionInfo, href: str, to: CollectionInfo,
+             to_href: str) -> None:
+        """MOVE of a stored item between general collections (HQ items do not move)."""
+        if collection.projection is not None or to.projection is not None:
+            raise Forbidden("items of HQ collections cannot be moved")
+        item = self.items_by_href(collection, [href]).get(href)
+        if item is None:
+            raise InvalidInput(f"no item {href} in /{collection.path}/")
+        meta = ItemMeta(item.uid, item.etag, item.component, item.time_range)
+        self._store(to, to_href, item.serialize(), meta)
+        self.delete_item(collection, href)
+
+
+def _check_components(collection: CollectionInfo, component: str) -> None:
+    allowed = collection.components
+    if allowed and component and component not in allowed:
+        raise InvalidInput(
+            f"/{collection.path}/ takes {', '.join(allowed)} only, not {component}")
+
+
+__all__ = ["CalendarStore", "Forbidden"]

@@ -1,0 +1,169 @@
+"""What a calendar client's writes do to HQ (the write-back rules).
+
+- An edit of an HQ or client activity updates it: times and completion always; the text
+  (name and description) only when the representative's *text priority* is ``client`` —
+  with ``hq`` the HQ text stays and the item is served again as HQ has it.
+- A new item in the appointments calendar or the task list becomes an HQ activity of origin
+  ``client`` when *transfer to HQ* applies: the representative's setting, overridable per item
+  with ``X-BRIDGE-TRANSFER:TRUE|FALSE``. Recurring items stay calendar-only (HQ activities are
+  single occurrences). Items not transferred are kept as the client sent them.
+- A delete removes the activity from HQ recoverably (`bridge activities restore`).
+- Mobile activities are never written.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge.editing import (
+    ActivityFields,
+    DEFAULT_DURATION,
+    add_activity,
+    complete_activity,
+    delete_activity,
+    edit_activity,
+    reopen_activity,
+    restore_activity,
+)
+from bridge.errors import BridgeError, InvalidInput
+from bridge.ical.parse import ClientItem, parse_client_item
+from bridge.models import (
+    Activity,
+    ClientCopy,
+    Customer,
+    Employee,
+    Kind,
+    Origin,
+    Status,
+    SyncSettings,
+    TextPriority,
+)
+from bridge.settings import default_settings
+
+DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
+
+
+class Forbidden(BridgeError):
+    """The write is not allowed here (mobile activities, read-only collections)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a client writes: the representative and the kind of their collection."""
+
+    employee_id: int
+    kind: Kind
+
+    @property
+    def component(self) -> str:
+        return "VTODO" if self.kind is Kind.TASK else "VEVENT"
+
+
+def find_activity(session: Session, employee_id: int, href: str) -> Activity | None:
+    return session.scalars(select(Activity).where(
+        Activity.representative_id == employee_id, Activity.href == href)).first()
+
+
+def check_component(item: ClientItem, target: Target) -> None:
+    if item.component != target.component:
+        raise InvalidInput(
+            f"this collection takes {target.component} only, not {item.component}")
+
+
+def should_transfer(session: Session, item: ClientItem, target: Target) -> bool:
+    if item.recurring or (target.kind is Kind.APPOINTMENT and item.start is None):
+        return False
+    if item.transfer is not None:
+        return item.transfer
+    settings = session.get(SyncSettings, target.employee_id) or default_settings()
+    return settings.transfer_tasks if target.kind is Kind.TASK else settings.transfer_appointments
+
+
+def write_activity(session: Session, activity: Activity | None, text: str, href: str,
+                   target: Target, now: datetime) -> Activity:
+    """Create or update the HQ activity behind a client's item."""
+    item = parse_client_item(text)
+    check_component(item, target)
+    employee = session.get(Employee, target.employee_id)
+    assert employee is not None
+    if activity is None:
+        activity = add_activity(session, target.kind, _fields(session, item, employee.login,
+                                                              None, take_text=True),
+                                now, origin=Origin.CLIENT, uid=item.uid or None, href=href)
+    else:
+        if activity.origin is Origin.MOBILE:
+            raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
+        if activity.deleted_at is not None:
+            restore_activity(session, activity.number, now)
+        settings = session.get(SyncSettings, target.employee_id) or default_settings()
+        take_text = settings.text_priority is TextPriority.CLIENT
+        edit_activity(session, activity.number,
+                      _fields(session, item, None, activity.number, take_text), now)
+    activity.timezone = item.zone
+    activity.all_day = item.all_day
+    _completion(session, activity, item, employee.login, now)
+    _keep_client_copy(session, activity, text)
+    return activity
+
+
+def remove_activity(session: Session, activity: Activity, now: datetime) -> None:
+    if activity.origin is Origin.MOBILE:
+        raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
+    delete_activity(session, activity.number, now)
+
+
+def _fields(session: Session, item: ClientItem, representative: str | None,
+            number: str | None, take_text: bool) -> ActivityFields:
+    end = item.end
+    if item.component == "VEVENT" and end is None and item.start is not None:
+        end = item.start + (timedelta(days=1) if item.all_day else DEFAULT_DURATION)
+    return ActivityFields(
+        name=_name(item.summary, number) if take_text else None,
+        description=(item.description or "") if take_text else None,
+        start=item.start,
+        end=end,
+        priority=item.priority if item.priority and 1 <= item.priority <= 9 else None,
+        customer=_known_customer(session, item.customer),
+        representative=representative,
+    )
+
+
+def _name(summary: str | None, number: str | None) -> str:
+    """The activity name in a SUMMARY: what is served is "number name"."""
+    text = (summary or "").strip()
+    if number and text.startswith(number + " "):
+        text = text[len(number) + 1:].strip()
+    return text or "(no title)"
+
+
+def _known_customer(session: Session, number: str | None) -> str | None:
+    if not number:
+        return None
+    exists = session.scalar(select(Customer.id).where(Customer.number == number))
+    return number if exists is not None else None
+
+
+def _completion(session: Session, activity: Activity, item: ClientItem, login: str,
+                now: datetime) -> None:
+    status = (item.status or "").upper()
+    if status == "CANCELLED":
+        if activity.status is not Status.COMPLETED_UNPROCESSED:
+            complete_activity(session, activity.number, item.completed or now, login,
+                              unprocessed=True)
+    elif status == "COMPLETED" or item.completed is not None or item.percent == 100:
+        if activity.status is not Status.COMPLETED:
+            complete_activity(session, activity.number, item.completed or now, login)
+    elif activity.status in DONE and activity.kind is Kind.TASK:
+        reopen_activity(session, activity.number, now)
+
+
+def _keep_client_copy(session: Session, activity: Activity, text: str) -> None:
+    copy = session.get(ClientCopy, activity.id)
+    if copy is None:
+        session.add(ClientCopy(activity_id=activity.id, text=text))
+    else:
+        copy.text = text
+
+

@@ -1,0 +1,44 @@
+"""Running Radicale with our plugins on the HQ database (what `bridge serve` starts)."""
+
+import configparser
+from pathlib import Path
+
+from radicale import config as radicale_config
+from radicale import log, server
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5232
+
+
+def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str]]:
+    return {
+        "server": {"hosts": f"{host}:{port}", "max_connections": "20"},
+        "auth": {"type": "storage_plugin.auth"},
+        "rights": {"type": "storage_plugin.rights"},
+        "storage": {"type": "storage_plugin.storage", "database_url": database_url},
+        "web": {"type": "none"},
+        "logging": {"level": "warning", "mask_passwords": "True"},
+    }
+
+
+def configuration(database_url: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                  config_file: Path | None = None) -> radicale_config.Configuration:
+    """Our defaults, then the INI file's sections over them."""
+    loaded = radicale_config.load()
+    loaded.update(defaults(database_url, host, port), "bridge defaults")
+    if config_file is not None:
+        parser = configparser.RawConfigParser()
+        with config_file.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+        overrides = {section: dict(parser[section]) for section in parser.sections()}
+        if "storage" in overrides:
+            overrides["storage"].setdefault("type", "storage_plugin.storage")
+        loaded.update(overrides, f"config file {config_file}")
+    return loaded
+
+
+def serve(loaded: radicale_config.Configuration) -> None:
+    log.setup()
+    log.set_level(loaded.get("logging", "level"), loaded.get("logging", "backtrace_on_debug"),
+                  loaded.get("logging", "trace_filter"))
+    server.serve(loaded)

@@ -1,0 +1,251 @@
+"""Radicale storage plugin: collections and items live in the HQ database.
+
+``[storage] type = storage_plugin.storage`` with ``database_url`` in the same section. Each
+storage lock is one database transaction: the work of a request is committed whole, or rolled
+back whole on any error. Everything else is ``bridge.calendars``.
+"""
+
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any, overload
+
+from radicale import item as radicale_item
+from radicale import pathutils, storage, types
+from radicale.item import filter as radicale_filter
+from radicale.log import logger
+from sqlalchemy.orm import Session
+
+from bridge.calendars.collections import CollectionInfo
+from bridge.calendars.items import ItemInfo, ItemMeta
+from bridge.calendars.store import CalendarStore, Forbidden
+from bridge.calendars.tokens import InvalidToken
+from bridge.db import make_engine, session_factory
+from bridge.errors import BridgeError
+
+
+
+class BridgeItem(radicale_item.Item):
+    """A Radicale item whose text is rendered only when a client asks for it."""
+
+    def __init__(self, collection: "Collection", info: ItemInfo) -> None:
+        super().__init__(
+            collection=collection, href=info.href, text="", etag=info.etag, uid=info.uid,
+            name="VCARD" if info.component == "VCARD" else "VCALENDAR",
+            component_name=info.component, time_range=info.time_range,
+            last_modified=_http_date(info.modified_at),
+        )
+        self._text = None
+        self._info = info
+
+    def serialize(self) -> str:
+        if self._text is None:
+            self._text = self._info.serialize()
+        return self._text
+
+
+def _http_date(value: datetime) -> str:
+    return format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+class Collection(storage.BaseCollection):
+    def __init__(self, storage_: "Storage", info: CollectionInfo) -> None:
+        self._storage = storage_
+        self.info = info
+
+    @property
+    def path(self) -> str:
+        return self.info.path
+
+
+    def _item(self, info: ItemInfo) -> BridgeItem:
+        return BridgeItem(self, info)
+
+    def get_multi(self, hrefs: Iterable[str]) -> Iterable[tuple[str, radicale_item.Item | None]]:
+        wanted = list(hrefs)
+        found = self._storage.call("items_by_href", self.info, wanted)
+        return [(href, self._item(found[href]) if href in found else None) for href in wanted]
+
+    def get_all(self) -> Iterable[radicale_item.Item]:
+        return [self._item(info) for info in self._storage.call("items", self.info)]
+
+    def get_filtered(self, filters: Iterable[ET.Element]
+                     ) -> Iterable[tuple[radicale_item.Item, bool]]:
+        if not self.tag:
+            return []
+        tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
+        found = []
+        for info in self._storage.call("items_in_range", self.info, tag, start, end):
+            if tag is not None and tag != info.component:
+                continue
+            item_start, item_end = info.time_range
+            if item_start >= end or item_end <= start:
+                continue
+            item = self._item(info)
+            item.serialize()  # Radicale renders the answer after the lock is released
+            found.append((item, simple and (start <= item_start or item_end <= end)))
+        return found
+
+    def has_uid(self, uid: str) -> bool:
+        return self._storage.call("has_uid", self.info, uid)
+
+    def upload(self, href: str, item: radicale_item.Item
+               ) -> tuple[radicale_item.Item, radicale_item.Item | None]:
+        old = dict(self.get_multi([href])).get(href)
+        if old is not None:
+            old.serialize()
+        meta = ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
+        info = _protocol_errors(self._storage.call, "put", self.info, href, item.serialize(), meta)
+        return self._item(info), old
+
+    def delete(self, href: str | None = None) -> None:
+        if href is None:
+            _protocol_errors(self._storage.call, "delete_collection", self.info)
+        else:
+            _protocol_errors(self._storage.call, "delete_item", self.info, href)
+
+    @overload
+    def get_meta(self, key: None = None) -> Mapping[str, str]: ...
+
+    @overload
+    def get_meta(self, key: str) -> str | None: ...
+
+    def get_meta(self, key: str | None = None) -> Mapping[str, str] | str | None:
+        return dict(self.info.props) if key is None else self.info.props.get(key)
+
+    def set_meta(self, props: Mapping[str, str]) -> None:
+        _protocol_errors(self._storage.call, "set_props", self.info, dict(props))
+
+    @property
+    def last_modified(self) -> str:
+        return _http_date(self.info.modified_at)
+
+    @property
+    def etag(self) -> str:
+        return self._storage.call("ctag", self.info)
+
+    def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
+        try:
+            return self._storage.call("sync", self.info, old_token)
+        except InvalidToken as error:
+            raise ValueError(str(error)) from error
+
+
+def _protocol_errors(call: Any, *args: Any) -> Any:
+    """Domain errors as Radicale expects them: "[Errno 13]" becomes 403, others 400."""
+    try:
+        return call(*args)
+    except Forbidden as error:
+        raise ValueError(f"[Errno 13] Permission denied: {error}") from error
+    except BridgeError as error:
+        raise ValueError(str(error)) from error
+
+
+def _materialized(result: Any) -> Any:
+    return list(result) if isinstance(result, Iterator) else result
+
+
+class Storage(storage.BaseStorage):
+    def __init__(self, configuration: Any) -> None:
+        super().__init__(configuration)
+        url = configuration.get("storage", "database_url") or None
+        self._engine = make_engine(url)
+        self._sessions = session_factory(self._engine)
+        self._local = threading.local()
+
+    @property
+    def store(self) -> CalendarStore:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            raise RuntimeError("storage used outside acquire_lock")
+        return store
+
+    def call(self, method: str, *args: Any) -> Any:
+        """Call the store inside the current lock, or — as Radicale renders some answers
+        after releasing it — in a read transaction of its own."""
+        if getattr(self._local, "store", None) is not None:
+            return _materialized(getattr(self.store, method)(*args))
+        with self.acquire_lock("r"):
+            return _materialized(getattr(self.store, method)(*args))
+
+    @types.contextmanager
+    def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
+        if getattr(self._local, "store", None) is not None:  # nested: same transaction
+            yield
+            return
+        session: Session = self._sessions()
+        try:
+            session.begin()
+            if mode == "w":
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            self._local.store = CalendarStore(session, datetime.now(UTC))
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            self._local.store = None
+            session.close()
+
+    def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
+                 user_groups: set[str] = set()) -> Iterator[types.CollectionOrItem]:
+        sane = pathutils.strip_path(path)
+        if not sane:
+            yield from self._root(depth)
+            return
+        info = self.store.collection(sane)
+        if info is None:
+            parent, _, href = sane.rpartition("/")
+            owner = self.store.collection(parent) if parent else None
+            if owner is not None:
+                item = Collection(self, owner).get_multi([href])[0][1]
+                if item is not None:
+                    yield item
+            return
+        collection = Collection(self, info)
+        yield collection
+        if depth == "0":
+            return
+        yield from collection.get_all()
+        for child in self.store.children(sane):
+            yield Collection(self, child)
+
+    def _root(self, depth: str) -> Iterator[types.CollectionOrItem]:
+        yield Collection(self, CollectionInfo(0, "", "", {}, None, None, 0, datetime.now(UTC)))
+        if depth != "0":
+            for child in self.store.children(""):
+                yield Collection(self, child)
+
+    def move(self, item: radicale_item.Item, to_collection: storage.BaseCollection,
+             to_href: str) -> None:
+        assert isinstance(item.collection, Collection) and isinstance(to_collection, Collection)
+        _protocol_errors(self.store.move, item.collection.info, item.href,
+                         to_collection.info, to_href)
+
+    def create_collection(self, href: str, items: Iterable[radicale_item.Item] | None = None,
+                          props: Mapping[str, str] | None = None
+                          ) -> tuple[storage.BaseCollection, dict[str, radicale_item.Item],
+                                     list[str]]:
+        sane = pathutils.strip_path(href)
+        if not props and not items:
+            existing = self.store.collection(sane)
+            if existing is not None:
+                return Collection(self, existing), {}, []
+        uploads = []
+        for item in items or ():
+            name = radicale_item.get_etag(item.uid).strip('"') + (
+                ".vcf" if item.name == "VCARD" else ".ics")
+            meta = ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
+            uploads.append((name, item.serialize(), meta))
+        info = _protocol_errors(self.store.create_collection, sane, dict(props or {}), uploads)
+        return Collection(self, info), {}, [href for href, _, _ in uploads]
+
+    def verify(self) -> bool:
+        logger.info("storage_plugin: the database is verified by `bridge init`")
+        return True
+
+
+__all__ = ["Storage"]
