@@ -1,0 +1,59 @@
+"""A representative sees their own collections; a manager reads — never writes — those of
+the people they manage; nobody else sees anything."""
+
+from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.storage_plugin.conftest import EVENT, calendar
+
+PROPFIND_PRIVILEGES = ('<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop>'
+                       '</propfind>')
+
+
+def test_manager_reads_the_calendar_of_someone_they_manage(server, hq, write_export):
+    hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+       "--now", NOW_ISO)
+    events = calendar(server.client("awhite"), "bwilson/mobile/").events()
+    assert len(events) == 1
+
+
+def test_manager_cannot_write_into_a_subordinates_calendar(server, hq):
+    response = server.http("awhite").put(
+        server.url + "bwilson/appointments/x.ics",
+        data=EVENT.format(uid="x", summary="From the boss", description=""),
+        headers={"Content-Type": "text/calendar"})
+    assert response.status_code == 403
+    assert activities_json(hq) == []
+
+
+def test_manager_sees_a_subordinates_calendar_as_read_only(server):
+    body = server.http("awhite").request(
+        "PROPFIND", server.url + "bwilson/appointments/", headers={"Depth": "0"},
+        data=PROPFIND_PRIVILEGES).text
+    assert "<read />" in body and "<write" not in body
+
+
+def test_another_representative_sees_nothing(server, hq, write_export):
+    hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+       "--now", NOW_ISO)
+    http = server.http("cdavis")
+    for path in ("bwilson/", "bwilson/mobile/", "bwilson/appointments/", "bwilson/customers/"):
+        response = http.request("PROPFIND", server.url + path, headers={"Depth": "1"})
+        assert response.status_code in (403, 404), path
+    assert http.get(server.url + "bwilson/mobile/").status_code in (403, 404)
+
+
+def test_a_subordinate_cannot_read_the_managers_calendar(server):
+    response = server.http("bwilson").request("PROPFIND", server.url + "awhite/appointments/",
+                                              headers={"Depth": "1"})
+    assert response.status_code in (403, 404)
+
+
+def test_employee_without_the_representative_flag_gets_no_calendars(server):
+    principal = server.client("eclerk").principal()
+    assert principal.calendars() == []
+
+
+def test_a_representative_may_create_calendars_of_their_own(server):
+    principal = server.client("bwilson").principal()
+    created = principal.make_calendar(name="Private", cal_id="private")
+    created.save_event(EVENT.format(uid="p1", summary="Dentist", description=""))
+    assert [str(e.icalendar_component["SUMMARY"]) for e in created.events()] == ["Dentist"]

@@ -1,0 +1,166 @@
+"""Client writes and HQ: new items become HQ activities of origin "client" when transfer to
+HQ applies, edits follow the text priority, deletes are recoverable, stale writes get 412."""
+
+import pytest
+
+from tests.conftest import activities_json
+from tests.storage_plugin.conftest import EVENT, TODO, calendar
+
+
+def put(server, login, path, text, **headers):
+    return server.http(login).put(server.url + path, data=text,
+                                  headers={"Content-Type": "text/calendar", **headers})
+
+
+def by_name(hq, name):
+    return [a for a in activities_json(hq) if a["name"] == name]
+
+
+def test_new_event_in_the_appointments_calendar_becomes_a_client_activity(server, hq):
+    response = put(server, "bwilson", "bwilson/appointments/visit.ics",
+                   EVENT.format(uid="visit-1", summary="Visit Acme", description="Bring coffee"),
+                   **{"If-None-Match": "*"})
+    assert response.status_code == 201
+    [activity] = by_name(hq, "Visit Acme")
+    assert activity["origin"] == "client"
+    assert activity["kind"] == "appointment"
+    assert activity["number"] == "CL-000001"
+    assert activity["representative"] == "bwilson"
+    assert activity["start"] == "2026-12-03T10:00:00+01:00"
+    assert activity["description"] == "Bring coffee"
+
+
+def test_served_back_with_number_and_the_clients_zone(server, hq):
+    put(server, "bwilson", "bwilson/appointments/visit.ics",
+        EVENT.format(uid="visit-1", summary="Visit Acme", description=""))
+    [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
+    component = event.icalendar_component
+    assert str(component["UID"]) == "visit-1"
+    assert str(component["SUMMARY"]) == "CL-000001 Visit Acme"
+    assert component["DTSTART"].params["TZID"] == "Europe/Warsaw"
+    assert "BEGIN:VTIMEZONE" in event.data and "TZID:Europe/Warsaw" in event.data
+
+
+def test_new_task_becomes_a_client_task(server, hq):
+    response = put(server, "bwilson", "bwilson/tasks/t1.ics",
+                   TODO.format(uid="todo-1", summary="Send offer", extra=""))
+    assert response.status_code == 201
+    [task] = by_name(hq, "Send offer")
+    assert (task["kind"], task["origin"], task["status"]) == ("task", "client", "Planned")
+
+
+def test_a_task_into_the_appointments_calendar_is_refused(server, hq):
+    response = put(server, "bwilson", "bwilson/appointments/t1.ics",
+                   TODO.format(uid="todo-1", summary="Wrong place", extra=""))
+    assert 400 <= response.status_code < 500
+    assert by_name(hq, "Wrong place") == []
+
+
+def test_an_event_into_the_task_list_is_refused(server, hq):
+    response = put(server, "bwilson", "bwilson/tasks/e1.ics",
+                   EVENT.format(uid="ev-1", summary="Wrong place", description=""))
+    assert 400 <= response.status_code < 500
+    assert by_name(hq, "Wrong place") == []
+
+
+def test_without_transfer_to_hq_the_task_stays_in_the_calendar_only(server, hq):
+    assert hq("settings", "set", "bwilson", "--no-transfer-tasks").exit_code == 0
+    assert put(server, "bwilson", "bwilson/tasks/t1.ics",
+               TODO.format(uid="todo-1", summary="Private", extra="")).status_code == 201
+    assert by_name(hq, "Private") == []
+    [todo] = calendar(server.client("bwilson"), "bwilson/tasks/").todos()
+    assert str(todo.icalendar_component["SUMMARY"]) == "Private"
+
+
+def test_transfer_can_be_asked_per_item(server, hq):
+    assert hq("settings", "set", "bwilson", "--no-transfer-tasks").exit_code == 0
+    put(server, "bwilson", "bwilson/tasks/t1.ics",
+        TODO.format(uid="todo-1", summary="For HQ", extra="X-BRIDGE-TRANSFER:TRUE\n"))
+    put(server, "bwilson", "bwilson/appointments/e1.ics",
+        EVENT.format(uid="ev-1", summary="Lunch", description="").replace(
+            "END:VEVENT", "X-BRIDGE-TRANSFER:FALSE\nEND:VEVENT"))
+    assert [a["name"] for a in activities_json(hq)] == ["For HQ"]
+
+
+def test_recurring_event_stays_in_the_calendar_only(server, hq):
+    text = EVENT.format(uid="weekly", summary="Team call", description="").replace(
+        "END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=4\nEND:VEVENT")
+    assert put(server, "bwilson", "bwilson/appointments/weekly.ics", text).status_code == 201
+    assert by_name(hq, "Team call") == []
+
+
+@pytest.fixture
+def hq_task(server, hq):
+    """An HQ task of bwilson, and the client's copy of it."""
+    result = hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call back",
+                "--description", "HQ text", "--end", "2026-12-05T12:00:00+01:00")
+    assert result.exit_code == 0
+    [todo] = calendar(server.client("bwilson"), "bwilson/tasks/").todos()
+    return todo
+
+
+def _edited(todo, summary, description, extra=""):
+    text = todo.data
+    text = text.replace("SUMMARY:HQ-000001 Call back", f"SUMMARY:{summary}")
+    text = text.replace("DESCRIPTION:HQ text", f"DESCRIPTION:{description}")
+    return text.replace("END:VTODO", extra + "END:VTODO")
+
+
+def test_with_text_priority_hq_the_hq_text_wins(server, hq, hq_task):
+    text = _edited(hq_task, "HQ-000001 Renamed in client", "Client text")
+    assert server.http("bwilson").put(str(hq_task.url), data=text).status_code in (201, 204)
+    [task] = activities_json(hq)
+    assert (task["name"], task["description"]) == ("Call back", "HQ text")
+    [todo] = calendar(server.client("bwilson"), "bwilson/tasks/").todos()
+    assert str(todo.icalendar_component["SUMMARY"]) == "HQ-000001 Call back"
+
+
+def test_with_text_priority_client_the_clients_text_is_taken(server, hq, hq_task):
+    assert hq("settings", "set", "bwilson", "--text-priority", "client").exit_code == 0
+    text = _edited(hq_task, "HQ-000001 Renamed in client", "Client text")
+    assert server.http("bwilson").put(str(hq_task.url), data=text).status_code in (201, 204)
+    [task] = activities_json(hq)
+    assert (task["name"], task["description"]) == ("Renamed in client", "Client text")
+
+
+def test_times_and_completion_from_the_client_always_count(server, hq, hq_task):
+    text = hq_task.data.replace("STATUS:NEEDS-ACTION", "STATUS:COMPLETED\nCOMPLETED:20261125T100000Z")
+    assert server.http("bwilson").put(str(hq_task.url), data=text).status_code in (201, 204)
+    [task] = activities_json(hq)
+    assert task["status"] == "Completed"
+    assert task["completed_on"] == "2026-11-25T10:00:00+00:00"
+    assert task["completed_by"] == "bwilson"
+
+
+def test_what_hq_does_not_model_survives_the_round_trip(server, hq, hq_task):
+    alarm = "BEGIN:VALARM\nACTION:DISPLAY\nDESCRIPTION:Reminder\nTRIGGER:-PT15M\nEND:VALARM\n"
+    text = hq_task.data.replace("END:VTODO", alarm + "END:VTODO")
+    assert server.http("bwilson").put(str(hq_task.url), data=text).status_code in (201, 204)
+    [todo] = calendar(server.client("bwilson"), "bwilson/tasks/").todos()
+    assert "BEGIN:VALARM" in todo.data and "TRIGGER:-PT15M" in todo.data
+    assert "X-BRIDGE-NUMBER:HQ-000001" in todo.data
+
+
+def test_stale_if_match_is_refused_with_412_and_nothing_changes(server, hq, hq_task):
+    http = server.http("bwilson")
+    fetched = http.get(str(hq_task.url))
+    assert hq("activities", "edit", "HQ-000001", "--name", "Changed in HQ").exit_code == 0
+    response = http.put(str(hq_task.url), data=fetched.text.replace("Call back", "Client"),
+                        headers={"If-Match": fetched.headers["ETag"]})
+    assert response.status_code == 412
+    assert [a["name"] for a in activities_json(hq)] == ["Changed in HQ"]
+    assert http.get(str(hq_task.url)).headers["ETag"] != fetched.headers["ETag"]
+
+
+def test_if_none_match_on_an_existing_item_is_refused(server, hq, hq_task):
+    response = server.http("bwilson").put(str(hq_task.url), data=hq_task.data,
+                                          headers={"If-None-Match": "*"})
+    assert response.status_code == 412
+
+
+def test_delete_in_the_client_removes_it_from_hq_recoverably(server, hq, hq_task):
+    assert server.http("bwilson").delete(str(hq_task.url)).status_code in (200, 204)
+    assert activities_json(hq) == []
+    assert [a["number"] for a in activities_json(hq, "--deleted")] == ["HQ-000001"]
+    assert hq("activities", "restore", "HQ-000001").exit_code == 0
+    assert len(calendar(server.client("bwilson"), "bwilson/tasks/").todos()) == 1
