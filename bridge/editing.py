@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from bridge.calendars.hq_changes import log_activity
-from bridge.calendars.layout import default_uid, href_for_uid
+from bridge.calendars.layout import default_href, default_uid
 from bridge.employees import get_employee
 from bridge.errors import InvalidInput, NotFound, ReadOnly
 from bridge.models import (
@@ -77,7 +77,8 @@ def add_activity(
     activity = Activity(
         number=number, kind=kind, origin=origin, status=Status.PLANNED,
         name=given.name, priority=DEFAULT_PRIORITY, description="",
-        created_at=now, modified_at=now, revision=1, uid=uid, href=href or href_for_uid(uid),
+        created_at=now, modified_at=now, revision=1, uid=uid,
+        href=href or default_href(number, None),
     )
     if kind is Kind.APPOINTMENT and given.end is None and given.start is not None:
         given = replace(given, end=given.start + DEFAULT_DURATION)

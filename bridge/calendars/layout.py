@@ -42,7 +42,7 @@ SPECS = {
 }
 
 UID_DOMAIN = "sales-calendar-bridge"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def collection_path(login: str, projection: Projection) -> str:
@@ -59,26 +59,22 @@ def projection_for(kind: Kind, origin: Origin) -> Projection:
     return Projection.MOBILE if origin is Origin.MOBILE else Projection.APPOINTMENTS
 
 
+def _key(number: str, mobile_id: str | None) -> str:
+    return _UNSAFE.sub("-", f"mobile-{mobile_id}" if mobile_id else number)
+
+
 def default_uid(number: str, mobile_id: str | None) -> str:
-    """UID of an activity no client named: stable across renders and re-imports."""
-    key = f"mobile-{mobile_id}" if mobile_id else number
-    return f"{_UNSAFE.sub('-', key)}@{UID_DOMAIN}"
+    """UID of an activity no client named: stable across renders and re-imports (a mobile
+    appointment is known by its mobile id, whatever its number becomes)."""
+    return f"{_key(number, mobile_id)}@{UID_DOMAIN}"
 
 
-def href_for_uid(uid: str, extension: str = ".ics") -> str:
-    return _UNSAFE.sub("-", uid) + extension
-
-
-def activity_uid(activity: Activity) -> str:
-    return activity.uid or default_uid(activity.number, activity.mobile_id)
-
-
-def activity_href(activity: Activity) -> str:
-    return activity.href or href_for_uid(activity_uid(activity))
+def default_href(number: str, mobile_id: str | None) -> str:
+    return f"{_key(number, mobile_id)}.ics"
 
 
 def customer_href(number: str) -> str:
-    return href_for_uid(f"customer-{number}", ".vcf")
+    return f"customer-{_UNSAFE.sub('-', number)}.vcf"
 
 
 def customer_uid(number: str) -> str:

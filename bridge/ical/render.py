@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar, Component, Event, Timezone, Todo
 
-from bridge.calendars.layout import activity_uid
+
 from bridge.ical.zones import (
     fixed_offset_of,
     fixed_offset_tzid,
@@ -55,7 +55,7 @@ def render_activity(
     """The VEVENT or VTODO of an activity (without its VCALENDAR)."""
     component = _base(activity, client_copy)
     is_task = activity.kind is Kind.TASK
-    component.add("uid", activity_uid(activity))
+    component.add("uid", activity.uid)
     component.add("dtstamp", activity.modified_at)
     component.add("last-modified", activity.modified_at)
     component.add("created", activity.created_at)

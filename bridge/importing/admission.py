@@ -17,7 +17,7 @@ from bridge.importing.lookups import (
     ExistingActivity,
     RepresentativeRef,
 )
-from bridge.calendars.layout import default_uid, href_for_uid
+from bridge.calendars.layout import default_href, default_uid
 from bridge.exchange.records import AppointmentRecord
 from bridge.models import Kind, Level, Origin, offset_minutes
 from bridge.rules.description import DescriptionParts
@@ -200,7 +200,7 @@ def _values(
         "completed_by": record.completed_by,
         "mobile_id": record.mobile_id,
         "uid": uid,
-        "href": href_for_uid(uid),
+        "href": default_href(record.number, record.mobile_id),
         "mobile_modified_at": record.modified_at,
         "mobile_fingerprint": written,
         "frozen": outcome.frozen,

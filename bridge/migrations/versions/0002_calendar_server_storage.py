@@ -99,7 +99,7 @@ def upgrade() -> None:
 
 def _name_existing_activities() -> None:
     """Activities from before the calendar server get the UID and href they are served as."""
-    from bridge.calendars.layout import default_uid, href_for_uid
+    from bridge.calendars.layout import default_href, default_uid
 
     activities = sa.table("activities", sa.column("id"), sa.column("number"),
                           sa.column("mobile_id"), sa.column("uid"), sa.column("href"))
@@ -107,9 +107,9 @@ def _name_existing_activities() -> None:
     rows = connection.execute(sa.select(activities.c.id, activities.c.number,
                                         activities.c.mobile_id)).all()
     for row in rows:
-        uid = default_uid(row.number, row.mobile_id)
-        connection.execute(activities.update().where(activities.c.id == row.id)
-                           .values(uid=uid, href=href_for_uid(uid)))
+        connection.execute(activities.update().where(activities.c.id == row.id).values(
+            uid=default_uid(row.number, row.mobile_id),
+            href=default_href(row.number, row.mobile_id)))
 
 
 

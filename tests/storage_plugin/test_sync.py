@@ -1,0 +1,127 @@
+"""RFC 6578 sync-collection with real incremental tokens: after a client synced, an HQ change
+shows up as exactly the changed items; the synchronization window decides what is served."""
+
+import xml.etree.ElementTree as ET
+
+from tests.conftest import NOW_ISO, activities_json, appointment, customer
+
+DAV = "{DAV:}"
+
+
+def sync_collection(server, login, path, token=""):
+    body = ('<?xml version="1.0"?><sync-collection xmlns="DAV:">'
+            f'<sync-token>{token}</sync-token><sync-level>1</sync-level>'
+            '<prop><getetag/></prop></sync-collection>')
+    response = server.http(login).request("REPORT", server.url + path, data=body,
+                                          headers={"Content-Type": "application/xml"})
+    assert response.status_code == 207, response.text
+    root = ET.fromstring(response.content)
+    changed, gone = set(), set()
+    for entry in root.findall(f"{DAV}response"):
+        href = entry.findtext(f"{DAV}href").rsplit("/", 1)[-1]
+        status = entry.findtext(f"{DAV}status") or ""
+        (gone if "404" in status else changed).add(href)
+    return root.findtext(f"{DAV}sync-token"), changed, gone
+
+
+def import_appointments(hq, write_export, *records, now=NOW_ISO):
+    result = hq("import", "activities", write_export("appointments", list(records)), "--now", now)
+    assert result.exit_code == 0, result.output
+
+
+def test_first_sync_lists_everything(server, hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"))
+    _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/")
+    assert changed == {_href("MA-1"), _href("MA-2")}
+    assert gone == set()
+
+
+def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"),
+                        appointment("MA-3"))
+    token, first, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    assert len(first) == 3
+    import_appointments(hq, write_export, appointment("MA-1"),
+                        appointment("MA-2", name="Renamed"), appointment("MA-3"),
+                        appointment("MA-4"), now="2026-11-25T10:00:00Z")
+    new_token, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
+    assert new_token != token
+    assert changed == {_href("MA-2"), _href("MA-4")}
+    assert gone == set()
+    _, again, _ = sync_collection(server, "bwilson", "bwilson/mobile/", new_token)
+    assert again == set()
+
+
+def test_a_re_import_without_changes_leaves_the_token_alone(server, hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1"))
+    token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    import_appointments(hq, write_export, appointment("MA-1"))
+    same, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/", token)
+    assert (same, changed) == (token, set())
+
+
+def test_appointment_moved_to_another_representative_is_gone_from_the_first(
+        server, hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1"))
+    token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    import_appointments(hq, write_export, appointment("MA-1", representative="cdavis"))
+    _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
+    assert gone == {_href("MA-1")} and changed == set()
+
+
+def test_an_hq_delete_shows_as_removed(server, hq):
+    hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+       "--start", "2026-12-02T10:00:00+01:00")
+    token, changed, _ = sync_collection(server, "bwilson", "bwilson/appointments/")
+    assert changed == {"HQ-000001.ics"}
+    hq("activities", "delete", "HQ-000001")
+    _, changed, gone = sync_collection(server, "bwilson", "bwilson/appointments/", token)
+    assert gone == {"HQ-000001.ics"}
+
+
+def test_an_unknown_token_is_refused_so_the_client_starts_over(server):
+    response = server.http("bwilson").request(
+        "REPORT", server.url + "bwilson/mobile/",
+        data='<sync-collection xmlns="DAV:"><sync-token>http://example.com/ns/sync/1'
+             '</sync-token><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>',
+        headers={"Content-Type": "application/xml"})
+    assert response.status_code == 403
+    assert "valid-sync-token" in response.text
+
+
+def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, write_export):
+    far = appointment("MA-9", start="2028-06-01T09:00:00+02:00", end="2028-06-01T10:00:00+02:00")
+    import_appointments(hq, write_export, appointment("MA-1"), far)
+    _, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    assert changed == {_href("MA-1")}
+    assert len(activities_json(hq)) == 2
+
+
+def test_narrowing_the_window_removes_items_from_the_client_not_from_hq(
+        server, hq, write_export):
+    import_appointments(hq, write_export, appointment("MA-1"))
+    token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    assert hq("settings", "set", "bwilson", "--calendar-start", "2027-01-01",
+              "--calendar-end", "2027-12-31").exit_code == 0
+    _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
+    assert gone == {_href("MA-1")}
+    assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
+
+
+def test_customers_are_served_as_vcards_and_changes_sync(server, hq, write_export):
+    token, changed, _ = sync_collection(server, "bwilson", "bwilson/customers/")
+    assert changed == {"customer-C-1001.vcf"}
+    vcard = server.http("bwilson").get(
+        server.url + "bwilson/customers/customer-C-1001.vcf").text
+    assert "FN:Acme Trading" in vcard and "ORG:Acme Trading" in vcard
+    assert "Main St 1" in vcard and "TEL;TYPE=WORK:+48 22 000 00 00" in vcard
+    moved = [customer("C-1001", name="Acme Trading Ltd"), customer("C-1002")]
+    assert hq("import", "customers", write_export("customers", moved),
+              "--now", NOW_ISO).exit_code == 0
+    _, changed, _ = sync_collection(server, "bwilson", "bwilson/customers/", token)
+    assert changed == {"customer-C-1001.vcf",
+                       "customer-C-1002.vcf"}
+
+
+def _href(mobile_id):
+    return f"mobile-{mobile_id}.ics"
