@@ -3,6 +3,7 @@
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ import caldav
 import pytest
 import requests
 from click.testing import Result
+from radicale import server as radicale_server
 
+from storage_plugin.server import configuration
 from tests.conftest import NOW_ISO
 
 BRIDGE = str(Path(sys.executable).parent / "bridge")
@@ -28,7 +31,6 @@ def free_port() -> int:
 @dataclass
 class Server:
     url: str
-    process: subprocess.Popen[bytes]
 
     def client(self, login: str, password: str = PASSWORD) -> caldav.DAVClient:
         return caldav.DAVClient(url=self.url, username=login, password=password)
@@ -39,31 +41,62 @@ class Server:
         return session
 
 
+TEST_CONFIG = {"auth": {"delay": "0"}, "server": {"delay_on_error": "0"}}
+"""Radicale slows down refused requests (against guessing); tests need not wait."""
+
+
 @pytest.fixture
-def server(hq: Callable[..., Result], database_url: str) -> Iterator[Server]:
-    """`bridge serve` on the HQ of tests.conftest.hq; every employee has PASSWORD."""
-    for login in ("awhite", "bwilson", "cdavis", "ddiaz", "eclerk"):
+def staff_passwords(hq: Callable[..., Result]) -> None:
+    for login in ("awhite", "bwilson", "cdavis", "eclerk"):
         result = hq("employees", "set-password", login, "--password-stdin", input=PASSWORD + "\n")
         assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
+    """The server with our plugins over the test database, in a thread of the test process
+    (real HTTP on 127.0.0.1); every employee of tests.conftest.hq has PASSWORD."""
     port = free_port()
+    loaded = configuration(database_url, port=port)
+    loaded.update(TEST_CONFIG, "tests")
+    shutdown, stop = socket.socketpair()
+    thread = threading.Thread(target=radicale_server.serve, args=(loaded, stop), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/"
+    _wait_for(url, lambda: thread.is_alive())
+    yield Server(url)
+    shutdown.close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def served_by_command(staff_passwords: None, database_url: str,
+                      tmp_path: Path) -> Iterator[tuple[Server, subprocess.Popen[bytes]]]:
+    """`bridge serve` exactly as an operator starts it, as a separate process."""
+    port = free_port()
+    config = tmp_path / "radicale.ini"
+    config.write_text("[auth]\ndelay = 0\n[logging]\nlevel = debug\n", encoding="utf-8")
     process = subprocess.Popen(
-        [BRIDGE, "--database", database_url, "serve", "--port", str(port)],
+        [BRIDGE, "--database", database_url, "serve", "--port", str(port), "--config", config],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
+    _wait_for(url, lambda: process.poll() is None)
+    yield Server(url), process
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _wait_for(url: str, running: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 20
     while True:
         try:
             requests.get(url, timeout=1)
-            break
+            return
         except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"bridge serve did not start:\n{output}") from None
-            time.sleep(0.1)
-    yield Server(url, process)
-    process.terminate()
-    process.wait(timeout=10)
+            if not running() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server at {url} did not start") from None
+            time.sleep(0.05)
 
 
 def calendar(client: caldav.DAVClient, path: str) -> caldav.Calendar:

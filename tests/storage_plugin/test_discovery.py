@@ -34,8 +34,14 @@ def test_each_calendar_declares_its_components(server):
     }
 
 
-def test_password_never_appears_in_the_server_log(server):
-    server.http("bwilson").request("PROPFIND", server.url + "bwilson/", headers={"Depth": "1"})
-    server.process.terminate()
-    output = server.process.stdout.read().decode()
-    assert PASSWORD not in output
+def test_bridge_serve_answers_and_never_logs_the_password(served_by_command):
+    server, process = served_by_command
+    response = server.http("bwilson").request("PROPFIND", server.url + "bwilson/",
+                                              headers={"Depth": "1"})
+    assert response.status_code == 207
+    assert server.http("bwilson", "wrong-password").request(
+        "PROPFIND", server.url + "bwilson/").status_code == 401
+    process.terminate()
+    output = process.stdout.read().decode()
+    assert "PROPFIND" in output  # the debug log did record the requests
+    assert PASSWORD not in output and "wrong-password" not in output
