@@ -21,11 +21,11 @@ def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str
     }
 
 
-def configuration(database_url: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+def configuration(database_url: str, host: str | None = None, port: int | None = None,
                   config_file: Path | None = None) -> radicale_config.Configuration:
-    """Our defaults, then the INI file's sections over them."""
+    """Our defaults, then the INI file's sections, then an address given on the command line."""
     loaded = radicale_config.load()
-    loaded.update(defaults(database_url, host, port), "bridge defaults")
+    loaded.update(defaults(database_url, DEFAULT_HOST, DEFAULT_PORT), "bridge defaults")
     if config_file is not None:
         parser = configparser.RawConfigParser()
         with config_file.open(encoding="utf-8") as handle:
@@ -34,6 +34,10 @@ def configuration(database_url: str, host: str = DEFAULT_HOST, port: int = DEFAU
         if "storage" in overrides:
             overrides["storage"].setdefault("type", "storage_plugin.storage")
         loaded.update(overrides, f"config file {config_file}")
+    if host is not None or port is not None:
+        configured_host, configured_port = loaded.get("server", "hosts")[0]
+        address = f"{host or configured_host}:{configured_port if port is None else port}"
+        loaded.update({"server": {"hosts": address}}, "command line")
     return loaded
 
 

@@ -16,14 +16,14 @@ DEMO_DATABASE = Path("bridge-demo.db")
                                                           path_type=Path),
               help="A Radicale INI file whose sections are laid over our defaults "
                    "(see config/radicale.ini.example).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5232, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on.")
+@click.option("--host", help="Address to listen on (default 127.0.0.1, or the config file's).")
+@click.option("--port", type=click.IntRange(0, 65535),
+              help="Port to listen on (default 5232, or the config file's).")
 @click.option("--demo", is_flag=True,
               help=f"Load the demo data into a fresh SQLite database ({DEMO_DATABASE}) and "
                    "serve it.")
 @pass_app
-def serve_command(app: AppContext, config_file: Path | None, host: str, port: int,
+def serve_command(app: AppContext, config_file: Path | None, host: str | None, port: int | None,
                   demo: bool) -> None:
     """Serve every sales representative's activities and customers over CalDAV/CardDAV.
 
