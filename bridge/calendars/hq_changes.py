@@ -34,9 +34,9 @@ def log_activities(session: Session, changed: Iterable[ActivityChange]) -> None:
                    DavCollection.projection.is_not(None))
         )
     }
-    for key, hrefs in by_collection.items():
-        if key in scopes:
-            changes.record(session, scopes[key], hrefs)
+    changes.record_many(session, {
+        scopes[key]: hrefs for key, hrefs in by_collection.items() if key in scopes
+    })
 
 
 def log_activity(session: Session, activity: Activity,
@@ -53,5 +53,7 @@ def log_customers(session: Session, changed: Iterable[tuple[int | None, str]]) -
     by_channel: dict[int | None, list[str]] = defaultdict(list)
     for channel_id, number in changed:
         by_channel[channel_id].append(customer_href(number))
-    for channel_id, hrefs in by_channel.items():
-        changes.record(session, changes.scope_id(session, channel_scope_name(channel_id)), hrefs)
+    changes.record_many(session, {
+        changes.scope_id(session, channel_scope_name(channel_id)): hrefs
+        for channel_id, hrefs in by_channel.items()
+    })
