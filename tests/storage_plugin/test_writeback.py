@@ -164,3 +164,49 @@ def test_delete_in_the_client_removes_it_from_hq_recoverably(server, hq, hq_task
     assert [a["number"] for a in activities_json(hq, "--deleted")] == ["HQ-000001"]
     assert hq("activities", "restore", "HQ-000001").exit_code == 0
     assert len(calendar(server.client("bwilson"), "bwilson/tasks/").todos()) == 1
+
+
+OUTLOOK_EVENT = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+BEGIN:VTIMEZONE
+TZID:Romance Standard Time
+BEGIN:STANDARD
+DTSTART:16011028T030000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010325T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:040000008200E00074C5B7101A82E008
+SUMMARY:Summer visit
+DTSTART;TZID=Romance Standard Time:20270701T090000
+DTEND;TZID=Romance Standard Time:20270701T100000
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_windows_time_zone_names_from_outlook_are_understood(server, hq):
+    assert put(server, "bwilson", "bwilson/appointments/outlook.ics",
+               OUTLOOK_EVENT).status_code == 201
+    [activity] = by_name(hq, "Summer visit")
+    assert activity["start"] == "2027-07-01T09:00:00+02:00"
+    [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
+    assert event.icalendar_component["DTSTART"].params["TZID"] == "Europe/Paris"
+
+
+def test_windows_time_zone_name_without_its_vtimezone(server, hq):
+    text = OUTLOOK_EVENT.replace("Romance Standard Time", "Central European Standard Time")
+    start, end = text.index("BEGIN:VTIMEZONE"), text.index("END:VTIMEZONE") + len("END:VTIMEZONE\n")
+    assert put(server, "bwilson", "bwilson/appointments/o2.ics",
+               text[:start] + text[end:]).status_code == 201
+    [activity] = by_name(hq, "Summer visit")
+    assert activity["start"] == "2027-07-01T09:00:00+02:00"
