@@ -156,7 +156,7 @@ class CalendarStore:
 def _check_components(collection: CollectionInfo, component: str) -> None:
     allowed = collection.components
     if allowed and component and component not in allowed:
-        raise InvalidInput(
+        raise Forbidden(
             f"/{collection.path}/ takes {', '.join(allowed)} only, not {component}")
 
 

@@ -27,7 +27,7 @@ from bridge.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.errors import BridgeError, InvalidInput
+from bridge.errors import BridgeError
 from bridge.ical.parse import ClientItem, parse_client_item
 from bridge.models import (
     Activity,
@@ -68,7 +68,7 @@ def find_activity(session: Session, employee_id: int, href: str) -> Activity | N
 
 def check_component(item: ClientItem, target: Target) -> None:
     if item.component != target.component:
-        raise InvalidInput(
+        raise Forbidden(
             f"this collection takes {target.component} only, not {item.component}")
 
 

@@ -151,7 +151,7 @@ def _print_view(view: ActivityView) -> None:
         f"  Priority:     {a.priority}",
         f"  Kind:         {a.kind.value}",
         f"  Status:       {a.status.value}",
-        f"  Description:  " + (a.description or "-").replace("\n", "\n                "),
+        "  Description:  " + (a.description or "-").replace("\n", "\n                "),
         "",
         "Results",
         f"  Completed on: {record['completed_on'] or '-'}",

@@ -10,7 +10,6 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.config import database_url
 from bridge.db import make_engine
 from bridge.errors import BridgeError
 from bridge.schema import ensure_ready

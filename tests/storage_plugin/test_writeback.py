@@ -52,14 +52,14 @@ def test_new_task_becomes_a_client_task(server, hq):
 def test_a_task_into_the_appointments_calendar_is_refused(server, hq):
     response = put(server, "bwilson", "bwilson/appointments/t1.ics",
                    TODO.format(uid="todo-1", summary="Wrong place", extra=""))
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 403  # RFC 4791 supported-calendar-component
     assert by_name(hq, "Wrong place") == []
 
 
 def test_an_event_into_the_task_list_is_refused(server, hq):
     response = put(server, "bwilson", "bwilson/tasks/e1.ics",
                    EVENT.format(uid="ev-1", summary="Wrong place", description=""))
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 403  # RFC 4791 supported-calendar-component
     assert by_name(hq, "Wrong place") == []
 
 
