@@ -127,10 +127,22 @@ class Collection(storage.BaseCollection):
         return self._storage.call("ctag", self.info)
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
+        if not old_token:  # PROPFIND asks this for the token alone: list hrefs only if used
+            return self._storage.call("sync_token", self.info), _AllHrefs(self)
         try:
             return self._storage.call("sync", self.info, old_token)
         except InvalidToken as error:
             raise ValueError(str(error)) from error
+
+
+class _AllHrefs:
+    """Every href of a collection, fetched only when iterated."""
+
+    def __init__(self, collection: Collection) -> None:
+        self._collection = collection
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._collection._storage.call("hrefs", self._collection.info))
 
 
 def _protocol_errors(call: Any, *args: Any) -> Any:

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -44,29 +45,38 @@ class ItemMeta:
     time_range: tuple[int, int]
 
 
-def _info(row: DavItem) -> ItemInfo:
+COLUMNS = (DavItem.href, DavItem.uid, DavItem.etag, DavItem.component, DavItem.time_start,
+           DavItem.time_end, DavItem.modified_at, DavItem.text)
+
+
+def _info(row: Any) -> ItemInfo:
     return ItemInfo(row.href, row.uid, row.etag, row.component, (row.time_start, row.time_end),
                     row.modified_at, row.text)
 
 
 def stored_items(session: Session, collection_id: int,
                  hrefs: Iterable[str] | None = None) -> Iterator[ItemInfo]:
-    query = select(DavItem).where(DavItem.collection_id == collection_id)
+    """Stored items (plain rows: listing thousands must not build ORM objects)."""
+    query = select(*COLUMNS).where(DavItem.collection_id == collection_id)
     if hrefs is not None:
         query = query.where(DavItem.href.in_(list(hrefs)))
-    for row in session.scalars(query.order_by(DavItem.href)):
+    for row in session.execute(query):
         yield _info(row)
+
+
+def stored_hrefs(session: Session, collection_id: int) -> list[str]:
+    return list(session.scalars(select(DavItem.href).where(DavItem.collection_id == collection_id)))
 
 
 def stored_in_range(session: Session, collection_id: int, component: str | None,
                     start: int, end: int) -> Iterator[ItemInfo]:
-    query = select(DavItem).where(
+    query = select(*COLUMNS).where(
         DavItem.collection_id == collection_id,
         DavItem.time_start < end, DavItem.time_end > start,
     )
     if component:
         query = query.where(DavItem.component == component)
-    for row in session.scalars(query):
+    for row in session.execute(query):
         yield _info(row)
 
 

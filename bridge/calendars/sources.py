@@ -25,6 +25,7 @@ from bridge.calendars.items import (
     TIMESTAMP_MAX,
     TIMESTAMP_MIN,
     ItemInfo,
+    stored_hrefs,
     stored_in_range,
     stored_items,
     stored_uid_exists,
@@ -55,6 +56,9 @@ class StoredSource:
 
     def all(self) -> Iterator[ItemInfo]:
         return stored_items(self.session, self.collection.id)
+
+    def hrefs(self) -> list[str]:
+        return stored_hrefs(self.session, self.collection.id)
 
     def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
         return stored_items(self.session, self.collection.id, hrefs)
@@ -132,6 +136,11 @@ class ActivitySource(StoredSource):
     def all(self) -> Iterator[ItemInfo]:
         yield from self._items(self._select().order_by(Activity.id))
         yield from super().all()
+
+    def hrefs(self) -> list[str]:
+        query = select(Activity.href).where(
+            *self.filters, _overlaps(self.window.start, self.window.end))
+        return [*self.session.scalars(query), *super().hrefs()]
 
     def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
         wanted = list(dict.fromkeys(hrefs))
@@ -240,6 +249,9 @@ class CustomerSource(StoredSource):
     def all(self) -> Iterator[ItemInfo]:
         for customer, channel in self._customers(self.channels):
             yield customer_item(customer, channel)
+
+    def hrefs(self) -> list[str]:
+        return [item.href for item in self.all()]
 
     def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
         wanted = set(hrefs)

@@ -67,12 +67,18 @@ class CalendarStore:
     def ctag(self, collection: CollectionInfo) -> str:
         return self.source(collection).ctag()
 
+    def sync_token(self, collection: CollectionInfo) -> str:
+        return self.source(collection).token()
+
+    def hrefs(self, collection: CollectionInfo) -> list[str]:
+        return self.source(collection).hrefs()
+
     def sync(self, collection: CollectionInfo, old_token: str) -> tuple[str, list[str]]:
         """The current token and the hrefs changed since ``old_token`` (all for "")."""
         source = self.source(collection)
         token = source.token()
         if not old_token:
-            return token, [item.href for item in source.all()]
+            return token, source.hrefs()
         return token, list(dict.fromkeys(source.changed_since(old_token)))
 
     # --- writing ---------------------------------------------------------------------------
