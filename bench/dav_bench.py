@@ -265,8 +265,21 @@ def wait_ready(server: Server, timeout: float = 60.0) -> None:
     raise BenchError(f"{server.name} did not listen on port {server.port} within {timeout}s")
 
 
-def start_bridge(workdir: Path) -> Server:
+def start_bridge(workdir: Path, loaded: bool = False) -> Server:
     database = f"sqlite:///{workdir / 'bridge.db'}"
+    if not loaded:
+        prepare_bridge(workdir, database)
+    port = free_port()
+    log = workdir / "bridge-serve.log"
+    process = subprocess.Popen(
+        [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
+         str(port)], cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    server = Server("bridge", process, port, log)
+    wait_ready(server)
+    return server
+
+
+def prepare_bridge(workdir: Path, database: str) -> None:
     employees = workdir / "employees.json"
     employees.write_text(json.dumps({
         "format": "hq-employees/1",
@@ -278,14 +291,6 @@ def start_bridge(workdir: Path) -> Server:
                 workdir)
     run_checked([str(BRIDGE), "--database", database, "employees", "set-password", LOGIN,
                  "--password-stdin"], workdir, stdin=f"{PASSWORD}\n")
-    port = free_port()
-    log = workdir / "bridge-serve.log"
-    process = subprocess.Popen(
-        [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
-         str(port)], cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    server = Server("bridge", process, port, log)
-    wait_ready(server)
-    return server
 
 
 def start_radicale(workdir: Path) -> Server:
@@ -545,6 +550,21 @@ def load(server: Server, events: list[Event], result: Load) -> None:
     result.seconds = time.perf_counter() - started
 
 
+def reread_etags(server: Server, events: list[Event], result: Load) -> None:
+    """With --reuse: the calendar is already loaded; learn the current ETags instead."""
+    started = time.perf_counter()
+    run_mark = int(time.time())  # SEQUENCE values this run's changes start from: new content
+    try:
+        _, response = request(server, "PROPFIND", CALENDAR, PROPFIND_ETAGS, {"Depth": "1"})
+        for href, props in multistatus(server, response).responses.items():
+            if href.endswith(".ics"):
+                server.etags[href] = props.get(f"{{{DAV}}}getetag")
+                server.sequences[href] = run_mark
+    except RequestFailed as error:
+        result.error = error
+    result.seconds = time.perf_counter() - started
+
+
 # --- profiling (optional) -------------------------------------------------------------------
 
 
@@ -621,16 +641,19 @@ def measure(workload: Workload, op: str, warmup: int, repeat: int) -> float:
 def bench_size(n: int, args: argparse.Namespace, root: Path) -> SizeResult:
     result = SizeResult(n)
     workdir = root / f"n{n}"
-    workdir.mkdir()
+    marker = workdir / ".loaded"
+    reuse = args.reuse and marker.exists()
+    workdir.mkdir(exist_ok=reuse)
     events = make_events(n)
     servers: list[Server] = []
     try:
-        servers.append(start_bridge(workdir))
+        servers.append(start_bridge(workdir, loaded=reuse))
         servers.append(start_radicale(workdir))
         print(f"\n## {n} events  (bridge :{servers[0].port}, radicale :{servers[1].port}, "
-              f"{workdir})", flush=True)
+              f"{workdir}{', reused' if reuse else ''})", flush=True)
         loads = {s.name: Load() for s in servers}
-        threads = [threading.Thread(target=load, args=(s, events, loads[s.name]))
+        target = reread_etags if reuse else load
+        threads = [threading.Thread(target=target, args=(s, events, loads[s.name]))
                    for s in servers]
         for thread in threads:
             thread.start()
@@ -646,6 +669,8 @@ def bench_size(n: int, args: argparse.Namespace, root: Path) -> SizeResult:
             result.load[server.name] = outcome.seconds
             print(f"loaded {n} events into {server.name} in {outcome.seconds:.1f} s "
                   f"({n / outcome.seconds:.0f} PUT/s)", flush=True)
+        if not reuse and len(result.load) == len(servers):
+            marker.touch()
         workloads = {s.name: Workload(s, events) for s in servers if s.name in result.load}
         for op in args.ops:
             for name, workload in workloads.items():
@@ -764,6 +789,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path,
                         help="directory for databases, collections and logs (default: a "
                              "temporary one, removed at the end unless --keep)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --workdir: reuse calendars a previous run loaded there "
+                             "(loading 10 000 events into stock Radicale takes over half an hour)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample the bridge server with py-spy on the operations it is "

@@ -57,3 +57,16 @@ def test_a_representative_may_create_calendars_of_their_own(server):
     created = principal.make_calendar(name="Private", cal_id="private")
     created.save_event(EVENT.format(uid="p1", summary="Dentist", description=""))
     assert [str(e.icalendar_component["SUMMARY"]) for e in created.events()] == ["Dentist"]
+
+
+def test_items_move_between_a_representatives_own_calendars(server):
+    principal = server.client("bwilson").principal()
+    first = principal.make_calendar(name="One", cal_id="one")
+    principal.make_calendar(name="Two", cal_id="two")
+    first.save_event(EVENT.format(uid="m1", summary="Moving", description=""))
+    http = server.http("bwilson")
+    response = http.request("MOVE", server.url + "bwilson/one/m1.ics",
+                            headers={"Destination": server.url + "bwilson/two/m1.ics"})
+    assert response.status_code in (201, 204), response.text
+    assert http.get(server.url + "bwilson/one/m1.ics").status_code == 404
+    assert "SUMMARY:Moving" in http.get(server.url + "bwilson/two/m1.ics").text

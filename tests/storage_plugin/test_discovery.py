@@ -45,3 +45,51 @@ def test_bridge_serve_answers_and_never_logs_the_password(served_by_command):
     output = process.stdout.read().decode()
     assert "PROPFIND" in output  # the debug log did record the requests
     assert PASSWORD not in output and "wrong-password" not in output
+
+
+def test_unknown_login_is_refused(server):
+    response = server.http("nobody").request("PROPFIND", server.url + "nobody/",
+                                             headers={"Depth": "0"})
+    assert response.status_code == 401
+
+
+def test_inactive_employee_is_refused(server, hq, write_export):
+    from tests.conftest import employee
+
+    assert hq("employees", "import", write_export("employees", [
+        employee("bwilson", name="Ben Wilson", manager="awhite", active=False)])).exit_code == 0
+    response = server.http("bwilson").request("PROPFIND", server.url + "bwilson/",
+                                              headers={"Depth": "0"})
+    assert response.status_code == 401
+
+
+def test_bridge_serve_demo_serves_the_demo_data(tmp_path):
+    import subprocess
+    import time
+
+    import caldav
+    import requests
+
+    from tests.storage_plugin.conftest import BRIDGE, free_port
+
+    port = free_port()
+    process = subprocess.Popen([BRIDGE, "serve", "--demo", "--port", str(port)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(300):
+            try:
+                requests.get(url, timeout=1)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, process.stdout.read().decode()
+                time.sleep(0.1)
+        client = caldav.DAVClient(url=url, username="bwilson", password="bwilson-demo-2026")
+        calendars = {c.get_display_name(): c for c in client.principal().calendars()}
+        assert len(calendars["Mobile appointments (Ben Wilson)"].events()) > 10
+    finally:
+        process.terminate()
+        output = process.stdout.read().decode()
+        process.wait(timeout=10)
+    assert "bwilson    bwilson-demo-2026" in output
+    assert (tmp_path / "bridge-demo.db").exists()
