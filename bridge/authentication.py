@@ -6,7 +6,6 @@ import time
 
 from sqlalchemy import Engine, select
 
-from bridge.db import transaction
 from bridge.models import Employee
 from bridge.passwords import verify_password
 
@@ -26,8 +25,8 @@ class Authenticator:
     def login(self, login: str, password: str) -> bool:
         if not login or not password:
             return False
-        with transaction(self._engine, write=False) as session:
-            stored = session.scalar(select(Employee.password_hash).where(
+        with self._engine.connect() as connection:
+            stored = connection.scalar(select(Employee.password_hash).where(
                 Employee.login == login, Employee.active.is_(True)))
         if not stored:
             return False

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
+from bridge.db import upsert_statement
 from bridge.models import SyncChange, SyncScope
 
 _BUMPED = "bridge.sync.bumped"
@@ -66,9 +66,7 @@ def record_many(session: Session, changed: Mapping[int, Iterable[str]]) -> None:
 
 
 def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SyncChange)
+    statement = upsert_statement(session, SyncChange)
     return statement.on_conflict_do_update(
         index_elements=[SyncChange.scope_id, SyncChange.href],
         set_={"seq": statement.excluded.seq},

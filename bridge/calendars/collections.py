@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
@@ -91,6 +91,5 @@ def delete_collection(session: Session, path: str) -> None:
 
 
 def touch_collection(session: Session, collection: CollectionInfo) -> None:
-    row = session.get(DavCollection, collection.id)
-    if row is not None:
-        row.modified_at = utcnow()
+    session.execute(update(DavCollection).where(DavCollection.id == collection.id)
+                    .values(modified_at=utcnow()))

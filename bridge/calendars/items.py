@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bridge.db import upsert_statement
 from bridge.models import DavItem
 
 TIMESTAMP_MIN = 0
@@ -89,16 +90,17 @@ def stored_uid_exists(session: Session, collection_id: int, uid: str) -> bool:
 
 def store_item(session: Session, collection_id: int, href: str, text: str, meta: ItemMeta,
                now: datetime) -> ItemInfo:
-    row = session.scalars(select(DavItem).where(
-        DavItem.collection_id == collection_id, DavItem.href == href)).one_or_none()
-    if row is None:
-        row = DavItem(collection_id=collection_id, href=href)
-        session.add(row)
-    row.uid, row.etag, row.component = meta.uid, meta.etag, meta.component
-    row.time_start, row.time_end = meta.time_range
-    row.text, row.modified_at = text, now
-    session.flush()
-    return _info(row)
+    """Create or replace the item at ``href`` (one statement)."""
+    values = {
+        "uid": meta.uid, "etag": meta.etag, "component": meta.component,
+        "time_start": meta.time_range[0], "time_end": meta.time_range[1],
+        "text": text, "modified_at": now,
+    }
+    insert = upsert_statement(session, DavItem)
+    session.execute(insert.values(collection_id=collection_id, href=href, **values)
+                    .on_conflict_do_update(index_elements=[DavItem.collection_id, DavItem.href],
+                                           set_=values))
+    return ItemInfo(href, meta.uid, meta.etag, meta.component, meta.time_range, now, text)
 
 
 def remove_item(session: Session, collection_id: int, href: str) -> bool:

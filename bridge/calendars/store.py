@@ -37,11 +37,15 @@ class CalendarStore:
         self.session = session
         self.now = now
         self._sources: dict[int, Source] = {}
+        self._collections: dict[str, CollectionInfo | None] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
     def collection(self, path: str) -> CollectionInfo | None:
-        return collections.get_collection(self.session, path)
+        """The collection at ``path`` (looked up once per request: Radicale asks often)."""
+        if path not in self._collections:
+            self._collections[path] = collections.get_collection(self.session, path)
+        return self._collections[path]
 
     def children(self, path: str) -> list[CollectionInfo]:
         return collections.child_collections(self.session, path)
@@ -128,6 +132,7 @@ class CalendarStore:
         existing = self.collection(path)
         if existing is not None and existing.projection is not None:
             raise Forbidden(f"/{path}/ is provided by HQ and cannot be replaced")
+        self._collections.clear()
         created = collections.create_collection(self.session, path, props)
         for href, text, meta in uploads:
             _check_components(created, meta.component)
@@ -137,6 +142,7 @@ class CalendarStore:
     def delete_collection(self, collection: CollectionInfo) -> None:
         if collection.projection is not None or "/" not in collection.path:
             raise Forbidden(f"/{collection.path}/ is provided by HQ and cannot be deleted")
+        self._collections.clear()
         collections.delete_collection(self.session, collection.path)
 
     def set_props(self, collection: CollectionInfo, props: dict[str, str]) -> None:
@@ -144,6 +150,7 @@ class CalendarStore:
             kept = {key: collection.props[key] for key in ("tag", "C:supported-calendar-component-set")
                     if key in collection.props}
             props = {**props, **kept}
+        self._collections.clear()
         collections.set_props(self.session, collection, props)
 
     def move(self, collection: CollectionInfo, href: str, to: CollectionInfo,
