@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -38,7 +39,12 @@ class CollectionInfo:
         return tuple(part for part in value.split(",") if part)
 
 
-def _info(row: DavCollection) -> CollectionInfo:
+COLUMNS = (DavCollection.id, DavCollection.path, DavCollection.tag, DavCollection.props,
+           DavCollection.projection, DavCollection.employee_id, DavCollection.scope_id,
+           DavCollection.modified_at)
+
+
+def _info(row: Any) -> CollectionInfo:
     return CollectionInfo(
         row.id, row.path, row.tag, json.loads(row.props),
         Projection(row.projection) if row.projection else None,
@@ -47,14 +53,13 @@ def _info(row: DavCollection) -> CollectionInfo:
 
 
 def get_collection(session: Session, path: str) -> CollectionInfo | None:
-    row = session.scalars(select(DavCollection).where(DavCollection.path == path)).one_or_none()
+    row = session.execute(select(*COLUMNS).where(DavCollection.path == path)).first()
     return _info(row) if row else None
 
 
 def child_collections(session: Session, path: str) -> list[CollectionInfo]:
-    rows = session.scalars(
-        select(DavCollection).where(DavCollection.parent == path).order_by(DavCollection.path)
-    )
+    rows = session.execute(
+        select(*COLUMNS).where(DavCollection.parent == path).order_by(DavCollection.path))
     return [_info(row) for row in rows]
 
 
@@ -68,7 +73,8 @@ def create_collection(session: Session, path: str, props: dict[str, str]) -> Col
     )
     session.add(row)
     session.flush()
-    return _info(row)
+    return CollectionInfo(row.id, row.path, row.tag, props, None, None, row.scope_id,
+                          row.modified_at)
 
 
 def set_props(session: Session, collection: CollectionInfo, props: dict[str, str]) -> None:
