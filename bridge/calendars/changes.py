@@ -43,7 +43,8 @@ def bump(session: Session, scope: int) -> int:
     if scope not in bumped:
         seq = session.execute(
             update(SyncScope).where(SyncScope.id == scope).values(seq=SyncScope.seq + 1)
-            .returning(SyncScope.seq)
+            .returning(SyncScope.seq),
+            execution_options={"synchronize_session": False},
         ).scalar_one()
         bumped[scope] = seq
     return bumped[scope]

@@ -98,4 +98,5 @@ def delete_collection(session: Session, path: str) -> None:
 
 def touch_collection(session: Session, collection: CollectionInfo) -> None:
     session.execute(update(DavCollection).where(DavCollection.id == collection.id)
-                    .values(modified_at=utcnow()))
+                    .values(modified_at=utcnow()),
+                    execution_options={"synchronize_session": False})
