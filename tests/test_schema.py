@@ -1,0 +1,39 @@
+"""`bridge init` creates the schema and upgrades an older one, keeping the data."""
+
+from alembic import command
+from sqlalchemy import text
+
+from bridge.db import make_engine
+from bridge.schema import alembic_config, current_revision, head_revision
+
+
+def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO employees (id, login, name, sales_representative, active, created_at, "
+            "modified_at) VALUES (1, 'bwilson', 'Ben Wilson', 1, 1, '2026-01-01', '2026-01-01')"))
+        connection.execute(text(
+            "INSERT INTO activities (number, name, kind, origin, status, priority, description,"
+            " representative_id, mobile_id, frozen, created_at, modified_at, revision) VALUES "
+            "('APP/1', 'Old', 'appointment', 'mobile', 'Planned', 5, '', 1, 'MA-1', 0,"
+            " '2026-01-01', '2026-01-01', 1)"))
+    from click.testing import CliRunner
+
+    from bridge.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--database", url, "init"])
+    assert result.exit_code == 0, result.output
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT uid, href FROM activities")).one()
+        assert tuple(row) == ("mobile-MA-1@sales-calendar-bridge", "mobile-MA-1.ics")
+        paths = set(connection.scalars(text("SELECT path FROM dav_collections")))
+    assert {"bwilson", "bwilson/appointments", "bwilson/mobile", "bwilson/tasks",
+            "bwilson/customers"} <= paths
+    engine.dispose()
