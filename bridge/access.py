@@ -40,6 +40,7 @@ class Directory:
         self._lock = threading.Lock()
         self._people: dict[str, Person] = {}
         self._loaded_at = float("-inf")
+        self._answers: dict[tuple[str, str], str] = {}
 
     def _snapshot(self) -> dict[str, Person]:
         with self._lock:
@@ -55,6 +56,7 @@ class Directory:
                     for row in rows
                 }
                 self._loaded_at = time.monotonic()
+                self._answers = {}
             return self._people
 
     def manages(self, manager: str, login: str) -> bool:
@@ -73,7 +75,16 @@ class Directory:
         return person is not None and person.representative
 
     def permissions(self, user: str, path: str) -> str:
-        """Radicale permission letters of ``user`` on the collection at ``path``."""
+        """Radicale permission letters of ``user`` on the collection at ``path`` (remembered
+        as long as the snapshot of employees they were derived from)."""
+        self._snapshot()
+        key = (user, path)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = self._permissions(user, path)
+        return answer
+
+    def _permissions(self, user: str, path: str) -> str:
         if not user:
             return ""
         parts = [part for part in path.strip("/").split("/") if part]

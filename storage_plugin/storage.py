@@ -28,17 +28,27 @@ from bridge.errors import BridgeError
 
 
 class BridgeItem(radicale_item.Item):
-    """A Radicale item whose text is rendered only when a client asks for it."""
+    """A Radicale item whose text is rendered only when a client asks for it.
+
+    Built from metadata the store already has, without Radicale's own constructor (which
+    re-checks the collection path for every item of a listing)."""
 
     def __init__(self, collection: "Collection", info: ItemInfo) -> None:
-        super().__init__(
-            collection=collection, href=info.href, text="", etag=info.etag, uid=info.uid,
-            name="VCARD" if info.component == "VCARD" else "VCALENDAR",
-            component_name=info.component, time_range=info.time_range,
-            last_modified=_http_date(info.modified_at),
-        )
+        self.collection = collection
+        self._collection_path = collection.path
+        self.href = info.href
         self._text = None
+        self._vobject_item = None
+        self._etag = info.etag
+        self._uid = info.uid
+        self._name = "VCARD" if info.component == "VCARD" else "VCALENDAR"
+        self._component_name = info.component
+        self._time_range = info.time_range
         self._info = info
+
+    @property  # type: ignore[override]
+    def last_modified(self) -> str:
+        return _http_date(self._info.modified_at)
 
     def serialize(self) -> str:
         if self._text is None:
@@ -93,9 +103,11 @@ class Collection(storage.BaseCollection):
 
     def upload(self, href: str, item: radicale_item.Item
                ) -> tuple[radicale_item.Item, radicale_item.Item | None]:
-        old = dict(self.get_multi([href])).get(href)
-        if old is not None:
-            old.serialize()
+        old = None
+        if self._storage.hooks_enabled:  # only hook notifications use the replaced item
+            old = dict(self.get_multi([href])).get(href)
+            if old is not None:
+                old.serialize()
         meta = ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
         info = _protocol_errors(self._storage.call, "put", self.info, href, item.serialize(), meta)
         return self._item(info), old
@@ -166,6 +178,7 @@ class Storage(storage.BaseStorage):
         self._engine = make_engine(url)
         self._sessions = session_factory(self._engine)
         self._local = threading.local()
+        self.hooks_enabled = configuration.get("hook", "type") != "none"
 
     @property
     def store(self) -> CalendarStore:
