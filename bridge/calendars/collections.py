@@ -25,10 +25,6 @@ class CollectionInfo:
     modified_at: datetime
 
     @property
-    def owner(self) -> str:
-        return self.path.split("/", 1)[0]
-
-    @property
     def writable(self) -> bool:
         return self.projection is None or SPECS[self.projection].writable
 

@@ -39,7 +39,3 @@ class DescriptionParts:
 
 def _has_value(line: str, values: dict[str, str]) -> bool:
     return any(values[name] for name in values if "{" + name + "}" in line)
-
-
-def append_note(description: str, note: str) -> str:
-    return f"{description}\n{note}" if description else note
