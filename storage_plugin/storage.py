@@ -167,6 +167,11 @@ def _protocol_errors(call: Any, *args: Any) -> Any:
         raise ValueError(str(error)) from error
 
 
+def _names_an_item(path: str) -> bool:
+    """Item paths end in a file name (collections created by clients never do here)."""
+    return path.rsplit("/", 1)[-1].endswith((".ics", ".vcf"))
+
+
 def _materialized(result: Any) -> Any:
     return list(result) if isinstance(result, Iterator) else result
 
@@ -221,7 +226,7 @@ class Storage(storage.BaseStorage):
         if not sane:
             yield from self._root(depth)
             return
-        info = self.store.collection(sane)
+        info = None if _names_an_item(sane) else self.store.collection(sane)
         if info is None:
             parent, _, href = sane.rpartition("/")
             owner = self.store.collection(parent) if parent else None

@@ -13,7 +13,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bridge.db import upsert_statement
-from bridge.models import SyncChange, SyncScope
+from bridge.models import SyncChange, SyncScope, utcnow
 
 _BUMPED = "bridge.sync.bumped"
 
@@ -25,7 +25,7 @@ def _forget_bumps(session: Session, transaction: SessionTransaction) -> None:
 
 
 def new_scope(session: Session, name: str | None = None) -> int:
-    scope = SyncScope(name=name, seq=0)
+    scope = SyncScope(name=name, seq=0, modified_at=utcnow())
     session.add(scope)
     session.flush()
     return scope.id
@@ -42,7 +42,8 @@ def bump(session: Session, scope: int) -> int:
     bumped: dict[int, int] = session.info.setdefault(_BUMPED, {})
     if scope not in bumped:
         seq = session.execute(
-            update(SyncScope).where(SyncScope.id == scope).values(seq=SyncScope.seq + 1)
+            update(SyncScope).where(SyncScope.id == scope)
+            .values(seq=SyncScope.seq + 1, modified_at=utcnow())
             .returning(SyncScope.seq),
             execution_options={"synchronize_session": False},
         ).scalar_one()

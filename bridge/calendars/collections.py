@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
 from bridge.calendars.layout import SPECS, Projection
-from bridge.models import DavCollection, DavItem, utcnow
+from bridge.models import DavCollection, DavItem, SyncScope, utcnow
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,12 @@ class CollectionInfo:
 
 COLUMNS = (DavCollection.id, DavCollection.path, DavCollection.tag, DavCollection.props,
            DavCollection.projection, DavCollection.employee_id, DavCollection.scope_id,
-           DavCollection.modified_at)
+           SyncScope.modified_at)
+
+
+def _select() -> Any:
+    """Collections with the time their change log last moved (their last modification)."""
+    return select(*COLUMNS).join(SyncScope, DavCollection.scope_id == SyncScope.id)
 
 
 def _info(row: Any) -> CollectionInfo:
@@ -49,13 +54,13 @@ def _info(row: Any) -> CollectionInfo:
 
 
 def get_collection(session: Session, path: str) -> CollectionInfo | None:
-    row = session.execute(select(*COLUMNS).where(DavCollection.path == path)).first()
+    row = session.execute(_select().where(DavCollection.path == path)).first()
     return _info(row) if row else None
 
 
 def child_collections(session: Session, path: str) -> list[CollectionInfo]:
     rows = session.execute(
-        select(*COLUMNS).where(DavCollection.parent == path).order_by(DavCollection.path))
+        _select().where(DavCollection.parent == path).order_by(DavCollection.path))
     return [_info(row) for row in rows]
 
 
@@ -65,12 +70,11 @@ def create_collection(session: Session, path: str, props: dict[str, str]) -> Col
     parent = path.rsplit("/", 1)[0] if "/" in path else ""
     row = DavCollection(
         path=path, parent=parent, tag=props.get("tag", ""), props=json.dumps(props),
-        scope_id=changes.new_scope(session), modified_at=utcnow(),
+        scope_id=changes.new_scope(session),
     )
     session.add(row)
     session.flush()
-    return CollectionInfo(row.id, row.path, row.tag, props, None, None, row.scope_id,
-                          row.modified_at)
+    return CollectionInfo(row.id, row.path, row.tag, props, None, None, row.scope_id, utcnow())
 
 
 def set_props(session: Session, collection: CollectionInfo, props: dict[str, str]) -> None:
@@ -79,7 +83,6 @@ def set_props(session: Session, collection: CollectionInfo, props: dict[str, str
     assert row is not None
     row.props = json.dumps(props)
     row.tag = props.get("tag", row.tag)
-    row.modified_at = utcnow()
     changes.bump(session, collection.scope_id)
 
 
@@ -90,9 +93,3 @@ def delete_collection(session: Session, path: str) -> None:
     if doomed:
         session.execute(delete(DavItem).where(DavItem.collection_id.in_(doomed)))
         session.execute(delete(DavCollection).where(DavCollection.id.in_(doomed)))
-
-
-def touch_collection(session: Session, collection: CollectionInfo) -> None:
-    session.execute(update(DavCollection).where(DavCollection.id == collection.id)
-                    .values(modified_at=utcnow()),
-                    execution_options={"synchronize_session": False})

@@ -112,7 +112,6 @@ class CalendarStore:
     def _store(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
         stored = items.store_item(self.session, collection.id, href, text, meta, self.now)
         changes.record(self.session, collection.scope_id, [href])
-        collections.touch_collection(self.session, collection)
         return stored
 
     def delete_item(self, collection: CollectionInfo, href: str) -> None:
@@ -125,7 +124,6 @@ class CalendarStore:
                 return
         if items.remove_item(self.session, collection.id, href):
             changes.record(self.session, collection.scope_id, [href])
-            collections.touch_collection(self.session, collection)
 
     def create_collection(self, path: str, props: dict[str, str],
                           uploads: Iterable[tuple[str, str, ItemMeta]] = ()) -> CollectionInfo:

@@ -6,7 +6,7 @@
 - ``DavItem``: an item stored as sent, with the metadata Radicale needs precomputed (etag,
   uid, component, time range), so listings and reports never parse it.
 - ``SyncScope`` / ``SyncChange``: the change log behind RFC 6578 sync tokens. A scope has a
-  counter; each changed href keeps the counter value of its latest change (one row per href,
+  counter (and the time it last moved: the collection's last modification); each changed href keeps the counter value of its latest change (one row per href,
   deletions included), so "what changed since token N" is one indexed query.
 - ``ClientCopy``: the last iCalendar component a client sent for an HQ activity, so that what
   HQ does not model (alarms, attendees, categories…) survives the round trip.
@@ -26,6 +26,7 @@ class SyncScope(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(255), unique=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SyncChange(Base):
@@ -54,7 +55,6 @@ class DavCollection(Base):
         ForeignKey("employees.id", ondelete="CASCADE"), index=True
     )
     scope_id: Mapped[int] = mapped_column(ForeignKey("sync_scopes.id"))
-    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DavItem(Base):

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=True),
     sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_scopes')),
     sa.UniqueConstraint('name', name=op.f('uq_sync_scopes_name'))
     )
@@ -36,7 +37,6 @@ def upgrade() -> None:
     sa.Column('projection', sa.String(length=16), nullable=True),
     sa.Column('employee_id', sa.Integer(), nullable=True),
     sa.Column('scope_id', sa.Integer(), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['employee_id'], ['employees.id'], name=op.f('fk_dav_collections_employee_id_employees'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['scope_id'], ['sync_scopes.id'], name=op.f('fk_dav_collections_scope_id_sync_scopes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dav_collections')),
