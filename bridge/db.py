@@ -42,9 +42,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(resolved, pool_pre_ping=True, **kwargs)
 
 
-def upsert_statement(session: Session, model: Any) -> Any:
-    """An INSERT that can add ON CONFLICT DO UPDATE, for the backend in use."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+def upsert_statement(dialect: str, model: Any) -> Any:
+    """An INSERT that can add ON CONFLICT DO UPDATE, for the backend (dialect name)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model)
 
 

@@ -6,6 +6,7 @@ href with the new value; the counter row stays locked until the transaction ends
 are handed out in commit order and a client never misses a change.
 """
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -64,11 +65,13 @@ def record_many(session: Session, changed: Mapping[int, Iterable[str]]) -> None:
         for href in dict.fromkeys(hrefs)
     ]
     if rows:
-        session.execute(_upsert(session), rows)
+        session.execute(_upsert(session.get_bind().dialect.name), rows)
 
 
-def _upsert(session: Session) -> Any:
-    statement = upsert_statement(session, SyncChange)
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Log rows: insert, or move an href's existing row to the new counter value."""
+    statement = upsert_statement(dialect, SyncChange)
     return statement.on_conflict_do_update(
         index_elements=[SyncChange.scope_id, SyncChange.href],
         set_={"seq": statement.excluded.seq},

@@ -96,7 +96,7 @@ def store_item(session: Session, collection_id: int, href: str, text: str, meta:
         "time_start": meta.time_range[0], "time_end": meta.time_range[1],
         "text": text, "modified_at": now,
     }
-    insert = upsert_statement(session, DavItem)
+    insert = upsert_statement(session.get_bind().dialect.name, DavItem)
     session.execute(insert.values(collection_id=collection_id, href=href, **values)
                     .on_conflict_do_update(index_elements=[DavItem.collection_id, DavItem.href],
                                            set_=values))
