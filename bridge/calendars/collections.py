@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
@@ -40,9 +40,9 @@ COLUMNS = (DavCollection.id, DavCollection.path, DavCollection.tag, DavCollectio
            SyncScope.modified_at)
 
 
-def _select() -> Any:
-    """Collections with the time their change log last moved (their last modification)."""
-    return select(*COLUMNS).join(SyncScope, DavCollection.scope_id == SyncScope.id)
+SELECT = select(*COLUMNS).join(SyncScope, DavCollection.scope_id == SyncScope.id)
+"""Collections with the time their change log last moved (their last modification)."""
+BY_PATH = SELECT.where(DavCollection.path == bindparam("path"))
 
 
 def _info(row: Any) -> CollectionInfo:
@@ -54,13 +54,13 @@ def _info(row: Any) -> CollectionInfo:
 
 
 def get_collection(session: Session, path: str) -> CollectionInfo | None:
-    row = session.execute(_select().where(DavCollection.path == path)).first()
+    row = session.execute(BY_PATH, {"path": path}).first()
     return _info(row) if row else None
 
 
 def child_collections(session: Session, path: str) -> list[CollectionInfo]:
     rows = session.execute(
-        _select().where(DavCollection.parent == path).order_by(DavCollection.path))
+        SELECT.where(DavCollection.parent == path).order_by(DavCollection.path))
     return [_info(row) for row in rows]
 
 

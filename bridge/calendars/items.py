@@ -1,5 +1,6 @@
 """Items as the calendar server hands them out, and the stored (general) items."""
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,16 +92,24 @@ def stored_uid_exists(session: Session, collection_id: int, uid: str) -> bool:
 def store_item(session: Session, collection_id: int, href: str, text: str, meta: ItemMeta,
                now: datetime) -> ItemInfo:
     """Create or replace the item at ``href`` (one statement)."""
-    values = {
-        "uid": meta.uid, "etag": meta.etag, "component": meta.component,
-        "time_start": meta.time_range[0], "time_end": meta.time_range[1],
-        "text": text, "modified_at": now,
-    }
-    insert = upsert_statement(session.get_bind().dialect.name, DavItem)
-    session.execute(insert.values(collection_id=collection_id, href=href, **values)
-                    .on_conflict_do_update(index_elements=[DavItem.collection_id, DavItem.href],
-                                           set_=values))
+    session.execute(_upsert(session.get_bind().dialect.name), [{
+        "collection_id": collection_id, "href": href, "uid": meta.uid, "etag": meta.etag,
+        "component": meta.component, "time_start": meta.time_range[0],
+        "time_end": meta.time_range[1], "text": text, "modified_at": now,
+    }])
     return ItemInfo(href, meta.uid, meta.etag, meta.component, meta.time_range, now, text)
+
+
+REPLACED = ("uid", "etag", "component", "time_start", "time_end", "text", "modified_at")
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    statement = upsert_statement(dialect, DavItem)
+    return statement.on_conflict_do_update(
+        index_elements=[DavItem.collection_id, DavItem.href],
+        set_={name: getattr(statement.excluded, name) for name in REPLACED},
+    )
 
 
 def remove_item(session: Session, collection_id: int, href: str) -> bool:
