@@ -26,7 +26,6 @@ from bridge.db import make_engine, session_factory
 from bridge.errors import BridgeError
 
 
-
 class BridgeItem(radicale_item.Item):
     """A Radicale item whose text is rendered only when a client asks for it.
 
