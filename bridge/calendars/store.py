@@ -10,12 +10,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bridge.calendars import collections, items
+from bridge.calendars import changes, collections, items
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.layout import Projection
 from bridge.calendars.sources import Source, activity_item, source_for
-from bridge.calendars import changes
 from bridge.calendars.writeback import (
     Forbidden,
     Target,
