@@ -1,5 +1,6 @@
 """Engine and session factory for the headquarters database (SQLite or PostgreSQL)."""
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,13 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(resolved, pool_pre_ping=True, **kwargs)
+
+
+@functools.cache
+def shared_engine(url: str | None) -> Engine:
+    """One engine (one connection pool) per database for a long-running process whose
+    parts (the server's storage, auth and rights plugins) each ask for one."""
+    return make_engine(url)
 
 
 def upsert_statement(dialect: str, model: Any) -> Any:

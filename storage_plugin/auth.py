@@ -5,14 +5,14 @@ from typing import Any
 from radicale import auth
 
 from bridge.authentication import Authenticator
-from bridge.db import make_engine
+from bridge.db import shared_engine
 
 
 class Auth(auth.BaseAuth):
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
-        self._authenticator = Authenticator(make_engine(url))
+        self._authenticator = Authenticator(shared_engine(url))
 
     def _login(self, login: str, password: str) -> str:
         return login if self._authenticator.login(login, password) else ""

@@ -6,14 +6,14 @@ from typing import Any
 from radicale import rights
 
 from bridge.access import Directory
-from bridge.db import make_engine
+from bridge.db import shared_engine
 
 
 class Rights(rights.BaseRights):
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
-        self._directory = Directory(make_engine(url))
+        self._directory = Directory(shared_engine(url))
 
     def authorization(self, user: str, user_groups: set[str], path: str) -> str:
         return self._directory.permissions(user, path)

@@ -22,7 +22,7 @@ from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import CalendarStore, Forbidden
 from bridge.calendars.tokens import InvalidToken
-from bridge.db import make_engine, session_factory
+from bridge.db import session_factory, shared_engine
 from bridge.errors import BridgeError
 
 
@@ -179,7 +179,7 @@ class Storage(storage.BaseStorage):
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
-        self._engine = make_engine(url)
+        self._engine = shared_engine(url)
         self._sessions = session_factory(self._engine)
         self._local = threading.local()
         self.hooks_enabled = configuration.get("hook", "type") != "none"
