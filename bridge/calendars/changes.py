@@ -16,13 +16,18 @@ from sqlalchemy.orm import Session, SessionTransaction
 from bridge.db import upsert_statement
 from bridge.models import SyncChange, SyncScope, utcnow
 
-_BUMPED = "bridge.sync.bumped"
+_BUMPED = "bridge.sync.bumped"  # see TRANSACTION_CACHE
+
+
+TRANSACTION_CACHE = "bridge.sync."
+"""Prefix of ``session.info`` keys that hold for one transaction only."""
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_bumps(session: Session, transaction: SessionTransaction) -> None:
+def _forget_transaction_caches(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_BUMPED, None)
+        for key in [key for key in session.info if str(key).startswith(TRANSACTION_CACHE)]:
+            del session.info[key]
 
 
 def new_scope(session: Session, name: str | None = None) -> int:

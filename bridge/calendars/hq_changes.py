@@ -26,17 +26,32 @@ def log_activities(session: Session, changed: Iterable[ActivityChange]) -> None:
         by_collection[(employee_id, projection.value)].append(href)
     if not by_collection:
         return
-    scopes = {
-        (row.employee_id, row.projection): row.scope_id
-        for row in session.execute(
-            select(DavCollection.employee_id, DavCollection.projection, DavCollection.scope_id)
-            .where(DavCollection.employee_id.in_({key[0] for key in by_collection}),
-                   DavCollection.projection.is_not(None))
-        )
-    }
+    scopes = _projection_scopes(session, {key[0] for key in by_collection})
     changes.record_many(session, {
         scopes[key]: hrefs for key, hrefs in by_collection.items() if key in scopes
     })
+
+
+_SCOPES = changes.TRANSACTION_CACHE + "projection-scopes"
+
+
+def _projection_scopes(session: Session, employee_ids: set[int]) -> dict[tuple[int, str], int]:
+    """(employee id, projection) → scope id, read once per transaction for each employee
+    (an import logs changes chunk after chunk for the same representatives)."""
+    known: dict[tuple[int, str], int] = session.info.setdefault(_SCOPES, {})
+    looked_up: set[int] = session.info.setdefault(_SCOPES + ".employees", set())
+    missing = employee_ids - looked_up
+    if missing:
+        known.update({
+            (row.employee_id, row.projection): row.scope_id
+            for row in session.execute(
+                select(DavCollection.employee_id, DavCollection.projection,
+                       DavCollection.scope_id)
+                .where(DavCollection.employee_id.in_(missing),
+                       DavCollection.projection.is_not(None)))
+        })
+        looked_up |= missing
+    return known
 
 
 def log_activity(session: Session, activity: Activity,

@@ -16,7 +16,6 @@ from click.testing import Result
 from radicale import server as radicale_server
 
 from storage_plugin.server import configuration
-from tests.conftest import NOW_ISO
 
 BRIDGE = str(Path(sys.executable).parent / "bridge")
 PASSWORD = "correct-horse-battery"
@@ -39,6 +38,18 @@ class Server:
         session = requests.Session()
         session.auth = (login, password)
         return session
+
+    def put(self, login: str, path: str, text: str, **headers: str) -> requests.Response:
+        """PUT an iCalendar object at ``path`` (relative to the server) as ``login``."""
+        return self.http(login).put(self.url + path, data=text,
+                                    headers={"Content-Type": "text/calendar", **headers})
+
+    def privileges(self, login: str, path: str) -> str:
+        """The current-user-privilege-set ``login`` is shown on ``path`` (the XML answer)."""
+        return self.http(login).request(
+            "PROPFIND", self.url + path, headers={"Depth": "0"},
+            data='<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop></propfind>',
+        ).text
 
 
 TEST_CONFIG = {"auth": {"delay": "0"}, "server": {"delay_on_error": "0"}}
@@ -126,5 +137,3 @@ DUE:20261204T150000Z
 {extra}END:VTODO
 END:VCALENDAR
 """
-
-__all__ = ["NOW_ISO"]

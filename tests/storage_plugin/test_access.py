@@ -4,8 +4,6 @@ the people they manage; nobody else sees anything."""
 from tests.conftest import NOW_ISO, activities_json, appointment
 from tests.storage_plugin.conftest import EVENT, calendar
 
-PROPFIND_PRIVILEGES = ('<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop>'
-                       '</propfind>')
 
 
 def test_manager_reads_the_calendar_of_someone_they_manage(server, hq, write_export):
@@ -16,18 +14,14 @@ def test_manager_reads_the_calendar_of_someone_they_manage(server, hq, write_exp
 
 
 def test_manager_cannot_write_into_a_subordinates_calendar(server, hq):
-    response = server.http("awhite").put(
-        server.url + "bwilson/appointments/x.ics",
-        data=EVENT.format(uid="x", summary="From the boss", description=""),
-        headers={"Content-Type": "text/calendar"})
+    response = server.put("awhite", "bwilson/appointments/x.ics",
+                          EVENT.format(uid="x", summary="From the boss", description=""))
     assert response.status_code == 403
     assert activities_json(hq) == []
 
 
 def test_manager_sees_a_subordinates_calendar_as_read_only(server):
-    body = server.http("awhite").request(
-        "PROPFIND", server.url + "bwilson/appointments/", headers={"Depth": "0"},
-        data=PROPFIND_PRIVILEGES).text
+    body = server.privileges("awhite", "bwilson/appointments/")
     assert "<read />" in body and "<write" not in body
 
 

@@ -27,9 +27,7 @@ def test_mobile_appointment_is_served_in_the_mobile_calendar(mobile):
 
 
 def test_mobile_calendar_is_shown_read_only(mobile):
-    body = mobile.http("bwilson").request(
-        "PROPFIND", mobile.url + "bwilson/mobile/", headers={"Depth": "0"},
-        data='<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop></propfind>').text
+    body = mobile.privileges("bwilson", "bwilson/mobile/")
     assert "<read />" in body and "<write" not in body
 
 
@@ -46,10 +44,8 @@ def test_editing_a_mobile_appointment_is_refused_and_hq_is_unchanged(mobile, hq)
 
 
 def test_creating_in_the_mobile_calendar_is_refused(mobile, hq):
-    response = mobile.http("bwilson").put(
-        mobile.url + "bwilson/mobile/new.ics",
-        data=EVENT.format(uid="new-1", summary="Sneaky", description=""),
-        headers={"Content-Type": "text/calendar"})
+    response = mobile.put("bwilson", "bwilson/mobile/new.ics",
+                          EVENT.format(uid="new-1", summary="Sneaky", description=""))
     assert response.status_code == 403
     assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
 

@@ -7,17 +7,12 @@ from tests.conftest import activities_json
 from tests.storage_plugin.conftest import EVENT, TODO, calendar
 
 
-def put(server, login, path, text, **headers):
-    return server.http(login).put(server.url + path, data=text,
-                                  headers={"Content-Type": "text/calendar", **headers})
-
-
 def by_name(hq, name):
     return [a for a in activities_json(hq) if a["name"] == name]
 
 
 def test_new_event_in_the_appointments_calendar_becomes_a_client_activity(server, hq):
-    response = put(server, "bwilson", "bwilson/appointments/visit.ics",
+    response = server.put("bwilson", "bwilson/appointments/visit.ics",
                    EVENT.format(uid="visit-1", summary="Visit Acme", description="Bring coffee"),
                    **{"If-None-Match": "*"})
     assert response.status_code == 201
@@ -31,7 +26,7 @@ def test_new_event_in_the_appointments_calendar_becomes_a_client_activity(server
 
 
 def test_served_back_with_number_and_the_clients_zone(server, hq):
-    put(server, "bwilson", "bwilson/appointments/visit.ics",
+    server.put("bwilson", "bwilson/appointments/visit.ics",
         EVENT.format(uid="visit-1", summary="Visit Acme", description=""))
     [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     component = event.icalendar_component
@@ -42,7 +37,7 @@ def test_served_back_with_number_and_the_clients_zone(server, hq):
 
 
 def test_new_task_becomes_a_client_task(server, hq):
-    response = put(server, "bwilson", "bwilson/tasks/t1.ics",
+    response = server.put("bwilson", "bwilson/tasks/t1.ics",
                    TODO.format(uid="todo-1", summary="Send offer", extra=""))
     assert response.status_code == 201
     [task] = by_name(hq, "Send offer")
@@ -50,14 +45,14 @@ def test_new_task_becomes_a_client_task(server, hq):
 
 
 def test_a_task_into_the_appointments_calendar_is_refused(server, hq):
-    response = put(server, "bwilson", "bwilson/appointments/t1.ics",
+    response = server.put("bwilson", "bwilson/appointments/t1.ics",
                    TODO.format(uid="todo-1", summary="Wrong place", extra=""))
     assert response.status_code == 403  # RFC 4791 supported-calendar-component
     assert by_name(hq, "Wrong place") == []
 
 
 def test_an_event_into_the_task_list_is_refused(server, hq):
-    response = put(server, "bwilson", "bwilson/tasks/e1.ics",
+    response = server.put("bwilson", "bwilson/tasks/e1.ics",
                    EVENT.format(uid="ev-1", summary="Wrong place", description=""))
     assert response.status_code == 403  # RFC 4791 supported-calendar-component
     assert by_name(hq, "Wrong place") == []
@@ -65,7 +60,7 @@ def test_an_event_into_the_task_list_is_refused(server, hq):
 
 def test_without_transfer_to_hq_the_task_stays_in_the_calendar_only(server, hq):
     assert hq("settings", "set", "bwilson", "--no-transfer-tasks").exit_code == 0
-    assert put(server, "bwilson", "bwilson/tasks/t1.ics",
+    assert server.put("bwilson", "bwilson/tasks/t1.ics",
                TODO.format(uid="todo-1", summary="Private", extra="")).status_code == 201
     assert by_name(hq, "Private") == []
     [todo] = calendar(server.client("bwilson"), "bwilson/tasks/").todos()
@@ -74,9 +69,9 @@ def test_without_transfer_to_hq_the_task_stays_in_the_calendar_only(server, hq):
 
 def test_transfer_can_be_asked_per_item(server, hq):
     assert hq("settings", "set", "bwilson", "--no-transfer-tasks").exit_code == 0
-    put(server, "bwilson", "bwilson/tasks/t1.ics",
+    server.put("bwilson", "bwilson/tasks/t1.ics",
         TODO.format(uid="todo-1", summary="For HQ", extra="X-BRIDGE-TRANSFER:TRUE\n"))
-    put(server, "bwilson", "bwilson/appointments/e1.ics",
+    server.put("bwilson", "bwilson/appointments/e1.ics",
         EVENT.format(uid="ev-1", summary="Lunch", description="").replace(
             "END:VEVENT", "X-BRIDGE-TRANSFER:FALSE\nEND:VEVENT"))
     assert [a["name"] for a in activities_json(hq)] == ["For HQ"]
@@ -85,7 +80,7 @@ def test_transfer_can_be_asked_per_item(server, hq):
 def test_recurring_event_stays_in_the_calendar_only(server, hq):
     text = EVENT.format(uid="weekly", summary="Team call", description="").replace(
         "END:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=4\nEND:VEVENT")
-    assert put(server, "bwilson", "bwilson/appointments/weekly.ics", text).status_code == 201
+    assert server.put("bwilson", "bwilson/appointments/weekly.ics", text).status_code == 201
     assert by_name(hq, "Team call") == []
 
 
@@ -195,7 +190,7 @@ END:VCALENDAR
 
 
 def test_windows_time_zone_names_from_outlook_are_understood(server, hq):
-    assert put(server, "bwilson", "bwilson/appointments/outlook.ics",
+    assert server.put("bwilson", "bwilson/appointments/outlook.ics",
                OUTLOOK_EVENT).status_code == 201
     [activity] = by_name(hq, "Summer visit")
     assert activity["start"] == "2027-07-01T09:00:00+02:00"
@@ -206,7 +201,7 @@ def test_windows_time_zone_names_from_outlook_are_understood(server, hq):
 def test_windows_time_zone_name_without_its_vtimezone(server, hq):
     text = OUTLOOK_EVENT.replace("Romance Standard Time", "Central European Standard Time")
     start, end = text.index("BEGIN:VTIMEZONE"), text.index("END:VTIMEZONE") + len("END:VTIMEZONE\n")
-    assert put(server, "bwilson", "bwilson/appointments/o2.ics",
+    assert server.put("bwilson", "bwilson/appointments/o2.ics",
                text[:start] + text[end:]).status_code == 201
     [activity] = by_name(hq, "Summer visit")
     assert activity["start"] == "2027-07-01T09:00:00+02:00"
