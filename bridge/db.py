@@ -1,16 +1,22 @@
 """Engine and session factory for the headquarters database (SQLite or PostgreSQL)."""
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge import locks
 from bridge.config import database_url
+from bridge.conflicts import notice_conflicts
+
+WRITE_WAIT_SECONDS = 30
+"""How long a writer waits for another writer's lock before giving up (SQLite's busy
+timeout; PostgreSQL's lock timeout for requests of calendar clients)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -18,7 +24,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -39,8 +45,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(resolved, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(resolved, pool_pre_ping=True, **kwargs)
+    notice_conflicts(engine)
+    return engine
 
 
 @functools.cache
@@ -60,10 +68,33 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def begin(session: Session, *, write: bool, take: Iterable[locks.Lock] = (),
+          bounded_wait: bool = False) -> None:
+    """Start the session's transaction; every write transaction starts here.
+
+    A writer holds SQLite's one write lock (``BEGIN IMMEDIATE``) or, on PostgreSQL, the
+    locks in ``take`` (see :mod:`bridge.locks`) until it ends. With ``bounded_wait`` a lock
+    wait longer than :data:`WRITE_WAIT_SECONDS` fails as a conflict instead of waiting on
+    (a calendar client is better answered "busy, retry" than left hanging).
+    """
+    session.begin()
+    if not write:
+        return
+    connection = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if bounded_wait and connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL lock_timeout = '{WRITE_WAIT_SECONDS}s'"))
+    locks.take(connection, take)
+
+
 @contextmanager
-def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+def transaction(engine: Engine, *, write: bool = True,
+                take: Iterable[locks.Lock] = ()) -> Iterator[Session]:
     """A session whose work is committed as a whole, or rolled back as a whole on any error."""
-    with session_factory(engine)() as session, session.begin():
-        if write:
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        yield session
+    with session_factory(engine)() as session:
+        begin(session, write=write, take=take)
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()

@@ -44,15 +44,21 @@ class ActivityFields:
     representative: str | None = None
 
 
-def find_activity(session: Session, number: str, *, deleted: bool = False) -> Activity:
-    activity = session.scalars(select(Activity).where(Activity.number == number)).one_or_none()
+def find_activity(session: Session, number: str, *, deleted: bool = False,
+                  for_update: bool = False) -> Activity:
+    """Activity ``number``; ``for_update`` locks it (and reads its latest committed version)
+    until the transaction ends, as every change does first (see bridge.locks)."""
+    query = select(Activity).where(Activity.number == number)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    activity = session.scalars(query).one_or_none()
     if activity is None or (activity.deleted_at is not None and not deleted):
         raise NotFound(f"there is no activity {number}")
     return activity
 
 
 def writable(session: Session, number: str, *, deleted: bool = False) -> Activity:
-    activity = find_activity(session, number, deleted=deleted)
+    activity = find_activity(session, number, deleted=deleted, for_update=True)
     if activity.read_only:
         raise ReadOnly(
             f"activity {number} comes from the mobile system and is read-only in HQ: "

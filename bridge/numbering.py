@@ -1,8 +1,9 @@
 """Numbers for activities created in HQ or in a calendar client (mobile ones bring theirs)."""
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.db import upsert_statement
 from bridge.models import Activity, NumberSequence, Origin
 
 PREFIXES = {Origin.HQ: "HQ", Origin.CLIENT: "CL"}
@@ -17,16 +18,12 @@ def next_number(session: Session, origin: Origin) -> str:
 
 
 def _advance(session: Session, name: str) -> int:
-    value = session.scalar(
-        select(NumberSequence.next_value).where(NumberSequence.name == name).with_for_update()
-    )
-    if value is None:
-        session.add(NumberSequence(name=name, next_value=2))
-        session.flush()
-        value = 1
-    else:
-        session.execute(
-            update(NumberSequence).where(NumberSequence.name == name)
-            .values(next_value=value + 1)
-        )
-    return value
+    """The counter's value, moved on in one statement (two first uses at once cannot both
+    create the counter); the row stays locked until the transaction ends."""
+    statement = upsert_statement(session.get_bind().dialect.name, NumberSequence)
+    return session.execute(
+        statement.values(name=name, next_value=2)
+        .on_conflict_do_update(index_elements=[NumberSequence.name],
+                               set_={"next_value": NumberSequence.next_value + 1})
+        .returning(NumberSequence.next_value - 1)
+    ).scalar_one()

@@ -1,13 +1,17 @@
 """Running Radicale with our plugins on the HQ database (what `bridge serve` starts)."""
 
 import configparser
+import socket
 from pathlib import Path
 
 from radicale import config as radicale_config
 from radicale import log, server
 
+from storage_plugin.wsgi import Application
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
+LISTEN_BACKLOG = 1024
 
 
 def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str]]:
@@ -41,8 +45,16 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
     return loaded
 
 
-def serve(loaded: radicale_config.Configuration) -> None:
+def serve(loaded: radicale_config.Configuration,
+          shutdown_socket: socket.socket | None = None) -> None:
+    """Radicale's threaded server running our application (``storage_plugin.wsgi``) until
+    ``shutdown_socket``'s peer is closed (or forever)."""
     log.setup()
     log.set_level(loaded.get("logging", "level"), loaded.get("logging", "backtrace_on_debug"),
                   loaded.get("logging", "trace_filter"))
-    server.serve(loaded)
+    server.Application = Application  # the class Radicale's server instantiates
+    # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
+    # connecting at once (a team syncing after an import), some would be dropped.
+    for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):
+        server_class.request_queue_size = LISTEN_BACKLOG
+    server.serve(loaded, shutdown_socket)

@@ -21,9 +21,12 @@ from sqlalchemy.orm import Session
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import CalendarStore, Forbidden
+from bridge import conflicts
 from bridge.calendars.tokens import InvalidToken
-from bridge.db import session_factory, shared_engine
+from bridge.conflicts import WriteConflict
+from bridge.db import begin, session_factory, shared_engine
 from bridge.errors import BridgeError
+from bridge.locks import owner_lock
 
 
 class BridgeItem(radicale_item.Item):
@@ -171,6 +174,11 @@ def _names_an_item(path: str) -> bool:
     return path.rsplit("/", 1)[-1].endswith((".ics", ".vcf"))
 
 
+def _owners(*paths: str | None) -> set[str]:
+    """The owners (first path segments) of the paths a request writes."""
+    return {pathutils.strip_path(path).split("/", 1)[0] for path in paths if path} - {""}
+
+
 def _materialized(result: Any) -> Any:
     return list(result) if isinstance(result, Iterator) else result
 
@@ -201,16 +209,22 @@ class Storage(storage.BaseStorage):
 
     @types.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
+        """One database transaction. A writer first locks the owners of the paths it writes
+        (see ``bridge.locks``), so Radicale's precondition checks and the write are atomic."""
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
+        writing = mode == "w"
+        owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user}
         session: Session = self._sessions()
+        conflicts_before = conflicts.seen_count()
         try:
-            session.begin()
-            if mode == "w":
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            self._local.store = CalendarStore(session, datetime.now(UTC))
+            begin(session, write=writing, take=[owner_lock(owner) for owner in owners if owner],
+                  bounded_wait=True)
+            self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing)
             yield
+            if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
+                raise WriteConflict(conflicts.last_seen())  # type: ignore[arg-type]
             session.commit()
         except BaseException:
             session.rollback()

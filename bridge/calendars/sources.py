@@ -109,8 +109,10 @@ class _Row:
 class ActivitySource(StoredSource):
     """HQ activities of one representative and kind, inside the window, plus stored items."""
 
-    def __init__(self, session: Session, collection: CollectionInfo, today: date) -> None:
+    def __init__(self, session: Session, collection: CollectionInfo, today: date,
+                 lock_rows: bool = False) -> None:
         super().__init__(session, collection)
+        self.lock_rows = lock_rows
         assert collection.projection is not None and collection.employee_id is not None
         settings = session.get(SyncSettings, collection.employee_id) or default_settings()
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
@@ -122,12 +124,17 @@ class ActivitySource(StoredSource):
         )
 
     def _select(self) -> Select[tuple[Activity, str | None, str | None]]:
-        return (
+        query = (
             select(Activity, Customer.number, ClientCopy.text)
             .outerjoin(Customer, Activity.customer_id == Customer.id)
             .outerjoin(ClientCopy, ClientCopy.activity_id == Activity.id)
             .where(*self.filters, _overlaps(self.window.start, self.window.end))
         )
+        # A writer checks a client's If-Match against the latest committed version and
+        # keeps it until it commits (see bridge.locks).
+        if self.lock_rows:
+            query = query.with_for_update(of=Activity).execution_options(populate_existing=True)
+        return query
 
     def _items(self, query: Select[tuple[Activity, str | None, str | None]]) -> Iterator[ItemInfo]:
         for activity, customer, client_copy in self.session.execute(query):
@@ -315,9 +322,12 @@ def customer_item(customer: Customer, channel: str | None) -> ItemInfo:
 Source = StoredSource | ActivitySource | CustomerSource
 
 
-def source_for(session: Session, collection: CollectionInfo, today: date) -> Source:
+def source_for(session: Session, collection: CollectionInfo, today: date,
+               lock_rows: bool = False) -> Source:
+    """The source of ``collection``'s items; with ``lock_rows`` the activities it reads are
+    locked for a write."""
     if collection.projection is None:
         return StoredSource(session, collection)
     if collection.projection is Projection.CUSTOMERS:
         return CustomerSource(session, collection)
-    return ActivitySource(session, collection, today)
+    return ActivitySource(session, collection, today, lock_rows)

@@ -32,9 +32,10 @@ WRITABLE_KINDS = {Projection.APPOINTMENTS: Kind.APPOINTMENT, Projection.TASKS: K
 
 
 class CalendarStore:
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, *, writing: bool = False) -> None:
         self.session = session
         self.now = now
+        self.writing = writing
         self._sources: dict[int, Source] = {}
         self._collections: dict[str, CollectionInfo | None] = {}
 
@@ -51,7 +52,8 @@ class CalendarStore:
 
     def source(self, collection: CollectionInfo) -> Source:
         if collection.id not in self._sources:
-            self._sources[collection.id] = source_for(self.session, collection, self.now.date())
+            self._sources[collection.id] = source_for(self.session, collection, self.now.date(),
+                                                   lock_rows=self.writing)
         return self._sources[collection.id]
 
     def items(self, collection: CollectionInfo) -> Iterator[ItemInfo]:

@@ -62,8 +62,10 @@ class Target:
 
 
 def find_activity(session: Session, employee_id: int, href: str) -> Activity | None:
+    """The activity a client writes to, locked until the write commits."""
     return session.scalars(select(Activity).where(
-        Activity.representative_id == employee_id, Activity.href == href)).first()
+        Activity.representative_id == employee_id, Activity.href == href)
+        .with_for_update().execution_options(populate_existing=True)).first()
 
 
 def check_component(item: ClientItem, target: Target) -> None:

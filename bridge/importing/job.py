@@ -10,10 +10,11 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bridge.db import session_factory, transaction
+from bridge.db import begin, session_factory, transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import RunReport
 from bridge.importing.streaming import unique_chunks, validated
+from bridge.locks import IMPORT_LOCK
 
 Progress = Callable[[int], None]
 """Called with the number of bytes of the input read so far."""
@@ -39,8 +40,8 @@ def run_job(
     """
     try:
         with session_factory(engine)() as session:
-            session.begin()
-            connection = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            begin(session, write=True, take=[IMPORT_LOCK])  # one import at a time
+            connection = session.connection()
             if connection.dialect.name == "postgresql":
                 # The planner's statistics predate the rows this run inserts, so as the table
                 # grows it would keep scanning it whole for each chunk's look-ups (quadratic

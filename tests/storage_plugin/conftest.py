@@ -13,9 +13,7 @@ import caldav
 import pytest
 import requests
 from click.testing import Result
-from radicale import server as radicale_server
-
-from storage_plugin.server import configuration
+from storage_plugin.server import configuration, serve
 
 BRIDGE = str(Path(sys.executable).parent / "bridge")
 PASSWORD = "correct-horse-battery"
@@ -71,7 +69,7 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
     loaded = configuration(database_url, port=port)
     loaded.update(TEST_CONFIG, "tests")
     shutdown, stop = socket.socketpair()
-    thread = threading.Thread(target=radicale_server.serve, args=(loaded, stop), daemon=True)
+    thread = threading.Thread(target=serve, args=(loaded, stop), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}/"
     _wait_for(url, lambda: thread.is_alive())
@@ -80,22 +78,34 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
     thread.join(timeout=10)
 
 
+def start_bridge_serve(database_url: str, config_dir: Path,
+                       log_level: str = "debug") -> tuple[Server, subprocess.Popen[bytes]]:
+    """`bridge serve` exactly as an operator starts it, as a separate process."""
+    port = free_port()
+    config = config_dir / f"radicale-{port}.ini"
+    config.write_text(f"[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [BRIDGE, "--database", database_url, "serve", "--port", str(port), "--config", config],
+        stdout=subprocess.PIPE if log_level == "debug" else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    _wait_for(url, lambda: process.poll() is None)
+    return Server(url), process
+
+
+def stop_serving(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
 @pytest.fixture
 def served_by_command(staff_passwords: None, database_url: str,
                       tmp_path: Path) -> Iterator[tuple[Server, subprocess.Popen[bytes]]]:
     """`bridge serve` exactly as an operator starts it, as a separate process."""
-    port = free_port()
-    config = tmp_path / "radicale.ini"
-    config.write_text("[auth]\ndelay = 0\n[logging]\nlevel = debug\n", encoding="utf-8")
-    process = subprocess.Popen(
-        [BRIDGE, "--database", database_url, "serve", "--port", str(port), "--config", config],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    _wait_for(url, lambda: process.poll() is None)
-    yield Server(url), process
-    process.terminate()
-    process.wait(timeout=10)
+    served, process = start_bridge_serve(database_url, tmp_path)
+    yield served, process
+    stop_serving(process)
 
 
 def _wait_for(url: str, running: Callable[[], bool]) -> None:

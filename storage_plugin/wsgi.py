@@ -1,0 +1,83 @@
+"""The WSGI application `bridge serve` runs: Radicale's, plus what its plugin hooks cannot do.
+
+A request whose transaction met a write conflict (``bridge.conflicts``) was rolled back whole,
+and Radicale, which knows nothing of it, answered 500. Instead:
+
+- a lost deadlock or serialisation failure is run again whole, with its buffered body, up to
+  :data:`RETRIES` times;
+- a conflict that persists, or a lock wait that ran out, is answered ``503 Service
+  Unavailable`` with ``Retry-After``: the client tries again later, nothing was written.
+"""
+
+import io
+import random
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import radicale
+from radicale import types
+from radicale.log import logger
+
+from bridge import conflicts
+
+RETRIES = 4
+RETRY_AFTER_SECONDS = 5
+
+
+class Application(radicale.Application):
+    def __call__(self, environ: types.WSGIEnviron,
+                 start_response: types.WSGIStartResponse) -> Iterable[bytes]:
+        body = _buffered_body(environ, self.configuration.get("server", "max_content_length"))
+        if isinstance(body, tuple):
+            return _answer(start_response, *body)
+        for attempt in range(RETRIES + 1):
+            if body is not None:
+                environ["wsgi.input"] = io.BytesIO(body)
+            captured: list[Any] = []
+            with conflicts.watch() as seen:
+                answers = super().__call__(environ, lambda *args: captured.append(args))
+            if not seen:
+                start_response(*captured[0])
+                return answers
+            if body is None or not all(conflict.at_once for conflict in seen) \
+                    or attempt == RETRIES:
+                break
+            logger.info("%s %s met a %s; running it again", environ.get("REQUEST_METHOD"),
+                        environ.get("PATH_INFO"), seen[-1].reason)
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        logger.warning("%s %s refused with 503: %s", environ.get("REQUEST_METHOD"),
+                       environ.get("PATH_INFO"), seen[-1].reason)
+        return _answer(start_response, "503 Service Unavailable",
+                       "The calendar server is busy with another change to the same items; "
+                       "nothing was changed. Please try again.\n",
+                       [("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+
+def _buffered_body(environ: types.WSGIEnviron,
+                   limit: int) -> bytes | None | tuple[str, str, list[tuple[str, str]]]:
+    """The request body, read once so a retry can replay it (None: not buffered, Radicale
+    refuses it as too large); an unreadable body is an answer of its own."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return "400 Bad Request", "Content-Length is not a number.\n", []
+    if length <= 0:
+        return b""
+    if length > limit:
+        return None
+    try:
+        body = environ["wsgi.input"].read(length)
+    except TimeoutError:
+        return "408 Request Timeout", "The request body did not arrive in time.\n", []
+    if len(body) < length:
+        return "400 Bad Request", "The request body is shorter than its Content-Length.\n", []
+    return body
+
+
+def _answer(start_response: types.WSGIStartResponse, status: str, text: str,
+            headers: list[tuple[str, str]]) -> Iterable[bytes]:
+    answer = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(answer))), *headers])
+    return [answer]
