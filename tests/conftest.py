@@ -8,7 +8,9 @@ emptied between tests.
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,15 @@ def appointment(mobile_id: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+CHANGED_AT = "2026-11-25T08:30:00Z"
+"""When the mobile system changed an appointment again (after ``appointment``'s version)."""
+
+
+def later_version(mobile_id: str, **fields: Any) -> dict[str, Any]:
+    """A later version of ``appointment(mobile_id)`` from the mobile system."""
+    return appointment(mobile_id, **{"modified_at": CHANGED_AT, **fields})
+
+
 STAFF = [
     employee("awhite", name="Anna White"),
     employee("bwilson", name="Ben Wilson", manager="awhite"),
@@ -193,3 +204,24 @@ def activities_json(bridge: Callable[..., Result], *args: str) -> list[dict[str,
     result = bridge("activities", "list", "--format", "json", *args)
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call in its own thread, all released at the same moment; their results
+    (an exception in any call is raised here)."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=60)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        return [future.result() for future in futures]
+
+
+def run_command(database_url: str, *args: str) -> None:
+    """A `bridge` command run as typed, in this process, so that it can race other work
+    (CliRunner cannot run in several threads at once)."""
+    cli.main(["--database", database_url, "--user", "tester", *args], prog_name="bridge",
+             standalone_mode=False)

@@ -46,6 +46,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
 
     def prepare(self) -> None:
         self.missing_by_channel: Counter[str] = Counter()
+        self.outdated = 0
         definition = active_import_definition(self.session)
         self.definition = DefinitionRef(
             definition.id, definition.kind, definition.priority, definition.description_template
@@ -56,6 +57,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
 
     def complete(self) -> None:
         self._report_missing_customers()
+        self._report_outdated()
         mark_overdue(self.session, self.options.now, self.report)
 
     def _warn_without_customer_import(self) -> None:
@@ -116,8 +118,17 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
         self.report.counts["skipped"] += 1
         if skip.missing_customer:
             self.missing_by_channel[record.sales_channel or "(no sales channel)"] += 1
+        self.outdated += skip.outdated
         reference = f"{record.mobile_id} / {record.number}"
         self.report.add(Message(skip.level, f"skipped: {skip.reason}", reference, skip.field))
+
+    def _report_outdated(self) -> None:
+        if self.outdated:
+            self.report.add(Message(
+                Level.WARNING,
+                f"{self.outdated} appointment(s) not applied: HQ already holds a version the "
+                "mobile system modified later (an export that arrived late or twice)",
+            ))
 
     def _report_missing_customers(self) -> None:
         for channel, count in sorted(self.missing_by_channel.items()):

@@ -3,6 +3,11 @@
 A **new** mobile appointment is admitted only if it is confirmed, starts in the future (at the
 import clock), its customer exists in HQ and its representative is an active HQ sales
 representative. A known appointment is updated from the export unless it is frozen (Delayed).
+
+Exports arrive late, twice or out of order: a known appointment is changed only by a record
+the mobile system modified *after* the version HQ holds (``modified_at``). An older record, or
+one as old with other content, changes nothing and is reported; so an older export never
+moves an appointment back (from Completed or Completed unprocessed, say).
 """
 
 import hashlib
@@ -66,6 +71,7 @@ class Skip:
     field: str | None = None
     level: Level = Level.INFO
     missing_customer: bool = False
+    outdated: bool = False
 
 
 Decision = Insert | Update | Unchanged | Skip
@@ -96,7 +102,7 @@ def decide(record: AppointmentRecord, ctx: ChunkContext) -> Decision:
     if existing is None:
         refusal = _refuse_new(record, ctx.now)
     else:
-        refusal = _refuse_change(record, existing)
+        refusal = _refuse_outdated(record, existing) or _refuse_change(record, existing)
     if refusal is not None:
         return refusal
     customer = ctx.customers.get(record.customer)
@@ -133,6 +139,25 @@ def _refuse_new(record: AppointmentRecord, now: datetime) -> Skip | None:
             f"start {record.start.isoformat()} is not in the future "
             f"(import clock {now.isoformat(timespec='seconds')})",
             "start",
+        )
+    return None
+
+
+def _refuse_outdated(record: AppointmentRecord, existing: ExistingActivity) -> Skip | None:
+    held = existing.mobile_modified_at
+    if held is None or existing.origin is not Origin.MOBILE or record.modified_at > held:
+        return None
+    if record.modified_at < held:
+        return Skip(
+            f"older than HQ's version from {held.isoformat()} (this record was modified "
+            f"{record.modified_at.isoformat()}): nothing changed",
+            "modified_at", Level.WARNING, outdated=True,
+        )
+    if record_fingerprint(record) != (existing.fingerprint or "").split(":")[0]:
+        return Skip(
+            f"as old as HQ's version from {held.isoformat()} but with other content: HQ's "
+            "version is kept (the mobile system marks every change with a newer modified_at)",
+            "modified_at", Level.WARNING, outdated=True,
         )
     return None
 

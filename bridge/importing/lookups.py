@@ -2,6 +2,7 @@
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,8 @@ class ExistingActivity:
     frozen: bool
     fingerprint: str | None
     revision: int
+    mobile_modified_at: datetime | None
+    """When the mobile system last changed the version HQ holds."""
 
 
 def customers_by_number(session: Session, numbers: Collection[str]) -> dict[str, CustomerRef]:
@@ -90,12 +93,13 @@ def activities_by_mobile_id(
             Activity.frozen,
             Activity.mobile_fingerprint,
             Activity.revision,
+            Activity.mobile_modified_at,
         ).where(Activity.mobile_id.in_(mobile_ids))
     )
     return {
         row.mobile_id: ExistingActivity(
             row.id, row.representative_id, row.number, row.origin, row.status, row.frozen,
-            row.mobile_fingerprint, row.revision,
+            row.mobile_fingerprint, row.revision, row.mobile_modified_at,
         )
         for row in rows
     }

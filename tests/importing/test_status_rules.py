@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.conftest import NOW_ISO, activities_json, appointment, later_version
 
 LATER = "2026-11-26T09:00:00Z"
 MUCH_LATER = "2026-12-02T09:00:00Z"  # after the appointment of 2026-12-01 09:00-10:00 +01:00
@@ -29,17 +29,17 @@ def imported(hq, write_export):
 
 def test_rejected_future_appointment_becomes_completed_unprocessed_with_details(
         imported, write_export):
-    run(imported, write_export, appointment("MA-1", status="rejected",
+    run(imported, write_export, later_version("MA-1", status="rejected",
                                             description="Customer cancelled"), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Completed unprocessed"
-    assert "Rejected in mobile on 2026-11-24T16:00:00+00:00" in activity["description"]
+    assert "Rejected in mobile on 2026-11-25T08:30:00+00:00" in activity["description"]
     assert "Mobile description: Customer cancelled" in activity["description"]
     assert "Mobile status: Rejected" in activity["description"]
 
 
 def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export):
-    run(imported, write_export, appointment("MA-1", status="suspended"), now=LATER)
+    run(imported, write_export, later_version("MA-1", status="suspended"), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Planned"
     assert "Suspended in mobile" in activity["description"]
@@ -47,14 +47,14 @@ def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export):
 
 
 def test_suspended_after_rejection_keeps_completed_unprocessed(imported, write_export):
-    run(imported, write_export, appointment("MA-1", status="rejected"), now=LATER)
-    run(imported, write_export, appointment("MA-1", status="suspended",
+    run(imported, write_export, later_version("MA-1", status="rejected"), now=LATER)
+    run(imported, write_export, later_version("MA-1", status="suspended",
                                             modified_at="2026-11-26T10:00:00Z"), now=LATER)
     assert the_one(imported)["status"] == "Completed unprocessed"
 
 
 def test_completed_appointment_records_completed_on_and_by(imported, write_export):
-    run(imported, write_export, appointment(
+    run(imported, write_export, later_version(
         "MA-1", status="completed", completed_on="2026-12-01T10:05:00+01:00",
         completed_by="bwilson"), now=LATER)
     activity = the_one(imported)
@@ -64,12 +64,12 @@ def test_completed_appointment_records_completed_on_and_by(imported, write_expor
 
 
 def test_not_processed_becomes_delayed_and_later_changes_are_not_imported(imported, write_export):
-    run(imported, write_export, appointment("MA-1", status="not_processed"), now=LATER)
+    run(imported, write_export, later_version("MA-1", status="not_processed"), now=LATER)
     delayed = the_one(imported)
     assert delayed["status"] == "Delayed"
     assert delayed["frozen"] is True
-    result = run(imported, write_export, appointment(
-        "MA-1", status="completed", name="Renamed", completed_on="2026-11-27T10:00:00Z",
+    result = run(imported, write_export, later_version(
+        "MA-1", modified_at="2026-11-25T09:00:00Z", status="completed", name="Renamed", completed_on="2026-11-27T10:00:00Z",
         completed_by="bwilson"), now=LATER)
     assert "skipped 1" in result.output and "frozen" in result.output
     after = the_one(imported)
@@ -84,7 +84,7 @@ def test_appointment_whose_period_elapsed_without_completion_becomes_delayed_and
     assert activity["status"] == "Delayed"
     assert activity["frozen"] is True
     assert "Not processed in time" in activity["description"]
-    run(imported, write_export, appointment("MA-1", status="completed"), now=MUCH_LATER)
+    run(imported, write_export, later_version("MA-1", status="completed"), now=MUCH_LATER)
     assert the_one(imported)["status"] == "Delayed"
 
 
@@ -96,7 +96,7 @@ def test_elapsed_appointment_absent_from_the_export_becomes_delayed_too(imported
 
 
 def test_completion_reported_in_the_same_run_wins_over_the_elapsed_period(imported, write_export):
-    run(imported, write_export, appointment("MA-1", status="completed",
+    run(imported, write_export, later_version("MA-1", status="completed",
                                             completed_on="2026-12-01T10:00:00+01:00",
                                             completed_by="bwilson"), now=MUCH_LATER)
     assert the_one(imported)["status"] == "Completed"
@@ -108,7 +108,7 @@ def test_completion_reported_in_the_same_run_wins_over_the_elapsed_period(import
 ])
 def test_other_mobile_statuses_are_shown_in_the_description(imported, write_export,
                                                             mobile_status, shown):
-    run(imported, write_export, appointment("MA-1", status=mobile_status), now=LATER)
+    run(imported, write_export, later_version("MA-1", status=mobile_status), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Planned"
     assert f"Mobile status: {shown}" in activity["description"]
@@ -116,7 +116,7 @@ def test_other_mobile_statuses_are_shown_in_the_description(imported, write_expo
 
 def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, write_export):
     before = the_one(imported)
-    result = run(imported, write_export, appointment(
+    result = run(imported, write_export, later_version(
         "MA-1", name="Moved review", start="2026-12-03T14:00:00+01:00",
         end="2026-12-03T15:00:00+01:00"), now=LATER)
     assert "updated 1" in result.output
@@ -128,7 +128,7 @@ def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, wri
 
 def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_export):
     before = the_one(imported)
-    result = run(imported, write_export, appointment("MA-1", confirmed=False, name="X"),
+    result = run(imported, write_export, later_version("MA-1", confirmed=False, name="X"),
                  now=LATER)
     assert "no longer confirmed" in result.output
     assert the_one(imported) == before
@@ -137,7 +137,7 @@ def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_ex
 def test_an_update_may_concern_an_appointment_that_has_started(imported, write_export):
     """Only NEW appointments must start in the future."""
     during = "2026-12-01T08:30:00Z"  # 09:30 +01:00, in the middle of the appointment
-    run(imported, write_export, appointment("MA-1", status="in_progress"), now=during)
+    run(imported, write_export, later_version("MA-1", status="in_progress"), now=during)
     assert "Mobile status: In progress" in the_one(imported)["description"]
 
 

@@ -11,33 +11,17 @@ Each test prints its outcomes per round (``pytest -s``).
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from bridge.cli.main import cli
-from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.conftest import NOW_ISO, activities_json, appointment, race, run_command
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
 from tests.storage_plugin.test_sync import sync_collection
 
 ROUNDS = 20
 CLIENTS = 16
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread, all released at the same moment; their results."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        barrier.wait(timeout=60)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(run, call) for call in calls]
-        return [future.result() for future in futures]
 
 
 def event(uid: str, summary: str, day: int = 3) -> str:
@@ -48,12 +32,6 @@ def event(uid: str, summary: str, day: int = 3) -> str:
         f"DTEND;TZID=Europe/Warsaw:202612{day:02d}T110000\n"
         "END:VEVENT\nEND:VCALENDAR\n"
     )
-
-
-def run_command(database_url: str, *args: str) -> None:
-    """A `bridge` command run as typed, in this process (so that it can race a request)."""
-    cli.main(["--database", database_url, "--user", "tester", *args], prog_name="bridge",
-             standalone_mode=False)
 
 
 @pytest.fixture(params=["threads", "processes"])
@@ -219,7 +197,7 @@ def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, dat
 
         def mobile_import() -> None:
             changed = [appointment(f"MA-{n}", name=f"Round {round_}",
-                                   modified_at=f"2026-11-24T16:{round_:02d}:00Z")
+                                   modified_at=f"2026-11-24T16:{round_ + 1:02d}:00Z")
                        for n in range(1, 4)]
             run_command(database_url, "import", "activities",
                         str(write_export("appointments", changed)), "--now", NOW_ISO)

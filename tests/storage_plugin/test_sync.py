@@ -3,7 +3,7 @@ shows up as exactly the changed items; the synchronization window decides what i
 
 import xml.etree.ElementTree as ET
 
-from tests.conftest import NOW_ISO, activities_json, appointment, customer
+from tests.conftest import NOW_ISO, activities_json, appointment, customer, later_version
 
 DAV = "{DAV:}"
 
@@ -42,7 +42,7 @@ def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, writ
     token, first, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert len(first) == 3
     import_appointments(hq, write_export, appointment("MA-1"),
-                        appointment("MA-2", name="Renamed"), appointment("MA-3"),
+                        later_version("MA-2", name="Renamed"), appointment("MA-3"),
                         appointment("MA-4"), now="2026-11-25T10:00:00Z")
     new_token, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
     assert new_token != token
@@ -64,7 +64,7 @@ def test_appointment_moved_to_another_representative_is_gone_from_the_first(
         server, hq, write_export):
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
-    import_appointments(hq, write_export, appointment("MA-1", representative="cdavis"))
+    import_appointments(hq, write_export, later_version("MA-1", representative="cdavis"))
     _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
     assert gone == {_href("MA-1")} and changed == set()
 
