@@ -29,8 +29,9 @@ COUNTS = ("read", "imported", "updated", "unchanged", "skipped", "delayed")
 @dataclass
 class RunReport:
     """Counts and messages of a run. Messages are written to the database in batches so a
-    large export with many skips does not pile them up in memory; ``sample`` keeps the first
-    ones for the terminal summary (the rest are in ``bridge runs show``)."""
+    large export with many skips does not pile them up in memory; ``sample`` keeps every
+    message about the run as a whole and the first ones about records for the terminal
+    summary (the rest are in ``bridge runs show``)."""
 
     job: str
     source: str
@@ -38,6 +39,7 @@ class RunReport:
     clock: datetime
     dry_run: bool = False
     counts: Counter[str] = field(default_factory=Counter)
+    _general: list[Message] = field(default_factory=list)
     _notable: list[Message] = field(default_factory=list)
     _routine: list[Message] = field(default_factory=list)
     message_count: int = 0
@@ -51,7 +53,9 @@ class RunReport:
     def add(self, message: Message) -> None:
         self.message_count += 1
         self._pending.append(message)
-        if message.level is Level.INFO:
+        if message.record is None:
+            self._general.append(message)
+        elif message.level is Level.INFO:
             if len(self._routine) < self.INFO_SAMPLE_SIZE:
                 self._routine.append(message)
         elif len(self._notable) < self.SAMPLE_SIZE:
@@ -59,8 +63,9 @@ class RunReport:
 
     @property
     def sample(self) -> list[Message]:
-        """The first warnings and errors, then the first routine (info) messages."""
-        return self._notable + self._routine
+        """Messages about the run, the first warnings and errors about records, then the
+        first routine (info) messages."""
+        return self._general + self._notable + self._routine
 
     def start(self, session: Session) -> None:
         run = ImportRun(
@@ -104,7 +109,7 @@ class RunReport:
     def record_failure(self, session: Session, error: BaseException) -> None:
         """Keep a failed run (in a fresh transaction, after its work was rolled back)."""
         self.counts.clear()
-        self._notable, self._routine, self.message_count = [], [], 0
+        self._general, self._notable, self._routine, self.message_count = [], [], [], 0
         self.add(Message(Level.ERROR, f"run failed, nothing was changed: {error}"))
         self.start(session)
         self.finish(session, RunStatus.FAILED)
