@@ -24,16 +24,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT_SECONDS * 1000}")
     cursor.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite's own transaction handling is off (see make_engine) so that we emit BEGIN
-    # ourselves: writers ask for BEGIN IMMEDIATE (see ``transaction``) and so queue on the
-    # busy timeout instead of failing half-way when a read lock cannot be upgraded.
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    # ourselves: writers ask for BEGIN IMMEDIATE (see ``begin``) and so queue on the busy
+    # timeout instead of failing half-way when a read lock cannot be upgraded.
+    options = conn.get_execution_options()
+    wait = options.get("write_wait", WRITE_WAIT_SECONDS)
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={round(wait * 1000)}")
+    conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -69,20 +70,24 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def begin(session: Session, *, write: bool, take: Iterable[locks.Lock] = (),
-          bounded_wait: bool = False) -> None:
+          wait: float | None = None) -> None:
     """Start the session's transaction; every write transaction starts here.
 
     A writer holds SQLite's one write lock (``BEGIN IMMEDIATE``) or, on PostgreSQL, the
-    locks in ``take`` (see :mod:`bridge.locks`) until it ends. With ``bounded_wait`` a lock
-    wait longer than :data:`WRITE_WAIT_SECONDS` fails as a conflict instead of waiting on
-    (a calendar client is better answered "busy, retry" than left hanging).
+    locks in ``take`` (see :mod:`bridge.locks`) until it ends. A lock wait longer than
+    ``wait`` seconds fails as a conflict (``bridge.conflicts``) instead of waiting on (a
+    calendar client is better answered "busy, retry" than left hanging); by default SQLite
+    waits :data:`WRITE_WAIT_SECONDS`, PostgreSQL as long as it takes.
     """
     session.begin()
     if not write:
         return
-    connection = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    if bounded_wait and connection.dialect.name == "postgresql":
-        connection.execute(text(f"SET LOCAL lock_timeout = '{WRITE_WAIT_SECONDS}s'"))
+    options: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
+    if wait is not None:
+        options["write_wait"] = wait
+    connection = session.connection(execution_options=options)
+    if wait is not None and connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL lock_timeout = '{round(wait * 1000)}ms'"))
     locks.take(connection, take)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from radicale import config as radicale_config
 from radicale import log, server
 
+from bridge.db import WRITE_WAIT_SECONDS
 from storage_plugin.wsgi import Application
 
 DEFAULT_HOST = "127.0.0.1"
@@ -19,7 +20,8 @@ def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str
         "server": {"hosts": f"{host}:{port}", "max_connections": "20"},
         "auth": {"type": "storage_plugin.auth"},
         "rights": {"type": "storage_plugin.rights"},
-        "storage": {"type": "storage_plugin.storage", "database_url": database_url},
+        "storage": {"type": "storage_plugin.storage", "database_url": database_url,
+                    "write_wait": str(WRITE_WAIT_SECONDS)},
         "web": {"type": "none"},
         "logging": {"level": "warning", "mask_passwords": "True"},
     }

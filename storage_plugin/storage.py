@@ -1,8 +1,10 @@
 """Radicale storage plugin: collections and items live in the HQ database.
 
-``[storage] type = storage_plugin.storage`` with ``database_url`` in the same section. Each
-storage lock is one database transaction: the work of a request is committed whole, or rolled
-back whole on any error. Everything else is ``bridge.calendars``.
+``[storage] type = storage_plugin.storage`` with ``database_url`` in the same section, and
+``write_wait``: how many seconds a write waits for another writer's lock before it is answered
+503 (see ``storage_plugin.wsgi``). Each storage lock is one database transaction: the work of
+a request is committed whole, or rolled back whole on any error. Everything else is
+``bridge.calendars``.
 """
 
 import threading
@@ -190,6 +192,7 @@ class Storage(storage.BaseStorage):
         self._engine = shared_engine(url)
         self._sessions = session_factory(self._engine)
         self._local = threading.local()
+        self._write_wait = float(configuration.get("storage", "write_wait"))
         self.hooks_enabled = configuration.get("hook", "type") != "none"
 
     @property
@@ -215,12 +218,12 @@ class Storage(storage.BaseStorage):
             yield
             return
         writing = mode == "w"
-        owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user}
+        owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         session: Session = self._sessions()
         conflicts_before = conflicts.seen_count()
         try:
-            begin(session, write=writing, take=[owner_lock(owner) for owner in owners if owner],
-                  bounded_wait=True)
+            begin(session, write=writing, take=[owner_lock(owner) for owner in owners],
+                  wait=self._write_wait)
             self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing)
             yield
             if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it

@@ -43,7 +43,7 @@ class Application(radicale.Application):
             if body is None or not all(conflict.at_once for conflict in seen) \
                     or attempt == RETRIES:
                 break
-            logger.info("%s %s met a %s; running it again", environ.get("REQUEST_METHOD"),
+            logger.warning("%s %s met a %s; running it again", environ.get("REQUEST_METHOD"),
                         environ.get("PATH_INFO"), seen[-1].reason)
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
         logger.warning("%s %s refused with 503: %s", environ.get("REQUEST_METHOD"),

@@ -37,9 +37,14 @@ def new_scope(session: Session, name: str | None = None) -> int:
     return scope.id
 
 
+def find_scope(session: Session, name: str) -> int | None:
+    """The id of the named scope, if anything was logged in it yet."""
+    return session.scalar(select(SyncScope.id).where(SyncScope.name == name))
+
+
 def scope_id(session: Session, name: str) -> int:
-    """The id of the named scope, created on first use."""
-    found = session.scalar(select(SyncScope.id).where(SyncScope.name == name))
+    """The id of the named scope, created on first use (by a writer)."""
+    found = find_scope(session, name)
     return found if found is not None else new_scope(session, name)
 
 
@@ -64,9 +69,9 @@ def record(session: Session, scope: int, hrefs: Iterable[str]) -> None:
 
 def record_many(session: Session, changed: Mapping[int, Iterable[str]]) -> None:
     """:func:`record` for several scopes in one statement (the import's hot path)."""
-    rows = [
+    rows = [  # counters raised in one order: two writers never wait for each other in a cycle
         {"scope_id": scope, "href": href, "seq": bump(session, scope)}
-        for scope, hrefs in changed.items()
+        for scope, hrefs in sorted(changed.items())
         for href in dict.fromkeys(hrefs)
     ]
     if rows:

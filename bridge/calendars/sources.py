@@ -299,8 +299,8 @@ class CustomerSource(StoredSource):
             raise InvalidToken(f"malformed sync token {token!r}") from None
         changed: list[str] = []
         for channel in self.channels:
-            if channel in old:
-                scope = changes.scope_id(self.session, channel_scope_name(channel))
+            scope = changes.find_scope(self.session, channel_scope_name(channel))
+            if channel in old and scope is not None:
                 changed += changes.changed_since(self.session, scope, old[channel])
         moved = set(old) ^ set(self.channels)
         changed += [customer_href(customer.number) for customer, _ in self._customers(moved)]

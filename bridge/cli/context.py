@@ -10,6 +10,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bridge.conflicts import WriteConflict, conflict_of
 from bridge.db import make_engine
 from bridge.errors import BridgeError
 from bridge.schema import ensure_ready
@@ -43,6 +44,9 @@ class BridgeGroup(click.Group):
             raise click.ClickException(str(error)) from error
         except SQLAlchemyError as error:
             detail = getattr(error, "orig", None) or error
+            conflict = conflict_of(getattr(error, "orig", None))
+            if conflict is not None:
+                raise click.ClickException(str(WriteConflict(conflict))) from error
             raise click.ClickException(f"database error: {detail}") from error
 
 

@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,13 +62,14 @@ def staff_passwords(hq: Callable[..., Result]) -> None:
         assert result.exit_code == 0, result.output
 
 
-@pytest.fixture
-def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
-    """The server with our plugins over the test database, in a thread of the test process
-    (real HTTP on 127.0.0.1); every employee of tests.conftest.hq has PASSWORD."""
+@contextmanager
+def serving(database_url: str, **sections: dict[str, str]) -> Iterator[Server]:
+    """The server with our plugins over the database, in a thread of the test process (real
+    HTTP on 127.0.0.1), with TEST_CONFIG and ``sections`` laid over the defaults."""
     port = free_port()
     loaded = configuration(database_url, port=port)
     loaded.update(TEST_CONFIG, "tests")
+    loaded.update(sections, "this test")
     shutdown, stop = socket.socketpair()
     thread = threading.Thread(target=serve, args=(loaded, stop), daemon=True)
     thread.start()
@@ -76,6 +78,13 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
     yield Server(url)
     shutdown.close()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
+    """The server over the test database; every employee of tests.conftest.hq has PASSWORD."""
+    with serving(database_url) as served:
+        yield served
 
 
 def start_bridge_serve(database_url: str, config_dir: Path,
