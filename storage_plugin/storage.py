@@ -20,10 +20,10 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 from sqlalchemy.orm import Session
 
+from bridge import conflicts
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import CalendarStore, Forbidden
-from bridge import conflicts
 from bridge.calendars.tokens import InvalidToken
 from bridge.conflicts import WriteConflict
 from bridge.db import begin, session_factory, shared_engine

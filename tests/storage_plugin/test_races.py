@@ -8,7 +8,9 @@ creation stored under its own number, no change missing from a client's incremen
 Each test prints its outcomes per round (``pytest -s``).
 """
 
+import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -112,6 +114,7 @@ def test_a_stale_put_racing_an_hq_edit_never_overwrites_it(servers, hq, database
                                             day=20), headers={"If-Match": stale}).status_code
 
         def hq_edit() -> None:
+            time.sleep(random.uniform(0, 0.03))  # now before the client's write, now after
             run_command(database_url, "activities", "edit", number, "--name", f"HQ {round_}")
 
         status, _ = race([client_write, hq_edit])
@@ -163,13 +166,15 @@ def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, dat
     mobile = [appointment(f"MA-{n}") for n in range(1, 4)]
     assert hq("import", "activities", write_export("appointments", mobile),
               "--now", NOW_ISO).exit_code == 0
-    reader = servers[-1]
     paths = ["bwilson/appointments/", "bwilson/tasks/", "bwilson/mobile/"]
-    tokens = {path: sync_collection(reader, "bwilson", path)[0] for path in paths}
+    readers = [servers[-1], servers[0]]  # the representative's phone and their manager's PC
+    logins = ["bwilson", "awhite"]
+    tokens = [{path: sync_collection(reader, login, path)[0] for path in paths}
+              for reader, login in zip(readers, logins)]
     reported_per_round = []
     for round_ in range(ROUNDS):
         written: dict[str, set[str]] = {path: set() for path in paths}
-        seen: dict[str, set[str]] = {path: set() for path in paths}
+        seen = [{path: set() for path in paths} for _ in readers]
         pending = [0]
         lock = threading.Lock()
 
@@ -203,14 +208,14 @@ def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, dat
                         str(write_export("appointments", changed)), "--now", NOW_ISO)
             written[paths[2]].update(f"mobile-MA-{n}.ics" for n in range(1, 4))
 
-        def read() -> None:
+        def read(index: int) -> None:
             while True:
                 with lock:
                     last = pending[0] == 0
                 for path in paths:
-                    tokens[path], changed, gone = sync_collection(reader, "bwilson", path,
-                                                                  tokens[path])
-                    seen[path] |= changed | gone
+                    tokens[index][path], changed, gone = sync_collection(
+                        readers[index], logins[index], path, tokens[index][path])
+                    seen[index][path] |= changed | gone
                 if last:
                     return
 
@@ -218,9 +223,11 @@ def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, dat
         writers += [writer(lambda n=n: hq_edit(n)) for n in ("HQ-000001", "HQ-000002")]
         writers.append(writer(mobile_import))
         pending[0] = len(writers)
-        race([*writers, read])
-        for path in paths:
-            assert written[path] <= seen[path], (path, written[path] - seen[path])
-        reported_per_round.append(sum(len(seen[path]) for path in paths))
-    print(f"\nsync from the first token on {len(servers)} server(s): changes reported per "
-          f"round {reported_per_round}, none missed")
+        race([*writers, *(lambda i=i: read(i) for i in range(len(readers)))])
+        for reader_seen in seen:
+            for path in paths:
+                missed = written[path] - reader_seen[path]
+                assert not missed, (path, missed)
+        reported_per_round.append([sum(map(len, reader_seen.values())) for reader_seen in seen])
+    print(f"\nsync from the first token, 2 clients, {len(servers)} server(s): changes reported "
+          f"per round and client {reported_per_round}, none missed")
