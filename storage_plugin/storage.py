@@ -29,6 +29,7 @@ from bridge.conflicts import WriteConflict
 from bridge.db import begin, session_factory, shared_engine
 from bridge.errors import BridgeError
 from bridge.locks import owner_lock
+from storage_plugin.wsgi import request_notes
 
 
 class BridgeItem(radicale_item.Item):
@@ -113,8 +114,11 @@ class Collection(storage.BaseCollection):
             if old is not None:
                 old.serialize()
         meta = ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
-        info = _protocol_errors(self._storage.call, "put", self.info, href, item.serialize(), meta)
-        return self._item(info), old
+        written = _protocol_errors(self._storage.call, "put", self.info, href, item.serialize(),
+                                   meta)
+        if not written.as_sent:
+            request_notes().rewritten = True
+        return self._item(written.item), old
 
     def delete(self, href: str | None = None) -> None:
         if href is None:

@@ -1,6 +1,12 @@
 """The WSGI application `bridge serve` runs: Radicale's, plus what its plugin hooks cannot do.
 
-A request whose transaction met a write conflict (``bridge.conflicts``) was rolled back whole,
+**ETags of rewritten items.** Radicale answers every PUT with the ETag of the stored item. When
+the storage serves something other than what the client sent (a write back to HQ: the number
+in the summary, HQ's text, X-BRIDGE-* properties), RFC 4791 §5.3.4 says the answer must carry
+no ETag, so that the client fetches the server's version instead of keeping its own. The
+storage says so through :func:`request_notes`; this layer drops the header.
+
+**Write conflicts.** A request whose transaction met a write conflict (``bridge.conflicts``) was rolled back whole,
 and Radicale, which knows nothing of it, answered 500. Instead:
 
 - a lost deadlock or serialisation failure is run again whole, with its buffered body, up to
@@ -13,6 +19,8 @@ import io
 import random
 import time
 from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import radicale
@@ -25,6 +33,22 @@ RETRIES = 4
 RETRY_AFTER_SECONDS = 5
 
 
+@dataclass
+class RequestNotes:
+    """What the storage tells this layer about the request being answered."""
+
+    rewritten: bool = False
+    """An item was stored as something other than what the client sent."""
+
+
+_notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
+
+
+def request_notes() -> RequestNotes:
+    """The notes of the request this thread answers (a throwaway outside a request)."""
+    return _notes.get() or RequestNotes()
+
+
 class Application(radicale.Application):
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
@@ -35,10 +59,19 @@ class Application(radicale.Application):
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
-            with conflicts.watch() as seen:
-                answers = super().__call__(environ, lambda *args: captured.append(args))
+            notes = RequestNotes()
+            token = _notes.set(notes)
+            try:
+                with conflicts.watch() as seen:
+                    answers = super().__call__(environ, lambda *args: captured.append(args))
+            finally:
+                _notes.reset(token)
             if not seen:
-                start_response(*captured[0])
+                status, headers = captured[0][:2]
+                if notes.rewritten:
+                    headers = [(name, value) for name, value in headers
+                               if name.lower() != "etag"]
+                start_response(status, headers)
                 return answers
             if body is None or not all(conflict.at_once for conflict in seen) \
                     or attempt == RETRIES:

@@ -6,6 +6,7 @@ for a representative's provisioned collections (write back to HQ, see ``writebac
 """
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,16 @@ from bridge.calendars.writeback import (
 from bridge.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
 from bridge.models import Kind
+
+@dataclass(frozen=True)
+class Written:
+    """A client's item as the server now serves it; ``as_sent`` tells whether that is what
+    the client sent (stored as it came) or HQ's version of it (RFC 4791 §5.3.4: then the
+    answer must not carry an ETag, so the client fetches the server's version)."""
+
+    item: ItemInfo
+    as_sent: bool
+
 
 WRITABLE_KINDS = {Projection.APPOINTMENTS: Kind.APPOINTMENT, Projection.TASKS: Kind.TASK}
 
@@ -88,13 +99,15 @@ class CalendarStore:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
+    def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> Written:
+        """Store the client's item, or write it back to HQ (then what is served is HQ's
+        rendering of the activity, not what the client sent)."""
         if not collection.writable:
             raise Forbidden(f"collection /{collection.path}/ is read-only")
         _check_components(collection, meta.component)
         kind = WRITABLE_KINDS.get(collection.projection) if collection.projection else None
         if kind is None:
-            return self._store(collection, href, text, meta)
+            return Written(self._store(collection, href, text, meta), as_sent=True)
         target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
         activity = find_activity(self.session, target.employee_id, href)
         stored = self.items_by_href(collection, [href]).get(href) if activity is None else None
@@ -102,13 +115,13 @@ class CalendarStore:
             item = parse_client_item(text)
             check_component(item, target)
             if not should_transfer(self.session, item, target):
-                return self._store(collection, href, text, meta)
+                return Written(self._store(collection, href, text, meta), as_sent=True)
         elif activity is None:
-            return self._store(collection, href, text, meta)
+            return Written(self._store(collection, href, text, meta), as_sent=True)
         activity = write_activity(self.session, activity, text, href, target, self.now)
         self.session.flush()
         customer = activity.customer.number if activity.customer else None
-        return activity_item(activity, customer, text)
+        return Written(activity_item(activity, customer, text), as_sent=False)
 
     def _store(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
         stored = items.store_item(self.session, collection.id, href, text, meta, self.now)

@@ -1,0 +1,46 @@
+"""RFC 4791 §5.3.4: a PUT whose item the server stores as something other than what the client
+sent answers without an ETag, so the client fetches the server's version instead of keeping its
+own; an item stored as it came answers with its ETag, as in stock Radicale."""
+
+from tests.conftest import activities_json
+from tests.storage_plugin.conftest import EVENT, calendar
+
+
+def test_a_new_item_that_becomes_an_hq_activity_answers_without_etag(server, hq):
+    url = server.url + "bwilson/appointments/visit.ics"
+    response = server.put("bwilson", "bwilson/appointments/visit.ics",
+                          EVENT.format(uid="visit", summary="Visit Acme", description=""))
+    assert response.status_code == 201
+    assert "ETag" not in response.headers
+    served = server.http("bwilson").get(url)
+    assert "SUMMARY:CL-000001 Visit Acme" in served.text
+    assert served.headers["ETag"]
+
+
+def test_an_edit_whose_text_hq_keeps_answers_without_etag(server, hq):
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Update contact data",
+              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+    [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
+    http = server.http("bwilson")
+    before = http.get(str(event.url))
+    edited = before.text.replace("HQ-000001 Update contact data", "Renamed in the client")
+    response = http.put(str(event.url), data=edited, headers={"If-Match": before.headers["ETag"]})
+    assert response.status_code == 204
+    assert "ETag" not in response.headers
+    after = http.get(str(event.url))
+    assert "SUMMARY:HQ-000001 Update contact data" in after.text
+    assert after.headers["ETag"] != before.headers["ETag"]  # the client sees it must re-read
+    assert [a["name"] for a in activities_json(hq)] == ["Update contact data"]
+
+
+def test_an_item_stored_as_sent_answers_with_its_etag(server, hq):
+    http = server.http("bwilson")
+    assert http.request("MKCALENDAR", server.url + "bwilson/private/").status_code == 201
+    for path, extra in (("bwilson/private/lunch.ics", ""),
+                        ("bwilson/appointments/lunch.ics", "X-BRIDGE-TRANSFER:FALSE\n")):
+        text = EVENT.format(uid=path, summary="Lunch", description="").replace(
+            "END:VEVENT", extra + "END:VEVENT")
+        response = server.put("bwilson", path, text)
+        assert response.status_code == 201
+        assert response.headers["ETag"] == http.get(server.url + path).headers["ETag"]
+    assert activities_json(hq) == []
