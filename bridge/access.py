@@ -5,7 +5,9 @@
   collections they create themselves are theirs. Provisioned collections cannot be deleted
   or replaced.
 - A manager reads — never writes — the collections of everyone they manage (directly or not).
-- Nobody else sees anything.
+  A manager who is not a representative has a calendar home only to reach their team's.
+- Nobody else has a calendar home: HQ users who are not representatives (and manage nobody)
+  work in HQ's own tools; their requests for a home are refused (403).
 
 Letters as Radicale's rights use them: R/W principal collections, r/w calendars and address
 books, d/o deny deleting/replacing a collection.
@@ -70,6 +72,9 @@ class Directory:
             current = people.get(current.manager)
         return False
 
+    def manages_anyone(self, login: str) -> bool:
+        return any(person.manager == login for person in self._snapshot().values())
+
     def is_representative(self, login: str) -> bool:
         person = self._snapshot().get(login)
         return person is not None and person.representative
@@ -94,6 +99,8 @@ class Directory:
         if len(parts) > 2 or owner not in self._snapshot():
             return ""
         if user == owner:
+            if not self.is_representative(owner):
+                return "R" if len(parts) == 1 and self.manages_anyone(owner) else ""
             return "RW" if len(parts) == 1 else self._own(owner, parts[1])
         if self.manages(user, owner):
             return "R" if len(parts) == 1 else "r"
@@ -101,6 +108,6 @@ class Directory:
 
     def _own(self, owner: str, name: str) -> str:
         projection = PROJECTION_NAMES.get(name)
-        if projection is None or not self.is_representative(owner):
+        if projection is None:
             return "rw"
         return "rwdo" if SPECS[projection].writable else "r"

@@ -41,9 +41,17 @@ def test_a_subordinate_cannot_read_the_managers_calendar(server):
     assert response.status_code in (403, 404)
 
 
-def test_employee_without_the_representative_flag_gets_no_calendars(server):
-    principal = server.client("eclerk").principal()
-    assert principal.calendars() == []
+def test_an_hq_user_who_is_no_representative_has_no_calendar_home(server):
+    http = server.http("eclerk")
+    home = http.request("PROPFIND", server.url + "eclerk/", headers={"Depth": "1"})
+    assert home.status_code == 403
+    created = http.request("MKCALENDAR", server.url + "eclerk/private/")
+    assert created.status_code == 403
+    stored = server.put("eclerk", "eclerk/private/x.ics",
+                        EVENT.format(uid="x", summary="Mine", description=""))
+    assert stored.status_code in (403, 409)
+    assert http.request("PROPFIND", server.url + "eclerk/private/",
+                        headers={"Depth": "0"}).status_code in (403, 404)
 
 
 def test_a_representative_may_create_calendars_of_their_own(server):

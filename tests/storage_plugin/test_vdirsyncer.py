@@ -188,6 +188,12 @@ def test_local_task_is_uploaded_edited_deleted_and_a_quiet_sync_changes_nothing(
     assert activity["representative"] == "bwilson", activity
     assert activity["status"] == "Planned", activity
 
+    # HQ's version of them (with their numbers) came back without an ETag (RFC 4791 §5.3.4):
+    # the next sync brings it into the local folder.
+    output = vdirsyncer.sync()
+    assert reports(output, "updating", "calendars_local/tasks"), output
+    assert f"SUMMARY:{number} Call Acme about the offer" in task_file.read_text(encoding="utf-8")
+
     # (3) completing it locally completes it in HQ
     task_file.write_text(TASK_DONE, encoding="utf-8")
     output = vdirsyncer.sync()
@@ -198,6 +204,8 @@ def test_local_task_is_uploaded_edited_deleted_and_a_quiet_sync_changes_nothing(
         f"vdirsyncer said:\n{output}")
     assert activity["completed_by"] == "bwilson", activity
     assert client_tasks(hq)["Send the price list"]["status"] == "Planned"
+    output = vdirsyncer.sync()  # HQ's version of the completed task comes back
+    assert reports(output, "updating", "calendars_local/tasks"), output
 
     # (4) deleting it locally deletes it in HQ — recoverably
     task_file.unlink()
