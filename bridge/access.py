@@ -101,7 +101,9 @@ class Directory:
         if user == owner:
             if not self.is_representative(owner):
                 return "R" if len(parts) == 1 and self.manages_anyone(owner) else ""
-            return "RW" if len(parts) == 1 else self._own(owner, parts[1])
+            # The home itself is never deleted. Radicale checks its "deny deleting" letter in
+            # upper case for collections that are not calendars or address books: "D".
+            return "RWD" if len(parts) == 1 else self._own(owner, parts[1])
         if self.manages(user, owner):
             return "R" if len(parts) == 1 else "r"
         return ""

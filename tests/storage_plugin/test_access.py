@@ -72,3 +72,12 @@ def test_items_move_between_a_representatives_own_calendars(server):
     assert response.status_code in (201, 204), response.text
     assert http.get(server.url + "bwilson/one/m1.ics").status_code == 404
     assert "SUMMARY:Moving" in http.get(server.url + "bwilson/two/m1.ics").text
+
+
+def test_nobody_deletes_a_calendar_home_or_the_server_root(server):
+    http = server.http("bwilson")
+    for path in ("", "bwilson/", "bwilson/appointments/", "bwilson/mobile/", "awhite/"):
+        assert http.delete(server.url + path).status_code == 403, path
+    names = {c.url.path.rstrip("/").rsplit("/", 1)[-1]
+             for c in server.client("bwilson").principal().calendars()}
+    assert {"appointments", "mobile", "tasks"} <= names
