@@ -13,7 +13,7 @@ UID is taken, the sync token, and which hrefs changed since an older token.
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -79,8 +79,17 @@ class StoredSource:
         return f'"{self.collection.id}-{self._own_seq()}"'
 
     def changed_since(self, token: str) -> list[str]:
-        seq = _int(read_token(token, self.collection.id))
+        seq = _known(_int(read_token(token, self.collection.id)), self._own_seq())
         return changes.changed_since(self.session, self.collection.scope_id, seq)
+
+
+def _known(seq: int, current: int) -> int:
+    """A change-log value the scope has handed out. A later one comes from another history
+    (the database was restored from a backup, or rebuilt): the client must sync afresh."""
+    if seq > current:
+        raise InvalidToken(f"sync token from beyond this collection's history ({seq} > "
+                           f"{current}): the database was restored or rebuilt")
+    return seq
 
 
 def _int(text: str) -> int:
@@ -95,6 +104,7 @@ FILTERS = {
     Projection.MOBILE: (Activity.kind == Kind.APPOINTMENT, Activity.origin == Origin.MOBILE),
     Projection.TASKS: (Activity.kind == Kind.TASK,),
 }
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIRST = func.coalesce(Activity.start_at, Activity.end_at)
 LAST = func.coalesce(Activity.end_at, Activity.start_at)
 
@@ -178,6 +188,7 @@ class ActivitySource(StoredSource):
 
     def changed_since(self, token: str) -> list[str]:
         seq, old_window = self._read(token)
+        seq = _known(seq, self._own_seq())
         changed = changes.changed_since(self.session, self.collection.scope_id, seq)
         if old_window != self.window:
             changed += self._window_difference(old_window)
@@ -217,6 +228,14 @@ def _instant(timestamp: int) -> datetime:
     return datetime.fromtimestamp(max(min(timestamp, TIMESTAMP_MAX), TIMESTAMP_MIN), UTC)
 
 
+def version_etag(kind: str, row_id: int, revision: int, modified_at: datetime) -> str:
+    """The ETag of an HQ row's version: its id and revision, and the instant of that change
+    to the microsecond, so that a database rebuilt, or restored from a backup and changed
+    again, whose ids and revisions repeat, never hands out an ETag for other content."""
+    micros = (modified_at - EPOCH) // timedelta(microseconds=1)
+    return f'"{kind}{row_id}-{revision}-{micros:x}"'
+
+
 def activity_item(activity: Activity, customer: str | None, client_copy: str | None) -> ItemInfo:
     first = activity.start_at or activity.end_at
     last = activity.end_at or activity.start_at
@@ -228,7 +247,7 @@ def activity_item(activity: Activity, customer: str | None, client_copy: str | N
     return ItemInfo(
         href=activity.href,
         uid=activity.uid,
-        etag=f'"a{activity.id}-{activity.revision}"',
+        etag=version_etag("a", activity.id, activity.revision, activity.modified_at),
         component="VTODO" if activity.kind is Kind.TASK else "VEVENT",
         time_range=time_range,
         modified_at=activity.modified_at,
@@ -291,12 +310,15 @@ class CustomerSource(StoredSource):
 
     def changed_since(self, token: str) -> list[str]:
         own, _, channel_part = read_token(token, self.collection.id).partition(".")
-        _int(own)
+        _known(_int(own), self._own_seq())
         try:
             old = {int(ch): int(seq) for ch, seq in
                    (pair.split(":") for pair in channel_part.split("-") if pair)}
         except ValueError:
             raise InvalidToken(f"malformed sync token {token!r}") from None
+        for channel, seq in self._channel_seqs().items():
+            if channel in old:
+                _known(old[channel], seq)
         changed: list[str] = []
         for channel in self.channels:
             scope = changes.find_scope(self.session, channel_scope_name(channel))
@@ -311,7 +333,7 @@ def customer_item(customer: Customer, channel: str | None) -> ItemInfo:
     return ItemInfo(
         href=customer_href(customer.number),
         uid=customer_uid(customer.number),
-        etag=f'"c{customer.id}-{customer.revision}"',
+        etag=version_etag("c", customer.id, customer.revision, customer.modified_at),
         component="VCARD",
         time_range=(TIMESTAMP_MIN, TIMESTAMP_MAX),
         modified_at=customer.modified_at,

@@ -44,3 +44,17 @@ def test_an_item_stored_as_sent_answers_with_its_etag(server, hq):
         assert response.status_code == 201
         assert response.headers["ETag"] == http.get(server.url + path).headers["ETag"]
     assert activities_json(hq) == []
+
+
+def test_an_etag_names_one_version_even_across_rebuilt_or_restored_databases():
+    """Ids and revisions repeat in a database rebuilt from the same data, or restored from a
+    backup and changed again; the instant of the change does not."""
+    from datetime import UTC, datetime
+
+    from bridge.calendars.sources import version_etag
+
+    first = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
+    again = datetime(2026, 11, 26, 9, 0, 0, 123456, tzinfo=UTC)
+    assert version_etag("a", 7, 2, first) == version_etag("a", 7, 2, first)
+    assert version_etag("a", 7, 2, first) != version_etag("a", 7, 2, again)
+    assert version_etag("a", 7, 2, first) != version_etag("c", 7, 2, first)

@@ -3,6 +3,8 @@ shows up as exactly the changed items; the synchronization window decides what i
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from tests.conftest import NOW_ISO, activities_json, appointment, customer, later_version
 
 DAV = "{DAV:}"
@@ -87,6 +89,44 @@ def test_an_unknown_token_is_refused_so_the_client_starts_over(server):
         headers={"Content-Type": "application/xml"})
     assert response.status_code == 403
     assert "valid-sync-token" in response.text
+
+
+def _report(server, path, token):
+    return server.http("bwilson").request(
+        "REPORT", server.url + path,
+        data=f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1'
+             '</sync-level><prop><getetag/></prop></sync-collection>',
+        headers={"Content-Type": "application/xml"})
+
+
+def _ahead(token, part):
+    """``token`` with the change-log value at ``part`` of its payload moved on by 5."""
+    head, _, payload = token.rpartition("/")
+    pieces = payload.replace(":", ".").split(".")
+    pieces[part] = str(int(pieces[part]) + 5)
+    rebuilt = ".".join(pieces)
+    if ":" in payload:  # customers: own.channel:seq
+        own, channel, seq = rebuilt.split(".")
+        rebuilt = f"{own}.{channel}:{seq}"
+    return f"{head}/{rebuilt}"
+
+
+@pytest.mark.parametrize("path, part", [
+    ("bwilson/mobile/", 0), ("bwilson/appointments/", 0), ("bwilson/customers/", 2),
+    ("bwilson/private/", 0)])
+def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, write_export,
+                                                                  path, part):
+    """After a restore from a backup or a rebuilt database a client's token is ahead of the
+    change log: 403 valid-sync-token makes the client sync afresh instead of keeping items
+    the server no longer has."""
+    import_appointments(hq, write_export, appointment("MA-1"))
+    if path == "bwilson/private/":
+        server.http("bwilson").request("MKCALENDAR", server.url + path)
+    token, _, _ = sync_collection(server, "bwilson", path)
+    response = _report(server, path, _ahead(token, part))
+    assert response.status_code == 403
+    assert "valid-sync-token" in response.text
+    assert sync_collection(server, "bwilson", path, token)[0] == token  # its own is fine
 
 
 def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, write_export):
