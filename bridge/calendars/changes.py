@@ -4,17 +4,43 @@ Each scope (a collection, or a sales channel for the customers address books) ha
 A transaction that changes items of a scope raises its counter once, and stamps every changed
 href with the new value; the counter row stays locked until the transaction ends, so values
 are handed out in commit order and a client never misses a change.
+
+Each value the counter takes gets a random mark (a :class:`Point`): a token names both, so a
+token from another history of the database — restored from a backup, or rebuilt — is
+recognised as foreign even when the counter has passed its value again. Marks of values more
+than :data:`POINTS_KEPT` changes old are forgotten (a client that old syncs afresh).
 """
 
 import functools
+import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import event, select, update
+from sqlalchemy import and_, delete, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bridge.db import upsert_statement
-from bridge.models import SyncChange, SyncScope, utcnow
+from bridge.models import SyncChange, SyncPoint, SyncScope, utcnow
+
+POINTS_KEPT = 10_000
+
+
+class Point(NamedTuple):
+    """A value of a scope's counter and its mark ("" for 0, the value before any change)."""
+
+    seq: int
+    mark: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}_{self.mark}" if self.mark else str(self.seq)
+
+    @classmethod
+    def parse(cls, text: str) -> "Point":
+        """A point as :meth:`__str__` writes it; ValueError for anything else."""
+        seq, _, mark = text.partition("_")
+        if not seq.isdigit() or (mark and not mark.isalnum()):
+            raise ValueError(f"not a change-log point: {text!r}")
+        return cls(int(seq), mark)
 
 _BUMPED = "bridge.sync.bumped"  # see TRANSACTION_CACHE
 
@@ -49,7 +75,7 @@ def scope_id(session: Session, name: str) -> int:
 
 
 def bump(session: Session, scope: int) -> int:
-    """This transaction's counter value for ``scope`` (raised on first use)."""
+    """This transaction's counter value for ``scope`` (raised, and marked, on first use)."""
     bumped: dict[int, int] = session.info.setdefault(_BUMPED, {})
     if scope not in bumped:
         seq = session.execute(
@@ -58,6 +84,11 @@ def bump(session: Session, scope: int) -> int:
             .returning(SyncScope.seq),
             execution_options={"synchronize_session": False},
         ).scalar_one()
+        session.execute(insert(SyncPoint).values(scope_id=scope, seq=seq,
+                                                 mark=secrets.token_hex(4)))
+        if seq % 1000 == 0:
+            session.execute(delete(SyncPoint).where(SyncPoint.scope_id == scope,
+                                                    SyncPoint.seq <= seq - POINTS_KEPT))
         bumped[scope] = seq
     return bumped[scope]
 
@@ -88,8 +119,23 @@ def _upsert(dialect: str) -> Any:
     )
 
 
-def current(session: Session, scope: int) -> int:
-    return session.scalar(select(SyncScope.seq).where(SyncScope.id == scope)) or 0
+def current(session: Session, scope: int) -> Point:
+    """Where the scope's change log stands."""
+    row = session.execute(
+        select(SyncScope.seq, SyncPoint.mark)
+        .outerjoin(SyncPoint, and_(SyncPoint.scope_id == SyncScope.id,
+                                   SyncPoint.seq == SyncScope.seq))
+        .where(SyncScope.id == scope)).first()
+    return Point(row.seq, row.mark or "") if row else Point(0, "")
+
+
+def known(session: Session, scope: int, point: Point) -> bool:
+    """Whether ``point`` is one this scope's change log went through (and still remembers)."""
+    if point == (0, ""):
+        return True
+    return session.scalar(select(SyncPoint.seq).where(
+        SyncPoint.scope_id == scope, SyncPoint.seq == point.seq,
+        SyncPoint.mark == point.mark)) is not None
 
 
 def changed_since(session: Session, scope: int, seq: int) -> list[str]:

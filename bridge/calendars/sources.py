@@ -69,32 +69,34 @@ class StoredSource:
     def has_uid(self, uid: str) -> bool:
         return stored_uid_exists(self.session, self.collection.id, uid)
 
-    def _own_seq(self) -> int:
+    def _own_point(self) -> changes.Point:
         return changes.current(self.session, self.collection.scope_id)
 
     def token(self) -> str:
-        return make_token(self.collection.id, str(self._own_seq()))
+        return make_token(self.collection.id, str(self._own_point()))
 
     def ctag(self) -> str:
-        return f'"{self.collection.id}-{self._own_seq()}"'
+        return f'"{self.collection.id}-{self._own_point()}"'
 
     def changed_since(self, token: str) -> list[str]:
-        seq = _known(_int(read_token(token, self.collection.id)), self._own_seq())
+        seq = _known(self.session, self.collection.scope_id,
+                     _point(read_token(token, self.collection.id)))
         return changes.changed_since(self.session, self.collection.scope_id, seq)
 
 
-def _known(seq: int, current: int) -> int:
-    """A change-log value the scope has handed out. A later one comes from another history
-    (the database was restored from a backup, or rebuilt): the client must sync afresh."""
-    if seq > current:
-        raise InvalidToken(f"sync token from beyond this collection's history ({seq} > "
-                           f"{current}): the database was restored or rebuilt")
-    return seq
+def _known(session: Session, scope: int, point: changes.Point) -> int:
+    """The counter value of a point the scope's change log went through. Any other comes from
+    another history (the database was restored from a backup, or rebuilt) or is too old: the
+    client must sync afresh."""
+    if not changes.known(session, scope, point):
+        raise InvalidToken(f"sync token at {point} is not in this collection's history (the "
+                           "database was restored or rebuilt, or the token is too old)")
+    return point.seq
 
 
-def _int(text: str) -> int:
+def _point(text: str) -> changes.Point:
     try:
-        return int(text)
+        return changes.Point.parse(text)
     except ValueError:
         raise InvalidToken(f"malformed sync token payload {text!r}") from None
 
@@ -178,7 +180,7 @@ class ActivitySource(StoredSource):
         return found is not None or super().has_uid(uid)
 
     def _payload(self) -> str:
-        return f"{self._own_seq()}.{self.window.start:%Y%m%d}.{self.window.end:%Y%m%d}"
+        return f"{self._own_point()}.{self.window.start:%Y%m%d}.{self.window.end:%Y%m%d}"
 
     def token(self) -> str:
         return make_token(self.collection.id, self._payload())
@@ -187,14 +189,14 @@ class ActivitySource(StoredSource):
         return f'"{self.collection.id}-{self._payload()}"'
 
     def changed_since(self, token: str) -> list[str]:
-        seq, old_window = self._read(token)
-        seq = _known(seq, self._own_seq())
+        point, old_window = self._read(token)
+        seq = _known(self.session, self.collection.scope_id, point)
         changed = changes.changed_since(self.session, self.collection.scope_id, seq)
         if old_window != self.window:
             changed += self._window_difference(old_window)
         return changed
 
-    def _read(self, token: str) -> tuple[int, Window]:
+    def _read(self, token: str) -> tuple[changes.Point, Window]:
         parts = read_token(token, self.collection.id).split(".")
         if len(parts) != 3:
             raise InvalidToken(f"malformed sync token {token!r}")
@@ -203,7 +205,7 @@ class ActivitySource(StoredSource):
                           for p in parts[1:])
         except ValueError:
             raise InvalidToken(f"malformed sync token {token!r}") from None
-        return _int(parts[0]), Window(start, end)
+        return _point(parts[0]), Window(start, end)
 
     def _window_difference(self, old: Window) -> list[str]:
         """Items that entered or left the window since the token was handed out."""
@@ -289,18 +291,19 @@ class CustomerSource(StoredSource):
     def has_uid(self, uid: str) -> bool:
         return any(item.uid == uid for item in self.all())
 
-    def _channel_seqs(self) -> dict[int, int]:
+    def _channel_points(self) -> dict[int, tuple[int | None, changes.Point]]:
+        """Channel → its change log's scope (None before its first change) and point."""
         names = {channel_scope_name(channel): channel for channel in self.channels}
-        rows = self.session.execute(
-            select(SyncScope.name, SyncScope.seq).where(SyncScope.name.in_(list(names))))
-        seqs = dict.fromkeys(self.channels, 0)
-        for name, seq in rows:
-            seqs[names[name]] = seq
-        return seqs
+        found = {channel: (None, changes.Point(0, "")) for channel in self.channels}
+        for name, scope in self.session.execute(
+                select(SyncScope.name, SyncScope.id).where(SyncScope.name.in_(list(names)))):
+            found[names[name]] = (scope, changes.current(self.session, scope))
+        return found
 
     def _payload(self) -> str:
-        channels = "-".join(f"{ch}:{seq}" for ch, seq in sorted(self._channel_seqs().items()))
-        return f"{self._own_seq()}.{channels}"
+        channels = "-".join(f"{channel}:{point}" for channel, (_, point)
+                            in sorted(self._channel_points().items()))
+        return f"{self._own_point()}.{channels}"
 
     def token(self) -> str:
         return make_token(self.collection.id, self._payload())
@@ -310,20 +313,21 @@ class CustomerSource(StoredSource):
 
     def changed_since(self, token: str) -> list[str]:
         own, _, channel_part = read_token(token, self.collection.id).partition(".")
-        _known(_int(own), self._own_seq())
+        _known(self.session, self.collection.scope_id, _point(own))
         try:
-            old = {int(ch): int(seq) for ch, seq in
+            old = {int(channel): _point(point) for channel, point in
                    (pair.split(":") for pair in channel_part.split("-") if pair)}
         except ValueError:
             raise InvalidToken(f"malformed sync token {token!r}") from None
-        for channel, seq in self._channel_seqs().items():
-            if channel in old:
-                _known(old[channel], seq)
         changed: list[str] = []
-        for channel in self.channels:
-            scope = changes.find_scope(self.session, channel_scope_name(channel))
-            if channel in old and scope is not None:
-                changed += changes.changed_since(self.session, scope, old[channel])
+        for channel, (scope, _) in self._channel_points().items():
+            if channel not in old:
+                continue
+            if scope is None:
+                _known(self.session, -1, old[channel])  # only "nothing changed yet" is known
+                continue
+            seq = _known(self.session, scope, old[channel])
+            changed += changes.changed_since(self.session, scope, seq)
         moved = set(old) ^ set(self.channels)
         changed += [customer_href(customer.number) for customer, _ in self._customers(moved)]
         return changed

@@ -10,7 +10,14 @@ from bridge.models.activities import (
     to_local,
 )
 from bridge.models.base import Base, UTCDateTime, utcnow
-from bridge.models.dav import ClientCopy, DavCollection, DavItem, SyncChange, SyncScope
+from bridge.models.dav import (
+    ClientCopy,
+    DavCollection,
+    DavItem,
+    SyncChange,
+    SyncPoint,
+    SyncScope,
+)
 from bridge.models.customers import Customer, format_address
 from bridge.models.people import Employee, SalesChannel, employee_channels
 from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
@@ -25,6 +32,7 @@ __all__ = [
     "DavCollection",
     "DavItem",
     "SyncChange",
+    "SyncPoint",
     "SyncScope",
     "Customer",
     "Employee",

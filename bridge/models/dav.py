@@ -6,8 +6,12 @@
 - ``DavItem``: an item stored as sent, with the metadata Radicale needs precomputed (etag,
   uid, component, time range), so listings and reports never parse it.
 - ``SyncScope`` / ``SyncChange``: the change log behind RFC 6578 sync tokens. A scope has a
-  counter (and the time it last moved: the collection's last modification); each changed href keeps the counter value of its latest change (one row per href,
-  deletions included), so "what changed since token N" is one indexed query.
+  counter (and the time it last moved: the collection's last modification); each changed href
+  keeps the counter value of its latest change (one row per href, deletions included), so
+  "what changed since token N" is one indexed query.
+- ``SyncPoint``: a random mark for each value the counter took. A token names a value *and*
+  its mark, so a token from another history of the database (restored from a backup, or
+  rebuilt) names no point of this one, even when the counter has passed its value again.
 - ``ClientCopy``: the last iCalendar component a client sent for an HQ activity, so that what
   HQ does not model (alarms, attendees, categories…) survives the round trip.
 """
@@ -40,6 +44,15 @@ class SyncChange(Base):
     scope_id: Mapped[int] = mapped_column(ForeignKey("sync_scopes.id", ondelete="CASCADE"))
     href: Mapped[str] = mapped_column(String(255))
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncPoint(Base):
+    __tablename__ = "sync_points"
+
+    scope_id: Mapped[int] = mapped_column(
+        ForeignKey("sync_scopes.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mark: Mapped[str] = mapped_column(String(16))
 
 
 class DavCollection(Base):

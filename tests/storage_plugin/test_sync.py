@@ -1,6 +1,7 @@
 """RFC 6578 sync-collection with real incremental tokens: after a client synced, an HQ change
 shows up as exactly the changed items; the synchronization window decides what is served."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -100,20 +101,16 @@ def _report(server, path, token):
 
 
 def _ahead(token, part):
-    """``token`` with the change-log value at ``part`` of its payload moved on by 5."""
-    head, _, payload = token.rpartition("/")
-    pieces = payload.replace(":", ".").split(".")
-    pieces[part] = str(int(pieces[part]) + 5)
-    rebuilt = ".".join(pieces)
-    if ":" in payload:  # customers: own.channel:seq
-        own, channel, seq = rebuilt.split(".")
-        rebuilt = f"{own}.{channel}:{seq}"
-    return f"{head}/{rebuilt}"
+    """``token`` with the counter of its ``part``-th change-log point moved on by 5."""
+    points = list(re.finditer(r"(?<![0-9])([0-9]+)(_[0-9a-f]+)?(?=[.-]|$)", token))
+    point = points[part]
+    moved = f"{int(point.group(1)) + 5}{point.group(2) or ''}"
+    return token[:point.start()] + moved + token[point.end():]
 
 
 @pytest.mark.parametrize("path, part", [
-    ("bwilson/mobile/", 0), ("bwilson/appointments/", 0), ("bwilson/customers/", 2),
-    ("bwilson/private/", 0)])
+    ("bwilson/mobile/", -3), ("bwilson/appointments/", -3), ("bwilson/customers/", -1),
+    ("bwilson/private/", -1)])
 def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, write_export,
                                                                   path, part):
     """After a restore from a backup or a rebuilt database a client's token is ahead of the
@@ -165,3 +162,29 @@ def test_customers_are_served_as_vcards_and_changes_sync(server, hq, write_expor
 
 def _href(mobile_id):
     return f"mobile-{mobile_id}.ics"
+
+
+def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, write_export,
+                                                                 database_url):
+    """The client synced changes that the restore took back; the restored database has
+    changed since, so its counter passed the client's token again. The token still names no
+    point of the restored history: 403, and the client drops what the server no longer has."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("restores a copy of the database file (SQLite's backup API)")
+    import sqlite3
+
+    import_appointments(hq, write_export, appointment("MA-1"))
+    live = database_url.removeprefix("sqlite:///")
+    backup = live + ".backup"
+    with sqlite3.connect(live) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+    import_appointments(hq, write_export, later_version("MA-1", name="Renamed"))
+    token, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    with sqlite3.connect(backup) as copy, sqlite3.connect(live) as restored:
+        copy.backup(restored)
+    import_appointments(hq, write_export, appointment("MA-2"))  # the counter passes it again
+    assert "Renamed" not in server.http("bwilson").get(
+        server.url + "bwilson/mobile/" + _href("MA-1")).text
+    response = _report(server, "bwilson/mobile/", token)
+    assert response.status_code == 403
+    assert "valid-sync-token" in response.text
