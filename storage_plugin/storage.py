@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from bridge import conflicts
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
-from bridge.calendars.store import CalendarStore, Forbidden
+from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
+from bridge.calendars.writeback import OutsideWindow
 from bridge.calendars.tokens import InvalidToken
 from bridge.conflicts import WriteConflict
 from bridge.db import begin, session_factory, shared_engine
@@ -133,7 +134,10 @@ class Collection(storage.BaseCollection):
     def get_meta(self, key: str) -> str | None: ...
 
     def get_meta(self, key: str | None = None) -> Mapping[str, str] | str | None:
-        return dict(self.info.props) if key is None else self.info.props.get(key)
+        if key is None or key in WINDOW_PROPS:
+            props = self._storage.call("props", self.info)
+            return dict(props) if key is None else props.get(key)
+        return self.info.props.get(key)
 
     def set_meta(self, props: Mapping[str, str]) -> None:
         _protocol_errors(self._storage.call, "set_props", self.info, dict(props))
@@ -170,6 +174,8 @@ def _protocol_errors(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except Forbidden as error:
+        if isinstance(error, OutsideWindow):
+            request_notes().precondition = f"C:{error.precondition}"
         raise ValueError(f"[Errno 13] Permission denied: {error}") from error
     except BridgeError as error:
         raise ValueError(str(error)) from error

@@ -6,6 +6,11 @@ in the summary, HQ's text, X-BRIDGE-* properties), RFC 4791 §5.3.4 says the ans
 no ETag, so that the client fetches the server's version instead of keeping its own. The
 storage says so through :func:`request_notes`; this layer drops the header.
 
+**Failed CalDAV preconditions.** Radicale answers a refused write with a fixed text; when the
+storage refused it for a CalDAV precondition (an item outside the synchronization window:
+``CALDAV:min-date-time`` / ``max-date-time``), the 403 carries that precondition as RFC 4918
+§16 asks, so that a client can tell why.
+
 **Write conflicts.** A request whose transaction met a write conflict (``bridge.conflicts``) was rolled back whole,
 and Radicale, which knows nothing of it, answered 500. Instead:
 
@@ -18,13 +23,14 @@ and Radicale, which knows nothing of it, answered 500. Instead:
 import io
 import random
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import radicale
-from radicale import types
+from radicale import types, xmlutils
 from radicale.log import logger
 
 from bridge import conflicts
@@ -39,6 +45,8 @@ class RequestNotes:
 
     rewritten: bool = False
     """An item was stored as something other than what the client sent."""
+    precondition: str | None = None
+    """The CalDAV precondition (``C:max-date-time``…) a refused write failed."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -71,6 +79,9 @@ class Application(radicale.Application):
                 if notes.rewritten:
                     headers = [(name, value) for name, value in headers
                                if name.lower() != "etag"]
+                if notes.precondition and status.startswith("403"):
+                    return _answer(start_response, status, _precondition(notes.precondition),
+                                   [], "application/xml; charset=utf-8")
                 start_response(status, headers)
                 return answers
             if body is None or not all(conflict.at_once for conflict in seen) \
@@ -108,9 +119,17 @@ def _buffered_body(environ: types.WSGIEnviron,
     return body
 
 
+def _precondition(name: str) -> str:
+    """The body of a 403 for a failed DAV/CalDAV precondition (RFC 4918 §16)."""
+    error = ET.Element(xmlutils.make_clark("D:error"))
+    ET.SubElement(error, xmlutils.make_clark(name))
+    return ET.tostring(error, encoding="unicode", xml_declaration=True)
+
+
 def _answer(start_response: types.WSGIStartResponse, status: str, text: str,
-            headers: list[tuple[str, str]]) -> Iterable[bytes]:
+            headers: list[tuple[str, str]],
+            content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:
     answer = text.encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
+    start_response(status, [("Content-Type", content_type),
                             ("Content-Length", str(len(answer))), *headers])
     return [answer]

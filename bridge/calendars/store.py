@@ -15,11 +15,12 @@ from bridge.calendars import changes, collections, items
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.layout import Projection
-from bridge.calendars.sources import Source, activity_item, source_for
+from bridge.calendars.sources import ActivitySource, Source, activity_item, source_for
 from bridge.calendars.writeback import (
     Forbidden,
     Target,
     check_component,
+    check_window,
     find_activity,
     remove_activity,
     should_transfer,
@@ -28,6 +29,7 @@ from bridge.calendars.writeback import (
 from bridge.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
 from bridge.models import Kind
+from bridge.windows import Window
 
 @dataclass(frozen=True)
 class Written:
@@ -38,6 +40,8 @@ class Written:
     item: ItemInfo
     as_sent: bool
 
+
+WINDOW_PROPS = ("C:min-date-time", "C:max-date-time")
 
 WRITABLE_KINDS = {Projection.APPOINTMENTS: Kind.APPOINTMENT, Projection.TASKS: Kind.TASK}
 
@@ -77,6 +81,21 @@ class CalendarStore:
                        end: int) -> Iterator[ItemInfo]:
         return self.source(collection).in_range(component, start, end)
 
+    def window(self, collection: CollectionInfo) -> Window:
+        """The synchronization window of a representative's calendar or task list."""
+        source = self.source(collection)
+        assert isinstance(source, ActivitySource)
+        return source.window
+
+    def props(self, collection: CollectionInfo) -> dict[str, str]:
+        """The collection's properties; HQ calendars clients write to also advertise their
+        window (RFC 4791 min-date-time / max-date-time)."""
+        if collection.projection not in WRITABLE_KINDS:
+            return collection.props
+        window = self.window(collection)
+        return {**collection.props, WINDOW_PROPS[0]: f"{window.start:%Y%m%dT%H%M%SZ}",
+                WINDOW_PROPS[1]: f"{window.end:%Y%m%dT%H%M%SZ}"}
+
     def has_uid(self, collection: CollectionInfo, uid: str) -> bool:
         return self.source(collection).has_uid(uid)
 
@@ -111,13 +130,13 @@ class CalendarStore:
         target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
         activity = find_activity(self.session, target.employee_id, href)
         stored = self.items_by_href(collection, [href]).get(href) if activity is None else None
-        if activity is None and stored is None:
-            item = parse_client_item(text)
-            check_component(item, target)
-            if not should_transfer(self.session, item, target):
-                return Written(self._store(collection, href, text, meta), as_sent=True)
-        elif activity is None:
+        if activity is None and stored is not None:
             return Written(self._store(collection, href, text, meta), as_sent=True)
+        item = parse_client_item(text)
+        check_component(item, target)
+        if activity is None and not should_transfer(self.session, item, target):
+            return Written(self._store(collection, href, text, meta), as_sent=True)
+        check_window(item, self.window(collection))
         activity = write_activity(self.session, activity, text, href, target, self.now)
         self.session.flush()
         customer = activity.customer.number if activity.customer else None

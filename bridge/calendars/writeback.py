@@ -9,6 +9,9 @@
   single occurrences). Items not transferred are kept as the client sent them.
 - A delete removes the activity from HQ recoverably (`bridge activities restore`).
 - Mobile activities are never written.
+- An item written back to HQ must lie in the representative's synchronization window (it
+  would vanish from the client right after): otherwise the write is refused with RFC 4791's
+  ``min-date-time`` / ``max-date-time`` precondition, which the collection advertises.
 """
 
 from dataclasses import dataclass
@@ -41,12 +44,36 @@ from bridge.models import (
     TextPriority,
 )
 from bridge.settings import default_settings
+from bridge.windows import Window
 
 DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
 
 
 class Forbidden(BridgeError):
     """The write is not allowed here (mobile activities, read-only collections)."""
+
+
+class OutsideWindow(Forbidden):
+    """The item lies outside the synchronization window; ``precondition`` names the RFC 4791
+    §5.3.2.1 precondition it fails (``min-date-time`` or ``max-date-time``)."""
+
+    def __init__(self, message: str, precondition: str) -> None:
+        super().__init__(message)
+        self.precondition = precondition
+
+
+def check_window(item: ClientItem, window: Window) -> None:
+    """Refuse an item that the window would not serve back."""
+    end = item.end or item.start
+    if item.component == "VEVENT" and item.end is None and item.start is not None:
+        end = item.start + (timedelta(days=1) if item.all_day else DEFAULT_DURATION)
+    if window.contains(item.start, end):
+        return
+    before = (end or item.start) < window.start  # type: ignore[operator]
+    raise OutsideWindow(
+        f"the item lies outside your synchronization window ({window.start:%Y-%m-%d} to "
+        f"{window.end - timedelta(days=1):%Y-%m-%d}); HQ would keep it but your calendar "
+        "would not show it", "min-date-time" if before else "max-date-time")
 
 
 @dataclass(frozen=True)
