@@ -133,6 +133,26 @@ def calendar(client: caldav.DAVClient, path: str) -> caldav.Calendar:
     return caldav.Calendar(client=client, url=client.url.join(path))
 
 
+@dataclass
+class Fetched:
+    """An item as a client fetched it: its session, URL and the GET answer."""
+
+    http: requests.Session
+    url: str
+    answer: requests.Response
+
+
+@pytest.fixture
+def hq_appointment(server: Server, hq: Callable[..., Result]) -> Fetched:
+    """HQ-000001 "Visit", an HQ appointment of bwilson on 2026-12-03 10:00 Warsaw, as
+    bwilson's client fetched it."""
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+    [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
+    http = server.http("bwilson")
+    return Fetched(http, str(event.url), http.get(str(event.url)))
+
+
 EVENT = """BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//tests//EN
