@@ -23,6 +23,7 @@ from bridge.models import (
     Status,
     offset_minutes,
 )
+from bridge.models.base import require_fits
 from bridge.numbering import next_number
 from bridge.rules.status import status_by_time
 
@@ -158,7 +159,7 @@ def _apply(session: Session, activity: Activity, given: ActivityFields, now: dat
     if given.name is not None:
         if not given.name.strip():
             raise InvalidInput("the name may not be empty")
-        activity.name = given.name.strip()
+        activity.name = require_fits(Activity.name, given.name.strip(), "the name")
     if given.priority is not None:
         if not 1 <= given.priority <= 9:
             raise InvalidInput(f"priority {given.priority} is outside 1 (highest) … 9 (lowest)")

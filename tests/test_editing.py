@@ -377,3 +377,11 @@ def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
     hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call")
     channels = {a["name"]: a["sales_channel"] for a in activities_json(hq)}
     assert channels == {"Visit": "South", "Call": "North"}
+
+
+def test_a_name_longer_than_hq_keeps_is_refused_whole(hq):
+    result = hq("activities", "add", "-r", "bwilson", "--name", "x" * 300,
+                "--start", "2026-12-03T10:00:00+01:00")
+    assert result.exit_code == 1
+    assert "the name is 300 characters long; at most 255 fit" in result.output
+    assert activities_json(hq) == []

@@ -89,7 +89,7 @@ def set_props(session: Session, collection: CollectionInfo, props: dict[str, str
 def delete_collection(session: Session, path: str) -> None:
     """Delete a general collection and everything below it."""
     doomed = list(session.scalars(select(DavCollection.id).where(
-        or_(DavCollection.path == path, DavCollection.path.startswith(path + "/")))))
+        or_(DavCollection.path == path, DavCollection.path.startswith(path + "/", autoescape=True)))))
     if doomed:
         session.execute(delete(DavItem).where(DavItem.collection_id.in_(doomed)))
         session.execute(delete(DavCollection).where(DavCollection.id.in_(doomed)))

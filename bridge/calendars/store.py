@@ -28,7 +28,8 @@ from bridge.calendars.writeback import (
 )
 from bridge.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
-from bridge.models import Kind
+from bridge.models import DavCollection, DavItem, Kind
+from bridge.models.base import require_fits
 from bridge.windows import Window
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class CalendarStore:
         if not collection.writable:
             raise Forbidden(f"collection /{collection.path}/ is read-only")
         _check_components(collection, meta.component)
+        require_fits(DavItem.href, href, "the item's name")
+        require_fits(DavItem.uid, meta.uid, "the item's UID")
         kind = WRITABLE_KINDS.get(collection.projection) if collection.projection else None
         if kind is None:
             return Written(self._store(collection, href, text, meta), as_sent=True)
@@ -160,6 +163,7 @@ class CalendarStore:
 
     def create_collection(self, path: str, props: dict[str, str],
                           uploads: Iterable[tuple[str, str, ItemMeta]] = ()) -> CollectionInfo:
+        require_fits(DavCollection.path, path, "the collection's path")
         existing = self.collection(path)
         if existing is not None and existing.projection is not None:
             raise Forbidden(f"/{path}/ is provided by HQ and cannot be replaced")

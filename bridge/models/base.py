@@ -8,6 +8,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from bridge.errors import InvalidInput
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -49,3 +51,12 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def require_fits(column: Any, value: str, what: str) -> str:
+    """``value`` if it fits the String ``column`` (a mapped attribute), else InvalidInput:
+    an over-long value is refused whole, never cut (SQLite) or failed on (PostgreSQL)."""
+    length = getattr(column.property.columns[0].type, "length", None)
+    if length is not None and len(value) > length:
+        raise InvalidInput(f"{what} is {len(value)} characters long; at most {length} fit")
+    return value

@@ -1,0 +1,33 @@
+"""Values longer than HQ keeps are refused whole with 400, on SQLite (which would store them)
+and PostgreSQL (which would fail) alike: never a 5xx, never a value cut short."""
+
+from tests.conftest import activities_json
+from tests.storage_plugin.conftest import EVENT
+
+
+def test_a_title_longer_than_hq_keeps_is_refused(server, hq):
+    text = EVENT.format(uid="long", summary="x" * 1_000_000, description="")
+    response = server.put("bwilson", "bwilson/appointments/long.ics", text)
+    assert response.status_code == 400
+    assert activities_json(hq) == []
+
+
+def test_an_item_name_or_uid_longer_than_hq_keeps_is_refused(server, hq):
+    long_name = "n" * 300 + ".ics"
+    text = EVENT.format(uid="u", summary="Visit", description="")
+    assert server.put("bwilson", f"bwilson/appointments/{long_name}", text).status_code == 400
+    text = EVENT.format(uid="u" * 300, summary="Visit", description="")
+    assert server.put("bwilson", "bwilson/appointments/ok.ics", text).status_code == 400
+    assert activities_json(hq) == []
+
+
+def test_a_collection_path_longer_than_hq_keeps_is_refused(server, hq):
+    http = server.http("bwilson")
+    response = http.request("MKCALENDAR", server.url + "bwilson/" + "c" * 600 + "/")
+    assert 400 <= response.status_code < 500
+    whole = http.put(server.url + "bwilson/" + "c" * 65_000 + "/",
+                     data=EVENT.format(uid="w", summary="Whole", description=""),
+                     headers={"Content-Type": "text/calendar"})
+    assert 400 <= whole.status_code < 500
+    assert http.request("PROPFIND", server.url + "bwilson/appointments/",
+                        headers={"Depth": "0"}).status_code == 207
