@@ -24,6 +24,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -32,8 +33,8 @@ def _sqlite_begin(conn: Any) -> None:
     # ourselves: writers ask for BEGIN IMMEDIATE (see ``begin``) and so queue on the busy
     # timeout instead of failing half-way when a read lock cannot be upgraded.
     options = conn.get_execution_options()
-    wait = options.get("write_wait", WRITE_WAIT_SECONDS)
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={round(wait * 1000)}")
+    if "write_wait" in options:  # stays with the pooled connection: set it each time
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={round(options['write_wait'] * 1000)}")
     conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 

@@ -119,21 +119,29 @@ def _upsert(dialect: str) -> Any:
     )
 
 
+_POINTS = (select(SyncScope.id, SyncScope.name, SyncScope.seq, SyncPoint.mark)
+           .outerjoin(SyncPoint, and_(SyncPoint.scope_id == SyncScope.id,
+                                      SyncPoint.seq == SyncScope.seq)))
+
+
 def current(session: Session, scope: int) -> Point:
     """Where the scope's change log stands."""
-    row = session.execute(
-        select(SyncScope.seq, SyncPoint.mark)
-        .outerjoin(SyncPoint, and_(SyncPoint.scope_id == SyncScope.id,
-                                   SyncPoint.seq == SyncScope.seq))
-        .where(SyncScope.id == scope)).first()
+    row = session.execute(_POINTS.where(SyncScope.id == scope)).first()
     return Point(row.seq, row.mark or "") if row else Point(0, "")
 
 
-def known(session: Session, scope: int, point: Point) -> bool:
-    """Whether ``point`` is one this scope's change log went through (and still remembers)."""
+def current_named(session: Session, names: Iterable[str]) -> dict[str, tuple[int, Point]]:
+    """Scope id and point of each named scope that exists yet, in one query."""
+    return {row.name: (row.id, Point(row.seq, row.mark or ""))
+            for row in session.execute(_POINTS.where(SyncScope.name.in_(list(names))))}
+
+
+def known(session: Session, scope: int | None, point: Point) -> bool:
+    """Whether ``point`` is one this scope's change log went through (and still remembers);
+    of a scope not created yet (None), only the start."""
     if point == (0, ""):
         return True
-    return session.scalar(select(SyncPoint.seq).where(
+    return scope is not None and session.scalar(select(SyncPoint.seq).where(
         SyncPoint.scope_id == scope, SyncPoint.seq == point.seq,
         SyncPoint.mark == point.mark)) is not None
 

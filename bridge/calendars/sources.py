@@ -41,7 +41,6 @@ from bridge.models import (
     Kind,
     Origin,
     SalesChannel,
-    SyncScope,
     SyncSettings,
     employee_channels,
 )
@@ -84,7 +83,7 @@ class StoredSource:
         return changes.changed_since(self.session, self.collection.scope_id, seq)
 
 
-def _known(session: Session, scope: int, point: changes.Point) -> int:
+def _known(session: Session, scope: int | None, point: changes.Point) -> int:
     """The counter value of a point the scope's change log went through. Any other comes from
     another history (the database was restored from a backup, or rebuilt) or is too old: the
     client must sync afresh."""
@@ -293,12 +292,10 @@ class CustomerSource(StoredSource):
 
     def _channel_points(self) -> dict[int, tuple[int | None, changes.Point]]:
         """Channel → its change log's scope (None before its first change) and point."""
-        names = {channel_scope_name(channel): channel for channel in self.channels}
-        found = {channel: (None, changes.Point(0, "")) for channel in self.channels}
-        for name, scope in self.session.execute(
-                select(SyncScope.name, SyncScope.id).where(SyncScope.name.in_(list(names)))):
-            found[names[name]] = (scope, changes.current(self.session, scope))
-        return found
+        names = {channel: channel_scope_name(channel) for channel in self.channels}
+        found = changes.current_named(self.session, names.values())
+        return {channel: found.get(name, (None, changes.Point(0, "")))
+                for channel, name in names.items()}
 
     def _payload(self) -> str:
         channels = "-".join(f"{channel}:{point}" for channel, (_, point)
@@ -321,13 +318,10 @@ class CustomerSource(StoredSource):
             raise InvalidToken(f"malformed sync token {token!r}") from None
         changed: list[str] = []
         for channel, (scope, _) in self._channel_points().items():
-            if channel not in old:
-                continue
-            if scope is None:
-                _known(self.session, -1, old[channel])  # only "nothing changed yet" is known
-                continue
-            seq = _known(self.session, scope, old[channel])
-            changed += changes.changed_since(self.session, scope, seq)
+            if channel in old:
+                seq = _known(self.session, scope, old[channel])
+                if scope is not None:
+                    changed += changes.changed_since(self.session, scope, seq)
         moved = set(old) ^ set(self.channels)
         changed += [customer_href(customer.number) for customer, _ in self._customers(moved)]
         return changed

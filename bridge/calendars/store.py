@@ -140,7 +140,7 @@ class CalendarStore:
         if activity is None and not should_transfer(self.session, item, target):
             return Written(self._store(collection, href, text, meta), as_sent=True)
         check_window(item, self.window(collection))
-        activity = write_activity(self.session, activity, text, href, target, self.now)
+        activity = write_activity(self.session, activity, item, text, href, target, self.now)
         self.session.flush()
         customer = activity.customer.number if activity.customer else None
         return Written(activity_item(activity, customer, text), as_sent=False)

@@ -31,7 +31,7 @@ from bridge.editing import (
     restore_activity,
 )
 from bridge.errors import BridgeError
-from bridge.ical.parse import ClientItem, parse_client_item
+from bridge.ical.parse import ClientItem
 from bridge.models import (
     Activity,
     ClientCopy,
@@ -110,11 +110,10 @@ def should_transfer(session: Session, item: ClientItem, target: Target) -> bool:
     return settings.transfer_tasks if target.kind is Kind.TASK else settings.transfer_appointments
 
 
-def write_activity(session: Session, activity: Activity | None, text: str, href: str,
-                   target: Target, now: datetime) -> Activity:
-    """Create or update the HQ activity behind a client's item."""
-    item = parse_client_item(text)
-    check_component(item, target)
+def write_activity(session: Session, activity: Activity | None, item: ClientItem, text: str,
+                   href: str, target: Target, now: datetime) -> Activity:
+    """Create or update the HQ activity behind a client's item (``item``, parsed from
+    ``text`` and checked against the target's component)."""
     employee = session.get(Employee, target.employee_id)
     assert employee is not None
     if activity is None:
