@@ -24,12 +24,14 @@ from bridge import conflicts
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
-from bridge.calendars.writeback import OutsideWindow
+from bridge.calendars.recurrence import check_density
 from bridge.calendars.tokens import InvalidToken
 from bridge.conflicts import WriteConflict
-from bridge.db import begin, session_factory, shared_engine
+from bridge.db import WRITE_WAIT_SECONDS, begin, session_factory, shared_engine
 from bridge.errors import BridgeError
 from bridge.locks import owner_lock
+from bridge.models import DavItem
+from bridge.models.base import fits
 from storage_plugin.wsgi import request_notes
 
 
@@ -47,8 +49,9 @@ class BridgeItem(radicale_item.Item):
         self._vobject_item = None
         self._etag = info.etag
         self._uid = info.uid
-        self._name = "VCARD" if info.component == "VCARD" else "VCALENDAR"
-        self._component_name = info.component
+        vcard = info.component == "VCARD"
+        self._name = "VCARD" if vcard else "VCALENDAR"
+        self._component_name = "" if vcard else info.component  # as Radicale's find_tag
         self._time_range = info.time_range
         self._info = info
 
@@ -60,6 +63,25 @@ class BridgeItem(radicale_item.Item):
         if self._text is None:
             self._text = self._info.serialize()
         return self._text
+
+
+def _meta(item: radicale_item.Item) -> ItemMeta:
+    """What the store keeps of a client's item besides its text (vCards: component VCARD),
+    once its recurrences are found not too frequent."""
+    if item.name == "VCARD":
+        return ItemMeta(item.uid, item.etag, "VCARD", item.time_range)
+    for component in item.vobject_item.components():
+        if "rrule" in component.contents or "rdate" in component.contents:
+            check_density(component.getrruleset(addRDate=True))
+    return ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
+
+
+def _larger_than(text: str, limit: int, where: str) -> bool:
+    if len(text) <= limit // 4 or len(text.encode()) <= limit:  # UTF-8: ≤ 4 bytes a character
+        return False
+    logger.warning("item skipped because it is larger than max_resource_size (%d bytes): %r",
+                   limit, where)
+    return True
 
 
 def _http_date(value: datetime) -> str:
@@ -79,13 +101,21 @@ class Collection(storage.BaseCollection):
     def _item(self, info: ItemInfo) -> BridgeItem:
         return BridgeItem(self, info)
 
+    def _served(self, info: ItemInfo) -> bool:
+        """Whether an item is handed out: as in Radicale's file storage, a stored item larger
+        than ``[server] max_resource_size`` (stored under a larger limit) is left out."""
+        return info.text is None or not _larger_than(info.text, self._storage.max_resource_size,
+                                                     f"/{self.path}/{info.href}")
+
     def get_multi(self, hrefs: Iterable[str]) -> Iterable[tuple[str, radicale_item.Item | None]]:
         wanted = list(hrefs)
         found = self._storage.call("items_by_href", self.info, wanted)
-        return [(href, self._item(found[href]) if href in found else None) for href in wanted]
+        return [(href, self._item(found[href]) if href in found and self._served(found[href])
+                 else None) for href in wanted]
 
     def get_all(self) -> Iterable[radicale_item.Item]:
-        return [self._item(info) for info in self._storage.call("items", self.info)]
+        return [self._item(info) for info in self._storage.call("items", self.info)
+                if self._served(info)]
 
     def get_filtered(self, filters: Iterable[ET.Element]
                      ) -> Iterable[tuple[radicale_item.Item, bool]]:
@@ -97,7 +127,7 @@ class Collection(storage.BaseCollection):
             if tag is not None and tag != info.component:
                 continue
             item_start, item_end = info.time_range
-            if item_start >= end or item_end <= start:
+            if item_start >= end or item_end <= start or not self._served(info):
                 continue
             item = self._item(info)
             item.serialize()  # Radicale renders the answer after the lock is released
@@ -114,9 +144,8 @@ class Collection(storage.BaseCollection):
             old = dict(self.get_multi([href])).get(href)
             if old is not None:
                 old.serialize()
-        meta = ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
-        written = _protocol_errors(self._storage.call, "put", self.info, href, item.serialize(),
-                                   meta)
+        written = _protocol_errors(lambda: self._storage.call(
+            "put", self.info, href, item.serialize(), _meta(item)))
         if not written.as_sent:
             request_notes().rewritten = True
         return self._item(written.item), old
@@ -174,16 +203,25 @@ def _protocol_errors(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except Forbidden as error:
-        if isinstance(error, OutsideWindow):
+        if error.precondition:
             request_notes().precondition = f"C:{error.precondition}"
         raise ValueError(f"[Errno 13] Permission denied: {error}") from error
     except BridgeError as error:
         raise ValueError(str(error)) from error
 
 
-def _names_an_item(path: str) -> bool:
-    """Item paths end in a file name (collections created by clients never do here)."""
-    return path.rsplit("/", 1)[-1].endswith((".ics", ".vcf"))
+def _upload_name(item: radicale_item.Item, taken: set[str]) -> str:
+    """The href of an item of a whole collection uploaded at once, as Radicale's file storage
+    names it: the UID, else a hash of it, else a random name (whichever is a safe and free
+    file name)."""
+    suffix = ".vcf" if item.name == "VCARD" else ".ics"
+    uid = item.uid
+    for name in (uid if uid.lower().endswith(suffix) else uid + suffix,
+                 radicale_item.get_etag(uid).strip('"') + suffix):
+        if (fits(DavItem.href, name) and name not in taken
+                and pathutils.is_safe_filesystem_path_component(name)):
+            return name
+    return radicale_item.find_available_uid(taken.__contains__, suffix)
 
 
 def _owners(*paths: str | None) -> set[str]:
@@ -195,15 +233,25 @@ def _materialized(result: Any) -> Any:
     return list(result) if isinstance(result, Iterator) else result
 
 
+def _option(configuration: Any, name: str) -> Any:
+    """One of our ``[storage]`` options, None when the configuration does not name it (it
+    then has only Radicale's own options, as in Radicale's request tests)."""
+    try:
+        return configuration.get("storage", name)
+    except KeyError:
+        return None
+
+
 class Storage(storage.BaseStorage):
+    _supports_unicode = True  # paths are database strings, not file names
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
-        url = configuration.get("storage", "database_url") or None
-        self._engine = shared_engine(url)
+        self._engine = shared_engine(_option(configuration, "database_url") or None)
         self._sessions = session_factory(self._engine)
         self._local = threading.local()
-        self._write_wait = float(configuration.get("storage", "write_wait"))
+        self._write_wait = float(_option(configuration, "write_wait") or WRITE_WAIT_SECONDS)
         self.hooks_enabled = configuration.get("hook", "type") != "none"
+        self.max_resource_size: int = configuration.get("server", "max_resource_size")
 
     @property
     def store(self) -> CalendarStore:
@@ -252,9 +300,9 @@ class Storage(storage.BaseStorage):
         if not sane:
             yield from self._root(depth)
             return
-        info = None if _names_an_item(sane) else self.store.collection(sane)
+        parent, _, href = sane.rpartition("/")
+        info = self.store.collection(sane, parent)
         if info is None:
-            parent, _, href = sane.rpartition("/")
             owner = self.store.collection(parent) if parent else None
             if owner is not None:
                 item = Collection(self, owner).get_multi([href])[0][1]
@@ -290,13 +338,15 @@ class Storage(storage.BaseStorage):
             existing = self.store.collection(sane)
             if existing is not None:
                 return Collection(self, existing), {}, []
-        uploads = []
-        for item in items or ():
-            name = radicale_item.get_etag(item.uid).strip('"') + (
-                ".vcf" if item.name == "VCARD" else ".ics")
-            meta = ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
-            uploads.append((name, item.serialize(), meta))
-        info = _protocol_errors(self.store.create_collection, sane, dict(props or {}), uploads)
+        uploads: list[tuple[str, str, ItemMeta]] = []
+
+        def create() -> CollectionInfo:
+            for item in items or ():
+                name = _upload_name(item, {href for href, _, _ in uploads})
+                uploads.append((name, item.serialize(), _meta(item)))
+            return self.store.create_collection(sane, dict(props or {}), uploads)
+
+        info = _protocol_errors(create)
         return Collection(self, info), {}, [href for href, _, _ in uploads]
 
     def verify(self) -> bool:

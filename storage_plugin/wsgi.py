@@ -34,6 +34,7 @@ from radicale import types, xmlutils
 from radicale.log import logger
 
 from bridge import conflicts
+from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
 RETRY_AFTER_SECONDS = 5
@@ -47,6 +48,8 @@ class RequestNotes:
     """An item was stored as something other than what the client sent."""
     precondition: str | None = None
     """The CalDAV precondition (``C:max-date-time``…) a refused write failed."""
+    refusal: str | None = None
+    """Why the request body was refused (``storage_plugin.screening``)."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -60,6 +63,10 @@ def request_notes() -> RequestNotes:
 class Application(radicale.Application):
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
+        try:
+            screen_headers(environ)
+        except Refused as error:
+            return _answer(start_response, "400 Bad Request", f"{error}\n", [])
         body = _buffered_body(environ, self.configuration.get("server", "max_content_length"))
         if isinstance(body, tuple):
             return _answer(start_response, *body)
@@ -82,6 +89,11 @@ class Application(radicale.Application):
                 if notes.precondition and status.startswith("403"):
                     return _answer(start_response, status, _precondition(notes.precondition),
                                    [], "application/xml; charset=utf-8")
+                if notes.refusal and status.startswith("400"):
+                    return _answer(start_response, status, f"{notes.refusal}\n", [])
+                if status.startswith("502"):  # Radicale's answer to a MOVE to another server
+                    return _answer(start_response, "403 Forbidden",
+                                   "Items move only within this server.\n", [])
                 start_response(status, headers)
                 return answers
             if body is None or not all(conflict.at_once for conflict in seen) \
@@ -96,6 +108,17 @@ class Application(radicale.Application):
                        "The calendar server is busy with another change to the same items; "
                        "nothing was changed. Please try again.\n",
                        [("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+    def _read_xml_request_body(self, environ: types.WSGIEnviron,
+                               request_info: dict) -> ET.Element | None:
+        """Radicale's parse, with hostile XML refused as malformed XML is (400)."""
+        try:
+            return screen_xml(environ["REQUEST_METHOD"],
+                              lambda: super(Application, self)._read_xml_request_body(
+                                  environ, request_info))
+        except Refused as error:
+            request_notes().refusal = str(error)
+            raise RuntimeError(str(error)) from error
 
 
 def _buffered_body(environ: types.WSGIEnviron,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select, true
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
@@ -42,7 +42,7 @@ COLUMNS = (DavCollection.id, DavCollection.path, DavCollection.tag, DavCollectio
 
 SELECT = select(*COLUMNS).join(SyncScope, DavCollection.scope_id == SyncScope.id)
 """Collections with the time their change log last moved (their last modification)."""
-BY_PATH = SELECT.where(DavCollection.path == bindparam("path"))
+BY_PATHS = SELECT.where(DavCollection.path.in_(bindparam("paths", expanding=True)))
 
 
 def _info(row: Any) -> CollectionInfo:
@@ -53,14 +53,14 @@ def _info(row: Any) -> CollectionInfo:
     )
 
 
-def get_collection(session: Session, path: str) -> CollectionInfo | None:
-    row = session.execute(BY_PATH, {"path": path}).first()
-    return _info(row) if row else None
+def get_collections(session: Session, paths: list[str]) -> dict[str, CollectionInfo]:
+    """The collections among ``paths`` (one query), by path."""
+    return {row.path: _info(row) for row in session.execute(BY_PATHS, {"paths": paths})}
 
 
 def child_collections(session: Session, path: str) -> list[CollectionInfo]:
-    rows = session.execute(
-        SELECT.where(DavCollection.parent == path).order_by(DavCollection.path))
+    rows = session.execute(SELECT.where(DavCollection.parent == path, DavCollection.path != "")
+                           .order_by(DavCollection.path))
     return [_info(row) for row in rows]
 
 
@@ -86,10 +86,25 @@ def set_props(session: Session, collection: CollectionInfo, props: dict[str, str
     changes.bump(session, collection.scope_id)
 
 
+def _subtree(path: str) -> ColumnElement[bool]:
+    """The collection at ``path`` and every collection below it (everything for the root)."""
+    if not path:
+        return true()
+    return or_(DavCollection.path == path,
+               DavCollection.path.startswith(path + "/", autoescape=True))
+
+
+def provided_below(session: Session, path: str) -> str | None:
+    """The path of a collection HQ provides (a representative's home or one of their
+    projections) at or below ``path``, if there is one."""
+    return session.scalar(select(DavCollection.path).where(
+        _subtree(path), or_(DavCollection.projection.is_not(None),
+                            DavCollection.employee_id.is_not(None))).limit(1))
+
+
 def delete_collection(session: Session, path: str) -> None:
     """Delete a general collection and everything below it."""
-    doomed = list(session.scalars(select(DavCollection.id).where(
-        or_(DavCollection.path == path, DavCollection.path.startswith(path + "/", autoescape=True)))))
+    doomed = list(session.scalars(select(DavCollection.id).where(_subtree(path))))
     if doomed:
         session.execute(delete(DavItem).where(DavItem.collection_id.in_(doomed)))
         session.execute(delete(DavCollection).where(DavCollection.id.in_(doomed)))

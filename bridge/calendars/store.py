@@ -57,10 +57,13 @@ class CalendarStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def collection(self, path: str) -> CollectionInfo | None:
-        """The collection at ``path`` (looked up once per request: Radicale asks often)."""
-        if path not in self._collections:
-            self._collections[path] = collections.get_collection(self.session, path)
+    def collection(self, path: str, *also: str) -> CollectionInfo | None:
+        """The collection at ``path`` (looked up once per request: Radicale asks often);
+        the paths in ``also`` are looked up in the same query, for the next calls."""
+        wanted = [each for each in (path, *also) if each not in self._collections]
+        if wanted:
+            found = collections.get_collections(self.session, wanted)
+            self._collections.update({each: found.get(each) for each in wanted})
         return self._collections[path]
 
     def children(self, path: str) -> list[CollectionInfo]:
@@ -175,8 +178,11 @@ class CalendarStore:
         return created
 
     def delete_collection(self, collection: CollectionInfo) -> None:
-        if collection.projection is not None or "/" not in collection.path:
-            raise Forbidden(f"/{collection.path}/ is provided by HQ and cannot be deleted")
+        """Delete a collection a client made, with everything below it; nothing at all when
+        that would take a collection HQ provides with it."""
+        provided = collections.provided_below(self.session, collection.path)
+        if provided is not None:
+            raise Forbidden(f"/{provided}/ is provided by HQ and cannot be deleted")
         self._collections.clear()
         collections.delete_collection(self.session, collection.path)
 

@@ -50,12 +50,15 @@ DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
 
 
 class Forbidden(BridgeError):
-    """The write is not allowed here (mobile activities, read-only collections)."""
+    """The write is not allowed here (mobile activities, read-only collections);
+    ``precondition`` names the CalDAV precondition it fails, if it is one."""
+
+    precondition: str | None = None
 
 
 class OutsideWindow(Forbidden):
-    """The item lies outside the synchronization window; ``precondition`` names the RFC 4791
-    §5.3.2.1 precondition it fails (``min-date-time`` or ``max-date-time``)."""
+    """The item lies outside the synchronization window (RFC 4791 §5.3.2.1
+    ``min-date-time`` or ``max-date-time``)."""
 
     def __init__(self, message: str, precondition: str) -> None:
         super().__init__(message)

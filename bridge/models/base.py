@@ -53,10 +53,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def fits(column: Any, value: str) -> bool:
+    """Whether ``value`` fits the String ``column`` (a mapped attribute)."""
+    length = getattr(column.property.columns[0].type, "length", None)
+    return length is None or len(value) <= length
+
+
 def require_fits(column: Any, value: str, what: str) -> str:
     """``value`` if it fits the String ``column`` (a mapped attribute), else InvalidInput:
     an over-long value is refused whole, never cut (SQLite) or failed on (PostgreSQL)."""
-    length = getattr(column.property.columns[0].type, "length", None)
-    if length is not None and len(value) > length:
+    if not fits(column, value):
+        length = column.property.columns[0].type.length
         raise InvalidInput(f"{what} is {len(value)} characters long; at most {length} fit")
     return value

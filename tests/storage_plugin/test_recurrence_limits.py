@@ -1,0 +1,69 @@
+"""An item that recurs more than MAX_INSTANCES_PER_YEAR times a year is refused with
+CALDAV:max-instances (searching or expanding it would walk millions of occurrences); ordinary
+recurring items are stored and expanded as clients ask."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bridge.calendars.recurrence import MAX_INSTANCES_PER_YEAR
+from tests.storage_plugin.conftest import calendar
+
+RECURRING = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//tests//EN
+BEGIN:VEVENT
+UID:{uid}
+DTSTAMP:20261126T120000Z
+DTSTART:20261210T100000Z
+DURATION:PT30M
+SUMMARY:Stand-up
+RRULE:{rule}
+END:VEVENT
+END:VCALENDAR
+"""
+EXPAND_TEN_YEARS = """<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><C:calendar-data><C:expand start="20261201T000000Z" end="20361201T000000Z"/>
+</C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR">
+<C:comp-filter name="VEVENT"><C:time-range start="20261201T000000Z" end="20361201T000000Z"/>
+</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"""
+
+
+@pytest.fixture
+def own_calendar(server):
+    http = server.http("bwilson")
+    assert http.request("MKCALENDAR", server.url + "bwilson/team/").status_code == 201
+    return http, server.url + "bwilson/team/"
+
+
+@pytest.mark.parametrize("rule", ["FREQ=SECONDLY", "FREQ=MINUTELY;COUNT=5000",
+                                  "FREQ=HOURLY", "FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15"])
+def test_an_item_recurring_too_often_is_refused_with_max_instances(own_calendar, server, rule):
+    http, url = own_calendar
+    answer = http.put(url + "dense.ics", data=RECURRING.format(uid="dense", rule=rule),
+                      headers={"Content-Type": "text/calendar"})
+    assert answer.status_code == 403
+    assert "max-instances" in answer.text
+    assert http.get(url + "dense.ics").status_code == 404
+    for path in ("bwilson/appointments/dense.ics", "bwilson/tasks/dense.ics"):
+        refused = http.put(server.url + path, data=RECURRING.format(uid="dense", rule=rule),
+                           headers={"Content-Type": "text/calendar"})
+        assert refused.status_code == 403 and http.get(server.url + path).status_code == 404
+
+
+def test_a_daily_item_without_end_is_kept_and_expanded(own_calendar, server):
+    http, url = own_calendar
+    daily = RECURRING.format(uid="daily", rule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR")
+    assert http.put(url + "daily.ics", data=daily,
+                    headers={"Content-Type": "text/calendar"}).status_code == 201
+    assert MAX_INSTANCES_PER_YEAR >= 365
+    week = calendar(server.client("bwilson"), "bwilson/team/").search(
+        event=True, start=datetime(2026, 12, 14, tzinfo=UTC), end=datetime(2026, 12, 21, tzinfo=UTC),
+        expand=True)
+    assert len(week) == 5
+    assert {str(event.icalendar_component["SUMMARY"]) for event in week} == {"Stand-up"}
+    answer = http.request("REPORT", url, data=EXPAND_TEN_YEARS, headers={"Depth": "1"})
+    assert answer.status_code == 207
+    weekdays = [day for day in (date(2026, 12, 10) + timedelta(days=n) for n in range(3644))
+                if day.weekday() < 5]
+    assert answer.text.count("RECURRENCE-ID") == len(weekdays)  # each one of ten years
