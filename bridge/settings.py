@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bridge.employees import get_employee
 from bridge.errors import InvalidInput
+from bridge.ical.zones import iana_name
 from bridge.models import SyncSettings, TextPriority
 from bridge.models.settings import DEFAULT_CALENDAR_WINDOW, DEFAULT_TASK_WINDOW
 from bridge.windows import Window, parse_bound, window
@@ -45,6 +46,8 @@ class SettingsChange:
     transfer_tasks: bool | None = None
     transfer_appointments: bool | None = None
     text_priority: TextPriority | None = None
+    time_zone: str | None = None
+    """An IANA or Windows zone name, or SERVER_ZONE for the server's default."""
 
 
 def change_settings(
@@ -60,9 +63,30 @@ def change_settings(
         value = getattr(change, name)
         if value is not None:
             setattr(settings, name, value)
+    if change.time_zone is not None:
+        settings.time_zone = None if change.time_zone == SERVER_ZONE else zone_named(
+            change.time_zone)
     calendar_window(settings, today)
     task_window(settings, today)
     return settings
+
+
+SERVER_ZONE = "server"
+
+
+def zone_named(name: str) -> str:
+    """The IANA name of a zone given by its IANA or Windows name; InvalidInput if unknown."""
+    found = iana_name(name)
+    if found is None:
+        raise InvalidInput(f"unknown time zone {name!r}: give an IANA name such as "
+                           "Europe/Warsaw (or a Windows name such as "
+                           "'Central European Standard Time')")
+    return found
+
+
+def floating_zone(settings: SyncSettings, server_zone: str) -> str:
+    """The zone a representative's floating times are read in."""
+    return settings.time_zone or server_zone
 
 
 def calendar_window(settings: SyncSettings, today: date) -> Window:

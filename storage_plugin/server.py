@@ -21,7 +21,7 @@ def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str
         "auth": {"type": "storage_plugin.auth"},
         "rights": {"type": "storage_plugin.rights"},
         "storage": {"type": "storage_plugin.storage", "database_url": database_url,
-                    "write_wait": str(WRITE_WAIT_SECONDS)},
+                    "write_wait": str(WRITE_WAIT_SECONDS), "time_zone": "UTC"},
         "web": {"type": "none"},
         "logging": {"level": "warning", "mask_passwords": "True"},
     }

@@ -1,8 +1,9 @@
 """Radicale storage plugin: collections and items live in the HQ database.
 
-``[storage] type = storage_plugin.storage`` with ``database_url`` in the same section, and
+``[storage] type = storage_plugin.storage`` with ``database_url`` in the same section,
 ``write_wait``: how many seconds a write waits for another writer's lock before it is answered
-503 (see ``storage_plugin.wsgi``). Each storage lock is one database transaction: the work of
+503 (see ``storage_plugin.wsgi``), and ``time_zone``: where floating times are read for
+representatives without a zone of their own. Each storage lock is one database transaction: the work of
 a request is committed whole, or rolled back whole on any error. Everything else is
 ``bridge.calendars``.
 """
@@ -32,6 +33,7 @@ from bridge.errors import BridgeError
 from bridge.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
+from bridge.settings import zone_named
 from storage_plugin.wsgi import request_notes
 
 
@@ -250,6 +252,7 @@ class Storage(storage.BaseStorage):
         self._sessions = session_factory(self._engine)
         self._local = threading.local()
         self._write_wait = float(_option(configuration, "write_wait") or WRITE_WAIT_SECONDS)
+        self._server_zone = zone_named(_option(configuration, "time_zone") or "UTC")
         self.hooks_enabled = configuration.get("hook", "type") != "none"
         self.max_resource_size: int = configuration.get("server", "max_resource_size")
 
@@ -282,7 +285,8 @@ class Storage(storage.BaseStorage):
         try:
             begin(session, write=writing, take=[owner_lock(owner) for owner in owners],
                   wait=self._write_wait)
-            self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing)
+            self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing,
+                                              server_zone=self._server_zone)
             yield
             if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
                 raise WriteConflict(conflicts.last_seen())  # type: ignore[arg-type]

@@ -28,8 +28,9 @@ from bridge.calendars.writeback import (
 )
 from bridge.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
-from bridge.models import DavCollection, DavItem, Kind
+from bridge.models import DavCollection, DavItem, Kind, SyncSettings
 from bridge.models.base import require_fits
+from bridge.settings import default_settings, floating_zone
 from bridge.windows import Window
 
 @dataclass(frozen=True)
@@ -48,10 +49,13 @@ WRITABLE_KINDS = {Projection.APPOINTMENTS: Kind.APPOINTMENT, Projection.TASKS: K
 
 
 class CalendarStore:
-    def __init__(self, session: Session, now: datetime, *, writing: bool = False) -> None:
+    def __init__(self, session: Session, now: datetime, *, writing: bool = False,
+                 server_zone: str = "UTC") -> None:
         self.session = session
         self.now = now
         self.writing = writing
+        self.server_zone = server_zone
+        """Where floating times are read for representatives without a zone of their own."""
         self._sources: dict[int, Source] = {}
         self._collections: dict[str, CollectionInfo | None] = {}
 
@@ -138,7 +142,8 @@ class CalendarStore:
         stored = self.items_by_href(collection, [href]).get(href) if activity is None else None
         if activity is None and stored is not None:
             return Written(self._store(collection, href, text, meta), as_sent=True)
-        item = parse_client_item(text)
+        settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
+        item = parse_client_item(text, floating_zone(settings, self.server_zone))
         check_component(item, target)
         if activity is None and not should_transfer(self.session, item, target):
             return Written(self._store(collection, href, text, meta), as_sent=True)

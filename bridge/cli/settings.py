@@ -9,6 +9,7 @@ from bridge.db import transaction
 from bridge.models import SyncSettings, TextPriority
 from bridge.windows import Window
 from bridge.settings import (
+    SERVER_ZONE,
     SettingsChange,
     calendar_window,
     change_settings,
@@ -40,6 +41,8 @@ def _print(login: str, settings: SyncSettings) -> None:
     click.echo(f"  Text priority:    {settings.text_priority.value}"
                + ("  (HQ text wins over client edits)" if settings.text_priority is TextPriority.HQ
                   else "  (client edits of text are taken)"))
+    click.echo(f"  Time zone:        {settings.time_zone or 'the server default'}"
+               "  (for times a client sends without a zone)")
 
 
 def _days(window: Window) -> str:
@@ -71,6 +74,10 @@ def show(app: AppContext, login: str) -> None:
               help="Appointments created in the client become HQ activities (default: yes).")
 @click.option("--text-priority", type=click.Choice([p.value for p in TextPriority]),
               help="hq: HQ text overrides client edits; client: the client's text is taken.")
+@click.option("--time-zone", metavar="ZONE",
+              help="Zone of times the client sends without one (floating times, as calcurse "
+                   f"and many scripts send): an IANA name such as Europe/Warsaw, or "
+                   f"'{SERVER_ZONE}' for the server's default ([storage] time_zone).")
 @pass_app
 def set_(app: AppContext, login: str, text_priority: str | None, **bounds: object) -> None:
     """Change LOGIN's settings; options not given stay as they are."""

@@ -31,7 +31,8 @@ class ClientItem:
     recurring: bool
 
 
-def parse_client_item(text: str) -> ClientItem:
+def parse_client_item(text: str, floating_zone: str = "UTC") -> ClientItem:
+    """The item; times without a zone (floating) are read in ``floating_zone`` (IANA)."""
     try:
         calendar = Calendar.from_ical(text)
     except ValueError as error:
@@ -40,8 +41,9 @@ def parse_client_item(text: str) -> ClientItem:
     if not mains:
         raise InvalidInput("the calendar object has no VEVENT or VTODO")
     main = next((c for c in mains if "RECURRENCE-ID" not in c), mains[0])
-    start, start_all_day = _when(main, "DTSTART")
-    end, end_all_day = _when(main, "DUE" if main.name == "VTODO" else "DTEND")
+    floating = ZoneInfo(floating_zone)
+    start, start_all_day = _when(main, "DTSTART", floating)
+    end, end_all_day = _when(main, "DUE" if main.name == "VTODO" else "DTEND", floating)
     if end is None and start is not None and "DURATION" in main:
         end = start + main.decoded("DURATION")
     return ClientItem(
@@ -52,9 +54,9 @@ def parse_client_item(text: str) -> ClientItem:
         start=start,
         end=end,
         all_day=start_all_day or end_all_day,
-        zone=_zone(main),
+        zone=_zone(main, floating_zone),
         status=_text(main, "STATUS"),
-        completed=_instant(main, "COMPLETED"),
+        completed=_when(main, "COMPLETED", UTC)[0],
         percent=int(main.decoded("PERCENT-COMPLETE")) if "PERCENT-COMPLETE" in main else None,
         priority=int(main.decoded("PRIORITY")) if "PRIORITY" in main else None,
         customer=_text(main, "X-BRIDGE-CUSTOMER"),
@@ -75,8 +77,9 @@ def _flag(component: Component, name: str) -> bool | None:
     return value.strip().upper() in ("TRUE", "YES", "1")
 
 
-def _when(component: Component, name: str) -> tuple[datetime | None, bool]:
-    """An aware instant, and whether it was a whole day (DATE value)."""
+def _when(component: Component, name: str, floating: tzinfo) -> tuple[datetime | None, bool]:
+    """An aware instant (a floating time read in ``floating``), and whether it was a whole
+    day (DATE value)."""
     if name not in component:
         return None, False
     prop = component[name]
@@ -85,33 +88,29 @@ def _when(component: Component, name: str) -> tuple[datetime | None, bool]:
     except (ValueError, KeyError) as error:
         raise InvalidInput(f"property {name}: {error}") from error
     if isinstance(value, datetime):
-        return _aware(value, prop.params.get("TZID")), False
+        return _aware(value, prop.params.get("TZID"), floating), False
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC), True
     raise InvalidInput(f"property {name} is not a date or date-time")
 
 
-def _aware(value: datetime, tzid: str | None) -> datetime:
-    """Floating times are taken as UTC; a TZID the data did not define is looked up
-    (Windows names such as "Central European Standard Time" included)."""
+def _aware(value: datetime, tzid: str | None, floating: tzinfo) -> datetime:
+    """A TZID the data did not define is looked up (Windows names such as "Central European
+    Standard Time" included); times without any are read in ``floating``."""
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value
-    zone: tzinfo = UTC
     name = iana_name(tzid)
-    if name:
-        zone = ZoneInfo(name)
-    return value.replace(tzinfo=zone)
+    return value.replace(tzinfo=ZoneInfo(name) if name else floating)
 
 
-def _instant(component: Component, name: str) -> datetime | None:
-    value, _ = _when(component, name)
-    return value
-
-
-def _zone(component: Component) -> str | None:
+def _zone(component: Component, floating_zone: str) -> str | None:
+    """The IANA zone the item's start is in (the floating zone for a floating start)."""
     if "DTSTART" not in component:
         return None
     value = component.decoded("DTSTART")
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    if not isinstance(value, datetime):
         return None
-    return zone_name_of(value) or iana_name(component["DTSTART"].params.get("TZID"))
+    tzid = component["DTSTART"].params.get("TZID")
+    if value.tzinfo is None:
+        return iana_name(tzid) or floating_zone
+    return zone_name_of(value) or iana_name(tzid)

@@ -45,5 +45,7 @@ class SyncSettings(Base):
         ),
         default=TextPriority.HQ,
     )
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """IANA zone of floating times the client sends; None: the server's ([storage] time_zone)."""
 
     employee: Mapped[Employee] = relationship()

@@ -1,0 +1,26 @@
+"""a representative's time zone, for floating times their calendar client sends
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0005'
+down_revision: str | None = '0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('sync_settings') as batch:
+        batch.add_column(sa.Column('time_zone', sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('sync_settings') as batch:
+        batch.drop_column('time_zone')

@@ -1,0 +1,63 @@
+"""Times a client sends without a zone (floating, as calcurse and many scripts send) are read
+in the representative's time zone (`bridge settings set LOGIN --time-zone`, default the
+server's `[storage] time_zone`, default UTC) and served back in that zone, so every client
+and HQ show the time the client sent."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tests.conftest import activities_json
+from tests.storage_plugin.conftest import calendar, serving
+
+FLOATING = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//floating script//EN
+BEGIN:VEVENT
+UID:floating-1
+DTSTAMP:20261126T120000Z
+DTSTART:20261210T100000
+DTEND:20261210T110000
+SUMMARY:Demo from a floating client
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def saved_and_served_back(server, hq):
+    """Save the floating event with a real client; HQ's start and what the client reads."""
+    appointments = calendar(server.client("bwilson"), "bwilson/appointments/")
+    appointments.save_event(FLOATING)
+    [activity] = [a for a in activities_json(hq) if "floating client" in a["name"]]
+    [event] = appointments.events()
+    return activity["start"], event.icalendar_component.decoded("DTSTART")
+
+
+def test_a_floating_time_is_read_in_the_representatives_zone_and_shown_as_sent(server, hq):
+    assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw").exit_code == 0
+    hq_start, served = saved_and_served_back(server, hq)
+    assert hq_start == "2026-12-10T10:00:00+01:00"  # 09:00 UTC: 10:00 in Warsaw
+    assert served == datetime(2026, 12, 10, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+
+
+def test_without_a_zone_of_their_own_the_servers_zone_is_used(staff_passwords, database_url, hq):
+    with serving(database_url, storage={"time_zone": "America/New_York"}) as server:
+            hq_start, served = saved_and_served_back(server, hq)
+    assert hq_start == "2026-12-10T10:00:00-05:00"
+    assert served == datetime(2026, 12, 10, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_the_default_zone_is_utc(server, hq):
+    hq_start, served = saved_and_served_back(server, hq)
+    assert datetime.fromisoformat(hq_start) == datetime(2026, 12, 10, 10, 0, tzinfo=ZoneInfo("UTC"))
+    assert served.utcoffset().total_seconds() == 0 and served.hour == 10
+
+
+def test_a_representatives_zone_is_an_iana_or_windows_name(hq):
+    assert hq("settings", "set", "bwilson", "--time-zone", "Mars/Olympus").exit_code != 0
+    refused = hq("settings", "set", "bwilson", "--time-zone", "Mars/Olympus")
+    assert "unknown time zone 'Mars/Olympus'" in refused.output
+    assert hq("settings", "set", "bwilson", "--time-zone",
+              "Central European Standard Time").exit_code == 0
+    assert "Time zone:        Europe/Warsaw" in hq("settings", "show", "bwilson").output
+    assert hq("settings", "set", "bwilson", "--time-zone", "server").exit_code == 0
+    assert "the server default" in hq("settings", "show", "bwilson").output
