@@ -4,8 +4,9 @@
   task list are writable, the mobile calendar and the customers address book read-only, and
   collections they create themselves are theirs. Provisioned collections cannot be deleted
   or replaced.
-- A manager reads — never writes — the collections of everyone they manage (directly or not).
-  A manager who is not a representative has a calendar home only to reach their team's.
+- A manager reads — never writes — the collections of everyone they manage (directly or not),
+  at their own paths and as views in the manager's home (``bridge.calendars.team``). A
+  manager who is not a representative has a calendar home only to reach their team's.
 - Nobody else has a calendar home: HQ users who are not representatives (and manage nobody)
   work in HQ's own tools; their requests for a home are refused (403).
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from bridge.calendars import team
 from bridge.calendars.layout import SPECS, Projection
 from bridge.db import transaction
 from bridge.models import Employee
@@ -99,6 +101,9 @@ class Directory:
         if len(parts) > 2 or owner not in self._snapshot():
             return ""
         if user == owner:
+            view = team.parse_view(parts[1]) if len(parts) > 1 else None
+            if view is not None:
+                return "r" if self.manages(owner, view[0]) else ""
             if not self.is_representative(owner):
                 return "R" if len(parts) == 1 and self.manages_anyone(owner) else ""
             # The home itself is never deleted. Radicale checks its "deny deleting" letter in
@@ -107,6 +112,31 @@ class Directory:
         if self.manages(user, owner):
             return "R" if len(parts) == 1 else "r"
         return ""
+
+    def refusal(self, user: str, path: str) -> str:
+        """Why ``user`` may not change what is at ``path``, in words a representative reads
+        in their calendar client."""
+        parts = [part for part in path.strip("/").split("/") if part]
+        if not parts:
+            return "the server root holds the calendar homes and cannot be changed"
+        owner = parts[0]
+        if user != owner:
+            if self.manages(user, owner):
+                return f"you see the calendars of {owner} read-only, as their manager"
+            return f"/{owner}/ is not your calendar home"
+        view = team.parse_view(parts[1]) if len(parts) > 1 else None
+        if view is not None:
+            return f"you see the calendars of {view[0]} read-only, as their manager"
+        if not self.is_representative(owner):
+            if self.manages_anyone(owner):
+                return "as a manager you see your team's calendars read-only"
+            return ("only sales representatives have calendars: HQ users work in HQ's cockpit")
+        if len(parts) == 1:
+            return "your calendar home itself cannot be changed or deleted"
+        projection = PROJECTION_NAMES.get(parts[1])
+        if projection is not None and SPECS[projection].read_only_because:
+            return SPECS[projection].read_only_because
+        return f"/{'/'.join(parts[:2])}/ cannot be changed"
 
     def _own(self, owner: str, name: str) -> str:
         projection = PROJECTION_NAMES.get(name)

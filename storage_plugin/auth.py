@@ -6,6 +6,7 @@ from radicale import auth
 
 from bridge.authentication import Authenticator
 from bridge.db import shared_engine
+from storage_plugin.wsgi import request_notes
 
 
 class Auth(auth.BaseAuth):
@@ -16,3 +17,10 @@ class Auth(auth.BaseAuth):
 
     def _login(self, login: str, password: str) -> str:
         return login if self._authenticator.login(login, password) else ""
+
+    def login(self, login: str, password: str, context: auth.AuthContext
+              ) -> tuple[str, str, set[str]]:
+        """Radicale's login (with its cache); the request's notes learn who signed in."""
+        user, method, groups = super().login(login, password, context)
+        request_notes().user = user
+        return user, method, groups

@@ -17,3 +17,7 @@ class Rights(rights.BaseRights):
 
     def authorization(self, user: str, user_groups: set[str], path: str) -> str:
         return self._directory.permissions(user, path)
+
+    def refusal(self, user: str, path: str) -> str:
+        """Why ``user`` was refused a change at ``path`` (see ``storage_plugin.wsgi``)."""
+        return self._directory.refusal(user, path)

@@ -205,6 +205,7 @@ def _protocol_errors(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except Forbidden as error:
+        request_notes().forbidden = str(error)
         if error.precondition:
             request_notes().precondition = f"C:{error.precondition}"
         raise ValueError(f"[Errno 13] Permission denied: {error}") from error

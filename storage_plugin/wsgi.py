@@ -11,8 +11,16 @@ storage refused it for a CalDAV precondition (an item outside the synchronizatio
 ``CALDAV:min-date-time`` / ``max-date-time``), the 403 carries that precondition as RFC 4918
 §16 asks, so that a client can tell why.
 
-**Write conflicts.** A request whose transaction met a write conflict (``bridge.conflicts``) was rolled back whole,
-and Radicale, which knows nothing of it, answered 500. Instead:
+**Refusals that say why, at once.** A signed-in user's refused write (403) says which rule
+refused it ("appointments from the mobile app are read-only…", from ``bridge.access`` or the
+storage) instead of Radicale's fixed text, and is answered without Radicale's delay: only
+answers to what may be password guessing (401, and 403 without credentials) are delayed.
+
+**Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
+(``storage_plugin.screening``); a MOVE to another server gets 403, not Radicale's 502.
+
+**Write conflicts.** A request whose transaction met a write conflict (``bridge.conflicts``)
+was rolled back whole, and Radicale, which knows nothing of it, answered 500. Instead:
 
 - a lost deadlock or serialisation failure is run again whole, with its buffered body, up to
   :data:`RETRIES` times;
@@ -28,9 +36,10 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import radicale
-from radicale import types, xmlutils
+from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 
 from bridge import conflicts
@@ -50,6 +59,10 @@ class RequestNotes:
     """The CalDAV precondition (``C:max-date-time``…) a refused write failed."""
     refusal: str | None = None
     """Why the request body was refused (``storage_plugin.screening``)."""
+    forbidden: str | None = None
+    """Why the storage refused the write (a 403), in words for the client."""
+    user: str = ""
+    """Who signed in ("" for nobody)."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -61,6 +74,12 @@ def request_notes() -> RequestNotes:
 
 
 class Application(radicale.Application):
+    def __init__(self, configuration: Any) -> None:
+        super().__init__(configuration)
+        # Radicale delays every 401 and 403 (against password guessing); this layer delays
+        # only what can be a guess, so a signed-in user's refused write is answered at once.
+        self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
+
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
         try:
@@ -83,19 +102,7 @@ class Application(radicale.Application):
                 _notes.reset(token)
             if not seen:
                 status, headers = captured[0][:2]
-                if notes.rewritten:
-                    headers = [(name, value) for name, value in headers
-                               if name.lower() != "etag"]
-                if notes.precondition and status.startswith("403"):
-                    return _answer(start_response, status, _precondition(notes.precondition),
-                                   [], "application/xml; charset=utf-8")
-                if notes.refusal and status.startswith("400"):
-                    return _answer(start_response, status, f"{notes.refusal}\n", [])
-                if status.startswith("502"):  # Radicale's answer to a MOVE to another server
-                    return _answer(start_response, "403 Forbidden",
-                                   "Items move only within this server.\n", [])
-                start_response(status, headers)
-                return answers
+                return self._answered(environ, start_response, notes, status, headers, answers)
             if body is None or not all(conflict.at_once for conflict in seen) \
                     or attempt == RETRIES:
                 break
@@ -109,6 +116,38 @@ class Application(radicale.Application):
                        "nothing was changed. Please try again.\n",
                        [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
+    def _answered(self, environ: types.WSGIEnviron, start_response: types.WSGIStartResponse,
+                  notes: RequestNotes, status: str, headers: list[tuple[str, str]],
+                  answers: Iterable[bytes]) -> Iterable[bytes]:
+        """Radicale's answer, as this layer corrects it (see the module's docstring)."""
+        if status.startswith("401") or status.startswith("403") and not notes.user:
+            time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
+        if notes.precondition and status.startswith("403"):
+            return _answer(start_response, status, _precondition(notes.precondition), [],
+                           "application/xml; charset=utf-8")
+        if notes.refusal and status.startswith("400"):
+            return _answer(start_response, status, f"{notes.refusal}\n", [])
+        if status.startswith("502"):  # Radicale's answer to a MOVE to another server
+            return _answer(start_response, "403 Forbidden",
+                           "Items move only within this server.\n", [])
+        if status.startswith("403") and notes.user and _plain_text(headers):
+            # The reason phrase carries it too: client libraries and sync logs show that.
+            reason = notes.forbidden or self._why_refused(environ, notes.user)
+            phrase = reason.encode("ascii", "replace").decode()
+            return _answer(start_response, f"403 Forbidden: {phrase}", f"Forbidden: {reason}.\n",
+                           [])
+        if notes.rewritten:
+            headers = [(name, value) for name, value in headers if name.lower() != "etag"]
+        start_response(status, headers)
+        return answers
+
+    def _why_refused(self, environ: types.WSGIEnviron, user: str) -> str:
+        refusal = getattr(self._rights, "refusal", None)
+        if refusal is None:
+            return "you may not change this"
+        path = pathutils.sanitize_path(unquote(environ.get("PATH_INFO", "/")))
+        return refusal(user, path)
+
     def _read_xml_request_body(self, environ: types.WSGIEnviron,
                                request_info: dict) -> ET.Element | None:
         """Radicale's parse, with hostile XML refused as malformed XML is (400)."""
@@ -119,6 +158,12 @@ class Application(radicale.Application):
         except Refused as error:
             request_notes().refusal = str(error)
             raise RuntimeError(str(error)) from error
+
+
+def _plain_text(headers: list[tuple[str, str]]) -> bool:
+    """Whether Radicale answered with its fixed text (not a precondition's XML body)."""
+    return any(name.lower() == "content-type" and value.startswith("text/plain")
+               for name, value in headers)
 
 
 def _buffered_body(environ: types.WSGIEnviron,

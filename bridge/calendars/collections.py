@@ -23,9 +23,13 @@ class CollectionInfo:
     employee_id: int | None
     scope_id: int
     modified_at: datetime
+    team_view_of: str | None = None
+    """The representative whose collection this is a manager's view of (``team``)."""
 
     @property
     def writable(self) -> bool:
+        if self.team_view_of is not None:
+            return False
         return self.projection is None or SPECS[self.projection].writable
 
     @property

@@ -6,15 +6,15 @@ for a representative's provisioned collections (write back to HQ, see ``writebac
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bridge.calendars import changes, collections, items
+from bridge.calendars import changes, collections, items, team
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
-from bridge.calendars.layout import Projection
+from bridge.calendars.layout import SPECS, Projection, collection_path
 from bridge.calendars.sources import ActivitySource, Source, activity_item, source_for
 from bridge.calendars.writeback import (
     Forbidden,
@@ -67,11 +67,33 @@ class CalendarStore:
         wanted = [each for each in (path, *also) if each not in self._collections]
         if wanted:
             found = collections.get_collections(self.session, wanted)
-            self._collections.update({each: found.get(each) for each in wanted})
+            for each in wanted:
+                view = team.view_of(each) if each not in found else None
+                self._collections[each] = found.get(each) or (
+                    self._team_views(view[0], [view[1:]]).get(each) if view else None)
         return self._collections[path]
 
     def children(self, path: str) -> list[CollectionInfo]:
-        return collections.child_collections(self.session, path)
+        """The collections in ``path``; a manager's home also holds the views of their
+        team's collections."""
+        own = collections.child_collections(self.session, path)
+        if not path or "/" in path:
+            return own
+        shown = [(login, projection) for login in team.team_logins(self.session, path)
+                 for projection in Projection]
+        return own + list(self._team_views(path, shown).values())
+
+    def _team_views(self, manager: str, shown: list[tuple[str, Projection]]
+                    ) -> dict[str, CollectionInfo]:
+        """Views in ``manager``'s home of the collections in ``shown`` that the manager may
+        see (their team's), by path."""
+        team_members = set(team.team_logins(self.session, manager)) if shown else set()
+        wanted = {collection_path(login, projection): f"{manager}/{team.view_name(login, projection)}"
+                  for login, projection in shown if login in team_members}
+        found = collections.get_collections(self.session, list(wanted))
+        return {wanted[target]: replace(info, path=wanted[target],
+                                        team_view_of=target.split("/")[0])
+                for target, info in found.items()}
 
     def source(self, collection: CollectionInfo) -> Source:
         if collection.id not in self._sources:
@@ -129,8 +151,7 @@ class CalendarStore:
     def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> Written:
         """Store the client's item, or write it back to HQ (then what is served is HQ's
         rendering of the activity, not what the client sent)."""
-        if not collection.writable:
-            raise Forbidden(f"collection /{collection.path}/ is read-only")
+        _check_writable(collection)
         _check_components(collection, meta.component)
         require_fits(DavItem.href, href, "the item's name")
         require_fits(DavItem.uid, meta.uid, "the item's UID")
@@ -159,8 +180,7 @@ class CalendarStore:
         return stored
 
     def delete_item(self, collection: CollectionInfo, href: str) -> None:
-        if not collection.writable:
-            raise Forbidden(f"collection /{collection.path}/ is read-only")
+        _check_writable(collection)
         if collection.projection in WRITABLE_KINDS:
             activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
             if activity is not None and activity.deleted_at is None:
@@ -185,6 +205,7 @@ class CalendarStore:
     def delete_collection(self, collection: CollectionInfo) -> None:
         """Delete a collection a client made, with everything below it; nothing at all when
         that would take a collection HQ provides with it."""
+        _check_not_a_view(collection)
         provided = collections.provided_below(self.session, collection.path)
         if provided is not None:
             raise Forbidden(f"/{provided}/ is provided by HQ and cannot be deleted")
@@ -192,6 +213,7 @@ class CalendarStore:
         collections.delete_collection(self.session, collection.path)
 
     def set_props(self, collection: CollectionInfo, props: dict[str, str]) -> None:
+        _check_not_a_view(collection)
         if collection.projection is not None:
             kept = {key: collection.props[key] for key in ("tag", "C:supported-calendar-component-set")
                     if key in collection.props}
@@ -210,6 +232,19 @@ class CalendarStore:
         meta = ItemMeta(item.uid, item.etag, item.component, item.time_range)
         self._store(to, to_href, item.serialize(), meta)
         self.delete_item(collection, href)
+
+
+def _check_not_a_view(collection: CollectionInfo) -> None:
+    if collection.team_view_of is not None:
+        raise Forbidden(f"you see the calendars of {collection.team_view_of} read-only, "
+                        "as their manager")
+
+
+def _check_writable(collection: CollectionInfo) -> None:
+    _check_not_a_view(collection)
+    if not collection.writable:
+        assert collection.projection is not None
+        raise Forbidden(SPECS[collection.projection].read_only_because)
 
 
 def _check_components(collection: CollectionInfo, component: str) -> None:
