@@ -123,7 +123,7 @@ class Directory:
         if user != owner:
             if self.manages(user, owner):
                 return f"you see the calendars of {owner} read-only, as their manager"
-            return f"/{owner}/ is not your calendar home"
+            return f"/{owner[:100]}/ is not your calendar home"
         view = team.parse_view(parts[1]) if len(parts) > 1 else None
         if view is not None:
             return f"you see the calendars of {view[0]} read-only, as their manager"

@@ -210,7 +210,9 @@ def _protocol_errors(call: Any, *args: Any) -> Any:
             request_notes().precondition = f"C:{error.precondition}"
         raise ValueError(f"[Errno 13] Permission denied: {error}") from error
     except BridgeError as error:
-        raise ValueError(str(error)) from error
+        request_notes().refusal = str(error)
+        # Radicale reads "[Errno N]" in a message as an OS error (500 for most N)
+        raise ValueError(str(error).replace("[Errno", "[errno")) from error
 
 
 def _upload_name(item: radicale_item.Item, taken: set[str]) -> str:

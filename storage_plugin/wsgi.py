@@ -46,6 +46,8 @@ from bridge import conflicts
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
+MAX_PHRASE = 200
+"""Longest reason phrase of a status line this layer writes (reasons may quote paths)."""
 RETRY_AFTER_SECONDS = 5
 
 
@@ -133,7 +135,7 @@ class Application(radicale.Application):
         if status.startswith("403") and notes.user and _plain_text(headers):
             # The reason phrase carries it too: client libraries and sync logs show that.
             reason = notes.forbidden or self._why_refused(environ, notes.user)
-            phrase = reason.encode("ascii", "replace").decode()
+            phrase = reason.encode("ascii", "replace").decode()[:MAX_PHRASE]
             return _answer(start_response, f"403 Forbidden: {phrase}", f"Forbidden: {reason}.\n",
                            [])
         if notes.rewritten:
@@ -170,10 +172,10 @@ def _buffered_body(environ: types.WSGIEnviron,
                    limit: int) -> bytes | None | tuple[str, str, list[tuple[str, str]]]:
     """The request body, read once so a retry can replay it (None: not buffered, Radicale
     refuses it as too large); an unreadable body is an answer of its own."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
+    declared = (environ.get("CONTENT_LENGTH") or "0").strip()
+    if not (declared.isascii() and declared.isdigit()):  # int() would take "+5" or "1_0"
         return "400 Bad Request", "Content-Length is not a number.\n", []
+    length = int(declared)
     if length <= 0:
         return b""
     if length > limit:

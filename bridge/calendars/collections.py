@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
 from bridge.calendars.layout import SPECS, Projection
+from bridge.errors import InvalidInput
 from bridge.models import DavCollection, DavItem, SyncScope, utcnow
 
 
@@ -66,6 +67,23 @@ def child_collections(session: Session, path: str) -> list[CollectionInfo]:
     rows = session.execute(SELECT.where(DavCollection.parent == path, DavCollection.path != "")
                            .order_by(DavCollection.path))
     return [_info(row) for row in rows]
+
+
+MAX_NAME_LENGTH = 1024
+"""Longest display name: it also names the file a client downloads (a response header)."""
+MAX_PROPERTY_LENGTH = 65536
+
+
+def check_props(props: dict[str, str]) -> None:
+    """Refuse property values no client needs and some clients would choke on."""
+    name = props.get("D:displayname", "")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"the display name is {len(name)} characters long; "
+                           f"at most {MAX_NAME_LENGTH} are kept")
+    for key, value in props.items():
+        if len(value) > MAX_PROPERTY_LENGTH:
+            raise InvalidInput(f"property {key[:100]} is {len(value)} characters long; "
+                               f"at most {MAX_PROPERTY_LENGTH} are kept")
 
 
 def create_collection(session: Session, path: str, props: dict[str, str]) -> CollectionInfo:

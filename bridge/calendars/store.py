@@ -192,6 +192,7 @@ class CalendarStore:
     def create_collection(self, path: str, props: dict[str, str],
                           uploads: Iterable[tuple[str, str, ItemMeta]] = ()) -> CollectionInfo:
         require_fits(DavCollection.path, path, "the collection's path")
+        collections.check_props(props)
         existing = self.collection(path)
         if existing is not None and existing.projection is not None:
             raise Forbidden(f"/{path}/ is provided by HQ and cannot be replaced")
@@ -214,6 +215,7 @@ class CalendarStore:
 
     def set_props(self, collection: CollectionInfo, props: dict[str, str]) -> None:
         _check_not_a_view(collection)
+        collections.check_props(props)
         if collection.projection is not None:
             kept = {key: collection.props[key] for key in ("tag", "C:supported-calendar-component-set")
                     if key in collection.props}

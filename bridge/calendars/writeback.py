@@ -15,7 +15,7 @@
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,7 +69,10 @@ def check_window(item: ClientItem, window: Window) -> None:
     """Refuse an item that the window would not serve back."""
     end = item.end or item.start
     if item.component == "VEVENT" and item.end is None and item.start is not None:
-        end = item.start + (timedelta(days=1) if item.all_day else DEFAULT_DURATION)
+        try:
+            end = item.start + (timedelta(days=1) if item.all_day else DEFAULT_DURATION)
+        except OverflowError:  # an item at the very end of year 9999
+            end = datetime.max.replace(tzinfo=UTC)
     if window.contains(item.start, end):
         return
     before = (end or item.start) < window.start  # type: ignore[operator]

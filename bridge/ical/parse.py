@@ -35,7 +35,7 @@ def parse_client_item(text: str, floating_zone: str = "UTC") -> ClientItem:
     """The item; times without a zone (floating) are read in ``floating_zone`` (IANA)."""
     try:
         calendar = Calendar.from_ical(text)
-    except ValueError as error:
+    except (ValueError, OverflowError, OSError) as error:  # OSError: a TZID no file can name
         raise InvalidInput(f"not valid iCalendar: {error}") from error
     mains = [c for c in calendar.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")]
     if not mains:
@@ -45,7 +45,10 @@ def parse_client_item(text: str, floating_zone: str = "UTC") -> ClientItem:
     start, start_all_day = _when(main, "DTSTART", floating)
     end, end_all_day = _when(main, "DUE" if main.name == "VTODO" else "DTEND", floating)
     if end is None and start is not None and "DURATION" in main:
-        end = start + main.decoded("DURATION")
+        try:
+            end = start + main.decoded("DURATION")
+        except OverflowError:
+            raise InvalidInput("DTSTART plus DURATION lies outside the years 1 to 9999") from None
     return ClientItem(
         component=main.name,
         uid=str(main.get("UID", "")),

@@ -15,7 +15,7 @@ def iana_name(tzid: str | None) -> str | None:
     name = WINDOWS_TO_OLSON.get(tzid.strip('"'), tzid.strip('"'))
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name no file can have
         return None
     return name
 

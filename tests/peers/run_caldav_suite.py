@@ -33,7 +33,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 CALDAV_VERSION = "3.6.0"
@@ -302,17 +302,28 @@ def main(argv: list[str] | None = None) -> int:
     failed = counts["failed"] + counts["errors"]
     log("summary: " + ", ".join(f"{value} {key}" for key, value in counts.items())
         + f" (pytest exit {returncode})")
-    problems = []
+    problems = shortfalls(counts, returncode, args.min_passed)
     if failed > args.max_failed:
         problems.append(f"{failed} failed/errors > {args.max_failed}")
-    if counts["passed"] < args.min_passed:
-        problems.append(f"{counts['passed']} passed < {args.min_passed}")
+    return verdict(problems, log)
+
+
+def shortfalls(counts: dict[str, int], returncode: int, min_passed: int) -> list[str]:
+    """What every peer suite must reach: enough passed, and pytest itself intact."""
+    problems = []
+    if counts["passed"] < min_passed:
+        problems.append(f"{counts['passed']} passed < {min_passed}")
     if returncode not in (0, 1):  # 1 = some tests failed; anything else: pytest itself broke
         problems.append(f"pytest exited {returncode}")
+    return problems
+
+
+def verdict(problems: list[str], report: Callable[[str], None]) -> int:
+    """Exit code 0 (and OK) without problems, else 1 and the problems."""
     if problems:
-        log("FAIL: " + "; ".join(problems))
+        report("FAIL: " + "; ".join(problems))
         return 1
-    log("OK")
+    report("OK")
     return 0
 
 

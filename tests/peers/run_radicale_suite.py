@@ -31,7 +31,7 @@ from pathlib import Path
 
 import radicale
 
-from run_caldav_suite import bridge_command, summary_counts
+from run_caldav_suite import bridge_command, shortfalls, summary_counts, verdict
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_TESTS = HERE.parents[2] / "shared" / "peers" / "radicale-tests"
@@ -121,21 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     counts = summary_counts(output)
     log("summary: " + ", ".join(f"{value} {key}" for key, value in counts.items())
         + f" (pytest exit {returncode})")
-    problems = []
-    if counts["passed"] < args.min_passed:
-        problems.append(f"{counts['passed']} passed < {args.min_passed}")
+    problems = shortfalls(counts, returncode, args.min_passed)
     if counts["skipped"] > args.max_skipped:
         problems.append(f"{counts['skipped']} skipped > {args.max_skipped}")
     unexpected = failed_tests(output) - STOCK_FAILURES
     if unexpected:
         problems.append("failed where stock Radicale passes: " + ", ".join(sorted(unexpected)))
-    if returncode not in (0, 1):
-        problems.append(f"pytest exited {returncode}")
-    if problems:
-        log("FAIL: " + "; ".join(problems))
-        return 1
-    log("OK")
-    return 0
+    return verdict(problems, log)
 
 
 if __name__ == "__main__":

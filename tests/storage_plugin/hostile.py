@@ -122,9 +122,24 @@ ICAL_WRAPPERS: list[Callable[[random.Random, str], str]] = [
 ]
 
 
+def _systematic(name: str, shapes: int, targets: tuple[str, ...]) -> tuple[int, str] | None:
+    """For the first shapes × targets probes of a class: every shape into every target."""
+    number = int(name.rsplit("-", 1)[1])
+    if number >= shapes * len(targets):
+        return None
+    return number % shapes, targets[number // shapes]
+
+
 def icalendar(rng: random.Random, name: str) -> Probe:
-    text = rng.choice(ICAL_WRAPPERS)(rng, f"{name}@hostile")
-    target = rng.choice(CALENDARS + BOOKS[:1])
+    targets = CALENDARS + BOOKS[:1]
+    every = _systematic(name, len(ICAL_PROPS), targets)
+    if every is None:
+        text = rng.choice(ICAL_WRAPPERS)(rng, f"{name}@hostile")
+        target = rng.choice(targets)
+    else:
+        text = EVENT.format(before="", after="", uid=f"{name}@hostile",
+                            props=ICAL_PROPS[every[0]](rng))
+        target = every[1]
     headers = {"Content-Type": rng.choice(["text/calendar", "text/calendar; charset=utf-8",
                                            "text/plain", "application/octet-stream"])}
     if rng.random() < 0.3:
@@ -156,9 +171,11 @@ VCARD_PROPS: list[Callable[[random.Random], str]] = [
 
 
 def vcard(rng: random.Random, name: str) -> Probe:
-    shape = rng.random()
-    props = rng.choice(VCARD_PROPS)(rng)
-    version = rng.choice(["3.0", "4.0", "2.1", "99", ""])
+    targets = BOOKS + (WRITABLE[0], GENERAL_CALENDAR)
+    every = _systematic(name, len(VCARD_PROPS), targets)
+    shape = rng.random() if every is None else 1.0
+    props = (rng.choice(VCARD_PROPS) if every is None else VCARD_PROPS[every[0]])(rng)
+    version = rng.choice(["3.0", "4.0", "2.1", "99", ""]) if every is None else "3.0"
     text = VCARD.format(version=version, uid=f"{name}@hostile", props=props)
     if shape < 0.1:
         text = text.replace("END:VCARD\r\n", "")
@@ -166,7 +183,7 @@ def vcard(rng: random.Random, name: str) -> Probe:
         text = text.replace(f"UID:{name}@hostile\r\n", "")
     elif shape < 0.2:
         text = text + text.replace(name, name + "-twin")
-    target = rng.choice(BOOKS + BOOKS + (WRITABLE[0], GENERAL_CALENDAR))
+    target = rng.choice(BOOKS + targets) if every is None else every[1]
     headers = {"Content-Type": rng.choice(["text/vcard", "text/vcard; charset=utf-8",
                                            "text/x-vcard", "text/calendar"])}
     return Probe("vcard", "PUT", f"{target}{name}.vcf", text.encode(), headers,
