@@ -31,3 +31,15 @@ def test_a_collection_path_longer_than_hq_keeps_is_refused(server, hq):
     assert 400 <= whole.status_code < 500
     assert http.request("PROPFIND", server.url + "bwilson/appointments/",
                         headers={"Depth": "0"}).status_code == 207
+
+
+def test_an_over_long_display_name_is_refused_and_the_old_one_kept(server):
+    http = server.http("bwilson")
+    rename = ('<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>{}'
+              "</D:displayname></D:prop></D:set></D:propertyupdate>")
+    url = server.url + "bwilson/tasks/"
+    assert http.request("PROPPATCH", url, data=rename.format("N" * 100_000)).status_code == 400
+    assert http.request("PROPPATCH", url, data=rename.format("My tasks")).status_code == 207
+    answer = http.get(url)
+    assert answer.status_code == 200
+    assert "My%20tasks.ics" in answer.headers["Content-Disposition"]
