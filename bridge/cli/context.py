@@ -30,6 +30,12 @@ class AppContext:
             ensure_ready(self._engine)
         return self._engine
 
+    def close(self) -> None:
+        """Close the database connections the command opened (when it ends)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
 
 pass_app = click.make_pass_decorator(AppContext)
 

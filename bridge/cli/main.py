@@ -37,6 +37,7 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
     Start with `bridge demo` (demo data) or `bridge init`.
     """
     ctx.obj = AppContext(database=database_url(database), user=user or default_user())
+    ctx.call_on_close(ctx.obj.close)
 
 
 for command in (

@@ -14,6 +14,7 @@ import caldav
 import pytest
 import requests
 from click.testing import Result
+from bridge.db import shared_engine
 from storage_plugin.server import configuration, serve
 
 BRIDGE = str(Path(sys.executable).parent / "bridge")
@@ -78,6 +79,8 @@ def serving(database_url: str, **sections: dict[str, str]) -> Iterator[Server]:
     yield Server(url)
     shutdown.close()
     thread.join(timeout=10)
+    stop.close()
+    shared_engine(database_url).dispose()  # its pooled connections hold files open
 
 
 @pytest.fixture
