@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""Benchmark what representatives sync: the HQ collections, against stock Radicale.
+
+For each size N (default 100, 1 000 and 10 000) the script builds an HQ in a temporary
+directory through the real paths — ``bridge init``, ``bridge employees import``,
+``bridge import customers`` (N customers of the representative's sales channel) and
+``bridge import activities`` (N mobile appointments), then N HQ appointments and N HQ tasks
+created in-process through ``bridge.editing.add_activity`` (what ``bridge activities add``
+does, without N command runs) — and starts ``bridge serve`` on it. It then fetches every item
+each collection serves (``appointments/``, ``mobile/``, ``tasks/``, ``customers/``) and lays
+exactly those items out for a stock Radicale 3.9 (file storage, same hrefs, same texts, same
+collection properties), and times on both, in the same run, turn by turn (median of
+``--repeat`` after ``--warmup``):
+
+  propfind-etags   PROPFIND Depth 1, getetag
+  multiget-all     calendar-/addressbook-multiget of every href, getetag + data
+  query-week       calendar-query, one week, getetag + calendar-data (calendars only)
+  sync-initial     sync-collection with an empty token (a new phone, a new Outlook profile)
+  sync-nochange    sync-collection with the current token, nothing changed
+  propfind-ctag    PROPFIND Depth 0, getctag + sync-token
+
+Every answer is checked against the other server's (the same hrefs). Prints a markdown table
+(ratio = radicale ms / bridge ms; above 1 the bridge is faster). Exit 0 whatever the figures;
+1 if the benchmark could not run.
+
+    python bench/hq_dav_bench.py [--sizes 100,1000,10000] [--repeat 5] [--warmup 1] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dav_bench import (  # noqa: E402  (a sibling script)
+    BRIDGE,
+    CALDAV,
+    DAV,
+    LOGIN,
+    PASSWORD,
+    PROPFIND_CTAG,
+    PROPFIND_ETAGS,
+    BenchError,
+    RequestFailed,
+    Server,
+    check,
+    measure,
+    multistatus,
+    request,
+    run_checked,
+    start_radicale,
+    sync_body,
+    wait_ready,
+    free_port,
+)
+
+CARDDAV = "urn:ietf:params:xml:ns:carddav"
+CHANNEL = "Bench"
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+WEEK_START = TODAY + timedelta(days=28)
+WEEK_END = WEEK_START + timedelta(days=7)
+COLLECTIONS = ("appointments", "mobile", "tasks", "customers")
+OPERATIONS = ["propfind-etags", "multiget-all", "query-week", "sync-initial", "sync-nochange",
+              "propfind-ctag"]
+
+
+# --- building the HQ --------------------------------------------------------------------------
+
+def document(kind: str, records: list[dict]) -> str:
+    formats = {"customers": "bus-customers/1", "appointments": "bus-appointments/1",
+               "employees": "hq-employees/1"}
+    return json.dumps({"format": formats[kind], "exported_at": f"{TODAY:%Y-%m-%dT%H:%M:%SZ}",
+                       kind: records})
+
+
+def spread(i: int, n: int, first_day: int, days: int) -> datetime:
+    """The i-th of n instants spread over ``days`` days from TODAY + first_day, 08:00–17:00."""
+    day = first_day + (i * days) // max(n, 1)
+    return TODAY + timedelta(days=day, hours=8 + (i * 7) % 9)
+
+
+def build_hq(workdir: Path, n: int) -> str:
+    database = f"sqlite:///{workdir / 'hq.db'}"
+    files = {
+        "employees": [{"login": LOGIN, "name": "Bench Mark", "email": "bench@example.com",
+                       "sales_representative": True, "manager": None,
+                       "sales_channels": [CHANNEL]}],
+        "customers": [{"number": f"C-{i:06d}", "name": f"Customer {i} Trading",
+                       "sales_channel": CHANNEL, "phone": "+48 22 000 00 00",
+                       "email": f"c{i}@customer.example", "active": True,
+                       "address": {"street": f"Main St {i}", "postal_code": "00-001",
+                                   "city": "Warsaw", "country": "PL"}} for i in range(n)],
+        "appointments": [{
+            "mobile_id": f"M-{i:06d}", "number": f"APP/2026/{i:06d}",
+            "name": "Quarterly review", "sales_channel": CHANNEL, "representative": LOGIN,
+            "customer": f"C-{i % n:06d}", "confirmed": True, "status": "planned",
+            "start": f"{spread(i, n, -80, 380):%Y-%m-%dT%H:%M:%SZ}",
+            "end": f"{spread(i, n, -80, 380) + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}",
+            "description": "Bring the new price list", "completed_on": None,
+            "completed_by": None, "modified_at": f"{TODAY:%Y-%m-%dT%H:%M:%SZ}"}
+            for i in range(n)],
+    }
+    for kind, records in files.items():
+        (workdir / f"{kind}.json").write_text(document(kind, records), encoding="utf-8")
+    clock = f"{TODAY - timedelta(days=85):%Y-%m-%dT%H:%M:%SZ}"
+    bridge = [str(BRIDGE), "--database", database]
+    run_checked([*bridge, "init"], workdir)
+    run_checked([*bridge, "employees", "import", str(workdir / "employees.json")], workdir)
+    run_checked([*bridge, "employees", "set-password", LOGIN, "--password-stdin"], workdir,
+                stdin=f"{PASSWORD}\n")
+    run_checked([*bridge, "definition", "activate", "ibus.AppointmentSynchronize"], workdir)
+    run_checked([*bridge, "import", "customers", str(workdir / "customers.json"),
+                 "--now", clock], workdir)
+    run_checked([*bridge, "import", "activities", str(workdir / "appointments.json"),
+                 "--now", clock], workdir)
+    add_hq_activities(database, n)
+    return database
+
+
+def add_hq_activities(database: str, n: int) -> None:
+    """N HQ appointments and N HQ tasks, as `bridge activities add` makes them."""
+    from bridge.db import make_engine, transaction
+    from bridge.editing import ActivityFields, add_activity
+    from bridge.models import Kind
+
+    engine = make_engine(database)
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        for i in range(n):
+            start = spread(i, n, -80, 380)
+            add_activity(session, Kind.APPOINTMENT, ActivityFields(
+                name=f"Visit {i}", start=start, end=start + timedelta(hours=1),
+                description="Agenda: prices", customer=f"C-{i:06d}", representative=LOGIN),
+                now)
+            add_activity(session, Kind.TASK, ActivityFields(
+                name=f"Call back {i}", end=spread(i, n, -300, 600),
+                customer=f"C-{i:06d}", representative=LOGIN), now)
+    engine.dispose()
+
+
+def start_bridge(workdir: Path, database: str) -> Server:
+    port = free_port()
+    log = workdir / "bridge-serve.log"
+    process = subprocess.Popen(
+        [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
+         str(port)], cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    server = Server("bridge", process, port, log)
+    wait_ready(server)
+    return server
+
+
+# --- copying what the bridge serves into stock Radicale --------------------------------------
+
+def path_of(name: str) -> str:
+    return f"/{LOGIN}/{name}/"
+
+
+def data_prop(name: str) -> str:
+    return f"{{{CARDDAV}}}address-data" if name == "customers" else f"{{{CALDAV}}}calendar-data"
+
+
+def multiget_body(name: str, hrefs: list[str]) -> str:
+    listed = "".join(f"<D:href>{href}</D:href>" for href in hrefs)
+    if name == "customers":
+        return (f'<CR:addressbook-multiget xmlns:D="{DAV}" xmlns:CR="{CARDDAV}"><D:prop>'
+                f"<D:getetag/><CR:address-data/></D:prop>{listed}</CR:addressbook-multiget>")
+    return (f'<C:calendar-multiget xmlns:D="{DAV}" xmlns:C="{CALDAV}"><D:prop><D:getetag/>'
+            f"<C:calendar-data/></D:prop>{listed}</C:calendar-multiget>")
+
+
+QUERY_WEEK = (f'<C:calendar-query xmlns:D="{DAV}" xmlns:C="{CALDAV}"><D:prop><D:getetag/>'
+              "<C:calendar-data/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\">"
+              '<C:comp-filter name="{component}"><C:time-range '
+              f'start="{WEEK_START:%Y%m%dT%H%M%SZ}" end="{WEEK_END:%Y%m%dT%H%M%SZ}"/>'
+              "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>")
+
+PROPS = ('<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" '
+         'xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:prop><D:displayname/><D:resourcetype/>'
+         "<C:supported-calendar-component-set/></D:prop></D:propfind>")
+
+
+def served_items(bridge: Server, name: str) -> dict[str, str]:
+    """href → text of every item the bridge serves in the collection."""
+    _, response = request(bridge, "PROPFIND", path_of(name), PROPFIND_ETAGS, {"Depth": "1"})
+    hrefs = [href for href in multistatus(bridge, response).responses if href != path_of(name)]
+    _, response = request(bridge, "REPORT", path_of(name), multiget_body(name, hrefs),
+                          {"Depth": "1"})
+    return {href: props[data_prop(name)] or ""
+            for href, props in multistatus(bridge, response).responses.items()}
+
+
+def radicale_props(bridge: Server, name: str) -> dict[str, str]:
+    _, response = request(bridge, "PROPFIND", path_of(name), PROPS, {"Depth": "0"})
+    root = ET.fromstring(response.content)
+    props = {"tag": "VADDRESSBOOK" if name == "customers" else "VCALENDAR",
+             "D:displayname": root.findtext(f".//{{{DAV}}}displayname") or name}
+    components = [comp.get("name") for comp in root.iter(f"{{{CALDAV}}}comp")]
+    if components:
+        props["C:supported-calendar-component-set"] = ",".join(components)
+    return props
+
+
+def copy_to_radicale(workdir: Path, bridge: Server) -> dict[str, set[str]]:
+    """Lay out every served item for stock Radicale; the hrefs per collection."""
+    hrefs = {}
+    for name in COLLECTIONS:
+        folder = workdir / "radicale-collections" / "collection-root" / LOGIN / name
+        folder.mkdir(parents=True)
+        (folder / ".Radicale.props").write_text(
+            json.dumps(radicale_props(bridge, name), sort_keys=True), encoding="utf-8")
+        items = served_items(bridge, name)
+        for href, text in items.items():
+            (folder / href.rsplit("/", 1)[1]).write_text(text, encoding="utf-8", newline="")
+        hrefs[name] = set(items)
+    return hrefs
+
+
+# --- the timed operations ---------------------------------------------------------------------
+
+@dataclass
+class Workload:
+    server: Server
+    name: str
+    hrefs: set[str]
+    week: set[str] = field(default_factory=set)
+
+    def run(self, op: str) -> float:
+        return getattr(self, op.replace("-", "_"))()
+
+    def _items(self, response, answer) -> set[str]:
+        return {href for href in answer.responses if href != path_of(self.name)}
+
+    def propfind_etags(self) -> float:
+        elapsed, response = request(self.server, "PROPFIND", path_of(self.name), PROPFIND_ETAGS,
+                                    {"Depth": "1"})
+        answer = multistatus(self.server, response)
+        check(self.server, response, self._items(response, answer) == self.hrefs,
+              f"PROPFIND Depth 1 on {self.name}: other hrefs than the other server's")
+        return elapsed
+
+    def multiget_all(self) -> float:
+        elapsed, response = request(self.server, "REPORT", path_of(self.name),
+                                    multiget_body(self.name, sorted(self.hrefs)), {"Depth": "1"})
+        answer = multistatus(self.server, response)
+        check(self.server, response, set(answer.responses) == self.hrefs and all(
+            props.get(data_prop(self.name)) for props in answer.responses.values()),
+              f"multiget on {self.name}: missing items or data")
+        return elapsed
+
+    def query_week(self) -> float:
+        component = "VTODO" if self.name == "tasks" else "VEVENT"
+        elapsed, response = request(self.server, "REPORT", path_of(self.name),
+                                    QUERY_WEEK.replace("{component}", component), {"Depth": "1"})
+        found = set(multistatus(self.server, response).responses)
+        if not self.week:
+            self.week = found
+        check(self.server, response, found == self.week,
+              f"query-week on {self.name}: {len(found)} items, the other server {len(self.week)}")
+        return elapsed
+
+    def _token(self) -> str:
+        _, response = request(self.server, "PROPFIND", path_of(self.name), PROPFIND_CTAG,
+                              {"Depth": "0"})
+        props = next(iter(multistatus(self.server, response).responses.values()), {})
+        return props.get(f"{{{DAV}}}sync-token") or ""
+
+    def sync_initial(self) -> float:
+        elapsed, response = request(self.server, "REPORT", path_of(self.name), sync_body(""),
+                                    {"Depth": "0"})
+        found = set(multistatus(self.server, response).responses)
+        check(self.server, response, found == self.hrefs,
+              f"initial sync of {self.name}: {len(found)} hrefs, expected {len(self.hrefs)}")
+        return elapsed
+
+    def sync_nochange(self) -> float:
+        token = self._token()
+        elapsed, response = request(self.server, "REPORT", path_of(self.name), sync_body(token),
+                                    {"Depth": "0"})
+        check(self.server, response, not multistatus(self.server, response).responses,
+              f"sync of {self.name} without a change reported changes")
+        return elapsed
+
+    def propfind_ctag(self) -> float:
+        elapsed, _ = request(self.server, "PROPFIND", path_of(self.name), PROPFIND_CTAG,
+                             {"Depth": "0"})
+        return elapsed
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def bench_size(n: int, args: argparse.Namespace, root: Path
+               ) -> dict[tuple[str, str], dict[str, float]]:
+    workdir = root / f"n{n}"
+    workdir.mkdir()
+    started = time.perf_counter()
+    database = build_hq(workdir, n)
+    print(f"N={n}: HQ built in {time.perf_counter() - started:.1f} s", flush=True)
+    servers: list[Server] = []
+    try:
+        bridge = start_bridge(workdir, database)
+        servers.append(bridge)
+        hrefs = copy_to_radicale(workdir, bridge)
+        radicale = start_radicale(workdir)
+        servers.append(radicale)
+        results: dict[tuple[str, str], dict[str, float]] = {}
+        for name in COLLECTIONS:
+            workloads = {"bridge": Workload(bridge, name, hrefs[name]),
+                         "radicale": Workload(radicale, name, hrefs[name])}
+            for server_name in ("radicale", "bridge"):  # fill Radicale's caches first
+                workloads[server_name].run("propfind-etags")
+            workloads["radicale"].week = set()
+            for op in OPERATIONS:
+                if op == "query-week" and name == "customers":
+                    continue
+                failures: list[RequestFailed] = []
+                timed = measure(workloads, op, args.warmup, args.repeat, failures)
+                workloads["bridge"].week = workloads["radicale"].week = set()
+                results[(name, op)] = timed
+                print(f"  {name:13} {op:15} " + "  ".join(
+                    f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in timed.items()),
+                      flush=True)
+        return results
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000",
+                        help="comma-separated numbers of items per collection")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs (median kept)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs before them")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    args = parser.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="hq-dav-bench-"))
+    rows = []
+    try:
+        for n in (int(size) for size in args.sizes.split(",")):
+            for (name, op), timed in bench_size(n, args, root).items():
+                rows.append((name, op, n, timed.get("bridge"), timed.get("radicale")))
+    except BenchError as error:
+        print(f"benchmark could not run: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    print("\n| collection | operation | size | bridge ms | radicale ms | ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, op, n, ours, theirs in sorted(rows, key=lambda row: (row[0], row[1], row[2])):
+        ratio = f"{theirs / ours:.2f}" if ours and theirs else "-"
+        print(f"| {name} | {op} | {n:,} | {ours * 1000 if ours else float('nan'):.1f} | "
+              f"{theirs * 1000 if theirs else float('nan'):.1f} | {ratio} |".replace(",", " "))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
