@@ -111,6 +111,8 @@ class Collection(storage.BaseCollection):
 
     def get_multi(self, hrefs: Iterable[str]) -> Iterable[tuple[str, radicale_item.Item | None]]:
         wanted = list(hrefs)
+        if not wanted:  # a sync-collection without changes asks for none
+            return []
         found = self._storage.call("items_by_href", self.info, wanted)
         return [(href, self._item(found[href]) if href in found and self._served(found[href])
                  else None) for href in wanted]

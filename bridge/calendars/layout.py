@@ -81,5 +81,13 @@ def customer_href(number: str) -> str:
     return f"customer-{_UNSAFE.sub('-', number)}.vcf"
 
 
+def customer_number(href: str) -> str | None:
+    """The customer number a customer's href carries as it is (None: not a customer's href);
+    numbers with unsafe characters come back altered (see customer_href)."""
+    if href.startswith("customer-") and href.endswith(".vcf"):
+        return href[len("customer-"):-len(".vcf")]
+    return None
+
+
 def customer_uid(number: str) -> str:
     return f"customer-{_UNSAFE.sub('-', number)}@{UID_DOMAIN}"

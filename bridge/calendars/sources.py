@@ -30,7 +30,7 @@ from bridge.calendars.items import (
     stored_items,
     stored_uid_exists,
 )
-from bridge.calendars.layout import Projection, customer_href, customer_uid
+from bridge.calendars.layout import Projection, customer_href, customer_number, customer_uid
 from bridge.calendars.tokens import InvalidToken, make_token, read_token
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
@@ -265,12 +265,15 @@ class CustomerSource(StoredSource):
             select(employee_channels.c.channel_id)
             .where(employee_channels.c.employee_id == collection.employee_id)))
 
-    def _customers(self, channels: Iterable[int]) -> Iterator[tuple[Customer, str | None]]:
+    def _customers(self, channels: Iterable[int], numbers: Iterable[str] | None = None
+                   ) -> Iterator[tuple[Customer, str | None]]:
         query = (select(Customer, SalesChannel.name)
                  .outerjoin(SalesChannel, Customer.sales_channel_id == SalesChannel.id)
                  .where(Customer.sales_channel_id.in_(list(channels)),
                         Customer.active.is_(True))
                  .order_by(Customer.number))
+        if numbers is not None:
+            query = query.where(Customer.number.in_(list(numbers)))
         yield from self.session.execute(query).tuples()
 
     def all(self) -> Iterator[ItemInfo]:
@@ -281,7 +284,17 @@ class CustomerSource(StoredSource):
         return [item.href for item in self.all()]
 
     def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+        """The customers named: looked up by the numbers their names carry, and only when
+        some name does not carry its number as it is (unsafe characters) among them all."""
         wanted = set(hrefs)
+        if not wanted:
+            return iter(())
+        numbers = [customer_number(href) for href in wanted]
+        found = [item for item in (customer_item(customer, channel) for customer, channel
+                                   in self._customers(self.channels, [n for n in numbers if n]))
+                 if item.href in wanted]
+        if len(found) == len(wanted):
+            return iter(found)
         return (item for item in self.all() if item.href in wanted)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:

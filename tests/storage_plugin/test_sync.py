@@ -188,3 +188,19 @@ def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, writ
     response = _report(server, "bwilson/mobile/", token)
     assert response.status_code == 403
     assert "valid-sync-token" in response.text
+
+
+def test_a_multiget_finds_customers_by_name_whatever_their_numbers(server, hq, write_export):
+    odd = [customer("C/77", name="Slash Trading"), customer("C-1002", name="Plain Trading")]
+    assert hq("import", "customers", write_export("customers", odd),
+              "--now", NOW_ISO).exit_code == 0
+    hrefs = ["customer-C-77.vcf", "customer-C-1002.vcf", "customer-none.vcf"]
+    body = ('<CR:addressbook-multiget xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav">'
+            "<D:prop><D:getetag/><CR:address-data/></D:prop>"
+            + "".join(f"<D:href>/bwilson/customers/{href}</D:href>" for href in hrefs)
+            + "</CR:addressbook-multiget>")
+    answer = server.http("bwilson").request("REPORT", server.url + "bwilson/customers/",
+                                            data=body, headers={"Depth": "1"})
+    assert answer.status_code == 207
+    assert "FN:Slash Trading" in answer.text and "FN:Plain Trading" in answer.text
+    assert answer.text.count("404 Not Found") == 1  # customer-none.vcf
