@@ -10,10 +10,10 @@ a request is committed whole, or rolled back whole on any error. Everything else
 
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from radicale import item as radicale_item
 from radicale import pathutils, storage, types
@@ -35,6 +35,9 @@ from bridge.models import DavItem
 from bridge.models.base import fits
 from bridge.settings import zone_named
 from storage_plugin.wsgi import request_notes
+
+
+T = TypeVar("T")
 
 
 class BridgeItem(radicale_item.Item):
@@ -113,12 +116,12 @@ class Collection(storage.BaseCollection):
         wanted = list(hrefs)
         if not wanted:  # a sync-collection without changes asks for none
             return []
-        found = self._storage.call("items_by_href", self.info, wanted)
+        found = self._storage.run(lambda store: store.items_by_href(self.info, wanted))
         return [(href, self._item(found[href]) if href in found and self._served(found[href])
                  else None) for href in wanted]
 
     def get_all(self) -> Iterable[radicale_item.Item]:
-        return [self._item(info) for info in self._storage.call("items", self.info)
+        return [self._item(info) for info in self._storage.run(lambda store: store.items(self.info))
                 if self._served(info)]
 
     def get_filtered(self, filters: Iterable[ET.Element]
@@ -127,7 +130,8 @@ class Collection(storage.BaseCollection):
             return []
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
         found = []
-        for info in self._storage.call("items_in_range", self.info, tag, start, end):
+        for info in self._storage.run(
+                lambda store: store.items_in_range(self.info, tag, start, end)):
             if tag is not None and tag != info.component:
                 continue
             item_start, item_end = info.time_range
@@ -139,7 +143,7 @@ class Collection(storage.BaseCollection):
         return found
 
     def has_uid(self, uid: str) -> bool:
-        return self._storage.call("has_uid", self.info, uid)
+        return self._storage.run(lambda store: store.has_uid(self.info, uid))
 
     def upload(self, href: str, item: radicale_item.Item
                ) -> tuple[radicale_item.Item, radicale_item.Item | None]:
@@ -148,17 +152,19 @@ class Collection(storage.BaseCollection):
             old = dict(self.get_multi([href])).get(href)
             if old is not None:
                 old.serialize()
-        written = _protocol_errors(lambda: self._storage.call(
-            "put", self.info, href, item.serialize(), _meta(item)))
+        written = _protocol_errors(lambda: self._storage.run(
+            lambda store: store.put(self.info, href, item.serialize(), _meta(item))))
         if not written.as_sent:
             request_notes().rewritten = True
         return self._item(written.item), old
 
     def delete(self, href: str | None = None) -> None:
         if href is None:
-            _protocol_errors(self._storage.call, "delete_collection", self.info)
+            _protocol_errors(lambda: self._storage.run(
+                lambda store: store.delete_collection(self.info)))
         else:
-            _protocol_errors(self._storage.call, "delete_item", self.info, href)
+            _protocol_errors(lambda: self._storage.run(
+                lambda store: store.delete_item(self.info, href)))
 
     @overload
     def get_meta(self, key: None = None) -> Mapping[str, str]: ...
@@ -168,12 +174,13 @@ class Collection(storage.BaseCollection):
 
     def get_meta(self, key: str | None = None) -> Mapping[str, str] | str | None:
         if key is None or key in WINDOW_PROPS:
-            props = self._storage.call("props", self.info)
+            props = self._storage.run(lambda store: store.props(self.info))
             return dict(props) if key is None else props.get(key)
         return self.info.props.get(key)
 
     def set_meta(self, props: Mapping[str, str]) -> None:
-        _protocol_errors(self._storage.call, "set_props", self.info, dict(props))
+        _protocol_errors(lambda: self._storage.run(
+            lambda store: store.set_props(self.info, dict(props))))
 
     @property
     def last_modified(self) -> str:
@@ -181,13 +188,13 @@ class Collection(storage.BaseCollection):
 
     @property
     def etag(self) -> str:
-        return self._storage.call("ctag", self.info)
+        return self._storage.run(lambda store: store.ctag(self.info))
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
         if not old_token:  # PROPFIND asks this for the token alone: list hrefs only if used
-            return self._storage.call("sync_token", self.info), _AllHrefs(self)
+            return self._storage.run(lambda store: store.sync_token(self.info)), _AllHrefs(self)
         try:
-            return self._storage.call("sync", self.info, old_token)
+            return self._storage.run(lambda store: store.sync(self.info, old_token))
         except InvalidToken as error:
             raise ValueError(str(error)) from error
 
@@ -199,13 +206,14 @@ class _AllHrefs:
         self._collection = collection
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._collection._storage.call("hrefs", self._collection.info))
+        return iter(self._collection._storage.run(
+            lambda store: store.hrefs(self._collection.info)))
 
 
-def _protocol_errors(call: Any, *args: Any) -> Any:
+def _protocol_errors(work: Callable[[], T]) -> T:
     """Domain errors as Radicale expects them: "[Errno 13]" becomes 403, others 400."""
     try:
-        return call(*args)
+        return work()
     except Forbidden as error:
         request_notes().forbidden = str(error)
         if error.precondition:
@@ -236,8 +244,9 @@ def _owners(*paths: str | None) -> set[str]:
     return {pathutils.strip_path(path).split("/", 1)[0] for path in paths if path} - {""}
 
 
-def _materialized(result: Any) -> Any:
-    return list(result) if isinstance(result, Iterator) else result
+def _materialized(result: T) -> T:
+    """A result read whole while its transaction is open (generators read lazily)."""
+    return list(result) if isinstance(result, Iterator) else result  # type: ignore[return-value]
 
 
 def _option(configuration: Any, name: str) -> Any:
@@ -268,13 +277,13 @@ class Storage(storage.BaseStorage):
             raise RuntimeError("storage used outside acquire_lock")
         return store
 
-    def call(self, method: str, *args: Any) -> Any:
-        """Call the store inside the current lock, or — as Radicale renders some answers
-        after releasing it — in a read transaction of its own."""
+    def run(self, work: Callable[[CalendarStore], T]) -> T:
+        """``work`` on the store inside the current lock, or — as Radicale renders some
+        answers after releasing it — in a read transaction of its own."""
         if getattr(self._local, "store", None) is not None:
-            return _materialized(getattr(self.store, method)(*args))
+            return _materialized(work(self.store))
         with self.acquire_lock("r"):
-            return _materialized(getattr(self.store, method)(*args))
+            return _materialized(work(self.store))
 
     @types.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
@@ -335,8 +344,8 @@ class Storage(storage.BaseStorage):
     def move(self, item: radicale_item.Item, to_collection: storage.BaseCollection,
              to_href: str) -> None:
         assert isinstance(item.collection, Collection) and isinstance(to_collection, Collection)
-        _protocol_errors(self.store.move, item.collection.info, item.href,
-                         to_collection.info, to_href)
+        _protocol_errors(lambda: self.store.move(item.collection.info, item.href,
+                                                 to_collection.info, to_href))
 
     def create_collection(self, href: str, items: Iterable[radicale_item.Item] | None = None,
                           props: Mapping[str, str] | None = None
