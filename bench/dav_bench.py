@@ -287,6 +287,11 @@ def start_bridge(workdir: Path, loaded: bool = False) -> Server:
     database = f"sqlite:///{workdir / 'bridge.db'}"
     if not loaded:
         prepare_bridge(workdir, database)
+    return serve_bridge(workdir, database)
+
+
+def serve_bridge(workdir: Path, database: str) -> Server:
+    """`bridge serve` on ``database``, on a free port, logging into ``workdir``."""
     port = free_port()
     log = workdir / "bridge-serve.log"
     process = subprocess.Popen(

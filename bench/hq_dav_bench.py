@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,10 +58,9 @@ from dav_bench import (  # noqa: E402  (a sibling script)
     multistatus,
     request,
     run_checked,
+    serve_bridge,
     start_radicale,
     sync_body,
-    wait_ready,
-    free_port,
 )
 
 CARDDAV = "urn:ietf:params:xml:ns:carddav"
@@ -147,17 +145,6 @@ def add_hq_activities(database: str, n: int) -> None:
                 name=f"Call back {i}", end=spread(i, n, -300, 600),
                 customer=f"C-{i:06d}", representative=LOGIN), now)
     engine.dispose()
-
-
-def start_bridge(workdir: Path, database: str) -> Server:
-    port = free_port()
-    log = workdir / "bridge-serve.log"
-    process = subprocess.Popen(
-        [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
-         str(port)], cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    server = Server("bridge", process, port, log)
-    wait_ready(server)
-    return server
 
 
 # --- copying what the bridge serves into stock Radicale --------------------------------------
@@ -308,7 +295,7 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
     print(f"N={n}: HQ built in {time.perf_counter() - started:.1f} s", flush=True)
     servers: list[Server] = []
     try:
-        bridge = start_bridge(workdir, database)
+        bridge = serve_bridge(workdir, database)
         servers.append(bridge)
         hrefs = copy_to_radicale(workdir, bridge)
         radicale = start_radicale(workdir)
