@@ -68,9 +68,7 @@ class CalendarStore:
         if wanted:
             found = collections.get_collections(self.session, wanted)
             for each in wanted:
-                view = team.view_of(each) if each not in found else None
-                self._collections[each] = found.get(each) or (
-                    self._team_views(view[0], [view[1:]]).get(each) if view else None)
+                self._collections[each] = found.get(each) or self._team_view(each)
         return self._collections[path]
 
     def children(self, path: str) -> list[CollectionInfo]:
@@ -79,17 +77,27 @@ class CalendarStore:
         own = collections.child_collections(self.session, path)
         if not path or "/" in path:
             return own
-        shown = [(login, projection) for login in team.team_logins(self.session, path)
-                 for projection in Projection]
-        return own + list(self._team_views(path, shown).values())
+        return own + list(self._team_views(path, list(Projection)).values())
 
-    def _team_views(self, manager: str, shown: list[tuple[str, Projection]]
-                    ) -> dict[str, CollectionInfo]:
-        """Views in ``manager``'s home of the collections in ``shown`` that the manager may
-        see (their team's), by path."""
-        team_members = set(team.team_logins(self.session, manager)) if shown else set()
-        wanted = {collection_path(login, projection): f"{manager}/{team.view_name(login, projection)}"
-                  for login, projection in shown if login in team_members}
+    def _team_view(self, path: str) -> CollectionInfo | None:
+        view = team.view_of(path)
+        if view is None:
+            return None
+        manager, login, projection = view
+        return self._team_views(manager, [projection], login).get(path)
+
+    def _team_views(self, manager: str, projections: list[Projection],
+                    login: str | None = None) -> dict[str, CollectionInfo]:
+        """Views in ``manager``'s home of their team's collections (of ``login`` only, if
+        given and in the team), by path."""
+        members = team.team_logins(self.session, manager)
+        if login is not None:
+            members = [login] if login in members else []
+        wanted = {collection_path(member, projection):
+                  f"{manager}/{team.view_name(member, projection)}"
+                  for member in members for projection in projections}
+        if not wanted:
+            return {}
         found = collections.get_collections(self.session, list(wanted))
         return {wanted[target]: replace(info, path=wanted[target],
                                         team_view_of=target.split("/")[0])
