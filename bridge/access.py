@@ -94,7 +94,7 @@ class Directory:
     def _permissions(self, user: str, path: str) -> str:
         if not user:
             return ""
-        parts = [part for part in path.strip("/").split("/") if part]
+        parts = _segments(path)
         if not parts:
             return "R"
         owner = parts[0]
@@ -116,17 +116,17 @@ class Directory:
     def refusal(self, user: str, path: str) -> str:
         """Why ``user`` may not change what is at ``path``, in words a representative reads
         in their calendar client."""
-        parts = [part for part in path.strip("/").split("/") if part]
+        parts = _segments(path)
         if not parts:
             return "the server root holds the calendar homes and cannot be changed"
         owner = parts[0]
         if user != owner:
             if self.manages(user, owner):
-                return f"you see the calendars of {owner} read-only, as their manager"
+                return team.read_only_because(owner)
             return f"/{owner[:100]}/ is not your calendar home"
         view = team.parse_view(parts[1]) if len(parts) > 1 else None
         if view is not None:
-            return f"you see the calendars of {view[0]} read-only, as their manager"
+            return team.read_only_because(view[0])
         if not self.is_representative(owner):
             if self.manages_anyone(owner):
                 return "as a manager you see your team's calendars read-only"
@@ -143,3 +143,7 @@ class Directory:
         if projection is None:
             return "rw"
         return "rwdo" if SPECS[projection].writable else "r"
+
+
+def _segments(path: str) -> list[str]:
+    return [part for part in path.strip("/").split("/") if part]

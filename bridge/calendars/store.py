@@ -246,8 +246,7 @@ class CalendarStore:
 
 def _check_not_a_view(collection: CollectionInfo) -> None:
     if collection.team_view_of is not None:
-        raise Forbidden(f"you see the calendars of {collection.team_view_of} read-only, "
-                        "as their manager")
+        raise Forbidden(team.read_only_because(collection.team_view_of))
 
 
 def _check_writable(collection: CollectionInfo) -> None:

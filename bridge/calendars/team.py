@@ -18,6 +18,11 @@ from bridge.errors import NotFound
 PREFIX = "team-"
 
 
+def read_only_because(login: str) -> str:
+    """Why a manager cannot change ``login``'s collections, as their client is told."""
+    return f"you see the calendars of {login} read-only, as their manager"
+
+
 def view_name(login: str, projection: Projection) -> str:
     return f"{PREFIX}{login}-{projection.value}"
 
