@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from bridge.calendars.hq_changes import log_activity
 from bridge.calendars.layout import default_href, default_uid
 from bridge.employees import get_employee
 from bridge.errors import InvalidInput, NotFound, ReadOnly
+from bridge.hq.writes import activity_changed, create_activity
 from bridge.models import (
     Activity,
     Customer,
@@ -90,10 +90,7 @@ def add_activity(
     if kind is Kind.APPOINTMENT and given.end is None and given.start is not None:
         given = replace(given, end=given.start + DEFAULT_DURATION)
     _apply(session, activity, given, now)
-    session.add(activity)
-    session.flush()
-    log_activity(session, activity)
-    return activity
+    return create_activity(session, activity)
 
 
 def edit_activity(
@@ -102,10 +99,7 @@ def edit_activity(
     activity = writable(session, number)
     representative_before = activity.representative_id
     _apply(session, activity, given, now)
-    session.flush()
-    touch(activity, now)
-    if representative_before != activity.representative_id:
-        log_activity(session, activity, representative_before)
+    activity_changed(session, activity, now, representative_before)
     return activity
 
 
@@ -116,7 +110,7 @@ def complete_activity(
     activity.status = Status.COMPLETED_UNPROCESSED if unprocessed else Status.COMPLETED
     activity.completed_on = on
     activity.completed_by = by
-    touch(activity, on)
+    activity_changed(session, activity, on)
     return activity
 
 
@@ -125,7 +119,7 @@ def reopen_activity(session: Session, number: str, now: datetime) -> Activity:
     activity.completed_on = None
     activity.completed_by = None
     activity.status = status_by_time(activity.kind is Kind.TASK, activity.end_at, now)
-    touch(activity, now)
+    activity_changed(session, activity, now)
     return activity
 
 
@@ -133,7 +127,7 @@ def delete_activity(session: Session, number: str, now: datetime) -> Activity:
     """Soft delete: the activity disappears from lists and calendars until restored."""
     activity = writable(session, number)
     activity.deleted_at = now
-    touch(activity, now)
+    activity_changed(session, activity, now)
     return activity
 
 
@@ -142,17 +136,8 @@ def restore_activity(session: Session, number: str, now: datetime) -> Activity:
     if activity.deleted_at is None:
         raise InvalidInput(f"activity {number} is not deleted")
     activity.deleted_at = None
-    touch(activity, now)
+    activity_changed(session, activity, now)
     return activity
-
-
-def touch(activity: Activity, now: datetime) -> None:
-    """Mark a change: the revision grows, so calendar clients see a new version."""
-    activity.revision += 1
-    activity.modified_at = now
-    session = object_session(activity)
-    if session is not None and activity.id is not None:
-        log_activity(session, activity)
 
 
 def _apply(session: Session, activity: Activity, given: ActivityFields, now: datetime) -> None:

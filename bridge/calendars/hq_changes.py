@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
-from bridge.calendars.layout import Projection, customer_href, projection_of
-from bridge.models import Activity, DavCollection
+from bridge.calendars.layout import Projection, customer_href
+from bridge.models import DavCollection
 
 ActivityChange = tuple[int, Projection, str]
 """(representative id, the collection kind the activity shows in, its href)"""
@@ -52,15 +52,6 @@ def _projection_scopes(session: Session, employee_ids: set[int]) -> dict[tuple[i
         })
         looked_up |= missing
     return known
-
-
-def log_activity(session: Session, activity: Activity,
-                 previous_representative_id: int | None = None) -> None:
-    """One activity changed (and perhaps left another representative's calendar)."""
-    changed = [(activity.representative_id, projection_of(activity), activity.href)]
-    if previous_representative_id not in (None, activity.representative_id):
-        changed.append((previous_representative_id, projection_of(activity), activity.href))
-    log_activities(session, changed)
 
 
 def log_customers(session: Session, changed: Iterable[tuple[int | None, str]]) -> None:

@@ -11,14 +11,14 @@ UID is taken, the sync token, and which hrefs changed since an older token.
 """
 
 import math
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bridge.calendars import changes
+from bridge.calendars import changes, kept
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.hq_changes import channel_scope_name
 from bridge.calendars.items import (
@@ -32,15 +32,13 @@ from bridge.calendars.items import (
 )
 from bridge.calendars.layout import Projection, customer_href, customer_number, customer_uid
 from bridge.calendars.tokens import InvalidToken, make_token, read_token
-from bridge.ical.render import activity_calendar
-from bridge.ical.vcard import customer_vcard
 from bridge.models import (
     Activity,
-    ClientCopy,
     Customer,
+    KeptActivity,
+    KeptCustomer,
     Kind,
     Origin,
-    SalesChannel,
     SyncSettings,
     employee_channels,
 )
@@ -110,13 +108,6 @@ FIRST = func.coalesce(Activity.start_at, Activity.end_at)
 LAST = func.coalesce(Activity.end_at, Activity.start_at)
 
 
-@dataclass(frozen=True)
-class _Row:
-    activity: Activity
-    customer: str | None
-    client_copy: str | None
-
-
 class ActivitySource(StoredSource):
     """HQ activities of one representative and kind, inside the window, plus stored items."""
 
@@ -134,22 +125,16 @@ class ActivitySource(StoredSource):
             *FILTERS[collection.projection],
         )
 
-    def _select(self) -> Select[tuple[Activity, str | None, str | None]]:
-        query = (
-            select(Activity, Customer.number, ClientCopy.text)
-            .outerjoin(Customer, Activity.customer_id == Customer.id)
-            .outerjoin(ClientCopy, ClientCopy.activity_id == Activity.id)
-            .where(*self.filters, _overlaps(self.window.start, self.window.end))
-        )
+    def _select(self) -> Select[Any]:
+        query = ACTIVITY_ITEMS.where(*self.filters,
+                                     _overlaps(self.window.start, self.window.end))
         # A writer checks a client's If-Match against the latest committed version and
         # keeps it until it commits (see bridge.locks).
-        if self.lock_rows:
-            query = query.with_for_update(of=Activity).execution_options(populate_existing=True)
-        return query
+        return query.with_for_update(of=Activity) if self.lock_rows else query
 
-    def _items(self, query: Select[tuple[Activity, str | None, str | None]]) -> Iterator[ItemInfo]:
-        for activity, customer, client_copy in self.session.execute(query):
-            yield activity_item(activity, customer, client_copy)
+    def _items(self, query: Select[Any]) -> Iterator[ItemInfo]:
+        for row in self.session.execute(query):
+            yield _activity_item(self.session, row)
 
     def all(self) -> Iterator[ItemInfo]:
         yield from self._items(self._select().order_by(Activity.id))
@@ -237,7 +222,24 @@ def version_etag(kind: str, row_id: int, revision: int, modified_at: datetime) -
     return f'"{kind}{row_id}-{revision}-{micros:x}"'
 
 
-def activity_item(activity: Activity, customer: str | None, client_copy: str | None) -> ItemInfo:
+ACTIVITY_ITEMS = (
+    select(Activity.id, Activity.href, Activity.uid, Activity.revision, Activity.modified_at,
+           Activity.kind, Activity.start_at, Activity.end_at,
+           KeptActivity.revision.label("kept_revision"), KeptActivity.text)
+    .outerjoin(KeptActivity, KeptActivity.activity_id == Activity.id)
+)
+"""What an activity's item needs, with its kept text (plain rows: thousands at a time)."""
+
+
+def _activity_item(session: Session, row: Any) -> ItemInfo:
+    current = row.kept_revision == row.revision
+    return activity_item(row, text=row.text if current else None,
+                         render=lambda: kept.activity_text(session, row.id))
+
+
+def activity_item(activity: Any, *, text: str | None = None,
+                  render: Callable[[], str] | None = None) -> ItemInfo:
+    """The item of an activity (or a row of its columns): its text, or how to render it."""
     first = activity.start_at or activity.end_at
     last = activity.end_at or activity.start_at
     time_range = (
@@ -252,7 +254,8 @@ def activity_item(activity: Activity, customer: str | None, client_copy: str | N
         component="VTODO" if activity.kind is Kind.TASK else "VEVENT",
         time_range=time_range,
         modified_at=activity.modified_at,
-        render=lambda: activity_calendar(activity, customer, client_copy),
+        text=text,
+        render=render,
     )
 
 
@@ -266,19 +269,21 @@ class CustomerSource(StoredSource):
             .where(employee_channels.c.employee_id == collection.employee_id)))
 
     def _customers(self, channels: Iterable[int], numbers: Iterable[str] | None = None
-                   ) -> Iterator[tuple[Customer, str | None]]:
-        query = (select(Customer, SalesChannel.name)
-                 .outerjoin(SalesChannel, Customer.sales_channel_id == SalesChannel.id)
-                 .where(Customer.sales_channel_id.in_(list(channels)),
-                        Customer.active.is_(True))
+                   ) -> Iterator[Any]:
+        query = (CUSTOMER_ITEMS.where(Customer.sales_channel_id.in_(list(channels)),
+                                      Customer.active.is_(True))
                  .order_by(Customer.number))
         if numbers is not None:
             query = query.where(Customer.number.in_(list(numbers)))
-        yield from self.session.execute(query).tuples()
+        yield from self.session.execute(query)
+
+    def _item(self, row: Any) -> ItemInfo:
+        current = row.kept_revision == row.revision
+        return customer_item(row, text=row.text if current else None,
+                             render=lambda: kept.customer_text(self.session, row.id))
 
     def all(self) -> Iterator[ItemInfo]:
-        for customer, channel in self._customers(self.channels):
-            yield customer_item(customer, channel)
+        return map(self._item, self._customers(self.channels))
 
     def hrefs(self) -> list[str]:
         return [item.href for item in self.all()]
@@ -290,9 +295,8 @@ class CustomerSource(StoredSource):
         if not wanted:
             return iter(())
         numbers = [customer_number(href) for href in wanted]
-        found = [item for item in (customer_item(customer, channel) for customer, channel
-                                   in self._customers(self.channels, [n for n in numbers if n]))
-                 if item.href in wanted]
+        found = [item for item in map(self._item, self._customers(
+                     self.channels, [n for n in numbers if n])) if item.href in wanted]
         if len(found) == len(wanted):
             return iter(found)
         return (item for item in self.all() if item.href in wanted)
@@ -336,11 +340,19 @@ class CustomerSource(StoredSource):
                 if scope is not None:
                     changed += changes.changed_since(self.session, scope, seq)
         moved = set(old) ^ set(self.channels)
-        changed += [customer_href(customer.number) for customer, _ in self._customers(moved)]
+        changed += [customer_href(row.number) for row in self._customers(moved)]
         return changed
 
 
-def customer_item(customer: Customer, channel: str | None) -> ItemInfo:
+CUSTOMER_ITEMS = (
+    select(Customer.id, Customer.number, Customer.revision, Customer.modified_at,
+           KeptCustomer.revision.label("kept_revision"), KeptCustomer.text)
+    .outerjoin(KeptCustomer, KeptCustomer.customer_id == Customer.id)
+)
+
+
+def customer_item(customer: Any, *, text: str | None,
+                  render: Callable[[], str]) -> ItemInfo:
     return ItemInfo(
         href=customer_href(customer.number),
         uid=customer_uid(customer.number),
@@ -348,7 +360,8 @@ def customer_item(customer: Customer, channel: str | None) -> ItemInfo:
         component="VCARD",
         time_range=(TIMESTAMP_MIN, TIMESTAMP_MAX),
         modified_at=customer.modified_at,
-        render=lambda: customer_vcard(customer, channel),
+        text=text,
+        render=render,
     )
 
 

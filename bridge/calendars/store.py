@@ -28,6 +28,7 @@ from bridge.calendars.writeback import (
 )
 from bridge.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
+from bridge.ical.render import activity_calendar
 from bridge.models import DavCollection, DavItem, Kind, SyncSettings
 from bridge.models.base import require_fits
 from bridge.settings import default_settings, floating_zone
@@ -180,7 +181,8 @@ class CalendarStore:
         activity = write_activity(self.session, activity, item, text, href, target, self.now)
         self.session.flush()
         customer = activity.customer.number if activity.customer else None
-        return Written(activity_item(activity, customer, text), as_sent=False)
+        return Written(activity_item(activity, render=lambda: activity_calendar(
+            activity, customer, text)), as_sent=False)
 
     def _store(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
         stored = items.store_item(self.session, collection.id, href, text, meta, self.now)

@@ -31,10 +31,10 @@ from bridge.editing import (
     restore_activity,
 )
 from bridge.errors import BridgeError
+from bridge.hq.writes import keep_client_copy
 from bridge.ical.parse import ClientItem
 from bridge.models import (
     Activity,
-    ClientCopy,
     Customer,
     Employee,
     Kind,
@@ -138,7 +138,7 @@ def write_activity(session: Session, activity: Activity | None, item: ClientItem
     activity.timezone = item.zone
     activity.all_day = item.all_day
     _completion(session, activity, item, employee.login, now)
-    _keep_client_copy(session, activity, text)
+    keep_client_copy(session, activity, text)
     return activity
 
 
@@ -191,13 +191,3 @@ def _completion(session: Session, activity: Activity, item: ClientItem, login: s
             complete_activity(session, activity.number, item.completed or now, login)
     elif activity.status in DONE and activity.kind is Kind.TASK:
         reopen_activity(session, activity.number, now)
-
-
-def _keep_client_copy(session: Session, activity: Activity, text: str) -> None:
-    copy = session.get(ClientCopy, activity.id)
-    if copy is None:
-        session.add(ClientCopy(activity_id=activity.id, text=text))
-    else:
-        copy.text = text
-
-

@@ -5,13 +5,24 @@ fixed UTC offset the mobile export or HQ gave. HQ fields a calendar has no prope
 kept as ``X-BRIDGE-*`` properties. When a client sent the item, its copy is the base, so what
 HQ does not model (alarms, attendees, categories, …) survives; HQ-owned properties are
 replaced by HQ's values.
+
+What HQ shows of an activity is listed once (:func:`hq_properties`). It becomes either an
+icalendar component (to merge with a client's copy, or to stream an export) or, for the
+calendar server that keeps every activity's text, the text itself written line by line
+(:func:`activity_calendar`): the same bytes icalendar writes (a test holds both to that),
+some fifteen times faster, because the import renders every appointment it writes.
 """
 
+import functools
+import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Protocol
 
 from icalendar import Calendar, Component, Event, Timezone, Todo
-
+from icalendar.caselessdict import canonsort_keys
+from icalendar.parser import Contentline, Parameters
+from icalendar.prop import vDDDTypes, vText
 
 from bridge.ical.zones import (
     fixed_offset_of,
@@ -19,7 +30,7 @@ from bridge.ical.zones import (
     fixed_offset_vtimezone,
     local_zone,
 )
-from bridge.models import Activity, Kind, Status
+from bridge.models import Kind, Origin, Status, subject
 
 PRODID = "-//Sales Calendar Bridge//HQ//EN"
 
@@ -41,6 +52,37 @@ HQ_OWNED = (
     "PERCENT-COMPLETE",
 )
 
+Property = tuple[str, Any, dict[str, str]]
+"""A property as HQ gives it: name, Python value, parameters."""
+
+
+class Shown(Protocol):
+    """What is shown of an activity: an :class:`Activity`, or a row of its columns (the
+    calendar server renders thousands at a time from plain rows)."""
+
+    number: str
+    name: str
+    kind: Kind
+    origin: Origin
+    status: Status
+    mobile_status: str | None
+    uid: str
+    start_at: datetime | None
+    start_offset: int | None
+    end_at: datetime | None
+    end_offset: int | None
+    timezone: str | None
+    all_day: bool
+    priority: int
+    description: str
+    customer_address: str | None
+    mobile_id: str | None
+    completed_on: datetime | None
+    completed_by: str | None
+    created_at: datetime
+    modified_at: datetime
+    revision: int
+
 
 def new_calendar() -> Calendar:
     calendar = Calendar()
@@ -49,38 +91,82 @@ def new_calendar() -> Calendar:
     return calendar
 
 
+def hq_properties(activity: Shown, customer: str | None,
+                  categories: bool = True) -> list[Property]:
+    """Everything HQ shows of an activity (``categories``: also the default category)."""
+    is_task = activity.kind is Kind.TASK
+    found: list[Property] = [
+        ("UID", activity.uid, {}),
+        ("DTSTAMP", activity.modified_at, {}),
+        ("LAST-MODIFIED", activity.modified_at, {}),
+        ("CREATED", activity.created_at, {}),
+        ("SEQUENCE", activity.revision - 1, {}),
+        ("SUMMARY", subject(activity.number, activity.name), {}),
+    ]
+    if activity.start_at is not None:
+        found.append(("DTSTART", *_local(activity, activity.start_at, activity.start_offset)))
+    if activity.end_at is not None:
+        found.append(("DUE" if is_task else "DTEND",
+                      *_local(activity, activity.end_at, activity.end_offset)))
+    if activity.description:
+        found.append(("DESCRIPTION", activity.description, {}))
+    if activity.customer_address:
+        found.append(("LOCATION", activity.customer_address, {}))
+    found.append(("PRIORITY", activity.priority, {}))
+    found.append(("STATUS", (TODO_STATUS if is_task else EVENT_STATUS)[activity.status], {}))
+    if categories:
+        found.append(("CATEGORIES", ["Sales task" if is_task else "Sales appointment"], {}))
+    if is_task and activity.completed_on:
+        found.append(("COMPLETED", activity.completed_on, {}))
+        found.append(("PERCENT-COMPLETE", 100, {}))
+    # icalendar would write X- properties unescaped (a newline in one breaks the item)
+    return found + [(name, vText(value), {}) for name, value in _hq_fields(activity, customer)]
+
+
+def _local(activity: Shown, instant: datetime,
+           offset: int | None) -> tuple[date | datetime, dict[str, str]]:
+    """A time as shown: the day of an all-day activity, else the time in the activity's
+    zone (a fixed offset other than UTC as a floating time with its own TZID)."""
+    if activity.all_day:
+        return instant.date(), {}
+    zone = local_zone(activity.timezone, offset)
+    local = instant.astimezone(zone)
+    if not isinstance(zone, timezone):
+        return local, {}
+    if local.utcoffset() == timedelta(0):
+        return instant, {}
+    return local.replace(tzinfo=None), {"TZID": fixed_offset_tzid(local.utcoffset())}
+
+
+def _hq_fields(activity: Shown, customer: str | None) -> Iterator[tuple[str, str]]:
+    yield "X-BRIDGE-NUMBER", activity.number
+    yield "X-BRIDGE-ORIGIN", activity.origin.value
+    yield "X-BRIDGE-STATUS", activity.status.value
+    yield "X-BRIDGE-KIND", activity.kind.value
+    if customer:
+        yield "X-BRIDGE-CUSTOMER", customer
+    if activity.mobile_id:
+        yield "X-BRIDGE-MOBILE-ID", activity.mobile_id
+    if activity.mobile_status:
+        yield "X-BRIDGE-MOBILE-STATUS", activity.mobile_status
+    if activity.completed_by:
+        yield "X-BRIDGE-COMPLETED-BY", activity.completed_by
+    if activity.completed_on and activity.kind is Kind.APPOINTMENT:
+        yield "X-BRIDGE-COMPLETED-ON", f"{activity.completed_on:%Y%m%dT%H%M%SZ}"
+
+
 def render_activity(
-    activity: Activity, customer: str | None = None, client_copy: str | None = None
+    activity: Shown, customer: str | None = None, client_copy: str | None = None
 ) -> Component:
     """The VEVENT or VTODO of an activity (without its VCALENDAR)."""
     component = _base(activity, client_copy)
-    is_task = activity.kind is Kind.TASK
-    component.add("uid", activity.uid)
-    component.add("dtstamp", activity.modified_at)
-    component.add("last-modified", activity.modified_at)
-    component.add("created", activity.created_at)
-    component.add("sequence", activity.revision - 1)
-    component.add("summary", activity.subject)
-    if activity.start_at is not None:
-        _add_local(component, "dtstart", activity.start_at, activity)
-    if activity.end_at is not None:
-        _add_local(component, "due" if is_task else "dtend", activity.end_at, activity)
-    if activity.description:
-        component.add("description", activity.description)
-    if activity.customer_address:
-        component.add("location", activity.customer_address)
-    component.add("priority", activity.priority)
-    component.add("status", (TODO_STATUS if is_task else EVENT_STATUS)[activity.status])
-    if "CATEGORIES" not in component:
-        component.add("categories", ["Sales task" if is_task else "Sales appointment"])
-    if is_task and activity.completed_on:
-        component.add("completed", activity.completed_on)
-        component.add("percent-complete", 100)
-    _add_hq_fields(component, activity, customer)
+    for name, value, parameters in hq_properties(activity, customer,
+                                                 categories="CATEGORIES" not in component):
+        component.add(name, value, parameters=parameters or None)
     return component
 
 
-def _base(activity: Activity, client_copy: str | None) -> Component:
+def _base(activity: Shown, client_copy: str | None) -> Component:
     if client_copy:
         for component in Calendar.from_ical(client_copy).subcomponents:
             if component.name in ("VEVENT", "VTODO"):
@@ -89,40 +175,6 @@ def _base(activity: Activity, client_copy: str | None) -> Component:
                         del component[name]
                 return component
     return Todo() if activity.kind is Kind.TASK else Event()
-
-
-def _add_local(component: Component, name: str, instant: datetime, activity: Activity) -> None:
-    if activity.all_day:
-        component.add(name, instant.date())
-        return
-    offset = activity.start_offset if name == "dtstart" else activity.end_offset
-    zone = local_zone(activity.timezone, offset)
-    local = instant.astimezone(zone)
-    if isinstance(zone, timezone):
-        if local.utcoffset() == timedelta(0):
-            component.add(name, instant)
-        else:
-            component.add(name, local.replace(tzinfo=None),
-                          parameters={"TZID": fixed_offset_tzid(local.utcoffset())})
-    else:
-        component.add(name, local)
-
-
-def _add_hq_fields(component: Component, activity: Activity, customer: str | None) -> None:
-    component.add("x-bridge-number", activity.number)
-    component.add("x-bridge-origin", activity.origin.value)
-    component.add("x-bridge-status", activity.status.value)
-    component.add("x-bridge-kind", activity.kind.value)
-    if customer:
-        component.add("x-bridge-customer", customer)
-    if activity.mobile_id:
-        component.add("x-bridge-mobile-id", activity.mobile_id)
-    if activity.mobile_status:
-        component.add("x-bridge-mobile-status", activity.mobile_status)
-    if activity.completed_by:
-        component.add("x-bridge-completed-by", activity.completed_by)
-    if activity.completed_on and activity.kind is Kind.APPOINTMENT:
-        component.add("x-bridge-completed-on", f"{activity.completed_on:%Y%m%dT%H%M%SZ}")
 
 
 def vtimezones(tzids: Iterable[str]) -> list[Component]:
@@ -145,15 +197,70 @@ def used_tzids(component: Component) -> set[str]:
 
 
 def activity_calendar(
-    activity: Activity, customer: str | None = None, client_copy: str | None = None
+    activity: Shown, customer: str | None = None, client_copy: str | None = None
 ) -> str:
-    """The whole iCalendar object of one activity, as a CalDAV item."""
-    component = render_activity(activity, customer, client_copy)
+    """The whole iCalendar object of one activity, as a CalDAV item: written line by line
+    unless a client's copy must be merged in."""
+    if client_copy:
+        return calendar_text(render_activity(activity, customer, client_copy))
+    return _activity_text(activity, customer)
+
+
+def calendar_text(component: Component) -> str:
+    """A component in its VCALENDAR with the VTIMEZONEs it uses, as icalendar writes it."""
     calendar = new_calendar()
     for zone in vtimezones(used_tzids(component)):
         calendar.add_component(zone)
     calendar.add_component(component)
     return calendar.to_ical().decode("utf-8")
+
+
+def _activity_text(activity: Shown, customer: str | None) -> str:
+    name = "VTODO" if activity.kind is Kind.TASK else "VEVENT"
+    lines, tzids = {}, set()
+    for prop in hq_properties(activity, customer):
+        lines[prop[0]], tzid = _content_line(*prop)
+        tzids.add(tzid)
+    order = canonsort_keys(lines, (Todo if activity.kind is Kind.TASK else Event).canonical_order)
+    zones = [_vtimezone_text(tzid) for tzid in sorted(tzids - {None})]
+    return "".join((_CALENDAR_HEAD, *zones, f"BEGIN:{name}\r\n", *(lines[key] for key in order),
+                    f"END:{name}\r\nEND:VCALENDAR\r\n"))
+
+
+_CALENDAR_HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" + PRODID + "\r\n"
+
+
+def _content_line(name: str, value: Any, parameters: dict[str, str]) -> tuple[str, str | None]:
+    """One property as icalendar writes it (folded, with CRLF), and the TZID it uses."""
+    if isinstance(value, str):
+        text = _text(value)
+    elif isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, list):
+        text = ",".join(map(_text, value))
+    elif isinstance(value, datetime) and value.tzinfo in (None, timezone.utc):
+        text = f"{value:%Y%m%dT%H%M%S}" + ("Z" if value.tzinfo else "")
+    else:
+        typed = vDDDTypes(value, dict(parameters))
+        text, parameters = typed.to_ical().decode(), typed.params
+    head = f"{name};{Parameters(parameters).to_ical().decode()}" if parameters else name
+    line = f"{head}:{text}"
+    if (len(line) >= 75 or not line.isascii()) and len(line.encode()) >= 75:
+        line = Contentline(line).to_ical().decode()
+    return line + "\r\n", parameters.get("TZID")
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped (by icalendar, for the few values that need it)."""
+    return vText(value).to_ical().decode() if _ESCAPED.search(value) else value
+
+
+_ESCAPED = re.compile(r"[\\;,\r\n]")
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone_text(tzid: str) -> str:
+    return vtimezones([tzid])[0].to_ical().decode()
 
 
 def calendar_stream(components: Iterable[Component]) -> Iterator[bytes]:

@@ -1,14 +1,12 @@
 """*BUS: Import activities*: admit and update mobile sales appointments."""
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bridge.calendars.hq_changes import ActivityChange, log_activities
-from bridge.calendars.layout import projection_for
+from bridge.calendars import kept
 from bridge.definitions import active_import_definition
 from bridge.exchange.records import AppointmentRecord
 from bridge.importing import lookups
@@ -23,8 +21,8 @@ from bridge.importing.admission import (
 )
 from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
-from bridge.models import Activity, ImportRun, Kind, Level, Origin, RunStatus, Status, utcnow
-from bridge.rules.status import NOT_PROCESSED_NOTE
+from bridge.hq.writes import insert_activities, sweep_overdue, update_activities
+from bridge.models import ImportRun, Level, RunStatus, utcnow
 
 
 def missing_customer_message(channel: str, count: int) -> str:
@@ -106,13 +104,12 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
                     self._skip(record, decision)
             if isinstance(decision, (Insert, Update)):
                 ctx.number_owners[record.number] = record.mobile_id  # type: ignore[index]
-        if inserts:
-            self.session.execute(insert(Activity), inserts)
-        if updates:
-            self.session.execute(update(Activity), updates)
+        insert_activities(self.session, inserts)
+        update_activities(self.session, updates, {
+            existing.id: existing.representative_id for existing in ctx.existing.values()})
+        kept.refresh(self.session)  # chunk by chunk: the commit at the end stays short
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
-        log_activities(self.session, _calendar_changes(inserts, updates, ctx))
 
     def _skip(self, record: AppointmentRecord, skip: Skip) -> None:
         self.report.counts["skipped"] += 1
@@ -138,51 +135,10 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
 import_activities = ActivityImport.execute
 
 
-def _calendar_changes(inserts: list[dict], updates: list[dict],
-                      ctx: ChunkContext) -> Iterator[ActivityChange]:
-    """What calendar clients must re-fetch: every written appointment, and those that moved to
-    another representative also in the calendar they left."""
-    for values in (*inserts, *updates):
-        projection = projection_for(values["kind"], values["origin"])
-        yield values["representative_id"], projection, values["href"]
-    for values in updates:
-        before = ctx.existing[values["mobile_id"]].representative_id
-        if before != values["representative_id"]:
-            yield before, projection_for(values["kind"], values["origin"]), values["href"]
-
-
 def mark_overdue(session: Session, now: datetime, report: RunReport) -> None:
-    """Appointments whose processing period elapsed without completion become Delayed.
-
-    Mobile ones are frozen too: from then on the import no longer changes them.
-    """
-    overdue = update(Activity).where(
-        Activity.kind == Kind.APPOINTMENT,
-        Activity.status == Status.PLANNED,
-        Activity.end_at < now,
-        Activity.deleted_at.is_(None),
-    )
-    changes = {"status": Status.DELAYED, "revision": Activity.revision + 1, "modified_at": utcnow()}
-    options = {"synchronize_session": False}
-    written = (Activity.representative_id, Activity.kind, Activity.origin, Activity.href)
-    mobile = session.execute(
-        overdue.where(Activity.origin == Origin.MOBILE).values(
-            frozen=True,
-            status_note=NOT_PROCESSED_NOTE,
-            description=Activity.description + "\n" + NOT_PROCESSED_NOTE,
-            **changes,
-        ).returning(*written),
-        execution_options=options,
-    ).all()
-    others = session.execute(
-        overdue.where(Activity.origin != Origin.MOBILE).values(**changes).returning(*written),
-        execution_options=options,
-    ).all()
-    log_activities(session, (
-        (row.representative_id, projection_for(row.kind, row.origin), row.href)
-        for row in (*mobile, *others)
-    ))
-    changed = len(mobile) + len(others)
+    """The status sweep at the end of every import run (see
+    :func:`bridge.hq.writes.sweep_overdue`), reported."""
+    changed = sweep_overdue(session, now)
     report.counts["delayed"] += changed
     if changed:
         report.add(

@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
-from bridge.calendars.hq_changes import log_customers
+from bridge.calendars import kept
 from bridge.exchange.records import CustomerRecord
 from bridge.importing import lookups
+from bridge.hq.writes import insert_customers, update_customers
 from bridge.importing.job import ChunkedImport
 from bridge.models import Customer, SalesChannel, utcnow
 
@@ -37,7 +38,7 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
             )
         }
         stamp = utcnow()
-        inserts, updates, updated = [], [], []
+        inserts, updates = [], []
         for record in chunk:
             values = self._values(record)
             current = existing.get(record.number)
@@ -45,20 +46,14 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
                 inserts.append({**values, "number": record.number, "created_at": stamp,
                                 "modified_at": stamp, "revision": 1})
             elif any(getattr(current, name) != values[name] for name in COMPARED):
-                updates.append({**values, "id": current.id, "modified_at": stamp,
-                                "revision": current.revision + 1})
-                updated.append((record.number, values))
+                updates.append({**values, "id": current.id, "number": record.number,
+                                "modified_at": stamp, "revision": current.revision + 1})
             else:
                 self.report.counts["unchanged"] += 1
-        if inserts:
-            self.session.execute(insert(Customer), inserts)
-        if updates:
-            self.session.execute(update(Customer), updates)
-        log_customers(self.session, [
-            *((values["sales_channel_id"], values["number"]) for values in inserts),
-            *((values["sales_channel_id"], number) for number, values in updated),
-            *((existing[number].sales_channel_id, number) for number, _ in updated),
-        ])
+        insert_customers(self.session, inserts)
+        update_customers(self.session, updates, {
+            row.id: row.sales_channel_id for row in existing.values()})
+        kept.refresh(self.session)
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
 

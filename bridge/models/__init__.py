@@ -7,6 +7,7 @@ from bridge.models.activities import (
     Origin,
     Status,
     offset_minutes,
+    subject,
     to_local,
 )
 from bridge.models.base import Base, UTCDateTime, utcnow
@@ -14,6 +15,8 @@ from bridge.models.dav import (
     ClientCopy,
     DavCollection,
     DavItem,
+    KeptActivity,
+    KeptCustomer,
     SyncChange,
     SyncPoint,
     SyncScope,
@@ -31,6 +34,8 @@ __all__ = [
     "ClientCopy",
     "DavCollection",
     "DavItem",
+    "KeptActivity",
+    "KeptCustomer",
     "SyncChange",
     "SyncPoint",
     "SyncScope",
@@ -51,6 +56,7 @@ __all__ = [
     "employee_channels",
     "format_address",
     "offset_minutes",
+    "subject",
     "to_local",
     "utcnow",
 ]

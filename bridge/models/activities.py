@@ -110,8 +110,7 @@ class Activity(Base):
 
     @property
     def subject(self) -> str:
-        """What the Subject field shows: number and name."""
-        return f"{self.number} {self.name}"
+        return subject(self.number, self.name)
 
     @property
     def read_only(self) -> bool:
@@ -128,6 +127,11 @@ class Activity(Base):
 
     def __repr__(self) -> str:
         return f"Activity({self.number!r}, {self.origin}, {self.status})"
+
+
+def subject(number: str, name: str) -> str:
+    """What the Subject field shows: number and name."""
+    return f"{number} {name}"
 
 
 def to_local(instant: datetime | None, offset_minutes: int | None) -> datetime | None:

@@ -14,6 +14,9 @@
   rebuilt) names no point of this one, even when the counter has passed its value again.
 - ``ClientCopy``: the last iCalendar component a client sent for an HQ activity, so that what
   HQ does not model (alarms, attendees, categories…) survives the round trip.
+- ``KeptActivity`` / ``KeptCustomer``: the iCalendar object or vCard the server serves for an
+  HQ activity or customer, rendered when HQ changed it (``bridge.calendars.kept``), so that a
+  read is a row fetch. It is current while its ``revision`` is the row's.
 """
 
 from datetime import datetime
@@ -98,4 +101,24 @@ class ClientCopy(Base):
     activity_id: Mapped[int] = mapped_column(
         ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
     )
+    text: Mapped[str] = mapped_column(Text)
+
+
+class KeptActivity(Base):
+    __tablename__ = "kept_activities"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+
+
+class KeptCustomer(Base):
+    __tablename__ = "kept_customers"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int]
     text: Mapped[str] = mapped_column(Text)

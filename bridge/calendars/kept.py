@@ -1,0 +1,110 @@
+"""What the calendar server keeps of HQ rows: each activity's iCalendar object and each
+customer's vCard, rendered once per change, so that reading a calendar is a row fetch.
+
+Whoever changes activities or customers logs the change for the calendars
+(:mod:`bridge.calendars.hq_changes`), which marks the rows here; their texts are rendered
+before the transaction commits (or earlier, when a long import calls :func:`refresh` after
+each chunk), from the rows as they are then — all the changes of the transaction included.
+A text whose revision is not its row's is never served: the row is rendered on read instead.
+"""
+
+import functools
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy import event
+
+from bridge.calendars.changes import TRANSACTION_CACHE
+from bridge.db import upsert_statement
+from bridge.ical.render import activity_calendar
+from bridge.ical.vcard import customer_vcard
+from bridge.models import (
+    Activity,
+    ClientCopy,
+    Customer,
+    KeptActivity,
+    KeptCustomer,
+    SalesChannel,
+)
+
+_ACTIVITIES = TRANSACTION_CACHE + "kept.activities"
+_CUSTOMERS = TRANSACTION_CACHE + "kept.customers"
+CHUNK = 500
+
+
+def mark_activities(session: Session, ids: Iterable[int]) -> None:
+    session.info.setdefault(_ACTIVITIES, set()).update(ids)
+
+
+def mark_customers(session: Session, ids: Iterable[int]) -> None:
+    session.info.setdefault(_CUSTOMERS, set()).update(ids)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    refresh(session)
+
+
+def refresh(session: Session) -> None:
+    """Render the marked rows as they are now, and keep their texts."""
+    activities = session.info.pop(_ACTIVITIES, None)
+    customers = session.info.pop(_CUSTOMERS, None)
+    if not activities and not customers:
+        return
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    for chunk in _chunks(activities or ()):
+        rows = [{"activity_id": row.id, "revision": row.revision,
+                 "text": activity_calendar(row, row.customer_number, row.client_copy)}
+                for row in session.execute(ACTIVITY_ROWS.where(Activity.id.in_(chunk)))]
+        if rows:
+            session.execute(_upsert(dialect, KeptActivity), rows)
+    for chunk in _chunks(customers or ()):
+        rows = [{"customer_id": row.id, "revision": row.revision,
+                 "text": customer_vcard(row, row.channel)}
+                for row in session.execute(CUSTOMER_ROWS.where(Customer.id.in_(chunk)))]
+        if rows:
+            session.execute(_upsert(dialect, KeptCustomer), rows)
+
+
+ACTIVITY_ROWS = (
+    select(*Activity.__table__.columns, Customer.number.label("customer_number"),
+           ClientCopy.text.label("client_copy"))
+    .outerjoin(Customer, Activity.customer_id == Customer.id)
+    .outerjoin(ClientCopy, ClientCopy.activity_id == Activity.id)
+)
+"""An activity's columns with what its rendering needs besides (plain rows, fast)."""
+
+CUSTOMER_ROWS = (
+    select(*Customer.__table__.columns, SalesChannel.name.label("channel"))
+    .outerjoin(SalesChannel, Customer.sales_channel_id == SalesChannel.id)
+)
+
+
+def activity_text(session: Session, activity_id: int) -> str:
+    """The text of an activity as it is now, for one whose kept text is not current."""
+    row = session.execute(ACTIVITY_ROWS.where(Activity.id == activity_id)).one()
+    return activity_calendar(row, row.customer_number, row.client_copy)
+
+
+def customer_text(session: Session, customer_id: int) -> str:
+    row = session.execute(CUSTOMER_ROWS.where(Customer.id == customer_id)).one()
+    return customer_vcard(row, row.channel)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start:start + CHUNK]
+
+
+@functools.cache
+def _upsert(dialect: str, model: Any) -> Any:
+    statement = upsert_statement(dialect, model)
+    key = model.__table__.primary_key.columns.values()[0]
+    return statement.on_conflict_do_update(
+        index_elements=[key],
+        set_={"revision": statement.excluded.revision, "text": statement.excluded.text},
+    )

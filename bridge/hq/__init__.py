@@ -1,0 +1,1 @@
+"""The HQ domain: activities and customers, employees, settings, HQ commands, cockpit."""

@@ -1,0 +1,172 @@
+"""Every change to HQ activities and customers is written here.
+
+The HQ commands, the import (its status sweep included) and the calendar clients' write-back
+decide *what* changes under their own rules; this module applies it and, in the same
+transaction, does what every change needs: the activity's revision grows (its ETag changes),
+the change is logged for the calendars' sync tokens — in the calendar it left too, when it
+moved to another representative — and what the calendars keep of it is marked for rendering.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from bridge.calendars import hq_changes, kept
+from bridge.calendars.layout import projection_for
+from bridge.models import (
+    Activity,
+    ClientCopy,
+    Customer,
+    Kind,
+    Origin,
+    Status,
+    utcnow,
+)
+from bridge.rules.status import NOT_PROCESSED_NOTE
+
+
+class Written(NamedTuple):
+    """Where a changed activity shows: its id, representative, kind, origin and href."""
+
+    id: int
+    representative_id: int
+    kind: Kind
+    origin: Origin
+    href: str
+
+
+# --- one activity at a time (HQ commands, calendar clients) -------------------------------
+
+def create_activity(session: Session, activity: Activity) -> Activity:
+    """Add a new activity (its fields, revision 1 and times set by the caller)."""
+    session.add(activity)
+    session.flush()
+    _published(session, [_written(activity)])
+    return activity
+
+
+def activity_changed(session: Session, activity: Activity, now: datetime,
+                     previous_representative_id: int | None = None) -> None:
+    """Record a change the caller made to ``activity``: a new revision, logged (also in the
+    calendar of ``previous_representative_id`` if it moved from there)."""
+    activity.revision += 1
+    activity.modified_at = now
+    session.flush()
+    written = _written(activity)
+    moved = ([written._replace(representative_id=previous_representative_id)]
+             if previous_representative_id not in (None, activity.representative_id) else [])
+    _published(session, [written, *moved])
+
+
+def keep_client_copy(session: Session, activity: Activity, text: str) -> None:
+    """The iCalendar text a client sent for the activity: what HQ does not model survives in
+    what the calendars serve."""
+    copy = session.get(ClientCopy, activity.id)
+    if copy is None:
+        session.add(ClientCopy(activity_id=activity.id, text=text))
+    else:
+        copy.text = text
+    kept.mark_activities(session, [activity.id])
+
+
+# --- many at a time (the import) ----------------------------------------------------------
+
+def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """New activities from column values (revision 1); their ids, in order."""
+    if not rows:
+        return []
+    ids = list(session.scalars(
+        insert(Activity).returning(Activity.id, sort_by_parameter_order=True), rows))
+    _published(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def update_activities(session: Session, rows: Sequence[dict[str, Any]],
+                      representatives_before: Mapping[int, int]) -> None:
+    """Changed column values by id (``revision`` raised by the caller); the representative
+    each had before, by id, to log those that moved."""
+    if not rows:
+        return
+    session.execute(update(Activity), rows)
+    written = [_written_row(row["id"], row) for row in rows]
+    _published(session, [*written, *(
+        each._replace(representative_id=representatives_before[each.id]) for each in written
+        if representatives_before.get(each.id, each.representative_id)
+        != each.representative_id)])
+
+
+def sweep_overdue(session: Session, now: datetime) -> int:
+    """Appointments whose processing period elapsed without completion become Delayed;
+    mobile ones are frozen too (the import no longer changes them). How many changed."""
+    overdue = update(Activity).where(
+        Activity.kind == Kind.APPOINTMENT,
+        Activity.status == Status.PLANNED,
+        Activity.end_at < now,
+        Activity.deleted_at.is_(None),
+    )
+    changes = {"status": Status.DELAYED, "revision": Activity.revision + 1,
+               "modified_at": utcnow()}
+    options = {"synchronize_session": False}
+    columns = (Activity.id, Activity.representative_id, Activity.kind, Activity.origin,
+               Activity.href)
+    mobile = session.execute(
+        overdue.where(Activity.origin == Origin.MOBILE).values(
+            frozen=True,
+            status_note=NOT_PROCESSED_NOTE,
+            description=Activity.description + "\n" + NOT_PROCESSED_NOTE,
+            **changes,
+        ).returning(*columns),
+        execution_options=options,
+    ).all()
+    others = session.execute(
+        overdue.where(Activity.origin != Origin.MOBILE).values(**changes).returning(*columns),
+        execution_options=options,
+    ).all()
+    _published(session, [Written(*row) for row in (*mobile, *others)])
+    return len(mobile) + len(others)
+
+
+def _written(activity: Activity) -> Written:
+    return Written(activity.id, activity.representative_id, activity.kind, activity.origin,
+                   activity.href)
+
+
+def _written_row(id_: int, row: Mapping[str, Any]) -> Written:
+    return Written(id_, row["representative_id"], row["kind"], row["origin"], row["href"])
+
+
+def _published(session: Session, written: Iterable[Written]) -> None:
+    written = list(written)
+    hq_changes.log_activities(session, (
+        (each.representative_id, projection_for(each.kind, each.origin), each.href)
+        for each in written))
+    kept.mark_activities(session, (each.id for each in written))
+
+
+# --- customers ----------------------------------------------------------------------------
+
+def insert_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """New customers from column values (revision 1)."""
+    if not rows:
+        return
+    ids = list(session.scalars(
+        insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows))
+    hq_changes.log_customers(session, ((row["sales_channel_id"], row["number"]) for row in rows))
+    kept.mark_customers(session, ids)
+
+
+def update_customers(session: Session, rows: Sequence[dict[str, Any]],
+                     channels_before: Mapping[int, int | None]) -> None:
+    """Changed column values by id (``revision`` raised, ``number`` given, by the caller);
+    the sales channel each had before, by id: its address books lose the customer."""
+    if not rows:
+        return
+    session.execute(update(Customer), [
+        {key: value for key, value in row.items() if key != "number"} for row in rows])
+    hq_changes.log_customers(session, [
+        *((row["sales_channel_id"], row["number"]) for row in rows),
+        *((channels_before[row["id"]], row["number"]) for row in rows)])
+    kept.mark_customers(session, (row["id"] for row in rows))
