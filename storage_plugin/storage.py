@@ -34,6 +34,7 @@ from bridge.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
 from bridge.settings import zone_named
+from storage_plugin.options import option
 from storage_plugin.wsgi import request_notes
 
 
@@ -142,6 +143,10 @@ class Collection(storage.BaseCollection):
             found.append((item, simple and (start <= item_start or item_end <= end)))
         return found
 
+    def has_children(self) -> bool:
+        """Whether collections lie inside this one (a PROPFIND Depth 1 lists them too)."""
+        return bool(self._storage.run(lambda store: store.children(self.info.path)))
+
     def has_uid(self, uid: str) -> bool:
         return self._storage.run(lambda store: store.has_uid(self.info, uid))
 
@@ -249,24 +254,15 @@ def _materialized(result: T) -> T:
     return list(result) if isinstance(result, Iterator) else result  # type: ignore[return-value]
 
 
-def _option(configuration: Any, name: str) -> Any:
-    """One of our ``[storage]`` options, None when the configuration does not name it (it
-    then has only Radicale's own options, as in Radicale's request tests)."""
-    try:
-        return configuration.get("storage", name)
-    except KeyError:
-        return None
-
-
 class Storage(storage.BaseStorage):
     _supports_unicode = True  # paths are database strings, not file names
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
-        self._engine = shared_engine(_option(configuration, "database_url") or None)
+        self._engine = shared_engine(option(configuration, "database_url") or None)
         self._sessions = session_factory(self._engine)
         self._local = threading.local()
-        self._write_wait = float(_option(configuration, "write_wait") or WRITE_WAIT_SECONDS)
-        self._server_zone = zone_named(_option(configuration, "time_zone") or "UTC")
+        self._write_wait = float(option(configuration, "write_wait") or WRITE_WAIT_SECONDS)
+        self._server_zone = zone_named(option(configuration, "time_zone") or "UTC")
         self.hooks_enabled = configuration.get("hook", "type") != "none"
         self.max_resource_size: int = configuration.get("server", "max_resource_size")
 

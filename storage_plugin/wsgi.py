@@ -16,6 +16,10 @@ refused it ("appointments from the mobile app are read-only…", from ``bridge.a
 storage) instead of Radicale's fixed text, and is answered without Radicale's delay: only
 answers to what may be password guessing (401, and 403 without credentials) are delayed.
 
+**Fast reads.** Multigets, sync-collections and PROPFIND Depth 1 of a calendar's items are
+answered by ``storage_plugin.fast_reads`` when they take its common forms (equal answers,
+written without Radicale's XML tree).
+
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``); a MOVE to another server gets 403, not Radicale's 502.
 
@@ -43,6 +47,8 @@ from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 
 from bridge import conflicts
+from storage_plugin.fast_reads import FastReads
+from storage_plugin.options import flag
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
@@ -81,6 +87,7 @@ class Application(radicale.Application):
         # Radicale delays every 401 and 403 (against password guessing); this layer delays
         # only what can be a guess, so a signed-in user's refused write is answered at once.
         self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
+        self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
@@ -142,6 +149,21 @@ class Application(radicale.Application):
             headers = [(name, value) for name, value in headers if name.lower() != "etag"]
         start_response(status, headers)
         return answers
+
+    def do_REPORT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+                  user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+        """Multigets and sync-collections on ``storage_plugin.fast_reads`` when it can."""
+        request = (environ, base_prefix, path, user, user_groups, request_info)
+        return (self._fast and self._fast.report(*request)) or super().do_REPORT(*request)
+
+    def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+                    user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+        """A calendar's or address book's items on ``storage_plugin.fast_reads`` when it
+        can (Radicale answers for the collection itself)."""
+        request = (environ, base_prefix, path, user, user_groups, request_info)
+        radicale = super().do_PROPFIND
+        return (self._fast and self._fast.propfind(
+            *request, lambda changed: radicale(changed, *request[1:]))) or radicale(*request)
 
     def _why_refused(self, environ: types.WSGIEnviron, user: str) -> str:
         refusal = getattr(self._rights, "refusal", None)

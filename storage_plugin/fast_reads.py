@@ -1,0 +1,259 @@
+"""Fast answers to the reads that fetch a whole calendar or address book.
+
+A new phone or Outlook profile starts with a PROPFIND Depth 1 or an initial sync-collection,
+then a multiget of every item; at 10 000 items Radicale spends most of that building and
+serialising an XML tree. For the common forms of these requests this module writes the same
+multistatus directly, from the same storage calls Radicale makes (discover, get_multi, sync,
+get_all) and with Radicale's own helpers for access rights, hrefs, item names and content
+types:
+
+- ``calendar-multiget`` / ``addressbook-multiget`` and ``sync-collection`` asking for any of
+  getetag, getcontenttype, calendar-data, address-data (no expand, no filters);
+- ``PROPFIND`` Depth 1 of a calendar or address book asking for any of getetag,
+  getcontenttype, getlastmodified, getcontentlength, resourcetype: the collection's own
+  response is Radicale's (its Depth 0 answer, in the same transaction), the items' follow.
+
+Anything else — other properties, filters, expand, sharing, a collection that is not a
+calendar or an address book, missing rights, an invalid sync token, too many events — is
+left to Radicale (None here), which answers it as it always does.
+``tests/storage_plugin/test_fast_reads.py`` holds the answers equal to Radicale's own.
+"""
+
+import io
+import posixpath
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from http import client
+from typing import Any
+from urllib.parse import unquote, urlparse
+from xml.sax.saxutils import escape
+
+from radicale import item as radicale_item
+from radicale import pathutils, storage, types, xmlutils
+from radicale.app.base import Access
+
+D = "{DAV:}"
+SYNC_COLLECTION = f"{D}sync-collection"
+GETETAG, GETCONTENTTYPE = f"{D}getetag", f"{D}getcontenttype"
+DATA = {xmlutils.make_clark("C:calendar-data"): "C:calendar-data",
+        xmlutils.make_clark("CR:address-data"): "CR:address-data"}
+REPORTS = {xmlutils.make_clark("C:calendar-multiget"): ("VCALENDAR",),
+           xmlutils.make_clark("CR:addressbook-multiget"): ("VADDRESSBOOK",),
+           SYNC_COLLECTION: ("VCALENDAR", "VADDRESSBOOK")}
+FILTERS = (xmlutils.make_clark("C:filter"), xmlutils.make_clark("CR:filter"))
+EXPAND = ".//" + xmlutils.make_clark("C:expand")
+ITEM_PROPS: dict[str, Callable[[radicale_item.Item, str], str | None]] = {
+    GETETAG: lambda item, _: item.etag,
+    GETCONTENTTYPE: xmlutils.get_content_type,
+    f"{D}getlastmodified": lambda item, _: item.last_modified,
+    f"{D}getcontentlength": lambda item, encoding: str(len(item.serialize().encode(encoding))),
+    f"{D}resourcetype": lambda item, _: None,
+}
+"""What PROPFIND answers for an item's properties (Radicale's xml_propfind_response)."""
+NAMESPACES = {"C": xmlutils.NAMESPACES["C"], "CR": xmlutils.NAMESPACES["CR"]}
+OK, NOT_FOUND = xmlutils.make_response(200), xmlutils.make_response(404)
+
+Props = list[str]
+
+
+class FastReads:
+    """Answers of the WSGI application (a Radicale application) to the reads above."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    @property
+    def _encoding(self) -> str:
+        return self._app._encoding
+
+    # --- REPORT ----------------------------------------------------------------------------
+
+    def report(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+               user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse | None:
+        root = self._request(environ, path, user, user_groups, request_info)
+        if root is None or root.tag not in REPORTS or _filtered(root):
+            return None
+        found = root.find(f"{D}prop")
+        props = [] if found is None else [each.tag for each in found]
+        if not props or not all(tag in DATA or tag in (GETETAG, GETCONTENTTYPE)
+                                for tag in props):
+            return None
+        with self._app._storage.acquire_lock("r", user):
+            collection = self._collection(path, user, user_groups, REPORTS[root.tag])
+            if collection is None:
+                return None
+            head = ""
+            if root.tag == SYNC_COLLECTION:
+                synced = _sync(collection, root)
+                if synced is None:
+                    return None
+                token, hrefs = synced
+                head = f"<sync-token>{escape(token)}</sync-token>"
+            else:
+                hrefs = _multiget_hrefs(root, base_prefix)
+            named = _names(hrefs, collection)
+            if named is None:
+                return None
+            invalid, names = named
+            answered = list(collection.get_multi(names))
+            parts = [head, *(_missing(base_prefix, each) for each in invalid)]
+            parts += [_missing(base_prefix, _item_path(collection, name))
+                      for name, item in answered if item is None]
+            items = [item for _, item in answered if item is not None]
+            if self._too_many_events(items, props):
+                return None
+            parts += [self._report_item(base_prefix, item, props) for item in items]
+        return self._multistatus(parts, props)
+
+    def _report_item(self, base_prefix: str, item: radicale_item.Item, props: Props) -> str:
+        """An item as xml_report answers it (getetag and data: found; nothing else asked)."""
+        found = []
+        for tag in props:
+            if tag == GETCONTENTTYPE:
+                found.append(_element("getcontenttype",
+                                      xmlutils.get_content_type(item, self._encoding)))
+            elif tag == GETETAG:
+                found.append(_element("getetag", item.etag))
+            else:
+                found.append(_element(DATA[tag], item.serialize()))
+        return _response(base_prefix, _item_path(item.collection, item.href), found)
+
+    def _too_many_events(self, items: list[radicale_item.Item], props: Props) -> bool:
+        """Whether Radicale would refuse the answer for holding more events than
+        ``[reporting] max_expand_occurrence`` (it counts those of the data it serves)."""
+        limit = self._app.configuration.get("reporting", "max_expand_occurrence")
+        if not limit or not any(tag in DATA for tag in props):
+            return False
+        served = sum(1 for tag in props if tag in DATA)  # each copy of the data counts
+        bound = served * sum(item.serialize().upper().count("BEGIN:VEVENT") for item in items)
+        return bound > limit and served * sum(
+            1 for item in items for line in item.serialize().splitlines()
+            if line.upper() == "BEGIN:VEVENT") > limit
+
+    # --- PROPFIND --------------------------------------------------------------------------
+
+    def propfind(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+                 user_groups: set[str], request_info: dict[str, Any],
+                 radicale_propfind: Callable[[types.WSGIEnviron], types.WSGIResponse]
+                 ) -> types.WSGIResponse | None:
+        if environ.get("HTTP_DEPTH", "0") != "1":
+            return None
+        root = self._request(environ, path, user, user_groups, request_info)
+        if root is None or len(root) == 0 or root[0].tag != f"{D}prop":
+            return None
+        props = [each.tag for each in root[0]]
+        if not props or not set(props) <= set(ITEM_PROPS):
+            return None
+        with self._app._storage.acquire_lock("r", user):
+            collection = self._collection(path, user, user_groups, ("VCALENDAR", "VADDRESSBOOK"))
+            if collection is None or collection.has_children():
+                return None
+            try:
+                status, headers, own, _ = radicale_propfind({**environ, "HTTP_DEPTH": "0"})
+            finally:
+                environ["wsgi.input"].seek(0)
+            if status != client.MULTI_STATUS or not isinstance(own, bytes):
+                return None
+            items = "".join(self._propfind_item(base_prefix, item, props)
+                            for item in collection.get_all())
+        head, _, _ = own.rpartition(b"</multistatus>")
+        return status, headers, head + items.encode(self._encoding) + b"</multistatus>", None
+
+    def _propfind_item(self, base_prefix: str, item: radicale_item.Item, props: Props) -> str:
+        found = [_element(tag[len(D):], ITEM_PROPS[tag](item, self._encoding)) for tag in props]
+        return _response(base_prefix, _item_path(item.collection, item.href), found)
+
+    # --- what both need --------------------------------------------------------------------
+
+    def _request(self, environ: types.WSGIEnviron, path: str, user: str,
+                 user_groups: set[str], request_info: dict[str, Any]) -> ET.Element | None:
+        """The request's XML, when the user may read ``path`` and the body can be read
+        again by Radicale (then the body is left for it, whatever happens here)."""
+        body = environ.get("wsgi.input")
+        if (not user or self._app._sharing._enabled or not isinstance(body, io.BytesIO)
+                or not Access(self._app._rights, user, user_groups, path).check("r")):
+            return None
+        try:
+            return self._app._read_xml_request_body(environ, request_info)
+        except RuntimeError:
+            return None
+        finally:
+            body.seek(0)
+
+    def _collection(self, path: str, user: str, user_groups: set[str],
+                    tags: tuple[str, ...]) -> Any:
+        """The collection at ``path``, if it is one of ``tags`` the user may read."""
+        found = next(iter(self._app._storage.discover(path)), None)
+        if (not isinstance(found, storage.BaseCollection) or found.tag not in tags
+                or not Access(self._app._rights, user, user_groups, path).check("r", found)):
+            return None
+        return found
+
+    def _multistatus(self, parts: list[str], props: Props) -> types.WSGIResponse:
+        declared = "".join(f' xmlns:{prefix}="{url}"' for prefix, url in NAMESPACES.items()
+                           if any(DATA.get(tag, "").startswith(prefix + ":") for tag in props))
+        body = (f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
+                f'<multistatus xmlns="DAV:"{declared}>{"".join(parts)}</multistatus>')
+        headers = {"Content-Type": f"text/xml; charset={self._encoding}"}
+        return client.MULTI_STATUS, headers, body.encode(self._encoding), None
+
+
+def _filtered(root: ET.Element) -> bool:
+    return any(root.find(tag) is not None for tag in FILTERS) or root.find(EXPAND) is not None
+
+
+def _sync(collection: Any, root: ET.Element) -> tuple[str, Iterable[str]] | None:
+    """The new token and the paths of the changed items; None for a token Radicale refuses."""
+    element = root.find(f"{D}sync-token")
+    old = element.text.strip() if element is not None and element.text else ""
+    try:
+        token, names = collection.sync(old)
+    except ValueError:
+        return None
+    return token, [pathutils.unstrip_path(posixpath.join(collection.path, name))
+                   for name in names]
+
+
+def _multiget_hrefs(root: ET.Element, base_prefix: str) -> set[str]:
+    """The paths a multiget names, as xml_report reads them (a set, as there)."""
+    paths = set()
+    for element in root.findall(f"{D}href"):
+        path = pathutils.sanitize_path(unquote(urlparse(element.text).path))
+        if (path + "/").startswith(base_prefix + "/"):
+            paths.add(path[len(base_prefix):])
+    return paths
+
+
+def _names(paths: Iterable[str], collection: Any) -> tuple[list[str], list[str]] | None:
+    """Paths not naming an item of the collection, and the item names; None when the
+    collection itself is named (Radicale then answers with every item)."""
+    invalid, names = [], []
+    for path in paths:
+        try:
+            name = pathutils.name_from_path(path, collection)
+        except ValueError:
+            invalid.append(path)
+            continue
+        if not name:
+            return None
+        names.append(name)
+    return invalid, names
+
+
+def _item_path(collection: Any, href: str) -> str:
+    return pathutils.unstrip_path(posixpath.join(collection.path, href))
+
+
+def _element(name: str, text: str | None) -> str:
+    return f"<{name}>{escape(text)}</{name}>" if text else f"<{name} />"
+
+
+def _response(base_prefix: str, path: str, found: list[str]) -> str:
+    href = escape(xmlutils.make_href(base_prefix, path))
+    return (f"<response><href>{href}</href><propstat><prop>{''.join(found)}</prop>"
+            f"<status>{OK}</status></propstat></response>")
+
+
+def _missing(base_prefix: str, path: str) -> str:
+    href = escape(xmlutils.make_href(base_prefix, path))
+    return f"<response><href>{href}</href><status>{NOT_FOUND}</status></response>"

@@ -1,0 +1,198 @@
+"""The fast reads (``storage_plugin.fast_reads``) answer exactly as Radicale does: the same
+requests, on the same data, to a server with them and to one without (``fast_reads =
+False``) get the same status, content type and multistatus — hrefs, ETags, properties,
+bodies."""
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from storage_plugin.fast_reads import FastReads
+from tests.conftest import NOW_ISO, appointment, customer
+from tests.storage_plugin.conftest import EVENT, TODO, Server, serving
+
+DAV = "{DAV:}"
+CALDAV_NS = 'xmlns:C="urn:ietf:params:xml:ns:caldav"'
+CARDDAV_NS = 'xmlns:CR="urn:ietf:params:xml:ns:carddav"'
+
+
+def _propfind(*props: str) -> str:
+    return f'<propfind xmlns="DAV:"><prop>{"".join(f"<{p}/>" for p in props)}</prop></propfind>'
+
+
+def _multiget(kind: str, hrefs: list[str], *props: str) -> str:
+    report, ns = (("C:calendar-multiget", CALDAV_NS) if kind == "C"
+                  else ("CR:addressbook-multiget", CARDDAV_NS))
+    return (f'<{report} xmlns="DAV:" {ns}><prop>{"".join(f"<{p}/>" for p in props)}</prop>'
+            + "".join(f"<href>{href}</href>" for href in hrefs) + f"</{report}>")
+
+
+def _sync(token: str, *props: str) -> str:
+    return (f'<sync-collection xmlns="DAV:" {CALDAV_NS} {CARDDAV_NS}><sync-token>{token}'
+            f'</sync-token><sync-level>1</sync-level><prop>'
+            f'{"".join(f"<{p}/>" for p in props)}</prop></sync-collection>')
+
+
+PROPFINDS = [
+    _propfind("getetag"),
+    _propfind("resourcetype", "getcontenttype", "getetag"),
+    _propfind("getetag", "getlastmodified", "getcontentlength", "resourcetype"),
+    _propfind("getetag", "displayname"),  # the collection's own property: Radicale's path
+    "",  # allprop
+]
+
+
+@pytest.fixture(autouse=True)
+def answered_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The requests the fast reads answered (the servers run in this process)."""
+    answered: list[str] = []
+    for name in ("report", "propfind"):
+        def counted(self: FastReads, *args: Any, _original: Any = getattr(FastReads, name),
+                    _name: str = name) -> Any:
+            answer = _original(self, *args)
+            if answer is not None:
+                answered.append(_name)
+            return answer
+        monkeypatch.setattr(FastReads, name, counted)
+    return answered
+
+
+@pytest.fixture
+def servers(staff_passwords: None, database_url: str, hq: Any,
+            write_export: Any) -> Iterator[tuple[Server, Server]]:
+    """bwilson with mobile appointments, HQ appointments, tasks, customers and a calendar of
+    his own; one server with the fast reads, one without, on the same database."""
+    records = [appointment(f"MA-{n}", start=f"2026-12-{n:02d}T09:00:00+01:00",
+                           end=f"2026-12-{n:02d}T10:00:00+01:00",
+                           name=f"Visit <{n}> & review") for n in range(1, 8)]
+    assert hq("import", "customers", write_export("customers", [
+        customer(f"C-3{n:03d}", name=f"Kunde {n} & Söhne") for n in range(5)]),
+        "--now", NOW_ISO).exit_code == 0
+    assert hq("import", "activities", write_export("appointments", records),
+              "--now", NOW_ISO).exit_code == 0
+    for n in range(3):
+        assert hq("activities", "add", "-r", "bwilson", "--name", f"HQ visit {n}",
+                  "--start", f"2026-12-1{n}T10:00:00+01:00").exit_code == 0
+        assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", f"Call {n}",
+                  "--end", f"2026-12-1{n}T10:00:00+01:00").exit_code == 0
+    with serving(database_url) as fast, serving(database_url,
+                                                 storage={"fast_reads": "False"}) as radicale:
+        http = fast.http("bwilson")
+        assert http.request("MKCALENDAR", fast.url + "bwilson/private/").status_code == 201
+        for n in range(3):
+            assert fast.put("bwilson", f"bwilson/private/e{n}.ics", EVENT.format(
+                uid=f"e{n}", summary=f"Private {n}", description="x")).status_code == 201
+        assert fast.put("bwilson", "bwilson/private/t.ics", TODO.format(
+            uid="t", summary="Todo", extra="")).status_code == 201
+        yield fast, radicale
+
+
+def _answer(server: Server, login: str, method: str, path: str, body: str,
+            depth: str | None = None) -> tuple[int, str, Any]:
+    headers = {"Content-Type": "application/xml"}
+    if depth is not None:
+        headers["Depth"] = depth
+    response = server.http(login).request(method, server.url + path, data=body.encode(),
+                                          headers=headers)
+    content = (_tree(response.content) if response.status_code == 207
+               else response.content)
+    return response.status_code, response.headers.get("Content-Type", ""), content
+
+
+def _tree(body: bytes) -> Any:
+    """A multistatus as comparable data: its responses in any order, everything in them in
+    the order given."""
+    def plain(element: ET.Element) -> Any:
+        return (element.tag, sorted(element.attrib.items()), element.text or "",
+                [plain(child) for child in element])
+    root = ET.fromstring(body)
+    return sorted((plain(child) for child in root), key=repr)
+
+
+def _same(fast: Server, radicale: Server, login: str, method: str, path: str, body: str,
+          depth: str | None = None) -> Any:
+    ours = _answer(fast, login, method, path, body, depth)
+    theirs = _answer(radicale, login, method, path, body, depth)
+    assert ours == theirs, (method, path, depth, body)
+    return ours
+
+
+def _hrefs(tree: Any) -> list[str]:
+    return [entry[3][0][2] for entry in tree if entry[0] == f"{DAV}response"]
+
+
+COLLECTIONS = ["bwilson/appointments/", "bwilson/mobile/", "bwilson/tasks/",
+               "bwilson/customers/", "bwilson/private/"]
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+def test_propfind_depth_1_is_answered_as_radicale_does(servers, answered_fast, path):
+    fast, radicale = servers
+    for body in PROPFINDS:
+        status, _, answer = _same(fast, radicale, "bwilson", "PROPFIND", path, body, "1")
+        assert status == 207
+        assert len(answer) > 3
+    assert answered_fast == ["propfind"] * 3
+    _same(fast, radicale, "bwilson", "PROPFIND", path, PROPFINDS[0], "0")
+    _same(fast, radicale, "cdavis", "PROPFIND", path, PROPFINDS[0], "1")  # not his
+    _same(fast, radicale, "awhite", "PROPFIND", "awhite/team-bwilson-appointments/",
+          PROPFINDS[1], "1")
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+def test_multiget_is_answered_as_radicale_does(servers, answered_fast, path):
+    fast, radicale = servers
+    _, _, listing = _same(fast, radicale, "bwilson", "PROPFIND", path, PROPFINDS[0], "1")
+    hrefs = [href for href in _hrefs(listing) if not href.endswith("/")]
+    kind, data = ("CR", "CR:address-data") if "customers" in path else ("C", "C:calendar-data")
+    wanted = hrefs + [f"/{path}missing.ics", "/bwilson/mobile/elsewhere.ics",
+                      f"/{path}../escape.ics", "/other/x.ics", f"http://host/{path}{{weird}}"]
+    for props in (("getetag", data), ("getetag",), (data,), ("getcontenttype", "getetag")):
+        status, _, answer = _same(fast, radicale, "bwilson", "REPORT", path,
+                                  _multiget(kind, wanted, *props))
+        assert status == 207 and len(answer) == len(wanted)
+    assert answered_fast == ["propfind"] + ["report"] * 4
+    _same(fast, radicale, "bwilson", "REPORT", path,
+          _multiget(kind, hrefs, "getetag", "displayname"))  # not answered fast
+    _same(fast, radicale, "bwilson", "REPORT", path,
+          _multiget("CR" if kind == "C" else "C", hrefs, "getetag"))  # the wrong report
+    _same(fast, radicale, "cdavis", "REPORT", path, _multiget(kind, hrefs, "getetag"))
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+def test_sync_collection_is_answered_as_radicale_does(servers, answered_fast, hq, path):
+    fast, radicale = servers
+    data = "CR:address-data" if "customers" in path else "C:calendar-data"
+    status, _, first = _same(fast, radicale, "bwilson", "REPORT", path, _sync("", "getetag"))
+    assert status == 207
+    [token] = [entry[2] for entry in first if entry[0] == f"{DAV}sync-token"]
+    _same(fast, radicale, "bwilson", "REPORT", path, _sync("", "getetag", data))
+    _same(fast, radicale, "bwilson", "REPORT", path, _sync(token, "getetag"))
+    assert hq("activities", "edit", "HQ-000001", "--name", "Moved on").exit_code == 0
+    assert hq("activities", "delete", "HQ-000002").exit_code == 0
+    fast.http("bwilson").delete(fast.url + "bwilson/private/e1.ics")
+    _same(fast, radicale, "bwilson", "REPORT", path, _sync(token, "getetag", data))
+    assert answered_fast == ["report"] * 4
+    _same(fast, radicale, "bwilson", "REPORT", path, _sync("http://x/sync/0", "getetag"))
+    _same(fast, radicale, "bwilson", "REPORT", path, _sync(token + "x", "getetag"))
+    _same(fast, radicale, "cdavis", "REPORT", path, _sync("", "getetag"))
+
+
+def test_too_many_events_are_refused_as_radicale_refuses_them(staff_passwords, database_url,
+                                                               hq, write_export, answered_fast):
+    records = [appointment(f"MA-{n}", start=f"2026-12-{n:02d}T09:00:00+01:00",
+                           end=f"2026-12-{n:02d}T10:00:00+01:00") for n in range(1, 6)]
+    assert hq("import", "activities", write_export("appointments", records),
+              "--now", NOW_ISO).exit_code == 0
+    limit = {"reporting": {"max_expand_occurrence": "3"}}
+    with serving(database_url, **limit) as fast, \
+            serving(database_url, storage={"fast_reads": "False"}, **limit) as radicale:
+        status, _, _ = _same(fast, radicale, "bwilson", "REPORT", "bwilson/mobile/",
+                             _sync("", "getetag", "C:calendar-data"))
+        assert status == 400
+        status, _, _ = _same(fast, radicale, "bwilson", "REPORT", "bwilson/mobile/",
+                             _sync("", "getetag"))
+        assert status == 207
+    assert answered_fast == ["report"]
