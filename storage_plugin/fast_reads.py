@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from http import client
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 from xml.sax.saxutils import escape
 
 from radicale import item as radicale_item
@@ -82,30 +82,31 @@ class FastReads:
             collection = self._collection(path, user, user_groups, REPORTS[root.tag])
             if collection is None:
                 return None
+            paths = _Paths(collection, base_prefix)
             head = ""
             if root.tag == SYNC_COLLECTION:
                 synced = _sync(collection, root)
                 if synced is None:
                     return None
-                token, hrefs = synced
+                token, changed = synced
                 head = f"<sync-token>{escape(token)}</sync-token>"
+                wanted: Iterable[str] = map(paths.item, changed)
             else:
-                hrefs = _multiget_hrefs(root, base_prefix)
-            named = _names(hrefs, collection)
+                wanted = _multiget_paths(root, base_prefix)
+            named = paths.names(wanted)
             if named is None:
                 return None
             invalid, names = named
-            answered = list(collection.get_multi(names))
-            parts = [head, *(_missing(base_prefix, each) for each in invalid)]
-            parts += [_missing(base_prefix, _item_path(collection, name))
-                      for name, item in answered if item is None]
+            answered = list(collection.get_multi(names, texts=any(tag in DATA for tag in props)))
+            parts = [head, *map(paths.missing, invalid)]
+            parts += [paths.missing(paths.item(name)) for name, item in answered if item is None]
             items = [item for _, item in answered if item is not None]
             if self._too_many_events(items, props):
                 return None
-            parts += [self._report_item(base_prefix, item, props) for item in items]
+            parts += [self._report_item(paths, item, props) for item in items]
         return self._multistatus(parts, props)
 
-    def _report_item(self, base_prefix: str, item: radicale_item.Item, props: Props) -> str:
+    def _report_item(self, paths: "_Paths", item: radicale_item.Item, props: Props) -> str:
         """An item as xml_report answers it (getetag and data: found; nothing else asked)."""
         found = []
         for tag in props:
@@ -116,7 +117,7 @@ class FastReads:
                 found.append(_element("getetag", item.etag))
             else:
                 found.append(_element(DATA[tag], item.serialize()))
-        return _response(base_prefix, _item_path(item.collection, item.href), found)
+        return paths.found(item.href, found)
 
     def _too_many_events(self, items: list[radicale_item.Item], props: Props) -> bool:
         """Whether Radicale would refuse the answer for holding more events than
@@ -154,14 +155,12 @@ class FastReads:
                 environ["wsgi.input"].seek(0)
             if status != client.MULTI_STATUS or not isinstance(own, bytes):
                 return None
-            items = "".join(self._propfind_item(base_prefix, item, props)
-                            for item in collection.get_all())
+            paths = _Paths(collection, base_prefix)
+            items = "".join(paths.found(item.href, [
+                _element(tag[len(D):], ITEM_PROPS[tag](item, self._encoding)) for tag in props])
+                for item in collection.get_all(texts=f"{D}getcontentlength" in props))
         head, _, _ = own.rpartition(b"</multistatus>")
         return status, headers, head + items.encode(self._encoding) + b"</multistatus>", None
-
-    def _propfind_item(self, base_prefix: str, item: radicale_item.Item, props: Props) -> str:
-        found = [_element(tag[len(D):], ITEM_PROPS[tag](item, self._encoding)) for tag in props]
-        return _response(base_prefix, _item_path(item.collection, item.href), found)
 
     # --- what both need --------------------------------------------------------------------
 
@@ -203,18 +202,16 @@ def _filtered(root: ET.Element) -> bool:
 
 
 def _sync(collection: Any, root: ET.Element) -> tuple[str, Iterable[str]] | None:
-    """The new token and the paths of the changed items; None for a token Radicale refuses."""
+    """The new token and the names of the changed items; None for a token Radicale refuses."""
     element = root.find(f"{D}sync-token")
     old = element.text.strip() if element is not None and element.text else ""
     try:
-        token, names = collection.sync(old)
+        return collection.sync(old)
     except ValueError:
         return None
-    return token, [pathutils.unstrip_path(posixpath.join(collection.path, name))
-                   for name in names]
 
 
-def _multiget_hrefs(root: ET.Element, base_prefix: str) -> set[str]:
+def _multiget_paths(root: ET.Element, base_prefix: str) -> set[str]:
     """The paths a multiget names, as xml_report reads them (a set, as there)."""
     paths = set()
     for element in root.findall(f"{D}href"):
@@ -224,36 +221,49 @@ def _multiget_hrefs(root: ET.Element, base_prefix: str) -> set[str]:
     return paths
 
 
-def _names(paths: Iterable[str], collection: Any) -> tuple[list[str], list[str]] | None:
-    """Paths not naming an item of the collection, and the item names; None when the
-    collection itself is named (Radicale then answers with every item)."""
-    invalid, names = [], []
-    for path in paths:
-        try:
-            name = pathutils.name_from_path(path, collection)
-        except ValueError:
-            invalid.append(path)
-            continue
-        if not name:
-            return None
-        names.append(name)
-    return invalid, names
+class _Paths:
+    """Paths and hrefs of one collection's items as Radicale's pathutils and xmlutils make
+    them, with the collection's part computed once (Radicale re-checks every path it builds,
+    several times an item)."""
 
+    def __init__(self, collection: Any, base_prefix: str) -> None:
+        self._collection = collection
+        self._start = pathutils.unstrip_path(collection.path, True)
+        self._base_prefix = base_prefix
 
-def _item_path(collection: Any, href: str) -> str:
-    return pathutils.unstrip_path(posixpath.join(collection.path, href))
+    def item(self, name: str) -> str:
+        """unstrip_path(join(collection, name))."""
+        if pathutils.is_safe_path_component(name):
+            return self._start + name
+        return pathutils.unstrip_path(posixpath.join(self._collection.path, name))
+
+    def names(self, paths: Iterable[str]) -> tuple[list[str], list[str]] | None:
+        """Paths that name no item of the collection, and the item names (as
+        pathutils.name_from_path reads them); None when the collection itself is named
+        (Radicale then answers with every item)."""
+        invalid, names = [], []
+        for path in paths:
+            name = path[len(self._start):]
+            if not (path + "/").startswith(self._start) or (
+                    name and not pathutils.is_safe_path_component(name)):
+                invalid.append(path)
+            elif not name:
+                return None
+            else:
+                names.append(name)
+        return invalid, names
+
+    def href(self, path: str) -> str:
+        """xmlutils.make_href of a sanitized path."""
+        return escape(quote(self._base_prefix + path))
+
+    def found(self, name: str, props: list[str]) -> str:
+        return (f"<response><href>{self.href(self.item(name))}</href><propstat><prop>"
+                f"{''.join(props)}</prop><status>{OK}</status></propstat></response>")
+
+    def missing(self, path: str) -> str:
+        return f"<response><href>{self.href(path)}</href><status>{NOT_FOUND}</status></response>"
 
 
 def _element(name: str, text: str | None) -> str:
     return f"<{name}>{escape(text)}</{name}>" if text else f"<{name} />"
-
-
-def _response(base_prefix: str, path: str, found: list[str]) -> str:
-    href = escape(xmlutils.make_href(base_prefix, path))
-    return (f"<response><href>{href}</href><propstat><prop>{''.join(found)}</prop>"
-            f"<status>{OK}</status></propstat></response>")
-
-
-def _missing(base_prefix: str, path: str) -> str:
-    href = escape(xmlutils.make_href(base_prefix, path))
-    return f"<response><href>{href}</href><status>{NOT_FOUND}</status></response>"

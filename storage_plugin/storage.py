@@ -113,17 +113,20 @@ class Collection(storage.BaseCollection):
         return info.text is None or not _larger_than(info.text, self._storage.max_resource_size,
                                                      f"/{self.path}/{info.href}")
 
-    def get_multi(self, hrefs: Iterable[str]) -> Iterable[tuple[str, radicale_item.Item | None]]:
+    def get_multi(self, hrefs: Iterable[str], texts: bool = True
+                  ) -> Iterable[tuple[str, radicale_item.Item | None]]:
+        """Radicale's get_multi; ``texts=False`` (storage_plugin.fast_reads, for answers
+        without the items' data): each text is read only if serialised."""
         wanted = list(hrefs)
         if not wanted:  # a sync-collection without changes asks for none
             return []
-        found = self._storage.run(lambda store: store.items_by_href(self.info, wanted))
+        found = self._storage.run(lambda store: store.items_by_href(self.info, wanted, texts))
         return [(href, self._item(found[href]) if href in found and self._served(found[href])
                  else None) for href in wanted]
 
-    def get_all(self) -> Iterable[radicale_item.Item]:
-        return [self._item(info) for info in self._storage.run(lambda store: store.items(self.info))
-                if self._served(info)]
+    def get_all(self, texts: bool = True) -> Iterable[radicale_item.Item]:
+        return [self._item(info) for info in self._storage.run(
+            lambda store: store.items(self.info, texts)) if self._served(info)]
 
     def get_filtered(self, filters: Iterable[ET.Element]
                      ) -> Iterable[tuple[radicale_item.Item, bool]]:

@@ -84,12 +84,20 @@ CUSTOMER_ROWS = (
 
 
 def activity_text(session: Session, activity_id: int) -> str:
-    """The text of an activity as it is now, for one whose kept text is not current."""
+    """The text of an activity as it is now: kept, or rendered if what is kept is older."""
+    found = session.scalar(select(KeptActivity.text).join(Activity).where(
+        Activity.id == activity_id, KeptActivity.revision == Activity.revision))
+    if found is not None:
+        return found
     row = session.execute(ACTIVITY_ROWS.where(Activity.id == activity_id)).one()
     return activity_calendar(row, row.customer_number, row.client_copy)
 
 
 def customer_text(session: Session, customer_id: int) -> str:
+    found = session.scalar(select(KeptCustomer.text).join(Customer).where(
+        Customer.id == customer_id, KeptCustomer.revision == Customer.revision))
+    if found is not None:
+        return found
     row = session.execute(CUSTOMER_ROWS.where(Customer.id == customer_id)).one()
     return customer_vcard(row, row.channel)
 

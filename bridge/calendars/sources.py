@@ -51,13 +51,14 @@ class StoredSource:
         self.session = session
         self.collection = collection
 
-    def all(self) -> Iterator[ItemInfo]:
+    def all(self, texts: bool = True) -> Iterator[ItemInfo]:
+        """Every item; ``texts=False``: their texts are read only when asked for."""
         return stored_items(self.session, self.collection.id)
 
     def hrefs(self) -> list[str]:
         return stored_hrefs(self.session, self.collection.id)
 
-    def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+    def by_hrefs(self, hrefs: Iterable[str], texts: bool = True) -> Iterator[ItemInfo]:
         return stored_items(self.session, self.collection.id, hrefs)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
@@ -104,6 +105,8 @@ FILTERS = {
     Projection.TASKS: (Activity.kind == Kind.TASK,),
 }
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+IN_LIST = 500
+"""Most hrefs looked up in one query; more are found among all the collection's items."""
 FIRST = func.coalesce(Activity.start_at, Activity.end_at)
 LAST = func.coalesce(Activity.end_at, Activity.start_at)
 
@@ -125,19 +128,19 @@ class ActivitySource(StoredSource):
             *FILTERS[collection.projection],
         )
 
-    def _select(self) -> Select[Any]:
-        query = ACTIVITY_ITEMS.where(*self.filters,
-                                     _overlaps(self.window.start, self.window.end))
+    def _select(self, texts: bool = True) -> Select[Any]:
+        query = (ACTIVITY_ITEMS if texts else ACTIVITY_METAS).where(
+            *self.filters, _overlaps(self.window.start, self.window.end))
         # A writer checks a client's If-Match against the latest committed version and
         # keeps it until it commits (see bridge.locks).
         return query.with_for_update(of=Activity) if self.lock_rows else query
 
-    def _items(self, query: Select[Any]) -> Iterator[ItemInfo]:
-        for row in self.session.execute(query):
-            yield _activity_item(self.session, row)
+    def _items(self, query: Select[Any], texts: bool) -> Iterator[ItemInfo]:
+        for row in self.session.connection().execute(query).all():  # plain rows: no ORM
+            yield _activity_item(self.session, row, texts)
 
-    def all(self) -> Iterator[ItemInfo]:
-        yield from self._items(self._select().order_by(Activity.id))
+    def all(self, texts: bool = True) -> Iterator[ItemInfo]:
+        yield from self._items(self._select(texts).order_by(Activity.id), texts)
         yield from super().all()
 
     def hrefs(self) -> list[str]:
@@ -145,17 +148,21 @@ class ActivitySource(StoredSource):
             *self.filters, _overlaps(self.window.start, self.window.end))
         return [*self.session.scalars(query), *super().hrefs()]
 
-    def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+    def by_hrefs(self, hrefs: Iterable[str], texts: bool = True) -> Iterator[ItemInfo]:
         wanted = list(dict.fromkeys(hrefs))
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
-            yield from self._items(self._select().where(Activity.href.in_(part)))
+        if len(wanted) > IN_LIST:  # most of the collection (a new client's multiget)
+            named = set(wanted)
+            yield from (item for item in self.all(texts) if item.href in named)
+            return
+        for start in range(0, len(wanted), IN_LIST):
+            part = wanted[start:start + IN_LIST]
+            yield from self._items(self._select(texts).where(Activity.href.in_(part)), texts)
             yield from super().by_hrefs(part)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
         begin, finish = _instant(start), _instant(end)
         query = self._select().where(_overlaps(begin, finish, strict=True))
-        yield from self._items(query)
+        yield from self._items(query, texts=True)
         yield from super().in_range(component, start, end)
 
     def has_uid(self, uid: str) -> bool:
@@ -222,41 +229,43 @@ def version_etag(kind: str, row_id: int, revision: int, modified_at: datetime) -
     return f'"{kind}{row_id}-{revision}-{micros:x}"'
 
 
+ACTIVITY_METAS = select(Activity.id, Activity.href, Activity.uid, Activity.revision,
+                        Activity.modified_at, Activity.kind, Activity.start_at, Activity.end_at)
+"""What an activity's item needs but its text (plain rows: thousands at a time)."""
 ACTIVITY_ITEMS = (
-    select(Activity.id, Activity.href, Activity.uid, Activity.revision, Activity.modified_at,
-           Activity.kind, Activity.start_at, Activity.end_at,
-           KeptActivity.revision.label("kept_revision"), KeptActivity.text)
+    ACTIVITY_METAS.add_columns(KeptActivity.revision.label("kept_revision"), KeptActivity.text)
     .outerjoin(KeptActivity, KeptActivity.activity_id == Activity.id)
 )
-"""What an activity's item needs, with its kept text (plain rows: thousands at a time)."""
+"""… with its kept text."""
 
 
-def _activity_item(session: Session, row: Any) -> ItemInfo:
-    current = row.kept_revision == row.revision
-    return activity_item(row, text=row.text if current else None,
-                         render=lambda: kept.activity_text(session, row.id))
+def _activity_item(session: Session, row: Any, texts: bool) -> ItemInfo:
+    id_, href, uid, revision, modified_at, kind, start_at, end_at, *kept_text = row
+    text = kept_text[1] if texts and kept_text[0] == revision else None
+    return _item(id_, href, uid, revision, modified_at, kind, start_at, end_at, text,
+                 lambda: kept.activity_text(session, id_))
 
 
-def activity_item(activity: Any, *, text: str | None = None,
-                  render: Callable[[], str] | None = None) -> ItemInfo:
-    """The item of an activity (or a row of its columns): its text, or how to render it."""
-    first = activity.start_at or activity.end_at
-    last = activity.end_at or activity.start_at
+def activity_item(activity: Activity, render: Callable[[], str]) -> ItemInfo:
+    """The item of an activity, rendered when asked for."""
+    return _item(activity.id, activity.href, activity.uid, activity.revision,
+                 activity.modified_at, activity.kind, activity.start_at, activity.end_at,
+                 None, render)
+
+
+def _item(id_: int, href: str, uid: str, revision: int, modified_at: datetime, kind: Kind,
+          start_at: datetime | None, end_at: datetime | None, text: str | None,
+          render: Callable[[], str]) -> ItemInfo:
+    """(Positional: thousands are made for one answer.)"""
+    first, last = start_at or end_at, end_at or start_at
     time_range = (
         (math.floor(first.timestamp()), max(math.ceil(last.timestamp()),
                                             math.floor(first.timestamp()) + 1))
         if first and last else (TIMESTAMP_MIN, TIMESTAMP_MAX)
     )
-    return ItemInfo(
-        href=activity.href,
-        uid=activity.uid,
-        etag=version_etag("a", activity.id, activity.revision, activity.modified_at),
-        component="VTODO" if activity.kind is Kind.TASK else "VEVENT",
-        time_range=time_range,
-        modified_at=activity.modified_at,
-        text=text,
-        render=render,
-    )
+    return ItemInfo(href, uid, version_etag("a", id_, revision, modified_at),
+                    "VTODO" if kind is Kind.TASK else "VEVENT", time_range, modified_at,
+                    text, render)
 
 
 class CustomerSource(StoredSource):
@@ -268,38 +277,40 @@ class CustomerSource(StoredSource):
             select(employee_channels.c.channel_id)
             .where(employee_channels.c.employee_id == collection.employee_id)))
 
-    def _customers(self, channels: Iterable[int], numbers: Iterable[str] | None = None
-                   ) -> Iterator[Any]:
-        query = (CUSTOMER_ITEMS.where(Customer.sales_channel_id.in_(list(channels)),
+    def _customers(self, channels: Iterable[int], numbers: Iterable[str] | None = None,
+                   texts: bool = True) -> Iterator[ItemInfo]:
+        query = ((CUSTOMER_ITEMS if texts else CUSTOMER_METAS).where(Customer.sales_channel_id.in_(list(channels)),
                                       Customer.active.is_(True))
                  .order_by(Customer.number))
         if numbers is not None:
             query = query.where(Customer.number.in_(list(numbers)))
-        yield from self.session.execute(query)
+        for row in self.session.connection().execute(query).all():
+            yield self._item(row, texts)
 
-    def _item(self, row: Any) -> ItemInfo:
-        current = row.kept_revision == row.revision
-        return customer_item(row, text=row.text if current else None,
-                             render=lambda: kept.customer_text(self.session, row.id))
+    def _item(self, row: Any, texts: bool) -> ItemInfo:
+        id_, number, revision, modified_at, *kept_text = row
+        text = kept_text[1] if texts and kept_text[0] == revision else None
+        return customer_item(id_, number, revision, modified_at, text,
+                             lambda: kept.customer_text(self.session, id_))
 
-    def all(self) -> Iterator[ItemInfo]:
-        return map(self._item, self._customers(self.channels))
+    def all(self, texts: bool = True) -> Iterator[ItemInfo]:
+        return self._customers(self.channels, texts=texts)
 
     def hrefs(self) -> list[str]:
         return [item.href for item in self.all()]
 
-    def by_hrefs(self, hrefs: Iterable[str]) -> Iterator[ItemInfo]:
+    def by_hrefs(self, hrefs: Iterable[str], texts: bool = True) -> Iterator[ItemInfo]:
         """The customers named: looked up by the numbers their names carry, and only when
         some name does not carry its number as it is (unsafe characters) among them all."""
         wanted = set(hrefs)
         if not wanted:
             return iter(())
         numbers = [customer_number(href) for href in wanted]
-        found = [item for item in map(self._item, self._customers(
-                     self.channels, [n for n in numbers if n])) if item.href in wanted]
+        found = [item for item in self._customers(self.channels, [n for n in numbers if n],
+                                                  texts) if item.href in wanted]
         if len(found) == len(wanted):
             return iter(found)
-        return (item for item in self.all() if item.href in wanted)
+        return (item for item in self.all(texts) if item.href in wanted)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
         return self.all()
@@ -340,29 +351,22 @@ class CustomerSource(StoredSource):
                 if scope is not None:
                     changed += changes.changed_since(self.session, scope, seq)
         moved = set(old) ^ set(self.channels)
-        changed += [customer_href(row.number) for row in self._customers(moved)]
+        changed += [item.href for item in self._customers(moved, texts=False)]
         return changed
 
 
+CUSTOMER_METAS = select(Customer.id, Customer.number, Customer.revision, Customer.modified_at)
 CUSTOMER_ITEMS = (
-    select(Customer.id, Customer.number, Customer.revision, Customer.modified_at,
-           KeptCustomer.revision.label("kept_revision"), KeptCustomer.text)
+    CUSTOMER_METAS.add_columns(KeptCustomer.revision.label("kept_revision"), KeptCustomer.text)
     .outerjoin(KeptCustomer, KeptCustomer.customer_id == Customer.id)
 )
 
 
-def customer_item(customer: Any, *, text: str | None,
-                  render: Callable[[], str]) -> ItemInfo:
-    return ItemInfo(
-        href=customer_href(customer.number),
-        uid=customer_uid(customer.number),
-        etag=version_etag("c", customer.id, customer.revision, customer.modified_at),
-        component="VCARD",
-        time_range=(TIMESTAMP_MIN, TIMESTAMP_MAX),
-        modified_at=customer.modified_at,
-        text=text,
-        render=render,
-    )
+def customer_item(id_: int, number: str, revision: int, modified_at: datetime,
+                  text: str | None, render: Callable[[], str]) -> ItemInfo:
+    return ItemInfo(customer_href(number), customer_uid(number),
+                    version_etag("c", id_, revision, modified_at), "VCARD",
+                    (TIMESTAMP_MIN, TIMESTAMP_MAX), modified_at, text, render)
 
 
 Source = StoredSource | ActivitySource | CustomerSource

@@ -11,20 +11,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bridge.calendars import changes, collections, items, team
+from bridge.calendars import changes, collections, items, team, writeback
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.layout import SPECS, Projection, collection_path
 from bridge.calendars.sources import ActivitySource, Source, activity_item, source_for
 from bridge.calendars.writeback import (
     Forbidden,
+    StoreAsSent,
     Target,
-    check_component,
-    check_window,
     find_activity,
     remove_activity,
-    should_transfer,
-    write_activity,
 )
 from bridge.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
@@ -110,11 +107,14 @@ class CalendarStore:
                                                    lock_rows=self.writing)
         return self._sources[collection.id]
 
-    def items(self, collection: CollectionInfo) -> Iterator[ItemInfo]:
-        return self.source(collection).all()
+    def items(self, collection: CollectionInfo, texts: bool = True) -> Iterator[ItemInfo]:
+        """Every item; ``texts=False``: their texts are read only when asked for (an
+        answer of ETags alone)."""
+        return self.source(collection).all(texts)
 
-    def items_by_href(self, collection: CollectionInfo, hrefs: Iterable[str]) -> dict[str, ItemInfo]:
-        return {item.href: item for item in self.source(collection).by_hrefs(hrefs)}
+    def items_by_href(self, collection: CollectionInfo, hrefs: Iterable[str],
+                      texts: bool = True) -> dict[str, ItemInfo]:
+        return {item.href: item for item in self.source(collection).by_hrefs(hrefs, texts)}
 
     def items_in_range(self, collection: CollectionInfo, component: str | None, start: int,
                        end: int) -> Iterator[ItemInfo]:
@@ -169,19 +169,20 @@ class CalendarStore:
             return Written(self._store(collection, href, text, meta), as_sent=True)
         target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
         activity = find_activity(self.session, target.employee_id, href)
-        stored = self.items_by_href(collection, [href]).get(href) if activity is None else None
-        if activity is None and stored is not None:
-            return Written(self._store(collection, href, text, meta), as_sent=True)
+        stored = activity is None and href in self.items_by_href(collection, [href])
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
-        item = parse_client_item(text, floating_zone(settings, self.server_zone))
-        check_component(item, target)
-        if activity is None and not should_transfer(self.session, item, target):
+        item = None if stored else parse_client_item(text, floating_zone(settings,
+                                                                         self.server_zone))
+        decision = StoreAsSent() if item is None else writeback.decide(
+            writeback.Before(activity, stored), item, target, settings,
+            self.window(collection), writeback.customer_exists(self.session, item.customer),
+            self.now)
+        if isinstance(decision, StoreAsSent):
             return Written(self._store(collection, href, text, meta), as_sent=True)
-        check_window(item, self.window(collection))
-        activity = write_activity(self.session, activity, item, text, href, target, self.now)
+        activity = writeback.apply(self.session, decision, text, href, target, self.now)
         self.session.flush()
         customer = activity.customer.number if activity.customer else None
-        return Written(activity_item(activity, render=lambda: activity_calendar(
+        return Written(activity_item(activity, lambda: activity_calendar(
             activity, customer, text)), as_sent=False)
 
     def _store(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:

@@ -14,7 +14,7 @@
   ``min-date-time`` / ``max-date-time`` precondition, which the collection advertises.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -43,7 +43,6 @@ from bridge.models import (
     SyncSettings,
     TextPriority,
 )
-from bridge.settings import default_settings
 from bridge.windows import Window
 
 DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
@@ -101,55 +100,92 @@ def find_activity(session: Session, employee_id: int, href: str) -> Activity | N
         .with_for_update().execution_options(populate_existing=True)).first()
 
 
+def customer_exists(session: Session, number: str | None) -> bool:
+    return bool(number) and session.scalar(
+        select(Customer.id).where(Customer.number == number)) is not None
+
+
 def check_component(item: ClientItem, target: Target) -> None:
     if item.component != target.component:
         raise Forbidden(
             f"this collection takes {target.component} only, not {item.component}")
 
 
-def should_transfer(session: Session, item: ClientItem, target: Target) -> bool:
+# --- deciding (pure) -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoreAsSent:
+    """Keep the client's item in the calendar only (not transferred to HQ)."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What the client's status does to the activity's completion."""
+
+    unprocessed: bool = False
+    on: datetime | None = None
+    reopen: bool = False
+
+
+@dataclass(frozen=True)
+class WriteToHQ:
+    """Create the HQ activity (``number`` None) or update activity ``number`` (restoring it if
+    it was deleted), then keep the client's copy."""
+
+    number: str | None
+    uid: str | None
+    fields: ActivityFields
+    zone: str | None
+    all_day: bool
+    completion: Completion | None
+    restore: bool = False
+
+
+Decision = StoreAsSent | WriteToHQ
+
+
+@dataclass(frozen=True)
+class Before:
+    """What the calendar holds at the item's href before the write: an HQ activity, or an
+    item stored as a client sent it."""
+
+    activity: Activity | None
+    stored: bool
+
+
+def decide(before: Before, item: ClientItem, target: Target, settings: SyncSettings,
+           window: Window, known_customer: bool, now: datetime) -> Decision:
+    """What a client's write of ``item`` (parsed once) to ``target`` does, under the
+    write-back rules; :class:`Forbidden` (with the reason) when it is refused."""
+    activity = before.activity
+    if activity is None and before.stored:
+        return StoreAsSent()
+    if activity is not None and activity.origin is Origin.MOBILE:
+        raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
+    check_component(item, target)
+    if activity is None and not _transferred(item, target, settings):
+        return StoreAsSent()
+    check_window(item, window)
+    take_text = activity is None or settings.text_priority is TextPriority.CLIENT
+    fields = _fields(item, activity.number if activity else None, take_text,
+                     item.customer if known_customer else None)
+    return WriteToHQ(
+        number=activity.number if activity else None, uid=item.uid or None, fields=fields,
+        zone=item.zone,
+        all_day=item.all_day, completion=_completion(activity, item, target, now),
+        restore=activity is not None and activity.deleted_at is not None)
+
+
+def _transferred(item: ClientItem, target: Target, settings: SyncSettings) -> bool:
     if item.recurring or (target.kind is Kind.APPOINTMENT and item.start is None):
         return False
     if item.transfer is not None:
         return item.transfer
-    settings = session.get(SyncSettings, target.employee_id) or default_settings()
     return settings.transfer_tasks if target.kind is Kind.TASK else settings.transfer_appointments
 
 
-def write_activity(session: Session, activity: Activity | None, item: ClientItem, text: str,
-                   href: str, target: Target, now: datetime) -> Activity:
-    """Create or update the HQ activity behind a client's item (``item``, parsed from
-    ``text`` and checked against the target's component)."""
-    employee = session.get(Employee, target.employee_id)
-    assert employee is not None
-    if activity is None:
-        activity = add_activity(session, target.kind, _fields(session, item, employee.login,
-                                                              None, take_text=True),
-                                now, origin=Origin.CLIENT, uid=item.uid or None, href=href)
-    else:
-        if activity.origin is Origin.MOBILE:
-            raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
-        if activity.deleted_at is not None:
-            restore_activity(session, activity.number, now)
-        settings = session.get(SyncSettings, target.employee_id) or default_settings()
-        take_text = settings.text_priority is TextPriority.CLIENT
-        edit_activity(session, activity.number,
-                      _fields(session, item, None, activity.number, take_text), now)
-    activity.timezone = item.zone
-    activity.all_day = item.all_day
-    _completion(session, activity, item, employee.login, now)
-    keep_client_copy(session, activity, text)
-    return activity
-
-
-def remove_activity(session: Session, activity: Activity, now: datetime) -> None:
-    if activity.origin is Origin.MOBILE:
-        raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
-    delete_activity(session, activity.number, now)
-
-
-def _fields(session: Session, item: ClientItem, representative: str | None,
-            number: str | None, take_text: bool) -> ActivityFields:
+def _fields(item: ClientItem, number: str | None, take_text: bool,
+            customer: str | None) -> ActivityFields:
     end = item.end
     if item.component == "VEVENT" and end is None and item.start is not None:
         end = item.start + (timedelta(days=1) if item.all_day else DEFAULT_DURATION)
@@ -159,8 +195,7 @@ def _fields(session: Session, item: ClientItem, representative: str | None,
         start=item.start,
         end=end,
         priority=item.priority if item.priority and 1 <= item.priority <= 9 else None,
-        customer=_known_customer(session, item.customer),
-        representative=representative,
+        customer=customer,
     )
 
 
@@ -172,22 +207,50 @@ def _name(summary: str | None, number: str | None) -> str:
     return text or "(no title)"
 
 
-def _known_customer(session: Session, number: str | None) -> str | None:
-    if not number:
-        return None
-    exists = session.scalar(select(Customer.id).where(Customer.number == number))
-    return number if exists is not None else None
-
-
-def _completion(session: Session, activity: Activity, item: ClientItem, login: str,
-                now: datetime) -> None:
+def _completion(activity: Activity | None, item: ClientItem, target: Target,
+                now: datetime) -> Completion | None:
     status = (item.status or "").upper()
+    current = activity.status if activity else Status.PLANNED
     if status == "CANCELLED":
-        if activity.status is not Status.COMPLETED_UNPROCESSED:
-            complete_activity(session, activity.number, item.completed or now, login,
-                              unprocessed=True)
+        if current is not Status.COMPLETED_UNPROCESSED:
+            return Completion(unprocessed=True, on=item.completed or now)
     elif status == "COMPLETED" or item.completed is not None or item.percent == 100:
-        if activity.status is not Status.COMPLETED:
-            complete_activity(session, activity.number, item.completed or now, login)
-    elif activity.status in DONE and activity.kind is Kind.TASK:
+        if current is not Status.COMPLETED:
+            return Completion(on=item.completed or now)
+    elif current in DONE and target.kind is Kind.TASK:
+        return Completion(reopen=True)
+    return None
+
+
+# --- applying ------------------------------------------------------------------------------
+
+def apply(session: Session, decision: WriteToHQ, text: str, href: str, target: Target,
+          now: datetime) -> Activity:
+    """Carry out a write to HQ through the HQ rules (``bridge.editing``), as the
+    representative."""
+    employee = session.get(Employee, target.employee_id)
+    assert employee is not None
+    if decision.number is None:
+        activity = add_activity(session, target.kind,
+                                replace(decision.fields, representative=employee.login), now,
+                                origin=Origin.CLIENT, uid=decision.uid, href=href)
+    else:
+        if decision.restore:
+            restore_activity(session, decision.number, now)
+        activity = edit_activity(session, decision.number, decision.fields, now)
+    activity.timezone = decision.zone
+    activity.all_day = decision.all_day
+    completion = decision.completion
+    if completion is not None and completion.reopen:
         reopen_activity(session, activity.number, now)
+    elif completion is not None:
+        complete_activity(session, activity.number, completion.on or now, employee.login,
+                          unprocessed=completion.unprocessed)
+    keep_client_copy(session, activity, text)
+    return activity
+
+
+def remove_activity(session: Session, activity: Activity, now: datetime) -> None:
+    if activity.origin is Origin.MOBILE:
+        raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
+    delete_activity(session, activity.number, now)
