@@ -160,7 +160,7 @@ class ActivityView:
             "completed_by": a.completed_by,
             "mobile_id": a.mobile_id,
             "frozen": a.frozen,
-            "read_only": a.read_only,
+            "read_only": a.read_only_because is not None,
             "revision": a.revision,
             "modified_at": _iso(a.modified_at),
             "deleted_at": _iso(a.deleted_at),

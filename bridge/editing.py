@@ -60,11 +60,8 @@ def find_activity(session: Session, number: str, *, deleted: bool = False,
 
 def writable(session: Session, number: str, *, deleted: bool = False) -> Activity:
     activity = find_activity(session, number, deleted=deleted, for_update=True)
-    if activity.read_only:
-        raise ReadOnly(
-            f"activity {number} comes from the mobile system and is read-only in HQ: "
-            "it changes only through `bridge import activities`"
-        )
+    if activity.read_only_because:
+        raise ReadOnly(activity.read_only_because)
     return activity
 
 
@@ -181,7 +178,7 @@ def _set_customer(session: Session, activity: Activity, number: str) -> None:
 
 def _set_representative(session: Session, activity: Activity, login: str) -> None:
     employee = get_employee(session, login)
-    if not employee.can_have_calendar:
+    if not employee.eligible:
         raise InvalidInput(f"{login} is not an active sales representative")
     activity.representative = employee
 

@@ -1,7 +1,8 @@
 """Activity synchronization settings of a representative: show and change them."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ class SettingsChange:
 
 
 def change_settings(
-    session: Session, login: str, change: SettingsChange, today: date
+    session: Session, login: str, change: SettingsChange, now: datetime
 ) -> SyncSettings:
     """Apply the given fields; the windows must still make sense afterwards."""
     settings = settings_of(session, login)
@@ -66,8 +67,8 @@ def change_settings(
     if change.time_zone is not None:
         settings.time_zone = None if change.time_zone == SERVER_ZONE else zone_named(
             change.time_zone)
-    calendar_window(settings, today)
-    task_window(settings, today)
+    calendar_window(settings, now)
+    task_window(settings, now)
     return settings
 
 
@@ -89,9 +90,15 @@ def floating_zone(settings: SyncSettings, server_zone: str) -> str:
     return settings.time_zone or server_zone
 
 
-def calendar_window(settings: SyncSettings, today: date) -> Window:
-    return window(settings.calendar_start, settings.calendar_end, today)
+def today(settings: SyncSettings, now: datetime) -> date:
+    """The representative's day at ``now``: in their time zone, else in UTC — the day the
+    windows' relative bounds count from, for the server and the commands alike."""
+    return now.astimezone(ZoneInfo(settings.time_zone or "UTC")).date()
 
 
-def task_window(settings: SyncSettings, today: date) -> Window:
-    return window(settings.task_start, settings.task_end, today)
+def calendar_window(settings: SyncSettings, now: datetime) -> Window:
+    return window(settings.calendar_start, settings.calendar_end, today(settings, now))
+
+
+def task_window(settings: SyncSettings, now: datetime) -> Window:
+    return window(settings.task_start, settings.task_end, today(settings, now))

@@ -8,6 +8,9 @@ expects from "the last three months and the next year".
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
 
 from bridge.errors import InvalidInput
 
@@ -55,6 +58,18 @@ class Window:
         if first is None or last is None:
             return True
         return first < self.end and last >= self.start
+
+    def selects(self, first: ColumnElement[Any], last: ColumnElement[Any]) -> ColumnElement[bool]:
+        """:meth:`contains` in SQL, for rows whose first and last instants are given (both
+        NULL for an undated row)."""
+        return overlapping(first, last, self.start, self.end)
+
+
+def overlapping(first: ColumnElement[Any], last: ColumnElement[Any], start: datetime,
+                end: datetime, strict: bool = False) -> ColumnElement[bool]:
+    """Rows whose [first, last] overlaps [start, end) — undated rows always do; ``strict``:
+    touching ``start`` is not enough (a CalDAV time-range)."""
+    return or_(first.is_(None), and_(first < end, last > start if strict else last >= start))
 
 
 def window(start_bound: str, end_bound: str, today: date) -> Window:

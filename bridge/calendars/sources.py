@@ -12,10 +12,10 @@ UID is taken, the sync token, and which hrefs changed since an older token.
 
 import math
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes, kept
@@ -43,7 +43,7 @@ from bridge.models import (
     employee_channels,
 )
 from bridge.settings import calendar_window, default_settings, task_window
-from bridge.windows import Window
+from bridge.windows import Window, overlapping
 
 
 class StoredSource:
@@ -114,14 +114,14 @@ LAST = func.coalesce(Activity.end_at, Activity.start_at)
 class ActivitySource(StoredSource):
     """HQ activities of one representative and kind, inside the window, plus stored items."""
 
-    def __init__(self, session: Session, collection: CollectionInfo, today: date,
+    def __init__(self, session: Session, collection: CollectionInfo, now: datetime,
                  lock_rows: bool = False) -> None:
         super().__init__(session, collection)
         self.lock_rows = lock_rows
         assert collection.projection is not None and collection.employee_id is not None
         settings = session.get(SyncSettings, collection.employee_id) or default_settings()
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
-        self.window = window_of(settings, today)
+        self.window = window_of(settings, now)
         self.filters = (
             Activity.representative_id == collection.employee_id,
             Activity.deleted_at.is_(None),
@@ -130,7 +130,7 @@ class ActivitySource(StoredSource):
 
     def _select(self, texts: bool = True) -> Select[Any]:
         query = (ACTIVITY_ITEMS if texts else ACTIVITY_METAS).where(
-            *self.filters, _overlaps(self.window.start, self.window.end))
+            *self.filters, self.window.selects(FIRST, LAST))
         # A writer checks a client's If-Match against the latest committed version and
         # keeps it until it commits (see bridge.locks).
         return query.with_for_update(of=Activity) if self.lock_rows else query
@@ -145,7 +145,7 @@ class ActivitySource(StoredSource):
 
     def hrefs(self) -> list[str]:
         query = select(Activity.href).where(
-            *self.filters, _overlaps(self.window.start, self.window.end))
+            *self.filters, self.window.selects(FIRST, LAST))
         return [*self.session.scalars(query), *super().hrefs()]
 
     def by_hrefs(self, hrefs: Iterable[str], texts: bool = True) -> Iterator[ItemInfo]:
@@ -161,7 +161,7 @@ class ActivitySource(StoredSource):
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
         begin, finish = _instant(start), _instant(end)
-        query = self._select().where(_overlaps(begin, finish, strict=True))
+        query = self._select().where(overlapping(FIRST, LAST, begin, finish, strict=True))
         yield from self._items(query, texts=True)
         yield from super().in_range(component, start, end)
 
@@ -202,19 +202,12 @@ class ActivitySource(StoredSource):
         """Items that entered or left the window since the token was handed out."""
         hull = Window(min(old.start, self.window.start), max(old.end, self.window.end))
         query = select(Activity.href, Activity.start_at, Activity.end_at).where(
-            *self.filters, _overlaps(hull.start, hull.end))
+            *self.filters, hull.selects(FIRST, LAST))
         return [
             row.href for row in self.session.execute(query)
             if old.contains(row.start_at, row.end_at)
             != self.window.contains(row.start_at, row.end_at)
         ]
-
-
-def _overlaps(start: datetime, end: datetime, strict: bool = False) -> object:
-    """Activities overlapping [start, end); those without any date always do."""
-    undated = and_(Activity.start_at.is_(None), Activity.end_at.is_(None))
-    last = LAST > start if strict else LAST >= start
-    return or_(undated, and_(FIRST < end, last))
 
 
 def _instant(timestamp: int) -> datetime:
@@ -372,7 +365,7 @@ def customer_item(id_: int, number: str, revision: int, modified_at: datetime,
 Source = StoredSource | ActivitySource | CustomerSource
 
 
-def source_for(session: Session, collection: CollectionInfo, today: date,
+def source_for(session: Session, collection: CollectionInfo, now: datetime,
                lock_rows: bool = False) -> Source:
     """The source of ``collection``'s items; with ``lock_rows`` the activities it reads are
     locked for a write."""
@@ -380,4 +373,4 @@ def source_for(session: Session, collection: CollectionInfo, today: date,
         return StoredSource(session, collection)
     if collection.projection is Projection.CUSTOMERS:
         return CustomerSource(session, collection)
-    return ActivitySource(session, collection, today, lock_rows)
+    return ActivitySource(session, collection, now, lock_rows)

@@ -103,7 +103,7 @@ class CalendarStore:
 
     def source(self, collection: CollectionInfo) -> Source:
         if collection.id not in self._sources:
-            self._sources[collection.id] = source_for(self.session, collection, self.now.date(),
+            self._sources[collection.id] = source_for(self.session, collection, self.now,
                                                    lock_rows=self.writing)
         return self._sources[collection.id]
 

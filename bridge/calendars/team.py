@@ -45,7 +45,7 @@ def team_logins(session: Session, manager: str) -> list[str]:
     except NotFound:
         return []
     return sorted(member.login for member in team.members
-                  if member.active and member.sales_representative)
+                  if member.eligible)
 
 
 def view_of(path: str) -> tuple[str, str, Projection] | None:

@@ -160,8 +160,8 @@ def decide(before: Before, item: ClientItem, target: Target, settings: SyncSetti
     activity = before.activity
     if activity is None and before.stored:
         return StoreAsSent()
-    if activity is not None and activity.origin is Origin.MOBILE:
-        raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
+    if activity is not None and activity.read_only_because:
+        raise Forbidden(activity.read_only_because)
     check_component(item, target)
     if activity is None and not _transferred(item, target, settings):
         return StoreAsSent()
@@ -251,6 +251,6 @@ def apply(session: Session, decision: WriteToHQ, text: str, href: str, target: T
 
 
 def remove_activity(session: Session, activity: Activity, now: datetime) -> None:
-    if activity.origin is Origin.MOBILE:
-        raise Forbidden(f"activity {activity.number} comes from the mobile system: read-only")
+    if activity.read_only_because:
+        raise Forbidden(activity.read_only_because)
     delete_activity(session, activity.number, now)

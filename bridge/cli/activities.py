@@ -140,7 +140,7 @@ def _print_view(view: ActivityView) -> None:
     record = view.as_record()
     lines = [
         f"Subject: {a.subject}",
-        f"Origin: {a.origin.value}{' (read-only)' if a.read_only else ''}"
+        f"Origin: {a.origin.value}{' (read-only)' if a.read_only_because else ''}"
         + (f", mobile id {a.mobile_id}" if a.mobile_id else "")
         + (", frozen for the import" if a.frozen else "")
         + (f", DELETED {record['deleted_at']}" if a.deleted_at else ""),

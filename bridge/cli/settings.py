@@ -1,6 +1,6 @@
 """`bridge settings show|set`: a representative's activity synchronization settings."""
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -28,9 +28,9 @@ def settings_group() -> None:
 
 
 def _print(login: str, settings: SyncSettings) -> None:
-    today = date.today()
-    cal = calendar_window(settings, today)
-    tasks = task_window(settings, today)
+    now = datetime.now(UTC)
+    cal = calendar_window(settings, now)
+    tasks = task_window(settings, now)
     click.echo(f"Activity synchronization settings of {login}")
     click.echo(f"  Calendar entries: {settings.calendar_start} … {settings.calendar_end}"
                f"  (today: {_days(cal)})")
@@ -86,5 +86,5 @@ def set_(app: AppContext, login: str, text_priority: str | None, **bounds: objec
         **bounds,  # type: ignore[arg-type]
     )
     with transaction(app.engine()) as session:
-        settings = change_settings(session, login, change, date.today())
+        settings = change_settings(session, login, change, datetime.now(UTC))
         _print(login, settings)

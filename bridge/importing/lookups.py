@@ -67,12 +67,9 @@ def customers_by_number(session: Session, numbers: Collection[str]) -> dict[str,
 def representatives(session: Session) -> dict[str, RepresentativeRef]:
     """Every employee by login (HQ master data: small next to the activities)."""
     rows = session.execute(
-        select(Employee.id, Employee.login, Employee.active, Employee.sales_representative)
+        select(Employee.id, Employee.login, Employee.eligible.label("eligible"))
     )
-    return {
-        row.login: RepresentativeRef(row.id, row.login, row.active and row.sales_representative)
-        for row in rows
-    }
+    return {row.login: RepresentativeRef(row.id, row.login, bool(row.eligible)) for row in rows}
 
 
 def channels_by_name(session: Session) -> dict[str, int]:

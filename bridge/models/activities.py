@@ -113,9 +113,12 @@ class Activity(Base):
         return subject(self.number, self.name)
 
     @property
-    def read_only(self) -> bool:
-        """Mobile-originated activities are never changed outside the import."""
-        return self.origin == Origin.MOBILE
+    def read_only_because(self) -> str | None:
+        """Why only the import may change the activity (None: HQ users and clients may)."""
+        if self.origin == Origin.MOBILE:
+            return (f"activity {self.number} comes from the mobile system and is read-only in "
+                    "HQ: it changes only through `bridge import activities`")
+        return None
 
     @property
     def local_start(self) -> datetime | None:

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ColumnElement, ForeignKey, String, Table, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, UTCDateTime, utcnow
@@ -51,9 +52,16 @@ class Employee(Base):
         secondary=employee_channels, order_by=SalesChannel.name
     )
 
-    @property
-    def can_have_calendar(self) -> bool:
+    @hybrid_property
+    def eligible(self) -> bool:
+        """An eligible sales representative: active, and a sales representative — they have
+        calendars and may be given activities (in Python and, as a column, in SQL)."""
         return self.active and self.sales_representative
+
+    @eligible.inplace.expression
+    @classmethod
+    def _eligible_in_sql(cls) -> ColumnElement[bool]:
+        return and_(cls.active, cls.sales_representative)
 
     def __repr__(self) -> str:
         return f"Employee({self.login!r})"

@@ -1,0 +1,102 @@
+"""Contract of what the calendars keep (``bridge.calendars.kept``): after every kind of HQ
+change — the imports (the status sweep included), the HQ commands, a client's write-back —
+each activity's and customer's kept text is of its current revision and is exactly what
+rendering the row now gives. (No setting changes what an item's text is: windows change
+which items are served, a time zone how a client's floating times are read.)
+
+Tested on the calendar store directly (no HTTP), on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bridge.calendars import kept
+from bridge.calendars.items import ItemMeta
+from bridge.calendars.store import CalendarStore
+from bridge.db import transaction
+from bridge.ical.render import activity_calendar
+from bridge.ical.vcard import customer_vcard
+from bridge.models import Activity, Customer, KeptActivity, KeptCustomer
+from tests.conftest import NOW_ISO, appointment, customer, later_version
+from tests.storage_plugin.conftest import EVENT
+
+
+def assert_kept_current(engine: Engine) -> None:
+    """Every activity's and customer's kept text is the rendering of its row as it is."""
+    with transaction(engine) as session:
+        texts = {row.activity_id: (row.revision, row.text)
+                 for row in session.scalars(select(KeptActivity))}
+        rows = session.execute(kept.ACTIVITY_ROWS).all()
+        for row in rows:
+            assert texts.get(row.id) == (row.revision, activity_calendar(
+                row, row.customer_number, row.client_copy)), row.number
+        cards = {row.customer_id: (row.revision, row.text)
+                 for row in session.scalars(select(KeptCustomer))}
+        customers = session.execute(kept.CUSTOMER_ROWS).all()
+        for row in customers:
+            assert cards.get(row.id) == (row.revision, customer_vcard(row, row.channel))
+    assert rows and customers, "nothing to check"
+
+
+def test_imports_keep_what_they_write(engine, hq, write_export):
+    assert hq("import", "activities", write_export("appointments", [
+        appointment("MA-1"), appointment("MA-2", end="2026-11-25T08:00:00+01:00",
+                                         start="2026-11-25T07:00:00+01:00")]),
+        "--now", "2026-11-24T09:00:00Z").exit_code == 0
+    assert_kept_current(engine)
+    assert hq("import", "data", write_export("customers", [customer("C-1001", name="Acme AG")]),
+              write_export("appointments", [later_version("MA-1", name="Renamed")]),
+              "--now", NOW_ISO).exit_code == 0  # an update, a customer changed, a sweep
+    with transaction(engine) as session:
+        swept = session.scalars(select(Activity.status).where(Activity.mobile_id == "MA-2"))
+        assert [status.value for status in swept] == ["Delayed"]
+    assert_kept_current(engine)
+
+
+def test_hq_commands_keep_what_they_change(engine, hq):
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", "2026-12-03T10:00:00+01:00", "--customer", "C-1001").exit_code == 0
+    assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call",
+              "--end", "2026-12-04T10:00:00+01:00").exit_code == 0
+    assert_kept_current(engine)
+    for command in (("edit", "HQ-000001", "--name", "Visit again", "-r", "cdavis"),
+                    ("complete", "HQ-000002"), ("complete", "HQ-000002", "--reopen"),
+                    ("delete", "HQ-000001"), ("restore", "HQ-000001")):
+        result = hq("activities", *command)
+        assert result.exit_code == 0, result.output
+        assert_kept_current(engine)
+
+
+@pytest.mark.parametrize("text_priority", ["hq", "client"])
+def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priority):
+    assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
+    now = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    for href, summary in (("new.ics", "Lunch"), ("new.ics", "Lunch moved")):
+        text = EVENT.format(uid="client-1", summary=summary, description="with Acme")
+        text = text.replace("END:VEVENT", "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\n"
+                            "END:VALARM\nEND:VEVENT")
+        with transaction(engine) as session:
+            store = CalendarStore(session, now, writing=True)
+            collection = store.collection("bwilson/appointments")
+            written = store.put(collection, href, text,
+                                ItemMeta("client-1", '"x"', "VEVENT", (0, 1)))
+            assert not written.as_sent
+        assert_kept_current(engine)
+    with transaction(engine) as session:
+        [served] = session.scalars(select(KeptActivity.text))
+    assert "BEGIN:VALARM" in served
+    assert ("Lunch moved" in served) is (text_priority == "client")
+
+
+def test_a_customer_update_keeps_its_card(engine, hq, write_export):
+    assert hq("import", "customers", write_export("customers", [
+        customer("C-1001", name="Acme Trading", sales_channel="South")]),
+        "--now", NOW_ISO).exit_code == 0
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", "2026-12-03T10:00:00+01:00", "--customer", "C-1001").exit_code == 0
+    assert_kept_current(engine)
+    with transaction(engine) as session:
+        [card] = session.scalars(select(KeptCustomer.text).join(Customer).where(
+            Customer.number == "C-1001"))
+    assert "CATEGORIES:South" in card
