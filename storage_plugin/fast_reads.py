@@ -83,13 +83,17 @@ class FastReads:
             if collection is None:
                 return None
             paths = _Paths(collection, base_prefix)
-            head = ""
+            texts = any(tag in DATA for tag in props)
+            head, every = "", None
             if root.tag == SYNC_COLLECTION:
                 synced = _sync(collection, root)
                 if synced is None:
                     return None
                 token, changed = synced
                 head = f"<sync-token>{escape(token)}</sync-token>"
+                if changed is None:  # a first sync: every item (one look-up, not two)
+                    every = collection.get_every(texts)
+                    changed = [href for href, _ in every]
                 wanted: Iterable[str] = map(paths.item, changed)
             else:
                 wanted = _multiget_paths(root, base_prefix)
@@ -97,7 +101,11 @@ class FastReads:
             if named is None:
                 return None
             invalid, names = named
-            answered = list(collection.get_multi(names, texts=any(tag in DATA for tag in props)))
+            if every is None:
+                answered = list(collection.get_multi(names, texts=texts))
+            else:
+                valid = set(names)
+                answered = [(href, item) for href, item in every if href in valid]
             parts = [head, *map(paths.missing, invalid)]
             parts += [paths.missing(paths.item(name)) for name, item in answered if item is None]
             items = [item for _, item in answered if item is not None]
@@ -201,14 +209,16 @@ def _filtered(root: ET.Element) -> bool:
     return any(root.find(tag) is not None for tag in FILTERS) or root.find(EXPAND) is not None
 
 
-def _sync(collection: Any, root: ET.Element) -> tuple[str, Iterable[str]] | None:
-    """The new token and the names of the changed items; None for a token Radicale refuses."""
+def _sync(collection: Any, root: ET.Element) -> tuple[str, Iterable[str] | None] | None:
+    """The new token and the names of the changed items (None: all, for a first sync);
+    None for a token Radicale refuses."""
     element = root.find(f"{D}sync-token")
     old = element.text.strip() if element is not None and element.text else ""
     try:
-        return collection.sync(old)
+        token, changed = collection.sync(old)
     except ValueError:
         return None
+    return token, changed if old else None
 
 
 def _multiget_paths(root: ET.Element, base_prefix: str) -> set[str]:

@@ -124,6 +124,11 @@ class Collection(storage.BaseCollection):
         return [(href, self._item(found[href]) if href in found and self._served(found[href])
                  else None) for href in wanted]
 
+    def get_every(self, texts: bool = True) -> list[tuple[str, radicale_item.Item | None]]:
+        """What get_multi gives for the href of every item (a first sync-collection)."""
+        return [(info.href, self._item(info) if self._served(info) else None)
+                for info in self._storage.run(lambda store: store.items(self.info, texts))]
+
     def get_all(self, texts: bool = True) -> Iterable[radicale_item.Item]:
         return [self._item(info) for info in self._storage.run(
             lambda store: store.items(self.info, texts)) if self._served(info)]
@@ -278,11 +283,27 @@ class Storage(storage.BaseStorage):
 
     def run(self, work: Callable[[CalendarStore], T]) -> T:
         """``work`` on the store inside the current lock, or — as Radicale renders some
-        answers after releasing it — in a read transaction of its own."""
-        if getattr(self._local, "store", None) is not None:
-            return _materialized(work(self.store))
-        with self.acquire_lock("r"):
-            return _materialized(work(self.store))
+        answers after releasing it (a PROPFIND's ctag, sync-token…) — in one read
+        transaction for the rest of the request."""
+        return _materialized(work(getattr(self._local, "store", None) or self._after_lock()))
+
+    def _after_lock(self) -> CalendarStore:
+        late = getattr(self._local, "late", None)
+        if late is None:
+            session = self._sessions()
+            begin(session, write=False)
+            late = CalendarStore(session, datetime.now(UTC), server_zone=self._server_zone)
+            self._local.late = late
+        return late
+
+    def end_request(self) -> None:
+        """End the read transaction of :meth:`run` after the lock (the WSGI layer calls
+        this after each request; the next lock would too)."""
+        late = getattr(self._local, "late", None)
+        if late is not None:
+            self._local.late = None
+            late.session.rollback()
+            late.session.close()
 
     @types.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
@@ -291,6 +312,7 @@ class Storage(storage.BaseStorage):
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
+        self.end_request()
         writing = mode == "w"
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         session: Session = self._sessions()

@@ -109,6 +109,7 @@ class Application(radicale.Application):
                     answers = super().__call__(environ, lambda *args: captured.append(args))
             finally:
                 _notes.reset(token)
+                getattr(self._storage, "end_request", lambda: None)()
             if not seen:
                 status, headers = captured[0][:2]
                 return self._answered(environ, start_response, notes, status, headers, answers)

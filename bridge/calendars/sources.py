@@ -140,7 +140,7 @@ class ActivitySource(StoredSource):
             yield _activity_item(self.session, row, texts)
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
-        yield from self._items(self._select(texts).order_by(Activity.id), texts)
+        yield from self._items(self._select(texts), texts)
         yield from super().all()
 
     def hrefs(self) -> list[str]:
@@ -233,8 +233,8 @@ ACTIVITY_ITEMS = (
 
 
 def _activity_item(session: Session, row: Any, texts: bool) -> ItemInfo:
-    id_, href, uid, revision, modified_at, kind, start_at, end_at, *kept_text = row
-    text = kept_text[1] if texts and kept_text[0] == revision else None
+    id_, href, uid, revision, modified_at, kind, start_at, end_at = row[:8]
+    text = row[9] if texts and row[8] == revision else None
     return _item(id_, href, uid, revision, modified_at, kind, start_at, end_at, text,
                  lambda: kept.activity_text(session, id_))
 
@@ -281,8 +281,8 @@ class CustomerSource(StoredSource):
             yield self._item(row, texts)
 
     def _item(self, row: Any, texts: bool) -> ItemInfo:
-        id_, number, revision, modified_at, *kept_text = row
-        text = kept_text[1] if texts and kept_text[0] == revision else None
+        id_, number, revision, modified_at = row[:4]
+        text = row[5] if texts and row[4] == revision else None
         return customer_item(id_, number, revision, modified_at, text,
                              lambda: kept.customer_text(self.session, id_))
 

@@ -67,6 +67,10 @@ class Activity(Base):
         Index("ix_activities_status_end", "status", "end_at"),
         Index("ix_activities_start", "start_at"),
         Index("ix_activities_representative_href", "representative_id", "href"),
+        # What a representative's calendar selects by (bridge.calendars.sources): the rows of
+        # a calendar are found and filtered in the index, only those served are read.
+        Index("ix_activities_calendar", "representative_id", "kind", "origin", "deleted_at",
+              "start_at", "end_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

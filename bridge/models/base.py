@@ -44,6 +44,22 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite the stored ISO text is read by Python's own parser: a calendar listing
+        reads three instants for each of thousands of rows."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _from_sqlite_text
+
+
+def _from_sqlite_text(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value + "+00:00")  # (replace(tzinfo=…) is slower)
+    except ValueError:  # a date alone, as SQL written by hand may store
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
