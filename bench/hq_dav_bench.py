@@ -5,7 +5,7 @@ For each size N (default 100, 1 000 and 10 000) the script builds an HQ in a tem
 directory through the real paths — ``bridge init``, ``bridge employees import``,
 ``bridge import customers`` (N customers of the representative's sales channel) and
 ``bridge import activities`` (N mobile appointments), then N HQ appointments and N HQ tasks
-created in-process through ``bridge.editing.add_activity`` (what ``bridge activities add``
+created in-process through ``bridge.hq.editing.add_activity`` (what ``bridge activities add``
 does, without N command runs) — and starts ``bridge serve`` on it. It then fetches every item
 each collection serves (``appointments/``, ``mobile/``, ``tasks/``, ``customers/``) and lays
 exactly those items out for a stock Radicale 3.9 (file storage, same hrefs, same texts, same
@@ -128,8 +128,8 @@ def build_hq(workdir: Path, n: int) -> str:
 
 def add_hq_activities(database: str, n: int) -> None:
     """N HQ appointments and N HQ tasks, as `bridge activities add` makes them."""
-    from bridge.db import make_engine, transaction
-    from bridge.editing import ActivityFields, add_activity
+    from bridge.infra.db import make_engine, transaction
+    from bridge.hq.editing import ActivityFields, add_activity
     from bridge.models import Kind
 
     engine = make_engine(database)

@@ -16,17 +16,17 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from bridge.db import transaction
-from bridge.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
-from bridge.editing import ActivityFields, add_activity, complete_activity
-from bridge.employees import import_employees, set_password
-from bridge.errors import InvalidInput
+from bridge.infra.db import transaction
+from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
+from bridge.hq.editing import ActivityFields, add_activity, complete_activity
+from bridge.hq.employees import import_employees, set_password
+from bridge.infra.errors import InvalidInput
 from bridge.importing.activities import import_activities
 from bridge.importing.customers import import_customers
 from bridge.importing.job import ImportOptions
 from bridge.importing.report import RunReport
 from bridge.models import Employee, Kind, Origin
-from bridge.schema import upgrade
+from bridge.infra.schema import upgrade
 
 CHANNELS = ("North", "South", "East")
 STAFF = (

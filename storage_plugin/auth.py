@@ -4,8 +4,8 @@ from typing import Any
 
 from radicale import auth
 
-from bridge.authentication import Authenticator
-from bridge.db import shared_engine
+from bridge.hq.authentication import Authenticator
+from bridge.infra.db import shared_engine
 from storage_plugin.wsgi import request_notes
 
 

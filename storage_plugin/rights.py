@@ -5,8 +5,8 @@ from typing import Any
 
 from radicale import rights
 
-from bridge.access import Directory
-from bridge.db import shared_engine
+from bridge.calendars.access import Directory
+from bridge.infra.db import shared_engine
 
 
 class Rights(rights.BaseRights):

@@ -7,7 +7,7 @@ from pathlib import Path
 from radicale import config as radicale_config
 from radicale import log, server
 
-from bridge.db import WRITE_WAIT_SECONDS
+from bridge.infra.db import WRITE_WAIT_SECONDS
 from storage_plugin.wsgi import Application
 
 DEFAULT_HOST = "127.0.0.1"

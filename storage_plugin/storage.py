@@ -9,6 +9,7 @@ a request is committed whole, or rolled back whole on any error. Everything else
 """
 
 import threading
+from contextlib import ExitStack
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -19,21 +20,20 @@ from radicale import item as radicale_item
 from radicale import pathutils, storage, types
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
-from sqlalchemy.orm import Session
 
-from bridge import conflicts
+from bridge.infra import conflicts
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.recurrence import check_density
 from bridge.calendars.tokens import InvalidToken
-from bridge.conflicts import WriteConflict
-from bridge.db import WRITE_WAIT_SECONDS, begin, session_factory, shared_engine
-from bridge.errors import BridgeError
-from bridge.locks import owner_lock
+from bridge.infra.conflicts import WriteConflict
+from bridge.infra.db import WRITE_WAIT_SECONDS, shared_engine, transaction
+from bridge.infra.errors import BridgeError
+from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
-from bridge.settings import zone_named
+from bridge.hq.settings import zone_named
 from storage_plugin.options import option
 from storage_plugin.wsgi import request_notes
 
@@ -267,7 +267,6 @@ class Storage(storage.BaseStorage):
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         self._engine = shared_engine(option(configuration, "database_url") or None)
-        self._sessions = session_factory(self._engine)
         self._local = threading.local()
         self._write_wait = float(option(configuration, "write_wait") or WRITE_WAIT_SECONDS)
         self._server_zone = zone_named(option(configuration, "time_zone") or "UTC")
@@ -290,8 +289,9 @@ class Storage(storage.BaseStorage):
     def _after_lock(self) -> CalendarStore:
         late = getattr(self._local, "late", None)
         if late is None:
-            session = self._sessions()
-            begin(session, write=False)
+            self._local.late_transaction = ExitStack()
+            session = self._local.late_transaction.enter_context(
+                transaction(self._engine, write=False, keep=False))
             late = CalendarStore(session, datetime.now(UTC), server_zone=self._server_zone)
             self._local.late = late
         return late
@@ -299,39 +299,31 @@ class Storage(storage.BaseStorage):
     def end_request(self) -> None:
         """End the read transaction of :meth:`run` after the lock (the WSGI layer calls
         this after each request; the next lock would too)."""
-        late = getattr(self._local, "late", None)
-        if late is not None:
+        if getattr(self._local, "late", None) is not None:
             self._local.late = None
-            late.session.rollback()
-            late.session.close()
+            self._local.late_transaction.close()
 
     @types.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
         """One database transaction. A writer first locks the owners of the paths it writes
-        (see ``bridge.locks``), so Radicale's precondition checks and the write are atomic."""
+        (see ``bridge.infra.locks``), so Radicale's precondition checks and the write are atomic."""
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
         self.end_request()
         writing = mode == "w"
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
-        session: Session = self._sessions()
         conflicts_before = conflicts.seen_count()
         try:
-            begin(session, write=writing, take=[owner_lock(owner) for owner in owners],
-                  wait=self._write_wait)
-            self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing,
-                                              server_zone=self._server_zone)
-            yield
-            if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
-                raise WriteConflict(conflicts.last_seen())  # type: ignore[arg-type]
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            with transaction(self._engine, write=writing, wait=self._write_wait,
+                             take=[owner_lock(owner) for owner in owners]) as session:
+                self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing,
+                                                  server_zone=self._server_zone)
+                yield
+                if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
+                    raise WriteConflict(conflicts.last_seen())  # type: ignore[arg-type]
         finally:
             self._local.store = None
-            session.close()
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
                  user_groups: set[str] = set()) -> Iterator[types.CollectionOrItem]:

@@ -12,7 +12,7 @@ storage refused it for a CalDAV precondition (an item outside the synchronizatio
 §16 asks, so that a client can tell why.
 
 **Refusals that say why, at once.** A signed-in user's refused write (403) says which rule
-refused it ("appointments from the mobile app are read-only…", from ``bridge.access`` or the
+refused it ("appointments from the mobile app are read-only…", from ``bridge.calendars.access`` or the
 storage) instead of Radicale's fixed text, and is answered without Radicale's delay: only
 answers to what may be password guessing (401, and 403 without credentials) are delayed.
 
@@ -23,7 +23,7 @@ written without Radicale's XML tree).
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``); a MOVE to another server gets 403, not Radicale's 502.
 
-**Write conflicts.** A request whose transaction met a write conflict (``bridge.conflicts``)
+**Write conflicts.** A request whose transaction met a write conflict (``bridge.infra.conflicts``)
 was rolled back whole, and Radicale, which knows nothing of it, answered 500. Instead:
 
 - a lost deadlock or serialisation failure is run again whole, with its buffered body, up to
@@ -46,7 +46,7 @@ import radicale
 from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 
-from bridge import conflicts
+from bridge.infra import conflicts
 from storage_plugin.fast_reads import FastReads
 from storage_plugin.options import flag
 from storage_plugin.screening import Refused, screen_headers, screen_xml

@@ -20,10 +20,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 
 from bridge.cli.main import cli
-from bridge.db import make_engine, transaction
-from bridge.definitions import install_defaults
+from bridge.infra.db import make_engine, transaction
+from bridge.hq.definitions import install_defaults
 from bridge.models import Base
-from bridge.schema import upgrade
+from bridge.infra.schema import upgrade
 
 TEST_DATABASE_ENV = "BRIDGE_TEST_DATABASE_URL"
 

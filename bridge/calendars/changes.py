@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, delete, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from bridge.db import upsert_statement
+from bridge.infra.db import upsert_statement
 from bridge.models import SyncChange, SyncPoint, SyncScope, utcnow
 
 POINTS_KEPT = 10_000

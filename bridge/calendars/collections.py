@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
 from bridge.calendars.layout import SPECS, Projection
-from bridge.errors import InvalidInput
+from bridge.infra.errors import InvalidInput
 from bridge.models import DavCollection, DavItem, SyncScope, utcnow
 
 

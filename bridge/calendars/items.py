@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bridge.db import upsert_statement
+from bridge.infra.db import upsert_statement
 from bridge.models import DavItem
 
 TIMESTAMP_MIN = 0

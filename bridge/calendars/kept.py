@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy import event
 
 from bridge.calendars.changes import TRANSACTION_CACHE
-from bridge.db import upsert_statement
+from bridge.infra.db import upsert_statement
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
 from bridge.models import (

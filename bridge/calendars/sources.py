@@ -42,8 +42,8 @@ from bridge.models import (
     SyncSettings,
     employee_channels,
 )
-from bridge.settings import calendar_window, default_settings, task_window
-from bridge.windows import Window, overlapping
+from bridge.hq.settings import calendar_window, default_settings, task_window
+from bridge.calendars.windows import Window, overlapping
 
 
 class StoredSource:
@@ -132,7 +132,7 @@ class ActivitySource(StoredSource):
         query = (ACTIVITY_ITEMS if texts else ACTIVITY_METAS).where(
             *self.filters, self.window.selects(FIRST, LAST))
         # A writer checks a client's If-Match against the latest committed version and
-        # keeps it until it commits (see bridge.locks).
+        # keeps it until it commits (see bridge.infra.locks).
         return query.with_for_update(of=Activity) if self.lock_rows else query
 
     def _items(self, query: Select[Any], texts: bool) -> Iterator[ItemInfo]:

@@ -23,13 +23,13 @@ from bridge.calendars.writeback import (
     find_activity,
     remove_activity,
 )
-from bridge.errors import InvalidInput
+from bridge.infra.errors import InvalidInput
 from bridge.ical.parse import parse_client_item
 from bridge.ical.render import activity_calendar
 from bridge.models import DavCollection, DavItem, Kind, SyncSettings
 from bridge.models.base import require_fits
-from bridge.settings import default_settings, floating_zone
-from bridge.windows import Window
+from bridge.hq.settings import default_settings, floating_zone
+from bridge.calendars.windows import Window
 
 @dataclass(frozen=True)
 class Written:

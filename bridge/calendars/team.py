@@ -5,15 +5,15 @@ manager's own calendar home as ``/{manager}/team-{login}-{collection}/``, read-o
 calendar client finds the team's calendars the way it finds the manager's own: by listing the
 home (Thunderbird, Outlook's CalDav Synchronizer, DAVx5, Apple Calendar, the ``caldav``
 library). Each view shows the representative's collection itself: the same items, ETags and
-sync tokens. Who manages whom is ``bridge.employees.team_of``; who may read it is
-``bridge.access``.
+sync tokens. Who manages whom is ``bridge.hq.employees.team_of``; who may read it is
+``bridge.calendars.access``.
 """
 
 from sqlalchemy.orm import Session
 
-from bridge.calendars.layout import Projection, collection_path
-from bridge.employees import team_of
-from bridge.errors import NotFound
+from bridge.calendars.layout import Projection
+from bridge.hq.employees import team_of
+from bridge.infra.errors import NotFound
 
 PREFIX = "team-"
 

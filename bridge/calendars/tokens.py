@@ -1,6 +1,6 @@
 """RFC 6578 sync tokens: a URI naming the collection and where its change log stood."""
 
-from bridge.errors import InvalidInput
+from bridge.infra.errors import InvalidInput
 
 PREFIX = "http://sales-calendar-bridge.invalid/sync/"
 

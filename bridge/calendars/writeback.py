@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.editing import (
+from bridge.hq.editing import (
     ActivityFields,
     DEFAULT_DURATION,
     add_activity,
@@ -30,7 +30,7 @@ from bridge.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.errors import BridgeError
+from bridge.infra.errors import BridgeError
 from bridge.hq.writes import keep_client_copy
 from bridge.ical.parse import ClientItem
 from bridge.models import (
@@ -43,7 +43,7 @@ from bridge.models import (
     SyncSettings,
     TextPriority,
 )
-from bridge.windows import Window
+from bridge.calendars.windows import Window
 
 DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
 
@@ -226,7 +226,7 @@ def _completion(activity: Activity | None, item: ClientItem, target: Target,
 
 def apply(session: Session, decision: WriteToHQ, text: str, href: str, target: Target,
           now: datetime) -> Activity:
-    """Carry out a write to HQ through the HQ rules (``bridge.editing``), as the
+    """Carry out a write to HQ through the HQ rules (``bridge.hq.editing``), as the
     representative."""
     employee = session.get(Employee, target.employee_id)
     assert employee is not None

@@ -11,9 +11,9 @@ from typing import IO
 import click
 
 from bridge.cli.context import INSTANT, AppContext, BridgeGroup, now, pass_app
-from bridge.cockpit import SORT_FIELDS, ActivityFilter, ActivityView, activity_view, list_activities
-from bridge.db import transaction
-from bridge.editing import (
+from bridge.hq.cockpit import SORT_FIELDS, ActivityFilter, ActivityView, activity_view, list_activities
+from bridge.infra.db import transaction
+from bridge.hq.editing import (
     ActivityFields,
     add_activity,
     complete_activity,
@@ -22,8 +22,8 @@ from bridge.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.errors import InvalidInput, NotFound
-from bridge.export import FORMATS, write_activities
+from bridge.infra.errors import InvalidInput, NotFound
+from bridge.hq.export import FORMATS, write_activities
 from bridge.models import Activity, Kind, Origin, Status
 
 

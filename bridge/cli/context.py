@@ -10,10 +10,10 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.conflicts import WriteConflict, conflict_of
-from bridge.db import make_engine
-from bridge.errors import BridgeError
-from bridge.schema import ensure_ready
+from bridge.infra.conflicts import WriteConflict, conflict_of
+from bridge.infra.db import make_engine
+from bridge.infra.errors import BridgeError
+from bridge.infra.schema import ensure_ready
 
 
 @dataclass

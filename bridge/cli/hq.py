@@ -8,12 +8,12 @@ import click
 from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
 from bridge.cli.imports import EXISTING_FILE, print_summary
 from bridge.calendars.provision import provision
-from bridge.db import transaction
-from bridge.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
-from bridge.employees import import_employees, set_password
-from bridge.errors import InvalidInput
+from bridge.infra.db import transaction
+from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
+from bridge.hq.employees import import_employees, set_password
+from bridge.infra.errors import InvalidInput
 from bridge.importing.job import ImportOptions
-from bridge.schema import upgrade
+from bridge.infra.schema import upgrade
 
 
 @click.command("init")

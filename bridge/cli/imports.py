@@ -14,7 +14,7 @@ from bridge.importing.collective import plan
 from bridge.importing.customers import import_customers
 from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
-from bridge.runs import get_run, list_runs
+from bridge.importing.runs import get_run, list_runs
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -12,7 +12,7 @@ from bridge.cli.hq import definition_group, employees_group, init_command
 from bridge.cli.imports import import_group, runs_group
 from bridge.cli.serve import serve_command
 from bridge.cli.settings import settings_group
-from bridge.config import DATABASE_ENV, database_url
+from bridge.infra.config import DATABASE_ENV, database_url
 
 
 @click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})

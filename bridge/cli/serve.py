@@ -6,7 +6,7 @@ import click
 
 from bridge.cli.context import AppContext, now, pass_app
 from bridge.cli.imports import print_summary
-from bridge.db import make_engine
+from bridge.infra.db import make_engine
 
 DEMO_DATABASE = Path("bridge-demo.db")
 

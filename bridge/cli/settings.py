@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from bridge.cli.context import AppContext, BridgeGroup, pass_app
-from bridge.db import transaction
+from bridge.infra.db import transaction
 from bridge.models import SyncSettings, TextPriority
-from bridge.windows import Window
-from bridge.settings import (
+from bridge.calendars.windows import Window
+from bridge.hq.settings import (
     SERVER_ZONE,
     SettingsChange,
     calendar_window,

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import ijson
 
-from bridge.errors import InvalidInput
+from bridge.infra.errors import InvalidInput
 
 FORMATS = {
     "bus-customers/1": "customers",

@@ -25,7 +25,7 @@ from bridge.models import (
     Status,
     utcnow,
 )
-from bridge.rules.status import NOT_PROCESSED_NOTE
+from bridge.hq.rules.status import NOT_PROCESSED_NOTE
 
 
 class Written(NamedTuple):

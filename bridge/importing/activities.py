@@ -7,7 +7,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import kept
-from bridge.definitions import active_import_definition
+from bridge.hq.definitions import active_import_definition
 from bridge.exchange.records import AppointmentRecord
 from bridge.importing import lookups
 from bridge.importing.admission import (

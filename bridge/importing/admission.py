@@ -25,8 +25,8 @@ from bridge.importing.lookups import (
 from bridge.calendars.layout import default_href, default_uid
 from bridge.exchange.records import AppointmentRecord
 from bridge.models import Kind, Level, Origin, offset_minutes
-from bridge.rules.description import DescriptionParts
-from bridge.rules.status import map_mobile_status, mobile_status_label
+from bridge.hq.rules.description import DescriptionParts
+from bridge.hq.rules.status import map_mobile_status, mobile_status_label
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bridge.db import begin, session_factory, transaction
+from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import RunReport
 from bridge.importing.streaming import unique_chunks, validated
-from bridge.locks import IMPORT_LOCK
+from bridge.infra.locks import IMPORT_LOCK
 
 Progress = Callable[[int], None]
 """Called with the number of bytes of the input read so far."""
@@ -38,9 +38,8 @@ def run_job(
     A dry run does all the work, then rolls it back: its report is exactly what the real run
     would do. A failed run is rolled back whole, then kept as a failed run with its error.
     """
-    try:
-        with session_factory(engine)() as session:
-            begin(session, write=True, take=[IMPORT_LOCK])  # one import at a time
+    try:  # one import at a time
+        with transaction(engine, take=[IMPORT_LOCK], keep=not report.dry_run) as session:
             connection = session.connection()
             if connection.dialect.name == "postgresql":
                 # The planner's statistics predate the rows this run inserts, so as the table
@@ -50,10 +49,6 @@ def run_job(
             report.start(session)
             work(session, report)
             report.finish(session)
-            if report.dry_run:
-                session.rollback()
-            else:
-                session.commit()
     except Exception as error:
         if not report.dry_run:
             with transaction(engine) as session:

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `bridge.schema` hands over."""
+"""Alembic environment: runs on the connection `bridge.infra.schema` hands over."""
 
 from alembic import context
 

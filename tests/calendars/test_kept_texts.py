@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from bridge.calendars import kept
 from bridge.calendars.items import ItemMeta
 from bridge.calendars.store import CalendarStore
-from bridge.db import transaction
+from bridge.infra.db import transaction
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
 from bridge.models import Activity, Customer, KeptActivity, KeptCustomer

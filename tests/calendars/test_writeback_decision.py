@@ -17,8 +17,8 @@ from bridge.calendars.writeback import (
 )
 from bridge.ical.parse import ClientItem
 from bridge.models import Activity, Kind, Origin, Status, TextPriority
-from bridge.settings import default_settings
-from bridge.windows import Window
+from bridge.hq.settings import default_settings
+from bridge.calendars.windows import Window
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 WINDOW = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC))

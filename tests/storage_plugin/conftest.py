@@ -14,7 +14,7 @@ import caldav
 import pytest
 import requests
 from click.testing import Result
-from bridge.db import shared_engine
+from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
 
 BRIDGE = str(Path(sys.executable).parent / "bridge")

@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import text
 
-from bridge.db import transaction
-from bridge.editing import find_activity
-from bridge.locks import owner_lock, take
+from bridge.infra.db import transaction
+from bridge.hq.editing import find_activity
+from bridge.infra.locks import owner_lock, take
 from tests.conftest import activities_json
 from tests.storage_plugin.conftest import EVENT, serving
 

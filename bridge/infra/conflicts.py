@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
 
-from bridge.errors import BridgeError
+from bridge.infra.errors import BridgeError
 
 RETRY_NOW = {"40P01": "deadlock", "40001": "serialisation failure"}
 RETRY_LATER = {"55P03": "lock wait timed out"}

@@ -2,8 +2,8 @@
 
 from sqlalchemy import Engine, select
 
-from bridge.db import transaction
-from bridge.errors import NotFound
+from bridge.infra.db import transaction
+from bridge.infra.errors import NotFound
 from bridge.importing.report import Message
 from bridge.models import ImportRun, Level, RunMessage
 

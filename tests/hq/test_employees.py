@@ -4,7 +4,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bridge.db import transaction
+from bridge.infra.db import transaction
 from bridge.models import Employee
 from tests.conftest import STAFF, employee
 

@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bridge.calendars.provision import provision
-from bridge.errors import InvalidInput, NotFound
+from bridge.infra.errors import InvalidInput, NotFound
 from bridge.exchange.records import EmployeeRecord
 from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
 from bridge.models import Employee, Level, SalesChannel, SyncSettings
-from bridge.passwords import MIN_LENGTH, hash_password
+from bridge.hq.passwords import MIN_LENGTH, hash_password
 
 
 class EmployeeImport(ChunkedImport[EmployeeRecord]):

@@ -3,8 +3,8 @@
 from alembic import command
 from sqlalchemy import text
 
-from bridge.db import make_engine
-from bridge.schema import alembic_config, current_revision, head_revision
+from bridge.infra.db import make_engine
+from bridge.infra.schema import alembic_config, current_revision, head_revision
 
 
 def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path):

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.db import upsert_statement
+from bridge.infra.db import upsert_statement
 from bridge.models import Activity, NumberSequence, Origin
 
 PREFIXES = {Origin.HQ: "HQ", Origin.CLIENT: "CL"}

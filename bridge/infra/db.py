@@ -10,9 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge import locks
-from bridge.config import database_url
-from bridge.conflicts import notice_conflicts
+from bridge.infra import locks
+from bridge.infra.config import database_url
+from bridge.infra.conflicts import notice_conflicts
 
 WRITE_WAIT_SECONDS = 30
 """How long a writer waits for another writer's lock before giving up (SQLite's busy
@@ -75,8 +75,8 @@ def begin(session: Session, *, write: bool, take: Iterable[locks.Lock] = (),
     """Start the session's transaction; every write transaction starts here.
 
     A writer holds SQLite's one write lock (``BEGIN IMMEDIATE``) or, on PostgreSQL, the
-    locks in ``take`` (see :mod:`bridge.locks`) until it ends. A lock wait longer than
-    ``wait`` seconds fails as a conflict (``bridge.conflicts``) instead of waiting on (a
+    locks in ``take`` (see :mod:`bridge.infra.locks`) until it ends. A lock wait longer than
+    ``wait`` seconds fails as a conflict (``bridge.infra.conflicts``) instead of waiting on (a
     calendar client is better answered "busy, retry" than left hanging); by default SQLite
     waits :data:`WRITE_WAIT_SECONDS`, PostgreSQL as long as it takes.
     """
@@ -93,14 +93,19 @@ def begin(session: Session, *, write: bool, take: Iterable[locks.Lock] = (),
 
 
 @contextmanager
-def transaction(engine: Engine, *, write: bool = True,
-                take: Iterable[locks.Lock] = ()) -> Iterator[Session]:
-    """A session whose work is committed as a whole, or rolled back as a whole on any error."""
+def transaction(engine: Engine, *, write: bool = True, take: Iterable[locks.Lock] = (),
+                wait: float | None = None, keep: bool = True) -> Iterator[Session]:
+    """A session whose work is committed as a whole, or rolled back as a whole on any error
+    (or at the end, when it is not to be kept: a dry run). Every transaction of the project
+    is one of these; ``write``, ``take`` and ``wait`` are :func:`begin`'s."""
     with session_factory(engine)() as session:
-        begin(session, write=write, take=take)
+        begin(session, write=write, take=take, wait=wait)
         try:
             yield session
         except BaseException:
             session.rollback()
             raise
-        session.commit()
+        if keep:
+            session.commit()
+        else:
+            session.rollback()

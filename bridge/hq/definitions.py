@@ -3,9 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.errors import DefinitionInactive, NotFound
+from bridge.infra.errors import DefinitionInactive, NotFound
 from bridge.models import ActivityDefinition, Kind, utcnow
-from bridge.rules.description import DEFAULT_TEMPLATE
+from bridge.hq.rules.description import DEFAULT_TEMPLATE
 
 APPOINTMENT_SYNCHRONIZE = "ibus.AppointmentSynchronize"
 DEFAULT_PRIORITY = 5

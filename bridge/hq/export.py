@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterable
 from typing import IO
 
-from bridge.cockpit import ActivityView
+from bridge.hq.cockpit import ActivityView
 from bridge.ical.render import calendar_stream, render_activity
 
 FORMATS = ("table", "csv", "json", "ics")

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bridge.employees import get_employee, team_of
-from bridge.errors import InvalidInput
+from bridge.hq.employees import get_employee, team_of
+from bridge.infra.errors import InvalidInput
 from bridge.models import (
     Activity,
     Customer,

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import OperationalError
 
-from bridge.errors import DatabaseNotReady
+from bridge.infra.errors import DatabaseNotReady
 
 
 def alembic_config() -> Config:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bridge.cli.main import cli
-from bridge.db import make_engine, transaction
+from bridge.infra.db import make_engine, transaction
 from bridge.models import ActivityDefinition, Employee
 from tests.conftest import NOW_ISO, STAFF, appointment, customer
 

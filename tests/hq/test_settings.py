@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.db import transaction
-from bridge.errors import InvalidInput
+from bridge.infra.db import transaction
+from bridge.infra.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
-from bridge.windows import Window, parse_bound, resolve_bound, window
+from bridge.calendars.windows import Window, parse_bound, resolve_bound, window
 
 
 def stored(engine, login: str) -> SyncSettings:
@@ -133,7 +133,7 @@ def test_bad_text_priority_is_refused(hq) -> None:
     assert "'mobile'" in result.output
 
 
-# --- bridge.windows ----------------------------------------------------------------------------
+# --- bridge.calendars.windows ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, canonical", [
     ("today", "0d"), ("TODAY", "0d"), ("0d", "0d"), ("+0d", "0d"), ("-0d", "0d"),

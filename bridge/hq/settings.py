@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bridge.employees import get_employee
-from bridge.errors import InvalidInput
+from bridge.hq.employees import get_employee
+from bridge.infra.errors import InvalidInput
 from bridge.ical.zones import iana_name
 from bridge.models import SyncSettings, TextPriority
 from bridge.models.settings import DEFAULT_CALENDAR_WINDOW, DEFAULT_TASK_WINDOW
-from bridge.windows import Window, parse_bound, window
+from bridge.calendars.windows import Window, parse_bound, window
 
 
 def default_settings() -> SyncSettings:

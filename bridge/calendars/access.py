@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from bridge.calendars import team
 from bridge.calendars.layout import SPECS, Projection
-from bridge.db import transaction
+from bridge.infra.db import transaction
 from bridge.models import Employee
 
 PROJECTION_NAMES = {projection.value: projection for projection in Projection}

@@ -7,7 +7,7 @@ import time
 from sqlalchemy import Engine, select
 
 from bridge.models import Employee
-from bridge.passwords import verify_password
+from bridge.hq.passwords import verify_password
 
 
 class Authenticator:

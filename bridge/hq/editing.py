@@ -1,7 +1,7 @@
 """HQ-side work on activities: add, edit, complete, delete (recoverably), restore.
 
 Only activities of origin ``hq`` or ``client`` may be changed here; mobile-originated ones are
-read-only outside the import (:class:`bridge.errors.ReadOnly`).
+read-only outside the import (:class:`bridge.infra.errors.ReadOnly`).
 """
 
 from dataclasses import dataclass, replace
@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.layout import default_href, default_uid
-from bridge.employees import get_employee
-from bridge.errors import InvalidInput, NotFound, ReadOnly
+from bridge.hq.employees import get_employee
+from bridge.infra.errors import InvalidInput, NotFound, ReadOnly
 from bridge.hq.writes import activity_changed, create_activity
 from bridge.models import (
     Activity,
@@ -24,8 +24,8 @@ from bridge.models import (
     offset_minutes,
 )
 from bridge.models.base import require_fits
-from bridge.numbering import next_number
-from bridge.rules.status import status_by_time
+from bridge.hq.numbering import next_number
+from bridge.hq.rules.status import status_by_time
 
 DEFAULT_PRIORITY = 5
 DEFAULT_DURATION = timedelta(hours=1)
@@ -48,7 +48,7 @@ class ActivityFields:
 def find_activity(session: Session, number: str, *, deleted: bool = False,
                   for_update: bool = False) -> Activity:
     """Activity ``number``; ``for_update`` locks it (and reads its latest committed version)
-    until the transaction ends, as every change does first (see bridge.locks)."""
+    until the transaction ends, as every change does first (see bridge.infra.locks)."""
     query = select(Activity).where(Activity.number == number)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)

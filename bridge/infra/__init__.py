@@ -1,0 +1,1 @@
+"""Infrastructure: the database, its schema and locks, configuration, errors."""
