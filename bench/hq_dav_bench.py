@@ -19,6 +19,11 @@ collection properties), and times on both, in the same run, turn by turn (median
   sync-nochange    sync-collection with the current token, nothing changed
   propfind-ctag    PROPFIND Depth 0, getctag + sync-token
 
+Then, cold: an import changes every mobile appointment (``bridge import activities``) and the
+first read of ``mobile/`` is timed once on each (Radicale's files are rewritten with the
+changed items): a multiget of every item, then, after another such import, an initial
+sync-collection. Last, each server's peak resident memory.
+
 Every answer is checked against the other server's (the same hrefs). Prints a markdown table
 (ratio = radicale ms / bridge ms; above 1 the bridge is faster). Exit 0 whatever the figures;
 1 if the benchmark could not run.
@@ -71,6 +76,10 @@ WEEK_END = WEEK_START + timedelta(days=7)
 COLLECTIONS = ("appointments", "mobile", "tasks", "customers")
 OPERATIONS = ["propfind-etags", "multiget-all", "query-week", "sync-initial", "sync-nochange",
               "propfind-ctag"]
+COLD = ["multiget-all", "sync-initial"]
+"""Timed once each as the first read of ``mobile/`` after an import changed every item."""
+CLOCK = f"{TODAY - timedelta(days=85):%Y-%m-%dT%H:%M:%SZ}"
+"""The import clock of the benchmark's exports (every appointment lies ahead of it)."""
 
 
 # --- building the HQ --------------------------------------------------------------------------
@@ -111,7 +120,6 @@ def build_hq(workdir: Path, n: int) -> str:
     }
     for kind, records in files.items():
         (workdir / f"{kind}.json").write_text(document(kind, records), encoding="utf-8")
-    clock = f"{TODAY - timedelta(days=85):%Y-%m-%dT%H:%M:%SZ}"
     bridge = [str(BRIDGE), "--database", database]
     run_checked([*bridge, "init"], workdir)
     run_checked([*bridge, "employees", "import", str(workdir / "employees.json")], workdir)
@@ -119,11 +127,44 @@ def build_hq(workdir: Path, n: int) -> str:
                 stdin=f"{PASSWORD}\n")
     run_checked([*bridge, "definition", "activate", "ibus.AppointmentSynchronize"], workdir)
     run_checked([*bridge, "import", "customers", str(workdir / "customers.json"),
-                 "--now", clock], workdir)
+                 "--now", CLOCK], workdir)
     run_checked([*bridge, "import", "activities", str(workdir / "appointments.json"),
-                 "--now", clock], workdir)
+                 "--now", CLOCK], workdir)
     add_hq_activities(database, n)
     return database
+
+
+def change_every_appointment(workdir: Path, database: str, round_: int) -> None:
+    """A later export in which every mobile appointment changed, imported as HQ does."""
+    document_ = json.loads((workdir / "appointments.json").read_text(encoding="utf-8"))
+    for record in document_["appointments"]:
+        record["name"] = f"Quarterly review, round {round_}"
+        record["modified_at"] = f"{TODAY + timedelta(hours=round_):%Y-%m-%dT%H:%M:%SZ}"
+    changed = workdir / f"appointments-{round_}.json"
+    changed.write_text(json.dumps(document_), encoding="utf-8")
+    run_checked([str(BRIDGE), "--database", database, "import", "activities", str(changed),
+                 "--now", CLOCK], workdir)
+
+
+def copy_collection(workdir: Path, bridge: Server, name: str) -> set[str]:
+    """Lay out what the bridge serves in one collection for stock Radicale (as its clients'
+    PUTs would leave it: Radicale's caches see changed files)."""
+    folder = workdir / "radicale-collections" / "collection-root" / LOGIN / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".Radicale.props").write_text(
+        json.dumps(radicale_props(bridge, name), sort_keys=True), encoding="utf-8")
+    items = served_items(bridge, name)
+    for href, text in items.items():
+        (folder / href.rsplit("/", 1)[1]).write_text(text, encoding="utf-8", newline="")
+    return set(items)
+
+
+def peak_rss_mib(server: Server) -> float:
+    """The server process's peak resident memory (Linux /proc)."""
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines()
+               if line.startswith("VmHWM:"))
+    return kib / 1024
 
 
 def add_hq_activities(database: str, n: int) -> None:
@@ -200,17 +241,7 @@ def radicale_props(bridge: Server, name: str) -> dict[str, str]:
 
 def copy_to_radicale(workdir: Path, bridge: Server) -> dict[str, set[str]]:
     """Lay out every served item for stock Radicale; the hrefs per collection."""
-    hrefs = {}
-    for name in COLLECTIONS:
-        folder = workdir / "radicale-collections" / "collection-root" / LOGIN / name
-        folder.mkdir(parents=True)
-        (folder / ".Radicale.props").write_text(
-            json.dumps(radicale_props(bridge, name), sort_keys=True), encoding="utf-8")
-        items = served_items(bridge, name)
-        for href, text in items.items():
-            (folder / href.rsplit("/", 1)[1]).write_text(text, encoding="utf-8", newline="")
-        hrefs[name] = set(items)
-    return hrefs
+    return {name: copy_collection(workdir, bridge, name) for name in COLLECTIONS}
 
 
 # --- the timed operations ---------------------------------------------------------------------
@@ -227,6 +258,8 @@ class Workload:
 
     def _items(self, response, answer) -> set[str]:
         return {href for href in answer.responses if href != path_of(self.name)}
+
+
 
     def propfind_etags(self) -> float:
         elapsed, response = request(self.server, "PROPFIND", path_of(self.name), PROPFIND_ETAGS,
@@ -287,7 +320,8 @@ class Workload:
 # --- the run ----------------------------------------------------------------------------------
 
 def bench_size(n: int, args: argparse.Namespace, root: Path
-               ) -> dict[tuple[str, str], dict[str, float]]:
+               ) -> tuple[dict[tuple[str, str], dict[str, float]], dict[str, float]]:
+    """The timings (seconds) by collection and operation, and each server's peak RSS."""
     workdir = root / f"n{n}"
     workdir.mkdir()
     started = time.perf_counter()
@@ -317,10 +351,32 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
                 print(f"  {name:13} {op:15} " + "  ".join(
                     f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in timed.items()),
                       flush=True)
-        return results
+        for round_, op in enumerate(COLD, start=1):
+            results[("mobile", f"cold {op}")] = cold = cold_read(
+                workdir, database, (bridge, radicale), hrefs["mobile"], round_, op)
+            print(f"  mobile        cold {op:10} " + "  ".join(
+                f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in cold.items()),
+                  flush=True)
+        memory = {server.name: peak_rss_mib(server) for server in servers}
+        print("  peak memory   " + "  ".join(f"{name}: {mib:6.1f} MiB"
+                                            for name, mib in memory.items()), flush=True)
+        return results, memory
     finally:
         for server in servers:
             server.stop()
+
+
+def cold_read(workdir: Path, database: str, servers: tuple[Server, Server], hrefs: set[str],
+              round_: int, op: str) -> dict[str, float]:
+    """``op`` on ``mobile/`` as the first read after an import changed every appointment
+    (their hrefs stay): on the bridge right after the import, on Radicale right after the
+    changed items were written to its files."""
+    bridge, radicale = servers
+    change_every_appointment(workdir, database, round_)
+    timed = {"bridge": Workload(bridge, "mobile", hrefs).run(op)}
+    copy_collection(workdir, bridge, "mobile")
+    timed["radicale"] = Workload(radicale, "mobile", hrefs).run(op)
+    return timed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,10 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="hq-dav-bench-"))
-    rows = []
+    rows, memory = [], {}
     try:
         for n in (int(size) for size in args.sizes.split(",")):
-            for (name, op), timed in bench_size(n, args, root).items():
+            timings, memory[n] = bench_size(n, args, root)
+            for (name, op), timed in timings.items():
                 rows.append((name, op, n, timed.get("bridge"), timed.get("radicale")))
     except BenchError as error:
         print(f"benchmark could not run: {error}", file=sys.stderr)
@@ -353,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{theirs / ours:.2f}" if ours and theirs else "-"
         print(f"| {name} | {op} | {n:,} | {ours * 1000 if ours else float('nan'):.1f} | "
               f"{theirs * 1000 if theirs else float('nan'):.1f} | {ratio} |".replace(",", " "))
+    print("\n| size | bridge peak RSS MiB | radicale peak RSS MiB |\n| ---: | ---: | ---: |")
+    for n, peaks in memory.items():
+        print(f"| {n:,} | {peaks['bridge']:.0f} | {peaks['radicale']:.0f} |".replace(",", " "))
     return 0
 
 

@@ -199,6 +199,15 @@ def hq(bridge: Callable[..., Result], write_export: Callable[..., Path]) -> Call
     return bridge
 
 
+def import_appointments(hq: Callable[..., Result], write_export: Callable[..., Path],
+                        *records: dict[str, Any], now: str = NOW_ISO) -> Result:
+    """`bridge import activities` of an export holding ``records``; it must succeed."""
+    result = hq("import", "activities", write_export("appointments", list(records)),
+                "--now", now)
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def activities_json(bridge: Callable[..., Result], *args: str) -> list[dict[str, Any]]:
     """`bridge activities list --format json` parsed, as a script would read it."""
     result = bridge("activities", "list", "--format", "json", *args)

@@ -1,14 +1,7 @@
 """BUS: Import activities admits a new appointment only if it is confirmed, starts in the
 future, its customer exists in HQ and its representative is an HQ sales representative."""
 
-from tests.conftest import NOW_ISO, activities_json, appointment, employee
-
-
-def import_appointments(hq, write_export, *records, now=NOW_ISO):
-    result = hq("import", "activities", write_export("appointments", list(records)),
-                "--now", now)
-    assert result.exit_code == 0, result.output
-    return result
+from tests.conftest import NOW_ISO, activities_json, appointment, employee, import_appointments
 
 
 def numbers(hq):

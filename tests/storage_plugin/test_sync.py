@@ -6,7 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import NOW_ISO, activities_json, appointment, customer, later_version
+from tests.conftest import (
+    NOW_ISO,
+    activities_json,
+    appointment,
+    customer,
+    import_appointments,
+    later_version,
+)
 
 DAV = "{DAV:}"
 
@@ -25,11 +32,6 @@ def sync_collection(server, login, path, token=""):
         status = entry.findtext(f"{DAV}status") or ""
         (gone if "404" in status else changed).add(href)
     return root.findtext(f"{DAV}sync-token"), changed, gone
-
-
-def import_appointments(hq, write_export, *records, now=NOW_ISO):
-    result = hq("import", "activities", write_export("appointments", list(records)), "--now", now)
-    assert result.exit_code == 0, result.output
 
 
 def test_first_sync_lists_everything(server, hq, write_export):
