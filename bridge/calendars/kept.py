@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy import event
 
@@ -81,6 +81,20 @@ CUSTOMER_ROWS = (
     select(*Customer.__table__.columns, SalesChannel.name.label("channel"))
     .outerjoin(SalesChannel, Customer.sales_channel_id == SalesChannel.id)
 )
+
+
+def mark_stale(session: Session) -> int:
+    """Mark every activity and customer whose kept text is missing or older than its row
+    (a database from before texts were kept); how many."""
+    activities = list(session.scalars(
+        select(Activity.id).outerjoin(KeptActivity).where(
+            or_(KeptActivity.revision.is_(None), KeptActivity.revision != Activity.revision))))
+    customers = list(session.scalars(
+        select(Customer.id).outerjoin(KeptCustomer).where(
+            or_(KeptCustomer.revision.is_(None), KeptCustomer.revision != Customer.revision))))
+    mark_activities(session, activities)
+    mark_customers(session, customers)
+    return len(activities) + len(customers)
 
 
 def activity_text(session: Session, activity_id: int) -> str:

@@ -7,6 +7,7 @@ import click
 
 from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
 from bridge.cli.imports import EXISTING_FILE, print_summary
+from bridge.calendars import kept
 from bridge.calendars.provision import provision
 from bridge.infra.db import transaction
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
@@ -28,7 +29,10 @@ def init_command(app: AppContext) -> None:
     with transaction(engine) as session:
         added = install_defaults(session)
         provision(session)
+        rendered = kept.mark_stale(session)  # rendered as the transaction commits
     click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    if rendered:
+        click.echo(f"rendered what the calendars serve of {rendered} activities and customers")
     if added:
         click.echo(
             f"installed activity definition {APPOINTMENT_SYNCHRONIZE} (inactive); activate it "
