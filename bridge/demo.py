@@ -19,7 +19,8 @@ from sqlalchemy import Engine, func, select
 from bridge.infra.db import transaction
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
 from bridge.hq.editing import ActivityFields, add_activity, complete_activity
-from bridge.hq.employees import import_employees, set_password
+from bridge.hq.employees import set_password
+from bridge.importing.employees import import_employees
 from bridge.infra.errors import InvalidInput
 from bridge.importing.activities import import_activities
 from bridge.importing.customers import import_customers

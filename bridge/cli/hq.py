@@ -11,7 +11,8 @@ from bridge.calendars import kept
 from bridge.calendars.provision import provision
 from bridge.infra.db import transaction
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
-from bridge.hq.employees import import_employees, set_password
+from bridge.hq.employees import set_password
+from bridge.importing.employees import import_employees
 from bridge.infra.errors import InvalidInput
 from bridge.importing.job import ImportOptions
 from bridge.infra.schema import upgrade

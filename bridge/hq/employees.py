@@ -1,138 +1,14 @@
-"""HQ employees: import of the master data, passwords, the manager's team."""
+"""HQ employees: look-ups, passwords, the manager's team (their import:
+``bridge.importing.employees``)."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from bridge.calendars.provision import provision
-from bridge.infra.errors import InvalidInput, NotFound
-from bridge.exchange.records import EmployeeRecord
-from bridge.importing.job import ChunkedImport
-from bridge.importing.report import Message, RunReport
-from bridge.models import Employee, Level, SalesChannel, SyncSettings
 from bridge.hq.passwords import MIN_LENGTH, hash_password
-
-
-class EmployeeImport(ChunkedImport[EmployeeRecord]):
-    """Create or update employees; managers are resolved once every employee is known."""
-
-    job = "employees"
-    records_key = "employees"
-    model = EmployeeRecord
-    reference_keys = ("login",)
-
-    def key(self, record: EmployeeRecord) -> str:
-        return record.login
-
-    def prepare(self) -> None:
-        self.by_login = {e.login: e for e in self.session.scalars(
-            select(Employee).options(selectinload(Employee.sales_channels)))}
-        self.channels = {c.name: c for c in self.session.scalars(select(SalesChannel))}
-        self.records: dict[str, EmployeeRecord] = {}
-        self.new: set[str] = set()
-        self.changed: set[str] = set()
-
-    def apply(self, chunk: list[EmployeeRecord]) -> None:
-        for record in chunk:
-            self._upsert(record)
-            self.records[record.login] = record
-        self.session.flush()
-
-    def _upsert(self, record: EmployeeRecord) -> None:
-        employee = self.by_login.get(record.login)
-        if employee is None:
-            employee = self.by_login[record.login] = Employee(login=record.login)
-            self.session.add(employee)
-            self.new.add(record.login)
-        elif _same(employee, record):
-            return
-        else:
-            self.changed.add(record.login)
-        employee.name = record.name
-        employee.email = record.email
-        employee.sales_representative = record.sales_representative
-        employee.active = record.active
-        employee.sales_channels = [self._channel(name)
-                                   for name in dict.fromkeys(record.sales_channels)]
-
-    def _channel(self, name: str) -> SalesChannel:
-        if name not in self.channels:
-            self.channels[name] = SalesChannel(name=name)
-            self.session.add(self.channels[name])
-        return self.channels[name]
-
-    def complete(self) -> None:
-        for login, record in self.records.items():
-            employee = self.by_login[login]
-            before = employee.manager
-            _assign_manager(employee, record, self.by_login, self.report)
-            if employee.manager is not before:
-                self.changed.add(login)
-        self.report.counts["imported"] += len(self.new)
-        self.report.counts["updated"] += len(self.changed - self.new)
-        self.report.counts["unchanged"] += len(self.records.keys() - self.changed - self.new)
-        ensure_settings(self.session)
-        provision(self.session)
-
-
-import_employees = EmployeeImport.execute
-
-
-def _same(employee: Employee, record: EmployeeRecord) -> bool:
-    """Whether the record changes nothing but (perhaps) the manager, which comes later."""
-    return (
-        employee.name == record.name
-        and employee.email == record.email
-        and employee.sales_representative == record.sales_representative
-        and employee.active == record.active
-        and [c.name for c in employee.sales_channels] == sorted(set(record.sales_channels))
-    )
-
-
-def _assign_manager(
-    employee: Employee, record: EmployeeRecord, by_login: dict[str, Employee], report: RunReport
-) -> None:
-    if record.manager is None:
-        employee.manager = None
-        return
-    manager = by_login.get(record.manager)
-    problem = None
-    if manager is None:
-        problem = f"manager {record.manager!r} is not an HQ employee"
-    elif manager is employee or _manages(employee, manager):
-        problem = f"manager {record.manager!r} would make a management cycle"
-    if problem:
-        report.add(Message(Level.WARNING, f"{problem}; no manager set", record.login, "manager"))
-        employee.manager = None
-    else:
-        employee.manager = manager
-
-
-def _manages(boss: Employee, other: Employee) -> bool:
-    """Whether ``boss`` is above ``other`` in the management chain."""
-    seen = set()
-    current = other.manager
-    while current is not None and current.id not in seen:
-        if current is boss:
-            return True
-        seen.add(current.id)
-        current = current.manager
-    return False
-
-
-def ensure_settings(session: Session) -> None:
-    """Every sales representative has synchronization settings (the defaults at first)."""
-    missing = session.scalars(
-        select(Employee.id).where(
-            Employee.sales_representative.is_(True),
-            ~select(SyncSettings.employee_id)
-            .where(SyncSettings.employee_id == Employee.id)
-            .exists(),
-        )
-    ).all()
-    session.add_all(SyncSettings(employee_id=employee_id) for employee_id in missing)
-    session.flush()
+from bridge.infra.errors import InvalidInput, NotFound
+from bridge.models import Employee
 
 
 def get_employee(session: Session, login: str) -> Employee:
