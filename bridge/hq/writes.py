@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bridge.calendars import hq_changes, kept
@@ -78,8 +78,11 @@ def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[
     """New activities from column values (revision 1); their ids, in order."""
     if not rows:
         return []
-    ids = list(session.scalars(
-        insert(Activity).returning(Activity.id, sort_by_parameter_order=True), rows))
+    session.execute(insert(Activity), rows)  # (executemany: RETURNING would batch it small)
+    numbers = [row["number"] for row in rows]
+    by_number = {number: id_ for number, id_ in session.execute(
+        select(Activity.number, Activity.id).where(Activity.number.in_(numbers)))}
+    ids = [by_number[number] for number in numbers]
     _published(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
     return ids
 
@@ -152,8 +155,9 @@ def insert_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """New customers from column values (revision 1)."""
     if not rows:
         return
-    ids = list(session.scalars(
-        insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows))
+    session.execute(insert(Customer), rows)
+    ids = list(session.scalars(select(Customer.id).where(
+        Customer.number.in_([row["number"] for row in rows]))))
     hq_changes.log_customers(session, ((row["sales_channel_id"], row["number"]) for row in rows))
     kept.mark_customers(session, ids)
 

@@ -119,8 +119,7 @@ def hq_properties(activity: Shown, customer: str | None,
     if is_task and activity.completed_on:
         found.append(("COMPLETED", activity.completed_on, {}))
         found.append(("PERCENT-COMPLETE", 100, {}))
-    # icalendar would write X- properties unescaped (a newline in one breaks the item)
-    return found + [(name, vText(value), {}) for name, value in _hq_fields(activity, customer)]
+    return found + [(name, value, {}) for name, value in _hq_fields(activity, customer)]
 
 
 def _local(activity: Shown, instant: datetime,
@@ -162,6 +161,8 @@ def render_activity(
     component = _base(activity, client_copy)
     for name, value, parameters in hq_properties(activity, customer,
                                                  categories="CATEGORIES" not in component):
+        if name.startswith("X-"):  # icalendar writes unknown properties unescaped
+            value = vText(value)
         component.add(name, value, parameters=parameters or None)
     return component
 
@@ -239,15 +240,45 @@ def _content_line(name: str, value: Any, parameters: dict[str, str]) -> tuple[st
     elif isinstance(value, list):
         text = ",".join(map(_text, value))
     elif isinstance(value, datetime) and value.tzinfo in (None, timezone.utc):
-        text = f"{value:%Y%m%dT%H%M%S}" + ("Z" if value.tzinfo else "")
+        text = (f"{value.year:04}{value.month:02}{value.day:02}T{value.hour:02}"
+                f"{value.minute:02}{value.second:02}" + ("Z" if value.tzinfo else ""))
     else:
         typed = vDDDTypes(value, dict(parameters))
         text, parameters = typed.to_ical().decode(), typed.params
-    head = f"{name};{Parameters(parameters).to_ical().decode()}" if parameters else name
+    head = name + _parameters(parameters) if parameters else name
     line = f"{head}:{text}"
-    if (len(line) >= 75 or not line.isascii()) and len(line.encode()) >= 75:
+    if len(line) >= 75 and line.isascii():
+        line = _fold_ascii(line)
+    elif not line.isascii() and len(line.encode()) >= 75:
         line = Contentline(line).to_ical().decode()
     return line + "\r\n", parameters.get("TZID")
+
+
+def _fold_ascii(line: str) -> str:
+    """icalendar's folding (``Contentline.to_ical``) of a line of one-byte characters, by
+    slices rather than character by character (the import folds a description for each
+    appointment): 74 characters a line, and a backslash or caret that would end a line
+    starts the next one instead (icalendar #1501). The rendering test holds it equal."""
+    pieces, start = [], 0
+    while len(line) - start > 74:
+        end = start + 74
+        if line[end - 1] in "\\^":
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return "\r\n ".join(pieces)
+
+
+def _parameters(parameters: dict[str, str]) -> str:
+    """";TZID=…" as icalendar writes it: plain when the zone's name needs no quoting."""
+    tzid = parameters.get("TZID")
+    if len(parameters) == 1 and tzid and _PLAIN.match(tzid):
+        return f";TZID={tzid}"
+    return ";" + Parameters(parameters).to_ical().decode()
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_+\-/.]+\Z")
 
 
 def _text(value: str) -> str:

@@ -11,7 +11,7 @@ from bridge.ical.vcard import customer_card, customer_vcard
 from bridge.models import Activity, Customer, Kind, Origin, Status
 
 TEXTS = ["", "Visit", "Müller & Söhne; review, plan\\next\nline\r\nend", "ü" * 40,
-         "x" * 74, "y" * 140]
+         "x" * 74, "y" * 140, "a^b\\" * 40, "z" * 60 + "^" * 30 + "\\" * 50]
 
 
 def _activity(**given: object) -> Activity:
