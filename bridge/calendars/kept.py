@@ -57,13 +57,13 @@ def refresh(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     for chunk in _chunks(activities or ()):
         rows = [{"activity_id": row.id, "revision": row.revision,
-                 "text": activity_calendar(row, row.customer_number, row.client_copy)}
+                 "text": _render_activity(row)}
                 for row in session.execute(ACTIVITY_ROWS.where(Activity.id.in_(chunk)))]
         if rows:
             session.execute(_upsert(dialect, KeptActivity), rows)
     for chunk in _chunks(customers or ()):
         rows = [{"customer_id": row.id, "revision": row.revision,
-                 "text": customer_vcard(row, row.channel)}
+                 "text": _render_customer(row)}
                 for row in session.execute(CUSTOMER_ROWS.where(Customer.id.in_(chunk)))]
         if rows:
             session.execute(_upsert(dialect, KeptCustomer), rows)
@@ -99,20 +99,26 @@ def mark_stale(session: Session) -> int:
 
 def activity_text(session: Session, activity_id: int) -> str:
     """The text of an activity as it is now: kept, or rendered if what is kept is older."""
-    found = session.scalar(select(KeptActivity.text).join(Activity).where(
-        Activity.id == activity_id, KeptActivity.revision == Activity.revision))
-    if found is not None:
-        return found
-    row = session.execute(ACTIVITY_ROWS.where(Activity.id == activity_id)).one()
-    return activity_calendar(row, row.customer_number, row.client_copy)
+    return _current(session, KeptActivity, Activity, activity_id) or _render_activity(
+        session.execute(ACTIVITY_ROWS.where(Activity.id == activity_id)).one())
 
 
 def customer_text(session: Session, customer_id: int) -> str:
-    found = session.scalar(select(KeptCustomer.text).join(Customer).where(
-        Customer.id == customer_id, KeptCustomer.revision == Customer.revision))
-    if found is not None:
-        return found
-    row = session.execute(CUSTOMER_ROWS.where(Customer.id == customer_id)).one()
+    return _current(session, KeptCustomer, Customer, customer_id) or _render_customer(
+        session.execute(CUSTOMER_ROWS.where(Customer.id == customer_id)).one())
+
+
+def _current(session: Session, kept: Any, model: Any, row_id: int) -> str | None:
+    """The kept text of the row, if it is of the row's revision."""
+    return session.scalar(select(kept.text).join(model).where(
+        model.id == row_id, kept.revision == model.revision))
+
+
+def _render_activity(row: Any) -> str:
+    return activity_calendar(row, row.customer_number, row.client_copy)
+
+
+def _render_customer(row: Any) -> str:
     return customer_vcard(row, row.channel)
 
 
