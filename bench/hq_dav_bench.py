@@ -14,7 +14,8 @@ collection properties), and times on both, in the same run, turn by turn (median
 
   propfind-etags   PROPFIND Depth 1, getetag
   multiget-all     calendar-/addressbook-multiget of every href, getetag + data
-  query-week       calendar-query, one week, getetag + calendar-data (calendars only)
+  query-week       calendar-query, one week holding the same 25 items at every size,
+                   getetag + calendar-data (calendars only)
   sync-initial     sync-collection with an empty token (a new phone, a new Outlook profile)
   sync-nochange    sync-collection with the current token, nothing changed
   propfind-ctag    PROPFIND Depth 0, getctag + sync-token
@@ -73,6 +74,8 @@ CHANNEL = "Bench"
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 WEEK_START = TODAY + timedelta(days=28)
 WEEK_END = WEEK_START + timedelta(days=7)
+WEEK_ITEMS = 25
+"""Items of each calendar in the week query-week asks for: a busy week, at every size."""
 COLLECTIONS = ("appointments", "mobile", "tasks", "customers")
 OPERATIONS = ["propfind-etags", "multiget-all", "query-week", "sync-initial", "sync-nochange",
               "propfind-ctag"]
@@ -92,9 +95,14 @@ def document(kind: str, records: list[dict]) -> str:
 
 
 def spread(i: int, n: int, first_day: int, days: int) -> datetime:
-    """The i-th of n instants spread over ``days`` days from TODAY + first_day, 08:00–17:00."""
-    day = first_day + (i * days) // max(n, 1)
-    return TODAY + timedelta(days=day, hours=8 + (i * 7) % 9)
+    """The i-th of n instants: the first :data:`WEEK_ITEMS` in the week query-week asks for
+    (five a day on its first five days, 09:00–13:00), the others spread over ``days`` days
+    from TODAY + first_day, 08:00–17:00, outside that week. So the week's answer is the same
+    at every size and query-week measures what a larger calendar costs, not a larger answer."""
+    if i < WEEK_ITEMS:
+        return WEEK_START + timedelta(days=i // 5, hours=9 + i % 5)
+    instant = TODAY + timedelta(days=first_day + (i * days) // max(n, 1), hours=8 + (i * 7) % 9)
+    return instant + timedelta(days=7) if WEEK_START <= instant < WEEK_END else instant
 
 
 def build_hq(workdir: Path, n: int) -> str:

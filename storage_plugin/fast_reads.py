@@ -109,11 +109,15 @@ class FastReads:
             parts = [head, *map(paths.missing, invalid)]
             parts += [paths.missing(paths.item(name)) for name, item in answered if item is None]
             items = [item for _, item in answered if item is not None]
+            del answered, every
             if self._too_many_events(items, props):
                 return None
-            parts += [self._report_item(paths, item, props) for item in items]
-        del answered, items, every  # (10 000 texts: hold them once, not thrice)
-        return self._multistatus(parts, props)
+            encoded = [part.encode(self._encoding) for part in parts]
+            items.reverse()
+            while items:  # each text let go as its answer is encoded: 10 000 held once
+                encoded.append(self._report_item(paths, items.pop(), props).encode(
+                    self._encoding))
+        return self._multistatus(encoded, props)
 
     def _report_item(self, paths: "_Paths", item: radicale_item.Item, props: Props) -> str:
         """An item as xml_report answers it (getetag and data: found; nothing else asked)."""
@@ -197,16 +201,12 @@ class FastReads:
             return None
         return found
 
-    def _multistatus(self, parts: list[str], props: Props) -> types.WSGIResponse:
+    def _multistatus(self, parts: list[bytes], props: Props) -> types.WSGIResponse:
         declared = "".join(f' xmlns:{prefix}="{url}"' for prefix, url in NAMESPACES.items()
                            if any(DATA.get(tag, "").startswith(prefix + ":") for tag in props))
         head = (f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
                 f'<multistatus xmlns="DAV:"{declared}>')
-        encoded = [head.encode(self._encoding)]
-        parts.reverse()
-        while parts:  # each part encoded as its text is let go: 10 000 items held once
-            encoded.append(parts.pop().encode(self._encoding))
-        body = b"".join(encoded) + b"</multistatus>"
+        body = b"".join((head.encode(self._encoding), *parts, b"</multistatus>"))
         headers = {"Content-Type": f"text/xml; charset={self._encoding}"}
         return client.MULTI_STATUS, headers, body, None
 

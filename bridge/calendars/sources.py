@@ -47,9 +47,15 @@ from bridge.calendars.windows import Window, overlapping
 
 
 class StoredSource:
-    def __init__(self, session: Session, collection: CollectionInfo) -> None:
+    def __init__(self, session: Session, collection: CollectionInfo,
+                 writing: bool = False) -> None:
         self.session = session
         self.collection = collection
+        self.writing = writing
+        """Whether the transaction writes: then what is read is locked for the write, and the
+        state is read afresh each time (a read-only one reads it once: a poll asks for the
+        ctag and the sync token)."""
+        self._state: str | None = None
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
         """Every item; ``texts=False``: their texts are read only when asked for."""
@@ -70,11 +76,20 @@ class StoredSource:
     def _own_point(self) -> changes.Point:
         return changes.current(self.session, self.collection.scope_id)
 
+    def state(self) -> str:
+        """What the collection's sync token and ctag encode."""
+        if self._state is None or self.writing:
+            self._state = self._read_state()
+        return self._state
+
+    def _read_state(self) -> str:
+        return str(self._own_point())
+
     def token(self) -> str:
-        return make_token(self.collection.id, str(self._own_point()))
+        return make_token(self.collection.id, self.state())
 
     def ctag(self) -> str:
-        return f'"{self.collection.id}-{self._own_point()}"'
+        return f'"{self.collection.id}-{self.state()}"'
 
     def changed_since(self, token: str) -> list[str]:
         seq = _known(self.session, self.collection.scope_id,
@@ -115,9 +130,8 @@ class ActivitySource(StoredSource):
     """HQ activities of one representative and kind, inside the window, plus stored items."""
 
     def __init__(self, session: Session, collection: CollectionInfo, now: datetime,
-                 lock_rows: bool = False) -> None:
-        super().__init__(session, collection)
-        self.lock_rows = lock_rows
+                 writing: bool = False) -> None:
+        super().__init__(session, collection, writing)
         assert collection.projection is not None and collection.employee_id is not None
         settings = session.get(SyncSettings, collection.employee_id) or default_settings()
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
@@ -133,7 +147,7 @@ class ActivitySource(StoredSource):
             *self.filters, self.window.selects(FIRST, LAST))
         # A writer checks a client's If-Match against the latest committed version and
         # keeps it until it commits (see bridge.infra.locks).
-        return query.with_for_update(of=Activity) if self.lock_rows else query
+        return query.with_for_update(of=Activity) if self.writing else query
 
     def _items(self, query: Select[Any], texts: bool) -> Iterator[ItemInfo]:
         for row in self.session.connection().execute(query).all():  # plain rows: no ORM
@@ -170,14 +184,8 @@ class ActivitySource(StoredSource):
             select(Activity.id).where(*self.filters, Activity.uid == uid).limit(1))
         return found is not None or super().has_uid(uid)
 
-    def _payload(self) -> str:
+    def _read_state(self) -> str:
         return f"{self._own_point()}.{self.window.start:%Y%m%d}.{self.window.end:%Y%m%d}"
-
-    def token(self) -> str:
-        return make_token(self.collection.id, self._payload())
-
-    def ctag(self) -> str:
-        return f'"{self.collection.id}-{self._payload()}"'
 
     def changed_since(self, token: str) -> list[str]:
         point, old_window = self._read(token)
@@ -264,8 +272,9 @@ def _item(id_: int, href: str, uid: str, revision: int, modified_at: datetime, k
 class CustomerSource(StoredSource):
     """Active customers of the representative's sales channels, as vCards."""
 
-    def __init__(self, session: Session, collection: CollectionInfo) -> None:
-        super().__init__(session, collection)
+    def __init__(self, session: Session, collection: CollectionInfo,
+                 writing: bool = False) -> None:
+        super().__init__(session, collection, writing)
         self.channels = sorted(session.scalars(
             select(employee_channels.c.channel_id)
             .where(employee_channels.c.employee_id == collection.employee_id)))
@@ -318,16 +327,10 @@ class CustomerSource(StoredSource):
         return {channel: found.get(name, (None, changes.Point(0, "")))
                 for channel, name in names.items()}
 
-    def _payload(self) -> str:
+    def _read_state(self) -> str:
         channels = "-".join(f"{channel}:{point}" for channel, (_, point)
                             in sorted(self._channel_points().items()))
         return f"{self._own_point()}.{channels}"
-
-    def token(self) -> str:
-        return make_token(self.collection.id, self._payload())
-
-    def ctag(self) -> str:
-        return f'"{self.collection.id}-{self._payload()}"'
 
     def changed_since(self, token: str) -> list[str]:
         own, _, channel_part = read_token(token, self.collection.id).partition(".")
@@ -366,11 +369,10 @@ Source = StoredSource | ActivitySource | CustomerSource
 
 
 def source_for(session: Session, collection: CollectionInfo, now: datetime,
-               lock_rows: bool = False) -> Source:
-    """The source of ``collection``'s items; with ``lock_rows`` the activities it reads are
-    locked for a write."""
+               writing: bool = False) -> Source:
+    """The source of ``collection``'s items, for a transaction that writes or not."""
     if collection.projection is None:
-        return StoredSource(session, collection)
+        return StoredSource(session, collection, writing)
     if collection.projection is Projection.CUSTOMERS:
-        return CustomerSource(session, collection)
-    return ActivitySource(session, collection, now, lock_rows)
+        return CustomerSource(session, collection, writing)
+    return ActivitySource(session, collection, now, writing)

@@ -104,7 +104,7 @@ class CalendarStore:
     def source(self, collection: CollectionInfo) -> Source:
         if collection.id not in self._sources:
             self._sources[collection.id] = source_for(self.session, collection, self.now,
-                                                   lock_rows=self.writing)
+                                                   writing=self.writing)
         return self._sources[collection.id]
 
     def items(self, collection: CollectionInfo, texts: bool = True) -> Iterator[ItemInfo]:

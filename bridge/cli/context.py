@@ -1,6 +1,7 @@
 """What every command shares: the database, the acting user, errors shown as messages."""
 
 import getpass
+import importlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +42,23 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 class BridgeGroup(click.Group):
-    """A command group that shows domain and database errors as one clear line, exit 1."""
+    """A command group that shows domain and database errors as one clear line, exit 1.
+
+    Its ``lazy`` commands (name → "module:attribute") are imported only when run or listed
+    (click's lazily loaded subcommands): the server does not load the import machinery."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

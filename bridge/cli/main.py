@@ -5,17 +5,25 @@ import sys
 
 import click
 
-from bridge.cli.activities import activities_group
 from bridge.cli.context import AppContext, BridgeGroup, default_user
-from bridge.cli.demo import demo_command
-from bridge.cli.hq import definition_group, employees_group, init_command
-from bridge.cli.imports import import_group, runs_group
-from bridge.cli.serve import serve_command
-from bridge.cli.settings import settings_group
 from bridge.infra.config import DATABASE_ENV, database_url
 
+COMMANDS = {
+    "init": "bridge.cli.hq:init_command",
+    "definition": "bridge.cli.hq:definition_group",
+    "employees": "bridge.cli.hq:employees_group",
+    "import": "bridge.cli.imports:import_group",
+    "runs": "bridge.cli.imports:runs_group",
+    "activities": "bridge.cli.activities:activities_group",
+    "settings": "bridge.cli.settings:settings_group",
+    "demo": "bridge.cli.demo:demo_command",
+    "serve": "bridge.cli.serve:serve_command",
+}
+"""Each command and where it lives: loaded when it runs (or when the help lists it)."""
 
-@click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=BridgeGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database", metavar="URL", envvar=DATABASE_ENV, default=None,
     help=f"SQLAlchemy URL of the HQ database (or ${DATABASE_ENV}); default: "
@@ -38,13 +46,6 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
     """
     ctx.obj = AppContext(database=database_url(database), user=user or default_user())
     ctx.call_on_close(ctx.obj.close)
-
-
-for command in (
-    init_command, definition_group, employees_group, import_group, runs_group,
-    activities_group, settings_group, demo_command, serve_command,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

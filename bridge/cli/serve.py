@@ -5,7 +5,6 @@ from pathlib import Path
 import click
 
 from bridge.cli.context import AppContext, now, pass_app
-from bridge.cli.imports import print_summary
 from bridge.infra.db import make_engine
 
 DEMO_DATABASE = Path("bridge-demo.db")
@@ -38,6 +37,7 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     if demo:
         database = f"sqlite:///{DEMO_DATABASE}"
         DEMO_DATABASE.unlink(missing_ok=True)
+        from bridge.cli.imports import print_summary
         from bridge.demo import load_demo
 
         result = load_demo(make_engine(database), Path("bridge-demo"), now(), 2026, app.user)

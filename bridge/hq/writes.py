@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bridge.infra.db import bulk_insert
 from bridge.calendars import hq_changes, kept
 from bridge.calendars.layout import projection_for
 from bridge.models import (
@@ -78,7 +79,7 @@ def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[
     """New activities from column values (revision 1); their ids, in order."""
     if not rows:
         return []
-    session.execute(insert(Activity), rows)  # (executemany: RETURNING would batch it small)
+    session.execute(bulk_insert(Activity), rows)  # (RETURNING would batch it small)
     numbers = [row["number"] for row in rows]
     by_number = {number: id_ for number, id_ in session.execute(
         select(Activity.number, Activity.id).where(Activity.number.in_(numbers)))}
@@ -155,7 +156,7 @@ def insert_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """New customers from column values (revision 1)."""
     if not rows:
         return
-    session.execute(insert(Customer), rows)
+    session.execute(bulk_insert(Customer), rows)
     ids = list(session.scalars(select(Customer.id).where(
         Customer.number.in_([row["number"] for row in rows]))))
     hq_changes.log_customers(session, ((row["sales_channel_id"], row["number"]) for row in rows))

@@ -219,13 +219,35 @@ def calendar_text(component: Component) -> str:
 def _activity_text(activity: Shown, customer: str | None) -> str:
     name = "VTODO" if activity.kind is Kind.TASK else "VEVENT"
     lines, tzids = {}, set()
-    for prop in hq_properties(activity, customer):
-        lines[prop[0]], tzid = _content_line(*prop)
-        tzids.add(tzid)
-    order = canonsort_keys(lines, (Todo if activity.kind is Kind.TASK else Event).canonical_order)
+    for prop, value, parameters in hq_properties(activity, customer):
+        if prop in _FEW_VALUES:
+            lines[prop] = _recurring_line(prop, value)
+        else:
+            lines[prop], tzid = _content_line(prop, value, parameters)
+            tzids.add(tzid)
+    order = _order(activity.kind is Kind.TASK, tuple(lines))
     zones = [_vtimezone_text(tzid) for tzid in sorted(tzids - {None})]
     return "".join((_CALENDAR_HEAD, *zones, f"BEGIN:{name}\r\n", *(lines[key] for key in order),
                     f"END:{name}\r\nEND:VCALENDAR\r\n"))
+
+
+@functools.lru_cache(maxsize=256)
+def _order(task: bool, names: tuple[str, ...]) -> list[str]:
+    """The properties in the order icalendar writes them (a few sets of names recur)."""
+    return canonsort_keys(names, (Todo if task else Event).canonical_order)
+
+
+_FEW_VALUES = frozenset({
+    "DTSTAMP", "LAST-MODIFIED", "CREATED", "SEQUENCE", "PRIORITY", "STATUS", "COMPLETED",
+    "PERCENT-COMPLETE", "X-BRIDGE-ORIGIN", "X-BRIDGE-STATUS", "X-BRIDGE-KIND",
+    "X-BRIDGE-MOBILE-STATUS", "X-BRIDGE-COMPLETED-BY", "X-BRIDGE-COMPLETED-ON"})
+"""Properties without parameters whose values (texts, numbers, UTC times) recur from one
+activity to the next: an import writes thousands with the same stamp and status."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _recurring_line(name: str, value: str | int | datetime) -> str:
+    return _content_line(name, value, {})[0]
 
 
 _CALENDAR_HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" + PRODID + "\r\n"

@@ -1,5 +1,6 @@
 """Time zones of iCalendar data: fixed UTC offsets, IANA names and Windows names (Outlook)."""
 
+import functools
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +29,7 @@ def zone_name_of(value: datetime) -> str | None:
     return iana_name(getattr(zone, "zone", None) or str(zone) if zone else None)
 
 
+@functools.lru_cache(maxsize=1024)
 def local_zone(name: str | None, offset_minutes: int | None) -> tzinfo:
     """The zone to show an activity in: its IANA zone, else its original fixed offset."""
     if name:
@@ -38,6 +40,7 @@ def local_zone(name: str | None, offset_minutes: int | None) -> tzinfo:
     return timezone(timedelta(minutes=offset_minutes or 0))
 
 
+@functools.lru_cache(maxsize=1024)
 def fixed_offset_tzid(offset: timedelta) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
