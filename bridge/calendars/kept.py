@@ -6,15 +6,23 @@ Whoever changes activities or customers logs the change for the calendars
 before the transaction commits (or earlier, when a long import calls :func:`refresh` after
 each chunk), from the rows as they are then — all the changes of the transaction included.
 A text whose revision is not its row's is never served: the row is rendered on read instead.
+
+A long import renders in a helper process (:func:`helper_process`): rendering is a third of
+its work, and the machine has another core. The texts are kept in the same transaction,
+before it commits, as when rendered here.
 """
 
 import functools
-from collections.abc import Iterable, Iterator
+import multiprocessing
+from collections import deque, namedtuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, event, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy import event
 
 from bridge.calendars.changes import TRANSACTION_CACHE
 from bridge.infra.db import upsert_statement
@@ -48,25 +56,20 @@ def _refresh_before_commit(session: Session) -> None:
 
 
 def refresh(session: Session) -> None:
-    """Render the marked rows as they are now, and keep their texts."""
-    activities = session.info.pop(_ACTIVITIES, None)
-    customers = session.info.pop(_CUSTOMERS, None)
-    if not activities and not customers:
+    """Render the marked rows as they are now, and keep their texts (or hand them to the
+    helper process, if one is open, which keeps them later in the same transaction)."""
+    marked = {kind: session.info.pop(kind.marks, None) for kind in KINDS}
+    if not any(marked.values()):
         return
     session.flush()
-    dialect = session.get_bind().dialect.name
-    for chunk in _chunks(activities or ()):
-        rows = [{"activity_id": row.id, "revision": row.revision,
-                 "text": _render_activity(row)}
-                for row in session.execute(ACTIVITY_ROWS.where(Activity.id.in_(chunk)))]
-        if rows:
-            session.execute(_upsert(dialect, KeptActivity), rows)
-    for chunk in _chunks(customers or ()):
-        rows = [{"customer_id": row.id, "revision": row.revision,
-                 "text": _render_customer(row)}
-                for row in session.execute(CUSTOMER_ROWS.where(Customer.id.in_(chunk)))]
-        if rows:
-            session.execute(_upsert(dialect, KeptCustomer), rows)
+    helper: _Helper | None = session.info.get(_HELPER)
+    for kind, ids in marked.items():
+        for chunk in _chunks(ids or ()):
+            rows = session.execute(kind.rows.where(kind.model.id.in_(chunk))).all()
+            if helper is not None:
+                helper.render(session, kind, rows)
+            else:
+                _keep(session, kind, rows, [kind.render(row) for row in rows])
 
 
 ACTIVITY_ROWS = (
@@ -81,6 +84,92 @@ CUSTOMER_ROWS = (
     select(*Customer.__table__.columns, SalesChannel.name.label("channel"))
     .outerjoin(SalesChannel, Customer.sales_channel_id == SalesChannel.id)
 )
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """Rows whose texts are kept: where their marks are, how they are read and rendered."""
+
+    marks: str
+    model: Any
+    rows: Select[Any]
+    render: Callable[[Any], str]
+    kept: Any
+    key: str
+
+
+def _keep(session: Session, kind: _Kind, rows: Sequence[Any], texts: Sequence[str]) -> None:
+    if rows:
+        session.execute(_upsert(session.get_bind().dialect.name, kind.kept), [
+            {kind.key: row.id, "revision": row.revision, "text": text}
+            for row, text in zip(rows, texts, strict=True)])
+
+
+# --- the helper process of a long import ----------------------------------------------------
+
+_HELPER = TRANSACTION_CACHE + "kept.helper"
+AHEAD = 2
+"""Chunks handed to the helper and not kept yet, at most (what waits is held in memory)."""
+
+
+@contextmanager
+def helper_process(session: Session) -> Iterator[None]:
+    """While open, what :func:`refresh` renders from the second chunk on is rendered by a
+    helper process, in parallel with the work that goes on here; when it closes, every text
+    is kept (an error stops the helper and leaves the transaction to be rolled back)."""
+    helper = _Helper()
+    session.info[_HELPER] = helper
+    try:
+        yield
+        refresh(session)
+        helper.keep(session, everything=True)
+    finally:
+        session.info.pop(_HELPER, None)
+        helper.close()
+
+
+class _Helper:
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[_Kind, list[Any], Future[list[str]]]] = deque()
+        self._chunks = 0
+
+    def render(self, session: Session, kind: _Kind, rows: list[Any]) -> None:
+        self._chunks += 1
+        if self._chunks == 1 or not rows:  # a short import does not start a process
+            _keep(session, kind, rows, [kind.render(row) for row in rows])
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        values = [tuple(row) for row in rows]
+        future = self._pool.submit(_render_rows, kind.marks, tuple(rows[0]._fields), values)
+        self._pending.append((kind, rows, future))
+        self.keep(session)
+
+    def keep(self, session: Session, everything: bool = False) -> None:
+        """Keep what the helper has rendered, in order: all of it, or what is done (waiting
+        for the oldest while more than :data:`AHEAD` chunks are out)."""
+        while self._pending and (everything or len(self._pending) > AHEAD
+                                 or self._pending[0][2].done()):
+            kind, rows, future = self._pending.popleft()
+            _keep(session, kind, rows, future.result())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _render_rows(marks: str, fields: tuple[str, ...], values: list[tuple[Any, ...]]
+                 ) -> list[str]:
+    """(In the helper process.) The texts of rows given as plain values."""
+    kind = next(kind for kind in KINDS if kind.marks == marks)
+    row = _row_type(fields)
+    return [kind.render(row(*each)) for each in values]
+
+
+@functools.cache
+def _row_type(fields: tuple[str, ...]) -> Any:
+    return namedtuple("Row", fields)  # type: ignore[misc]
 
 
 def mark_stale(session: Session) -> int:
@@ -120,6 +209,12 @@ def _render_activity(row: Any) -> str:
 
 def _render_customer(row: Any) -> str:
     return customer_vcard(row, row.channel)
+
+
+KINDS = (
+    _Kind(_ACTIVITIES, Activity, ACTIVITY_ROWS, _render_activity, KeptActivity, "activity_id"),
+    _Kind(_CUSTOMERS, Customer, CUSTOMER_ROWS, _render_customer, KeptCustomer, "customer_id"),
+)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:

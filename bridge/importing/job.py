@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bridge.calendars import kept
 from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import RunReport
@@ -103,9 +104,10 @@ class ChunkedImport(Generic[R]):
         self.prepare()
         stream = RecordStream(self.header)
         records = validated(stream, self.model, self.report, self.reference_keys)
-        for chunk in unique_chunks(records, key=self.key):
-            self.apply(chunk)  # type: ignore[arg-type]
-            self.report.flush(self.session)
-            if self.options.progress:
-                self.options.progress(stream.position)
-        self.complete()
+        with kept.helper_process(self.session):  # what the calendars keep, rendered aside
+            for chunk in unique_chunks(records, key=self.key):
+                self.apply(chunk)  # type: ignore[arg-type]
+                self.report.flush(self.session)
+                if self.options.progress:
+                    self.options.progress(stream.position)
+            self.complete()

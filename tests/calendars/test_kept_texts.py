@@ -54,6 +54,20 @@ def test_imports_keep_what_they_write(engine, hq, write_export):
     assert_kept_current(engine)
 
 
+def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_export):
+    """From its second chunk on, an import renders in a helper process (``helper_process``):
+    the texts kept are the same, and an update later in the same file is what is kept."""
+    long_export = [appointment(f"MA-{i}", number=f"APP/{i}", name=f"Visit {i}",
+                               description=f"Agenda, item {i}") for i in range(1, 2601)]
+    long_export.append(later_version("MA-7", number="APP/7", name="Visit 7, moved"))
+    assert hq("import", "activities", write_export("appointments", long_export),
+              "--now", "2026-11-24T09:00:00Z").exit_code == 0
+    assert_kept_current(engine)
+    with transaction(engine) as session:
+        assert session.scalar(select(Activity.name).where(Activity.mobile_id == "MA-7")) \
+            == "Visit 7, moved"
+
+
 def test_hq_commands_keep_what_they_change(engine, hq):
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", "2026-12-03T10:00:00+01:00", "--customer", "C-1001").exit_code == 0

@@ -4,7 +4,8 @@ from alembic import command
 from sqlalchemy import text
 
 from bridge.infra.db import make_engine
-from bridge.infra.schema import alembic_config, current_revision, head_revision
+from bridge.infra.readiness import SCHEMA_REVISION, recorded_revisions
+from bridge.infra.schema import alembic_config, head_revision
 
 
 def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path):
@@ -29,7 +30,7 @@ def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tm
 
     result = CliRunner().invoke(cli, ["--database", url, "init"])
     assert result.exit_code == 0, result.output
-    assert current_revision(engine) == head_revision()
+    assert recorded_revisions(engine) == [head_revision()]
     with engine.connect() as connection:
         row = connection.execute(text("SELECT uid, href FROM activities")).one()
         assert tuple(row) == ("mobile-MA-1@sales-calendar-bridge", "mobile-MA-1.ics")
@@ -40,3 +41,7 @@ def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tm
     assert kept.revision == 1 and "SUMMARY:APP/1 Old" in kept.text  # served without rendering
     assert "rendered what the calendars serve of 1 activities" in result.output
     engine.dispose()
+
+
+def test_the_revision_this_version_needs_is_the_newest_migration():
+    assert SCHEMA_REVISION == head_revision()

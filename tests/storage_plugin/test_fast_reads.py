@@ -3,6 +3,7 @@ requests, on the same data, to a server with them and to one without (``fast_rea
 False``) get the same status, content type and multistatus — hrefs, ETags, properties,
 bodies."""
 
+import gzip
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
@@ -159,6 +160,27 @@ def test_multiget_is_answered_as_radicale_does(servers, answered_fast, path):
     _same(fast, radicale, "bwilson", "REPORT", path,
           _multiget("CR" if kind == "C" else "C", hrefs, "getetag"))  # the wrong report
     _same(fast, radicale, "cdavis", "REPORT", path, _multiget(kind, hrefs, "getetag"))
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_fast_answer_is_sent_whole_plain_or_compressed(servers, answered_fast, encoding):
+    """Its parts are sent as written (or compressed as Radicale compresses): the length the
+    headers announce is what arrives, and it reads as Radicale's answer."""
+    _, _, listing = _same(*servers, "bwilson", "PROPFIND", "bwilson/mobile/", PROPFINDS[0], "1")
+    body = _multiget("C", [href for href in _hrefs(listing) if href.endswith(".ics")],
+                     "getetag", "C:calendar-data").encode()
+    received = []
+    for server in servers:
+        response = server.http("bwilson").request(
+            "REPORT", server.url + "bwilson/mobile/", data=body, stream=True,
+            headers={"Content-Type": "application/xml", "Accept-Encoding": encoding})
+        raw = response.raw.read(decode_content=False)
+        assert response.status_code == 207
+        assert int(response.headers["Content-Length"]) == len(raw)
+        assert response.headers.get("Content-Encoding", "identity") == encoding
+        received.append(_tree(gzip.decompress(raw) if encoding == "gzip" else raw))
+    assert received[0] == received[1]
+    assert answered_fast == ["propfind", "report"]
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)

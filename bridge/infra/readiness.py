@@ -1,0 +1,40 @@
+"""Whether a database is ready for this version: prepared by `bridge init`, at the schema
+revision this version needs.
+
+Every command checks it before it starts, the server too; so it reads the revision Alembic
+records with one query and does not load Alembic (a tenth of the server's memory) — the
+migrations themselves are :mod:`bridge.infra.schema`.
+"""
+
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import OperationalError
+
+from bridge.infra.errors import DatabaseNotReady
+
+SCHEMA_REVISION = "0007"
+"""The revision of the newest migration in ``bridge/migrations/versions`` (a test holds
+them equal: a new migration changes this too)."""
+
+
+def ensure_ready(engine: Engine) -> None:
+    """Refuse to work on a database that `bridge init` has not prepared (or upgraded)."""
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        revisions = recorded_revisions(engine)
+    except OperationalError as error:
+        raise DatabaseNotReady(f"cannot open the database {shown}: {error.orig}") from error
+    if not revisions:
+        raise DatabaseNotReady(f"the database {shown} has no schema; run `bridge init` first")
+    if revisions != [SCHEMA_REVISION]:
+        raise DatabaseNotReady(
+            f"the database schema is at revision {', '.join(revisions)}, this version needs "
+            f"{SCHEMA_REVISION}; run `bridge init` to upgrade it"
+        )
+
+
+def recorded_revisions(engine: Engine) -> list[str]:
+    """The revisions Alembic recorded in the database (none before `bridge init`)."""
+    if not inspect(engine).has_table("alembic_version"):
+        return []
+    with engine.connect() as connection:
+        return sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
