@@ -282,11 +282,12 @@ class Storage(storage.BaseStorage):
 
     def run(self, work: Callable[[CalendarStore], T]) -> T:
         """``work`` on the store inside the current lock, or — as Radicale renders some
-        answers after releasing it (a PROPFIND's ctag, sync-token…) — in one read
-        transaction for the rest of the request."""
-        return _materialized(work(getattr(self._local, "store", None) or self._after_lock()))
+        answers after releasing it (a PROPFIND's ctag, sync-token…) — in the read
+        transaction of the request (the last read lock's, which stays open for this)."""
+        return _materialized(work(getattr(self._local, "store", None) or self._reader()))
 
-    def _after_lock(self) -> CalendarStore:
+    def _reader(self) -> CalendarStore:
+        """The request's read transaction, begun if there is none."""
         late = getattr(self._local, "late", None)
         if late is None:
             self._local.late_transaction = ExitStack()
@@ -297,8 +298,8 @@ class Storage(storage.BaseStorage):
         return late
 
     def end_request(self) -> None:
-        """End the read transaction of :meth:`run` after the lock (the WSGI layer calls
-        this after each request; the next lock would too)."""
+        """End the request's read transaction (the WSGI layer calls this after each
+        request; the next lock would too)."""
         if getattr(self._local, "late", None) is not None:
             self._local.late = None
             self._local.late_transaction.close()
@@ -306,18 +307,26 @@ class Storage(storage.BaseStorage):
     @types.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
         """One database transaction. A writer first locks the owners of the paths it writes
-        (see ``bridge.infra.locks``), so Radicale's precondition checks and the write are atomic."""
+        (see ``bridge.infra.locks``), so Radicale's precondition checks and the write are atomic.
+        A reader's transaction stays open after the lock, for what Radicale reads after
+        releasing it (a poll's ctag and sync token: same snapshot, no second transaction)."""
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
         self.end_request()
-        writing = mode == "w"
+        if mode != "w":
+            self._local.store = self._reader()
+            try:
+                yield
+            finally:
+                self._local.store = None
+            return
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         conflicts_before = conflicts.seen_count()
         try:
-            with transaction(self._engine, write=writing, wait=self._write_wait,
+            with transaction(self._engine, write=True, wait=self._write_wait,
                              take=[owner_lock(owner) for owner in owners]) as session:
-                self._local.store = CalendarStore(session, datetime.now(UTC), writing=writing,
+                self._local.store = CalendarStore(session, datetime.now(UTC), writing=True,
                                                   server_zone=self._server_zone)
                 yield
                 if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
