@@ -93,8 +93,12 @@ def fingerprint(record: AppointmentRecord, customer: CustomerRef, definition: De
 
 def record_fingerprint(record: AppointmentRecord) -> str:
     return hashlib.blake2b(
-        json.dumps(record.model_dump(mode="json"), sort_keys=True).encode(), digest_size=15
+        _SORTED_JSON.encode(record.model_dump(mode="json")).encode(), digest_size=15
     ).hexdigest()
+
+
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)
+"""What ``json.dumps(…, sort_keys=True)`` writes, without a new encoder for every record."""
 
 
 def decide(record: AppointmentRecord, ctx: ChunkContext) -> Decision:
