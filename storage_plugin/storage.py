@@ -308,12 +308,12 @@ class Storage(storage.BaseStorage):
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
         """One database transaction. A writer first locks the owners of the paths it writes
         (see ``bridge.infra.locks``), so Radicale's precondition checks and the write are atomic.
-        A reader's transaction stays open after the lock, for the request's other reads (its
-        later read locks, and what Radicale reads after releasing them: a poll's ctag and
-        sync token) — one snapshot for the request, until it ends or writes."""
+        A reader's transaction stays open after the lock, for what Radicale reads after
+        releasing it (a poll's ctag and sync token: same snapshot, no second transaction)."""
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
+        self.end_request()
         if mode != "w":
             self._local.store = self._reader()
             try:
@@ -321,7 +321,6 @@ class Storage(storage.BaseStorage):
             finally:
                 self._local.store = None
             return
-        self.end_request()
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         conflicts_before = conflicts.seen_count()
         try:
