@@ -21,6 +21,8 @@ left to Radicale (None here), which answers it as it always does.
 
 import io
 import posixpath
+import zlib
+from collections import Counter
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from http import client
@@ -54,9 +56,7 @@ NAMESPACES = {"C": xmlutils.NAMESPACES["C"], "CR": xmlutils.NAMESPACES["CR"]}
 OK, NOT_FOUND = xmlutils.make_response(200), xmlutils.make_response(404)
 
 Props = list[str]
-Parted = tuple[int, dict[str, str], list[bytes], None]
-"""A multistatus as a list of encoded parts, to be sent as they are: 10 000 items' data are
-not copied into one body (see ``storage_plugin.wsgi``)."""
+Parted = tuple[int, dict[str, str], "Body", None]
 
 
 class FastReads:
@@ -86,41 +86,54 @@ class FastReads:
             if collection is None:
                 return None
             paths = _Paths(collection, base_prefix)
-            texts = any(tag in DATA for tag in props)
-            head, every = "", None
+            head, wanted = "", None
             if root.tag == SYNC_COLLECTION:
                 synced = _sync(collection, root)
                 if synced is None:
                     return None
                 token, changed = synced
                 head = f"<sync-token>{escape(token)}</sync-token>"
-                if changed is None:  # a first sync: every item (one look-up, not two)
-                    every = collection.get_every(texts)
-                    changed = [href for href, _ in every]
-                wanted: Iterable[str] = map(paths.item, changed)
+                if changed is not None:
+                    wanted = map(paths.item, changed)
             else:
                 wanted = _multiget_paths(root, base_prefix)
-            named = paths.names(wanted)
+            named = ([], None) if wanted is None else paths.names(wanted)
             if named is None:
                 return None
             invalid, names = named
-            if every is None:
-                answered = list(collection.get_multi(names, texts=texts))
-            else:
-                valid = set(names)
-                answered = [(href, item) for href, item in every if href in valid]
-            parts = [head, *map(paths.missing, invalid)]
-            parts += [paths.missing(paths.item(name)) for name, item in answered if item is None]
-            items = [item for _, item in answered if item is not None]
-            del answered, every
-            if self._too_many_events(items, props):
+            body = self._multistatus(environ, props)
+            body.add(head)
+            for each in invalid:
+                body.add(paths.missing(each))
+            if not self._write_items(body, paths, collection, names, props):
                 return None
-            encoded = [part.encode(self._encoding) for part in parts]
-            items.reverse()
-            while items:  # each text let go as its answer is encoded: 10 000 held once
-                encoded.append(self._report_item(paths, items.pop(), props).encode(
-                    self._encoding))
-        return self._multistatus(encoded, props)
+        body.add("</multistatus>")
+        return client.MULTI_STATUS, body.headers, body.close(), None
+
+    def _write_items(self, body: "Body", paths: "_Paths", collection: Any,
+                     names: list[str] | None, props: Props) -> bool:
+        """The answers for the items named (every item: None), written as they are read (one
+        text held at a time, not 10 000); False when Radicale would refuse the answer for
+        holding more events than ``[reporting] max_expand_occurrence`` (it counts those of
+        the data it serves), or might (a text that mentions one): Radicale answers then."""
+        limit = self._app.configuration.get("reporting", "max_expand_occurrence")
+        served = sum(1 for tag in props if tag in DATA)  # each copy of the data counts
+        events = 0
+        # A name asked twice (a sync's changes) is answered twice, as Radicale answers it.
+        pending = Counter(names or ())
+        for name, item in collection.each(names, texts=bool(served)):
+            times = pending.pop(name, 1)
+            if item is None:
+                body.add(paths.missing(paths.item(name)) * times)
+                continue
+            if limit and served:
+                events += served * times * item.serialize().upper().count("BEGIN:VEVENT")
+                if events > limit:
+                    return False
+            body.add(self._report_item(paths, item, props) * times)
+        for name, times in pending.items():
+            body.add(paths.missing(paths.item(name)) * times)
+        return True
 
     def _report_item(self, paths: "_Paths", item: radicale_item.Item, props: Props) -> str:
         """An item as xml_report answers it (getetag and data: found; nothing else asked)."""
@@ -134,18 +147,6 @@ class FastReads:
             else:
                 found.append(_element(DATA[tag], item.serialize()))
         return paths.found(item.href, found)
-
-    def _too_many_events(self, items: list[radicale_item.Item], props: Props) -> bool:
-        """Whether Radicale would refuse the answer for holding more events than
-        ``[reporting] max_expand_occurrence`` (it counts those of the data it serves)."""
-        limit = self._app.configuration.get("reporting", "max_expand_occurrence")
-        if not limit or not any(tag in DATA for tag in props):
-            return False
-        served = sum(1 for tag in props if tag in DATA)  # each copy of the data counts
-        bound = served * sum(item.serialize().upper().count("BEGIN:VEVENT") for item in items)
-        return bound > limit and served * sum(
-            1 for item in items for line in item.serialize().splitlines()
-            if line.upper() == "BEGIN:VEVENT") > limit
 
     # --- PROPFIND --------------------------------------------------------------------------
 
@@ -174,7 +175,8 @@ class FastReads:
             paths = _Paths(collection, base_prefix)
             items = "".join(paths.found(item.href, [
                 _element(tag[len(D):], ITEM_PROPS[tag](item, self._encoding)) for tag in props])
-                for item in collection.get_all(texts=f"{D}getcontentlength" in props))
+                for _, item in collection.each(texts=f"{D}getcontentlength" in props)
+                if item is not None)
         head, _, _ = own.rpartition(b"</multistatus>")
         return status, headers, head + items.encode(self._encoding) + b"</multistatus>", None
 
@@ -204,15 +206,47 @@ class FastReads:
             return None
         return found
 
-    def _multistatus(self, parts: list[bytes], props: Props) -> "Parted":
+    def _multistatus(self, environ: types.WSGIEnviron, props: Props) -> "Body":
+        """A multistatus answer to write, its head written."""
         declared = "".join(f' xmlns:{prefix}="{url}"' for prefix, url in NAMESPACES.items()
                            if any(DATA.get(tag, "").startswith(prefix + ":") for tag in props))
-        head = (f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
-                f'<multistatus xmlns="DAV:"{declared}>')
-        parts.insert(0, head.encode(self._encoding))
-        parts.append(b"</multistatus>")
-        headers = {"Content-Type": f"text/xml; charset={self._encoding}"}
-        return client.MULTI_STATUS, headers, parts, None
+        body = Body(self._encoding, _accepts_gzip(environ))
+        body.add(f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
+                 f'<multistatus xmlns="DAV:"{declared}>')
+        return body
+
+
+class Body:
+    """An XML answer written part by part, compressed as it is written when the client takes
+    gzip (as Radicale compresses its answers): what is held is what is sent, and 10 000
+    items' data are not copied once more into one body (see ``storage_plugin.wsgi``)."""
+
+    def __init__(self, encoding: str, gzip: bool) -> None:
+        self._encoding = encoding
+        self.gzip = gzip
+        self._compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS) if gzip else None
+        self.parts: list[bytes] = []
+        self.headers = {"Content-Type": f"text/xml; charset={encoding}"}
+
+    def add(self, text: str) -> None:
+        data = text.encode(self._encoding)
+        if self._compressor is not None:
+            data = self._compressor.compress(data)
+        if data:
+            self.parts.append(data)
+
+    def close(self) -> "Body":
+        if self._compressor is not None:
+            self.parts.append(self._compressor.flush())
+            self._compressor = None
+        return self
+
+
+def _accepts_gzip(environ: types.WSGIEnviron) -> bool:
+    """Whether Radicale compresses the answer (``radicale.app.Application._handle_request``:
+    "gzip" among the Accept-Encoding tokens, as written)."""
+    return "gzip" in (token.strip() for token in
+                      environ.get("HTTP_ACCEPT_ENCODING", "").split(","))
 
 
 def _filtered(root: ET.Element) -> bool:

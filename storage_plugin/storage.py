@@ -124,10 +124,15 @@ class Collection(storage.BaseCollection):
         return [(href, self._item(found[href]) if href in found and self._served(found[href])
                  else None) for href in wanted]
 
-    def get_every(self, texts: bool = True) -> list[tuple[str, radicale_item.Item | None]]:
-        """What get_multi gives for the href of every item (a first sync-collection)."""
-        return [(info.href, self._item(info) if self._served(info) else None)
-                for info in self._storage.run(lambda store: store.items(self.info, texts))]
+    def each(self, hrefs: list[str] | None = None, texts: bool = True
+             ) -> Iterator[tuple[str, radicale_item.Item | None]]:
+        """Every item, or those of ``hrefs`` that exist (None: one not handed out), read one
+        at a time as the caller writes them out (``storage_plugin.fast_reads``, inside the
+        lock): an answer of 10 000 items does not hold them all."""
+        if hrefs is not None and not hrefs:  # a sync-collection without changes
+            return
+        for info in self._storage.store.items(self.info, texts, hrefs):
+            yield info.href, self._item(info) if self._served(info) else None
 
     def get_all(self, texts: bool = True) -> Iterable[radicale_item.Item]:
         return [self._item(info) for info in self._storage.run(

@@ -18,8 +18,8 @@ answers to what may be password guessing (401, and 403 without credentials) are 
 
 **Fast reads.** Multigets, sync-collections and PROPFIND Depth 1 of a calendar's items are
 answered by ``storage_plugin.fast_reads`` when they take its common forms (equal answers,
-written without Radicale's XML tree, and sent in the parts they were written in: the
-data of 10 000 items is not copied once more into one body).
+written without Radicale's XML tree, and sent in the parts they were written in, compressed
+as they were written: the data of 10 000 items is not held twice).
 
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``); a MOVE to another server gets 403, not Radicale's 502.
@@ -36,7 +36,6 @@ was rolled back whole, and Radicale, which knows nothing of it, answered 500. In
 import io
 import random
 import time
-import zlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -49,7 +48,7 @@ from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 
 from bridge.infra import conflicts
-from storage_plugin.fast_reads import FastReads
+from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.options import flag
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
@@ -73,8 +72,8 @@ class RequestNotes:
     """Why the storage refused the write (a 403), in words for the client."""
     user: str = ""
     """Who signed in ("" for nobody)."""
-    parts: list[bytes] | None = None
-    """The body of a fast read's answer, in parts (``storage_plugin.fast_reads``)."""
+    body: Body | None = None
+    """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -152,8 +151,8 @@ class Application(radicale.Application):
                            [])
         if notes.rewritten:
             headers = [(name, value) for name, value in headers if name.lower() != "etag"]
-        if notes.parts is not None:
-            headers, answers = _parted(headers, notes.parts)
+        if notes.body is not None:
+            headers, answers = _parted(headers, notes.body)
         start_response(status, headers)
         return answers
 
@@ -166,7 +165,7 @@ class Application(radicale.Application):
         answer = self._fast and self._fast.report(*request)
         if not answer:
             return super().do_REPORT(*request)
-        status, headers, request_notes().parts, _ = answer
+        status, headers, request_notes().body, _ = answer
         return status, headers, b"", None
 
     def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
@@ -197,15 +196,13 @@ class Application(radicale.Application):
             raise RuntimeError(str(error)) from error
 
 
-def _parted(headers: list[tuple[str, str]], parts: list[bytes]
+def _parted(headers: list[tuple[str, str]], body: Body
             ) -> tuple[list[tuple[str, str]], list[bytes]]:
-    """An answer written in parts, compressed as Radicale compressed its (empty) body."""
-    if ("Content-Encoding", "gzip") in headers:
-        compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)  # Radicale's gzip
-        parts = [*map(compressor.compress, parts), compressor.flush()]
-    length = sum(map(len, parts))
-    return [*((name, value) for name, value in headers if name.lower() != "content-length"),
-            ("Content-Length", str(length))], parts
+    """Radicale's headers for its (empty) answer, with the length and encoding of ``body``."""
+    replaced = {"content-length", "content-encoding"}
+    return [*((name, value) for name, value in headers if name.lower() not in replaced),
+            *[("Content-Encoding", "gzip")] * body.gzip,
+            ("Content-Length", str(sum(map(len, body.parts))))], body.parts
 
 
 def _plain_text(headers: list[tuple[str, str]]) -> bool:

@@ -16,7 +16,7 @@ TIMESTAMP_MIN = 0
 TIMESTAMP_MAX = 253402300799  # 9999-12-31T23:59:59Z
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemInfo:
     """One calendar object or vCard with its metadata; the text may be rendered on demand
     (from data already loaded: rendering never touches the database)."""

@@ -39,10 +39,9 @@ from bridge.models import (
     KeptCustomer,
     Kind,
     Origin,
-    SyncSettings,
     employee_channels,
 )
-from bridge.hq.settings import calendar_window, default_settings, task_window
+from bridge.hq.settings import calendar_window, task_window, window_settings
 from bridge.calendars.windows import Window, overlapping
 
 
@@ -133,7 +132,7 @@ class ActivitySource(StoredSource):
                  writing: bool = False) -> None:
         super().__init__(session, collection, writing)
         assert collection.projection is not None and collection.employee_id is not None
-        settings = session.get(SyncSettings, collection.employee_id) or default_settings()
+        settings = window_settings(session, collection.employee_id)
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
         self.window = window_of(settings, now)
         self.filters = (
@@ -150,7 +149,7 @@ class ActivitySource(StoredSource):
         return query.with_for_update(of=Activity) if self.writing else query
 
     def _items(self, query: Select[Any], texts: bool) -> Iterator[ItemInfo]:
-        for row in self.session.connection().execute(query).all():  # plain rows: no ORM
+        for row in self.session.connection().execute(query):  # plain rows, as they come
             yield _activity_item(self.session, row, texts)
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
@@ -286,7 +285,7 @@ class CustomerSource(StoredSource):
                  .order_by(Customer.number))
         if numbers is not None:
             query = query.where(Customer.number.in_(list(numbers)))
-        for row in self.session.connection().execute(query).all():
+        for row in self.session.connection().execute(query):
             yield self._item(row, texts)
 
     def _item(self, row: Any, texts: bool) -> ItemInfo:

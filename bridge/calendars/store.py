@@ -107,14 +107,16 @@ class CalendarStore:
                                                    writing=self.writing)
         return self._sources[collection.id]
 
-    def items(self, collection: CollectionInfo, texts: bool = True) -> Iterator[ItemInfo]:
-        """Every item; ``texts=False``: their texts are read only when asked for (an
-        answer of ETags alone)."""
-        return self.source(collection).all(texts)
+    def items(self, collection: CollectionInfo, texts: bool = True,
+              hrefs: Iterable[str] | None = None) -> Iterator[ItemInfo]:
+        """Every item, or those at ``hrefs``, read as they are consumed; ``texts=False``:
+        their texts are read only when asked for (an answer of ETags alone)."""
+        source = self.source(collection)
+        return source.all(texts) if hrefs is None else source.by_hrefs(hrefs, texts)
 
     def items_by_href(self, collection: CollectionInfo, hrefs: Iterable[str],
                       texts: bool = True) -> dict[str, ItemInfo]:
-        return {item.href: item for item in self.source(collection).by_hrefs(hrefs, texts)}
+        return {item.href: item for item in self.items(collection, texts, hrefs)}
 
     def items_in_range(self, collection: CollectionInfo, component: str | None, start: int,
                        end: int) -> Iterator[ItemInfo]:

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.hq.employees import get_employee
@@ -90,15 +92,36 @@ def floating_zone(settings: SyncSettings, server_zone: str) -> str:
     return settings.time_zone or server_zone
 
 
-def today(settings: SyncSettings, now: datetime) -> date:
+class WindowSettings(Protocol):
+    """What the windows are computed from: the settings, or a plain row of these columns."""
+
+    calendar_start: str
+    calendar_end: str
+    task_start: str
+    task_end: str
+    time_zone: str | None
+
+
+WINDOW_SETTINGS = select(SyncSettings.calendar_start, SyncSettings.calendar_end,
+                         SyncSettings.task_start, SyncSettings.task_end, SyncSettings.time_zone)
+
+
+def window_settings(session: Session, employee_id: int) -> WindowSettings:
+    """A representative's settings of the windows (a plain row: the calendar server reads
+    them on every request)."""
+    found = session.execute(WINDOW_SETTINGS.where(SyncSettings.employee_id == employee_id))
+    return found.first() or default_settings()  # type: ignore[return-value]
+
+
+def today(settings: WindowSettings, now: datetime) -> date:
     """The representative's day at ``now``: in their time zone, else in UTC — the day the
     windows' relative bounds count from, for the server and the commands alike."""
     return now.astimezone(ZoneInfo(settings.time_zone or "UTC")).date()
 
 
-def calendar_window(settings: SyncSettings, now: datetime) -> Window:
+def calendar_window(settings: WindowSettings, now: datetime) -> Window:
     return window(settings.calendar_start, settings.calendar_end, today(settings, now))
 
 
-def task_window(settings: SyncSettings, now: datetime) -> Window:
+def task_window(settings: WindowSettings, now: datetime) -> Window:
     return window(settings.task_start, settings.task_end, today(settings, now))
