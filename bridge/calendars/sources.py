@@ -301,17 +301,20 @@ class CustomerSource(StoredSource):
         return [item.href for item in self.all()]
 
     def by_hrefs(self, hrefs: Iterable[str], texts: bool = True) -> Iterator[ItemInfo]:
-        """The customers named: looked up by the numbers their names carry, and only when
-        some name does not carry its number as it is (unsafe characters) among them all."""
+        """The customers named: looked up by the numbers their names carry (among them all
+        when they are many), then among them all for the names not found so (a name that
+        does not carry its number as it is: unsafe characters)."""
         wanted = set(hrefs)
-        if not wanted:
-            return iter(())
-        numbers = [customer_number(href) for href in wanted]
-        found = [item for item in self._customers(self.channels, [n for n in numbers if n],
-                                                  texts) if item.href in wanted]
-        if len(found) == len(wanted):
-            return iter(found)
-        return (item for item in self.all(texts) if item.href in wanted)
+        if len(wanted) > IN_LIST:
+            yield from (item for item in self.all(texts) if item.href in wanted)
+            return
+        numbers = [number for number in map(customer_number, wanted) if number]
+        for item in self._customers(self.channels, numbers, texts) if numbers else ():
+            if item.href in wanted:
+                wanted.discard(item.href)
+                yield item
+        if wanted:
+            yield from (item for item in self.all(texts) if item.href in wanted)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
         return self.all()

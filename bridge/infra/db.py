@@ -39,8 +39,13 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (or the configured default) with the settings each backend needs."""
+    """An engine for ``url`` (or the configured default) with the settings each backend needs.
+
+    The pool hands out the connection returned last: one after another, requests reuse one
+    warm connection, and the others (each with its own page cache) stay few."""
     resolved = make_url(database_url(url))
+    if resolved.database not in (None, "", ":memory:"):  # (in memory: one connection)
+        kwargs.setdefault("pool_use_lifo", True)
     if resolved.get_backend_name() == "sqlite":
         engine = create_engine(
             resolved, connect_args={"isolation_level": None, "check_same_thread": False}, **kwargs
