@@ -65,7 +65,7 @@ def refresh(session: Session) -> None:
     helper: _Helper | None = session.info.get(_HELPER)
     for kind, ids in marked.items():
         for chunk in _chunks(ids or ()):
-            rows = session.execute(kind.rows.where(kind.model.id.in_(chunk))).all()
+            rows = session.connection().execute(kind.rows.where(kind.model.id.in_(chunk))).all()
             if helper is not None:
                 helper.render(session, kind, rows)
             else:

@@ -81,7 +81,7 @@ def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[
         return []
     session.execute(bulk_insert(Activity), rows)  # (RETURNING would batch it small)
     numbers = [row["number"] for row in rows]
-    by_number = {number: id_ for number, id_ in session.execute(
+    by_number = {number: id_ for number, id_ in session.connection().execute(
         select(Activity.number, Activity.id).where(Activity.number.in_(numbers)))}
     ids = [by_number[number] for number in numbers]
     _published(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])

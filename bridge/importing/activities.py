@@ -52,6 +52,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
         self._warn_without_customer_import()
         self.representatives = lookups.representatives(self.session)
         self.channels = lookups.channels_by_name(self.session)
+        self.customers = lookups.Customers(self.session)
 
     def complete(self) -> None:
         self._report_missing_customers()
@@ -81,7 +82,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
             now=self.options.now,
             definition=self.definition,
             representatives=self.representatives,
-            customers=lookups.customers_by_number(self.session, {r.customer for r in chunk}),
+            customers=self.customers.by_number({r.customer for r in chunk}),
             channels=self.channels,
             existing=lookups.activities_by_mobile_id(self.session, [r.mobile_id for r in chunk]),
             number_owners=lookups.number_owners(self.session, {r.number for r in chunk}),

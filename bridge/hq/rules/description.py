@@ -1,5 +1,6 @@
 """The Description of an imported appointment, composed from the definition's template."""
 
+import functools
 from dataclasses import dataclass
 
 DEFAULT_TEMPLATE = (
@@ -28,14 +29,16 @@ class DescriptionParts:
             "mobile_description": self.mobile_description,
             "status_note": self.status_note,
         }
-        lines = []
-        for line in template.splitlines():
-            filled = line.format_map(values)
-            if "{" in line and not _has_value(line, values):
-                continue
-            lines.append(filled)
-        return "\n".join(lines).strip()
+        return "\n".join(
+            line.format_map(values) for line, names in _lines(template)
+            if names is None or any(values[name] for name in names)
+        ).strip()
 
 
-def _has_value(line: str, values: dict[str, str]) -> bool:
-    return any(values[name] for name in values if "{" + name + "}" in line)
+@functools.cache
+def _lines(template: str) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """The template's lines, each with the placeholders in it (None: a line without any
+    brace, always kept)."""
+    return tuple((line, tuple(name for name in DescriptionParts.__dataclass_fields__
+                              if "{" + name + "}" in line) if "{" in line else None)
+                 for line in template.splitlines())
