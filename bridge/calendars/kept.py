@@ -109,12 +109,13 @@ def _keep(session: Session, kind: _Kind, rows: Sequence[Any], texts: Sequence[st
 
 _HELPER = TRANSACTION_CACHE + "kept.helper"
 AHEAD = 2
-"""Chunks handed to the helper and not kept yet, at most (what waits is held in memory)."""
+"""Batches of rows (:data:`CHUNK` each) handed to the helper and not kept yet, at most
+(what waits is held in memory)."""
 
 
 @contextmanager
 def helper_process(session: Session) -> Iterator[None]:
-    """While open, what :func:`refresh` renders from the second chunk on is rendered by a
+    """While open, what :func:`refresh` renders from the second batch on is rendered by a
     helper process, in parallel with the work that goes on here; when it closes, every text
     is kept (an error stops the helper and leaves the transaction to be rolled back)."""
     helper = _Helper()
@@ -132,11 +133,11 @@ class _Helper:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[tuple[_Kind, list[Any], Future[list[str]]]] = deque()
-        self._chunks = 0
+        self._batches = 0
 
     def render(self, session: Session, kind: _Kind, rows: list[Any]) -> None:
-        self._chunks += 1
-        if self._chunks == 1 or not rows:  # a short import does not start a process
+        self._batches += 1
+        if self._batches == 1 or not rows:  # a short import does not start a process
             _keep(session, kind, rows, [kind.render(row) for row in rows])
             return
         if self._pool is None:
@@ -148,7 +149,7 @@ class _Helper:
 
     def keep(self, session: Session, everything: bool = False) -> None:
         """Keep what the helper has rendered, in order: all of it, or what is done (waiting
-        for the oldest while more than :data:`AHEAD` chunks are out)."""
+        for the oldest while more than :data:`AHEAD` batches are out)."""
         while self._pending and (everything or len(self._pending) > AHEAD
                                  or self._pending[0][2].done()):
             kind, rows, future = self._pending.popleft()

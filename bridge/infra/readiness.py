@@ -34,7 +34,7 @@ def ensure_ready(engine: Engine) -> None:
 
 def recorded_revisions(engine: Engine) -> list[str]:
     """The revisions Alembic recorded in the database (none before `bridge init`)."""
-    if not inspect(engine).has_table("alembic_version"):
-        return []
     with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return []
         return sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))

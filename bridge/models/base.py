@@ -30,9 +30,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return _utc(value) if dialect.name != "sqlite" else _utc(value).replace(tzinfo=None)
+        """(PostgreSQL; SQLite's writing is :meth:`bind_processor`'s.)"""
+        return None if value is None else _utc(value)
 
     def bind_processor(self, dialect: Dialect) -> Any:
         """On SQLite the instant is written as SQLAlchemy's DATETIME writes it (``YYYY-MM-DD
