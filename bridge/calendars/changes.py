@@ -100,11 +100,13 @@ def record(session: Session, scope: int, hrefs: Iterable[str]) -> None:
 
 def record_many(session: Session, changed: Mapping[int, Iterable[str]]) -> None:
     """:func:`record` for several scopes in one statement (the import's hot path)."""
-    rows = [  # counters raised in one order: two writers never wait for each other in a cycle
-        {"scope_id": scope, "href": href, "seq": bump(session, scope)}
-        for scope, hrefs in sorted(changed.items())
-        for href in dict.fromkeys(hrefs)
-    ]
+    rows: list[dict[str, Any]] = []
+    # Counters raised in one order: two writers never wait for each other in a cycle.
+    for scope, hrefs in sorted(changed.items()):
+        unique = dict.fromkeys(hrefs)
+        if unique:
+            seq = bump(session, scope)
+            rows += ({"scope_id": scope, "href": href, "seq": seq} for href in unique)
     if rows:
         session.execute(_upsert(session.get_bind().dialect.name), rows)
 
