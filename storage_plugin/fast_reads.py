@@ -3,15 +3,17 @@
 A new phone or Outlook profile starts with a PROPFIND Depth 1 or an initial sync-collection,
 then a multiget of every item; at 10 000 items Radicale spends most of that building and
 serialising an XML tree. For the common forms of these requests this module writes the same
-multistatus directly, from the same storage calls Radicale makes (discover, get_multi, sync,
-get_all) and with Radicale's own helpers for access rights, hrefs, item names and content
-types:
+multistatus directly, from the storage (discover, sync, ctag and the items, read one by one
+as they are written out) and with Radicale's own helpers for access rights, hrefs, item names
+and content types:
 
 - ``calendar-multiget`` / ``addressbook-multiget`` and ``sync-collection`` asking for any of
   getetag, getcontenttype, calendar-data, address-data (no expand, no filters);
 - ``PROPFIND`` Depth 1 of a calendar or address book asking for any of getetag,
   getcontenttype, getlastmodified, getcontentlength, resourcetype: the collection's own
-  response is Radicale's (its Depth 0 answer, in the same transaction), the items' follow.
+  response is Radicale's (its Depth 0 answer, in the same transaction), the items' follow;
+- ``PROPFIND`` Depth 0 of a calendar or address book asking for its ctag, its sync token or
+  both (a client's poll).
 
 Anything else — other properties, filters, expand, sharing, a collection that is not a
 calendar or an address book, missing rights, an invalid sync token, too many events — is
@@ -21,9 +23,9 @@ left to Radicale (None here), which answers it as it always does.
 
 import io
 import posixpath
+import xml.etree.ElementTree as ET
 import zlib
 from collections import Counter
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from http import client
 from typing import Any
@@ -52,6 +54,13 @@ ITEM_PROPS: dict[str, Callable[[radicale_item.Item, str], str | None]] = {
     f"{D}resourcetype": lambda item, _: None,
 }
 """What PROPFIND answers for an item's properties (Radicale's xml_propfind_response)."""
+CTAG = xmlutils.make_clark("CS:getctag")
+POLL_PROPS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    CTAG: ("CS:getctag", lambda collection: collection.etag),
+    f"{D}sync-token": ("sync-token", lambda collection: collection.sync()[0]),
+}
+"""What PROPFIND answers for a calendar's or address book's poll (as it is written, and how
+it is read)."""
 NAMESPACES = {"C": xmlutils.NAMESPACES["C"], "CR": xmlutils.NAMESPACES["CR"]}
 OK, NOT_FOUND = xmlutils.make_response(200), xmlutils.make_response(404)
 
@@ -154,12 +163,15 @@ class FastReads:
                  user_groups: set[str], request_info: dict[str, Any],
                  radicale_propfind: Callable[[types.WSGIEnviron], types.WSGIResponse]
                  ) -> types.WSGIResponse | None:
-        if environ.get("HTTP_DEPTH", "0") != "1":
+        depth = environ.get("HTTP_DEPTH", "0")
+        if depth not in ("0", "1"):
             return None
         root = self._request(environ, path, user, user_groups, request_info)
         if root is None or len(root) == 0 or root[0].tag != f"{D}prop":
             return None
         props = [each.tag for each in root[0]]
+        if depth == "0":
+            return self._poll(base_prefix, path, user, user_groups, props)
         if not props or not set(props) <= set(ITEM_PROPS):
             return None
         with self._app._storage.acquire_lock("r", user):
@@ -179,6 +191,25 @@ class FastReads:
                 if item is not None)
         head, _, _ = own.rpartition(b"</multistatus>")
         return status, headers, head + items.encode(self._encoding) + b"</multistatus>", None
+
+    def _poll(self, base_prefix: str, path: str, user: str, user_groups: set[str],
+              props: Props) -> types.WSGIResponse | None:
+        """A calendar's or address book's ctag and sync token (PROPFIND Depth 0 of either
+        or both: what clients poll), as xml_propfind_response answers them."""
+        if not props or not set(props) <= set(POLL_PROPS):
+            return None
+        with self._app._storage.acquire_lock("r", user):
+            collection = self._collection(path, user, user_groups, ("VCALENDAR", "VADDRESSBOOK"))
+            if collection is None:
+                return None
+            values = {tag: POLL_PROPS[tag][1](collection) for tag in set(props)}
+            own = _Paths(collection, base_prefix).own(
+                [_element(POLL_PROPS[tag][0], values[tag]) for tag in props])
+        declared = f' xmlns:CS="{xmlutils.NAMESPACES["CS"]}"' if CTAG in props else ""
+        body = (f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
+                f'<multistatus xmlns="DAV:"{declared}>{own}</multistatus>')
+        return (client.MULTI_STATUS, {"Content-Type": f"text/xml; charset={self._encoding}"},
+                body.encode(self._encoding), None)
 
     # --- what both need --------------------------------------------------------------------
 
@@ -312,7 +343,14 @@ class _Paths:
         return escape(quote(self._base_prefix + path))
 
     def found(self, name: str, props: list[str]) -> str:
-        return (f"<response><href>{self.href(self.item(name))}</href><propstat><prop>"
+        return self._found(self.item(name), props)
+
+    def own(self, props: list[str]) -> str:
+        """The collection's own response."""
+        return self._found(self._start, props)
+
+    def _found(self, path: str, props: list[str]) -> str:
+        return (f"<response><href>{self.href(path)}</href><propstat><prop>"
                 f"{''.join(props)}</prop><status>{OK}</status></propstat></response>")
 
     def missing(self, path: str) -> str:

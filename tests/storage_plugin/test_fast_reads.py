@@ -128,6 +128,32 @@ COLLECTIONS = ["bwilson/appointments/", "bwilson/mobile/", "bwilson/tasks/",
                "bwilson/customers/", "bwilson/private/"]
 
 
+def _poll(*props: str) -> str:
+    return (f'<propfind xmlns="DAV:" xmlns:CS="http://calendarserver.org/ns/"><prop>'
+            f'{"".join(f"<{p}/>" for p in props)}</prop></propfind>')
+
+
+POLLS = [_poll("CS:getctag", "sync-token"), _poll("sync-token", "CS:getctag"),
+         _poll("CS:getctag"), _poll("sync-token")]
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+def test_a_poll_of_ctag_and_sync_token_is_answered_as_radicale_does(servers, answered_fast,
+                                                                     path):
+    fast, radicale = servers
+    before = [_same(fast, radicale, "bwilson", "PROPFIND", path, body, "0") for body in POLLS]
+    assert all(status == 207 and len(answer) == 1 for status, _, answer in before)
+    _same(fast, radicale, "bwilson", "PROPFIND", path, POLLS[0])  # no Depth: 0
+    assert answered_fast == ["propfind"] * 5
+    assert fast.put("bwilson", "bwilson/private/later.ics", EVENT.format(
+        uid="later", summary="Later", description="x")).status_code == 201
+    if path == "bwilson/private/":  # a change moves both on
+        assert _same(fast, radicale, "bwilson", "PROPFIND", path, POLLS[0], "0") != before[0]
+    _same(fast, radicale, "cdavis", "PROPFIND", path, POLLS[0], "0")  # not his
+    _same(fast, radicale, "bwilson", "PROPFIND", "bwilson/", POLLS[0], "0")  # no calendar
+    assert answered_fast == ["propfind"] * (5 + (path == "bwilson/private/"))
+
+
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_propfind_depth_1_is_answered_as_radicale_does(servers, answered_fast, path):
     fast, radicale = servers
