@@ -66,6 +66,7 @@ OK, NOT_FOUND = xmlutils.make_response(200), xmlutils.make_response(404)
 
 Props = list[str]
 Parted = tuple[int, dict[str, str], "Body", None]
+"""A fast multistatus: status, headers and the body as it was written (see :class:`Body`)."""
 
 
 class FastReads:

@@ -1,7 +1,7 @@
 """The Description of an imported appointment, composed from the definition's template."""
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 DEFAULT_TEMPLATE = (
     "Customer: {customer}\n"
@@ -39,6 +39,6 @@ class DescriptionParts:
 def _lines(template: str) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
     """The template's lines, each with the placeholders in it (None: a line without any
     brace, always kept)."""
-    return tuple((line, tuple(name for name in DescriptionParts.__dataclass_fields__
-                              if "{" + name + "}" in line) if "{" in line else None)
-                 for line in template.splitlines())
+    names = [field.name for field in fields(DescriptionParts)]
+    return tuple((line, tuple(name for name in names if "{" + name + "}" in line)
+                  if "{" in line else None) for line in template.splitlines())
