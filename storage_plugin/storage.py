@@ -285,6 +285,14 @@ class Storage(storage.BaseStorage):
             raise RuntimeError("storage used outside acquire_lock")
         return store
 
+    def keep_refused_edit(self, user: str, path: str, text: str) -> None:
+        """(After the rights refused a representative's PUT of ``text`` at ``path``.) What
+        it would have changed is kept for HQ (``bridge.hq.lost``), if it is their own."""
+        if _owners(path) != {user}:
+            return
+        with self.acquire_lock("w", user, path=path):
+            self.run(lambda store: store.keep_refused_edit(path, text))
+
     def run(self, work: Callable[[CalendarStore], T]) -> T:
         """``work`` on the store inside the current lock, or — as Radicale renders some
         answers after releasing it (a PROPFIND's ctag, sync-token…) — in the read

@@ -21,6 +21,9 @@ answered by ``storage_plugin.fast_reads`` when they take its common forms (equal
 written without Radicale's XML tree, and sent in the parts they were written in, compressed
 as they were written: the data of 10 000 items is not held twice).
 
+**The web cockpit.** Requests under ``/cockpit/`` go to HQ's web cockpit (``bridge.web``), and
+a browser's ``GET /`` is sent there (``storage_plugin.cockpit``).
+
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``); a MOVE to another server gets 403, not Radicale's 502.
 
@@ -47,7 +50,11 @@ import radicale
 from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bridge.infra import conflicts
+from bridge.infra.errors import BridgeError
+from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.options import flag
 from storage_plugin.screening import Refused, screen_headers, screen_xml
@@ -91,9 +98,14 @@ class Application(radicale.Application):
         # only what can be a guess, so a signed-in user's refused write is answered at once.
         self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
+        self._cockpit = cockpit(configuration)
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
+        if self._cockpit is not None:
+            answer = self._cockpit(environ, start_response)
+            if answer is not None:
+                return answer
         try:
             screen_headers(environ)
         except Refused as error:
@@ -115,6 +127,9 @@ class Application(radicale.Application):
                 getattr(self._storage, "end_request", lambda: None)()
             if not seen:
                 status, headers = captured[0][:2]
+                if status.startswith("403") and body and notes.user and not notes.forbidden \
+                        and environ.get("REQUEST_METHOD") == "PUT":
+                    self._keep_refused_edit(environ, notes.user, body)
                 return self._answered(environ, start_response, notes, status, headers, answers)
             if body is None or not all(conflict.at_once for conflict in seen) \
                     or attempt == RETRIES:
@@ -176,6 +191,20 @@ class Application(radicale.Application):
         radicale = super().do_PROPFIND
         return (self._fast and self._fast.propfind(
             *request, lambda changed: radicale(changed, *request[1:]))) or radicale(*request)
+
+    def _keep_refused_edit(self, environ: types.WSGIEnviron, user: str, body: bytes) -> None:
+        """The rights refused a representative's PUT (a mobile appointment): the storage
+        keeps what it would have changed. The refusal stands whatever happens here."""
+        keep = getattr(self._storage, "keep_refused_edit", None)
+        if keep is None:
+            return
+        path = pathutils.sanitize_path(unquote(environ.get("PATH_INFO", "/")))
+        try:
+            keep(user, path, body.decode("utf-8", "replace"))
+        except (BridgeError, SQLAlchemyError, ValueError) as error:
+            logger.warning("the refused PUT of %s on %s was not kept: %s", user, path, error)
+        finally:
+            getattr(self._storage, "end_request", lambda: None)()
 
     def _why_refused(self, environ: types.WSGIEnviron, user: str) -> str:
         refusal = getattr(self._rights, "refusal", None)

@@ -16,75 +16,50 @@ books, d/o deny deleting/replacing a collection.
 
 import threading
 import time
-from dataclasses import dataclass
-
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bridge.calendars import team
 from bridge.calendars.layout import SPECS, Projection
+from bridge.hq.roles import Staff
 from bridge.infra.db import transaction
-from bridge.models import Employee
 
 PROJECTION_NAMES = {projection.value: projection for projection in Projection}
 
 
-@dataclass(frozen=True)
-class Person:
-    login: str
-    representative: bool
-    manager: str | None
-
-
 class Directory:
-    """Employees and who manages whom, re-read from HQ every few seconds."""
+    """Employees and who manages whom (``bridge.hq.roles.Staff``), re-read from HQ every few
+    seconds."""
 
     def __init__(self, engine: Engine, ttl: float = 5.0) -> None:
         self._engine = engine
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._people: dict[str, Person] = {}
+        self._staff = Staff(())
         self._loaded_at = float("-inf")
         self._answers: dict[tuple[str, str], str] = {}
 
-    def _snapshot(self) -> dict[str, Person]:
+    def staff(self) -> Staff:
         with self._lock:
             if time.monotonic() - self._loaded_at > self._ttl:
                 with transaction(self._engine, write=False) as session:
-                    rows = session.execute(
-                        select(Employee.id, Employee.login, Employee.sales_representative,
-                               Employee.manager_id).where(Employee.active.is_(True))).all()
-                logins = {row.id: row.login for row in rows}
-                self._people = {
-                    row.login: Person(row.login, row.sales_representative,
-                                      logins.get(row.manager_id))
-                    for row in rows
-                }
+                    self._staff = Staff.load(session)
                 self._loaded_at = time.monotonic()
                 self._answers = {}
-            return self._people
+            return self._staff
 
     def manages(self, manager: str, login: str) -> bool:
-        people = self._snapshot()
-        seen = set()
-        current = people.get(login)
-        while current is not None and current.manager and current.manager not in seen:
-            if current.manager == manager:
-                return True
-            seen.add(current.manager)
-            current = people.get(current.manager)
-        return False
+        return self.staff().manages(manager, login)
 
     def manages_anyone(self, login: str) -> bool:
-        return any(person.manager == login for person in self._snapshot().values())
+        return self.staff().manages_anyone(login)
 
     def is_representative(self, login: str) -> bool:
-        person = self._snapshot().get(login)
-        return person is not None and person.representative
+        return self.staff().is_representative(login)
 
     def permissions(self, user: str, path: str) -> str:
         """Radicale permission letters of ``user`` on the collection at ``path`` (remembered
         as long as the snapshot of employees they were derived from)."""
-        self._snapshot()
+        self.staff()
         key = (user, path)
         answer = self._answers.get(key)
         if answer is None:
@@ -98,7 +73,7 @@ class Directory:
         if not parts:
             return "R"
         owner = parts[0]
-        if len(parts) > 2 or owner not in self._snapshot():
+        if len(parts) > 2 or owner not in self.staff().people:
             return ""
         if user == owner:
             view = team.parse_view(parts[1]) if len(parts) > 1 else None

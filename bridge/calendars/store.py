@@ -175,17 +175,44 @@ class CalendarStore:
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
         item = None if stored else parse_client_item(text, floating_zone(settings,
                                                                          self.server_zone))
-        decision = StoreAsSent() if item is None else writeback.decide(
-            writeback.Before(activity, stored), item, target, settings,
-            self.window(collection), writeback.customer_exists(self.session, item.customer),
-            self.now)
+        try:
+            decision = StoreAsSent() if item is None else writeback.decide(
+                writeback.Before(activity, stored), item, target, settings,
+                self.window(collection),
+                writeback.customer_exists(self.session, item.customer), self.now)
+        except Forbidden as refused:
+            assert item is not None
+            writeback.keep_refused(self.session, activity, item, href, target, refused,
+                                   self.now)
+            raise
         if isinstance(decision, StoreAsSent):
             return Written(self._store(collection, href, text, meta), as_sent=True)
-        activity = writeback.apply(self.session, decision, text, href, target, self.now)
-        self.session.flush()
+        with self.session.begin_nested():  # a rule broken half-way leaves nothing behind
+            activity = writeback.apply(self.session, decision, text, href, target, self.now)
+            self.session.flush()
         customer = activity.customer.number if activity.customer else None
         return Written(activity_item(activity, lambda: activity_calendar(
             activity, customer, text)), as_sent=False)
+
+    def keep_refused_edit(self, path: str, text: str) -> None:
+        """A client's edit of a mobile appointment, which the rights refused: what it would
+        have changed is kept (``bridge.hq.lost``); the refusal stands."""
+        parent, _, href = path.strip("/").rpartition("/")
+        collection = self.collection(parent)
+        if collection is None or collection.projection is not Projection.MOBILE \
+                or collection.team_view_of is not None:
+            return
+        activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+        if activity is None or not activity.read_only_because:
+            return
+        settings = self.session.get(SyncSettings, collection.employee_id) or default_settings()
+        try:
+            item = parse_client_item(text, floating_zone(settings, self.server_zone))
+        except InvalidInput:
+            return
+        writeback.keep_refused(self.session, activity, item, href,
+                               Target(activity.representative_id, activity.kind),
+                               Forbidden(activity.read_only_because), self.now)
 
     def _store(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> ItemInfo:
         stored = items.store_item(self.session, collection.id, href, text, meta, self.now)

@@ -30,6 +30,8 @@ from bridge.hq.editing import (
     reopen_activity,
     restore_activity,
 )
+from bridge.hq.lost import Lost
+from bridge.hq.lost import keep as keep_lost
 from bridge.infra.errors import BridgeError
 from bridge.hq.writes import keep_client_copy
 from bridge.ical.parse import ClientItem
@@ -38,6 +40,7 @@ from bridge.models import (
     Customer,
     Employee,
     Kind,
+    LostReason,
     Origin,
     Status,
     SyncSettings,
@@ -139,6 +142,8 @@ class WriteToHQ:
     all_day: bool
     completion: Completion | None
     restore: bool = False
+    lost: tuple[Lost, ...] = ()
+    """The client's text HQ's text priority overrode (kept: ``bridge.hq.lost``)."""
 
 
 Decision = StoreAsSent | WriteToHQ
@@ -173,7 +178,43 @@ def decide(before: Before, item: ClientItem, target: Target, settings: SyncSetti
         number=activity.number if activity else None, uid=item.uid or None, fields=fields,
         zone=item.zone,
         all_day=item.all_day, completion=_completion(activity, item, target, now),
-        restore=activity is not None and activity.deleted_at is not None)
+        restore=activity is not None and activity.deleted_at is not None,
+        lost=() if take_text or activity is None else tuple(
+            lost for lost in differences(activity, item) if lost.field in TEXT_FIELDS))
+
+
+TEXT_FIELDS = ("name", "description")
+
+
+def differences(activity: Activity | None, item: ClientItem) -> list[Lost]:
+    """The fields in which the client's item differs from the activity (all it gives, for
+    an item that is no activity)."""
+    fields = _fields(item, activity.number if activity else None, True, None)
+    given = {"name": fields.name, "description": fields.description,
+             "start": _iso(fields.start), "end": _iso(fields.end)}
+    held: dict[str, str | None] = {
+        "name": activity.name, "description": activity.description,
+        "start": _iso(activity.start_at), "end": _iso(activity.end_at),
+    } if activity is not None else dict.fromkeys(given)
+    return [Lost(name, value, held[name]) for name, value in given.items()
+            if value is not None and _same_text(value) != _same_text(held[name] or "")
+            and not _same_instant(value, held[name])]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _same_text(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def _same_instant(value: str, held: str | None) -> bool:
+    """Whether two ISO times are the same instant (offsets may differ)."""
+    try:
+        return held is not None and datetime.fromisoformat(value) == datetime.fromisoformat(held)
+    except ValueError:
+        return False
 
 
 def _transferred(item: ClientItem, target: Target, settings: SyncSettings) -> bool:
@@ -247,7 +288,23 @@ def apply(session: Session, decision: WriteToHQ, text: str, href: str, target: T
         complete_activity(session, activity.number, completion.on or now, employee.login,
                           unprocessed=completion.unprocessed)
     keep_client_copy(session, activity, text)
+    if decision.lost:
+        keep_lost(session, target.employee_id, activity.id, href, list(decision.lost),
+                  LostReason.TEXT_PRIORITY, "the representative's text priority is hq: "
+                  "HQ's text stayed", now)
     return activity
+
+
+def keep_refused(session: Session, activity: Activity | None, item: ClientItem, href: str,
+                 target: Target, refused: Forbidden, now: datetime) -> None:
+    """Keep what a refused write would have changed (a mobile appointment, or an item
+    outside the window): the refusal stands, the client's values are not lost."""
+    reason = LostReason.OUTSIDE_WINDOW if isinstance(refused, OutsideWindow) else \
+        LostReason.READ_ONLY if activity is not None and activity.read_only_because else None
+    if reason is None:
+        return
+    keep_lost(session, target.employee_id, activity.id if activity else None, href,
+              differences(activity, item), reason, str(refused), now)
 
 
 def remove_activity(session: Session, activity: Activity, now: datetime) -> None:

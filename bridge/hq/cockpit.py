@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bridge.hq.employees import get_employee, team_of
+from bridge.hq.roles import Reach
 from bridge.infra.errors import InvalidInput
 from bridge.models import (
     Activity,
@@ -34,7 +35,9 @@ SORT_FIELDS = {
     "kind": Activity.kind,
     "origin": Activity.origin,
     "customer": Customer.number,
+    "customer_name": Customer.name,
     "representative": Employee.login,
+    "channel": SalesChannel.name,
     "modified": Activity.modified_at,
 }
 
@@ -54,6 +57,9 @@ class ActivityFilter:
     deleted: bool = False
     sort: Sequence[str] = ("start", "number")
     limit: int | None = None
+    offset: int = 0
+    reach: Reach | None = None
+    """Only the activities of the representatives someone may see (``bridge.hq.roles``)."""
 
 
 Completer = aliased(Employee)
@@ -82,6 +88,8 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         logins += [team.lead.login, *(member.login for member in team.members)]
     if logins:
         query = query.where(Employee.login.in_(logins))
+    if wanted.reach is not None and not wanted.reach.everyone:
+        query = query.where(Employee.login.in_(sorted(wanted.reach.logins)))
     if wanted.statuses:
         query = query.where(Activity.status.in_(wanted.statuses))
     if wanted.origins:
@@ -98,10 +106,20 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(WHEN < _day_start(wanted.start_to + timedelta(days=1)))
     if wanted.text:
         query = query.where(or_(*(
-            column.icontains(wanted.text, autoescape=True)
+            column.ilike(f"%{_escaped(wanted.text)}%", escape="\\")
             for column in (Activity.name, Activity.description, Activity.number)
         )))
-    return query.order_by(*_ordering(wanted.sort), Activity.id).limit(wanted.limit)
+    return query
+
+
+def _escaped(text: str) -> str:
+    """``text`` matched literally by LIKE (its wildcards escaped)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _sorted(session: Session, wanted: ActivityFilter) -> Select[Any]:
+    return (_filtered(session, wanted).order_by(*_ordering(wanted.sort), Activity.id)
+            .limit(wanted.limit).offset(wanted.offset or None))
 
 
 def _day_start(day: date) -> datetime:
@@ -173,10 +191,17 @@ def _iso(value: datetime | None) -> str | None:
 
 def list_activities(session: Session, wanted: ActivityFilter) -> Iterator[ActivityView]:
     """The matching activities, streamed (a million rows do not sit in memory at once)."""
-    result = session.execute(_filtered(session, wanted).execution_options(yield_per=1000))
+    result = session.execute(_sorted(session, wanted).execution_options(yield_per=1000))
     for row in result:
         yield ActivityView(*row)
         session.expunge(row[0])
+
+
+def count_activities(session: Session, wanted: ActivityFilter, up_to: int) -> int:
+    """How many activities match, counted up to ``up_to`` (a count of a million rows is not
+    what a first page should wait for)."""
+    matching = _filtered(session, wanted).with_only_columns(Activity.id).limit(up_to)
+    return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
 def activity_view(session: Session, number: str, *, deleted: bool = True) -> ActivityView | None:

@@ -1,12 +1,17 @@
-"""Writing a list of activities as a table, CSV, JSON or iCalendar (the cockpit's export)."""
+"""Writing a list of activities as a table, CSV, JSON, iCalendar or Excel (the cockpit's
+export), piece by piece: an export of any size streams, to a file or to a browser."""
 
 import csv
+import io
 import json
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Iterable, Iterator
+from typing import IO, BinaryIO
+
+import xlsxwriter
 
 from bridge.hq.cockpit import ActivityView
 from bridge.ical.render import calendar_stream, render_activity
+from bridge.infra.errors import InvalidInput
 
 FORMATS = ("table", "csv", "json", "ics")
 TABLE_COLUMNS = (
@@ -18,25 +23,44 @@ CSV_COLUMNS = (
     "customer_name", "representative", "sales_channel", "mobile_status", "completed_on",
     "completed_by", "mobile_id", "description",
 )
+EXCEL_ROWS = 1_048_576
+"""Rows of an Excel worksheet (the header takes one)."""
+
+
+class Counted:
+    """The views, counted as they pass."""
+
+    def __init__(self, views: Iterable[ActivityView]) -> None:
+        self._views = views
+        self.count = 0
+
+    def __iter__(self) -> Iterator[ActivityView]:
+        for view in self._views:
+            self.count += 1
+            yield view
 
 
 def write_activities(views: Iterable[ActivityView], fmt: str, out: IO[str]) -> int:
     """Write every view to ``out`` in ``fmt``; returns how many were written."""
-    writer = {"table": _table, "csv": _csv, "json": _json, "ics": _ics}[fmt]
-    return writer(views, out)
+    counted = Counted(views)
+    for chunk in export_chunks(counted, fmt):
+        out.write(chunk)
+    if fmt == "table":
+        out.write(f"({counted.count} activit{'y' if counted.count == 1 else 'ies'})\n")
+    return counted.count
 
 
-def _table(views: Iterable[ActivityView], out: IO[str]) -> int:
-    out.write("  ".join(name.upper().ljust(width) for name, width in TABLE_COLUMNS).rstrip()
-              + "\n")
-    count = 0
+def export_chunks(views: Iterable[ActivityView], fmt: str) -> Iterator[str]:
+    """The export in ``fmt`` (one of :data:`FORMATS`), in pieces."""
+    return {"table": _table, "csv": _csv, "json": _json, "ics": _ics}[fmt](views)
+
+
+def _table(views: Iterable[ActivityView]) -> Iterator[str]:
+    yield "  ".join(name.upper().ljust(width) for name, width in TABLE_COLUMNS).rstrip() + "\n"
     for view in views:
         record = view.as_record()
         cells = (_cell(record[name], width) for name, width in TABLE_COLUMNS)
-        out.write("  ".join(cells).rstrip() + "\n")
-        count += 1
-    out.write(f"({count} activit{'y' if count == 1 else 'ies'})\n")
-    return count
+        yield "  ".join(cells).rstrip() + "\n"
 
 
 def _cell(value: object, width: int) -> str:
@@ -44,37 +68,67 @@ def _cell(value: object, width: int) -> str:
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
 
-def _csv(views: Iterable[ActivityView], out: IO[str]) -> int:
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+def _csv(views: Iterable[ActivityView]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    count = 0
-    for view in views:
+    for index, view in enumerate(views):
         writer.writerow(view.as_record())
-        count += 1
-    return count
+        if index % 500 == 499:
+            yield _drained(buffer)
+    yield _drained(buffer)
 
 
-def _json(views: Iterable[ActivityView], out: IO[str]) -> int:
+def _drained(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _json(views: Iterable[ActivityView]) -> Iterator[str]:
     """A JSON array, written element by element."""
-    count = 0
-    out.write("[")
+    first = True
+    yield "["
     for view in views:
-        out.write(",\n  " if count else "\n  ")
-        out.write(json.dumps(view.as_record(), ensure_ascii=False))
-        count += 1
-    out.write("\n]\n" if count else "]\n")
-    return count
+        yield ("\n  " if first else ",\n  ") + json.dumps(view.as_record(), ensure_ascii=False)
+        first = False
+    yield "]\n" if first else "\n]\n"
 
 
-def _ics(views: Iterable[ActivityView], out: IO[str]) -> int:
-    count = 0
+def _ics(views: Iterable[ActivityView]) -> Iterator[str]:
+    components = (render_activity(view.activity, view.customer_number) for view in views)
+    for chunk in calendar_stream(components):
+        yield chunk.decode("utf-8")
 
-    def components():  # type: ignore[no-untyped-def]
-        nonlocal count
-        for view in views:
-            count += 1
-            yield render_activity(view.activity, view.customer_number)
 
-    for chunk in calendar_stream(components()):
-        out.write(chunk.decode("utf-8"))
-    return count
+def write_excel(views: Iterable[ActivityView], out: BinaryIO) -> int:
+    """An Excel workbook of the CSV columns, built row by row on disk (xlsxwriter's
+    constant-memory mode); more rows than a worksheet holds are refused."""
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "remove_timezone": True,
+                                         "strings_to_numbers": False,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet("Activities")
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, CSV_COLUMNS, bold)
+    sheet.freeze_panes(1, 0)
+    row = 0
+    for view in views:
+        row += 1
+        if row >= EXCEL_ROWS:
+            workbook.close()
+            raise InvalidInput(too_many_for_excel())
+        record = view.as_record()
+        sheet.write_row(row, 0, [_excel_cell(record[name]) for name in CSV_COLUMNS])
+    workbook.close()
+    return row
+
+
+def too_many_for_excel() -> str:
+    return (f"the view has more activities than an Excel worksheet holds "
+            f"({EXCEL_ROWS - 1:,} rows besides the header): export it as CSV, or narrow the "
+            "filter")
+
+
+def _excel_cell(value: object) -> object:
+    return "" if value is None else value

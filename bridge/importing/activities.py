@@ -97,10 +97,13 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
             match decision:
                 case Insert(values):
                     inserts.append({**values, "created_at": stamp, "modified_at": stamp})
+                    self.report.outcome(_reference(record), "admitted")
                 case Update(values):
                     updates.append({**values, "modified_at": stamp})
+                    self.report.outcome(_reference(record), "updated")
                 case Unchanged():
                     self.report.counts["unchanged"] += 1
+                    self.report.outcome(_reference(record), "unchanged")
                 case Skip():
                     self._skip(record, decision)
             if isinstance(decision, (Insert, Update)):
@@ -117,8 +120,9 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
         if skip.missing_customer:
             self.missing_by_channel[record.sales_channel or "(no sales channel)"] += 1
         self.outdated += skip.outdated
-        reference = f"{record.mobile_id} / {record.number}"
+        reference = _reference(record)
         self.report.add(Message(skip.level, f"skipped: {skip.reason}", reference, skip.field))
+        self.report.outcome(reference, "skipped", skip.reason)
 
     def _report_outdated(self) -> None:
         if self.outdated:
@@ -134,6 +138,10 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
 
 
 import_activities = ActivityImport.execute
+
+
+def _reference(record: AppointmentRecord) -> str:
+    return f"{record.mobile_id} / {record.number}"
 
 
 def mark_overdue(session: Session, now: datetime, report: RunReport) -> None:

@@ -42,14 +42,18 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
         for record in chunk:
             values = self._values(record)
             current = existing.get(record.number)
+            reference = f"{record.number} / {record.name}"
             if current is None:
                 inserts.append({**values, "number": record.number, "created_at": stamp,
                                 "modified_at": stamp, "revision": 1})
+                self.report.outcome(reference, "admitted")
             elif any(getattr(current, name) != values[name] for name in COMPARED):
                 updates.append({**values, "id": current.id, "number": record.number,
                                 "modified_at": stamp, "revision": current.revision + 1})
+                self.report.outcome(reference, "updated")
             else:
                 self.report.counts["unchanged"] += 1
+                self.report.outcome(reference, "unchanged")
         insert_customers(self.session, inserts)
         update_customers(self.session, updates, {
             row.id: row.sales_channel_id for row in existing.values()})

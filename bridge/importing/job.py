@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bridge.calendars import kept
 from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
-from bridge.importing.report import RunReport
+from bridge.importing.report import Outcome, RunReport
 from bridge.importing.streaming import unique_chunks, validated
 from bridge.infra.locks import IMPORT_LOCK
 
@@ -29,6 +29,8 @@ class ImportOptions:
     started_by: str
     dry_run: bool = False
     progress: Progress | None = None
+    outcomes: list[Outcome] | None = None
+    """Given a list, each record's outcome is appended to it (a preview's detail)."""
 
 
 def run_job(
@@ -81,7 +83,8 @@ class ChunkedImport(Generic[R]):
     @classmethod
     def execute(cls, engine: Engine, path: Path, options: ImportOptions) -> RunReport:
         header = read_header(path, expect=cls.records_key)
-        report = RunReport(cls.job, str(path), options.started_by, options.now, options.dry_run)
+        report = RunReport(cls.job, str(path), options.started_by, options.now, options.dry_run,
+                           outcomes=options.outcomes)
         report.exported_at = header.exported_at
         return run_job(
             engine, report, lambda session, run: cls(session, run, header, options).run()

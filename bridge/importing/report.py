@@ -23,6 +23,16 @@ class Message:
         return f"{self.level.value}: {where}{what}{self.text}"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a run did with one record (collected for a preview: ``RunReport.outcomes``)."""
+
+    record: str
+    outcome: str
+    """admitted, updated, unchanged or skipped."""
+    reason: str = ""
+
+
 COUNTS = ("read", "imported", "updated", "unchanged", "skipped", "delayed")
 
 
@@ -46,6 +56,8 @@ class RunReport:
     run_id: int | None = None
     exported_at: datetime | None = None
     _pending: list[Message] = field(default_factory=list)
+    outcomes: list[Outcome] | None = None
+    """Each record's outcome, when collected (a list given by whoever asks)."""
 
     SAMPLE_SIZE = 30
     INFO_SAMPLE_SIZE = 10
@@ -60,6 +72,10 @@ class RunReport:
                 self._routine.append(message)
         elif len(self._notable) < self.SAMPLE_SIZE:
             self._notable.append(message)
+
+    def outcome(self, record: str, outcome: str, reason: str = "") -> None:
+        if self.outcomes is not None:
+            self.outcomes.append(Outcome(record, outcome, reason))
 
     @property
     def sample(self) -> list[Message]:

@@ -26,8 +26,11 @@ def validated(
         except ValidationError as error:
             report.counts["skipped"] += 1
             reference = record_reference(raw, reference_keys, index)
-            for field, text in describe_errors(error):
+            problems = describe_errors(error)
+            for field, text in problems:
                 report.add(Message(Level.ERROR, f"rejected: {text}", reference, field))
+            report.outcome(reference, "skipped", "; ".join(
+                f"{field}: {text}" if field else text for field, text in problems))
 
 
 def unique_chunks(

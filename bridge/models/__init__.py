@@ -22,8 +22,10 @@ from bridge.models.dav import (
     SyncScope,
 )
 from bridge.models.customers import Customer, format_address
+from bridge.models.lost import LostReason, LostValue
 from bridge.models.people import Employee, SalesChannel, employee_channels
 from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
+from bridge.models.security import LoginFailures, ServerKey
 from bridge.models.sequences import NumberSequence
 from bridge.models.settings import SyncSettings, TextPriority
 
@@ -44,11 +46,15 @@ __all__ = [
     "ImportRun",
     "Kind",
     "Level",
+    "LoginFailures",
+    "LostReason",
+    "LostValue",
     "NumberSequence",
     "Origin",
     "RunMessage",
     "RunStatus",
     "SalesChannel",
+    "ServerKey",
     "Status",
     "SyncSettings",
     "TextPriority",

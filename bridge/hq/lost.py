@@ -1,0 +1,122 @@
+"""What lost, kept: a calendar client's value HQ did not take — a name or description HQ's
+text priority overrode, or a write that was refused (a mobile appointment, an item outside
+the synchronization window) — kept with who, when and why, instead of silently dropped.
+An HQ user applies a kept value to the activity (through ``bridge.hq.editing``, as any HQ
+change) or dismisses it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bridge.hq.editing import ActivityFields, edit_activity
+from bridge.hq.roles import Reach
+from bridge.infra.errors import InvalidInput, NotFound
+from bridge.models import Activity, Employee, LostReason, LostValue
+
+FIELDS = ("name", "description", "start", "end")
+
+
+@dataclass(frozen=True)
+class Lost:
+    """One field of a client's write that HQ did not take."""
+
+    field: str
+    client_value: str
+    hq_value: str | None
+
+
+def keep(session: Session, representative_id: int, activity_id: int | None, href: str,
+         lost: list[Lost], reason: LostReason, detail: str, now: datetime) -> None:
+    for each in lost:
+        session.add(LostValue(
+            representative_id=representative_id, activity_id=activity_id, href=href[:255],
+            field=each.field, client_value=each.client_value, hq_value=each.hq_value,
+            reason=reason, detail=detail, received_at=now))
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    oldest: datetime | None
+
+
+def _within(query, reach: Reach):  # type: ignore[no-untyped-def]
+    if reach.everyone:
+        return query
+    return query.where(Employee.login.in_(sorted(reach.logins)))
+
+
+def open_summary(session: Session, reach: Reach) -> Summary:
+    """How many kept values wait for a decision, and since when."""
+    query = (select(func.count(LostValue.id), func.min(LostValue.received_at))
+             .join(Employee, LostValue.representative_id == Employee.id)
+             .where(LostValue.resolved_at.is_(None)))
+    count, oldest = session.execute(_within(query, reach)).one()
+    return Summary(count, oldest)
+
+
+@dataclass(frozen=True)
+class LostView:
+    lost: LostValue
+    representative: str
+    number: str | None
+    read_only: bool
+
+    @property
+    def applicable(self) -> bool:
+        """Whether the value can be applied: its activity exists and may be changed."""
+        return self.number is not None and not self.read_only and self.lost.resolved_at is None
+
+
+def list_lost(session: Session, reach: Reach, *, resolved: bool = False,
+              representative: str | None = None, lost_id: int | None = None,
+              limit: int = 500) -> list[LostView]:
+    query = (select(LostValue, Employee.login, Activity.number, Activity.origin)
+             .join(Employee, LostValue.representative_id == Employee.id)
+             .outerjoin(Activity, LostValue.activity_id == Activity.id)
+             .where(LostValue.resolved_at.is_not(None) if resolved
+                    else LostValue.resolved_at.is_(None))
+             .order_by(LostValue.received_at.desc(), LostValue.id.desc()).limit(limit))
+    if representative:
+        query = query.where(Employee.login == representative)
+    if lost_id is not None:
+        query = query.where(LostValue.id == lost_id)
+    return [LostView(lost, login, number, origin is not None and origin.value == "mobile")
+            for lost, login, number, origin in session.execute(_within(query, reach))]
+
+
+def find_lost(session: Session, lost_id: int, reach: Reach) -> LostView:
+    """A kept value the viewer may see (NotFound otherwise, as if there were none)."""
+    for view in list_lost(session, reach, lost_id=lost_id, limit=1):
+        return view
+    raise NotFound(f"there is no open kept value {lost_id}")
+
+
+def apply_lost(session: Session, view: LostView, by: str, now: datetime) -> Activity:
+    """Put the client's value into the activity (refused for mobile activities as any HQ
+    change is), and close the kept value."""
+    lost = view.lost
+    if view.number is None:
+        raise InvalidInput("the item was never an HQ activity: its value can only be dismissed")
+    value = lost.client_value
+    if lost.field in ("start", "end"):
+        try:
+            fields = ActivityFields(**{lost.field: datetime.fromisoformat(value)})
+        except ValueError:
+            raise InvalidInput(f"the kept {lost.field} {value!r} is not a time") from None
+    else:
+        fields = ActivityFields(**{lost.field: value})
+    activity = edit_activity(session, view.number, fields, now)
+    _close(lost, by, now, "applied")
+    return activity
+
+
+def dismiss_lost(view: LostView, by: str, now: datetime) -> None:
+    _close(view.lost, by, now, "dismissed")
+
+
+def _close(lost: LostValue, by: str, now: datetime, resolution: str) -> None:
+    lost.resolved_at, lost.resolved_by, lost.resolution = now, by, resolution

@@ -1,0 +1,132 @@
+"""An uploaded export file, staged: run as a dry run first, its preview kept (counts,
+messages and every record's outcome), then imported when confirmed, or discarded.
+
+Each upload has a folder of its own under the staging root, named by an unguessable token
+and readable only by whoever uploaded it. Folders older than :data:`KEPT_FOR` are removed.
+"""
+
+import json
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import Engine
+
+from bridge.importing.collective import Step, plan
+from bridge.importing.job import ImportOptions
+from bridge.importing.report import COUNTS, Outcome, RunReport
+from bridge.infra.errors import InvalidInput, NotFound
+
+KEPT_FOR = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Preview:
+    token: str
+    owner: str
+    filename: str
+    job: str
+    counts: dict[str, int]
+    messages: list[str]
+    records: int
+
+
+class Staging:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def stage(self, upload: IO[bytes], filename: str, owner: str) -> str:
+        """Keep the uploaded file; its token."""
+        self._sweep()
+        token = secrets.token_urlsafe(18)
+        folder = self.root / token
+        folder.mkdir(parents=True, mode=0o700)
+        with (folder / _safe(filename)).open("wb") as out:
+            shutil.copyfileobj(upload, out, 1 << 20)
+        (folder / "owner.json").write_text(json.dumps({"owner": owner, "filename": filename}))
+        return token
+
+    def dry_run(self, engine: Engine, token: str, owner: str, now: datetime) -> Preview:
+        """Run the staged file as a dry run and keep what it would do."""
+        folder, filename = self._folder(token, owner)
+        step = self._step(folder, filename)
+        outcomes: list[Outcome] = []
+        report = step.job(engine, step.path, ImportOptions(
+            now=now, started_by=owner, dry_run=True, outcomes=outcomes))
+        preview = Preview(token, owner, filename, report.job,
+                          {name: report.counts[name] for name in COUNTS},
+                          [str(message) for message in report.sample], len(outcomes))
+        with (folder / "outcomes.jsonl").open("w", encoding="utf-8") as out:
+            for outcome in outcomes:
+                out.write(json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
+        (folder / "preview.json").write_text(json.dumps(asdict(preview), ensure_ascii=False))
+        return preview
+
+    def preview(self, token: str, owner: str) -> Preview:
+        folder, _ = self._folder(token, owner)
+        try:
+            return Preview(**json.loads((folder / "preview.json").read_text()))
+        except FileNotFoundError:
+            raise NotFound("this upload has no preview yet") from None
+
+    def outcomes(self, token: str, owner: str, offset: int, limit: int) -> list[Outcome]:
+        folder, _ = self._folder(token, owner)
+        return [Outcome(**json.loads(line)) for line in
+                _lines(folder / "outcomes.jsonl", offset, limit)]
+
+    def confirm(self, engine: Engine, token: str, owner: str, now: datetime) -> RunReport:
+        """Import the staged file for real, then forget it."""
+        folder, filename = self._folder(token, owner)
+        step = self._step(folder, filename)
+        report = step.job(engine, step.path, ImportOptions(now=now, started_by=owner))
+        shutil.rmtree(folder, ignore_errors=True)
+        return report
+
+    def discard(self, token: str, owner: str) -> None:
+        folder, _ = self._folder(token, owner)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def _folder(self, token: str, owner: str) -> tuple[Path, str]:
+        folder = self.root / token
+        if not token.replace("-", "").replace("_", "").isalnum() or not folder.is_dir():
+            raise NotFound("there is no such upload (it was imported, discarded or expired)")
+        stated = json.loads((folder / "owner.json").read_text())
+        if stated["owner"] != owner:
+            raise NotFound("there is no such upload (it was imported, discarded or expired)")
+        return folder, stated["filename"]
+
+    @staticmethod
+    def _step(folder: Path, filename: str) -> Step:
+        steps = plan([folder / _safe(filename)])
+        if len(steps) != 1:
+            raise InvalidInput("the file is not an export of customers or appointments")
+        return steps[0]
+
+    def _sweep(self) -> None:
+        if not self.root.is_dir():
+            return
+        oldest = time.time() - KEPT_FOR
+        for folder in self.root.iterdir():
+            if folder.is_dir() and folder.stat().st_mtime < oldest:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _safe(filename: str) -> str:
+    """The uploaded file's name as it is kept (its folder is the upload's own)."""
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_"
+                   for c in Path(filename).name).lstrip(".")
+    return name[:100] or "export.json"
+
+
+def _lines(path: Path, offset: int, limit: int) -> Iterator[str]:
+    with path.open(encoding="utf-8") as lines:
+        for index, line in enumerate(lines):
+            if index >= offset + limit:
+                return
+            if index >= offset:
+                yield line

@@ -1,0 +1,96 @@
+"""The web cockpit: a Flask application served by `bridge serve` under ``/cockpit/``, next to
+the calendar server, on the same HQ database.
+
+Pages are rendered on the server (Jinja2 templates, which escape what they show); forms carry
+a CSRF token (Flask-WTF); the session is a signed, HttpOnly, SameSite cookie whose key the
+server processes share through the database.
+"""
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, flash, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from bridge.hq.throttle import Throttle
+from bridge.importing.staging import Staging
+from bridge.infra.conflicts import conflict_of
+from bridge.infra.errors import BridgeError, InvalidInput, NotFound, ReadOnly
+from bridge.infra.secrets import shared_secret
+from bridge.web import activities, exports, home, imports, lost, settings, signin
+
+MAX_UPLOAD = 512 * 1024 * 1024
+"""The largest export file an upload takes."""
+
+
+def create_app(engine: Engine, *, upload_dir: Path | None = None,
+               secure_cookies: bool = False) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=shared_secret(engine, "cockpit-session"),
+        SESSION_COOKIE_NAME="bridge_cockpit",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=MAX_UPLOAD,
+    )
+    app.extensions["bridge.engine"] = engine
+    app.extensions["bridge.throttle"] = Throttle(engine)
+    app.extensions["bridge.staging"] = Staging(
+        upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads")
+    CSRFProtect(app)
+    for module in (signin, home, activities, exports, imports, settings, lost):
+        app.register_blueprint(module.blueprint)
+    app.before_request(signin.load_viewer)
+    app.after_request(_headers)
+    _errors(app)
+    return app
+
+
+def _headers(response: Any) -> Any:
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if "text/html" in response.headers.get("Content-Type", ""):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _errors(app: Flask) -> None:
+    statuses = {NotFound: 404, ReadOnly: 403, InvalidInput: 400}
+
+    @app.errorhandler(BridgeError)
+    def bridge_error(error: BridgeError) -> Any:
+        status = next((code for kind, code in statuses.items() if isinstance(error, kind)), 400)
+        return render_template("error.html", status=status, reason=str(error)), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        flash("The form had expired: please send it again.", "error")
+        return render_template("error.html", status=400, reason=error.description), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        return render_template("error.html", status=status, reason=error.description), status
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error: SQLAlchemyError) -> Any:
+        if conflict_of(getattr(error, "orig", None)) is not None:
+            return render_template(
+                "error.html", status=503,
+                reason="Another change to the same activity was being saved; nothing was "
+                       "changed. Please try again."), 503, {"Retry-After": "5"}
+        app.logger.exception("database error on %s %s", request.method, request.path)
+        return render_template("error.html", status=503,
+                               reason="The HQ database did not answer; please try again."), \
+            503, {"Retry-After": "5"}

@@ -1,0 +1,99 @@
+"""Import runs and their reports, and an upload of an export file: a dry run first, whose
+preview shows every record's outcome, then the import when the user confirms it."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
+                   url_for)
+from sqlalchemy import func, select
+
+from bridge.importing.staging import Staging
+from bridge.infra.errors import BridgeError, InvalidInput, NotFound
+from bridge.models import ImportRun, RunMessage
+from bridge.web.database import engine, reading
+from bridge.web.signin import requires_hq, viewer
+
+blueprint = Blueprint("imports", __name__)
+RUNS_PER_PAGE = 50
+LINES_PER_PAGE = 500
+
+
+def _staging() -> Staging:
+    return current_app.extensions["bridge.staging"]  # type: ignore[no-any-return]
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return max(1, int(value)) if value.isdigit() else 1
+
+
+@blueprint.route("/imports")
+@requires_hq
+def runs() -> Any:
+    page = _page()
+    with reading() as db:
+        found = list(db.scalars(select(ImportRun).order_by(ImportRun.id.desc())
+                                .limit(RUNS_PER_PAGE + 1).offset((page - 1) * RUNS_PER_PAGE)))
+    return render_template("runs.html", runs=found[:RUNS_PER_PAGE], page=page,
+                           more=len(found) > RUNS_PER_PAGE)
+
+
+@blueprint.route("/imports/<int:run_id>")
+@requires_hq
+def run(run_id: int) -> Any:
+    page = _page()
+    with reading() as db:
+        found = db.get(ImportRun, run_id)
+        if found is None:
+            raise NotFound(f"there is no import run {run_id}")
+        total = db.scalar(select(func.count()).where(RunMessage.run_id == run_id)) or 0
+        messages = list(db.scalars(
+            select(RunMessage).where(RunMessage.run_id == run_id).order_by(RunMessage.id)
+            .limit(LINES_PER_PAGE).offset((page - 1) * LINES_PER_PAGE)))
+    return render_template("run.html", run=found, messages=messages, total=total, page=page,
+                           more=page * LINES_PER_PAGE < total)
+
+
+@blueprint.route("/imports/upload", methods=["POST"])
+@requires_hq
+def upload() -> Any:
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        flash("Choose an export file to upload.", "error")
+        return redirect(url_for("imports.runs"))
+    token = _staging().stage(sent.stream, sent.filename, viewer().login)
+    try:
+        _staging().dry_run(engine(), token, viewer().login, datetime.now(UTC))
+    except BridgeError as error:
+        _staging().discard(token, viewer().login)
+        flash(f"{sent.filename}: {error}", "error")
+        return redirect(url_for("imports.runs"))
+    return redirect(url_for("imports.preview", token=token))
+
+
+@blueprint.route("/imports/preview/<token>")
+@requires_hq
+def preview(token: str) -> Any:
+    page = _page()
+    staged = _staging().preview(token, viewer().login)
+    outcomes = _staging().outcomes(token, viewer().login, (page - 1) * LINES_PER_PAGE,
+                                   LINES_PER_PAGE)
+    return render_template("preview.html", preview=staged, outcomes=outcomes, page=page,
+                           more=page * LINES_PER_PAGE < staged.records)
+
+
+@blueprint.route("/imports/preview/<token>/<any(confirm, discard):action>", methods=["POST"])
+@requires_hq
+def decide(token: str, action: str) -> Any:
+    if action == "discard":
+        _staging().discard(token, viewer().login)
+        flash("The upload was discarded: nothing was imported.", "info")
+        return redirect(url_for("imports.runs"))
+    try:
+        report = _staging().confirm(engine(), token, viewer().login, datetime.now(UTC))
+    except InvalidInput as error:
+        flash(str(error), "error")
+        return redirect(url_for("imports.preview", token=token))
+    flash(f"Imported: run {report.run_id}.", "info")
+    return redirect(url_for("imports.run", run_id=report.run_id))

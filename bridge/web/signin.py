@@ -1,0 +1,147 @@
+"""Signing in to the cockpit with the HQ login and password, and who is signed in.
+
+The session is Flask's signed cookie (HttpOnly, SameSite=Lax); it holds the login and a
+stamp of the password hash, so a changed password or a deactivated employee ends every
+session at its next request. Failed sign-ins are throttled per login and per address
+(``bridge.hq.throttle``).
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
+
+from bridge.hq.passwords import hash_password, verify_password
+from bridge.hq.roles import Reach, Role, Staff
+from bridge.hq.throttle import Throttle
+from bridge.infra.db import transaction
+from bridge.models import Employee
+
+blueprint = Blueprint("signin", __name__)
+OPEN_ENDPOINTS = {"signin.sign_in", "static"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, and what they may see and change."""
+
+    login: str
+    name: str
+    role: Role
+    reach: Reach
+    staff: Staff
+
+    @property
+    def hq(self) -> bool:
+        return self.role is Role.HQ
+
+
+def viewer() -> Viewer:
+    return g.viewer  # type: ignore[no-any-return]
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
+def load_viewer() -> Any:
+    """(Before every request.) The signed-in viewer; to the sign-in page without one."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    login = session.get("login")
+    found = _viewer(login, session.get("stamp")) if login else None
+    if found is None:
+        session.clear()
+        return redirect(url_for("signin.sign_in", next=request.script_root + request.full_path.rstrip("?")))
+    g.viewer = found
+    return None
+
+
+def _viewer(login: str, stamp: str | None) -> Viewer | None:
+    with transaction(current_app.extensions["bridge.engine"], write=False) as db:
+        employee = db.scalars(select(Employee).where(
+            Employee.login == login, Employee.active.is_(True))).one_or_none()
+        if employee is None or not employee.password_hash or \
+                _stamp(employee.password_hash) != stamp:
+            return None
+        staff = Staff.load(db)
+        role = staff.role(login)
+        return None if role is None else Viewer(login, employee.name, role, staff.reach(login),
+                                                staff)
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    target = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("sign_in.html", next=target)
+    login = request.form.get("login", "").strip()
+    password = request.form.get("password", "")
+    refused = _throttle().attempt(login, request.remote_addr or "", datetime.now(UTC))
+    if refused is not None:
+        wait = max(1, round((refused.until - datetime.now(UTC)).total_seconds()))
+        flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
+        return render_template("sign_in.html", next=target, login=login), 429
+    stored = _password_hash(login)
+    # An unknown login costs the same hash as a known one: the time tells nobody who exists.
+    if not (verify_password(stored or _stand_in(), password) and stored and password):
+        flash("Wrong login or password.", "error")
+        return render_template("sign_in.html", next=target, login=login), 401
+    _throttle().succeeded(login, request.remote_addr or "")
+    session.clear()
+    session.permanent = True
+    session["login"], session["stamp"] = login, _stamp(stored)
+    return redirect(target)
+
+
+@blueprint.route("/sign-out", methods=["POST"])
+def sign_out() -> Any:
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("signin.sign_in"))
+
+
+@functools.cache
+def _stand_in() -> str:
+    return hash_password("not anyone's password")
+
+
+def _throttle() -> Throttle:
+    return current_app.extensions["bridge.throttle"]  # type: ignore[no-any-return]
+
+
+def _password_hash(login: str) -> str | None:
+    with transaction(current_app.extensions["bridge.engine"], write=False) as db:
+        return db.scalar(select(Employee.password_hash).where(
+            Employee.login == login, Employee.active.is_(True)))
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path of this cockpit only (never another site)."""
+    home = url_for("home.start")
+    if not target:
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return home
+    root = request.script_root or ""
+    return target if target.startswith(root + "/") else home
+
+
+def requires_hq(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only HQ users (who see everything) may open ``view``."""
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not viewer().hq:
+            raise Forbidden("only HQ users may do this")
+        return view(*args, **kwargs)
+    return checked

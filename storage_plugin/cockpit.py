@@ -1,0 +1,50 @@
+"""The web cockpit (``bridge.web``) beside the calendar server: requests under ``/cockpit/``
+go to it, on the storage's HQ database; a browser opening the server's address (``GET /``)
+is sent there. Options, in ``[storage]``: ``cockpit`` (on by default), ``cockpit_uploads``
+(where uploaded export files wait for their confirmation) and ``cockpit_secure_cookies``
+(when the server is reached over HTTPS only)."""
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from radicale import types
+
+from bridge.infra.db import shared_engine
+from storage_plugin.options import flag, option
+
+PREFIX = "/cockpit"
+
+Dispatch = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes] | None]
+
+
+def cockpit(configuration: Any) -> Dispatch | None:
+    """What answers the cockpit's requests (None for every other request), or None when the
+    cockpit is off or the storage is not ours."""
+    if not flag(configuration, "cockpit", True) or \
+            configuration.get("storage", "type") != "storage_plugin.storage":
+        return None
+    from bridge.web.app import create_app  # Flask is loaded only when the cockpit is on
+
+    uploads = option(configuration, "cockpit_uploads")
+    app = create_app(shared_engine(option(configuration, "database_url") or None),
+                     upload_dir=Path(uploads) if uploads else None,
+                     secure_cookies=flag(configuration, "cockpit_secure_cookies", False))
+
+    def dispatch(environ: types.WSGIEnviron,
+                 start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:
+        path = environ.get("PATH_INFO", "")
+        if path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
+                or path == PREFIX:
+            start_response("302 Found", [
+                ("Location", environ.get("SCRIPT_NAME", "").rstrip("/") + PREFIX + "/"),
+                ("Content-Length", "0")])
+            return [b""]
+        if not path.startswith(PREFIX + "/"):
+            return None
+        inner = dict(environ)
+        inner["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + PREFIX
+        inner["PATH_INFO"] = path[len(PREFIX):]
+        return app(inner, start_response)  # type: ignore[no-any-return]
+
+    return dispatch
