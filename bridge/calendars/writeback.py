@@ -189,9 +189,9 @@ TEXT_FIELDS = ("name", "description")
 def differences(activity: Activity | None, item: ClientItem) -> list[Lost]:
     """The fields in which the client's item differs from the activity (all it gives, for
     an item that is no activity)."""
-    fields = _fields(item, activity.number if activity else None, True, None)
-    given = {"name": fields.name, "description": fields.description,
-             "start": _iso(fields.start), "end": _iso(fields.end)}
+    given = {"name": _name(item.summary, activity.number if activity else None),
+             "description": item.description or "",
+             "start": _iso(item.start), "end": _iso(item.end)}
     held: dict[str, str | None] = {
         "name": activity.name, "description": activity.description,
         "start": _iso(activity.start_at), "end": _iso(activity.end_at),

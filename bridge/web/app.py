@@ -7,11 +7,12 @@ server processes share through the database.
 """
 
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, flash, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,13 +46,38 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.extensions["bridge.throttle"] = Throttle(engine)
     app.extensions["bridge.staging"] = Staging(
         upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads")
+    app.session_interface = _CockpitSessions()
     CSRFProtect(app)
     for module in (signin, home, activities, exports, imports, settings, lost):
         app.register_blueprint(module.blueprint)
+    app.jinja_env.filters.update(sentence=_sentence, when=_when)
     app.before_request(signin.load_viewer)
     app.after_request(_headers)
     _errors(app)
     return app
+
+
+class _CockpitSessions(SecureCookieSessionInterface):
+    """The session cookie is sent to the cockpit's own paths only (wherever it is mounted),
+    never to the calendar server beside it."""
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return request.script_root or "/"
+
+
+def _sentence(text: str) -> str:
+    """``text`` with its first letter in upper case (the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
+def _when(value: str | None) -> str:
+    """An ISO time as people read it: ``2026-12-07 01:00 (UTC+01:00)``."""
+    if not value:
+        return "–"
+    moment = datetime.fromisoformat(value)
+    offset = moment.strftime("%z")
+    zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{moment:%Y-%m-%d %H:%M} ({zone})"
 
 
 def _headers(response: Any) -> Any:

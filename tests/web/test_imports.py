@@ -1,0 +1,86 @@
+"""An export file uploaded in the cockpit runs as a dry run first; the preview shows every
+record's outcome; nothing is imported until the user confirms."""
+
+import json
+
+from sqlalchemy import func, select
+
+from bridge.infra.db import transaction
+from bridge.models import Activity, ImportRun
+from tests.conftest import appointment, customer
+
+EXPORT = {"format": "bus-appointments/1", "exported_at": "2026-11-25T08:00:00Z",
+          "appointments": [
+              appointment("MA-1", start="2027-01-10T09:00:00+01:00",
+                          end="2027-01-10T10:00:00+01:00"),
+              appointment("MA-2", customer="C-9999", start="2027-01-11T09:00:00+01:00",
+                          end="2027-01-11T10:00:00+01:00"),
+          ]}
+
+
+def _upload(hq_user, document=EXPORT, name="appointments.json"):
+    return hq_user.post("imports/upload", files={
+        "file": (name, json.dumps(document).encode(), "application/json")})
+
+
+def _counts(engine) -> tuple[int, int]:
+    with transaction(engine, write=False) as session:
+        return (session.scalar(select(func.count()).select_from(Activity)),
+                session.scalar(select(func.count()).select_from(ImportRun)))
+
+
+def test_an_upload_previews_each_record_then_imports_only_when_confirmed(hq, cockpit, engine):
+    before = _counts(engine)
+    clerk = cockpit("eclerk")
+    preview = _upload(clerk)
+    assert preview.status_code == 200 and "/imports/preview/" in preview.url
+    assert "Dry run of appointments.json" in preview.text
+    assert "MA-1 / APP/MA-1</td><td>admitted" in preview.text
+    assert "MA-2 / APP/MA-2</td><td>skipped" in preview.text
+    assert "C-9999" in preview.text  # the reason names the missing customer
+    assert _counts(engine) == before
+    done = clerk.post(preview.url.split("/cockpit/")[1] + "/confirm")
+    assert done.status_code == 200 and "/imports/" in done.url
+    assert "Run " in done.text and "appointments.json" in done.text
+    with transaction(engine, write=False) as session:
+        assert session.scalar(select(Activity.name).where(Activity.mobile_id == "MA-1"))
+        assert session.scalar(select(Activity.id).where(Activity.mobile_id == "MA-2")) is None
+        run = session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+        assert (run.imported, run.skipped, run.started_by) == (1, 1, "eclerk")
+
+
+def test_a_discarded_upload_imports_nothing_and_is_gone(hq, cockpit, engine):
+    before = _counts(engine)
+    clerk = cockpit("eclerk")
+    preview = _upload(clerk)
+    path = preview.url.split("/cockpit/")[1]
+    assert clerk.post(path + "/discard").status_code == 200
+    assert clerk.get(path).status_code == 404
+    assert _counts(engine) == before
+
+
+def test_a_customers_export_is_recognised_and_previewed_too(hq, cockpit):
+    document = {"format": "bus-customers/1", "exported_at": "2026-11-25T08:00:00Z",
+                "customers": [customer("C-1001", name="Acme Trading"),
+                              customer("C-3001", name="New One")]}
+    page = _upload(cockpit("eclerk"), document, "customers.json").text
+    assert "C-1001 / Acme Trading</td><td>unchanged" in page
+    assert "C-3001 / New One</td><td>admitted" in page
+
+
+def test_only_the_uploader_sees_their_preview_and_only_hq_users_import(hq, cockpit):
+    preview = _upload(cockpit("eclerk"))
+    path = preview.url.split("/cockpit/")[1]
+    assert cockpit("awhite").get(path).status_code == 403  # a manager is no HQ user
+    assert cockpit("bwilson").get("imports").status_code == 403
+    assert _upload(cockpit("bwilson")).status_code == 403
+
+
+def test_a_broken_file_is_refused_with_its_name_and_the_problem(hq, cockpit, engine):
+    before = _counts(engine)
+    clerk = cockpit("eclerk")
+    answer = clerk.http.post(clerk.url("imports/upload"), data={"csrf_token": clerk.token()},
+                             files={"file": ("broken.json", b'{"format": "bus-appoint', "application/json")})
+    assert answer.status_code == 200 and answer.url.endswith("/imports")
+    assert "broken.json" in answer.text and "not valid JSON" in answer.text
+    assert _counts(engine) == before
