@@ -65,8 +65,8 @@ class BenchError(RuntimeError):
     pass
 
 
-def run_checked(cmd: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+def run_checked(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin)
     if done.returncode != 0:
         raise BenchError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout

@@ -57,16 +57,22 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def database_url(_migrated: str, tmp_path: Path) -> str:
+    return fresh_database(_migrated, tmp_path)
+
+
+def fresh_database(migrated: str, directory: Path) -> str:
+    """An empty, migrated database with the definition installed: a copy of the template in
+    ``directory`` on SQLite; the test database, emptied, on a server."""
     if os.environ.get(TEST_DATABASE_ENV):
-        engine = make_engine(_migrated)
+        engine = make_engine(migrated)
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         _install(engine)
         engine.dispose()
-        return _migrated
-    path = tmp_path / "hq.db"
-    shutil.copyfile(_migrated, path)
+        return migrated
+    path = directory / "hq.db"
+    shutil.copyfile(migrated, path)
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     _install(engine)

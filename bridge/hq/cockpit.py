@@ -25,10 +25,14 @@ from bridge.models import (
 WHEN = func.coalesce(Activity.start_at, Activity.end_at)
 """When an activity happens: its start, or for a task without one its due time."""
 
+SORT_WHEN = func.coalesce(Activity.start_at, Activity.end_at, Activity.created_at)
+"""What "sorted by start" sorts by: when it happens, and a task without a date where it was
+created (so "newest first" holds for every activity; an index serves it both ways)."""
+
 SORT_FIELDS = {
     "number": Activity.number,
     "name": Activity.name,
-    "start": WHEN,
+    "start": SORT_WHEN,
     "end": Activity.end_at,
     "status": Activity.status,
     "priority": Activity.priority,
@@ -82,14 +86,15 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Activity.deleted_at.is_not(None))
     else:
         query = query.where(Activity.deleted_at.is_(None))
-    logins = [get_employee(session, login).login for login in wanted.representatives]
+    ids = [get_employee(session, login).id for login in wanted.representatives]
     if wanted.team:
-        team = team_of(session, wanted.team)
-        logins += [team.lead.login, *(member.login for member in team.members)]
-    if logins:
-        query = query.where(Employee.login.in_(logins))
+        ids += team_of(session, wanted.team).ids
+    if ids:
+        query = query.where(Activity.representative_id.in_(ids))
     if wanted.reach is not None and not wanted.reach.everyone:
-        query = query.where(Employee.login.in_(sorted(wanted.reach.logins)))
+        query = query.where(Activity.representative_id.in_(
+            select(Employee.id).where(Employee.login.in_(sorted(wanted.reach.logins)))
+            .scalar_subquery()))
     if wanted.statuses:
         query = query.where(Activity.status.in_(wanted.statuses))
     if wanted.origins:
@@ -100,13 +105,17 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Customer.number.in_(wanted.customers))
     if wanted.channels:
         query = query.where(SalesChannel.name.in_(wanted.channels))
+    # Where an activity has a date, it sorts by it (SORT_WHEN): the range on SORT_WHEN says
+    # nothing more, but lets a database read a date range off the sort's index.
     if wanted.start_from:
-        query = query.where(WHEN >= _day_start(wanted.start_from))
+        since = _day_start(wanted.start_from)
+        query = query.where(WHEN >= since, SORT_WHEN >= since)
     if wanted.start_to:
-        query = query.where(WHEN < _day_start(wanted.start_to + timedelta(days=1)))
+        until = _day_start(wanted.start_to + timedelta(days=1))
+        query = query.where(WHEN < until, SORT_WHEN < until)
     if wanted.text:
         query = query.where(or_(*(
-            column.ilike(f"%{_escaped(wanted.text)}%", escape="\\")
+            column.ilike(f"%{_escaped(wanted.text)}%", escape="/")
             for column in (Activity.name, Activity.description, Activity.number)
         )))
     return query
@@ -114,12 +123,43 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
 
 def _escaped(text: str) -> str:
     """``text`` matched literally by LIKE (its wildcards escaped)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def _sorted(session: Session, wanted: ActivityFilter) -> Select[Any]:
-    return (_filtered(session, wanted).order_by(*_ordering(wanted.sort), Activity.id)
+    return (_filtered(session, wanted).order_by(*_ordering(wanted.sort))
             .limit(wanted.limit).offset(wanted.offset or None))
+
+
+OPTIONAL_REFERENCES = {
+    "customer": (Customer.id, Activity.customer_id),
+    "customer_name": (Customer.id, Activity.customer_id),
+    "channel": (SalesChannel.id, Activity.sales_channel_id),
+}
+"""Sort fields of what an activity may lack: (the referenced row's key, the activity's)."""
+
+
+def _page_ids(session: Session, wanted: ActivityFilter) -> list[int]:
+    """The ids of one page of the view, in order.
+
+    Sorted by something an activity may lack (a customer, a sales channel), the page is read
+    in two parts — those that have it, then those that lack it (the other way round when
+    descending) — so that each part is read off an index rather than by sorting every
+    activity."""
+    ids = _filtered(session, wanted).with_only_columns(Activity.id).order_by(
+        *_ordering(wanted.sort))
+    end = (wanted.offset or 0) + (wanted.limit or 0)
+    first = wanted.sort[0] if wanted.sort else ""
+    reference = OPTIONAL_REFERENCES.get(first.lstrip("+-"))
+    if reference is None:
+        return list(session.scalars(ids.limit(wanted.limit).offset(wanted.offset or None)))
+    referenced, own = reference
+    having, lacking = ids.where(referenced.is_not(None)), ids.where(own.is_(None))
+    parts = (lacking, having) if first.startswith("-") else (having, lacking)
+    found = list(session.scalars(parts[0].limit(end)))
+    if len(found) < end:
+        found += session.scalars(parts[1].limit(end - len(found)))
+    return found[wanted.offset or 0:end]
 
 
 def _day_start(day: date) -> datetime:
@@ -127,6 +167,10 @@ def _day_start(day: date) -> datetime:
 
 
 def _ordering(sort: Sequence[str]) -> list[Any]:
+    """The ORDER BY of ``sort``; ties are broken by the id, in the first key's direction.
+
+    Empty values sort as the largest (last ascending, first descending), as an index stores
+    them: a database reads the first page of any one-key sort off an index, both ways."""
     ordering = []
     for key in sort:
         descending = key.startswith("-")
@@ -137,8 +181,10 @@ def _ordering(sort: Sequence[str]) -> list[Any]:
                 "(prefix - for descending)"
             )
         column = SORT_FIELDS[name]
-        ordering.append((column.desc() if descending else column.asc()).nulls_last())
-    return ordering
+        ordering.append(column.desc().nulls_first() if descending
+                        else column.asc().nulls_last())
+    first_descending = bool(sort) and sort[0].startswith("-")
+    return [*ordering, Activity.id.desc() if first_descending else Activity.id.asc()]
 
 
 @dataclass(frozen=True)
@@ -190,11 +236,18 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def list_activities(session: Session, wanted: ActivityFilter) -> Iterator[ActivityView]:
-    """The matching activities, streamed (a million rows do not sit in memory at once)."""
-    result = session.execute(_sorted(session, wanted).execution_options(yield_per=1000))
-    for row in result:
-        yield ActivityView(*row)
-        session.expunge(row[0])
+    """The matching activities, streamed (a million rows do not sit in memory at once); a
+    page (``limit``) is found by its ids first, then read."""
+    if wanted.limit is None:
+        result = session.execute(_sorted(session, wanted).execution_options(yield_per=1000))
+        for row in result:
+            yield ActivityView(*row)
+            session.expunge(row[0])
+        return
+    ids = _page_ids(session, wanted)
+    rows = {row[0].id: row for row in session.execute(_base().where(Activity.id.in_(ids)))}
+    for activity_id in ids:
+        yield ActivityView(*rows[activity_id])
 
 
 def count_activities(session: Session, wanted: ActivityFilter, up_to: int) -> int:

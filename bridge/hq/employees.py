@@ -38,12 +38,23 @@ class Team:
 
 def team_of(session: Session, login: str) -> Team:
     lead = get_employee(session, login)
-    members: list[Employee] = []
-    frontier = [lead]
-    seen = {lead.id}
+    below = _below(session, lead.id)
+    members = session.scalars(select(Employee).where(Employee.id.in_(below))).all()
+    return Team(lead, sorted(members, key=lambda member: below.index(member.id)))
+
+
+def _below(session: Session, lead_id: int) -> list[int]:
+    """Everyone below ``lead_id``, directly or not, nearest first (one query: who manages
+    whom is read whole, and walked here)."""
+    reports: dict[int, list[int]] = {}
+    for employee_id, manager_id in session.execute(select(Employee.id, Employee.manager_id)):
+        if manager_id is not None:
+            reports.setdefault(manager_id, []).append(employee_id)
+    found: list[int] = []
+    seen = {lead_id}
+    frontier = [lead_id]
     while frontier:
-        below = [e for boss in frontier for e in boss.subordinates if e.id not in seen]
-        seen.update(e.id for e in below)
-        members.extend(below)
-        frontier = below
-    return Team(lead, members)
+        frontier = [e for boss in frontier for e in sorted(reports.get(boss, ())) if e not in seen]
+        seen.update(frontier)
+        found.extend(frontier)
+    return found

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from bridge.infra.errors import DatabaseNotReady
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 """The revision of the newest migration in ``bridge/migrations/versions`` (a test holds
 them equal: a new migration changes this too)."""
 

@@ -1,15 +1,23 @@
 """The cockpit's activities: the table (Cockpit: Activities), the detail page with its tabs
 (Activities), and HQ-side work on HQ and client activities through ``bridge.hq.editing``."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
-from bridge.hq.cockpit import ActivityFilter, ActivityView, activity_view, count_activities, list_activities
+from bridge.hq.cockpit import (
+    ActivityFilter,
+    ActivityView,
+    activity_view,
+    count_activities,
+    list_activities,
+)
 from bridge.hq.editing import (
     ActivityFields,
     add_activity,
@@ -19,7 +27,7 @@ from bridge.hq.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.infra.errors import InvalidInput
+from bridge.infra.errors import InvalidInput, NotFound
 from bridge.models import Activity, Employee, Kind
 from bridge.web.database import reading, writing
 from bridge.web.listing import (
@@ -47,7 +55,8 @@ def table() -> Any:
         people = _people(db, who)
     return render_template(
         "activities.html", view=view, rows=rows[:view.size], more=len(rows) > view.size,
-        total=total, capped=total > COUNT_UP_TO, columns=COLUMNS, sort_link=sort_link,
+        total=total, capped=total > COUNT_UP_TO, up_to=COUNT_UP_TO, columns=COLUMNS,
+        sort_link=sort_link,
         page_sizes=PAGE_SIZES, people=people, teams=_teams(who))
 
 
@@ -99,20 +108,14 @@ def _employee(db: Any, view: ActivityView) -> Employee | None:
 
 @blueprint.route("/activities/new", methods=["GET", "POST"])
 def new() -> Any:
-    kind = Kind(request.values.get("kind", "appointment"))
+    kind = _kind(request.values.get("kind", "appointment"))
     if request.method == "GET":
         return _form(None, kind)
-    try:
-        with writing() as db:
-            fields = _fields(request.form)
-            _check_representative(fields.representative)
-            activity = add_activity(db, kind, fields, _now())
-            number = activity.number
-    except InvalidInput as error:
-        flash(str(error), "error")
+    saved = _submitted(lambda db, fields: add_activity(db, kind, fields, _now()))
+    if saved is None:
         return _form(None, kind, request.form), 400
-    flash(f"Created {number}.", "info")
-    return redirect(url_for("activities.detail", number=number))
+    flash(f"Created {saved[0]}.", "info")
+    return redirect(url_for("activities.detail", number=saved[0]))
 
 
 @blueprint.route("/activities/<path:number>/edit", methods=["GET", "POST"])
@@ -121,19 +124,38 @@ def edit(number: str) -> Any:
         view = _writable(db, number)
     if request.method == "GET":
         return _form(view, view.activity.kind)
-    try:
-        with writing() as db:
-            _writable(db, number)
-            fields = _fields(request.form)
-            _check_representative(fields.representative)
-            activity = edit_activity(db, number, fields, _now())
-            revision = activity.revision
-    except InvalidInput as error:
-        flash(str(error), "error")
+
+    def change(db: Session, fields: ActivityFields) -> Activity:
+        _writable(db, number)
+        return edit_activity(db, number, fields, _now())
+
+    saved = _submitted(change)
+    if saved is None:
         return _form(view, view.activity.kind, request.form), 400
-    flash(f"Saved {number} (revision {revision}); calendars show it at their next sync.",
+    flash(f"Saved {number} (revision {saved[1]}); calendars show it at their next sync.",
           "info")
     return redirect(url_for("activities.detail", number=number))
+
+
+def _submitted(change: Callable[[Session, ActivityFields], Activity]) -> tuple[str, int] | None:
+    """The form's fields applied by ``change`` in one transaction: the activity's number and
+    revision, or None (and the reason shown) if a rule refused them."""
+    try:
+        with writing() as db:
+            fields = _fields(request.form)
+            _check_representative(fields.representative)
+            activity = change(db, fields)
+            return activity.number, activity.revision
+    except (InvalidInput, NotFound) as error:
+        flash(str(error), "error")
+        return None
+
+
+def _kind(value: str) -> Kind:
+    try:
+        return Kind(value)
+    except ValueError:
+        raise InvalidInput(f"kind: {value!r} is neither appointment nor task") from None
 
 
 @blueprint.route("/activities/<path:number>/<any(complete, reopen, delete, restore):action>",

@@ -7,11 +7,12 @@ server processes share through the database.
 """
 
 import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, flash, render_template, request
+from flask import Flask, flash, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Engine
@@ -51,6 +52,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     for module in (signin, home, activities, exports, imports, settings, lost):
         app.register_blueprint(module.blueprint)
     app.jinja_env.filters.update(sentence=_sentence, when=_when)
+    app.before_request(_started)
     app.before_request(signin.load_viewer)
     app.after_request(_headers)
     _errors(app)
@@ -80,7 +82,14 @@ def _when(value: str | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} ({zone})"
 
 
+def _started() -> None:
+    g.started = time.perf_counter()
+
+
 def _headers(response: Any) -> Any:
+    if "started" in g and not response.is_streamed:
+        elapsed = (time.perf_counter() - g.started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
     response.headers.setdefault("Content-Security-Policy",
                                 "default-src 'self'; style-src 'self'; img-src 'self' data:; "
                                 "frame-ancestors 'none'; form-action 'self'")

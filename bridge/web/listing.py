@@ -42,7 +42,7 @@ DEFAULT_COLUMNS = ("number", "name", "status", "start", "customer_name", "repres
 DEFAULT_SORT = "-start"
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_SIZE = 50
-COUNT_UP_TO = 10_000
+COUNT_UP_TO = 1_000
 """Matches are counted up to this many (then shown as "more than")."""
 
 

@@ -61,7 +61,8 @@ def load_viewer() -> Any:
     found = _viewer(login, session.get("stamp")) if login else None
     if found is None:
         session.clear()
-        return redirect(url_for("signin.sign_in", next=request.script_root + request.full_path.rstrip("?")))
+        asked = request.script_root + request.full_path.rstrip("?")
+        return redirect(url_for("signin.sign_in", next=asked))
     g.viewer = found
     return None
 
@@ -75,8 +76,9 @@ def _viewer(login: str, stamp: str | None) -> Viewer | None:
             return None
         staff = Staff.load(db)
         role = staff.role(login)
-        return None if role is None else Viewer(login, employee.name, role, staff.reach(login),
-                                                staff)
+        if role is None:
+            return None
+        return Viewer(login, employee.name, role, staff.reach(login), staff)
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])

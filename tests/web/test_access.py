@@ -116,13 +116,15 @@ def test_after_signing_in_the_user_lands_on_the_page_they_asked_for_never_anothe
     form = http.get(asked)
     assert "next=/cockpit/activities?status%3DDelayed" in form.url or "sign-in" in form.url
     token = csrf_token(form.text)
-    landed = http.post(base + "sign-in", data={"login": "bwilson", "password": PASSWORD,
-                                               "csrf_token": token, "next": "/cockpit/activities?status=Delayed"})
+    landed = http.post(base + "sign-in", data={
+        "login": "bwilson", "password": PASSWORD, "csrf_token": token,
+        "next": "/cockpit/activities?status=Delayed"})
     assert landed.url == asked
     other = requests.Session()
     token = csrf_token(other.get(base + "sign-in").text)
-    landed = other.post(base + "sign-in", data={"login": "bwilson", "password": PASSWORD,
-                                                "csrf_token": token, "next": "https://evil.example/"})
+    landed = other.post(base + "sign-in", data={
+        "login": "bwilson", "password": PASSWORD, "csrf_token": token,
+        "next": "https://evil.example/"})
     assert landed.url == base
 
 

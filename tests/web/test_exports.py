@@ -3,7 +3,6 @@ iCalendar, opened as their users open them."""
 
 import csv
 import io
-import json
 
 import icalendar
 import openpyxl

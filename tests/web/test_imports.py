@@ -80,7 +80,7 @@ def test_a_broken_file_is_refused_with_its_name_and_the_problem(hq, cockpit, eng
     before = _counts(engine)
     clerk = cockpit("eclerk")
     answer = clerk.http.post(clerk.url("imports/upload"), data={"csrf_token": clerk.token()},
-                             files={"file": ("broken.json", b'{"format": "bus-appoint', "application/json")})
+                             files={"file": ("broken.json", b'{"format": "bus-appoint')})
     assert answer.status_code == 200 and answer.url.endswith("/imports")
     assert "broken.json" in answer.text and "not valid JSON" in answer.text
     assert _counts(engine) == before

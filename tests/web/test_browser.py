@@ -1,0 +1,340 @@
+"""The cockpit in a real browser (headless Chromium, Debian's ``chromium`` package, driven by
+Playwright) against a real `bridge serve` on the demo data: what HQ staff do, step by step.
+Screenshots of the main pages go to ``$BRIDGE_SCREENSHOTS`` (default ``build/screenshots``).
+
+The tests share one server and run in order; each leaves what the next expects.
+"""
+
+import csv
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import caldav
+import icalendar
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bridge.demo import demo_password, load_demo
+from bridge.infra.db import make_engine, transaction
+from bridge.models import Activity, Employee, Kind, Origin, SyncSettings, TextPriority
+from tests.conftest import fresh_database
+from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("BRIDGE_SCREENSHOTS")
+             or Path(__file__).parents[2] / "build" / "screenshots")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def demo(_migrated: str, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[Server, str, Path]]:
+    """`bridge serve` on a database holding the demo data: the server, its database URL and
+    the folder of the demo's export files."""
+    folder = tmp_path_factory.mktemp("cockpit-demo")
+    url = fresh_database(_migrated, folder)
+    engine = make_engine(url)
+    load_demo(engine, folder / "exports", datetime.now(UTC))
+    engine.dispose()
+    served, process = start_bridge_serve(url, folder, log_level="warning")
+    yield served, url, folder / "exports"
+    stop_serving(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        message = ("Debian's chromium is not installed (apt-get install chromium): the browser "
+                   "tests need it")
+        if os.environ.get("BRIDGE_BROWSER_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message + "; BRIDGE_BROWSER_TESTS=1 makes this a failure")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, demo):
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, server: Server, login: str) -> None:
+    page.goto(server.url)
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(demo_password(login))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def column(page, index: int) -> list[str]:
+    return [text.strip() for text in
+            page.locator(f"table.activities tbody tr td:nth-child({index})").all_inner_texts()]
+
+
+def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(page, demo):
+    server, _, _ = demo
+    page.goto(server.url)
+    assert "/cockpit/sign-in" in page.url
+    page.get_by_label("Login").fill("awhite")
+    page.get_by_label("Password").fill("not the password")
+    page.keyboard.press("Enter")
+    page.get_by_role("alert").wait_for()
+    assert page.get_by_role("alert").inner_text() == "Wrong login or password."
+    sign_in(page, server, "awhite")
+    assert page.get_by_role("heading", name="Your team’s activities per week, by status")
+    assert page.locator("figure.chart svg rect").count() > 5
+    assert page.locator("section[aria-labelledby=runs-heading] tbody tr").count() == 5
+    shot(page, "start-page")
+
+
+def test_filter_sort_and_page_the_activities_with_the_view_in_the_url(page, demo):
+    server, _, _ = demo
+    sign_in(page, server, "hqadmin")
+    page.get_by_role("link", name="Activities").first.click()
+    page.get_by_label("Team of").select_option("awhite")
+    page.get_by_role("checkbox", name="Planned").check()
+    page.get_by_role("button", name="Apply filter").click()
+    assert "team=awhite" in page.url and "status=Planned" in page.url
+    assert set(column(page, 3)) == {"Planned"}
+    page.get_by_role("link", name="Customer name").click()
+    assert "sort=customer_name" in page.url
+    names = column(page, 5)
+    assert names == sorted(names, key=lambda name: (name == "", name))
+    first_page = column(page, 1)
+    bookmarked = page.url
+    shot(page, "activities-filtered")
+    page.get_by_role("link", name="Next page →").click()
+    assert "page=2" in page.url
+    assert not set(column(page, 1)) & set(first_page)
+    page.goto(bookmarked)  # a bookmarked view shows the same rows
+    assert column(page, 1) == first_page
+    page.get_by_role("link", name="Customer name ▲").click()
+    assert "sort=-customer_name" in page.url
+    names = column(page, 5)
+    assert names == sorted(names, reverse=True, key=lambda name: (name != "", name))
+    page.get_by_label("Search number, name, description").fill("Stock check")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=Stock\+check"))
+    assert set(column(page, 2)) == {"Stock check"}
+
+
+def _download(page, name: str, folder: Path) -> Path:
+    """The file a click on the link ``name`` downloads, saved under the name it suggests."""
+    with page.expect_download() as info:
+        page.get_by_role("link", name=name, exact=True).click()
+    saved = folder / info.value.suggested_filename
+    info.value.save_as(saved)
+    return saved
+
+
+def test_each_export_holds_the_view_shown(page, demo, tmp_path):
+    server, _, _ = demo
+    sign_in(page, server, "hqadmin")
+    page.goto(server.url + "cockpit/activities?status=Delayed&sort=number&size=200")
+    shown = column(page, 1)
+    assert shown, "the demo has delayed activities"
+    files = {name: _download(page, name, tmp_path) for name in ("CSV", "Excel", "iCalendar",
+                                                                  "JSON")}
+    assert [path.suffix for path in files.values()] == [".csv", ".xlsx", ".ics", ".json"]
+    with files["CSV"].open(encoding="utf-8") as handle:
+        assert [row["number"] for row in csv.DictReader(handle)] == shown
+    book = openpyxl.load_workbook(files["Excel"])
+    assert [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)] == shown
+    calendar = icalendar.Calendar.from_ical(files["iCalendar"].read_bytes())
+    numbers = [str(component["X-BRIDGE-NUMBER"]) for component in calendar.subcomponents
+               if component.name in ("VEVENT", "VTODO")]
+    assert numbers == shown
+    assert [record["number"] for record in json.loads(files["JSON"].read_text())] == shown
+
+
+def test_the_detail_page_has_the_subject_and_the_four_tabs(page, demo):
+    server, _, _ = demo
+    sign_in(page, server, "hqadmin")
+    page.goto(server.url + "cockpit/activities?origin=mobile&status=Completed&sort=number")
+    number = column(page, 1)[0]
+    page.get_by_role("link", name=number, exact=True).click()
+    assert page.locator("header.subject h1").inner_text().startswith(number + " ")
+    for tab, label in (("General", "Start time"), ("Results", "Completed by"),
+                       ("References", "Address"), ("Tasks", "Employee")):
+        page.get_by_role("link", name=tab, exact=True).click()
+        assert page.get_by_role("heading", name=tab).is_visible()
+        assert page.locator("dt", has_text=label).is_visible()
+        if tab == "General":
+            shot(page, "activity-detail")
+
+
+@contextmanager
+def _database(url: str) -> Iterator[Session]:
+    """The demo's database, read as it is now."""
+    engine = make_engine(url)
+    try:
+        with transaction(engine, write=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _scalar(url: str, query):  # type: ignore[no-untyped-def]
+    with _database(url) as session:
+        return session.scalar(query)
+
+
+def _hq_activity(url: str, login: str) -> str:
+    """The first upcoming HQ appointment of ``login``."""
+    return _scalar(url, select(Activity.number)
+                   .join(Employee, Activity.representative_id == Employee.id)
+                   .where(Employee.login == login, Activity.origin == Origin.HQ,
+                          Activity.kind == Kind.APPOINTMENT, Activity.deleted_at.is_(None),
+                          Activity.start_at > datetime.now(UTC))
+                   .order_by(Activity.number))
+
+
+def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calendar(page, demo):
+    server, url, _ = demo
+    number = _hq_activity(url, "bwilson")
+    sign_in(page, server, "hqadmin")
+    page.goto(server.url + f"cockpit/activities/{number}")
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Name").fill("Visit with the new catalogue")
+    page.get_by_label("Priority (1 highest … 9 lowest)").fill("2")
+    page.get_by_role("button", name="Save").click()
+    assert "calendars show it at their next sync" in page.get_by_role("status").inner_text()
+    subject = f"{number} Visit with the new catalogue"
+    assert page.locator("header.subject h1").inner_text() == subject
+    client = caldav.DAVClient(url=server.url, username="bwilson",
+                              password=demo_password("bwilson"))
+    events = caldav.Calendar(client=client,
+                             url=client.url.join("bwilson/appointments/")).events()
+    summaries = {str(event.icalendar_component["SUMMARY"]) for event in events}
+    assert subject in summaries
+
+
+def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, demo):
+    server, _, _ = demo
+    sign_in(page, server, "hqadmin")
+    page.goto(server.url + "cockpit/activities?origin=mobile&sort=number")
+    number = column(page, 1)[0]
+    page.get_by_role("link", name=number, exact=True).click()
+    note = page.get_by_role("note").inner_text()
+    assert "comes from the mobile system and is read-only" in note
+    assert page.get_by_role("link", name="Edit").count() == 0
+    assert page.get_by_role("button", name="Delete").count() == 0
+    page.goto(page.url + "/edit")
+    assert page.get_by_role("heading", name="Not allowed").is_visible()
+    assert "read-only" in page.locator("p.reason").inner_text()
+
+
+def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo):
+    server, url, exports = demo
+    source = json.loads((exports / "appointments-2.json").read_text())
+    later = datetime.now(UTC) + timedelta(days=10)
+    fresh = []
+    for index, record in enumerate(source["appointments"][:5]):
+        start = later + timedelta(hours=index)
+        fresh.append({**record, "mobile_id": f"UP-{index}", "number": f"APP/UP/{index}",
+                      "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat(),
+                      "confirmed": True, "status": "planned", "representative": "bwilson",
+                      "customer": "C-1001", "sales_channel": "North"})
+    fresh[4]["customer"] = "C-0000"
+    upload = exports / "upload.json"
+    upload.write_text(json.dumps({**source, "appointments": fresh}))
+    sign_in(page, server, "hqadmin")
+    page.get_by_role("link", name="Imports").click()
+    page.get_by_label("Export file (JSON)").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload and preview").click()
+    assert page.get_by_role("heading", name="Dry run of upload.json").is_visible()
+    outcomes = page.locator("table.outcomes tbody tr")
+    assert outcomes.count() == 5
+    assert page.locator("table.outcomes tr.admitted").count() == 4
+    assert "C-0000" in page.locator("table.outcomes tr.skipped").inner_text()
+    shot(page, "import-preview")
+    uploaded = select(Activity.mobile_id).where(Activity.mobile_id.like("UP-%"))
+    assert _scalar(url, uploaded) is None
+    page.get_by_role("button", name="Import it").click()
+    assert re.search(r"/cockpit/imports/\d+$", page.url)
+    assert page.locator("table.counts td").nth(1).inner_text() == "4"
+    assert _scalar(url, select(func.count()).select_from(uploaded.subquery())) == 4
+
+
+def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo):
+    server, url, _ = demo
+    sign_in(page, server, "awhite")
+    page.get_by_role("link", name="Synchronization settings").click()
+    page.get_by_role("link", name="Change the settings of ddiaz").click()
+    page.get_by_label("End time").first.fill("+60d")
+    page.get_by_label("Text priority (whose name and description win)").select_option("client")
+    page.get_by_label("Transfer new tasks to HQ").uncheck()
+    page.get_by_role("button", name="Save").click()
+    row = page.get_by_role("row", name=re.compile("ddiaz"))
+    assert "+60d" in row.inner_text() and "client" in row.inner_text()
+    with _database(url) as session:
+        stored = session.execute(
+            select(SyncSettings.calendar_end, SyncSettings.text_priority,
+                   SyncSettings.transfer_tasks)
+            .join(Employee).where(Employee.login == "ddiaz")).one()
+    assert tuple(stored) == ("+60d", TextPriority.CLIENT, False)
+    page.get_by_role("link", name="Change the settings of ddiaz").click()
+    page.get_by_label("End time").first.fill("next year")
+    page.get_by_role("button", name="Save").click()
+    assert "neither a date" in page.get_by_role("alert").inner_text()
+
+
+def test_a_kept_client_value_is_applied_from_the_start_page(page, demo):
+    server, url, _ = demo
+    number = _hq_activity(url, "cdavis")
+    client = caldav.DAVClient(url=server.url, username="cdavis",
+                              password=demo_password("cdavis"))
+    event = caldav.Calendar(client=client, url=client.url.join("cdavis/appointments/")
+                            ).event_by_url(client.url.join(f"cdavis/appointments/{number}.ics"))
+    event.load()
+    name = str(event.icalendar_component["SUMMARY"])
+    event.icalendar_component["SUMMARY"] = name + " (bring samples)"
+    event.save()
+    sign_in(page, server, "hqadmin")
+    page.get_by_role("link", name=re.compile(r"\d+ open")).click()
+    row = page.get_by_role("row", name=re.compile(re.escape(number)))
+    assert "(bring samples)" in row.inner_text()
+    shot(page, "kept-values")
+    row.get_by_role("button", name=re.compile("Apply")).click()
+    assert "Applied the name" in page.get_by_role("status").inner_text()
+    page.goto(server.url + f"cockpit/activities/{number}")
+    assert page.locator("header.subject h1").inner_text().endswith("(bring samples)")
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+        'input:not([type=hidden]), select, textarea, button')]
+    .filter(control => !(control.labels && control.labels.length) &&
+                       !control.getAttribute('aria-label') && !control.textContent.trim())
+    .map(control => control.outerHTML)"""
+
+
+def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(page, demo):
+    server, _, _ = demo
+    sign_in(page, server, "hqadmin")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for path in ("", "activities", "activities/new", "kept", "imports", "settings",
+                 "settings/bwilson"):
+        page.goto(server.url + "cockpit/" + path)
+        assert page.evaluate(UNLABELLED) == [], path
