@@ -24,12 +24,17 @@ DEMO_DATABASE = Path("bridge-demo.db")
 @pass_app
 def serve_command(app: AppContext, config_file: Path | None, host: str | None, port: int | None,
                   demo: bool) -> None:
-    """Serve every sales representative's activities and customers over CalDAV/CardDAV.
+    """Serve every sales representative's activities and customers over CalDAV/CardDAV,
+    and HQ's web cockpit.
 
     Each representative signs in with their HQ login and password and finds, under
     http://HOST:PORT/LOGIN/: Appointments (HQ and client appointments, writable), Mobile
     appointments (read-only), Tasks (writable) and Customers (an address book, read-only).
     Calendar clients discover them from the server address alone.
+
+    HQ staff open http://HOST:PORT/cockpit/ in a web browser (the server's address leads
+    there) and sign in with their HQ login: activities (filter, sort, export, edit), import
+    uploads with a dry-run preview, synchronization settings, kept client values.
     """
     from storage_plugin.server import configuration, serve  # the Radicale edge
 
@@ -48,7 +53,8 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
         app.engine()  # refuses a database `bridge init` has not prepared
     loaded = configuration(database, host, port, config_file)
     address = loaded.get("server", "hosts")[0]
-    click.echo(f"Serving CalDAV/CardDAV on http://{address[0]}:{address[1]}/ — Ctrl+C stops.")
+    click.echo(f"Serving CalDAV/CardDAV on http://{address[0]}:{address[1]}/ and the HQ "
+               f"cockpit on http://{address[0]}:{address[1]}/cockpit/ — Ctrl+C stops.")
     if demo:
         click.echo("Connect a calendar client to that address with one of these logins:")
         for login, password, name in result.logins:

@@ -38,7 +38,7 @@ from bridge.web.listing import (
     parse_view,
     sort_link,
 )
-from bridge.web.signin import viewer
+from bridge.web.signin import Viewer, viewer
 
 blueprint = Blueprint("activities", __name__)
 
@@ -64,17 +64,18 @@ def _within_reach(wanted: ActivityFilter) -> ActivityFilter:
     return replace(wanted, reach=viewer().reach)
 
 
-def _people(db: Any, who: Any) -> list[tuple[str, str]]:
+def _people(db: Session, who: Viewer) -> list[tuple[str, str]]:
     """The representatives the viewer may filter by (login, name)."""
     rows = db.execute(select(Employee.login, Employee.name)
                       .where(Employee.eligible).order_by(Employee.login)).all()
     return [(login, name) for login, name in rows if who.reach.covers(login)]
 
 
-def _teams(who: Any) -> list[str]:
+def _teams(who: Viewer) -> list[str]:
+    """The managers whose team the viewer may filter by: their own, and those below them."""
     return sorted(login for login in who.staff.people
                   if who.staff.manages_anyone(login)
-                  and (who.reach.everyone or login == who.login))
+                  and (login == who.login or who.reach.covers(login)))
 
 
 @blueprint.route("/activities/<path:number>")
@@ -87,7 +88,7 @@ def detail(number: str) -> Any:
                            changeable=_changeable(view) is None, why=_changeable(view))
 
 
-def _visible(db: Any, number: str) -> ActivityView:
+def _visible(db: Session, number: str) -> ActivityView:
     """The activity, if the viewer may see it: else 404, as if it did not exist (a URL
     edited to another representative's activity tells nothing)."""
     view = activity_view(db, number)
@@ -101,7 +102,7 @@ def _changeable(view: ActivityView) -> str | None:
     return view.activity.read_only_because
 
 
-def _employee(db: Any, view: ActivityView) -> Employee | None:
+def _employee(db: Session, view: ActivityView) -> Employee | None:
     return db.scalars(select(Employee).where(
         Employee.login == view.representative_login)).one_or_none()
 
@@ -179,7 +180,7 @@ def act(number: str, action: str) -> Any:
     return redirect(url_for("activities.detail", number=number))
 
 
-def _writable(db: Any, number: str, deleted: bool = False) -> ActivityView:
+def _writable(db: Session, number: str, deleted: bool = False) -> ActivityView:
     view = _visible(db, number)
     if view.activity.deleted_at is not None and not deleted:
         abort(404, f"activity {number} is deleted: restore it first")
