@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from bridge.hq.employees import get_employee, team_of
@@ -28,6 +28,11 @@ WHEN = func.coalesce(Activity.start_at, Activity.end_at)
 SORT_WHEN = func.coalesce(Activity.start_at, Activity.end_at, Activity.created_at)
 """What "sorted by start" sorts by: when it happens, and a task without a date where it was
 created (so "newest first" holds for every activity; an index serves it both ways)."""
+
+SEARCH_TEXT = (Activity.number + literal_column("' '") + Activity.name + literal_column("' '")
+               + Activity.description)
+"""What free text is looked for in: number, name and description, as one text (PostgreSQL
+finds it through a trigram index of exactly this expression: migration 0009)."""
 
 SORT_FIELDS = {
     "number": Activity.number,
@@ -114,10 +119,7 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         until = _day_start(wanted.start_to + timedelta(days=1))
         query = query.where(WHEN < until, SORT_WHEN < until)
     if wanted.text:
-        query = query.where(or_(*(
-            column.ilike(f"%{_escaped(wanted.text)}%", escape="/")
-            for column in (Activity.name, Activity.description, Activity.number)
-        )))
+        query = query.where(SEARCH_TEXT.ilike(f"%{_escaped(wanted.text)}%", escape="/"))
     return query
 
 

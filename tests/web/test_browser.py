@@ -168,12 +168,18 @@ def test_each_export_holds_the_view_shown(page, demo, tmp_path):
     assert [record["number"] for record in json.loads(files["JSON"].read_text())] == shown
 
 
-def test_the_detail_page_has_the_subject_and_the_four_tabs(page, demo):
-    server, _, _ = demo
+def open_first(page, server: Server, view: str) -> str:
+    """Open the first activity of the table's ``view`` as HQ admin; its number."""
     sign_in(page, server, "hqadmin")
-    page.goto(server.url + "cockpit/activities?origin=mobile&status=Completed&sort=number")
+    page.goto(server.url + "cockpit/activities?" + view)
     number = column(page, 1)[0]
     page.get_by_role("link", name=number, exact=True).click()
+    return number
+
+
+def test_the_detail_page_has_the_subject_and_the_four_tabs(page, demo):
+    server, _, _ = demo
+    number = open_first(page, server, "origin=mobile&status=Completed&sort=number")
     assert page.locator("header.subject h1").inner_text().startswith(number + " ")
     for tab, label in (("General", "Start time"), ("Results", "Completed by"),
                        ("References", "Address"), ("Tasks", "Employee")):
@@ -232,10 +238,7 @@ def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calend
 
 def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, demo):
     server, _, _ = demo
-    sign_in(page, server, "hqadmin")
-    page.goto(server.url + "cockpit/activities?origin=mobile&sort=number")
-    number = column(page, 1)[0]
-    page.get_by_role("link", name=number, exact=True).click()
+    open_first(page, server, "origin=mobile&sort=number")
     note = page.get_by_role("note").inner_text()
     assert "comes from the mobile system and is read-only" in note
     assert page.get_by_role("link", name="Edit").count() == 0

@@ -28,11 +28,12 @@ def upgrade() -> None:
         _trigram_indexes()
 
 
-TRIGRAM_COLUMNS = ('number', 'name', 'description')
+SEARCH_TEXT = "(number || ' ' || name || ' ' || description)"
+"""What the cockpit's free text is looked for in (``bridge.hq.cockpit.SEARCH_TEXT``)."""
 
 
 def _trigram_indexes() -> None:
-    """Free text in number, name and description is found through trigram indexes
+    """Free text in number, name and description is found through a trigram index
     (PostgreSQL's pg_trgm, a "trusted" extension the database's owner may create). Where it
     cannot be had, the search still works, reading every activity."""
     bind = op.get_bind()
@@ -43,14 +44,12 @@ def _trigram_indexes() -> None:
             bind.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
     except sa.exc.DBAPIError:
         return
-    for column in TRIGRAM_COLUMNS:
-        op.create_index(f'ix_activities_{column}_trgm', 'activities', [column],
-                        postgresql_using='gin', postgresql_ops={column: 'gin_trgm_ops'})
+    op.execute(f'CREATE INDEX ix_activities_search_trgm ON activities '
+               f'USING gin ({SEARCH_TEXT} gin_trgm_ops)')
 
 
 def downgrade() -> None:
-    for column in TRIGRAM_COLUMNS:
-        op.execute(f'DROP INDEX IF EXISTS ix_activities_{column}_trgm')
+    op.execute('DROP INDEX IF EXISTS ix_activities_search_trgm')
     op.drop_index('ix_customers_name', table_name='customers')
     op.drop_index('ix_activities_representative_when', table_name='activities')
     op.drop_index('ix_activities_sort_when', table_name='activities')
