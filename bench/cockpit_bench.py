@@ -135,7 +135,7 @@ def serve(url: str, workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
         try:
             requests.get(base, timeout=2)
             return base, process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("bridge serve did not start") from None
             time.sleep(0.2)

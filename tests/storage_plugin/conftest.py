@@ -123,10 +123,10 @@ def served_by_command(staff_passwords: None, database_url: str,
 def _wait_for(url: str, running: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 20
     while True:
-        try:
-            requests.get(url, timeout=1)
+        try:  # (not following the redirect to the cockpit: its first page takes longer)
+            requests.get(url, timeout=1, allow_redirects=False)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if not running() or time.monotonic() > deadline:
                 raise RuntimeError(f"the server at {url} did not start") from None
             time.sleep(0.05)

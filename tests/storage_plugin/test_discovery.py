@@ -79,9 +79,9 @@ def test_bridge_serve_demo_serves_the_demo_data(tmp_path):
         url = f"http://127.0.0.1:{port}/"
         for _ in range(300):
             try:
-                requests.get(url, timeout=1)
+                requests.get(url, timeout=1, allow_redirects=False)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 assert process.poll() is None, process.stdout.read().decode()
                 time.sleep(0.1)
         client = caldav.DAVClient(url=url, username="bwilson", password="bwilson-demo-2026")
