@@ -1,4 +1,5 @@
-"""Checking an HQ login and password (for the calendar server)."""
+"""Checking an HQ login and password (for the calendar server; the cockpit reads the
+stored hash here too)."""
 
 import hashlib
 import threading
@@ -8,6 +9,13 @@ from sqlalchemy import Engine, select
 
 from bridge.models import Employee
 from bridge.hq.passwords import verify_password
+
+
+def stored_hash(engine: Engine, login: str) -> str | None:
+    """The password hash of an active employee (None: no such employee, or no password)."""
+    with engine.connect() as connection:
+        return connection.scalar(select(Employee.password_hash).where(
+            Employee.login == login, Employee.active.is_(True)))
 
 
 class Authenticator:
@@ -25,9 +33,7 @@ class Authenticator:
     def login(self, login: str, password: str) -> bool:
         if not login or not password:
             return False
-        with self._engine.connect() as connection:
-            stored = connection.scalar(select(Employee.password_hash).where(
-                Employee.login == login, Employee.active.is_(True)))
+        stored = stored_hash(self._engine, login)
         if not stored:
             return False
         key = (login, stored, hashlib.sha256(password.encode()).hexdigest())

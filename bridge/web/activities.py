@@ -85,7 +85,7 @@ def detail(number: str) -> Any:
         tasks = _employee(db, view)
     return render_template("activity.html", view=view, record=view.as_record(),
                            employee=tasks, tab=request.args.get("tab", "general"),
-                           changeable=_changeable(view) is None, why=_changeable(view))
+                           why=view.activity.read_only_because)
 
 
 def _visible(db: Session, number: str) -> ActivityView:
@@ -95,11 +95,6 @@ def _visible(db: Session, number: str) -> ActivityView:
     if view is None or not viewer().reach.covers(view.representative_login):
         abort(404, f"there is no activity {number} you may see")
     return view
-
-
-def _changeable(view: ActivityView) -> str | None:
-    """Why the viewer may not change the activity (None: they may)."""
-    return view.activity.read_only_because
 
 
 def _employee(db: Session, view: ActivityView) -> Employee | None:
@@ -184,7 +179,7 @@ def _writable(db: Session, number: str, deleted: bool = False) -> ActivityView:
     view = _visible(db, number)
     if view.activity.deleted_at is not None and not deleted:
         abort(404, f"activity {number} is deleted: restore it first")
-    why = _changeable(view)
+    why = view.activity.read_only_because
     if why:
         raise Forbidden(why)
     return view

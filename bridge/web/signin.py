@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
+from bridge.hq.authentication import stored_hash
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.roles import Reach, Role, Staff
 from bridge.hq.throttle import Throttle
@@ -93,7 +93,7 @@ def sign_in() -> Any:
         wait = max(1, round((refused.until - datetime.now(UTC)).total_seconds()))
         flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
         return render_template("sign_in.html", next=target, login=login), 429
-    stored = _password_hash(login)
+    stored = stored_hash(current_app.extensions["bridge.engine"], login)
     # An unknown login costs the same hash as a known one: the time tells nobody who exists.
     if not (verify_password(stored or _stand_in(), password) and stored and password):
         flash("Wrong login or password.", "error")
@@ -121,12 +121,6 @@ def _throttle() -> Throttle:
     return current_app.extensions["bridge.throttle"]  # type: ignore[no-any-return]
 
 
-def _password_hash(login: str) -> str | None:
-    with transaction(current_app.extensions["bridge.engine"], write=False) as db:
-        return db.scalar(select(Employee.password_hash).where(
-            Employee.login == login, Employee.active.is_(True)))
-
-
 def _safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this cockpit only (never another site)."""
     home = url_for("home.start")
@@ -141,7 +135,7 @@ def _safe_next(target: str | None) -> str:
 
 def requires_hq(view: Callable[..., Any]) -> Callable[..., Any]:
     """Only HQ users (who see everything) may open ``view``."""
-    @wraps(view)
+    @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not viewer().hq:
             raise Forbidden("only HQ users may do this")
