@@ -10,6 +10,7 @@ from typing import Any
 
 from radicale import types
 
+from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from storage_plugin.options import flag, option
 
@@ -18,9 +19,11 @@ PREFIX = "/cockpit"
 Dispatch = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes] | None]
 
 
-def cockpit(configuration: Any) -> Dispatch | None:
+def cockpit(configuration: Any, catalog: Catalog | None = None,
+            database: Database | None = None) -> Dispatch | None:
     """What answers the cockpit's requests (None for every other request), or None when the
-    cockpit is off or the storage is not ours."""
+    cockpit is off or the storage is not ours; of ``database`` (of ``catalog``) when the
+    server serves several (``storage_plugin.databases``)."""
     if not flag(configuration, "cockpit", True) or \
             configuration.get("storage", "type") != "storage_plugin.storage":
         return None
@@ -29,7 +32,8 @@ def cockpit(configuration: Any) -> Dispatch | None:
     uploads = option(configuration, "cockpit_uploads")
     app = create_app(shared_engine(option(configuration, "database_url") or None),
                      upload_dir=Path(uploads) if uploads else None,
-                     secure_cookies=flag(configuration, "cockpit_secure_cookies", False))
+                     secure_cookies=flag(configuration, "cockpit_secure_cookies", False),
+                     catalog=catalog, database=database)
 
     def dispatch(environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:

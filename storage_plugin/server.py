@@ -1,14 +1,16 @@
 """Running Radicale with our plugins on the HQ database (what `bridge serve` starts)."""
 
 import configparser
+import functools
 import socket
 from pathlib import Path
 
 from radicale import config as radicale_config
 from radicale import log, server
 
+from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
-from storage_plugin.wsgi import Application
+from storage_plugin.databases import Databases
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
@@ -47,14 +49,28 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
     return loaded
 
 
-def serve(loaded: radicale_config.Configuration,
-          shutdown_socket: socket.socket | None = None) -> None:
-    """Radicale's threaded server running our application (``storage_plugin.wsgi``) until
+def served_catalog(loaded: radicale_config.Configuration, catalog: Catalog | None) -> Catalog:
+    """The databases to serve: ``catalog``, else the one of ``[storage] database_url``."""
+    url = loaded.get("storage", "database_url")
+    if catalog is None or catalog.source is None:
+        return single(url)
+    if catalog.source is not None and url != catalog.default.url:
+        raise CatalogError(f"the databases are named in {catalog.source}; leave [storage] "
+                           "database_url out of the server's configuration")
+    return catalog
+
+
+def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket | None = None,
+          catalog: Catalog | None = None) -> None:
+    """Radicale's threaded server running our application for the databases of ``catalog``
+    (``storage_plugin.databases``; by default the one of ``[storage] database_url``) until
     ``shutdown_socket``'s peer is closed (or forever)."""
+    served = served_catalog(loaded, catalog)
     log.setup()
     log.set_level(loaded.get("logging", "level"), loaded.get("logging", "backtrace_on_debug"),
                   loaded.get("logging", "trace_filter"))
-    server.Application = Application  # the class Radicale's server instantiates
+    server.Application = functools.partial(Databases, catalog=served)  # what Radicale's
+    # server instantiates with its configuration
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
     for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):

@@ -2,8 +2,9 @@
 
 ``[storage] type = storage_plugin.storage`` with ``database_url`` in the same section,
 ``write_wait``: how many seconds a write waits for another writer's lock before it is answered
-503 (see ``storage_plugin.wsgi``), and ``time_zone``: where floating times are read for
-representatives without a zone of their own. Each storage lock is one database transaction: the work of
+503 (see ``storage_plugin.wsgi``), ``time_zone``: where floating times are read for
+representatives without a zone of their own, and ``sync_token_namespace``: the database's name
+in its sync tokens, set by ``storage_plugin.databases`` on a server of several. Each storage lock is one database transaction: the work of
 a request is committed whole, or rolled back whole on any error. Everything else is
 ``bridge.calendars``.
 """
@@ -26,7 +27,7 @@ from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.recurrence import check_density
-from bridge.calendars.tokens import InvalidToken
+from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
 from bridge.infra.conflicts import WriteConflict
 from bridge.infra.db import WRITE_WAIT_SECONDS, shared_engine, transaction
 from bridge.infra.errors import BridgeError
@@ -209,12 +210,16 @@ class Collection(storage.BaseCollection):
         return self._storage.run(lambda store: store.ctag(self.info))
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
+        namespace = self._storage.token_namespace
         if not old_token:  # PROPFIND asks this for the token alone: list hrefs only if used
-            return self._storage.run(lambda store: store.sync_token(self.info)), _AllHrefs(self)
+            token = self._storage.run(lambda store: store.sync_token(self.info))
+            return in_namespace(token, namespace), _AllHrefs(self)
         try:
-            return self._storage.run(lambda store: store.sync(self.info, old_token))
+            token, changed = self._storage.run(lambda store: store.sync(
+                self.info, out_of_namespace(old_token, namespace)))
         except InvalidToken as error:
             raise ValueError(str(error)) from error
+        return in_namespace(token, namespace), changed
 
 
 class _AllHrefs:
@@ -277,6 +282,7 @@ class Storage(storage.BaseStorage):
         self._server_zone = zone_named(option(configuration, "time_zone") or "UTC")
         self.hooks_enabled = configuration.get("hook", "type") != "none"
         self.max_resource_size: int = configuration.get("server", "max_resource_size")
+        self.token_namespace: str = option(configuration, "sync_token_namespace") or ""
 
     @property
     def store(self) -> CalendarStore:

@@ -53,6 +53,7 @@ from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.infra import conflicts
+from bridge.infra.catalog import Catalog, Database
 from bridge.infra.errors import BridgeError
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
@@ -92,13 +93,17 @@ def request_notes() -> RequestNotes:
 
 
 class Application(radicale.Application):
-    def __init__(self, configuration: Any) -> None:
+    """The calendar server and cockpit of one HQ database (``database`` of ``catalog`` when
+    the server serves several, see ``storage_plugin.databases``)."""
+
+    def __init__(self, configuration: Any, catalog: Catalog | None = None,
+                 database: Database | None = None) -> None:
         super().__init__(configuration)
         # Radicale delays every 401 and 403 (against password guessing); this layer delays
         # only what can be a guess, so a signed-in user's refused write is answered at once.
         self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
-        self._cockpit = cockpit(configuration)
+        self._cockpit = cockpit(configuration, catalog, database)
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
@@ -109,10 +114,10 @@ class Application(radicale.Application):
         try:
             screen_headers(environ)
         except Refused as error:
-            return _answer(start_response, "400 Bad Request", f"{error}\n", [])
+            return answer(start_response, "400 Bad Request", f"{error}\n", [])
         body = _buffered_body(environ, self.configuration.get("server", "max_content_length"))
         if isinstance(body, tuple):
-            return _answer(start_response, *body)
+            return answer(start_response, *body)
         for attempt in range(RETRIES + 1):
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)
@@ -139,7 +144,7 @@ class Application(radicale.Application):
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
         logger.warning("%s %s refused with 503: %s", environ.get("REQUEST_METHOD"),
                        environ.get("PATH_INFO"), seen[-1].reason)
-        return _answer(start_response, "503 Service Unavailable",
+        return answer(start_response, "503 Service Unavailable",
                        "The calendar server is busy with another change to the same items; "
                        "nothing was changed. Please try again.\n",
                        [("Retry-After", str(RETRY_AFTER_SECONDS))])
@@ -151,18 +156,18 @@ class Application(radicale.Application):
         if status.startswith("401") or status.startswith("403") and not notes.user:
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):
-            return _answer(start_response, status, _precondition(notes.precondition), [],
+            return answer(start_response, status, _precondition(notes.precondition), [],
                            "application/xml; charset=utf-8")
         if notes.refusal and status.startswith("400"):
-            return _answer(start_response, status, f"{notes.refusal}\n", [])
+            return answer(start_response, status, f"{notes.refusal}\n", [])
         if status.startswith("502"):  # Radicale's answer to a MOVE to another server
-            return _answer(start_response, "403 Forbidden",
+            return answer(start_response, "403 Forbidden",
                            "Items move only within this server.\n", [])
         if status.startswith("403") and notes.user and _plain_text(headers):
             # The reason phrase carries it too: client libraries and sync logs show that.
             reason = notes.forbidden or self._why_refused(environ, notes.user)
             phrase = reason.encode("ascii", "replace").decode()[:MAX_PHRASE]
-            return _answer(start_response, f"403 Forbidden: {phrase}", f"Forbidden: {reason}.\n",
+            return answer(start_response, f"403 Forbidden: {phrase}", f"Forbidden: {reason}.\n",
                            [])
         if notes.rewritten:
             headers = [(name, value) for name, value in headers if name.lower() != "etag"]
@@ -268,7 +273,7 @@ def _precondition(name: str) -> str:
     return ET.tostring(error, encoding="unicode", xml_declaration=True)
 
 
-def _answer(start_response: types.WSGIStartResponse, status: str, text: str,
+def answer(start_response: types.WSGIStartResponse, status: str, text: str,
             headers: list[tuple[str, str]],
             content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:
     answer = text.encode()

@@ -11,6 +11,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bridge.infra.catalog import Catalog, Database
 from bridge.infra.conflicts import WriteConflict, conflict_of
 from bridge.infra.db import make_engine
 from bridge.infra.errors import BridgeError
@@ -19,9 +20,35 @@ from bridge.infra.readiness import ensure_ready
 
 @dataclass
 class AppContext:
-    database: str
+    catalog: Catalog
+    selected: Database
+    """The database commands work on: ``--db NAME``, ``--database URL``, else the default."""
+    chosen: bool
+    """Whether the command line (or environment) chose it; else `bridge init` and `bridge
+    serve` work on every database of the catalog."""
     user: str
     _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def database(self) -> str:
+        """The URL of the selected database."""
+        return self.selected.url
+
+    def on(self, database: Database) -> "AppContext":
+        """The same command's context on another database of the catalog."""
+        return AppContext(self.catalog, database, True, self.user)
+
+    def each(self) -> list["AppContext"]:
+        """The chosen database, or every database of the catalog."""
+        return [self] if self.chosen else [self.on(each) for each in self.catalog.databases]
+
+    def option(self) -> str:
+        """`` --db NAME`` when there are several databases (for commands to suggest)."""
+        return f" --db {self.selected.name}" if self.catalog.several else ""
+
+    def described(self) -> str:
+        """``database`` — ``database emea (Europe)`` when there are several — for messages."""
+        return f"database {self.selected.label()}" if self.catalog.several else "database"
 
     def engine(self, *, ready: bool = True) -> Engine:
         """The engine; with ``ready`` the schema must be current (`bridge init` was run)."""

@@ -21,23 +21,30 @@ from bridge.infra.schema import upgrade
 @click.command("init")
 @pass_app
 def init_command(app: AppContext) -> None:
-    """Create or upgrade the database schema and install the activity definition.
+    """Create or upgrade the database schema and install the activity definition — of every
+    database of the catalog, or of the one chosen with --db / --database.
 
     Safe to run again: it only applies what is missing.
     """
+    for each in app.each():
+        _init(each)
+
+
+def _init(app: AppContext) -> None:
     engine = app.engine(ready=False)
     upgrade(engine)
     with transaction(engine) as session:
         added = install_defaults(session)
         provision(session)
         rendered = kept.mark_stale(session)  # rendered as the transaction commits
-    click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    app.close()
+    click.echo(f"{app.described()} ready: {app.selected.shown_url}")
     if rendered:
         click.echo(f"rendered what the calendars serve of {rendered} activities and customers")
     if added:
         click.echo(
             f"installed activity definition {APPOINTMENT_SYNCHRONIZE} (inactive); activate it "
-            f"with: bridge definition activate {APPOINTMENT_SYNCHRONIZE}"
+            f"with: bridge{app.option()} definition activate {APPOINTMENT_SYNCHRONIZE}"
         )
 
 

@@ -53,6 +53,8 @@ def progress_bar(path: Path, label: str) -> Iterator[Progress | None]:
 
 def run_one(app: AppContext, job: Job, path: Path, clock, dry_run: bool) -> RunReport:
     engine = app.engine()
+    if app.catalog.several:
+        click.echo(f"Importing {path.name} into {app.described()}")
     with progress_bar(path, f"{path.name}") as progress:
         options = ImportOptions(now=clock or now(), started_by=app.user, dry_run=dry_run,
                                 progress=progress)
@@ -137,6 +139,8 @@ def runs_group() -> None:
 def runs_list(app: AppContext, limit: int) -> None:
     """List import runs, newest first."""
     runs = list_runs(app.engine(), limit)
+    if app.catalog.several:
+        click.echo(f"Import runs of {app.described()}")
     if not runs:
         click.echo("no import runs yet")
         return

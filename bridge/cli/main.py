@@ -3,10 +3,19 @@
 import os
 import sys
 
+from pathlib import Path
+
 import click
 
 from bridge.cli.context import AppContext, BridgeGroup, default_user
-from bridge.infra.config import DATABASE_ENV, database_url
+from bridge.infra.catalog import (
+    CATALOG_ENV,
+    DATABASE_ENV,
+    SELECTED_ENV,
+    Catalog,
+    Database,
+    resolve,
+)
 
 COMMANDS = {
     "init": "bridge.cli.hq:init_command",
@@ -18,6 +27,7 @@ COMMANDS = {
     "settings": "bridge.cli.settings:settings_group",
     "demo": "bridge.cli.demo:demo_command",
     "serve": "bridge.cli.serve:serve_command",
+    "databases": "bridge.cli.databases:databases_group",
 }
 """Each command and where it lives: loaded when it runs (or when the help lists it)."""
 
@@ -25,7 +35,18 @@ COMMANDS = {
 @click.group(cls=BridgeGroup, lazy=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--database", metavar="URL", envvar=DATABASE_ENV, default=None,
+    "--databases", "catalog_file", metavar="FILE", envvar=CATALOG_ENV, default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"A catalog of several HQ databases (or ${CATALOG_ENV}; see "
+    "config/databases.ini.example); without it there is one database.",
+)
+@click.option(
+    "--db", "name", metavar="NAME", envvar=SELECTED_ENV, default=None,
+    help=f"Work on the catalog's database NAME (or ${SELECTED_ENV}); default: the catalog's "
+    "default database.",
+)
+@click.option(
+    "--database", "url", metavar="URL", envvar=DATABASE_ENV, default=None,
     help=f"SQLAlchemy URL of the HQ database (or ${DATABASE_ENV}); default: "
     "sqlite:///bridge.db in the working directory.",
 )
@@ -35,7 +56,8 @@ COMMANDS = {
 )
 @click.version_option(package_name="sales-calendar-bridge")
 @click.pass_context
-def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
+def cli(ctx: click.Context, catalog_file: Path | None, name: str | None, url: str | None,
+        user: str | None) -> None:
     """Sales calendar bridge: the headquarters of a field-sales system.
 
     Imports customers and sales appointments exported by the mobile sales app (the BUS
@@ -44,8 +66,23 @@ def cli(ctx: click.Context, database: str | None, user: str | None) -> None:
 
     Start with `bridge demo` (demo data) or `bridge init`.
     """
-    ctx.obj = AppContext(database=database_url(database), user=user or default_user())
+    catalog = resolve(catalog_file, url)
+    selected, chosen = _selected(catalog, name, url)
+    ctx.obj = AppContext(catalog, selected, chosen, user or default_user())
     ctx.call_on_close(ctx.obj.close)
+
+
+def _selected(catalog: Catalog, name: str | None, url: str | None) -> tuple[Database, bool]:
+    """The database a command works on, and whether it was chosen (``--db`` or
+    ``--database`` with a catalog) or is the catalog's default."""
+    if name and url and catalog.source is not None:
+        raise click.UsageError("give --db NAME or --database URL, not both")
+    if name:
+        return catalog.named(name), True
+    if url and catalog.source is not None:
+        known = [database for database in catalog.databases if database.url == url]
+        return (known[0] if known else Database("url", "given by URL", url)), True
+    return catalog.default, False
 
 
 def main() -> None:

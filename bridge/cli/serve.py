@@ -5,7 +5,9 @@ from pathlib import Path
 import click
 
 from bridge.cli.context import AppContext, now, pass_app
+from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.db import make_engine
+from bridge.infra.readiness import problem
 
 DEMO_DATABASE = Path("bridge-demo.db")
 
@@ -35,28 +37,57 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     HQ staff open http://HOST:PORT/cockpit/ in a web browser (the server's address leads
     there) and sign in with their HQ login: activities (filter, sort, export, edit), import
     uploads with a dry-run preview, synchronization settings, kept client values.
-    """
-    from storage_plugin.server import configuration, serve  # the Radicale edge
 
-    database = app.database
+    With a catalog of several databases (--databases FILE), one server serves them all:
+    database NAME at http://HOST:PORT/NAME/ (cockpit: …/NAME/cockpit/), the default one at
+    the root. A representative signs in as LOGIN@NAME and the server address is enough for
+    discovery; a login without @NAME is one of the default database. --db NAME serves one.
+    """
+    from storage_plugin.server import configuration, serve, served_catalog  # the Radicale edge
+
+    served = app.catalog.only(app.selected) if app.chosen else app.catalog
     if demo:
-        database = f"sqlite:///{DEMO_DATABASE}"
+        served = single(f"sqlite:///{DEMO_DATABASE}")
         DEMO_DATABASE.unlink(missing_ok=True)
         from bridge.cli.imports import print_summary
         from bridge.demo import load_demo
 
-        result = load_demo(make_engine(database), Path("bridge-demo"), now(), 2026, app.user)
+        result = load_demo(make_engine(served.default.url), Path("bridge-demo"), now(), 2026,
+                           app.user)
         for report in result.reports:
             print_summary(report)
         click.echo(f"\nDemo data loaded into {DEMO_DATABASE}.")
-    else:
-        app.engine()  # refuses a database `bridge init` has not prepared
-    loaded = configuration(database, host, port, config_file)
+    loaded = configuration(served.default.url, host, port, config_file)
+    served = served_catalog(loaded, served)
     address = loaded.get("server", "hosts")[0]
-    click.echo(f"Serving CalDAV/CardDAV on http://{address[0]}:{address[1]}/ and the HQ "
-               f"cockpit on http://{address[0]}:{address[1]}/cockpit/ — Ctrl+C stops.")
+    root = f"http://{address[0]}:{address[1]}"
+    if served.several:
+        click.echo(f"Serving the HQ databases of {served.source} — Ctrl+C stops:")
+        for database in served.databases:
+            click.echo(_database_line(served, database, root))
+    else:
+        checked = app.on(served.default)
+        checked.engine()  # refuses a database `bridge init` has not prepared
+        checked.close()
+        click.echo(f"Serving CalDAV/CardDAV on {root}/ and the HQ cockpit on {root}/cockpit/ "
+                   "— Ctrl+C stops.")
     if demo:
         click.echo("Connect a calendar client to that address with one of these logins:")
         for login, password, name in result.logins:
             click.echo(f"  {login:10} {password:22} {name}")
-    serve(loaded)
+    serve(loaded, catalog=served)
+
+
+def _database_line(catalog: Catalog, database: Database, root: str) -> str:
+    """One database as `bridge serve` starts it: where, how to sign in, and its state."""
+    engine = make_engine(database.url)
+    try:
+        found = problem(engine)
+    finally:
+        engine.dispose()
+    state = "ready" if found is None else f"NOT SERVED until fixed: {found[1].splitlines()[0]}"
+    logins = f"LOGIN@{database.name} or LOGIN" if database == catalog.default \
+        else f"LOGIN@{database.name}"
+    address = f"{root}{catalog.mount(database)}"
+    return (f"  {database.name:10} {database.title}: {address}/ (cockpit {address}/cockpit/), "
+            f"logins {logins} — {state}")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.infra import locks
-from bridge.infra.config import database_url
+from bridge.infra.catalog import database_url
 from bridge.infra.conflicts import notice_conflicts
 
 WRITE_WAIT_SECONDS = 30

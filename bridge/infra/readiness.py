@@ -16,20 +16,28 @@ SCHEMA_REVISION = "0009"
 them equal: a new migration changes this too)."""
 
 
-def ensure_ready(engine: Engine) -> None:
-    """Refuse to work on a database that `bridge init` has not prepared (or upgraded)."""
-    shown = engine.url.render_as_string(hide_password=True)
+def problem(engine: Engine) -> tuple[str, str] | None:
+    """What keeps the database from being used by this version — a short reason anyone may
+    read, and the detail for the operator — or None when it is ready."""
     try:
         revisions = recorded_revisions(engine)
-    except OperationalError as error:
-        raise DatabaseNotReady(f"cannot open the database {shown}: {error.orig}") from error
+    except (OperationalError, OSError) as error:
+        return "not reachable", f"cannot open the database: {getattr(error, 'orig', error)}"
     if not revisions:
-        raise DatabaseNotReady(f"the database {shown} has no schema; run `bridge init` first")
+        return "not prepared yet", "the database has no schema; run `bridge init` first"
     if revisions != [SCHEMA_REVISION]:
-        raise DatabaseNotReady(
+        return "not upgraded yet", (
             f"the database schema is at revision {', '.join(revisions)}, this version needs "
-            f"{SCHEMA_REVISION}; run `bridge init` to upgrade it"
-        )
+            f"{SCHEMA_REVISION}; run `bridge init` to upgrade it")
+    return None
+
+
+def ensure_ready(engine: Engine) -> None:
+    """Refuse to work on a database that `bridge init` has not prepared (or upgraded)."""
+    found = problem(engine)
+    if found is not None:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise DatabaseNotReady(f"{shown}: {found[1]}")
 
 
 def recorded_revisions(engine: Engine) -> list[str]:

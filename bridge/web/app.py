@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from bridge.hq.throttle import Throttle
 from bridge.importing.staging import Staging
+from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.errors import BridgeError, InvalidInput, NotFound, ReadOnly
 from bridge.infra.secrets import shared_secret
@@ -31,10 +32,14 @@ MAX_UPLOAD = 512 * 1024 * 1024
 
 
 def create_app(engine: Engine, *, upload_dir: Path | None = None,
-               secure_cookies: bool = False) -> Flask:
+               secure_cookies: bool = False, catalog: Catalog | None = None,
+               database: Database | None = None) -> Flask:
+    """The cockpit of one HQ database (``database`` of ``catalog``; by default the one
+    database of ``engine``). It touches the database only when it answers a request."""
+    catalog = catalog or single(engine.url.render_as_string(hide_password=False))
+    database = database or catalog.default
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=shared_secret(engine, "cockpit-session"),
         SESSION_COOKIE_NAME="bridge_cockpit",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -44,14 +49,17 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
     )
     app.extensions["bridge.engine"] = engine
+    app.extensions["bridge.catalog"] = catalog
+    app.extensions["bridge.database"] = database
     app.extensions["bridge.throttle"] = Throttle(engine)
-    app.extensions["bridge.staging"] = Staging(
-        upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads")
+    app.extensions["bridge.staging"] = Staging(  # a database's uploads: a folder of its own
+        (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
     for module in (signin, home, activities, exports, imports, settings, lost):
         app.register_blueprint(module.blueprint)
     app.jinja_env.filters.update(sentence=_sentence, when=_when)
+    app.context_processor(lambda: {"database": database, "several": catalog.several})
     app.before_request(_started)
     app.before_request(signin.load_viewer)
     app.after_request(_headers)
@@ -61,10 +69,16 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
 
 class _CockpitSessions(SecureCookieSessionInterface):
     """The session cookie is sent to the cockpit's own paths only (wherever it is mounted),
-    never to the calendar server beside it."""
+    never to the calendar server beside it. Its signing key, kept in the database, is read
+    at the first request (a database down when the server starts is no hindrance)."""
 
     def get_cookie_path(self, app: Flask) -> str:
         return request.script_root or "/"
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        if not app.secret_key:
+            app.secret_key = shared_secret(app.extensions["bridge.engine"], "cockpit-session")
+        return super().get_signing_serializer(app)
 
 
 def _sentence(text: str) -> str:

@@ -23,6 +23,7 @@ from bridge.hq.authentication import stored_hash
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.roles import Reach, Role, Staff
 from bridge.hq.throttle import Throttle
+from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import transaction
 from bridge.models import Employee
 
@@ -58,7 +59,8 @@ def load_viewer() -> Any:
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     login = session.get("login")
-    found = _viewer(login, session.get("stamp")) if login else None
+    found = _viewer(login, session.get("stamp")) \
+        if login and session.get("database") == _database().name else None
     if found is None:
         session.clear()
         asked = request.script_root + request.full_path.rstrip("?")
@@ -85,23 +87,29 @@ def _viewer(login: str, stamp: str | None) -> Viewer | None:
 def sign_in() -> Any:
     target = _safe_next(request.values.get("next"))
     if request.method == "GET":
-        return render_template("sign_in.html", next=target)
-    login = request.form.get("login", "").strip()
+        return render_template("sign_in.html", next=target, others=_others())
+    login, realm = _catalog().realm(request.form.get("login", "").strip())
     password = request.form.get("password", "")
+    if realm is not None and realm != _database():
+        flash(f"That login signs in to the database {realm.title}: choose it below.", "error")
+        return render_template("sign_in.html", next=target, login=login, others=_others()), 401
     refused = _throttle().attempt(login, request.remote_addr or "", datetime.now(UTC))
     if refused is not None:
         wait = max(1, round((refused.until - datetime.now(UTC)).total_seconds()))
         flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
-        return render_template("sign_in.html", next=target, login=login), 429
+        return render_template("sign_in.html", next=target, login=login,
+                               others=_others()), 429
     stored = stored_hash(current_app.extensions["bridge.engine"], login)
     # An unknown login costs the same hash as a known one: the time tells nobody who exists.
     if not (verify_password(stored or _stand_in(), password) and stored and password):
         flash("Wrong login or password.", "error")
-        return render_template("sign_in.html", next=target, login=login), 401
+        return render_template("sign_in.html", next=target, login=login,
+                               others=_others()), 401
     _throttle().succeeded(login, request.remote_addr or "")
     session.clear()
     session.permanent = True
     session["login"], session["stamp"] = login, _stamp(stored)
+    session["database"] = _database().name  # a copy of the database has the same key
     return redirect(target)
 
 
@@ -115,6 +123,22 @@ def sign_out() -> Any:
 @functools.cache
 def _stand_in() -> str:
     return hash_password("not anyone's password")
+
+
+def _catalog() -> Catalog:
+    return current_app.extensions["bridge.catalog"]  # type: ignore[no-any-return]
+
+
+def _database() -> Database:
+    return current_app.extensions["bridge.database"]  # type: ignore[no-any-return]
+
+
+def _others() -> list[tuple[str, str]]:
+    """The other databases' cockpits (title, address) for the sign-in page."""
+    catalog, here = _catalog(), _database()
+    root = request.script_root.removesuffix("/cockpit").removesuffix(catalog.mount(here))
+    return [(database.title, f"{root}{catalog.mount(database)}/cockpit/")
+            for database in catalog.databases if database != here]
 
 
 def _throttle() -> Throttle:

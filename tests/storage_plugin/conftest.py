@@ -90,14 +90,16 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
         yield served
 
 
-def start_bridge_serve(database_url: str, config_dir: Path,
-                       log_level: str = "debug") -> tuple[Server, subprocess.Popen[bytes]]:
-    """`bridge serve` exactly as an operator starts it, as a separate process."""
+def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
+                       catalog: Path | None = None) -> tuple[Server, subprocess.Popen[bytes]]:
+    """`bridge serve` exactly as an operator starts it, as a separate process (of the
+    databases of ``catalog``, if given)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
     config.write_text(f"[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n", encoding="utf-8")
+    databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]
     process = subprocess.Popen(
-        [BRIDGE, "--database", database_url, "serve", "--port", str(port), "--config", config],
+        [BRIDGE, *databases, "serve", "--port", str(port), "--config", config],
         stdout=subprocess.PIPE if log_level == "debug" else subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )

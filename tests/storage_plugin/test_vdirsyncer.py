@@ -79,14 +79,14 @@ def reports(output: str, action: str, storage: str) -> bool:
 class Vdirsyncer:
     """The vdirsyncer CLI with its own config, status and local folders under ``root``."""
 
-    def __init__(self, root: Path, url: str, login: str) -> None:
+    def __init__(self, root: Path, url: str, login: str, password: str = PASSWORD) -> None:
         if not VDIRSYNCER.exists():
             pytest.fail(f"{VDIRSYNCER} is missing: install the test extra "
                         "(pip install -e '.[test]')")
         self.root = root
         self.config = root / "config"
         self.config.write_text(CONFIG.format(root=root, url=url, login=login,
-                                             password=PASSWORD), encoding="utf-8")
+                                             password=password), encoding="utf-8")
         self.calendars = root / "calendars"
         self.contacts = root / "contacts"
 
