@@ -39,6 +39,7 @@ CHECK_EVERY = 5.0
 """Seconds a database's state (reachable and prepared) is trusted before it is checked again."""
 RETRY_AFTER_SECONDS = 30
 DISCOVERY = ("/.well-known/caldav", "/.well-known/carddav")
+STOCK_REALM = "Radicale - Password Required"
 
 
 @dataclass
@@ -89,6 +90,9 @@ class Databases:
                        f"database {database.name}")
             if script_name and mount:  # Radicale's base for proxied requests
                 own.update({"server": {"script_name": script_name + mount}}, "databases")
+            if catalog.several and configuration.get("auth", "realm") == STOCK_REALM:
+                # what a client shows when it asks for the password
+                own.update({"auth": {"realm": f"HQ database {database.title}"}}, "databases")
             self._mounted[database.name] = _Mounted(
                 database, mount, Application(own, catalog, database),
                 _Gate(database, shared_engine(database.url)))

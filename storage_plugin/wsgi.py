@@ -108,9 +108,9 @@ class Application(radicale.Application):
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
         if self._cockpit is not None:
-            answer = self._cockpit(environ, start_response)
-            if answer is not None:
-                return answer
+            page = self._cockpit(environ, start_response)
+            if page is not None:
+                return page
         try:
             screen_headers(environ)
         except Refused as error:
@@ -145,7 +145,7 @@ class Application(radicale.Application):
         logger.warning("%s %s refused with 503: %s", environ.get("REQUEST_METHOD"),
                        environ.get("PATH_INFO"), seen[-1].reason)
         return answer(start_response, "503 Service Unavailable",
-                       "The calendar server is busy with another change to the same items; "
+                      "The calendar server is busy with another change to the same items; "
                        "nothing was changed. Please try again.\n",
                        [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
@@ -182,10 +182,10 @@ class Application(radicale.Application):
         answer's parts are sent as they are (Radicale answers an empty body, replaced in
         :meth:`_answered`)."""
         request = (environ, base_prefix, path, user, user_groups, request_info)
-        answer = self._fast and self._fast.report(*request)
-        if not answer:
+        fast = self._fast and self._fast.report(*request)
+        if not fast:
             return super().do_REPORT(*request)
-        status, headers, request_notes().body, _ = answer
+        status, headers, request_notes().body, _ = fast
         return status, headers, b"", None
 
     def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
@@ -274,9 +274,10 @@ def _precondition(name: str) -> str:
 
 
 def answer(start_response: types.WSGIStartResponse, status: str, text: str,
-            headers: list[tuple[str, str]],
-            content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:
-    answer = text.encode()
+           headers: list[tuple[str, str]],
+           content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:
+    """A short answer of this layer's own (a refusal, a redirect)."""
+    data = text.encode()
     start_response(status, [("Content-Type", content_type),
-                            ("Content-Length", str(len(answer))), *headers])
-    return [answer]
+                            ("Content-Length", str(len(data))), *headers])
+    return [data]

@@ -112,8 +112,7 @@ def load_catalog(path: Path) -> Catalog:
     """The databases a catalog file names; CatalogError naming the line or section at fault."""
     parser = configparser.ConfigParser(interpolation=None, default_section="-none-")
     try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
+        parser.read_string(path.read_bytes().decode("utf-8-sig"), str(path))
     except OSError as error:
         raise CatalogError(f"cannot read the database catalog {path}: {error.strerror}") from error
     except UnicodeDecodeError as error:

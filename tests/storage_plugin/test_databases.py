@@ -321,7 +321,7 @@ def _event(two: TwoDatabases, login: str, password: str, mount: str, uid: str) -
 def test_the_cockpit_is_per_database_and_says_which(two: TwoDatabases) -> None:
     base = two.server.url
     page = requests.get(base + "cockpit/sign-in")
-    assert "United States" in page.text and f'href="/us/cockpit/"' in page.text
+    assert "United States" in page.text and 'href="/us/cockpit/"' in page.text
 
     refused = sign_in(base + "cockpit/", "bwilson@us", US_PASSWORD)
     assert refused.status_code == 401 and "United States" in refused.text
@@ -402,7 +402,8 @@ def test_a_database_down_or_not_prepared_answers_503_and_the_others_serve(
     prepared = two.bridge("--db", "fresh", "init")
     assert prepared.returncode == 0, prepared.stderr
     deadline = time.monotonic() + 30
-    while (status := requests.request("PROPFIND", two.server.url + "fresh/").status_code) == 503:
+    while (answer := requests.request("PROPFIND", two.server.url + "fresh/")).status_code == 503:
         assert time.monotonic() < deadline, "the prepared database is still refused"
         time.sleep(0.2)
-    assert status == 401  # served now: it asks who is there
+    assert answer.status_code == 401  # served now: it asks who is there, naming the database
+    assert 'realm="HQ database Not prepared"' in answer.headers["WWW-Authenticate"]
