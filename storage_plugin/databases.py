@@ -19,7 +19,6 @@ application of each request:
 """
 
 import base64
-import binascii
 import threading
 import time
 from collections.abc import Iterable
@@ -44,8 +43,9 @@ STOCK_REALM = "Radicale - Password Required"
 
 @dataclass
 class _Gate:
-    """Whether a database can be served, checked at most every :data:`CHECK_EVERY` seconds
-    by one request (the others go by the last answer meanwhile)."""
+    """Whether a database can be served: checked at most every :data:`CHECK_EVERY` seconds,
+    and after a request of it failed (one check at a time: requests that failed together
+    share one)."""
 
     database: Database
     engine: Engine
@@ -53,18 +53,25 @@ class _Gate:
     _checked_at: float = float("-inf")
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def refusal(self) -> str | None:
-        """Why the database cannot be served now (None: it can)."""
-        if time.monotonic() - self._checked_at > CHECK_EVERY and self._lock.acquire(False):
-            try:
-                found = problem(self.engine)
-                if found != self._problem:
-                    logger.warning("database %s: %s", self.database.name,
-                                   found[1] if found else "ready again")
-                self._problem, self._checked_at = found, time.monotonic()
-            finally:
-                self._lock.release()
+    def refusal(self, since: float | None = None) -> str | None:
+        """Why the database cannot be served now (None: it can): as checked in the last few
+        seconds or, with ``since`` (a time.monotonic()), as checked after that moment."""
+        def stale() -> bool:
+            if since is not None:
+                return self._checked_at < since
+            return time.monotonic() - self._checked_at > CHECK_EVERY
+        if stale():
+            with self._lock:
+                if stale():
+                    self._check()
         return None if self._problem is None else self._problem[0]
+
+    def _check(self) -> None:
+        found = problem(self.engine)
+        if found != self._problem:
+            logger.warning("database %s: %s", self.database.name,
+                           found[1] if found else "ready again")
+        self._problem, self._checked_at = found, time.monotonic()
 
 
 @dataclass
@@ -124,13 +131,36 @@ class Databases:
                           f"the login names the database {by_login.database.title}.\n", [])
         refusal = target.gate.refusal()
         if refusal is not None:
-            return answer(start_response, "503 Service Unavailable",
-                          f"The database {target.database.title} is {refusal}; the other "
-                          "databases of this server are not affected. Please try again "
-                          "later.\n", [("Retry-After", str(RETRY_AFTER_SECONDS))])
+            return _unavailable(start_response, target.database, refusal)
         if target is not self._default:
             environ = _inner(environ, target.mount, inner)
-        return target.application(environ, start_response)
+        return _served(target, environ, start_response)
+
+
+def _served(target: _Mounted, environ: types.WSGIEnviron,
+            start_response: types.WSGIStartResponse) -> Iterable[bytes]:
+    """The application's answer — but a failure (500) of a database found down meanwhile
+    is that database's 503, with the reason."""
+    started = time.monotonic()
+    captured: list[tuple[str, list[tuple[str, str]]]] = []
+    body = target.application(environ, lambda status, headers, *_: captured.append(
+        (status, headers)))
+    status, headers = captured[0]  # (both applications start their answer at once)
+    if status.startswith("500"):
+        refusal = target.gate.refusal(since=started)
+        if refusal is not None:
+            getattr(body, "close", lambda: None)()
+            return _unavailable(start_response, target.database, refusal)
+    start_response(status, headers)
+    return body
+
+
+def _unavailable(start_response: types.WSGIStartResponse, database: Database,
+                 refusal: str) -> Iterable[bytes]:
+    return answer(start_response, "503 Service Unavailable",
+                  f"The database {database.title} is {refusal}; the other databases of this "
+                  "server are not affected. Please try again later.\n",
+                  [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
 
 def _credentials(environ: types.WSGIEnviron) -> tuple[str, str] | None:
@@ -142,7 +172,7 @@ def _credentials(environ: types.WSGIEnviron) -> tuple[str, str] | None:
     try:
         login, found, password = base64.b64decode(encoded.strip(), validate=True) \
             .decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (not even ASCII), not UTF-8: the application refuses it
         return None
     return (login, password) if found else None
 

@@ -146,8 +146,8 @@ class Application(radicale.Application):
                        environ.get("PATH_INFO"), seen[-1].reason)
         return answer(start_response, "503 Service Unavailable",
                       "The calendar server is busy with another change to the same items; "
-                       "nothing was changed. Please try again.\n",
-                       [("Retry-After", str(RETRY_AFTER_SECONDS))])
+                      "nothing was changed. Please try again.\n",
+                      [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
     def _answered(self, environ: types.WSGIEnviron, start_response: types.WSGIStartResponse,
                   notes: RequestNotes, status: str, headers: list[tuple[str, str]],

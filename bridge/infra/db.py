@@ -19,6 +19,11 @@ WRITE_WAIT_SECONDS = 30
 timeout; PostgreSQL's lock timeout for requests of calendar clients)."""
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+"""How long connecting to a database server may take (libpq waits for ever by default: a
+server gone from the network would hold every request that needs a new connection)."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -53,6 +58,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
         engine = create_engine(resolved, pool_pre_ping=True, **kwargs)
     notice_conflicts(engine)
     return engine

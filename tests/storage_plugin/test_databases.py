@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import caldav
 import pytest
 import requests
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bridge.demo import demo_password, load_demo
 from bridge.infra.db import make_engine
@@ -407,3 +408,64 @@ def test_a_database_down_or_not_prepared_answers_503_and_the_others_serve(
         time.sleep(0.2)
     assert answer.status_code == 401  # served now: it asks who is there, naming the database
     assert 'realm="HQ database Not prepared"' in answer.headers["WWW-Authenticate"]
+
+
+@pytest.fixture
+def outage_database() -> Iterator[tuple[str, Callable[[bool], None]]]:
+    """A PostgreSQL database of its own with the demo data (on the test server), and a switch
+    that cuts it off (no new connections, every open one ended) and lets it back."""
+    server_url = os.environ.get(TEST_DATABASE_ENV)
+    if not server_url:
+        pytest.skip(f"{TEST_DATABASE_ENV} is not set: no PostgreSQL server to take down")
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = "bridge_outage_test"
+
+    def available(allowed: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS "
+                                    f"{'true' if allowed else 'false'}"))
+            if not allowed:
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                        " WHERE datname = :name"), {"name": name})
+
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield url, available
+    available(True)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_a_database_that_goes_down_answers_503_until_it_is_back_and_the_others_serve(
+        outage_database: tuple[str, Callable[[bool], None]], tmp_path: Path) -> None:
+    url, available = outage_database
+    _load_demo(url, tmp_path / "pg-demo")
+    _load_demo(f"sqlite:///{tmp_path / 'emea.db'}", tmp_path / "emea-demo")
+    catalog = tmp_path / "databases.ini"
+    catalog.write_text(f"[database emea]\nurl = sqlite:///{tmp_path / 'emea.db'}\n"
+                       f"default = yes\n[database pg]\ntitle = Poland\nurl = {url}\n",
+                       encoding="utf-8")
+    server, process = start_bridge_serve("", tmp_path, "warning", catalog=catalog)
+    pg = server.http("bwilson@pg", EMEA_PASSWORD)
+    calendar = server.url + "pg/bwilson/appointments/"
+    try:
+        assert _items(pg, calendar)
+        available(False)
+        statuses = [pg.request("PROPFIND", calendar, headers={"Depth": "1"}) for _ in range(5)]
+        assert [answer.status_code for answer in statuses] == [503] * 5, [
+            (answer.status_code, answer.text) for answer in statuses]
+        assert "Poland is not reachable" in statuses[-1].text
+        assert statuses[-1].headers["Retry-After"]
+        assert _items(server.http("bwilson", EMEA_PASSWORD),
+                      server.url + "bwilson/appointments/")
+        available(True)
+        deadline = time.monotonic() + 30
+        while (status := pg.request("PROPFIND", calendar).status_code) == 503:
+            assert time.monotonic() < deadline, "the database is back but still refused"
+            time.sleep(0.2)
+        assert status == 207 and _items(pg, calendar)
+    finally:
+        stop_serving(process)
