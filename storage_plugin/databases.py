@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from bridge.infra.readiness import problem
+from storage_plugin.cockpit import PREFIX as COCKPIT
 from storage_plugin.wsgi import Application, answer
 
 CHECK_EVERY = 5.0
@@ -125,7 +126,9 @@ class Databases:
             target, inner = by_login, path
         else:
             target, inner = self._default, path
-        if by_login and by_login is not target:
+        if by_login and by_login is not target and not inner.startswith(COCKPIT + "/"):
+            # (the cockpit signs in with its own form: a browser's Basic credentials for the
+            # calendars of another database do not concern it)
             return answer(start_response, "403 Forbidden",
                           f"This address belongs to the database {target.database.title}; "
                           f"the login names the database {by_login.database.title}.\n", [])

@@ -324,6 +324,8 @@ def test_the_cockpit_is_per_database_and_says_which(two: TwoDatabases) -> None:
     page = requests.get(base + "cockpit/sign-in")
     assert "United States" in page.text and 'href="/us/cockpit/"' in page.text
 
+    # (a browser that keeps Basic credentials of another database's calendars still opens it)
+    assert two.us().get(base + "cockpit/sign-in").status_code == 200
     refused = sign_in(base + "cockpit/", "bwilson@us", US_PASSWORD)
     assert refused.status_code == 401 and "United States" in refused.text
     us = sign_in(base + "us/cockpit/", "bwilson", US_PASSWORD)
