@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from radicale import types
+from radicale import pathutils, types
 from radicale.log import logger
 from sqlalchemy import Engine
 
@@ -40,13 +40,15 @@ CHECK_EVERY = 5.0
 RETRY_AFTER_SECONDS = 30
 DISCOVERY = ("/.well-known/caldav", "/.well-known/carddav")
 STOCK_REALM = "Radicale - Password Required"
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO",
+                 "HTTP_X_FORWARDED_SERVER")
+"""Headers by which Radicale knows a request came through a reverse proxy."""
 
 
 @dataclass
 class _Gate:
-    """Whether a database can be served: checked at most every :data:`CHECK_EVERY` seconds,
-    and after a request of it failed (one check at a time: requests that failed together
-    share one)."""
+    """Whether a database can be served: checked every :data:`CHECK_EVERY` seconds, and
+    after a request of it failed (one check at a time)."""
 
     database: Database
     engine: Engine
@@ -55,16 +57,20 @@ class _Gate:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refusal(self, since: float | None = None) -> str | None:
-        """Why the database cannot be served now (None: it can): as checked in the last few
-        seconds or, with ``since`` (a time.monotonic()), as checked after that moment."""
-        def stale() -> bool:
-            if since is not None:
-                return self._checked_at < since
-            return time.monotonic() - self._checked_at > CHECK_EVERY
-        if stale():
+        """Why the database cannot be served now (None: it can), as last checked. A check
+        older than a few seconds is made again by one request while the others go by the
+        last answer (a database host that does not answer holds one request, not all);
+        with ``since`` (a time.monotonic() of a request that failed) it waits for a check
+        made after that moment."""
+        if since is not None:
             with self._lock:
-                if stale():
+                if self._checked_at < since:
                     self._check()
+        elif time.monotonic() - self._checked_at > CHECK_EVERY and self._lock.acquire(False):
+            try:
+                self._check()
+            finally:
+                self._lock.release()
         return None if self._problem is None else self._problem[0]
 
     def _check(self) -> None:
@@ -88,7 +94,7 @@ class Databases:
 
     def __init__(self, configuration: Any, catalog: Catalog) -> None:
         self._catalog = catalog
-        script_name = configuration.get("server", "script_name")
+        script_name = self._script_name = configuration.get("server", "script_name")
         self._mounted: dict[str, _Mounted] = {}
         for database in catalog.databases:
             mount = catalog.mount(database)
@@ -108,7 +114,11 @@ class Databases:
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
+        split = _split(environ, self._script_name)
+        if split is None:
+            return answer(start_response, "400 Bad Request",
+                          "X-Script-Name must be a path on this server.\n", [])
+        base, path = split
         first, _, rest = path.lstrip("/").partition("/")
         by_path = self._mounted.get(first) if first else None
         if by_path is self._default:  # the default database is at the root only
@@ -116,13 +126,12 @@ class Databases:
         realm = _realm(self._catalog, environ)
         by_login = realm and self._mounted[realm.name]
         if by_path is not None:
-            target = by_path
-            inner = "/" + rest if rest or path.endswith("/") else ""
+            target, inner = by_path, "/" + rest
         elif by_login and by_login is not self._default and (
-                path in ("", "/") or path.rstrip("/") in DISCOVERY):
-            if path in ("", "/"):
+                path == "/" or path.rstrip("/") in DISCOVERY):
+            if path == "/":
                 return answer(start_response, "307 Temporary Redirect", "", [
-                    ("Location", _base(environ) + by_login.mount + "/")])
+                    ("Location", base + by_login.mount + "/")])
             target, inner = by_login, path
         else:
             target, inner = self._default, path
@@ -167,15 +176,15 @@ def _unavailable(start_response: types.WSGIStartResponse, database: Database,
 
 
 def _credentials(environ: types.WSGIEnviron) -> tuple[str, str] | None:
-    """The login and password of Basic authentication (None: none, or not readable)."""
+    """The login and password of Basic authentication, read as Radicale reads them (None:
+    none, or not readable — Radicale answers for that)."""
     header = environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
+    if not header.startswith("Basic"):
         return None
     try:
-        login, found, password = base64.b64decode(encoded.strip(), validate=True) \
-            .decode("utf-8").partition(":")
-    except ValueError:  # not base64 (not even ASCII), not UTF-8: the application refuses it
+        login, found, password = base64.b64decode(
+            header[len("Basic"):].strip().encode("ascii")).decode("utf-8").partition(":")
+    except ValueError:  # not base64 (not even ASCII), not UTF-8
         return None
     return (login, password) if found else None
 
@@ -193,9 +202,20 @@ def _realm(catalog: Catalog, environ: types.WSGIEnviron) -> Database | None:
     return realm
 
 
-def _base(environ: types.WSGIEnviron) -> str:
-    """The server's own prefix (behind a proxy: X-Script-Name, else SCRIPT_NAME)."""
-    return (environ.get("HTTP_X_SCRIPT_NAME") or environ.get("SCRIPT_NAME", "")).rstrip("/")
+def _split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | None:
+    """The server's own prefix and the path of the request below it, as Radicale finds them
+    (behind a proxy: the configured ``script_name``, else X-Script-Name, else SCRIPT_NAME;
+    the path sanitised); None for a prefix that is not a path of this server."""
+    proxied = any(environ.get(header) for header in PROXY_HEADERS)
+    base = script_name if script_name and proxied else \
+        environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))
+    if base and (not base.startswith("/") or base.startswith("//")):
+        return None
+    base = base.rstrip("/")
+    path = pathutils.sanitize_path(environ.get("PATH_INFO", ""))
+    if proxied and base and path.startswith(base):
+        path = pathutils.sanitize_path(path.removeprefix(base))
+    return base, path
 
 
 def _inner(environ: types.WSGIEnviron, mount: str, path: str) -> types.WSGIEnviron:

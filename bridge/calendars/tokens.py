@@ -1,7 +1,7 @@
 """RFC 6578 sync tokens: a URI naming the collection and where its change log stood — and,
 on a server of several databases, the database (its name, for every database but the
-default one): a token of one database is never taken by another, not even by a copy of it
-whose history it shares."""
+default one): a token of one database is never taken by another served beside it, not even
+by a copy of it whose history it shares."""
 
 from bridge.infra.errors import InvalidInput
 

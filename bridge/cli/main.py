@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from bridge.cli.context import AppContext, BridgeGroup, default_user
 from bridge.infra.catalog import (
@@ -67,6 +68,11 @@ def cli(ctx: click.Context, catalog_file: Path | None, name: str | None, url: st
     Start with `bridge demo` (demo data) or `bridge init`.
     """
     catalog = resolve(catalog_file, url)
+    if catalog.source is not None and url and \
+            ctx.get_parameter_source("url") is ParameterSource.ENVIRONMENT:
+        raise click.UsageError(
+            f"${DATABASE_ENV} is set, and so is a catalog of databases ({catalog.source}); "
+            f"unset ${DATABASE_ENV} and choose a database with --db NAME or ${SELECTED_ENV}")
     selected, chosen = _selected(catalog, name, url)
     ctx.obj = AppContext(catalog, selected, chosen, user or default_user())
     ctx.call_on_close(ctx.obj.close)

@@ -7,7 +7,7 @@ migrations themselves are :mod:`bridge.infra.schema`.
 """
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bridge.infra.errors import DatabaseNotReady
 
@@ -23,6 +23,8 @@ def problem(engine: Engine) -> tuple[str, str] | None:
         revisions = recorded_revisions(engine)
     except (OperationalError, OSError) as error:
         return "not reachable", f"cannot open the database: {getattr(error, 'orig', error)}"
+    except SQLAlchemyError as error:  # not a database of ours (a file of something else…)
+        return "not usable", f"cannot read the database: {getattr(error, 'orig', error)}"
     if not revisions:
         return "not prepared yet", "the database has no schema; run `bridge init` first"
     if revisions != [SCHEMA_REVISION]:

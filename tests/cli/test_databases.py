@@ -69,6 +69,9 @@ def test_a_wrong_choice_of_database_is_a_clear_error(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "give --db NAME or --database URL, not both" in both.output
     alone = _bridge("--db", "us", "runs", "list", env={"BRIDGE_DATABASES": ""})
     assert alone.exit_code == 1 and "without a catalog file" in alone.output
+    both_set = _bridge("runs", "list", env={"BRIDGE_DATABASES": catalog,
+                                           "BRIDGE_DATABASE_URL": "sqlite:///x.db"})
+    assert both_set.exit_code == 2 and "unset $BRIDGE_DATABASE_URL" in both_set.output
     broken = tmp_path / "broken.ini"
     broken.write_text("[database us\n", encoding="utf-8")
     refused = _bridge("--databases", str(broken), "runs", "list")

@@ -7,6 +7,8 @@ every crossing below would succeed if the server mixed them up. The second datab
 on SQLite and, when BRIDGE_TEST_DATABASE_URL is set, PostgreSQL.
 """
 
+import base64
+import http.client
 import os
 import re
 import shutil
@@ -108,6 +110,7 @@ def two(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     engine.dispose()
     us_url = _second_database(request.param, emea, root)
     (root / "never-prepared.db").touch()
+    (root / "not-a-database.db").write_bytes(b"this is no SQLite file " * 100)
     catalog = root / "databases.ini"
     catalog.write_text(f"""\
 [database emea]
@@ -126,6 +129,10 @@ url = postgresql+psycopg://nobody@127.0.0.1:9/nothing
 [database fresh]
 title = Not prepared
 url = sqlite:///{root / "never-prepared.db"}
+
+[database garbage]
+title = Garbage
+url = sqlite:///{root / "not-a-database.db"}
 """, encoding="utf-8")
     result = subprocess.run([BRIDGE, "--databases", str(catalog), "--db", "us", "employees",
                              "set-password", "bwilson", "--password-stdin"],
@@ -372,7 +379,7 @@ def test_commands_work_on_the_database_named(two: TwoDatabases) -> None:
              for line in listed.stdout.splitlines()[2:] if line.strip()}
     assert lines["emea"].startswith("*") and "ready" in lines["emea"]
     assert "ready" in lines["us"] and "not reachable" in lines["down"]
-    assert "not prepared yet" in lines["fresh"]
+    assert "not prepared yet" in lines["fresh"] and "not usable" in lines["garbage"]
 
     before = {name: _run_count(two, name) for name in ("emea", "us")}
     customers = next((two.root / "emea-demo").glob("*customers*.json"))
@@ -392,7 +399,8 @@ def _run_count(two: TwoDatabases, name: str) -> int:
 def test_a_database_down_or_not_prepared_answers_503_and_the_others_serve(
         two: TwoDatabases) -> None:
     for path, reason in (("down/bwilson/", "Down Under is not reachable"),
-                         ("fresh/bwilson/", "Not prepared is not prepared yet")):
+                         ("fresh/bwilson/", "Not prepared is not prepared yet"),
+                         ("garbage/bwilson/", "Garbage is not usable")):
         answer = two.http("bwilson", "x").request("PROPFIND", two.server.url + path)
         assert answer.status_code == 503, answer.text
         assert reason in answer.text and answer.headers["Retry-After"]
@@ -471,3 +479,41 @@ def test_a_database_that_goes_down_answers_503_until_it_is_back_and_the_others_s
         assert status == 207 and _items(pg, calendar)
     finally:
         stop_serving(process)
+
+
+def test_paths_and_headers_are_read_as_the_calendar_server_reads_them(two: TwoDatabases) -> None:
+    url = two.server.url
+    token = base64.b64encode(f"bwilson@us:{US_PASSWORD}".encode()).decode()
+    # the path as Radicale sanitises it picks the database (sent as it is, unnormalised)
+    assert _raw(two, "/./us/bwilson/", f"Basic {token}") == 207
+    assert _raw(two, "/cockpit/../bwilson/", f"Basic {token}") == 403  # not tried elsewhere
+    # Basic credentials in the forms Radicale takes
+    for header in (f"Basic\t{token}", f"Basic  {token}"):
+        answer = requests.request("PROPFIND", url + "us/bwilson/", headers={
+            "Authorization": header, "Depth": "0"})
+        assert answer.status_code == 207, (header, answer.text)
+    # behind a proxy: its prefix leads the way to the database
+    behind = two.us().request("PROPFIND", url, headers={"X-Script-Name": "/dav", "Depth": "0"},
+                              allow_redirects=False)
+    assert behind.status_code == 307 and behind.headers["Location"] == "/dav/us/"
+    listed = two.us().request("PROPFIND", url + "us/bwilson/", headers={
+        "X-Script-Name": "/dav", "Depth": "1"})
+    assert listed.status_code == 207 and "<href>/dav/us/bwilson/appointments/</href>" in \
+        listed.text, listed.text[:500]
+    hostile = two.us().request("PROPFIND", url, headers={"X-Script-Name": "//evil.example"},
+                               allow_redirects=False)
+    assert hostile.status_code == 400 and "Location" not in hostile.headers
+
+
+def _raw(two: TwoDatabases, path: str, authorization: str) -> int:
+    """The status of a PROPFIND Depth 0 of ``path`` exactly as written (clients' libraries
+    would resolve its dot segments first)."""
+    address = two.server.url.removeprefix("http://").rstrip("/")
+    host, port = address.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("PROPFIND", path, headers={"Authorization": authorization,
+                                                      "Depth": "0"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
