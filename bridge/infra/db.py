@@ -19,7 +19,7 @@ WRITE_WAIT_SECONDS = 30
 timeout; PostgreSQL's lock timeout for requests of calendar clients)."""
 
 
-CONNECT_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 30
 """How long connecting to a database server may take (libpq waits for ever by default: a
 server gone from the network would hold every request that needs a new connection)."""
 
