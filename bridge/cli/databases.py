@@ -3,9 +3,7 @@
 import click
 
 from bridge.cli.context import AppContext, BridgeGroup, pass_app
-from bridge.infra.catalog import Database
-from bridge.infra.db import make_engine
-from bridge.infra.readiness import SCHEMA_REVISION, problem
+from bridge.infra.readiness import SCHEMA_REVISION, problem_at
 
 
 @click.group("databases", cls=BridgeGroup)
@@ -24,7 +22,7 @@ def databases_list(app: AppContext) -> None:
     click.echo(f"  {'name':12} {'title':28} {'schema':22} url")
     details = []
     for database in app.catalog.databases:
-        found = _problem(database)
+        found = problem_at(database.url)
         marker = "*" if database == app.catalog.default else " "
         state = f"ready ({SCHEMA_REVISION})" if found is None else found[0]
         click.echo(f"{marker} {database.name:12} {database.title[:28]:28} {state:22} "
@@ -33,11 +31,3 @@ def databases_list(app: AppContext) -> None:
             details.append(f"{database.name}: {found[1].splitlines()[0]}")
     for detail in details:
         click.echo(detail)
-
-
-def _problem(database: Database) -> tuple[str, str] | None:
-    engine = make_engine(database.url)
-    try:
-        return problem(engine)
-    finally:
-        engine.dispose()

@@ -7,7 +7,7 @@ import click
 from bridge.cli.context import AppContext, now, pass_app
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.db import make_engine
-from bridge.infra.readiness import problem
+from bridge.infra.readiness import problem_at
 
 DEMO_DATABASE = Path("bridge-demo.db")
 
@@ -80,11 +80,7 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
 
 def _database_line(catalog: Catalog, database: Database, root: str) -> str:
     """One database as `bridge serve` starts it: where, how to sign in, and its state."""
-    engine = make_engine(database.url)
-    try:
-        found = problem(engine)
-    finally:
-        engine.dispose()
+    found = problem_at(database.url)
     state = "ready" if found is None else f"NOT SERVED until fixed: {found[1].splitlines()[0]}"
     logins = f"LOGIN@{database.name} or LOGIN" if database == catalog.default \
         else f"LOGIN@{database.name}"

@@ -9,6 +9,7 @@ migrations themselves are :mod:`bridge.infra.schema`.
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from bridge.infra.db import make_engine
 from bridge.infra.errors import DatabaseNotReady
 
 SCHEMA_REVISION = "0009"
@@ -48,3 +49,13 @@ def recorded_revisions(engine: Engine) -> list[str]:
         if not inspect(connection).has_table("alembic_version"):
             return []
         return sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def problem_at(url: str) -> tuple[str, str] | None:
+    """:func:`problem` of the database at ``url``, on a connection of its own (for a
+    command's one look, not a server's)."""
+    engine = make_engine(url)
+    try:
+        return problem(engine)
+    finally:
+        engine.dispose()
