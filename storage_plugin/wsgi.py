@@ -118,6 +118,7 @@ class Application(radicale.Application):
         body = _buffered_body(environ, self.configuration.get("server", "max_content_length"))
         if isinstance(body, tuple):
             return answer(start_response, *body)
+        started = time.monotonic()
         for attempt in range(RETRIES + 1):
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)
@@ -142,8 +143,8 @@ class Application(radicale.Application):
             logger.warning("%s %s met a %s; running it again", environ.get("REQUEST_METHOD"),
                         environ.get("PATH_INFO"), seen[-1].reason)
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
-        logger.warning("%s %s refused with 503: %s", environ.get("REQUEST_METHOD"),
-                       environ.get("PATH_INFO"), seen[-1].reason)
+        logger.warning("%s %s refused with 503 after %.1f s: %s", environ.get("REQUEST_METHOD"),
+                       environ.get("PATH_INFO"), time.monotonic() - started, seen[-1].reason)
         return answer(start_response, "503 Service Unavailable",
                       "The calendar server is busy with another change to the same items; "
                       "nothing was changed. Please try again.\n",

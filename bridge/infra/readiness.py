@@ -9,6 +9,7 @@ migrations themselves are :mod:`bridge.infra.schema`.
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import make_engine
 from bridge.infra.errors import DatabaseNotReady
 
@@ -23,6 +24,8 @@ def problem(engine: Engine) -> tuple[str, str] | None:
     try:
         revisions = recorded_revisions(engine)
     except (OperationalError, OSError) as error:
+        if conflict_of(getattr(error, "orig", None)) is not None:
+            return None  # busy with another writer: there, and up to the writes to wait
         return "not reachable", f"cannot open the database: {getattr(error, 'orig', error)}"
     except SQLAlchemyError as error:  # not a database of ours (a file of something else…)
         return "not usable", f"cannot read the database: {getattr(error, 'orig', error)}"

@@ -98,19 +98,30 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     config = config_dir / f"radicale-{port}.ini"
     config.write_text(f"[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n", encoding="utf-8")
     databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]
+    # (below debug, the log goes to a file that stop_serving shows: pytest prints it when
+    # the test failed)
+    log = None if log_level == "debug" else (config_dir / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
         [BRIDGE, *databases, "serve", "--port", str(port), "--config", config],
-        stdout=subprocess.PIPE if log_level == "debug" else subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE if log is None else log, stderr=subprocess.STDOUT,
     )
+    if log is not None:
+        log.close()  # (the server has its own copy)
+        _logs[process.pid] = Path(log.name)
     url = f"http://127.0.0.1:{port}/"
     _wait_for(url, lambda: process.poll() is None)
     return Server(url), process
 
 
+_logs: dict[int, Path] = {}
+
+
 def stop_serving(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=10)
+    log = _logs.pop(process.pid, None)
+    if log is not None:
+        print(f"--- log of the server {process.pid} ---\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture
