@@ -1,5 +1,8 @@
-"""Radicale auth plugin: HQ employees with their passwords (``[auth] type = storage_plugin.auth``)."""
+"""Radicale auth plugin: HQ employees with their passwords (``[auth] type = storage_plugin.auth``),
+checked by ``bridge.hq.authentication`` — failed checks throttled per login and address, with
+the counts in the database."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from radicale import auth
@@ -15,8 +18,11 @@ class Auth(auth.BaseAuth):
         url = configuration.get("storage", "database_url") or None
         self._authenticator = Authenticator(shared_engine(url))
 
-    def _login(self, login: str, password: str) -> str:
-        return login if self._authenticator.login(login, password) else ""
+    def _login_ext(self, login: str, password: str, context: auth.AuthContext) -> str:
+        verdict = self._authenticator.check(login, password, context.remote_addr or "",
+                                            datetime.now(UTC))
+        request_notes().locked_until = verdict.locked_until
+        return login if verdict.accepted else ""
 
     def login(self, login: str, password: str, context: auth.AuthContext
               ) -> tuple[str, str, set[str]]:

@@ -21,6 +21,10 @@ answered by ``storage_plugin.fast_reads`` when they take its common forms (equal
 written without Radicale's XML tree, and sent in the parts they were written in, compressed
 as they were written: the data of 10 000 items is not held twice).
 
+**Locked logins.** A sign-in refused unchecked because of too many failed ones
+(``bridge.hq.authentication``) is answered ``429 Too Many Requests`` with ``Retry-After``,
+not 401: a client then waits instead of asking its user for the password again.
+
 **The web cockpit.** Requests under ``/cockpit/`` go to HQ's web cockpit (``bridge.web``), and
 a browser's ``GET /`` is sent there (``storage_plugin.cockpit``).
 
@@ -37,12 +41,14 @@ was rolled back whole, and Radicale, which knows nothing of it, answered 500. In
 """
 
 import io
+import math
 import random
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -80,6 +86,8 @@ class RequestNotes:
     """Why the storage refused the write (a 403), in words for the client."""
     user: str = ""
     """Who signed in ("" for nobody)."""
+    locked_until: datetime | None = None
+    """The login was refused unchecked until then (too many failed sign-ins)."""
     body: Body | None = None
     """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
 
@@ -154,6 +162,11 @@ class Application(radicale.Application):
                   notes: RequestNotes, status: str, headers: list[tuple[str, str]],
                   answers: Iterable[bytes]) -> Iterable[bytes]:
         """Radicale's answer, as this layer corrects it (see the module's docstring)."""
+        if status.startswith("401") and notes.locked_until is not None:
+            wait = max(1, math.ceil((notes.locked_until - datetime.now(UTC)).total_seconds()))
+            return answer(start_response, "429 Too Many Requests",
+                          f"Too many failed sign-ins: try again in {wait} seconds.\n",
+                          [("Retry-After", str(wait))])
         if status.startswith("401") or status.startswith("403") and not notes.user:
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):

@@ -1,14 +1,27 @@
-"""Checking an HQ login and password (for the calendar server; the cockpit reads the
-stored hash here too)."""
+"""Checking an HQ login and password — for the calendar server and the cockpit alike.
 
+Failed checks are throttled per login and per address (``bridge.hq.throttle``, state in the
+database: every server process counts them): an attempt is counted before the password is
+checked, and an attempt while the login or address is locked is refused unchecked. An
+unknown login costs the same hash as a known one, so the time of an answer tells nobody who
+exists. A success is remembered for a while (a syncing client is not slowed down by the
+deliberately slow hash on every request, and a remembered password is not counted again);
+a changed password or a deactivated employee takes effect at once (the stored hash and the
+active flag are read on every check).
+"""
+
+import functools
 import hashlib
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from bridge.hq.passwords import hash_password, verify_password
+from bridge.hq.throttle import Throttle
 from bridge.models import Employee
-from bridge.hq.passwords import verify_password
 
 
 def stored_hash(engine: Engine, login: str) -> str | None:
@@ -18,31 +31,57 @@ def stored_hash(engine: Engine, login: str) -> str | None:
             Employee.login == login, Employee.active.is_(True)))
 
 
-class Authenticator:
-    """Verifies against the employee's Argon2 hash; a success is remembered for a while so a
-    syncing client is not slowed down by the deliberately slow hash on every request. A
-    changed password or a deactivated employee takes effect at once (the stored hash and the
-    active flag are read on every request)."""
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    locked_until: datetime | None = None
+    """Refused unchecked until then: too many failed checks of the login or from the address."""
+    password_hash: str | None = None
+    """The stored hash the password matched (the cockpit stamps its session with it)."""
 
+
+class Authenticator:
     def __init__(self, engine: Engine, remember_seconds: float = 300.0) -> None:
         self._engine = engine
+        self._throttle = Throttle(engine)
         self._remember = remember_seconds
         self._lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(64)]
         self._verified: dict[tuple[str, str, str], float] = {}
 
-    def login(self, login: str, password: str) -> bool:
+    def check(self, login: str, password: str, address: str, now: datetime) -> Verdict:
+        """Whether ``password`` is ``login``'s, asked from ``address`` at ``now``."""
         if not login or not password:
-            return False
+            return Verdict(False)
         stored = stored_hash(self._engine, login)
-        if not stored:
-            return False
-        key = (login, stored, hashlib.sha256(password.encode()).hexdigest())
-        now = time.monotonic()
+        key = (login, stored or "", hashlib.sha256(password.encode()).hexdigest())
+        if stored and self._remembered(key):
+            return Verdict(True, password_hash=stored)
+        # One check of a login at a time in this process: a client opening several
+        # connections at once has its password checked (and counted) once, the others find
+        # it remembered; and parallel guesses are counted one by one.
+        with self._stripes[hash(login) % len(self._stripes)]:
+            if stored and self._remembered(key):
+                return Verdict(True, password_hash=stored)
+            return self._checked(login, password, address, now, stored, key)
+
+    def _remembered(self, key: tuple[str, str, str]) -> bool:
         with self._lock:
-            if self._verified.get(key, float("-inf")) > now:
-                return True
-        if not verify_password(stored, password):
-            return False
+            return self._verified.get(key, float("-inf")) > time.monotonic()
+
+    def _checked(self, login: str, password: str, address: str, now: datetime,
+                 stored: str | None, key: tuple[str, str, str]) -> Verdict:
+        refused = self._throttle.attempt(login, address, now)
+        if refused is not None:
+            return Verdict(False, locked_until=refused.until)
+        if not (verify_password(stored or _stand_in(), password) and stored):
+            return Verdict(False)
+        self._throttle.succeeded(login, address)
         with self._lock:
-            self._verified[key] = now + self._remember
-        return True
+            self._verified[key] = time.monotonic() + self._remember
+        return Verdict(True, password_hash=stored)
+
+
+@functools.cache
+def _stand_in() -> str:
+    return hash_password("not anyone's password")

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from bridge.hq.throttle import Throttle
+from bridge.hq.authentication import Authenticator
 from bridge.importing.staging import Staging
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
@@ -51,7 +51,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.extensions["bridge.engine"] = engine
     app.extensions["bridge.catalog"] = catalog
     app.extensions["bridge.database"] = database
-    app.extensions["bridge.throttle"] = Throttle(engine)
+    app.extensions["bridge.authenticator"] = Authenticator(engine)
     app.extensions["bridge.staging"] = Staging(  # a database's uploads: a folder of its own
         (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
     app.session_interface = _CockpitSessions()

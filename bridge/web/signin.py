@@ -19,10 +19,8 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
-from bridge.hq.authentication import stored_hash
-from bridge.hq.passwords import hash_password, verify_password
+from bridge.hq.authentication import Authenticator
 from bridge.hq.roles import Reach, Role, Staff
-from bridge.hq.throttle import Throttle
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import transaction
 from bridge.models import Employee
@@ -93,22 +91,20 @@ def sign_in() -> Any:
     if realm is not None and realm != _database():
         flash(f"That login signs in to the database {realm.title}: choose it below.", "error")
         return render_template("sign_in.html", next=target, login=login, others=_others()), 401
-    refused = _throttle().attempt(login, request.remote_addr or "", datetime.now(UTC))
-    if refused is not None:
-        wait = max(1, round((refused.until - datetime.now(UTC)).total_seconds()))
+    verdict = _authenticator().check(login, password, request.remote_addr or "",
+                                     datetime.now(UTC))
+    if verdict.locked_until is not None:
+        wait = max(1, round((verdict.locked_until - datetime.now(UTC)).total_seconds()))
         flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
         return render_template("sign_in.html", next=target, login=login,
                                others=_others()), 429
-    stored = stored_hash(current_app.extensions["bridge.engine"], login)
-    # An unknown login costs the same hash as a known one: the time tells nobody who exists.
-    if not (verify_password(stored or _stand_in(), password) and stored and password):
+    if not verdict.accepted or verdict.password_hash is None:
         flash("Wrong login or password.", "error")
         return render_template("sign_in.html", next=target, login=login,
                                others=_others()), 401
-    _throttle().succeeded(login, request.remote_addr or "")
     session.clear()
     session.permanent = True
-    session["login"], session["stamp"] = login, _stamp(stored)
+    session["login"], session["stamp"] = login, _stamp(verdict.password_hash)
     session["database"] = _database().name  # a copy of the database has the same key
     return redirect(target)
 
@@ -118,11 +114,6 @@ def sign_out() -> Any:
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("signin.sign_in"))
-
-
-@functools.cache
-def _stand_in() -> str:
-    return hash_password("not anyone's password")
 
 
 def _catalog() -> Catalog:
@@ -141,8 +132,8 @@ def _others() -> list[tuple[str, str]]:
             for database in catalog.databases if database != here]
 
 
-def _throttle() -> Throttle:
-    return current_app.extensions["bridge.throttle"]  # type: ignore[no-any-return]
+def _authenticator() -> Authenticator:
+    return current_app.extensions["bridge.authenticator"]  # type: ignore[no-any-return]
 
 
 def _safe_next(target: str | None) -> str:
