@@ -3,6 +3,7 @@
 import configparser
 import functools
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 from radicale import config as radicale_config
@@ -10,6 +11,7 @@ from radicale import log, server
 
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
+from bridge.infra.errors import InvalidInput
 from storage_plugin.databases import Databases
 
 DEFAULT_HOST = "127.0.0.1"
@@ -29,11 +31,20 @@ def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str
     }
 
 
+@dataclass(frozen=True)
+class Settings:
+    configuration: radicale_config.Configuration
+    """Radicale's configuration, with our plugins."""
+    workers: int = 1
+    """Server processes (``[server] workers``, ``--workers``): one is Radicale's own server."""
+
+
 def configuration(database_url: str, host: str | None = None, port: int | None = None,
-                  config_file: Path | None = None) -> radicale_config.Configuration:
-    """Our defaults, then the INI file's sections, then an address given on the command line."""
+                  config_file: Path | None = None, workers: int | None = None) -> Settings:
+    """Our defaults, then the INI file's sections, then what the command line gives."""
     loaded = radicale_config.load()
     loaded.update(defaults(database_url, DEFAULT_HOST, DEFAULT_PORT), "bridge defaults")
+    configured_workers = 1
     if config_file is not None:
         parser = configparser.RawConfigParser()
         with config_file.open(encoding="utf-8") as handle:
@@ -41,12 +52,21 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
         overrides = {section: dict(parser[section]) for section in parser.sections()}
         if "storage" in overrides:
             overrides["storage"].setdefault("type", "storage_plugin.storage")
+        if "workers" in overrides.get("server", {}):  # ours, not Radicale's
+            configured_workers = _workers(overrides["server"].pop("workers"), config_file)
         loaded.update(overrides, f"config file {config_file}")
     if host is not None or port is not None:
         configured_host, configured_port = loaded.get("server", "hosts")[0]
         address = f"{host or configured_host}:{configured_port if port is None else port}"
         loaded.update({"server": {"hosts": address}}, "command line")
-    return loaded
+    return Settings(loaded, workers or configured_workers)
+
+
+def _workers(value: str, config_file: Path) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise InvalidInput(f"{config_file}: [server] workers must be a whole number of at "
+                         f"least 1, not {value!r}")
+    return int(value)
 
 
 def served_catalog(loaded: radicale_config.Configuration, catalog: Catalog | None) -> Catalog:
@@ -61,11 +81,17 @@ def served_catalog(loaded: radicale_config.Configuration, catalog: Catalog | Non
 
 
 def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket | None = None,
-          catalog: Catalog | None = None) -> None:
+          catalog: Catalog | None = None, workers: int = 1) -> None:
     """Radicale's threaded server running our application for the databases of ``catalog``
     (``storage_plugin.databases``; by default the one of ``[storage] database_url``) until
-    ``shutdown_socket``'s peer is closed (or forever)."""
+    ``shutdown_socket``'s peer is closed (or forever); with several ``workers``, gunicorn
+    running it in that many processes (until it is stopped by a signal)."""
     served = served_catalog(loaded, catalog)
+    if workers > 1:
+        from storage_plugin.workers import Workers
+
+        Workers(loaded, served, workers, LISTEN_BACKLOG).run()
+        return
     log.setup()
     log.set_level(loaded.get("logging", "level"), loaded.get("logging", "backtrace_on_debug"),
                   loaded.get("logging", "trace_filter"))

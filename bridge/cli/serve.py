@@ -20,12 +20,16 @@ DEMO_DATABASE = Path("bridge-demo.db")
 @click.option("--host", help="Address to listen on (default 127.0.0.1, or the config file's).")
 @click.option("--port", type=click.IntRange(0, 65535),
               help="Port to listen on (default 5232, or the config file's).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Server processes (default 1, or the config file's [server] workers). More "
+                   "than one runs the server under gunicorn, one process per core or two; "
+                   "one killed is replaced.")
 @click.option("--demo", is_flag=True,
               help=f"Load the demo data into a fresh SQLite database ({DEMO_DATABASE}) and "
                    "serve it.")
 @pass_app
 def serve_command(app: AppContext, config_file: Path | None, host: str | None, port: int | None,
-                  demo: bool) -> None:
+                  workers: int | None, demo: bool) -> None:
     """Serve every sales representative's activities and customers over CalDAV/CardDAV,
     and HQ's web cockpit.
 
@@ -42,6 +46,9 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     database NAME at http://HOST:PORT/NAME/ (cockpit: …/NAME/cockpit/), the default one at
     the root. A representative signs in as LOGIN@NAME and the server address is enough for
     discovery; a login without @NAME is one of the default database. --db NAME serves one.
+
+    With --workers N the server runs in N processes (gunicorn), which agree through the
+    database alone: for PostgreSQL under load; SQLite is safe too, but has one writer.
     """
     from storage_plugin.server import configuration, serve, served_catalog  # the Radicale edge
 
@@ -57,25 +64,27 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
         for report in result.reports:
             print_summary(report)
         click.echo(f"\nDemo data loaded into {DEMO_DATABASE}.")
-    loaded = configuration(served.default.url, host, port, config_file)
+    settings = configuration(served.default.url, host, port, config_file, workers)
+    loaded = settings.configuration
     served = served_catalog(loaded, served)
     address = loaded.get("server", "hosts")[0]
     root = f"http://{address[0]}:{address[1]}"
     if served.several:
-        click.echo(f"Serving the HQ databases of {served.source} — Ctrl+C stops:")
+        click.echo(f"Serving the HQ databases of {served.source}"
+                   f"{_in_processes(settings.workers)} — Ctrl+C stops:")
         for database in served.databases:
             click.echo(_database_line(served, database, root))
     else:
         checked = app.on(served.default)
         checked.engine()  # refuses a database `bridge init` has not prepared
         checked.close()
-        click.echo(f"Serving CalDAV/CardDAV on {root}/ and the HQ cockpit on {root}/cockpit/ "
-                   "— Ctrl+C stops.")
+        click.echo(f"Serving CalDAV/CardDAV on {root}/ and the HQ cockpit on {root}/cockpit/"
+                   f"{_in_processes(settings.workers)} — Ctrl+C stops.")
     if demo:
         click.echo("Connect a calendar client to that address with one of these logins:")
         for login, password, name in result.logins:
             click.echo(f"  {login:10} {password:22} {name}")
-    serve(loaded, catalog=served)
+    serve(loaded, catalog=served, workers=settings.workers)
 
 
 def _database_line(catalog: Catalog, database: Database, root: str) -> str:
@@ -87,3 +96,7 @@ def _database_line(catalog: Catalog, database: Database, root: str) -> str:
     address = f"{root}{catalog.mount(database)}"
     return (f"  {database.name:10} {database.title}: {address}/ (cockpit {address}/cockpit/), "
             f"logins {logins} — {state}")
+
+
+def _in_processes(workers: int) -> str:
+    return f" in {workers} processes" if workers > 1 else ""

@@ -68,7 +68,7 @@ def serving(database_url: str, **sections: dict[str, str]) -> Iterator[Server]:
     """The server with our plugins over the database, in a thread of the test process (real
     HTTP on 127.0.0.1), with TEST_CONFIG and ``sections`` laid over the defaults."""
     port = free_port()
-    loaded = configuration(database_url, port=port)
+    loaded = configuration(database_url, port=port).configuration
     loaded.update(TEST_CONFIG, "tests")
     loaded.update(sections, "this test")
     shutdown, stop = socket.socketpair()
@@ -91,9 +91,10 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
 
 
 def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
-                       catalog: Path | None = None) -> tuple[Server, subprocess.Popen[bytes]]:
+                       catalog: Path | None = None,
+                       workers: int = 1) -> tuple[Server, subprocess.Popen[bytes]]:
     """`bridge serve` exactly as an operator starts it, as a separate process (of the
-    databases of ``catalog``, if given)."""
+    databases of ``catalog``, if given; in ``workers`` processes)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
     config.write_text(f"[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n", encoding="utf-8")
@@ -102,7 +103,8 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     # the test failed)
     log = None if log_level == "debug" else (config_dir / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
-        [BRIDGE, *databases, "serve", "--port", str(port), "--config", config],
+        [BRIDGE, *databases, "serve", "--port", str(port), "--config", config,
+         "--workers", str(workers)],
         stdout=subprocess.PIPE if log is None else log, stderr=subprocess.STDOUT,
     )
     if log is not None:

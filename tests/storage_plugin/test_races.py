@@ -1,6 +1,6 @@
 """No lost update: a write's precondition check and the write itself exclude every other
-writer — other requests (threads of one server, or two server processes on one database), HQ
-commands and imports — on SQLite and on PostgreSQL.
+writer — other requests (threads of one server, workers of `bridge serve --workers`, another
+server process on one database), HQ commands and imports — on SQLite and on PostgreSQL.
 
 Each race is run in rounds; a round starts all its writers at once (a barrier) and then
 checks what a user would: exactly one winner, nothing written over a newer version, every
@@ -35,15 +35,16 @@ def event(uid: str, summary: str, day: int = 3) -> str:
     )
 
 
-@pytest.fixture(params=["threads", "processes"])
+@pytest.fixture(params=["threads", "workers"])
 def servers(request: pytest.FixtureRequest, staff_passwords: None, database_url: str,
             tmp_path: Path) -> Iterator[list[Server]]:
-    """One server with many threads, or two `bridge serve` processes on one database."""
+    """One server with many threads, or `bridge serve --workers 4` (processes) and a second
+    server process, both on one database."""
     if request.param == "threads":
         yield [request.getfixturevalue("server")]
         return
-    started = [start_bridge_serve(database_url, tmp_path, log_level="warning")
-               for _ in range(2)]
+    started = [start_bridge_serve(database_url, tmp_path, log_level="warning", workers=workers)
+               for workers in (4, 1)]
     yield [served for served, _ in started]
     for _, process in started:
         stop_serving(process)

@@ -1,0 +1,88 @@
+"""`bridge serve --workers N`: the same application in N processes, under gunicorn.
+
+Radicale's own server is one process (threads on one core). With workers, gunicorn's
+master listens and keeps N worker processes running (one killed is replaced); each worker
+builds its own application — its own engines and connection pools, never shared across a
+fork — with as many threads as Radicale's ``max_connections``. Everything the workers must
+agree on is in the database (items, sync tokens, ETags, the change log, the login throttle,
+the cockpit's signing key); what a worker remembers for itself (a checked password, the
+employees) is re-checked against it (see ``bridge.hq.authentication``, ``Directory``).
+
+A client beyond capacity waits in the listen backlog until a thread is free, as with
+Radicale's server; it is never reset. TLS is served as Radicale serves it (``[server] ssl``,
+``certificate``, ``key``, ``certificate_authority`` for client certificates), the client's
+certificate handed to the application as Radicale's server hands it (``REMOTE_CERTIFICATE``).
+"""
+
+import ssl
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from radicale import config as radicale_config
+from radicale import log, types
+
+from bridge.infra.catalog import Catalog
+from storage_plugin.databases import Databases
+
+DEFAULT_THREADS = 20
+WSGIApplication = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes]]
+
+GRACEFUL_SECONDS = 10
+"""How long a stopping worker may finish the requests it holds."""
+
+
+class Workers(BaseApplication):  # type: ignore[misc]  # (gunicorn has no type hints)
+    def __init__(self, loaded: radicale_config.Configuration, catalog: Catalog, workers: int,
+                 backlog: int) -> None:
+        self._loaded, self._catalog = loaded, catalog
+        self._settings = _settings(loaded, workers, backlog)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self._settings.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> WSGIApplication:
+        """A worker's application (gunicorn calls this in each worker, after the fork)."""
+        log.setup()
+        log.set_level(self._loaded.get("logging", "level"),
+                      self._loaded.get("logging", "backtrace_on_debug"),
+                      self._loaded.get("logging", "trace_filter"))
+        return _with_peer_certificate(Databases(self._loaded, catalog=self._catalog))
+
+
+def _settings(loaded: radicale_config.Configuration, workers: int,
+              backlog: int) -> dict[str, Any]:
+    threads = loaded.get("server", "max_connections") or DEFAULT_THREADS  # (0: no limit)
+    settings: dict[str, Any] = {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+                 for host, port in loaded.get("server", "hosts")],
+        "workers": workers, "worker_class": "gthread", "threads": threads,
+        "backlog": backlog, "timeout": int(max(loaded.get("server", "timeout"), 30)),
+        "graceful_timeout": GRACEFUL_SECONDS, "proc_name": "bridge serve",
+        "accesslog": None, "errorlog": "-",
+        "loglevel": loaded.get("logging", "level"),
+        "forwarded_allow_ips": "",  # (Radicale reads X-Forwarded-*, see [server] script_name)
+    }
+    if loaded.get("server", "ssl"):
+        settings.update(certfile=loaded.get("server", "certificate"),
+                        keyfile=loaded.get("server", "key"))
+        authority = loaded.get("server", "certificate_authority")
+        if authority:
+            settings.update(ca_certs=authority, cert_reqs=ssl.CERT_REQUIRED)
+    return settings
+
+
+def _with_peer_certificate(application: WSGIApplication) -> WSGIApplication:
+    """``application``, given the TLS client's certificate as Radicale's server gives it."""
+
+    def served(environ: types.WSGIEnviron,
+               start_response: types.WSGIStartResponse) -> Iterable[bytes]:
+        connection = environ.get("gunicorn.socket")
+        if isinstance(connection, ssl.SSLSocket):
+            environ["HTTPS"] = "on"
+            environ["REMOTE_CERTIFICATE"] = connection.getpeercert()
+        return application(environ, start_response)
+
+    return served
