@@ -151,15 +151,14 @@ class Databases:
 
 def _served(target: _Mounted, environ: types.WSGIEnviron,
             start_response: types.WSGIStartResponse) -> Iterable[bytes]:
-    """The application's answer — but a failure (500) of a database found down meanwhile
-    is that database's 503, with the reason."""
-    started = time.monotonic()
+    """The application's answer — but a failure (500, 503) of a database found down
+    meanwhile is that database's 503, with the reason."""
     captured: list[tuple[str, list[tuple[str, str]]]] = []
     body = target.application(environ, lambda status, headers, *_: captured.append(
         (status, headers)))
     status, headers = captured[0]  # (both applications start their answer at once)
-    if status.startswith("500"):
-        refusal = target.gate.refusal(since=started)
+    if status.startswith(("500", "503")):  # (503: the application found the database lost)
+        refusal = target.gate.refusal(since=time.monotonic())
         if refusal is not None:
             getattr(body, "close", lambda: None)()
             return _unavailable(start_response, target.database, refusal)

@@ -153,9 +153,10 @@ class Application(radicale.Application):
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
         logger.warning("%s %s refused with 503 after %.1f s: %s", environ.get("REQUEST_METHOD"),
                        environ.get("PATH_INFO"), time.monotonic() - started, seen[-1].reason)
+        reason = (f"could not use its database ({seen[-1].reason})" if seen[-1].lost else
+                  "is busy with another change to the same items; nothing was changed")
         return answer(start_response, "503 Service Unavailable",
-                      "The calendar server is busy with another change to the same items; "
-                      "nothing was changed. Please try again.\n",
+                      f"The calendar server {reason}. Please try again.\n",
                       [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
     def _answered(self, environ: types.WSGIEnviron, start_response: types.WSGIStartResponse,

@@ -1,5 +1,6 @@
 """`bridge serve`: the CalDAV/CardDAV server for calendar clients."""
 
+import os
 from pathlib import Path
 
 import click
@@ -51,6 +52,8 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     database alone: for PostgreSQL under load; SQLite is safe too, but has one writer.
     """
     from storage_plugin.server import configuration, serve, served_catalog  # the Radicale edge
+
+    os.environ.setdefault("PGAPPNAME", "bridge serve")  # (its sessions in pg_stat_activity)
 
     served = app.catalog.only(app.selected) if app.chosen else app.catalog
     if demo:

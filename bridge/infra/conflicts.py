@@ -5,7 +5,11 @@
 - SQLite: the database stayed locked by another writer past the busy timeout.
 
 Such a transaction was rolled back whole, so it changed nothing and may be run again: a lost
-deadlock at once, a lock wait that ran out later (the other writer is still at work). Errors
+deadlock at once, a lock wait that ran out later (the other writer is still at work).
+
+A connection to the database lost in the middle of the work (the database server restarted,
+an operator ended the session), or none to be had, is met the same way: the work is answered "try again later"
+instead of failing, and the pool opens new connections for what follows. Errors
 are noticed where they happen (an engine event), so a caller learns of a conflict even if
 code between it and the database (Radicale) caught the exception and answered something else.
 """
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import OperationalError
 
 from bridge.infra.errors import BridgeError
 
@@ -31,6 +36,13 @@ class Conflict:
     reason: str
     at_once: bool
     """Whether running the work again at once is likely to succeed (a lost deadlock)."""
+    lost: bool = False
+    """The connection broke: the work ended with it (if it broke while committing, the
+    change may have been stored: the client's next sync shows which)."""
+
+
+LOST = Conflict("connection to the database lost", at_once=False, lost=True)
+UNREACHABLE = Conflict("database not reachable", at_once=False, lost=True)
 
 
 class WriteConflict(BridgeError):
@@ -83,7 +95,12 @@ def last_seen() -> Conflict | None:
 
 
 def _on_error(context: ExceptionContext) -> None:
-    found = conflict_of(context.original_exception)
+    if context.is_pre_ping:  # a pooled connection found broken before use: replaced, no harm
+        return
+    found = conflict_of(context.original_exception) or (
+        LOST if context.is_disconnect else
+        UNREACHABLE if context.connection is None
+        and isinstance(context.sqlalchemy_exception, OperationalError) else None)
     seen = _seen.get()
     if found is not None and seen is not None:
         seen.append(found)

@@ -1,0 +1,216 @@
+"""Faults of the database under load: requests in flight fail cleanly — 503 with Retry-After,
+never a 500 — and the server recovers by itself (PostgreSQL: connections killed by an
+operator, the database server stopped and started again)."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from bridge.cli.main import cli
+from tests.conftest import STAFF
+from tests.storage_plugin.conftest import (PASSWORD, Server, free_port, start_bridge_serve,
+                                           stop_serving)
+from tests.storage_plugin.test_races import event
+
+PROPFIND = ('<?xml version="1.0"?><propfind xmlns="DAV:"><prop><getetag/><displayname/>'
+            '</prop></propfind>')
+
+
+@dataclass
+class Load:
+    """Clients reading and writing without pause until stopped; what they got."""
+
+    server: Server
+    statuses: Counter[str] = field(default_factory=Counter)
+    answered_at: list[tuple[float, int]] = field(default_factory=list)
+    without_retry_after: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, index: int) -> None:
+        http = self.server.http("bwilson")
+        for number in range(100_000):
+            if self.stop.is_set():
+                return
+            href = f"{self.server.url}bwilson/private/load-{index}-{number}.ics"
+            try:
+                answer = (http.put(href, data=event(href, f"load {number}"), timeout=60)
+                          if number % 2 else
+                          http.request("PROPFIND", self.server.url + "bwilson/private/",
+                                       data=PROPFIND, headers={"Depth": "1"}, timeout=60))
+            except requests.RequestException as error:
+                self.saw(type(error).__name__, 0)
+                continue
+            if answer.status_code == 503 and "Retry-After" not in answer.headers:
+                self.without_retry_after += 1
+            self.saw(str(answer.status_code), answer.status_code)
+
+    def saw(self, what: str, status: int) -> None:
+        with self.lock:
+            self.statuses[what] += 1
+            self.answered_at.append((time.monotonic(), status))
+
+    def successes(self) -> int:
+        with self.lock:
+            return sum(1 for _, status in self.answered_at if 200 <= status < 300)
+
+    def first_success_after(self, moment: float) -> float | None:
+        with self.lock:
+            return next((at for at, status in self.answered_at
+                         if at > moment and 200 <= status < 300), None)
+
+
+@contextmanager
+def under_load(server: Server, clients: int = 4) -> Iterator[Load]:
+    load = Load(server)
+    threads = [threading.Thread(target=load.client, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield load
+    finally:
+        load.stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.05)
+
+
+def assert_failed_cleanly(load: Load) -> None:
+    """Every answer a success or a 503 with Retry-After: never a 500, never a reset."""
+    assert set(load.statuses) <= {"201", "207", "503"}, load.statuses
+    assert load.without_retry_after == 0
+
+
+def recovery(load: Load, since: float) -> float:
+    """Seconds from ``since`` to the clients' first success after it (waits up to a minute)."""
+    wait_for(lambda: load.first_success_after(since) is not None, 60, "an answer after the fault")
+    return load.first_success_after(since) - since  # type: ignore[operator]
+
+
+@pytest.fixture
+def postgresql(database_url: str) -> str:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("BRIDGE_TEST_DATABASE_URL is not set: no PostgreSQL to fault")
+    return database_url
+
+
+def test_connections_killed_under_load_fail_cleanly_and_the_server_recovers(
+        staff_passwords, postgresql, tmp_path):
+    server, process = start_bridge_serve(postgresql, tmp_path, log_level="warning", workers=2)
+    operator = create_engine(postgresql)
+    try:
+        assert server.http("bwilson").request("MKCALENDAR",
+                                              server.url + "bwilson/private/").status_code == 201
+        with under_load(server) as load:
+            wait_for(lambda: load.successes() >= 20, 60, "the clients' first answers")
+            killed = 0
+            for _ in range(10):  # (again and again: some of them in the middle of a request)
+                with operator.connect() as connection:
+                    killed += sum(connection.scalars(text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'bridge serve'")))
+                time.sleep(0.1)
+            recovered = recovery(load, time.monotonic())
+        print(f"\n{killed} server connections killed under load: {dict(load.statuses)}; "
+              f"served again {recovered:.2f} s after the last kill")
+        assert killed > 0
+        assert_failed_cleanly(load)
+    finally:
+        operator.dispose()
+        stop_serving(process)
+
+
+@dataclass
+class Cluster:
+    """A PostgreSQL server of the test's own (never the machine's shared one)."""
+
+    bin: Path
+    data: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self._ctl("-o", f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off", "-l", str(self.data.parent / "server.log"), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("-m", mode, "stop")
+
+    def _ctl(self, *args: str) -> None:
+        as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", *args])
+
+
+def as_postgres(command: list[str]) -> None:
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def own_cluster(postgresql: str) -> Iterator[Cluster]:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not found:
+        pytest.skip("PostgreSQL's initdb is not installed")
+    data = Path(tempfile.mkdtemp(prefix="bridge-test-pg-"))
+    shutil.chown(data, "postgres")  # (initdb refuses to run as root)
+    cluster = Cluster(found[-1].parent, data / "data", free_port())
+    as_postgres([str(cluster.bin / "initdb"), "-D", str(cluster.data), "-A", "trust",
+                 "-U", "postgres", "--no-sync"])
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_the_database_server_restarted_under_load_fails_cleanly_and_is_served_again(
+        own_cluster, tmp_path, write_export):
+    url = own_cluster.url
+    runner = CliRunner()
+    for args, given in [(["init"], None),
+                        (["employees", "import", str(write_export("employees", STAFF))], None),
+                        (["employees", "set-password", "bwilson", "--password-stdin"],
+                         PASSWORD + "\n")]:
+        done = runner.invoke(cli, ["--database", url, *args], input=given)
+        assert done.exit_code == 0, done.output
+    server, process = start_bridge_serve(url, tmp_path, log_level="warning", workers=2)
+    try:
+        assert server.http("bwilson").request("MKCALENDAR",
+                                              server.url + "bwilson/private/").status_code == 201
+        with under_load(server) as load:
+            wait_for(lambda: load.successes() >= 20, 60, "the clients' first answers")
+            own_cluster.stop()
+            stopped = time.monotonic()
+            wait_for(lambda: sum(status == 503 for at, status in load.answered_at
+                                 if at > stopped) >= 8, 60, "answers while it is down")
+            own_cluster.start()
+            recovered = recovery(load, time.monotonic())
+        print(f"\nPostgreSQL stopped and started under load: {dict(load.statuses)}; served "
+              f"again {recovered:.2f} s after it was back")
+        assert_failed_cleanly(load)
+    finally:
+        stop_serving(process)
