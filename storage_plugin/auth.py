@@ -1,13 +1,19 @@
 """Radicale auth plugin: HQ employees with their passwords (``[auth] type = storage_plugin.auth``),
 checked by ``bridge.hq.authentication`` — failed checks throttled per login and address, with
-the counts in the database."""
+the counts in the database.
 
+A TLS client certificate (``[server] certificate_authority``: only certificates of that CA
+connect at all) whose common name is the login of an active employee signs that employee
+in, without a password; a certificate that names nobody (a device's) leaves it to the
+password."""
+
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from radicale import auth
+from radicale import auth, types
 
-from bridge.hq.authentication import Authenticator
+from bridge.hq.authentication import Authenticator, is_active_employee
 from bridge.infra.db import shared_engine
 from storage_plugin.wsgi import request_notes
 
@@ -16,9 +22,22 @@ class Auth(auth.BaseAuth):
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
-        self._authenticator = Authenticator(shared_engine(url))
+        self._engine = shared_engine(url)
+        self._authenticator = Authenticator(self._engine)
+        self._certified = secrets.token_urlsafe(32)
+        """What stands for the password of a login its certificate proved (never sent)."""
+
+    def get_external_login(self, environ: types.WSGIEnviron) -> tuple[()] | tuple[str, str]:
+        login = certificate_name(environ.get("REMOTE_CERTIFICATE"))
+        if not login or not is_active_employee(self._engine, login):
+            return ()
+        request_notes().certified = login
+        return login, self._certified
 
     def _login_ext(self, login: str, password: str, context: auth.AuthContext) -> str:
+        if request_notes().certified == login and secrets.compare_digest(password,
+                                                                         self._certified):
+            return login
         verdict = self._authenticator.check(login, password, context.remote_addr or "",
                                             datetime.now(UTC))
         request_notes().locked_until = verdict.locked_until
@@ -30,3 +49,14 @@ class Auth(auth.BaseAuth):
         user, method, groups = super().login(login, password, context)
         request_notes().user = user
         return user, method, groups
+
+
+def certificate_name(certificate: Any) -> str | None:
+    """The common name of a TLS peer certificate (as ``ssl.SSLSocket.getpeercert`` gives it)."""
+    if not isinstance(certificate, dict):
+        return None
+    for relative_name in certificate.get("subject", ()):
+        for key, value in relative_name:
+            if key == "commonName":
+                return str(value)
+    return None

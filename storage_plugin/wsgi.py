@@ -88,6 +88,8 @@ class RequestNotes:
     """Who signed in ("" for nobody)."""
     locked_until: datetime | None = None
     """The login was refused unchecked until then (too many failed sign-ins)."""
+    certified: str | None = None
+    """The login the client's TLS certificate names (``storage_plugin.auth``)."""
     body: Body | None = None
     """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
 

@@ -14,7 +14,8 @@ from bridge.importing.collective import plan
 from bridge.importing.customers import import_customers
 from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
-from bridge.importing.runs import get_run, list_runs
+from bridge.importing.runs import INTERRUPTED, get_run, list_runs
+from bridge.models.runs import RunStatus
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -173,6 +174,8 @@ def runs_show(app: AppContext, run_id: int) -> None:
         f"  read {run.read}, imported {run.imported}, updated {run.updated}, "
         f"unchanged {run.unchanged}, skipped {run.skipped}, now delayed {run.delayed}"
     )
+    if run.status == RunStatus.INTERRUPTED:
+        click.echo(f"  {INTERRUPTED}")
     click.echo(f"Messages ({len(messages)}):" if messages else "No messages.")
     for message in messages:
         click.echo(f"  {message}")

@@ -31,6 +31,12 @@ def stored_hash(engine: Engine, login: str) -> str | None:
             Employee.login == login, Employee.active.is_(True)))
 
 
+def is_active_employee(engine: Engine, login: str) -> bool:
+    with engine.connect() as connection:
+        return connection.scalar(select(Employee.id).where(
+            Employee.login == login, Employee.active.is_(True))) is not None
+
+
 @dataclass(frozen=True)
 class Verdict:
     accepted: bool

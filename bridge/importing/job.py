@@ -14,6 +14,7 @@ from bridge.calendars import kept
 from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import Outcome, RunReport
+from bridge.importing.runs import begin_work
 from bridge.importing.streaming import unique_chunks, validated
 from bridge.infra.locks import IMPORT_LOCK
 
@@ -38,9 +39,15 @@ def run_job(
 ) -> RunReport:
     """Run ``work`` in one write transaction and keep the run.
 
-    A dry run does all the work, then rolls it back: its report is exactly what the real run
-    would do. A failed run is rolled back whole, then kept as a failed run with its error.
+    The run is on record (running) before its work begins, so that a run whose process is
+    killed is still listed — as interrupted, once found so (:mod:`bridge.importing.runs`).
+    A dry run does all the work, then rolls it back, its record too: its report is exactly
+    what the real run would do. A failed run is rolled back whole, then kept as a failed run
+    with its error.
     """
+    if not report.dry_run:
+        with transaction(engine) as session:
+            report.start(session)
     try:  # one import at a time
         with transaction(engine, take=[IMPORT_LOCK], keep=not report.dry_run) as session:
             connection = session.connection()
@@ -49,7 +56,9 @@ def run_job(
                 # grows it would keep scanning it whole for each chunk's look-ups (quadratic
                 # time). Every look-up of the import has an index: make the planner use it.
                 connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            report.start(session)
+            if report.dry_run:
+                report.start(session)
+            begin_work(session, report.run_id)
             work(session, report)
             report.finish(session)
     except Exception as error:

@@ -89,7 +89,7 @@ class RunReport:
             source=self.source,
             started_by=self.started_by,
             clock=self.clock,
-            status=RunStatus.SUCCEEDED,
+            status=RunStatus.RUNNING,
         )
         session.add(run)
         session.flush()
@@ -127,5 +127,6 @@ class RunReport:
         self.counts.clear()
         self._general, self._notable, self._routine, self.message_count = [], [], [], 0
         self.add(Message(Level.ERROR, f"run failed, nothing was changed: {error}"))
-        self.start(session)
+        if self.run_id is None or session.get(ImportRun, self.run_id) is None:
+            self.start(session)  # (its start could not be recorded either)
         self.finish(session, RunStatus.FAILED)

@@ -58,7 +58,16 @@ def take(connection: Connection, locks: Iterable[Lock]) -> None:
         connection.execute(_ADVISORY, {"space": lock.space, "key": lock.key})
 
 
+def try_take(connection: Connection, lock: Lock) -> bool:
+    """Take ``lock`` for the rest of the transaction if nobody holds it (never waiting);
+    whether it was taken. (SQLite: the transaction's write lock is every lock.)"""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(connection.scalar(_TRY_ADVISORY, {"space": lock.space, "key": lock.key}))
+
+
 _ADVISORY = text("SELECT pg_advisory_xact_lock(:space, :key)")
+_TRY_ADVISORY = text("SELECT pg_try_advisory_xact_lock(:space, :key)")
 
 
 def _int32(value: int) -> int:

@@ -10,8 +10,12 @@ from bridge.models.base import Base, UTCDateTime, utcnow
 
 
 class RunStatus(enum.StrEnum):
+    RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    """Its process ended before the run did (killed, the machine lost): nothing of it was
+    kept; found so by the next run or look at the runs (``bridge.importing.runs``)."""
 
 
 class Level(enum.StrEnum):

@@ -1,4 +1,5 @@
-"""A run killed in the middle leaves the database exactly as it was before that run."""
+"""A run killed in the middle leaves the database exactly as it was before that run, and is
+listed as interrupted; the next run imports everything."""
 
 import json
 import os
@@ -13,23 +14,46 @@ from tests.conftest import NOW_ISO, activities_json, appointment
 BRIDGE = str(Path(sys.executable).parent / "bridge")
 
 
-def test_killed_import_leaves_the_database_as_before(hq, database_url, tmp_path):
+def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
+        hq, database_url, tmp_path):
     hq("import", "activities", _export(tmp_path / "first.json", 3), "--now", NOW_ISO)
     before = activities_json(hq)
-    runs_before = hq("runs", "list").output
+    runs_before = hq("runs", "list").output.splitlines()[1:]
     big = _export(tmp_path / "big.json", 150_000)
     process = subprocess.Popen(
         [BRIDGE, "--database", database_url, "import", "activities", str(big), "--now", NOW_ISO],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    time.sleep(2.5)
-    assert process.poll() is None, "the import finished before it could be interrupted"
+    _wait_until_read(process, big, 2_000_000)  # its records are being imported
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+
     assert activities_json(hq) == before
-    assert hq("runs", "list").output == runs_before
+    listed = hq("runs", "list").output.splitlines()
+    assert listed[2:] == runs_before  # (newest first)
+    assert " interrupted " in listed[1] and "big.json" in listed[1]
+    run_id = listed[1].split()[0]
+    assert "nothing of it was imported — run it again" in hq("runs", "show", run_id).output
     again = hq("import", "activities", _export(tmp_path / "next.json", 5), "--now", NOW_ISO)
     assert again.exit_code == 0 and "imported 2, updated 0, unchanged 3" in again.output
+    assert " interrupted " in hq("runs", "list").output.splitlines()[2]
+
+
+def _wait_until_read(process: subprocess.Popen[bytes], path: Path, position: int) -> None:
+    """Wait until ``process`` has read ``path`` past ``position`` (its open file's offset)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the import ended before it could be interrupted"
+        for descriptor in Path(f"/proc/{process.pid}/fd").iterdir():
+            try:
+                if Path(os.readlink(descriptor)) == path:
+                    info = (descriptor.parent.parent / "fdinfo" / descriptor.name).read_text()
+                    if int(info.split("pos:", 1)[1].split()[0]) > position:
+                        return
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        time.sleep(0.02)
+    raise AssertionError(f"the import did not read {position} bytes of {path} in time")
 
 
 def _export(path: Path, count: int) -> Path:

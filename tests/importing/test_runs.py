@@ -1,6 +1,12 @@
 """Runs are idempotent, recorded, and applied whole or not at all."""
 
-from tests.conftest import NOW_ISO, activities_json, appointment, customer
+from sqlalchemy import select
+
+from bridge.importing.runs import begin_work
+from bridge.infra.db import transaction
+from bridge.models import ImportRun
+from bridge.models.runs import RunStatus
+from tests.conftest import NOW, NOW_ISO, activities_json, appointment, customer
 
 
 def test_reimporting_the_same_export_changes_nothing(hq, write_export):
@@ -86,3 +92,21 @@ def test_a_failed_run_leaves_the_database_as_before_and_is_recorded(hq, write_ex
     assert activities_json(hq) == before
     listing = hq("runs", "list").output.splitlines()
     assert "failed" in listing[1]
+
+
+def test_a_run_waiting_for_another_is_not_left_interrupted(hq, write_export, engine):
+    """Two runs started at once: the first to work marks the other interrupted (it cannot
+    tell waiting from dead), the other takes the mark back when its work begins."""
+    with transaction(engine) as session:
+        waiting = ImportRun(job="activities", source="waiting.json", started_by="tester",
+                            clock=NOW, status=RunStatus.RUNNING)
+        session.add(waiting)
+    result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+                "--now", NOW_ISO)
+    assert result.exit_code == 0, result.output
+    with transaction(engine, write=False) as session:
+        assert session.get(ImportRun, waiting.id).status == RunStatus.INTERRUPTED
+    with transaction(engine) as session:  # (what its import does, holding the lock)
+        begin_work(session, waiting.id)
+        assert session.scalar(select(ImportRun.status).where(
+            ImportRun.id == waiting.id)) == RunStatus.RUNNING

@@ -91,13 +91,16 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
 
 
 def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
-                       catalog: Path | None = None,
-                       workers: int = 1) -> tuple[Server, subprocess.Popen[bytes]]:
+                       catalog: Path | None = None, workers: int = 1,
+                       tls: str = "") -> tuple[Server, subprocess.Popen[bytes]]:
     """`bridge serve` exactly as an operator starts it, as a separate process (of the
-    databases of ``catalog``, if given; in ``workers`` processes)."""
+    databases of ``catalog``, if given; in ``workers`` processes; serving HTTPS with the
+    ``[server]`` settings ``tls``, if given)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
-    config.write_text(f"[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n", encoding="utf-8")
+    server = f"[server]\nssl = True\n{tls}\n" if tls else ""
+    config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n",
+                      encoding="utf-8")
     databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]
     # (below debug, the log goes to a file that stop_serving shows: pytest prints it when
     # the test failed)
@@ -110,7 +113,7 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     if log is not None:
         log.close()  # (the server has its own copy)
         _logs[process.pid] = Path(log.name)
-    url = f"http://127.0.0.1:{port}/"
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/"
     _wait_for(url, lambda: process.poll() is None)
     return Server(url), process
 
@@ -139,7 +142,9 @@ def _wait_for(url: str, running: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 20
     while True:
         try:  # (not following the redirect to the cockpit: its first page takes longer)
-            requests.get(url, timeout=1, allow_redirects=False)
+            requests.get(url, timeout=1, allow_redirects=False, verify=False)
+            return
+        except requests.exceptions.SSLError:  # (HTTPS asking for a client certificate)
             return
         except (requests.ConnectionError, requests.Timeout):
             if not running() or time.monotonic() > deadline:
