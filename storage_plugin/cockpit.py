@@ -1,6 +1,7 @@
 """The web cockpit (``bridge.web``) beside the calendar server: requests under ``/cockpit/``
 go to it, on the storage's HQ database; a browser opening the server's address (``GET /``)
-is sent there. Options, in ``[storage]``: ``cockpit`` (on by default), ``cockpit_uploads``
+is sent there. Behind a reverse proxy its pages link under the proxy's prefix
+(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default), ``cockpit_uploads``
 (where uploaded export files wait for their confirmation) and ``cockpit_secure_cookies``
 (when the server is reached over HTTPS only)."""
 
@@ -12,6 +13,7 @@ from radicale import types
 
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
+from storage_plugin import proxy
 from storage_plugin.options import flag, option
 
 PREFIX = "/cockpit"
@@ -35,19 +37,23 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
                      secure_cookies=flag(configuration, "cockpit_secure_cookies", False),
                      catalog=catalog, database=database)
 
+    script_name = configuration.get("server", "script_name")
+
     def dispatch(environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:
-        path = environ.get("PATH_INFO", "")
+        split = proxy.split(environ, script_name)
+        if split is None:
+            return None  # (Radicale refuses it)
+        base, path = split
         if path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
                 or path == PREFIX:
-            start_response("302 Found", [
-                ("Location", environ.get("SCRIPT_NAME", "").rstrip("/") + PREFIX + "/"),
-                ("Content-Length", "0")])
+            start_response("302 Found", [("Location", base + PREFIX + "/"),
+                                         ("Content-Length", "0")])
             return [b""]
         if not path.startswith(PREFIX + "/"):
             return None
         inner = dict(environ)
-        inner["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + PREFIX
+        inner["SCRIPT_NAME"] = base + PREFIX  # (behind a proxy: its prefix too)
         inner["PATH_INFO"] = path[len(PREFIX):]
         return app(inner, start_response)  # type: ignore[no-any-return]
 

@@ -25,13 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from radicale import pathutils, types
+from radicale import types
 from radicale.log import logger
 from sqlalchemy import Engine
 
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from bridge.infra.readiness import problem
+from storage_plugin import proxy
 from storage_plugin.cockpit import PREFIX as COCKPIT
 from storage_plugin.wsgi import Application, answer
 
@@ -40,9 +41,6 @@ CHECK_EVERY = 5.0
 RETRY_AFTER_SECONDS = 30
 DISCOVERY = ("/.well-known/caldav", "/.well-known/carddav")
 STOCK_REALM = "Radicale - Password Required"
-PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO",
-                 "HTTP_X_FORWARDED_SERVER")
-"""Headers by which Radicale knows a request came through a reverse proxy."""
 
 
 @dataclass
@@ -114,7 +112,7 @@ class Databases:
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
-        split = _split(environ, self._script_name)
+        split = proxy.split(environ, self._script_name)
         if split is None:
             return answer(start_response, "400 Bad Request",
                           "X-Script-Name must be a path on this server.\n", [])
@@ -199,22 +197,6 @@ def _realm(catalog: Catalog, environ: types.WSGIEnviron) -> Database | None:
         plain = base64.b64encode(f"{login}:{credentials[1]}".encode()).decode()
         environ["HTTP_AUTHORIZATION"] = f"Basic {plain}"
     return realm
-
-
-def _split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | None:
-    """The server's own prefix and the path of the request below it, as Radicale finds them
-    (behind a proxy: the configured ``script_name``, else X-Script-Name, else SCRIPT_NAME;
-    the path sanitised); None for a prefix that is not a path of this server."""
-    proxied = any(environ.get(header) for header in PROXY_HEADERS)
-    base = script_name if script_name and proxied else \
-        environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))
-    if base and (not base.startswith("/") or base.startswith("//")):
-        return None
-    base = base.rstrip("/")
-    path = pathutils.sanitize_path(environ.get("PATH_INFO", ""))
-    if proxied and base and path.startswith(base):
-        path = pathutils.sanitize_path(path.removeprefix(base))
-    return base, path
 
 
 def _inner(environ: types.WSGIEnviron, mount: str, path: str) -> types.WSGIEnviron:

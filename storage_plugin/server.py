@@ -1,7 +1,6 @@
 """Running Radicale with our plugins on the HQ database (what `bridge serve` starts)."""
 
 import configparser
-import functools
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
 from bridge.infra.errors import InvalidInput
 from storage_plugin.databases import Databases
+from storage_plugin.proxy import WSGIApplication, behind_proxies
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
@@ -95,8 +95,10 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     log.setup()
     log.set_level(loaded.get("logging", "level"), loaded.get("logging", "backtrace_on_debug"),
                   loaded.get("logging", "trace_filter"))
-    server.Application = functools.partial(Databases, catalog=served)  # what Radicale's
-    # server instantiates with its configuration
+    def application(configuration: radicale_config.Configuration) -> WSGIApplication:
+        return behind_proxies(Databases(configuration, catalog=served), configuration)
+
+    server.Application = application  # what Radicale's server makes with its configuration
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
     for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):

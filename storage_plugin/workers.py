@@ -15,7 +15,7 @@ certificate handed to the application as Radicale's server hands it (``REMOTE_CE
 """
 
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -24,10 +24,9 @@ from radicale import log, types
 
 from bridge.infra.catalog import Catalog
 from storage_plugin.databases import Databases
+from storage_plugin.proxy import WSGIApplication, behind_proxies
 
 DEFAULT_THREADS = 20
-WSGIApplication = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes]]
-
 GRACEFUL_SECONDS = 10
 """How long a stopping worker may finish the requests it holds."""
 
@@ -49,7 +48,8 @@ class Workers(BaseApplication):  # type: ignore[misc]  # (gunicorn has no type h
         log.set_level(self._loaded.get("logging", "level"),
                       self._loaded.get("logging", "backtrace_on_debug"),
                       self._loaded.get("logging", "trace_filter"))
-        return _with_peer_certificate(Databases(self._loaded, catalog=self._catalog))
+        return _with_peer_certificate(behind_proxies(
+            Databases(self._loaded, catalog=self._catalog), self._loaded))
 
 
 def _settings(loaded: radicale_config.Configuration, workers: int,

@@ -1,0 +1,47 @@
+"""Requests that come through a reverse proxy (see ``config/nginx.conf.example``).
+
+- Where the server's own paths start: Radicale's rules, followed by everything in front of
+  Radicale (the database dispatcher, the cockpit), so that all read a path alike. A proxy
+  either strips its prefix and names it in ``X-Script-Name``, or passes the whole path (with
+  ``X-Forwarded-*``) and the prefix is ``[server] script_name``.
+- Who the client is: with ``[storage] proxies = N`` the client's address is taken from the
+  ``X-Forwarded-For`` that the N proxies in front of the server append to (werkzeug's
+  ProxyFix), so that logs and the sign-in throttle see clients, not the proxy. Only for a
+  server the clients cannot reach but through the proxies.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from radicale import pathutils, types
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from storage_plugin.options import option
+
+WSGIApplication = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes]]
+
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO",
+                 "HTTP_X_FORWARDED_SERVER")
+"""Headers by which Radicale knows a request came through a reverse proxy."""
+
+
+def split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | None:
+    """The server's own prefix and the path of the request below it, as Radicale finds them
+    (behind a proxy: the configured ``script_name``, else X-Script-Name, else SCRIPT_NAME;
+    the path sanitised); None for a prefix that is not a path of this server."""
+    proxied = any(environ.get(header) for header in PROXY_HEADERS)
+    base = script_name if script_name and proxied else \
+        environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))
+    if base and (not base.startswith("/") or base.startswith("//")):
+        return None
+    base = base.rstrip("/")
+    path = pathutils.sanitize_path(environ.get("PATH_INFO", ""))
+    if proxied and base and path.startswith(base):
+        path = pathutils.sanitize_path(path.removeprefix(base))
+    return base, path
+
+
+def behind_proxies(application: WSGIApplication, configuration: Any) -> WSGIApplication:
+    """``application``, reading the client's address as the configured proxies pass it."""
+    proxies = int(option(configuration, "proxies") or 0)
+    return ProxyFix(application, x_for=proxies) if proxies else application
