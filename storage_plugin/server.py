@@ -17,11 +17,18 @@ from storage_plugin.proxy import WSGIApplication, behind_proxies
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
 LISTEN_BACKLOG = 1024
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+"""Bytes of a request body (Radicale's default: 100 MB): a multiget of 10 000 hrefs is 1 MB."""
+MAX_RESOURCE_SIZE = 1024 * 1024
+"""Bytes of one item (Radicale's default: 10 MB, and not enforced): a sales appointment is a
+few kilobytes; an item of megabytes costs every client that syncs its calendar."""
 
 
 def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str]]:
     return {
-        "server": {"hosts": f"{host}:{port}", "max_connections": "20"},
+        "server": {"hosts": f"{host}:{port}", "max_connections": "20",
+                   "max_content_length": str(MAX_CONTENT_LENGTH),
+                   "max_resource_size": str(MAX_RESOURCE_SIZE)},
         "auth": {"type": "storage_plugin.auth"},
         "rights": {"type": "storage_plugin.rights"},
         "storage": {"type": "storage_plugin.storage", "database_url": database_url,

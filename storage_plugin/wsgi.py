@@ -128,6 +128,10 @@ class Application(radicale.Application):
         body = _buffered_body(environ, self.configuration.get("server", "max_content_length"))
         if isinstance(body, tuple):
             return answer(start_response, *body)
+        if environ.get("REQUEST_METHOD") == "PUT" and body and \
+                len(body) > self._max_resource_size:  # refused before anything reads it
+            return answer(start_response, "403 Forbidden", _precondition(_size_limit(environ)),
+                          [], "application/xml; charset=utf-8")
         started = time.monotonic()
         for attempt in range(RETRIES + 1):
             if body is not None:
@@ -281,6 +285,14 @@ def _buffered_body(environ: types.WSGIEnviron,
     if len(body) < length:
         return "400 Bad Request", "The request body is shorter than its Content-Length.\n", []
     return body
+
+
+def _size_limit(environ: types.WSGIEnviron) -> str:
+    """The precondition an item over ``max_resource_size`` fails (RFC 4791 §5.3.2.1, RFC 6352
+    §6.3.2.1)."""
+    vcard = "vcard" in environ.get("CONTENT_TYPE", "").lower() or \
+        environ.get("PATH_INFO", "").lower().endswith(".vcf")
+    return "CR:max-resource-size" if vcard else "C:max-resource-size"
 
 
 def _precondition(name: str) -> str:

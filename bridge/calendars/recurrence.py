@@ -15,10 +15,31 @@ from bridge.calendars.writeback import Forbidden
 
 MAX_INSTANCES_PER_YEAR = 1000
 YEAR = timedelta(days=365)
+MAX_COMPONENTS = 500
+"""Components of one item (events, their exceptions, alarms): every search and sync of its
+calendar reads them all. A year of a weekly series with an exception each week is 53."""
+MAX_RULES = 5
+"""Recurrence rules of one component (RFC 5545 allows one; each more multiplies the work of
+walking its occurrences)."""
 
 
 class TooFrequent(Forbidden):
     precondition = "max-instances"
+
+
+class TooComplex(Forbidden):
+    """An item of more parts than any calendar needs (:data:`MAX_COMPONENTS`, :data:`MAX_RULES`)."""
+
+
+def check_complexity(components: int, rules: int) -> None:
+    """Refuse an item of ``components`` components whose most recurrence rules (RRULE,
+    EXRULE) in one component are ``rules``."""
+    if components > MAX_COMPONENTS:
+        raise TooComplex(f"the item has {components} components (events, alarms…); at most "
+                         f"{MAX_COMPONENTS} are kept")
+    if rules > MAX_RULES:
+        raise TooComplex(f"a component of the item has {rules} recurrence rules; at most "
+                         f"{MAX_RULES} are kept")
 
 
 def check_density(occurrences: Iterable[date]) -> None:

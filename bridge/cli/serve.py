@@ -11,6 +11,7 @@ from bridge.infra.db import make_engine
 from bridge.infra.readiness import problem_at
 
 DEMO_DATABASE = Path("bridge-demo.db")
+STATEMENT_TIMEOUT_SECONDS = 60
 
 
 @click.command("serve")
@@ -54,6 +55,8 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     from storage_plugin.server import configuration, serve, served_catalog  # the Radicale edge
 
     os.environ.setdefault("PGAPPNAME", "bridge serve")  # (its sessions in pg_stat_activity)
+    # No statement of a request may run for more than a minute (it is answered 503 instead).
+    os.environ.setdefault("PGOPTIONS", f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS}s")
 
     served = app.catalog.only(app.selected) if app.chosen else app.catalog
     if demo:

@@ -1,7 +1,8 @@
 """Write conflicts: the database refused a transaction because of another one.
 
 - PostgreSQL: a deadlock (SQLSTATE 40P01), a serialisation failure (40001), a lock wait that
-  ran out (55P03, see ``lock_timeout``);
+  ran out (55P03, see ``lock_timeout``), a statement cancelled after ``statement_timeout``
+  (57014; `bridge serve` sets one);
 - SQLite: the database stayed locked by another writer past the busy timeout.
 
 Such a transaction was rolled back whole, so it changed nothing and may be run again: a lost
@@ -27,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from bridge.infra.errors import BridgeError
 
 RETRY_NOW = {"40P01": "deadlock", "40001": "serialisation failure"}
-RETRY_LATER = {"55P03": "lock wait timed out"}
+RETRY_LATER = {"55P03": "lock wait timed out", "57014": "statement timed out"}
 SQLITE_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 

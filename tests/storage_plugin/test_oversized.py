@@ -43,3 +43,28 @@ def test_an_over_long_display_name_is_refused_and_the_old_one_kept(server):
     answer = http.get(url)
     assert answer.status_code == 200
     assert "My%20tasks.ics" in answer.headers["Content-Disposition"]
+
+
+def test_an_item_larger_than_max_resource_size_is_refused_unread(server, hq):
+    """RFC 4791 §5.3.2.1 and RFC 6352 §6.3.2.1: the server's max-resource-size (1 MiB by
+    default), announced on every calendar, holds for every item."""
+    http = server.http("bwilson")
+    announced = http.request("PROPFIND", server.url + "bwilson/appointments/", headers={
+        "Depth": "0"}, data='<propfind xmlns="DAV:"><prop><max-resource-size '
+                            'xmlns="urn:ietf:params:xml:ns:caldav"/></prop></propfind>')
+    limit = int(announced.text.split("max-resource-size>")[1].split("<")[0])
+    assert limit == 1024 * 1024
+    large = EVENT.format(uid="large", summary="Visit", description="d" * limit)
+    answer = server.put("bwilson", "bwilson/appointments/large.ics", large)
+    assert answer.status_code == 403 and "max-resource-size" in answer.text
+    assert "urn:ietf:params:xml:ns:caldav" in answer.text
+    assert http.get(server.url + "bwilson/appointments/large.ics").status_code == 404
+    assert activities_json(hq) == []
+    assert http.request("MKCOL", server.url + "bwilson/book/", data=(
+        '<D:mkcol xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:set><D:prop>'
+        "<D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype></D:prop></D:set>"
+        "</D:mkcol>")).status_code == 201
+    card = "BEGIN:VCARD\nVERSION:3.0\nUID:big\nFN:Big\nNOTE:" + "n" * limit + "\nEND:VCARD\n"
+    answer = http.put(server.url + "bwilson/book/big.vcf", data=card,
+                      headers={"Content-Type": "text/vcard"})
+    assert answer.status_code == 403 and "urn:ietf:params:xml:ns:carddav" in answer.text

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bridge.calendars.recurrence import MAX_INSTANCES_PER_YEAR
+from bridge.calendars.recurrence import MAX_COMPONENTS, MAX_INSTANCES_PER_YEAR, MAX_RULES
 from tests.storage_plugin.conftest import calendar
 
 RECURRING = """BEGIN:VCALENDAR
@@ -67,3 +67,25 @@ def test_a_daily_item_without_end_is_kept_and_expanded(own_calendar, server):
     weekdays = [day for day in (date(2026, 12, 10) + timedelta(days=n) for n in range(3644))
                 if day.weekday() < 5]
     assert answer.text.count("RECURRENCE-ID") == len(weekdays)  # each one of ten years
+
+
+def test_an_item_of_too_many_parts_is_refused_and_its_calendar_stays_as_it_was(own_calendar,
+                                                                             server):
+    http, url = own_calendar
+    alarm = "BEGIN:VALARM\nACTION:DISPLAY\nDESCRIPTION:Soon\nTRIGGER:-PT15M\nEND:VALARM\n"
+    many_alarms = RECURRING.format(uid="alarms", rule="FREQ=WEEKLY").replace(
+        "END:VEVENT", alarm * (MAX_COMPONENTS + 1) + "END:VEVENT")
+    many_rules = RECURRING.format(uid="rules", rule="FREQ=WEEKLY").replace(
+        "RRULE:FREQ=WEEKLY", "\n".join(f"RRULE:FREQ=WEEKLY;BYDAY=MO;INTERVAL={n}"
+                                       for n in range(1, MAX_RULES + 2)))
+    for name, text, reason in [("alarms", many_alarms, "components"),
+                               ("rules", many_rules, "recurrence rules")]:
+        for target in (url, server.url + "bwilson/appointments/"):
+            answer = http.put(f"{target}{name}.ics", data=text,
+                              headers={"Content-Type": "text/calendar"})
+            assert answer.status_code == 403 and reason in answer.text, answer.text
+            assert http.get(f"{target}{name}.ics").status_code == 404
+    fine = RECURRING.format(uid="fine", rule="FREQ=WEEKLY").replace(
+        "END:VEVENT", alarm * 3 + "END:VEVENT")
+    assert http.put(url + "fine.ics", data=fine,
+                    headers={"Content-Type": "text/calendar"}).status_code == 201

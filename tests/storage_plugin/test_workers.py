@@ -237,3 +237,35 @@ def test_a_wrong_number_of_workers_is_named(bridge, tmp_path, value):
     assert result.exit_code == 1
     assert f"{config}: [server] workers must be a whole number of at least 1, not '{value}'" \
         in result.output
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
+def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(staff_passwords,
+                                                                     database_url, tmp_path,
+                                                                     workers):
+    """Three times as many clients at once as the server has threads (max_connections 20
+    each): every one is answered, none is reset."""
+    server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
+                                         workers=workers)
+    clients = 60 * workers
+    barrier = threading.Barrier(clients)
+    answers: list[int | str] = []
+
+    def poll() -> None:
+        http = server.http("bwilson")
+        barrier.wait(timeout=60)
+        try:
+            answers.append(http.request("PROPFIND", server.url + "bwilson/appointments/",
+                                        headers={"Depth": "1"}, timeout=120).status_code)
+        except requests.RequestException as error:
+            answers.append(type(error).__name__)
+
+    try:
+        threads = [threading.Thread(target=poll) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        stop_serving(process)
+    assert answers == [207] * clients, sorted(map(str, answers))
