@@ -458,3 +458,54 @@ def each(probes_: list[Probe]) -> Iterator[tuple[str, list[Probe]]]:
     """The probes grouped by class, in class order."""
     for kind in CLASSES:
         yield kind, [probe for probe in probes_ if probe.kind == kind]
+
+
+# --- The costliest requests -------------------------------------------------------------------
+
+CENTURY_EXPAND = (
+    '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>'
+    '<D:getetag/><C:calendar-data><C:expand start="19700101T000000Z" end="21700101T000000Z"/>'
+    '</C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
+    '<C:comp-filter name="VEVENT"><C:time-range start="19700101T000000Z" '
+    'end="21700101T000000Z"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>')
+TEXT_SEARCH = (
+    '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>'
+    '<D:getetag/><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
+    '<C:comp-filter name="VEVENT">' + "".join(
+        f'<C:prop-filter name="{name}"><C:text-match negate-condition="yes">zz{n}'
+        '</C:text-match></C:prop-filter>' for n, name in enumerate(
+            ["SUMMARY", "DESCRIPTION", "LOCATION", "UID"] * 25)) +
+    '</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>')
+ALLPROP = '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
+
+
+def costly() -> list[Probe]:
+    """The requests that cost a calendar server most, one of each: items at and over the
+    size limits (megabytes of text, thousands of alarms, a thousand recurrence rules), a
+    century expanded, a search with a hundred text filters over every item, every property
+    of every item, XML nested as deep as it is let through, a body at the size limit."""
+    alarm = "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
+    start = "DTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\n"
+    items = {
+        "attachment": start + "ATTACH;ENCODING=BASE64;VALUE=BINARY:" + "QUFB" * 2_000_000 + "\r\n",
+        "description": start + "DESCRIPTION:" + "d" * 5_000_000 + "\r\n",
+        "alarms": start + alarm * 10_000,
+        "rules": start + "".join(f"RRULE:FREQ=DAILY;INTERVAL={n}\r\n" for n in range(1, 1001)),
+        "under-limits": start + alarm * 400 + "DESCRIPTION:" + "d" * 900_000 + "\r\n",
+    }
+    made = [Probe("costly", "PUT", f"{GENERAL_CALENDAR}costly-{name}.ics",
+                  EVENT.format(before="", after="", uid=f"costly-{name}", props=props).encode(),
+                  {"Content-Type": "text/calendar"}, description=f"an item: {name}")
+            for name, props in items.items()]
+    for path in (*WRITABLE, "/bwilson/mobile/", GENERAL_CALENDAR):
+        made += [Probe("costly", "REPORT", path, CENTURY_EXPAND.encode(), {"Depth": "1"},
+                       description="a century expanded"),
+                 Probe("costly", "REPORT", path, TEXT_SEARCH.encode(), {"Depth": "1"},
+                       description="a hundred text filters"),
+                 Probe("costly", "PROPFIND", path, ALLPROP.encode(), {"Depth": "1"},
+                       description="every property of every item")]
+    made.append(Probe("costly", "PROPFIND", "/bwilson/", _nested(60).encode(), {"Depth": "1"},
+                      description="XML nested 60 deep"))
+    made.append(Probe("costly", "REPORT", "/bwilson/appointments/", b"<" * 9_000_000,
+                      {"Depth": "1"}, description="a body of 9 MB"))
+    return made
