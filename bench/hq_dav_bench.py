@@ -105,8 +105,10 @@ def spread(i: int, n: int, first_day: int, days: int) -> datetime:
     return instant + timedelta(days=7) if WEEK_START <= instant < WEEK_END else instant
 
 
-def build_hq(workdir: Path, n: int) -> str:
-    database = f"sqlite:///{workdir / 'hq.db'}"
+def build_hq(workdir: Path, n: int, database: str | None = None) -> str:
+    """An HQ of N customers, mobile appointments, HQ appointments and tasks of one
+    representative, in ``database`` (an empty one; by default SQLite in ``workdir``)."""
+    database = database or f"sqlite:///{workdir / 'hq.db'}"
     files = {
         "employees": [{"login": LOGIN, "name": "Bench Mark", "email": "bench@example.com",
                        "sales_representative": True, "manager": None,

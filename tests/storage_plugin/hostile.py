@@ -17,9 +17,11 @@ tell what a request answered with 2xx may have changed from what must stay as it
 """
 
 import base64
+import http.client
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
 
 LOGIN = "bwilson"
 PASSWORD_FIELD = "{password}"
@@ -44,6 +46,29 @@ class Probe:
     headers: dict[str, str] = field(default_factory=dict)
     login: str | None = LOGIN
     description: str = ""
+
+
+def send(url: str, probe: Probe, password: str) -> int:
+    """The status of ``probe`` sent to the server at ``url`` on a connection of its own,
+    exactly as generated (signed in with ``password`` as ``probe.login``)."""
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        connection.putrequest(probe.method, quote(probe.path, safe="/%:@!$&'()*+,;=~.-_\\"),
+                              skip_accept_encoding=True)
+        headers = dict(probe.headers)
+        if probe.login is not None:
+            credentials = base64.b64encode(f"{probe.login}:{password}".encode()).decode()
+            headers.setdefault("Authorization", f"Basic {credentials}")
+        headers.setdefault("Content-Length", str(len(probe.body)))
+        for name, value in headers.items():
+            connection.putheader(name, value.encode("utf-8"))
+        connection.endheaders(probe.body if probe.body else None)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
 
 
 def probes(seed: int = 2026, per_class: int = 420) -> list[Probe]:
@@ -479,11 +504,14 @@ TEXT_SEARCH = (
 ALLPROP = '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
 
 
-def costly() -> list[Probe]:
-    """The requests that cost a calendar server most, one of each: items at and over the
-    size limits (megabytes of text, thousands of alarms, a thousand recurrence rules), a
-    century expanded, a search with a hundred text filters over every item, every property
-    of every item, XML nested as deep as it is let through, a body at the size limit."""
+def costly(login: str = LOGIN) -> list[Probe]:
+    """The requests that cost a calendar server most, one of each, as ``login`` (whose
+    general calendar ``hostile-calendar/`` exists): items at and over the size limits
+    (megabytes of text, thousands of alarms, a thousand recurrence rules), a century
+    expanded, a search with a hundred text filters over every item, every property of every
+    item, XML nested as deep as it is let through, a body near the size limit."""
+    home = f"/{login}/"
+    general = f"{home}hostile-calendar/"
     alarm = "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
     start = "DTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\n"
     items = {
@@ -493,19 +521,19 @@ def costly() -> list[Probe]:
         "rules": start + "".join(f"RRULE:FREQ=DAILY;INTERVAL={n}\r\n" for n in range(1, 1001)),
         "under-limits": start + alarm * 400 + "DESCRIPTION:" + "d" * 900_000 + "\r\n",
     }
-    made = [Probe("costly", "PUT", f"{GENERAL_CALENDAR}costly-{name}.ics",
+    made = [Probe("costly", "PUT", f"{general}costly-{name}.ics",
                   EVENT.format(before="", after="", uid=f"costly-{name}", props=props).encode(),
-                  {"Content-Type": "text/calendar"}, description=f"an item: {name}")
+                  {"Content-Type": "text/calendar"}, login, f"an item: {name}")
             for name, props in items.items()]
-    for path in (*WRITABLE, "/bwilson/mobile/", GENERAL_CALENDAR):
+    for path in [f"{home}{name}/" for name in ("appointments", "tasks", "mobile")] + [general]:
         made += [Probe("costly", "REPORT", path, CENTURY_EXPAND.encode(), {"Depth": "1"},
-                       description="a century expanded"),
+                       login, "a century expanded"),
                  Probe("costly", "REPORT", path, TEXT_SEARCH.encode(), {"Depth": "1"},
-                       description="a hundred text filters"),
+                       login, "a hundred text filters"),
                  Probe("costly", "PROPFIND", path, ALLPROP.encode(), {"Depth": "1"},
-                       description="every property of every item")]
-    made.append(Probe("costly", "PROPFIND", "/bwilson/", _nested(60).encode(), {"Depth": "1"},
-                      description="XML nested 60 deep"))
-    made.append(Probe("costly", "REPORT", "/bwilson/appointments/", b"<" * 9_000_000,
-                      {"Depth": "1"}, description="a body of 9 MB"))
+                       login, "every property of every item")]
+    made.append(Probe("costly", "PROPFIND", home, _nested(60).encode(), {"Depth": "1"},
+                      login, "XML nested 60 deep"))
+    made.append(Probe("costly", "REPORT", f"{home}appointments/", b"<" * 9_000_000,
+                      {"Depth": "1"}, login, "a body of 9 MB"))
     return made

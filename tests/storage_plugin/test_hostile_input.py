@@ -7,12 +7,10 @@ read-only collections are as they were, an item refused is not there and an item
 The counts per class and status are printed (``pytest -s``).
 """
 
-import base64
 import http.client
 import json
 from collections import Counter
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from sqlalchemy import Engine, select
 
@@ -27,6 +25,7 @@ from tests.storage_plugin.hostile import (
     Probe,
     each,
     probes,
+    send,
 )
 
 REPLACING = {"DELETE", "MOVE", "PUT", "MKCOL", "MKCALENDAR"}
@@ -34,31 +33,6 @@ REPLACING = {"DELETE", "MOVE", "PUT", "MKCOL", "MKCALENDAR"}
 DEPTH_1 = {"Depth": "1", "Content-Type": "application/xml"}
 LISTING = ('<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:displayname/>'
            "</D:prop></D:propfind>")
-
-
-def send(server: Server, probe: Probe) -> int:
-    """The status of ``probe`` sent on a connection of its own, exactly as generated."""
-    address = urlsplit(server.url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
-    try:
-        connection.putrequest(probe.method, quote(probe.path, safe="/%:@!$&'()*+,;=~.-_\\"),
-                              skip_accept_encoding=True)
-        headers = dict(probe.headers)
-        if probe.login is not None:
-            headers.setdefault("Authorization", http_basic(probe.login))
-        headers.setdefault("Content-Length", str(len(probe.body)))
-        for name, value in headers.items():
-            connection.putheader(name, value.encode("utf-8"))
-        connection.endheaders(probe.body if probe.body else None)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
-def http_basic(login: str) -> str:
-    return "Basic " + base64.b64encode(f"{login}:{PASSWORD}".encode()).decode()
 
 
 def hq_rows(engine: Engine) -> dict[str, dict[Any, tuple[Any, ...]]]:
@@ -106,7 +80,7 @@ def test_hostile_requests_never_get_5xx_and_change_nothing(server, hq, write_exp
         counts = statuses.setdefault(kind, Counter())
         for probe in group:
             try:
-                status = send(server, probe)
+                status = send(server.url, probe, PASSWORD)
             except (http.client.HTTPException, OSError) as error:
                 failures.append(f"no valid answer ({error!r}) to {probe.method} "
                                 f"{probe.path[:100]} {probe.description[:200]!r}")
