@@ -14,6 +14,9 @@ before it commits, as when rendered here.
 
 import functools
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -129,6 +132,18 @@ def helper_process(session: Session) -> Iterator[None]:
         helper.close()
 
 
+def _exit_with(parent: int) -> None:
+    """In the helper: end when ``parent`` ends, even killed (the pool's own pipes do not
+    tell a helper its parent died: it would wait for work for ever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit with the import").start()
+
+
 class _Helper:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -141,7 +156,8 @@ class _Helper:
             _keep(session, kind, rows, [kind.render(row) for row in rows])
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_exit_with, initargs=(os.getpid(),))
         values = [tuple(row) for row in rows]
         future = self._pool.submit(_render_rows, kind.marks, tuple(rows[0]._fields), values)
         self._pending.append((kind, rows, future))

@@ -25,8 +25,14 @@ def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     _wait_until_read(process, big, 2_000_000)  # its records are being imported
+    helpers = _children(process.pid)  # (it renders calendar texts in a helper process)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    assert helpers, "the import had no helper process yet"
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers):  # none left behind
+        assert time.monotonic() < deadline, f"helper processes {helpers} outlived the import"
+        time.sleep(0.1)
 
     assert activities_json(hq) == before
     listed = hq("runs", "list").output.splitlines()
@@ -37,6 +43,11 @@ def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
     again = hq("import", "activities", _export(tmp_path / "next.json", 5), "--now", NOW_ISO)
     assert again.exit_code == 0 and "imported 2, updated 0, unchanged 3" in again.output
     assert " interrupted " in hq("runs", "list").output.splitlines()[2]
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in found.stdout.split()]
 
 
 def _wait_until_read(process: subprocess.Popen[bytes], path: Path, position: int) -> None:
