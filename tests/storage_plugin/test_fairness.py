@@ -64,7 +64,8 @@ def test_a_costly_client_never_stalls_a_polling_one(staff_passwords, hq, write_e
         sender.join()
     finally:
         stop_serving(process)
-    cuts = statistics.quantiles(polls, n=100, method="inclusive") if len(polls) > 1 else polls * 99
+    cuts = (statistics.quantiles(polls, n=100, method="inclusive") if len(polls) > 1
+            else polls * 99)
     print(f"\n{len(polls)} polls beside {len(costly_answers)} costly requests on {workers} "
           f"process(es): p50 {cuts[49] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, "
           f"max {max(polls) * 1000:.0f} ms; costly answers {sorted(set(costly_answers))}")
