@@ -2,6 +2,7 @@
 
 import configparser
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,11 @@ from storage_plugin.proxy import WSGIApplication, behind_proxies
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
 LISTEN_BACKLOG = 1024
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread holds Python's interpreter lock while others wait (Python: 0.005). A
+request that computes (parsing a large item) would otherwise make every other request wait
+up to that long at each of its many network and database calls: a phone's poll beside such
+a request took 10 times as long."""
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 """Bytes of a request body (Radicale's default: 100 MB): a multiget of 10 000 hrefs is 1 MB."""
 MAX_RESOURCE_SIZE = 1024 * 1024
@@ -94,6 +100,7 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     ``shutdown_socket``'s peer is closed (or forever); with several ``workers``, gunicorn
     running it in that many processes (until it is stopped by a signal)."""
     served = served_catalog(loaded, catalog)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     if workers > 1:
         from storage_plugin.workers import Workers
 
