@@ -64,11 +64,19 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return engine
 
 
+SERVER_POOL_OVERFLOW = 35
+"""Connections a server process may open beyond the pool's 5 kept ones: more than its
+threads (Radicale's ``max_connections``, 20) ever use at once, so that no request waits for
+a connection (SQLAlchemy's default of 10 made requests beyond 15 wait, and fail after 30 s)."""
+
+
 @functools.cache
 def shared_engine(url: str | None) -> Engine:
     """One engine (one connection pool) per database for a long-running process whose
     parts (the server's storage, auth and rights plugins) each ask for one."""
-    return make_engine(url)
+    if make_url(database_url(url)).database in (None, "", ":memory:"):
+        return make_engine(url)  # (in memory: one connection, no pool to size)
+    return make_engine(url, max_overflow=SERVER_POOL_OVERFLOW)
 
 
 def upsert_statement(dialect: str, model: Any) -> Any:
