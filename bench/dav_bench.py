@@ -71,6 +71,8 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -229,6 +231,19 @@ def ical(event: Event, sequence: int = 0) -> str:
 
 
 # --- servers --------------------------------------------------------------------------------
+
+
+@contextmanager
+def scratch(prefix: str, keep: bool) -> Iterator[Path]:
+    """A temporary working directory, removed afterwards unless ``keep`` (then named)."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield root
+    finally:
+        if keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def free_port() -> int:

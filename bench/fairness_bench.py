@@ -25,11 +25,9 @@ the benchmark could not run.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -48,6 +46,7 @@ from dav_bench import (  # noqa: E402  (a sibling script)
     BenchError,
     Server,
     free_port,
+    scratch,
     wait_ready,
 )
 from hq_dav_bench import build_hq  # noqa: E402
@@ -142,6 +141,28 @@ def row(workers: int, name: str, phase: Phase) -> str:
             f"{sum(phase.failed.values())} | {costly_answers} |")
 
 
+def run(workdir: Path, args: argparse.Namespace) -> None:
+    print(f"building an HQ of {args.size} items per collection in {workdir} …", flush=True)
+    database = build_hq(workdir, args.size, args.database)
+    print(f"\n{args.size} items per collection, {database.split(':')[0]}, "
+          f"{args.seconds:.0f} s per phase\n")
+    print("| processes | phase | polls | p50 ms | p99 ms | max ms | failed | "
+          "costly requests' answers |")
+    print("|---|---|---|---|---|---|---|---|")
+    for workers in (int(value) for value in args.workers.split(",")):
+        server = serve(workdir, database, workers)
+        try:
+            setup = requests.request("MKCALENDAR", f"{server.base}/{LOGIN}/hostile-calendar/",
+                                     auth=(LOGIN, PASSWORD), timeout=60)
+            if setup.status_code not in (201, 405, 409):  # (made by a previous round)
+                raise BenchError(f"MKCALENDAR answered {setup.status_code}")
+            for name, with_hostile in (("alone", False), ("hostile", True)):
+                print(row(workers, name, measure(server, args.seconds, with_hostile)),
+                      flush=True)
+        finally:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1000, help="items per collection")
@@ -151,36 +172,12 @@ def main(argv: list[str] | None = None) -> int:
                                            "(default: SQLite in a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="fairness-bench-"))
     try:
-        print(f"building an HQ of {args.size} items per collection in {workdir} …",
-              flush=True)
-        database = build_hq(workdir, args.size, args.database)
-        print(f"\n{args.size} items per collection, {database.split(':')[0]}, "
-              f"{args.seconds:.0f} s per phase\n")
-        print("| processes | phase | polls | p50 ms | p99 ms | max ms | failed | "
-              "costly requests' answers |")
-        print("|---|---|---|---|---|---|---|---|")
-        for workers in (int(value) for value in args.workers.split(",")):
-            server = serve(workdir, database, workers)
-            try:
-                setup = requests.request("MKCALENDAR", f"{server.base}/{LOGIN}/hostile-calendar/",
-                                         auth=(LOGIN, PASSWORD), timeout=60)
-                if setup.status_code not in (201, 405, 409):  # (made by a previous round)
-                    raise BenchError(f"MKCALENDAR answered {setup.status_code}")
-                for name, with_hostile in (("alone", False), ("hostile", True)):
-                    print(row(workers, name, measure(server, args.seconds, with_hostile)),
-                          flush=True)
-            finally:
-                server.stop()
+        with scratch("fairness-bench-", args.keep) as workdir:
+            run(workdir, args)
     except BenchError as error:
         print(f"the benchmark could not run: {error}", file=sys.stderr)
         return 1
-    finally:
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

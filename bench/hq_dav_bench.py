@@ -37,9 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -58,6 +56,7 @@ from dav_bench import (  # noqa: E402  (a sibling script)
     PROPFIND_ETAGS,
     BenchError,
     RequestFailed,
+    scratch,
     Server,
     check,
     measure,
@@ -399,21 +398,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated collections to time (default: all four)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     args = parser.parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="hq-dav-bench-"))
     rows, memory = [], {}
     try:
-        for n in (int(size) for size in args.sizes.split(",")):
-            timings, memory[n] = bench_size(n, args, root)
-            for (name, op), timed in timings.items():
-                rows.append((name, op, n, timed.get("bridge"), timed.get("radicale")))
+        with scratch("hq-dav-bench-", args.keep) as root:
+            for n in (int(size) for size in args.sizes.split(",")):
+                timings, memory[n] = bench_size(n, args, root)
+                for (name, op), timed in timings.items():
+                    rows.append((name, op, n, timed.get("bridge"), timed.get("radicale")))
     except BenchError as error:
         print(f"benchmark could not run: {error}", file=sys.stderr)
         return 1
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
     print("\n| collection | operation | size | bridge ms | radicale ms | ratio |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, op, n, ours, theirs in sorted(rows, key=lambda row: (row[0], row[1], row[2])):
