@@ -60,6 +60,9 @@ def _settings(loaded: radicale_config.Configuration, workers: int,
                  for host, port in loaded.get("server", "hosts")],
         "workers": workers, "worker_class": "gthread", "threads": threads,
         "backlog": backlog, "timeout": int(max(loaded.get("server", "timeout"), 30)),
+        # An idle connection is kept as long as Radicale's server keeps it (gunicorn's own
+        # 2 s closed connections that clients were about to send their next request on).
+        "keepalive": int(loaded.get("server", "timeout")),
         "graceful_timeout": GRACEFUL_SECONDS, "proc_name": "bridge serve",
         "accesslog": None, "errorlog": "-",
         "loglevel": loaded.get("logging", "level"),

@@ -24,13 +24,14 @@ CONNECT_TIMEOUT_SECONDS = 30
 server gone from the network would hold every request that needs a new connection)."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT_SECONDS * 1000}")
     cursor.close()
+    record.info["busy_timeout"] = WRITE_WAIT_SECONDS * 1000
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -38,8 +39,12 @@ def _sqlite_begin(conn: Any) -> None:
     # ourselves: writers ask for BEGIN IMMEDIATE (see ``begin``) and so queue on the busy
     # timeout instead of failing half-way when a read lock cannot be upgraded.
     options = conn.get_execution_options()
-    if "write_wait" in options:  # stays with the pooled connection: set it each time
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={round(options['write_wait'] * 1000)}")
+    # The busy timeout stays with the pooled connection: a transaction that waits less than
+    # the default (``wait``) must not leave its timeout to the next one on this connection.
+    wait_ms = round(options.get("write_wait", WRITE_WAIT_SECONDS) * 1000)
+    if conn.info.get("busy_timeout") != wait_ms:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        conn.info["busy_timeout"] = wait_ms
     conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 

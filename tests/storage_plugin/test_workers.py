@@ -5,6 +5,8 @@ the middle of writes loses no write it acknowledged, the others keep serving and
 replaced; the number of workers comes from the command line or the configuration file.
 """
 
+import base64
+import http.client
 import os
 import signal
 import subprocess
@@ -20,8 +22,8 @@ import pytest
 import requests
 
 from tests.conftest import NOW_ISO, appointment, run_command
-from tests.storage_plugin.conftest import (BRIDGE, Server, free_port, start_bridge_serve,
-                                           stop_serving)
+from tests.storage_plugin.conftest import (BRIDGE, PASSWORD, Server, free_port,
+                                           start_bridge_serve, stop_serving)
 from tests.storage_plugin.test_races import event
 from tests.storage_plugin.test_sync import sync_collection
 
@@ -269,3 +271,27 @@ def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(staff_passw
     finally:
         stop_serving(process)
     assert answers == [207] * clients, sorted(map(str, answers))
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
+def test_a_client_pausing_between_requests_keeps_its_connection(staff_passwords, database_url,
+                                                                tmp_path, workers):
+    """A client that sends its next request a few seconds after the last one, on the same
+    connection, is answered (a server that had closed the idle connection meanwhile would
+    leave a client sending at that moment with "connection closed without response")."""
+    server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
+                                         workers=workers)
+    host, port = server.url.split("//")[1].rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    login = base64.b64encode(f"bwilson:{PASSWORD}".encode()).decode()
+    headers = {"Authorization": f"Basic {login}", "Depth": "0"}
+    try:
+        for _ in range(2):
+            connection.request("PROPFIND", "/bwilson/appointments/", headers=headers)
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 207
+            time.sleep(3)
+    finally:
+        connection.close()
+        stop_serving(process)
