@@ -22,7 +22,7 @@ from radicale import pathutils, storage, types
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
-from bridge.infra import conflicts
+from bridge.infra import conflicts, held
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
@@ -294,6 +294,7 @@ class Storage(storage.BaseStorage):
         self.hooks_enabled = configuration.get("hook", "type") != "none"
         self.max_resource_size: int = configuration.get("server", "max_resource_size")
         self.token_namespace: str = option(configuration, "sync_token_namespace") or ""
+        held.watch()
 
     @property
     def store(self) -> CalendarStore:

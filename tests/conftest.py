@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 
 from bridge.cli.main import cli
+from bridge.infra import held
 from bridge.infra.db import make_engine, transaction
 from bridge.hq.definitions import install_defaults
 from bridge.models import Base
@@ -237,6 +238,8 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
 
 def run_command(database_url: str, *args: str) -> None:
     """A `bridge` command run as typed, in this process, so that it can race other work
-    (CliRunner cannot run in several threads at once)."""
+    (CliRunner cannot run in several threads at once). Its write transactions are watched
+    as the server's are (``bridge.infra.held``): a failing race shows who held a lock long."""
+    held.watch()
     cli.main(["--database", database_url, "--user", "tester", *args], prog_name="bridge",
              standalone_mode=False)

@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, Insert, create_engine, event, insert, text
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.infra import locks
+from bridge.infra import held, locks
 from bridge.infra.catalog import database_url
 from bridge.infra.conflicts import notice_conflicts
 
@@ -134,12 +134,13 @@ def transaction(engine: Engine, *, write: bool = True, take: Iterable[locks.Lock
     is one of these; ``write``, ``take`` and ``wait`` are :func:`begin`'s."""
     with session_factory(engine)() as session:
         begin(session, write=write, take=take, wait=wait)
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-        if keep:
-            session.commit()
-        else:
-            session.rollback()
+        with held.holding() if write else nullcontext():
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            if keep:
+                session.commit()
+            else:
+                session.rollback()
