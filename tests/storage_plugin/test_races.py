@@ -86,8 +86,9 @@ def test_racing_if_match_writes_to_one_item_have_exactly_one_winner(servers, hq,
         outcomes = race([lambda i=i: write(i) for i in range(CLIENTS)])
         won = [what for what, status in outcomes if 200 <= status < 300]
         assert len(won) == 1, outcomes
-        assert all(status in (412, 404) for _, status in outcomes if not 200 <= status < 300)
-        assert not any(status == 404 for what, status in outcomes if what != "delete")
+        assert all(status in (412, 404) for _, status in outcomes
+                   if not 200 <= status < 300), outcomes
+        assert not any(status == 404 for what, status in outcomes if what != "delete"), outcomes
         after = http.get(url)
         if won[0] == "delete":
             assert after.status_code == 404
