@@ -1,5 +1,6 @@
 """Stream the records of an exchange file without loading it whole."""
 
+import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,43 @@ FORMATS = {
 _RECORD_KEYS = frozenset(FORMATS.values())
 
 
+NOTHING = "nothing of this file was imported"
+BOM = codecs.BOM_UTF8
+"""What Windows tools write before UTF-8 text; skipped."""
+
+
 def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
+    message = error.args[0] if error.args else error
+    if isinstance(message, bytes):  # (yajl's messages quote the input)
+        message = message.decode("utf-8", "replace")
+    return str(message).strip().splitlines()[0].rstrip(".")
+
+
+def _not_json(path: Path, error: Exception, what: str) -> InvalidInput:
+    """The error of a file the JSON parser refused: not UTF-8 (where), or what it found."""
+    invalid = first_invalid_utf8(path)
+    if invalid is not None:
+        offset, value = invalid
+        return InvalidInput(f"{path}: not UTF-8 at byte {offset + 1} (0x{value:02x}): an "
+                            f"exchange file is JSON in UTF-8 (save it as UTF-8); {NOTHING}")
+    return InvalidInput(f"{path}: {what}: {_first_line(error)}; {NOTHING}")
+
+
+def first_invalid_utf8(path: Path) -> tuple[int, int] | None:
+    """The offset and value of the first byte of ``path`` that is not UTF-8, if any."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            start = offset - len(decoder.getstate()[0])  # (bytes held from the last chunk)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                return start + error.start, error.object[error.start]
+            if not chunk:
+                return None
+            offset += len(chunk)
 
 
 @dataclass(frozen=True)
@@ -36,10 +72,17 @@ class Header:
 
 
 def _open(path: Path) -> IO[bytes]:
+    """``path`` opened to be parsed: past a byte-order mark; an empty file is refused."""
     try:
-        return path.open("rb")
+        stream = path.open("rb")
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read the file: {error.strerror}") from error
+    start = stream.read(len(BOM))
+    if not start:
+        stream.close()
+        raise InvalidInput(f"{path}: the file is empty (an exchange file is a JSON object)")
+    stream.seek(len(BOM) if start == BOM else 0)
+    return stream
 
 
 def read_header(path: Path, expect: str | None = None) -> Header:
@@ -63,7 +106,7 @@ def read_header(path: Path, expect: str | None = None) -> Header:
                 if len(found) == 2 or (records_start and "format" in found):
                     break
         except ijson.JSONError as error:
-            raise InvalidInput(f"{path}: not valid JSON: {_first_line(error)}") from error
+            raise _not_json(path, error, "not valid JSON") from error
     fmt = found.get("format")
     if fmt not in FORMATS:
         known = ", ".join(sorted(FORMATS))
@@ -109,9 +152,7 @@ class RecordStream:
             try:
                 yield from enumerate(items)
             except ijson.JSONError as error:
-                raise InvalidInput(
-                    f"{path}: broken JSON after {stream.tell()} bytes: {_first_line(error)}; "
-                    "nothing of this file was imported"
-                ) from error
+                raise _not_json(path, error, f"broken JSON after {stream.tell()} bytes") \
+                    from error
             finally:
                 self._stream = None

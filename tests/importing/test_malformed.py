@@ -85,3 +85,42 @@ def test_not_a_json_object_is_refused(hq, tmp_path):
     result = run_import(hq, path)
     assert result.exit_code != 0
     assert "list.json" in result.output
+
+
+def test_a_file_with_a_utf8_byte_order_mark_is_imported(hq, write_export):
+    path = write_export("appointments", [appointment("MA-1")])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as Windows tools save UTF-8
+    result = run_import(hq, path)
+    assert result.exit_code == 0, result.output
+    assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
+
+
+def test_a_file_that_is_not_utf8_names_the_first_wrong_byte(hq, tmp_path):
+    text = json.dumps({"format": "bus-appointments/1",
+                       "appointments": [appointment("MA-1", name="Café visit")]},
+                      ensure_ascii=False)
+    path = tmp_path / "ansi.json"
+    path.write_bytes(text.encode("cp1252"))  # as a Windows tool saves "ANSI"
+    result = run_import(hq, path)
+    assert result.exit_code != 0
+    offset = text.encode("cp1252").index("é".encode("cp1252")) + 1
+    assert f"{path}: not UTF-8 at byte {offset} (0xe9)" in result.output
+    assert "save it as UTF-8" in result.output and "b'" not in result.output
+    assert activities_json(hq) == []
+
+
+def test_a_utf16_file_is_named_not_utf8_at_its_first_byte(hq, write_export):
+    path = write_export("appointments", [appointment("MA-1")])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    result = run_import(hq, path)
+    assert result.exit_code != 0
+    assert f"{path}: not UTF-8 at byte 1 (0xff)" in result.output
+
+
+def test_an_empty_file_is_called_empty(hq, tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_bytes(b"")
+    result = run_import(hq, path)
+    assert result.exit_code != 0
+    assert f"{path}: the file is empty" in result.output
+    assert "premature EOF" not in result.output
