@@ -139,10 +139,12 @@ class RecordStream:
         self.header = header
         self.size = header.path.stat().st_size
         self._stream: IO[bytes] | None = None
+        self._read = 0
 
     @property
     def position(self) -> int:
-        return self._stream.tell() if self._stream else 0
+        """Bytes read so far (all of them, once the last record was read)."""
+        return self._stream.tell() if self._stream else self._read
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         path = self.header.path
@@ -155,4 +157,5 @@ class RecordStream:
                 raise _not_json(path, error, f"broken JSON after {stream.tell()} bytes") \
                     from error
             finally:
+                self._read = stream.tell()
                 self._stream = None

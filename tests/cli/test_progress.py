@@ -1,0 +1,36 @@
+"""A long import shows a progress bar on a terminal; its last frame says the file was read
+whole."""
+
+import os
+import pty
+import re
+import subprocess
+
+from tests.conftest import NOW_ISO, appointment
+from tests.storage_plugin.conftest import BRIDGE
+
+
+def test_the_progress_bar_ends_at_100_percent_after_an_import(hq, write_export, database_url):
+    path = write_export("appointments", [appointment(f"MA-{n}") for n in range(1200)])
+    controller, terminal = pty.openpty()  # stderr is a terminal, as an operator's
+    try:
+        finished = subprocess.run(
+            [BRIDGE, "--database", database_url, "import", "activities", str(path),
+             "--now", NOW_ISO], stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+        os.close(terminal)
+        shown = b""
+        while chunk := _read(controller):
+            shown += chunk
+    finally:
+        os.close(controller)
+    assert finished.returncode == 0
+    frames = re.findall(rb"(\d+)%", shown)
+    assert frames, shown
+    assert frames[-1] == b"100", shown[-300:]
+
+
+def _read(descriptor: int) -> bytes:
+    try:
+        return os.read(descriptor, 65536)
+    except OSError:  # (the terminal's other end is closed: all was read)
+        return b""
