@@ -61,6 +61,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.infra import conflicts
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.errors import BridgeError
+from storage_plugin import failures
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.options import flag
@@ -92,6 +93,8 @@ class RequestNotes:
     """The login the client's TLS certificate names (``storage_plugin.auth``)."""
     body: Body | None = None
     """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
+    error_id: str | None = None
+    """The request failed: the id its error is logged with (``storage_plugin.failures``)."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -114,6 +117,7 @@ class Application(radicale.Application):
         self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
         self._cockpit = cockpit(configuration, catalog, database)
+        failures.install()
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
@@ -140,8 +144,9 @@ class Application(radicale.Application):
             notes = RequestNotes()
             token = _notes.set(notes)
             try:
-                with conflicts.watch() as seen:
+                with conflicts.watch() as seen, failures.watching(environ) as failure:
                     answers = super().__call__(environ, lambda *args: captured.append(args))
+                notes.error_id = failure.error_id
             finally:
                 _notes.reset(token)
                 getattr(self._storage, "end_request", lambda: None)()
@@ -181,6 +186,9 @@ class Application(radicale.Application):
                            "application/xml; charset=utf-8")
         if notes.refusal and status.startswith("400"):
             return answer(start_response, status, f"{notes.refusal}\n", [])
+        if status.startswith("500") and notes.error_id:
+            return answer(start_response, status, "The calendar server failed on this request "
+                          f"(error id {notes.error_id}); its log says why.\n", [])
         if status.startswith("502"):  # Radicale's answer to a MOVE to another server
             return answer(start_response, "403 Forbidden",
                            "Items move only within this server.\n", [])

@@ -54,6 +54,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     The pool hands out the connection returned last: one after another, requests reuse one
     warm connection, and the others (each with its own page cache) stay few."""
     resolved = make_url(database_url(url))
+    kwargs.setdefault("hide_parameters", True)  # errors never quote (customer) data
     if resolved.database not in (None, "", ":memory:"):  # (in memory: one connection)
         kwargs.setdefault("pool_use_lifo", True)
     if resolved.get_backend_name() == "sqlite":

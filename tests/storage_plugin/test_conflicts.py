@@ -20,7 +20,7 @@ def moved(text):
 
 
 def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(
-        hq, staff_passwords, database_url, engine):
+        hq, staff_passwords, database_url, engine, caplog):
     with serving(database_url, storage={"write_wait": "1"}) as server:
         url = server.url + "bwilson/appointments/visit.ics"
         http = server.http("bwilson")
@@ -36,6 +36,9 @@ def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(
         assert response.headers["Retry-After"].isdigit()
         assert "try again" in response.text
         assert 1 <= waited < 10
+        # The log has the 503 and why, not a failure with SQL and a traceback.
+        assert "PUT /bwilson/appointments/visit.ics refused with 503" in caplog.text
+        assert "Traceback" not in caplog.text and "500" not in caplog.text
         assert http.get(url).headers["ETag"] == etag
         assert activities_json(hq)[0]["start"].startswith("2026-12-03")
         retried = http.put(url, data=moved(text), headers={"If-Match": etag})
