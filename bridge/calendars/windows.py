@@ -77,7 +77,10 @@ def window(start_bound: str, end_bound: str, today: date) -> Window:
     last = resolve_bound(end_bound, today)
     if last < first:
         raise InvalidInput(f"the window ends ({last}) before it starts ({first})")
-    return Window(
-        datetime.combine(first, time.min, UTC),
-        datetime.combine(last + timedelta(days=1), time.min, UTC),
-    )
+    return Window(datetime.combine(first, time.min, UTC), day_end(last))
+
+
+def day_end(day: date) -> datetime:
+    """The instant ``day`` ends in UTC: the next day's start (the last day the calendar
+    knows, 9999-12-31 — "no end" to some — ends as it starts: there is no next day)."""
+    return datetime.combine(day + timedelta(days=1) if day < date.max else day, time.min, UTC)

@@ -2,12 +2,13 @@
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
+from bridge.calendars.windows import day_end
 from bridge.hq.employees import get_employee, team_of
 from bridge.hq.roles import Reach
 from bridge.infra.errors import InvalidInput
@@ -116,7 +117,7 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         since = _day_start(wanted.start_from)
         query = query.where(WHEN >= since, SORT_WHEN >= since)
     if wanted.start_to:
-        until = _day_start(wanted.start_to + timedelta(days=1))
+        until = day_end(wanted.start_to)
         query = query.where(WHEN < until, SORT_WHEN < until)
     if wanted.text:
         query = query.where(SEARCH_TEXT.ilike(f"%{_escaped(wanted.text)}%", escape="/"))

@@ -147,6 +147,8 @@ def test_filter_by_days_includes_both_ends(cockpit) -> None:
         "APP/2026/0100", "APP/2026/0200"]
     assert numbers(cockpit, "--from", "2030-01-11") == ["HQ-000002", "HQ-000003"]
     assert numbers(cockpit, "--to", "2026-12-01") == ["APP/2026/0300"]
+    assert numbers(cockpit, "--from", "2030-01-11", "--to", "9999-12-31") == [
+        "HQ-000002", "HQ-000003"]  # (the last day there is: no overflow)
 
 
 def test_bad_day_is_refused(cockpit) -> None:

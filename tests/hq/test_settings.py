@@ -202,3 +202,7 @@ WINDOW = Window(at(10, 0), at(20, 0))  # [Nov 10 00:00, Nov 20 00:00)
 ])
 def test_window_contains_activities_that_overlap_it(start, end, inside: bool) -> None:
     assert WINDOW.contains(start, end) is inside
+
+
+def test_a_day_ending_the_calendar_ends_without_overflow() -> None:
+    assert window("2026-01-01", "9999-12-31", date(2026, 11, 25)).end.year == 9999

@@ -206,3 +206,14 @@ def test_a_multiget_finds_customers_by_name_whatever_their_numbers(server, hq, w
     assert answer.status_code == 207
     assert "FN:Slash Trading" in answer.text and "FN:Plain Trading" in answer.text
     assert answer.text.count("404 Not Found") == 1  # customer-none.vcf
+
+
+def test_a_window_ending_on_the_last_day_there_is_serves_everything_ahead(
+        server, hq, write_export):
+    """9999-12-31 as the end ("no end"): accepted, shown, and served."""
+    import_appointments(hq, write_export, appointment("MA-1"))
+    result = hq("settings", "set", "bwilson", "--calendar-end", "9999-12-31")
+    assert result.exit_code == 0, result.output
+    assert "9999-12-31" in result.output
+    _, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    assert changed == {_href("MA-1")}
