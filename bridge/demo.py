@@ -53,6 +53,19 @@ def demo_password(login: str) -> str:
     return f"{login}-demo-2026"
 
 
+def demo_logins() -> list[tuple[str, str, str]]:
+    """Login, password (as the demo sets it) and name of everyone in the demo."""
+    return [(login, demo_password(login), name) for login, name, *_ in STAFF]
+
+
+def holds_data(engine: Engine) -> bool:
+    """Whether the database has employees (the demo, or what was done with it since); one
+    that does is brought to the current schema, as `bridge init` would."""
+    upgrade(engine)
+    with transaction(engine, write=False) as session:
+        return bool(session.scalar(select(func.count()).select_from(Employee)))
+
+
 @dataclass(frozen=True)
 class DemoResult:
     logins: list[tuple[str, str, str]]
@@ -91,12 +104,10 @@ def load_demo(engine: Engine, data_dir: Path, now: datetime, seed: int = 2026,
 
 
 def _set_passwords(engine: Engine) -> list[tuple[str, str, str]]:
-    logins = []
     with transaction(engine) as session:
-        for login, name, *_ in STAFF:
-            set_password(session, login, demo_password(login))
-            logins.append((login, demo_password(login), name))
-    return logins
+        for login, password, _ in demo_logins():
+            set_password(session, login, password)
+    return demo_logins()
 
 
 def _write(path: Path, document: dict[str, Any]) -> Path:

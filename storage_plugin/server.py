@@ -1,6 +1,7 @@
 """Running Radicale with our plugins on the HQ database (what `bridge serve` starts)."""
 
 import configparser
+import errno
 import socket
 import sys
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from radicale import log, server
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
 from bridge.infra.errors import InvalidInput
+from bridge.infra.files import read_ini
 from storage_plugin.databases import Databases
 from storage_plugin.proxy import WSGIApplication, behind_proxies
 
@@ -60,19 +62,28 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
     configured_workers = 1
     if config_file is not None:
         parser = configparser.RawConfigParser()
-        with config_file.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
+        read_ini(config_file, parser, InvalidInput, "the configuration file")
         overrides = {section: dict(parser[section]) for section in parser.sections()}
         if "storage" in overrides:
             overrides["storage"].setdefault("type", "storage_plugin.storage")
         if "workers" in overrides.get("server", {}):  # ours, not Radicale's
             configured_workers = _workers(overrides["server"].pop("workers"), config_file)
-        loaded.update(overrides, f"config file {config_file}")
+        _update(loaded, overrides, str(config_file))
     if host is not None or port is not None:
         configured_host, configured_port = loaded.get("server", "hosts")[0]
         address = f"{host or configured_host}:{configured_port if port is None else port}"
-        loaded.update({"server": {"hosts": address}}, "command line")
+        _update(loaded, {"server": {"hosts": address}}, "the command line")
     return Settings(loaded, workers or configured_workers)
+
+
+def _update(loaded: radicale_config.Configuration, overrides: dict[str, dict[str, str]],
+            source: str) -> None:
+    """Radicale's checks of the settings, its errors said as an operator's mistake."""
+    try:
+        loaded.update(overrides, source)
+    except (ValueError, RuntimeError) as error:
+        raise InvalidInput(f"{error} — see config/radicale.ini.example for the sections and "
+                           "settings") from error
 
 
 def _workers(value: str, config_file: Path) -> int:
@@ -91,6 +102,30 @@ def served_catalog(loaded: radicale_config.Configuration, catalog: Catalog | Non
         raise CatalogError(f"the databases are named in {catalog.source}; leave [storage] "
                            "database_url out of the server's configuration")
     return catalog
+
+
+def check_addresses(loaded: radicale_config.Configuration) -> None:
+    """Refuse, in words, an address the server could not listen on (Radicale's server would
+    end with "No servers started", gunicorn retry for seconds and then end)."""
+    for host, port in loaded.get("server", "hosts"):
+        _check_free(host, port)
+
+
+def _check_free(host: str, port: int) -> None:
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    family, kind, protocol, _, address = found[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            probe.bind(address)
+        except OSError as error:
+            hint = (" — is another `bridge serve` running? Stop it or choose another port "
+                    "(--port)" if error.errno == errno.EADDRINUSE else "")
+            raise InvalidInput(f"cannot listen on {host}:{port}: {error.strerror}{hint}") \
+                from error
 
 
 def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket | None = None,

@@ -4,10 +4,12 @@ import os
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from bridge.cli.context import AppContext, now, pass_app
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.db import make_engine
+from bridge.infra.errors import InvalidInput
 from bridge.infra.readiness import problem_at
 
 DEMO_DATABASE = Path("bridge-demo.db")
@@ -20,15 +22,16 @@ STATEMENT_TIMEOUT_SECONDS = 60
               help="A Radicale INI file whose sections are laid over our defaults "
                    "(see config/radicale.ini.example).")
 @click.option("--host", help="Address to listen on (default 127.0.0.1, or the config file's).")
-@click.option("--port", type=click.IntRange(0, 65535),
+@click.option("--port", type=click.IntRange(1, 65535),
               help="Port to listen on (default 5232, or the config file's).")
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Server processes (default 1, or the config file's [server] workers). More "
                    "than one runs the server under gunicorn, one process per core or two; "
                    "one killed is replaced.")
 @click.option("--demo", is_flag=True,
-              help=f"Load the demo data into a fresh SQLite database ({DEMO_DATABASE}) and "
-                   "serve it.")
+              help=f"Serve the demo data: a SQLite database ({DEMO_DATABASE}) made the first "
+                   "time and kept — what you change stays for the next time; delete the file "
+                   "to start afresh.")
 @pass_app
 def serve_command(app: AppContext, config_file: Path | None, host: str | None, port: int | None,
                   workers: int | None, demo: bool) -> None:
@@ -52,7 +55,8 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     With --workers N the server runs in N processes (gunicorn), which agree through the
     database alone: for PostgreSQL under load; SQLite is safe too, but has one writer.
     """
-    from storage_plugin.server import configuration, serve, served_catalog  # the Radicale edge
+    from storage_plugin.server import (  # the Radicale edge
+        check_addresses, configuration, serve, served_catalog)
 
     os.environ.setdefault("PGAPPNAME", "bridge serve")  # (its sessions in pg_stat_activity)
     # No statement of a request may run for more than a minute (it is answered 503 instead).
@@ -61,17 +65,10 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     served = app.catalog.only(app.selected) if app.chosen else app.catalog
     if demo:
         served = single(f"sqlite:///{DEMO_DATABASE}")
-        DEMO_DATABASE.unlink(missing_ok=True)
-        from bridge.cli.imports import print_summary
-        from bridge.demo import load_demo
-
-        result = load_demo(make_engine(served.default.url), Path("bridge-demo"), now(), 2026,
-                           app.user)
-        for report in result.reports:
-            print_summary(report)
-        click.echo(f"\nDemo data loaded into {DEMO_DATABASE}.")
     settings = configuration(served.default.url, host, port, config_file, workers)
     loaded = settings.configuration
+    check_addresses(loaded)
+    logins = _demo(served.default.url, app.user) if demo else []
     served = served_catalog(loaded, served)
     address = loaded.get("server", "hosts")[0]
     root = f"http://{address[0]}:{address[1]}"
@@ -86,11 +83,36 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
         checked.close()
         click.echo(f"Serving CalDAV/CardDAV on {root}/ and the HQ cockpit on {root}/cockpit/"
                    f"{_in_processes(settings.workers)} — Ctrl+C stops.")
-    if demo:
+    if logins:
         click.echo("Connect a calendar client to that address with one of these logins:")
-        for login, password, name in result.logins:
+        for login, password, name in logins:
             click.echo(f"  {login:10} {password:22} {name}")
     serve(loaded, catalog=served, workers=settings.workers)
+
+
+def _demo(url: str, user: str) -> list[tuple[str, str, str]]:
+    """The demo database as the last session left it, or — the first time, or after it was
+    deleted — made afresh; the demo's logins."""
+    from bridge.demo import demo_logins, holds_data, load_demo
+
+    engine = make_engine(url)
+    try:
+        if DEMO_DATABASE.exists() and holds_data(engine):
+            click.echo(f"The demo database {DEMO_DATABASE} is served as you left it (delete "
+                       "the file to start afresh).")
+            return demo_logins()
+        from bridge.cli.imports import print_summary
+
+        result = load_demo(engine, Path("bridge-demo"), now(), 2026, user)
+        for report in result.reports:
+            print_summary(report)
+        click.echo(f"\nDemo data loaded into {DEMO_DATABASE}.")
+        return result.logins
+    except DBAPIError as error:
+        raise InvalidInput(f"{DEMO_DATABASE} cannot be used ({error.orig}); move it away or "
+                           "delete it, and the demo makes a new one") from error
+    finally:
+        engine.dispose()
 
 
 def _database_line(catalog: Catalog, database: Database, root: str) -> str:

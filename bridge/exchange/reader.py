@@ -1,6 +1,5 @@
 """Stream the records of an exchange file without loading it whole."""
 
-import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import IO, Any
 import ijson
 
 from bridge.infra.errors import InvalidInput
+from bridge.infra.files import BOM, not_utf8
 
 FORMATS = {
     "bus-customers/1": "customers",
@@ -22,8 +22,6 @@ _RECORD_KEYS = frozenset(FORMATS.values())
 
 
 NOTHING = "nothing of this file was imported"
-BOM = codecs.BOM_UTF8
-"""What Windows tools write before UTF-8 text; skipped."""
 
 
 def _first_line(error: Exception) -> str:
@@ -35,29 +33,11 @@ def _first_line(error: Exception) -> str:
 
 def _not_json(path: Path, error: Exception, what: str) -> InvalidInput:
     """The error of a file the JSON parser refused: not UTF-8 (where), or what it found."""
-    invalid = first_invalid_utf8(path)
-    if invalid is not None:
-        offset, value = invalid
-        return InvalidInput(f"{path}: not UTF-8 at byte {offset + 1} (0x{value:02x}): an "
-                            f"exchange file is JSON in UTF-8 (save it as UTF-8); {NOTHING}")
+    wrong = not_utf8(path)
+    if wrong is not None:
+        return InvalidInput(f"{path}: {wrong}: an exchange file is JSON in UTF-8 (save it as "
+                            f"UTF-8); {NOTHING}")
     return InvalidInput(f"{path}: {what}: {_first_line(error)}; {NOTHING}")
-
-
-def first_invalid_utf8(path: Path) -> tuple[int, int] | None:
-    """The offset and value of the first byte of ``path`` that is not UTF-8, if any."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as stream:
-        while True:
-            chunk = stream.read(1 << 20)
-            start = offset - len(decoder.getstate()[0])  # (bytes held from the last chunk)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as error:
-                return start + error.start, error.object[error.start]
-            if not chunk:
-                return None
-            offset += len(chunk)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bridge.infra.errors import BridgeError
+from bridge.infra.files import read_ini
 
 DATABASE_ENV = "BRIDGE_DATABASE_URL"
 CATALOG_ENV = "BRIDGE_DATABASES"
@@ -111,14 +112,7 @@ def single(url: str) -> Catalog:
 def load_catalog(path: Path) -> Catalog:
     """The databases a catalog file names; CatalogError naming the line or section at fault."""
     parser = configparser.ConfigParser(interpolation=None, default_section="-none-")
-    try:
-        parser.read_string(path.read_bytes().decode("utf-8-sig"), str(path))
-    except OSError as error:
-        raise CatalogError(f"cannot read the database catalog {path}: {error.strerror}") from error
-    except UnicodeDecodeError as error:
-        raise CatalogError(f"{path}: not UTF-8 at byte {error.start}") from error
-    except configparser.Error as error:
-        raise CatalogError(f"{path}: {error.message.splitlines()[0]}") from error
+    read_ini(path, parser, CatalogError, "the database catalog")
     databases = [_database(path, section, parser[section]) for section in parser.sections()]
     if not databases:
         raise CatalogError(f"{path} names no database (add a [database NAME] section)")

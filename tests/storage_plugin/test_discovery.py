@@ -1,6 +1,8 @@
 """A representative connects with the server address and their HQ login and finds their
 collections: appointments, mobile appointments, tasks and customers."""
 
+from datetime import UTC, datetime
+
 from tests.storage_plugin.conftest import PASSWORD
 
 
@@ -63,33 +65,53 @@ def test_inactive_employee_is_refused(server, hq, write_export):
     assert response.status_code == 401
 
 
-def test_bridge_serve_demo_serves_the_demo_data(tmp_path):
+def _serve_demo(directory):
+    """`bridge serve --demo` started in ``directory``: its address, and its output once
+    stopped (call the second)."""
     import subprocess
-    import time
 
-    import caldav
-    import requests
-
-    from tests.storage_plugin.conftest import BRIDGE, free_port
+    from tests.storage_plugin.conftest import BRIDGE, _wait_for, free_port
 
     port = free_port()
-    process = subprocess.Popen([BRIDGE, "serve", "--demo", "--port", str(port)], cwd=tmp_path,
+    process = subprocess.Popen([BRIDGE, "serve", "--demo", "--port", str(port)], cwd=directory,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
     try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(300):
-            try:
-                requests.get(url, timeout=1, allow_redirects=False)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert process.poll() is None, process.stdout.read().decode()
-                time.sleep(0.1)
+        _wait_for(url, lambda: process.poll() is None)
+    except RuntimeError:
+        process.kill()
+        raise AssertionError(process.communicate()[0].decode()) from None
+
+    def stopped() -> str:
+        process.terminate()
+        return process.communicate(timeout=10)[0].decode()
+
+    return url, stopped
+
+
+def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(tmp_path):
+    import caldav
+
+    url, stopped = _serve_demo(tmp_path)
+    try:
         client = caldav.DAVClient(url=url, username="bwilson", password="bwilson-demo-2026")
         calendars = {c.get_display_name(): c for c in client.principal().calendars()}
         assert len(calendars["Mobile appointments (Ben Wilson)"].events()) > 10
+        calendars["Appointments (Ben Wilson)"].save_event(
+            dtstart=datetime(2026, 12, 10, 10, tzinfo=UTC), summary="Made in the demo",
+            uid="made-in-the-demo")
     finally:
-        process.terminate()
-        output = process.stdout.read().decode()
-        process.wait(timeout=10)
+        output = stopped()
     assert "bwilson    bwilson-demo-2026" in output
     assert (tmp_path / "bridge-demo.db").exists()
+
+    url, stopped = _serve_demo(tmp_path)  # the next day: what was done is still there
+    try:
+        client = caldav.DAVClient(url=url, username="bwilson", password="bwilson-demo-2026")
+        calendars = {c.get_display_name(): c for c in client.principal().calendars()}
+        kept = calendars["Appointments (Ben Wilson)"].event_by_uid("made-in-the-demo")
+        assert "Made in the demo" in kept.data
+    finally:
+        output = stopped()
+    assert "served as you left it (delete the file to start afresh)" in output
+    assert "bwilson    bwilson-demo-2026" in output

@@ -1,0 +1,54 @@
+"""`bridge serve` refuses an operator's ordinary mistakes with one line that says what is
+wrong and where — never "unexpected …"."""
+
+import socket
+
+import pytest
+
+INI_MISTAKES = [
+    ("[server\nhosts = 127.0.0.1:5232\n",
+     "line 1: '[server': the file must start with a [section] header"),
+    ("[server]\nhosts = 127.0.0.1:5232\n= 5\n",
+     "line 3: cannot read '= 5' (a setting is 'name = value', a section '[name]')"),
+    ("[nosuch]\na = 1\n", "Invalid section 'nosuch'"),
+    ("[server]\nfoo = 1\n", "Invalid option 'foo' in section 'server'"),
+    ("[server]\nmax_connections = many\n", "option 'max_connections' in section 'server'"),
+    ("[server]\nhosts = 127.0.0.1:0\n", "option 'hosts' in section 'server'"),
+]
+
+
+@pytest.mark.parametrize("text, said", INI_MISTAKES)
+def test_a_mistake_in_the_configuration_file_is_named_with_its_place(bridge, tmp_path, text,
+                                                                     said):
+    config = tmp_path / "radicale.ini"
+    config.write_text(text, encoding="utf-8")
+    result = bridge("serve", "--config", config)
+    assert result.exit_code == 1
+    assert str(config) in result.output and said in result.output
+    assert "unexpected" not in result.output and "Traceback" not in result.output
+
+
+def test_a_configuration_file_not_in_utf8_is_named(bridge, tmp_path):
+    config = tmp_path / "radicale.ini"
+    config.write_bytes("[server]\n# Zürich\n".encode("latin-1"))
+    result = bridge("serve", "--config", config)
+    assert result.exit_code == 1
+    assert f"{config}: not UTF-8 at byte 13 (0xfc)" in result.output
+
+
+def test_a_port_in_use_is_said_so_with_what_to_do(bridge):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = bridge("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "choose another port (--port)" in result.output
+    assert "Serving" not in result.output  # (it did not claim to serve first)
+
+
+def test_port_0_is_refused_as_the_help_says(bridge):
+    result = bridge("serve", "--port", "0")
+    assert result.exit_code == 2
+    assert "0 is not in the range 1<=x<=65535" in result.output
