@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 from radicale import types
 from radicale.log import logger
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.infra import conflicts
+from bridge.infra.errors import database_said
 
 RADICALE_FAILURE = "Exception: %s"
 """How Radicale's request handler logs an exception it caught (3.9)."""
@@ -80,13 +81,9 @@ def _is_traceback(record: logging.LogRecord) -> bool:
 
 def _described(error: object) -> str:
     """An error in words; a database error in the database's words, without SQL."""
-    if not isinstance(error, SQLAlchemyError):
-        return f"{type(error).__name__}: {error}"
-    original = error.orig if isinstance(error, DBAPIError) else None
-    if original is None:
-        return f"database error ({type(error).__name__})"
-    said = str(original).strip().splitlines()
-    return f"database error: {said[0] if said else type(original).__name__}"
+    if isinstance(error, SQLAlchemyError):
+        return f"database error: {database_said(error)}"
+    return f"{type(error).__name__}: {error}"
 
 
 _FILTER = _RequestFailures()

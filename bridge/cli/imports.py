@@ -1,12 +1,16 @@
 """`bridge import …` (the BUS batch jobs) and `bridge runs …` (what they did)."""
 
+import math
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bridge.cli.context import INSTANT, AppContext, BridgeGroup, now, pass_app
 from bridge.importing.activities import import_activities
@@ -15,6 +19,8 @@ from bridge.importing.customers import import_customers
 from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
 from bridge.importing.runs import INTERRUPTED, get_run, list_runs
+from bridge.importing.watch import Folder, Watcher
+from bridge.infra.errors import database_said
 from bridge.models.runs import RunStatus
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -126,6 +132,55 @@ def import_data_command(app: AppContext, files: tuple[Path, ...], clock, dry_run
     clock = clock or now()
     for step in plan(files):
         run_one(app, step.job, step.path, clock, dry_run)
+
+
+@import_group.command("watch")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--settle", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Seconds a file must stay unchanged before it is taken: a file still being "
+                   "written is left alone (writers that pause longer should write NAME.part "
+                   "and rename it when done).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds between looks at the folder.")
+@click.option("--sweep-every", type=click.FloatRange(min=0), default=15.0, show_default=True,
+              help="Minutes between status sweeps (appointments whose period passed become "
+                   "Delayed); 0: only at the end of each import.")
+@click.option("--once", is_flag=True, help="Import what is ready now, then stop (for cron).")
+@pass_app
+def import_watch_command(app: AppContext, folder: Path, settle: float, interval: float,
+                         sweep_every: float, once: bool) -> None:
+    """Import the export files the mobile system drops into FOLDER, as they arrive.
+
+    Each file is imported as a run (customers before appointments, in arrival order) once it
+    has stopped changing, then moved to FOLDER/done/, or to FOLDER/failed/ with the reason in
+    NAME.error.txt. A file being imported waits in FOLDER/importing/; after a restart, what
+    was left there is imported — or, if its run had finished, moved on: nothing is imported
+    twice. Watchers of one folder take turns (a second one waits as a stand-in). Between
+    imports, the status sweep runs every --sweep-every minutes. Ctrl+C (or SIGTERM) stops.
+    """
+    watched = Folder(folder)
+    watcher = Watcher(app.engine(), watched, app.user, click.echo, print_summary,
+                      settle=settle, sweep_every=sweep_every * 60 if sweep_every else math.inf)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stops as Ctrl+C does
+    try:
+        with watched.turn(lambda: click.echo(f"Another watcher imports from {folder}; this "
+                                             "one waits for its turn.")):
+            click.echo(f"Watching {folder} for export files"
+                       + (f" to import into {app.described()}" if app.catalog.several else "")
+                       + ("" if once else " — Ctrl+C stops."))
+            while True:
+                try:
+                    watcher.resume()
+                    watcher.once()
+                except DBAPIError as error:
+                    click.echo(f"The database cannot be used now ({database_said(error)}); "
+                               f"files wait in {folder / 'importing'} and are imported once "
+                               "it can.", err=True)
+                if once:
+                    return
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("Stopped. A file whose import was under way is imported at the next start.")
 
 
 @click.group("runs", cls=BridgeGroup)

@@ -42,6 +42,14 @@ def get_run(engine: Engine, run_id: int) -> tuple[ImportRun, list[Message]]:
         return run, [Message(Level(m.level), m.text, m.record, m.field) for m in rows]
 
 
+def last_run_of(engine: Engine, source: str) -> ImportRun | None:
+    """The latest run of the file ``source`` (as its run recorded it), if any."""
+    _find_interrupted(engine)
+    with transaction(engine, write=False) as session:
+        return session.scalar(select(ImportRun).where(ImportRun.source == source)
+                              .order_by(ImportRun.id.desc()).limit(1))
+
+
 def mark_interrupted(session: Session, besides: int | None = None) -> int:
     """Mark the runs still recorded as running interrupted (the caller holds the import
     lock; ``besides``: its own run); how many there were.

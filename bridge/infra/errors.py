@@ -27,3 +27,11 @@ class DatabaseNotReady(BridgeError):
 
 class DefinitionInactive(BridgeError):
     """The activity definition needed for an import is not activated."""
+
+
+def database_said(error: Exception) -> str:
+    """A database error in the database's words: the first line of the driver's message,
+    without SQLAlchemy's SQL and parameters (an operator's log is no place for them)."""
+    original = getattr(error, "orig", None) or error
+    said = str(original).strip().splitlines()
+    return said[0] if said else type(original).__name__
