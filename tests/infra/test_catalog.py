@@ -58,7 +58,7 @@ def test_without_a_catalog_there_is_one_database_of_the_given_url(monkeypatch) -
      "[database b] has the url of [database a]"),
     ("[database a]\nurl = sqlite:///a.db\n[database a]\nurl = sqlite:///b.db\n",
      "section 'database a' already exists"),
-    ("url = sqlite:///a.db\n", "File contains no section headers"),
+    ("url = sqlite:///a.db\n", "the file must start with a [section] header"),
     ("", "names no database"),
 ])
 def test_a_mistake_in_the_catalog_is_named(tmp_path: Path, text: str, message: str) -> None:
