@@ -21,7 +21,7 @@ from tests.conftest import NOW_ISO, activities_json, appointment, race, run_comm
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
 from tests.storage_plugin.test_sync import sync_collection
 
-ROUNDS = 20
+ROUNDS = 10
 CLIENTS = 16
 
 
