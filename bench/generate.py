@@ -150,8 +150,10 @@ class Generator:
                 "active": rng.random() > 0.01,
             }
 
-    def appointments(self, count: int) -> Iterator[dict[str, Any]]:
-        rng = random.Random(f"{self.seed}-appointments")
+    def appointments(self, count: int, first: int = 1) -> Iterator[dict[str, Any]]:
+        """``count`` appointments numbered from ``first`` (a later export of new ones starts
+        after the last of an earlier one)."""
+        rng = random.Random(f"{self.seed}-appointments" + (f"-{first}" if first > 1 else ""))
         offset_weights = [w for w, _ in OFFSETS]
         offset_zones = [tz for _, tz in OFFSETS]
         status_weights = [w for w, _ in STATUSES]
@@ -160,7 +162,7 @@ class Generator:
         base = self.now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         slots = 180 * 24 * 4
         year = self.now.year
-        for i in range(1, count + 1):
+        for i in range(first, first + count):
             login, channel = self.reps[rng.randrange(len(self.reps))]
             if rng.random() < 0.02:
                 customer = f"C-X{i:07d}"  # not an HQ customer
@@ -192,8 +194,8 @@ class Generator:
 
 
 def generate(out_dir: Path, *, appointments: int, now: datetime, seed: int = 42,
-             representatives: int = 200, channels: int = 5, customers: int = 5000
-             ) -> dict[str, Path]:
+             representatives: int = 200, channels: int = 5, customers: int = 5000,
+             first: int = 1) -> dict[str, Path]:
     """Write the three files into ``out_dir``; their paths by kind."""
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = Generator(seed=seed, now=now, representatives=representatives, channels=channels,
@@ -208,7 +210,7 @@ def generate(out_dir: Path, *, appointments: int, now: datetime, seed: int = 42,
         ("employees", {"format": "hq-employees/1"}, gen.employees()),
         ("customers", {"format": "bus-customers/1", "exported_at": exported}, gen.customers()),
         ("appointments", {"format": "bus-appointments/1", "exported_at": exported},
-         gen.appointments(appointments)),
+         gen.appointments(appointments, first)),
     ]
     for key, header, records in documents:
         with paths[key].open("w", encoding="utf-8", buffering=1 << 20) as out:
@@ -235,12 +237,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="sales channels (default: %(default)s)")
     parser.add_argument("--customers", type=int, default=5000,
                         help="customers (default: %(default)s)")
+    parser.add_argument("--first", type=int, default=1,
+                        help="number of the first appointment (MA-…): a later export of new "
+                             "appointments starts after an earlier one's (default: 1)")
     args = parser.parse_args(argv)
     if args.appointments < 0 or args.representatives < 1 or args.customers < args.channels:
         parser.error("need N >= 0, at least one representative and a customer per channel")
     paths = generate(args.out_dir, appointments=args.appointments, now=args.now, seed=args.seed,
                      representatives=args.representatives, channels=args.channels,
-                     customers=args.customers)
+                     customers=args.customers, first=args.first)
     for kind, path in paths.items():
         print(f"{kind:12} {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
