@@ -135,7 +135,7 @@ def import_data_command(app: AppContext, files: tuple[Path, ...], clock, dry_run
 
 
 @import_group.command("watch")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--settle", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="Seconds a file must stay unchanged before it is taken: a file still being "
                    "written is left alone (writers that pause longer should write NAME.part "
