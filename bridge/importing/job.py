@@ -66,7 +66,25 @@ def run_job(
             with transaction(engine) as session:
                 report.record_failure(session, error)
         raise
+    if not report.dry_run:
+        refresh_statistics(engine, report)
     return report
+
+
+ANALYZE_AFTER = 10_000
+"""Rows a run must write before the planner's statistics are refreshed after it."""
+
+
+def refresh_statistics(engine: Engine, report: RunReport) -> None:
+    """After a run that wrote many rows, PostgreSQL's planner statistics (what autovacuum
+    refreshes, a while later) describe tables a fraction of their size, and the calendar
+    server's queries may be planned for tiny tables meanwhile: refresh them now (a sample of
+    each table; seconds at a million rows). SQLite plans by its indexes alone."""
+    written = report.counts["imported"] + report.counts["updated"]
+    if engine.dialect.name == "postgresql" and written >= ANALYZE_AFTER:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE")
 
 
 class ChunkedImport(Generic[R]):

@@ -1,0 +1,25 @@
+"""After an import that wrote many rows, PostgreSQL's planner statistics are refreshed at once
+(not when autovacuum gets to it), so the calendar server's queries are planned for the
+tables as they now are."""
+
+import pytest
+from sqlalchemy import text
+
+from bridge.importing import job
+from tests.conftest import appointment, import_appointments
+
+
+def last_analyzed(engine):
+    with engine.connect() as connection:
+        return connection.scalar(text(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'activities'"))
+
+
+def test_a_large_import_refreshes_the_planner_statistics(hq, write_export, engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no planner statistics to refresh")
+    monkeypatch.setattr(job, "ANALYZE_AFTER", 3)
+    import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"))
+    assert last_analyzed(engine) is None  # (2 rows: below the threshold)
+    import_appointments(hq, write_export, *(appointment(f"MA-{n}") for n in range(3, 6)))
+    assert last_analyzed(engine) is not None
