@@ -72,6 +72,9 @@ ADMITTED = 0.96
 """About this share of generated appointments passes the import's rules."""
 FLAT_TARGET = 1.2
 P99_TARGET_MS = 100.0
+SYNC_SHARE = 0.2
+"""Of a changed client's requests, this share is its sync (the others poll: four
+collections' ctags for each sync of the one that changed)."""
 
 
 def env() -> dict[str, str]:
@@ -94,8 +97,10 @@ class HQ:
     import_seconds: float
 
 
-def build(reps: int, per_rep: int, data: Path, logs: Path) -> HQ:
+def build(reps: int, per_rep: int, data: Path, logs: Path, reuse: bool) -> HQ:
     url = PG.format(reps=reps)
+    if reuse:
+        return HQ(reps, url, _count(url), float("nan"))
     files = data / f"{reps}-reps"
     if not (files / "appointments.json").exists():
         print(f"  generating {reps} representatives × {per_rep} …", flush=True)
@@ -111,7 +116,29 @@ def build(reps: int, per_rep: int, data: Path, logs: Path) -> HQ:
                       str(files / "appointments.json"), "--now", NOW], env(),
                      logs / f"import-{reps}.log")
     _set_passwords(url)
+    _vacuum(url)
     return HQ(reps, url, measured.counts.get("imported", 0), measured.seconds)
+
+
+def _vacuum(url: str) -> None:
+    """What autovacuum would do over the next minutes, done before measuring (it would
+    otherwise take a core in the middle of the measurements)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+
+
+def _count(url: str) -> int:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql("SELECT count(*) FROM activities").scalar_one()
+    engine.dispose()
+    return int(found)
 
 
 def _set_passwords(url: str) -> None:
@@ -252,30 +279,34 @@ class Step:
 
 
 def throughput(server: Server, hq: HQ, rates: list[float], step_seconds: float,
-               changes: Path) -> list[Step]:
+               data: Path) -> list[Step]:
+    """Each step begins with an import that changes an appointment of every representative;
+    then each request is a client's poll of one of its collections' ctag or — one in
+    SYNC_SHARE, if its mobile/ changed since its last sync — its sync of mobile/ (a
+    sync-collection and a multiget of what changed, timed as one)."""
     clients = [Client(server, f"rep{i:04d}") for i in range(1, hq.reps + 1)]
     print(f"    signing in {len(clients)} clients and taking their sync tokens …", flush=True)
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda c: c.sync("mobile"), clients))
-    bridge(hq.url, "import", "activities", str(changes), "--now", NOW)  # all have changes
-    pending = {id(client): True for client in clients}
     rng = random.Random(7)
-
-    def one_request(client: Client) -> None:
-        if pending.pop(id(client), False):  # after the import: sync, then fetch the changes
-            client.multiget("mobile", client.sync("mobile"))
-        else:
-            client.poll(rng.choice(COLLECTIONS))
-
     results = []
-    for rate in rates:
+    for round_, rate in enumerate(rates):
+        bridge(hq.url, "import", "activities", str(changed_export(data, hq.reps, round_)),
+               "--now", NOW)
+        pending = {id(client) for client in clients}
         step = Step(rate)
         lock = threading.Lock()
 
-        def send(client: Client, step: Step = step) -> None:
+        def send(client: Client, step: Step = step, pending: set[int] = pending) -> None:
+            with lock:
+                syncing = id(client) in pending and rng.random() < SYNC_SHARE
+                pending.discard(id(client) if syncing else 0)
             started = time.perf_counter()
             try:
-                one_request(client)
+                if syncing:
+                    client.multiget("mobile", client.sync("mobile"))
+                else:
+                    client.poll(rng.choice(COLLECTIONS))
             except (BenchError, requests.RequestException):
                 with lock:
                     step.errors += 1
@@ -301,12 +332,10 @@ def throughput(server: Server, hq: HQ, rates: list[float], step_seconds: float,
     return results
 
 
-def changed_export(data: Path, reps: int) -> Path:
-    """An export that changes one appointment of every representative (their first)."""
+def changed_export(data: Path, reps: int, round_: int) -> Path:
+    """An export that changes one appointment of every representative (their first), a
+    later version at each round."""
     source = data / f"{reps}-reps" / "appointments.json"
-    path = data / f"{reps}-reps" / "changes.json"
-    if path.exists():
-        return path
     firsts: dict[str, dict] = {}
     with source.open(encoding="utf-8") as lines:
         for line in lines:
@@ -318,10 +347,12 @@ def changed_export(data: Path, reps: int) -> Path:
                 firsts.setdefault(record["representative"], record)
             if len(firsts) == reps:
                 break
-    records = [{**record, "description": "Changed for the scale benchmark",
-                "modified_at": "2026-11-25T08:30:00Z"} for record in firsts.values()]
+    records = [{**record, "description": f"Changed in round {round_}",
+                "modified_at": f"2026-11-25T08:{30 + round_:02d}:00Z"}
+               for record in firsts.values()]
+    path = data / f"{reps}-reps" / f"changes-{round_}.json"
     path.write_text(json.dumps({"format": "bus-appointments/1",
-                                "exported_at": "2026-11-25T08:45:00Z",
+                                "exported_at": "2026-11-25T09:00:00Z",
                                 "appointments": records}), encoding="utf-8")
     return path
 
@@ -350,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-rep", type=int, default=1000,
                         help="activities per representative (default: 1000)")
     parser.add_argument("--import", dest="import_count", type=int, default=100_000,
-                        help="new appointments of the large import (default: 100000)")
+                        help="new appointments of the large import (default: 100000; 0: none)")
     parser.add_argument("--workers", default="1,2", help="server processes to compare")
     parser.add_argument("--rates", default="25,50,100,200,400",
                         help="requests/s of the throughput steps")
@@ -359,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("/tmp/bridge-scale-data"),
                         help="where generated files are kept between runs")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the HQs a previous run built (no generating, no import)")
     args = parser.parse_args(argv)
     sizes = [int(each) for each in args.reps.split(",")]
     workers = [int(each) for each in args.workers.split(",")]
@@ -375,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse.Namespace,
         logs: Path) -> None:
-    hqs = [build(reps, args.per_rep, args.data, logs) for reps in sizes]
+    hqs = [build(reps, args.per_rep, args.data, logs, args.reuse) for reps in sizes]
     per = {}
     for hq in hqs:
         server = serve(hq, 1, logs)
@@ -396,7 +429,6 @@ def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse
     print(f"\n(target: ratio ≤ {FLAT_TARGET}; imports: {small.activities:,} appointments in "
           f"{small.import_seconds:.1f} s, {large.activities:,} in {large.import_seconds:.1f} s)")
 
-    changes = changed_export(args.data, large.reps)
     print(f"\n### Throughput, {large.reps} clients polling and syncing after an import\n")
     print("| processes | rate asked /s | sustained /s | p50 ms | p99 ms | errors |")
     print("|---:|---:|---:|---:|---:|---:|")
@@ -404,7 +436,7 @@ def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse
         server = serve(large, count, logs)
         try:
             print(f"  {count} process(es):", flush=True)
-            steps = throughput(server, large, rates, args.step, changes)
+            steps = throughput(server, large, rates, args.step, args.data)
         finally:
             server.stop()
         for step in steps:
@@ -414,6 +446,8 @@ def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse
         print(f"| {count} | **best with p99 ≤ {P99_TARGET_MS:.0f} ms** | "
               f"**{max(best, default=0):.0f}** | | | |")
 
+    if not args.import_count:
+        return
     print(f"\n### Importing {args.import_count:,} new appointments\n")
     print("| into | appointments/s | peak RSS MiB | imported |")
     print("|---|---:|---:|---:|")
