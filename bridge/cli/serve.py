@@ -58,10 +58,6 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     from storage_plugin.server import (  # the Radicale edge
         check_addresses, configuration, serve, served_catalog)
 
-    os.environ.setdefault("PGAPPNAME", "bridge serve")  # (its sessions in pg_stat_activity)
-    # No statement of a request may run for more than a minute (it is answered 503 instead).
-    os.environ.setdefault("PGOPTIONS", f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS}s")
-
     served = app.catalog.only(app.selected) if app.chosen else app.catalog
     if demo:
         served = single(f"sqlite:///{DEMO_DATABASE}")
@@ -87,6 +83,11 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
         click.echo("Connect a calendar client to that address with one of these logins:")
         for login, password, name in logins:
             click.echo(f"  {login:10} {password:22} {name}")
+    # Set only now, as this process becomes the server (a command that stopped before would
+    # leave them to whatever its process does next):
+    os.environ.setdefault("PGAPPNAME", "bridge serve")  # (its sessions in pg_stat_activity)
+    # No statement of a request may run for more than a minute (it is answered 503 instead).
+    os.environ.setdefault("PGOPTIONS", f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS}s")
     serve(loaded, catalog=served, workers=settings.workers)
 
 

@@ -1,6 +1,7 @@
 """`bridge serve` refuses an operator's ordinary mistakes with one line that says what is
 wrong and where — never "unexpected …"."""
 
+import os
 import socket
 
 import pytest
@@ -46,6 +47,9 @@ def test_a_port_in_use_is_said_so_with_what_to_do(bridge):
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
     assert "choose another port (--port)" in result.output
     assert "Serving" not in result.output  # (it did not claim to serve first)
+    # Nor did it name this process's database sessions as the server's (the fault tests
+    # kill the server's sessions by that name).
+    assert os.environ.get("PGAPPNAME") != "bridge serve"
 
 
 def test_port_0_is_refused_as_the_help_says(bridge):

@@ -117,7 +117,7 @@ def postgresql(database_url: str) -> str:
 def test_connections_killed_under_load_fail_cleanly_and_the_server_recovers(
         staff_passwords, postgresql, tmp_path):
     server, process = start_bridge_serve(postgresql, tmp_path, log_level="warning", workers=2)
-    operator = create_engine(postgresql)
+    operator = create_engine(postgresql, connect_args={"application_name": "bridge tests"})
     try:
         assert server.http("bwilson").request("MKCALENDAR",
                                               server.url + "bwilson/private/").status_code == 201
