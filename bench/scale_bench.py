@@ -390,8 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("/tmp/bridge-scale-data"),
                         help="where generated files are kept between runs")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure the HQs a previous run built (no generating, no import)")
+    parser.add_argument("--reuse", default="",
+                        help="HQ sizes (comma-separated) to measure as a previous run left them "
+                             "(no generating, no import; mind that its large import added to "
+                             "them)")
     args = parser.parse_args(argv)
     sizes = [int(each) for each in args.reps.split(",")]
     workers = [int(each) for each in args.workers.split(",")]
@@ -408,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse.Namespace,
         logs: Path) -> None:
-    hqs = [build(reps, args.per_rep, args.data, logs, args.reuse) for reps in sizes]
+    reused = {int(each) for each in args.reuse.split(",") if each}
+    hqs = [build(reps, args.per_rep, args.data, logs, reps in reused) for reps in sizes]
     per = {}
     for hq in hqs:
         server = serve(hq, 1, logs)
