@@ -8,6 +8,8 @@ emptied between tests.
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,6 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 
 from bridge.cli.main import cli
-from bridge.infra import held
 from bridge.infra.db import make_engine, transaction
 from bridge.hq.definitions import install_defaults
 from bridge.models import Base
@@ -31,6 +32,8 @@ TEST_DATABASE_ENV = "BRIDGE_TEST_DATABASE_URL"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 """The import clock of the tests: 2026-11-25 09:00 UTC."""
 NOW_ISO = NOW.isoformat()
+BRIDGE = str(Path(sys.executable).parent / "bridge")
+"""The `bridge` command of this installation."""
 
 
 def _reset_server_database(url: str) -> None:
@@ -237,9 +240,12 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def run_command(database_url: str, *args: str) -> None:
-    """A `bridge` command run as typed, in this process, so that it can race other work
-    (CliRunner cannot run in several threads at once). Its write transactions are watched
-    as the server's are (``bridge.infra.held``): a failing race shows who held a lock long."""
-    held.watch()
-    cli.main(["--database", database_url, "--user", "tester", *args], prog_name="bridge",
-             standalone_mode=False)
+    """A `bridge` command run as an operator types it — a process of its own — so that it
+    can race the server and other commands (CliRunner cannot run in several threads at once;
+    run in threads of this process, commands shared its heap and its pauses); it must
+    succeed."""
+    done = subprocess.run([BRIDGE, "--database", database_url, "--user", "tester", *args],
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"bridge {' '.join(args)} failed ({done.returncode}):\n"
+                           f"{done.stdout}{done.stderr}")

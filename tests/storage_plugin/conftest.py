@@ -2,7 +2,6 @@
 
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from click.testing import Result
 from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
 
-BRIDGE = str(Path(sys.executable).parent / "bridge")
+from tests.conftest import BRIDGE  # noqa: E402,F401  (the tests here import it from here)
 PASSWORD = "correct-horse-battery"
 
 
