@@ -38,6 +38,7 @@ from import_bench import (  # noqa: E402  (a sibling script)
     generate,
     prepare_postgresql,
     run_checked,
+    vm_peak_mb,
 )
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bridge_cockpit_bench"
@@ -174,13 +175,6 @@ def first_pages(http: requests.Session, base: str, wanted: dict[str, str],
     return rows
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def export(http: requests.Session, base: str, fmt: str, query: str) -> tuple[float, float, int]:
     """Seconds to the first byte, in all, and the bytes of one streamed export."""
     started = time.perf_counter()
@@ -232,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 first, total, size = export(http, base, fmt, query)
                 print(f"  {fmt:5} {label:18} first byte {first * 1000:7.0f} ms, in all "
                       f"{total:6.1f} s, {size / 1e6:8.1f} MB; peak RSS "
-                      f"{peak_rss_mb(process.pid):.0f} MiB", flush=True)
+                      f"{vm_peak_mb(process.pid):.0f} MiB", flush=True)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -5,7 +5,8 @@ For each database and each N: generate an exchange set (bench/generate.py), set 
 database (`bridge init`, activate ibus.AppointmentSynchronize, import employees and customers),
 then time `bridge import activities FILE --now …` twice — the first import and an identical
 re-import (idempotent: nothing new or updated) — each as a separate child process whose wall
-time and peak RSS (``os.wait4``: that one process only) are measured.
+time and peak RSS (the process's own high-water mark, and its rendering helper's) are
+measured.
 
     python bench/import_bench.py [--sizes 10000,100000] [--databases sqlite,postgresql]
 
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +47,11 @@ MEMORY_TARGET = 1.5  # peak RSS(largest N) / peak RSS(smallest N)
 class Measured:
     seconds: float
     peak_rss_mb: float
+    """The import process's own peak (not its helper's)."""
     counts: dict[str, int]
     output: str
+    helper_rss_mb: float = 0.0
+    """The peak of its helper process (rendering), if it started one."""
 
     def rate(self, n: int) -> float:
         return n / self.seconds if self.seconds else float("inf")
@@ -73,21 +78,66 @@ def run_checked(cmd: list[str], env: dict[str, str], stdin: str | None = None) -
 
 
 def timed(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
-    """Run ``cmd`` as one child process: its wall time and its own peak RSS (os.wait4)."""
+    """Run ``cmd`` as one child process: its wall time and its peak RSS.
+
+    The peak is read from ``/proc`` while it runs (VmHWM: the process's own since it began
+    the command). ``os.wait4``'s figure would not do: Linux counts in it the memory of the
+    benchmark process the child was forked from, before it ran the command."""
     with log.open("w") as out:
         started = time.perf_counter()
         child = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
+        peaks = PeakWatch(child.pid)
+        child.wait()
         seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 already
+        peaks.stop()
     output = log.read_text()
     if child.returncode != 0:
         raise BenchError(f"{' '.join(cmd)} failed ({child.returncode}):\n{output}")
     match = SUMMARY.search(output)
     counts = {k: int(v) for k, v in match.groupdict().items()} if match else {}
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
-    scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024
-    return Measured(seconds, usage.ru_maxrss * scale, counts, output)
+    return Measured(seconds, peaks.own, counts, output, peaks.children)
+
+
+def vm_peak_mb(pid: int) -> float:
+    """A running process's peak resident memory (VmHWM), MiB; 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakWatch:
+    """Polls a process's peak memory, and its children's, until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.own = 0.0
+        self.children = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._done.wait(0.1):
+            self.own = max(self.own, vm_peak_mb(self.pid))
+            for child in _children(self.pid):
+                self.children = max(self.children, vm_peak_mb(child))
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(each) for each in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def prepare_postgresql(url: str) -> None:

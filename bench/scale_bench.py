@@ -12,6 +12,8 @@ it with ``bridge serve``. Then:
    sync-collection after one change, a one-week calendar-query, a PUT of a new appointment,
    and the initial sync of the ~1 000-item ``mobile/`` calendar (sync-collection with an
    empty token, then a multiget of every item). Target: the large HQ at most 1.2 × the small.
+   Both HQs are served at once (1 process each) and every run of an operation is timed on
+   both in turn, so that the machine's drift falls on both alike.
 2. **Throughput** (largest HQ, ``--workers`` 1 and 2): every representative is a client
    (``--clients``); they poll (the ctag of their four collections) and, after an import that
    changes appointments of all of them, sync ``mobile/`` (sync-collection and a multiget of
@@ -62,7 +64,7 @@ from dav_bench import (  # noqa: E402  (sibling scripts)
     wait_ready,
 )
 from generate import generate, parse_instant  # noqa: E402
-from import_bench import prepare_postgresql, run_checked, timed  # noqa: E402
+from import_bench import Measured, prepare_postgresql, run_checked, timed  # noqa: E402
 
 NOW = "2026-11-25T09:00:00Z"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bridge_scale_{reps}"
@@ -139,6 +141,18 @@ def _count(url: str) -> int:
         found = connection.exec_driver_sql("SELECT count(*) FROM activities").scalar_one()
     engine.dispose()
     return int(found)
+
+
+def _next_mobile_number(url: str) -> int:
+    """The number after the highest of the HQ's mobile appointments (MA-00000042 → 43)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        highest = connection.exec_driver_sql(
+            "SELECT max(mobile_id) FROM activities WHERE mobile_id LIKE 'MA-%%'").scalar()
+    engine.dispose()
+    return int(highest[3:]) + 1 if highest else 1
 
 
 def _set_passwords(url: str) -> None:
@@ -224,40 +238,61 @@ class Client:
                                                        "Content-Type": "text/calendar"})
 
 
-def per_rep(server: Server, repeat: int) -> dict[str, float]:
-    """Median milliseconds of each operation for rep0001."""
-    client = Client(server, "rep0001")
-    client.poll("mobile")  # (signed in: the password is checked once)
-    counter = iter(range(1_000_000))
+def per_rep(servers: dict[int, Server], repeat: int) -> dict[int, dict[str, float]]:
+    """Median milliseconds of each operation for rep0001 of each HQ (by its size). The HQs
+    are served side by side and each run of an operation is timed on every HQ in turn (the
+    order alternating), so that the machine's drift and noise fall on all alike."""
+    clients = {reps: Operations(server) for reps, server in servers.items()}
+    timings: dict[int, dict[str, list[float]]] = {reps: {} for reps in servers}
+    for name in Operations.NAMES:
+        for run in range(repeat + 1):  # (the first is a warm-up)
+            order = list(clients) if run % 2 else list(reversed(clients))
+            for reps in order:
+                took = clients[reps].timed(name)
+                if run:
+                    timings[reps].setdefault(name, []).append(took)
+    return {reps: {**{name: statistics.median(runs) for name, runs in ops.items()},
+                   "(items in mobile/)": float(len(Client(servers[reps], "rep0001")
+                                                   .sync("mobile")))}
+            for reps, ops in timings.items()}
 
-    def initial_sync() -> None:
-        fresh = Client(server, "rep0001")
-        fresh.http = client.http
+
+class Operations:
+    """rep0001's operations on one server, each timed without its preparation."""
+
+    NAMES = ("ctag poll (PROPFIND Depth 0)", "incremental sync, one change",
+             "calendar-query, one week", "PUT of a new appointment",
+             "initial sync of mobile/ (sync + multiget)")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.client = Client(server, "rep0001")
+        self.client.poll("mobile")  # (signed in: the password is checked once)
+        self.client.sync("appointments")
+        self.counter = iter(range(1_000_000))
+
+    def timed(self, name: str) -> float:
+        prepare, work = {
+            "ctag poll (PROPFIND Depth 0)": (None, lambda: self.client.poll("mobile")),
+            "incremental sync, one change": (self.new_appointment,
+                                             lambda: self.client.sync("appointments")),
+            "calendar-query, one week": (None, self.client.week),
+            "PUT of a new appointment": (None, self.new_appointment),
+            "initial sync of mobile/ (sync + multiget)": (None, self.initial_sync),
+        }[name]
+        if prepare:
+            prepare()
+        started = time.perf_counter()
+        work()
+        return (time.perf_counter() - started) * 1000
+
+    def initial_sync(self) -> None:
+        fresh = Client(self.server, "rep0001")
+        fresh.http = self.client.http
         fresh.multiget("mobile", fresh.sync("mobile"))
 
-    def new_appointment() -> None:
-        client.put(f"scale-{time.time_ns()}-{next(counter)}")
-
-    client.sync("appointments")
-    operations = {  # name: (untimed preparation, timed work)
-        "ctag poll (PROPFIND Depth 0)": (None, lambda: client.poll("mobile")),
-        "incremental sync, one change": (new_appointment, lambda: client.sync("appointments")),
-        "calendar-query, one week": (None, client.week),
-        "PUT of a new appointment": (None, new_appointment),
-        "initial sync of mobile/ (sync + multiget)": (None, initial_sync),
-    }
-    timings = {}
-    for name, (prepare, work) in operations.items():
-        runs = []
-        for _ in range(repeat + 1):  # (the first is a warm-up)
-            if prepare:
-                prepare()
-            started = time.perf_counter()
-            work()
-            runs.append((time.perf_counter() - started) * 1000)
-        timings[name] = statistics.median(runs[1:])
-    timings["(items in mobile/)"] = float(len(Client(server, "rep0001").sync("mobile")))
-    return timings
+    def new_appointment(self) -> None:
+        self.client.put(f"scale-{time.time_ns()}-{next(self.counter)}")
 
 
 # --- throughput -------------------------------------------------------------------------------
@@ -359,17 +394,18 @@ def changed_export(data: Path, reps: int, round_: int) -> Path:
 
 # --- the large import -------------------------------------------------------------------------
 
-def large_import(hq: HQ, count: int, data: Path, logs: Path) -> tuple[float, float, int]:
-    """Appointments/s and peak RSS (MiB) of importing ``count`` new appointments."""
-    files = data / f"{hq.reps}-reps-new-{count}"
+def large_import(hq: HQ, count: int, data: Path, logs: Path) -> tuple[float, Measured]:
+    """Appointments/s of importing ``count`` new appointments, and what was measured (new:
+    numbered after every appointment of the HQ, also when an earlier run imported some)."""
+    first = max(10_000_001, _next_mobile_number(hq.url))
+    files = data / f"{hq.reps}-reps-new-{count}-from-{first}"
     if not (files / "appointments.json").exists():
         generate(files, appointments=count, now=parse_instant(NOW), representatives=hq.reps,
-                 customers=hq.reps * 5, first=10_000_001)
+                 customers=hq.reps * 5, first=first)
     measured = timed([str(BRIDGE), "--database", hq.url, "import", "activities",
                       str(files / "appointments.json"), "--now", NOW], env(),
                      logs / f"import-new-{hq.reps}.log")
-    read = measured.counts.get("read", 0)
-    return read / measured.seconds, measured.peak_rss_mb, measured.counts.get("imported", 0)
+    return measured.counts.get("read", 0) / measured.seconds, measured
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -386,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="25,50,100,200,400",
                         help="requests/s of the throughput steps")
     parser.add_argument("--step", type=float, default=15.0, help="seconds per rate step")
-    parser.add_argument("--repeat", type=int, default=9, help="timed runs per operation")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per operation")
     parser.add_argument("--data", type=Path, default=Path("/tmp/bridge-scale-data"),
                         help="where generated files are kept between runs")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
@@ -412,14 +448,13 @@ def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse
         logs: Path) -> None:
     reused = {int(each) for each in args.reuse.split(",") if each}
     hqs = [build(reps, args.per_rep, args.data, logs, reps in reused) for reps in sizes]
-    per = {}
-    for hq in hqs:
-        server = serve(hq, 1, logs)
-        try:
-            per[hq.reps] = per_rep(server, args.repeat)
-        finally:
-            server.stop()
     small, large = hqs[0], hqs[-1]
+    servers = {hq.reps: serve(hq, 1, logs) for hq in (small, large)}
+    try:
+        per = per_rep(servers, args.repeat)
+    finally:
+        for server in servers.values():
+            server.stop()
     print(f"\n### One representative's operations ({large.reps} against {small.reps} "
           f"representatives, 1 process, median of {args.repeat}, ms)\n")
     print(f"| operation | {small.reps} reps ({small.activities:,} activities) | "
@@ -452,12 +487,13 @@ def run(sizes: list[int], workers: list[int], rates: list[float], args: argparse
     if not args.import_count:
         return
     print(f"\n### Importing {args.import_count:,} new appointments\n")
-    print("| into | appointments/s | peak RSS MiB | imported |")
+    print("| into | appointments/s | peak RSS MiB (import / its rendering helper) | imported |")
     print("|---|---:|---:|---:|")
     for hq in (small, large):
-        rate, rss, imported = large_import(hq, args.import_count, args.data, logs)
-        print(f"| {hq.reps} reps ({hq.activities:,} activities) | {rate:,.0f} | {rss:.0f} | "
-              f"{imported:,} |")
+        rate, measured = large_import(hq, args.import_count, args.data, logs)
+        print(f"| {hq.reps} reps ({hq.activities:,} activities) | {rate:,.0f} | "
+              f"{measured.peak_rss_mb:.0f} / {measured.helper_rss_mb:.0f} | "
+              f"{measured.counts.get('imported', 0):,} |")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from radicale import item as radicale_item
 from radicale import pathutils, storage, types
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
+from sqlalchemy.exc import DBAPIError
 
 from bridge.infra import conflicts, held
 from bridge.calendars.collections import CollectionInfo
@@ -330,28 +331,39 @@ class Storage(storage.BaseStorage):
 
     def end_request(self) -> None:
         """End the request's read transaction (the WSGI layer calls this after each
-        request; the next lock would too)."""
+        request; the next lock would too). A read transaction whose connection broke after
+        it was read from ends with it: nothing to undo, the answer stands, and the pool has
+        dropped the connection — no conflict of the request either (a write that follows
+        on a new connection and commits must not be answered "try again")."""
         if getattr(self._local, "late", None) is not None:
             self._local.late = None
-            self._local.late_transaction.close()
+            try:
+                with conflicts.watch():
+                    self._local.late_transaction.close()
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                logger.info("a read transaction ended with its lost connection: %s",
+                            type(error.orig).__name__)
 
     @types.contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args: Any, **kwargs: Any) -> Iterator[None]:
         """One database transaction. A writer first locks the owners of the paths it writes
         (see ``bridge.infra.locks``), so Radicale's precondition checks and the write are atomic.
         A reader's transaction stays open after the lock, for what Radicale reads after
-        releasing it (a poll's ctag and sync token: same snapshot, no second transaction)."""
+        releasing it (a poll's ctag and sync token: same snapshot, no second transaction),
+        and for the request's next read lock (Radicale looks up the user's principal first)."""
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
-        self.end_request()
-        if mode != "w":
+        if mode != "w":  # the request's read transaction: a read lock before may have begun it
             self._local.store = self._reader()
             try:
                 yield
             finally:
                 self._local.store = None
             return
+        self.end_request()
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         conflicts_before = conflicts.seen_count()
         try:

@@ -11,7 +11,6 @@ recognised as foreign even when the counter has passed its value again. Marks of
 than :data:`POINTS_KEPT` changes old are forgotten (a client that old syncs afresh).
 """
 
-import functools
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -19,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, delete, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from bridge.infra.db import upsert_statement
+from bridge.infra.bulk import upsert_rows
 from bridge.models import SyncChange, SyncPoint, SyncScope, utcnow
 
 POINTS_KEPT = 10_000
@@ -107,18 +106,7 @@ def record_many(session: Session, changed: Mapping[int, Iterable[str]]) -> None:
         if unique:
             seq = bump(session, scope)
             rows += ({"scope_id": scope, "href": href, "seq": seq} for href in unique)
-    if rows:
-        session.execute(_upsert(session.get_bind().dialect.name), rows)
-
-
-@functools.cache
-def _upsert(dialect: str) -> Any:
-    """Log rows: insert, or move an href's existing row to the new counter value."""
-    statement = upsert_statement(dialect, SyncChange)
-    return statement.on_conflict_do_update(
-        index_elements=[SyncChange.scope_id, SyncChange.href],
-        set_={"seq": statement.excluded.seq},
-    )
+    upsert_rows(session, SyncChange, rows, ["scope_id", "href"], ["seq"])
 
 
 _POINTS = (select(SyncScope.id, SyncScope.name, SyncScope.seq, SyncPoint.mark)

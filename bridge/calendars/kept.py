@@ -28,7 +28,7 @@ from sqlalchemy import Select, event, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import TRANSACTION_CACHE
-from bridge.infra.db import upsert_statement
+from bridge.infra.bulk import upsert_rows
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
 from bridge.models import (
@@ -103,9 +103,9 @@ class _Kind:
 
 def _keep(session: Session, kind: _Kind, rows: Sequence[Any], texts: Sequence[str]) -> None:
     if rows:
-        session.execute(_upsert(session.get_bind().dialect.name, kind.kept), [
+        upsert_rows(session, kind.kept, [
             {kind.key: row.id, "revision": row.revision, "text": text}
-            for row, text in zip(rows, texts, strict=True)])
+            for row, text in zip(rows, texts, strict=True)], [kind.key], ["revision", "text"])
 
 
 # --- the helper process of a long import ----------------------------------------------------
@@ -239,12 +239,3 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     for start in range(0, len(ordered), CHUNK):
         yield ordered[start:start + CHUNK]
 
-
-@functools.cache
-def _upsert(dialect: str, model: Any) -> Any:
-    statement = upsert_statement(dialect, model)
-    key = model.__table__.primary_key.columns.values()[0]
-    return statement.on_conflict_do_update(
-        index_elements=[key],
-        set_={"revision": statement.excluded.revision, "text": statement.excluded.text},
-    )

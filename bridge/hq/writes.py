@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bridge.infra.db import bulk_insert
+from bridge.infra.bulk import insert_rows
 from bridge.calendars import hq_changes, kept
 from bridge.calendars.layout import projection_for
 from bridge.models import (
@@ -79,7 +79,7 @@ def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[
     """New activities from column values (revision 1); their ids, in order."""
     if not rows:
         return []
-    session.execute(bulk_insert(Activity), rows)  # (RETURNING would batch it small)
+    insert_rows(session, Activity, rows)
     numbers = [row["number"] for row in rows]
     by_number = {number: id_ for number, id_ in session.connection().execute(
         select(Activity.number, Activity.id).where(Activity.number.in_(numbers)))}
@@ -156,7 +156,7 @@ def insert_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """New customers from column values (revision 1)."""
     if not rows:
         return
-    session.execute(bulk_insert(Customer), rows)
+    insert_rows(session, Customer, rows)
     ids = list(session.scalars(select(Customer.id).where(
         Customer.number.in_([row["number"] for row in rows]))))
     hq_changes.log_customers(session, ((row["sales_channel_id"], row["number"]) for row in rows))

@@ -68,12 +68,17 @@ def ready(now: Seen, before: Seen | None, clock_ns: int, settle_ns: int) -> bool
     return unchanged and clock_ns - now.modified_ns >= settle_ns
 
 
-def in_order(files: list[tuple[Seen, str]]) -> list[Seen]:
-    """Files with their kinds, customers first, then in arrival order."""
+Kind = str | BridgeError
+"""What a file's header says it holds, or why it cannot be read."""
+
+
+def in_order(files: list[tuple[Seen, Kind]]) -> list[tuple[Seen, Kind]]:
+    """Files with their kinds, customers first, then in arrival order (unreadable ones
+    first of all: their import only says what is wrong)."""
     rank = {kind: position for position, kind in enumerate(JOBS)}
-    ordered = sorted(files, key=lambda each: (rank.get(each[1], -1), each[0].modified_ns,
-                                             each[0].path.name))
-    return [seen for seen, _ in ordered]
+    return sorted(files, key=lambda each: (
+        rank.get(each[1], -1) if isinstance(each[1], str) else -1,
+        each[0].modified_ns, each[0].path.name))
 
 
 @dataclass
@@ -165,7 +170,7 @@ class Watcher:
             elif run is not None and run.status == RunStatus.FAILED:
                 self._failed(claimed, f"run {run.id} failed (bridge runs show {run.id})")
             else:
-                self._import(claimed)
+                self._import(claimed, _kind(claimed))
 
     def once(self) -> int:
         """One look at the folder: import what is ready, sweep if it is time; how many files
@@ -176,11 +181,11 @@ class Watcher:
                                                   int(self.settle * 1e9))]
         self._seen = {seen.path: seen for seen in looked}
         count = 0
-        for seen in in_order([(seen, _kind(seen.path)) for seen in taken]):
+        for seen, kind in in_order([(seen, _kind(seen.path)) for seen in taken]):
             claimed = self.folder.claim(seen)
             if claimed is not None:
                 self._seen.pop(seen.path, None)
-                self._import(claimed)
+                self._import(claimed, kind)
                 count += 1
         if time.monotonic() - self._last_sweep >= self.sweep_every:
             self.sweep()
@@ -195,9 +200,12 @@ class Watcher:
             self.say(f"status sweep: {changed} appointment(s) not processed in time are now "
                      "Delayed")
 
-    def _import(self, claimed: Path) -> None:
+    def _import(self, claimed: Path, kind: Kind) -> None:
+        """Import the claimed file, whose header was read before it was claimed (a rename
+        keeps the file as it was)."""
         try:
-            kind = read_header(claimed).records_key
+            if isinstance(kind, BridgeError):
+                raise kind
             job = JOBS.get(kind)
             if job is None:
                 raise BridgeError(f"{claimed.name}: is a {kind} file; the watch folder takes "
@@ -215,8 +223,8 @@ class Watcher:
         self.say(f"{claimed.name}: not imported: {reason}; moved to {moved}")
 
 
-def _kind(path: Path) -> str:
+def _kind(path: Path) -> Kind:
     try:
         return read_header(path).records_key
-    except BridgeError:
-        return ""  # (taken first; its import says what is wrong with it)
+    except BridgeError as error:
+        return error

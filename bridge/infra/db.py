@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, Insert, create_engine, event, insert, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,13 +88,6 @@ def shared_engine(url: str | None) -> Engine:
 def upsert_statement(dialect: str, model: Any) -> Any:
     """An INSERT that can add ON CONFLICT DO UPDATE, for the backend (dialect name)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model.__table__)  # Core: see bulk_insert
-
-
-def bulk_insert(model: Any) -> Insert:
-    """An INSERT of many rows of ``model`` at once (each row a dict of the same keys). A Core
-    statement: the ORM's bulk INSERT spends more time sorting rows into batches (by the
-    columns each leaves out) than the database spends storing them."""
     return insert(model.__table__)
 
 

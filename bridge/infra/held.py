@@ -2,8 +2,16 @@
 holds a write lock (on SQLite: the database's only one) for longer than :data:`LONG_SECONDS`
 is logged once, with where its thread is at that moment, so that an operator whose writers
 are refused "database is locked" learns who kept them waiting — not only that they waited.
-(A command's long import holds its lock by design and is not watched.)"""
+(A command's long import holds its lock by design and is not watched.)
 
+The watcher also notices when the process itself stopped running — the machine paused, or a
+thread held Python's interpreter lock in a long native call — for :data:`STALL_SECONDS`: every
+write then waits, whoever holds the lock. It logs how long, and Python's ``faulthandler`` (which
+needs no interpreter lock) writes every thread's stack to the standard error at that moment.
+"""
+
+import atexit
+import faulthandler
 import logging
 import os
 import sys
@@ -14,27 +22,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 LONG_SECONDS = 10.0
+STALL_SECONDS = 10.0
 
 logger = logging.getLogger("bridge.transactions")
 
-_held: dict[int, float] = {}
-"""Thread ident → when its write transaction began (monotonic)."""
+_held: dict[object, tuple[int, float]] = {}
+"""Each open write transaction (a token of its own: one thread may hold two, nested, or leave
+one open in a suspended generator) → its thread's ident and when it began (monotonic)."""
 _lock = threading.Lock()
 _watched_in: int | None = None
 """The process whose watcher runs (a forked worker starts its own)."""
+_ending = False
+"""The process is ending: its watcher arms no more stall reports (its thread may be stopped
+for good while the process still tidies up)."""
 
 
 @contextmanager
 def holding() -> Iterator[None]:
     """The current thread holds a write transaction while this is open."""
-    ident = threading.get_ident()
+    token = object()
     with _lock:
-        _held[ident] = time.monotonic()
+        _held[token] = (threading.get_ident(), time.monotonic())
     try:
         yield
     finally:
         with _lock:
-            _held.pop(ident, None)
+            del _held[token]
 
 
 def watch() -> None:
@@ -44,20 +57,38 @@ def watch() -> None:
         if _watched_in == os.getpid():
             return
         _watched_in = os.getpid()
+    atexit.register(_end)
     threading.Thread(target=_watching_loop, daemon=True, name="write transactions").start()
 
 
+def _end() -> None:
+    global _ending
+    with _lock:
+        _ending = True
+        faulthandler.cancel_dump_traceback_later()
+
+
 def _watching_loop() -> None:
-    reported: set[tuple[int, float]] = set()
+    reported: set[object] = set()
     while True:
-        time.sleep(1.0)
-        now = time.monotonic()
+        before = time.monotonic()
         with _lock:
-            long_held = [(ident, began) for ident, began in _held.items()
-                         if now - began > LONG_SECONDS and (ident, began) not in reported]
-            reported &= set(_held.items())
-        for ident, began in long_held:
-            reported.add((ident, began))
+            if _ending:
+                return
+            faulthandler.dump_traceback_later(STALL_SECONDS, file=sys.__stderr__)
+        time.sleep(1.0)
+        faulthandler.cancel_dump_traceback_later()
+        now = time.monotonic()
+        if now - before > STALL_SECONDS:
+            logger.warning("this process (%d) did not run for %.0f s: the machine paused, or a "
+                           "thread held Python's interpreter lock (its stacks are on the standard "
+                           "error); every request waited", os.getpid(), now - before - 1.0)
+        with _lock:
+            long_held = [(token, ident, began) for token, (ident, began) in _held.items()
+                         if now - began > LONG_SECONDS and token not in reported]
+            reported &= _held.keys()
+        for token, ident, began in long_held:
+            reported.add(token)
             frame = sys._current_frames().get(ident)
             where = "".join(traceback.format_stack(frame, limit=12)) if frame else "(ended)\n"
             logger.warning("a write transaction has held its lock for %.0f s; its thread is "

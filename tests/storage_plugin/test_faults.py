@@ -20,6 +20,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from bridge.cli.main import cli
+from bridge.infra import conflicts
+from storage_plugin.server import configuration
+from storage_plugin.storage import Storage
 from tests.conftest import STAFF
 from tests.storage_plugin.conftest import (PASSWORD, Server, free_port, start_bridge_serve,
                                            stop_serving)
@@ -138,6 +141,50 @@ def test_connections_killed_under_load_fail_cleanly_and_the_server_recovers(
     finally:
         operator.dispose()
         stop_serving(process)
+
+
+def test_a_request_whose_connection_is_killed_after_its_reading_keeps_its_answer(postgresql):
+    """The kill lands between the reading and the end of the read transaction (the moment
+    the load test above only hits by chance): the request ends without an error and the next
+    one reads on a new connection."""
+    storage = Storage(configuration(postgresql).configuration)
+    operator = create_engine(postgresql)
+    try:
+        with storage.acquire_lock("r", "bwilson"):
+            backend = storage.run(lambda store: store.session.scalar(
+                text("SELECT pg_backend_pid()")))
+        with operator.connect() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        storage.end_request()
+        with storage.acquire_lock("r", "bwilson"):
+            again = storage.run(lambda store: store.session.scalar(
+                text("SELECT pg_backend_pid()")))
+        storage.end_request()
+        assert again != backend
+    finally:
+        operator.dispose()
+
+
+def test_a_write_after_its_read_connection_was_killed_is_no_conflict(postgresql):
+    """Radicale reads (the principal) before a write: when that read's connection is killed
+    in between, the write runs on a new connection and commits — so it must not be
+    answered 503 "could not use its database" (the client would retry a stored change)."""
+    storage = Storage(configuration(postgresql).configuration)
+    operator = create_engine(postgresql)
+    try:
+        with conflicts.watch() as seen:
+            with storage.acquire_lock("r", "bwilson"):
+                backend = storage.run(lambda store: store.session.scalar(
+                    text("SELECT pg_backend_pid()")))
+            with operator.connect() as connection:
+                connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            with storage.acquire_lock("w", "bwilson"):
+                writer = storage.run(lambda store: store.session.scalar(
+                    text("SELECT pg_backend_pid()")))
+        assert writer != backend
+        assert seen == []
+    finally:
+        operator.dispose()
 
 
 @dataclass

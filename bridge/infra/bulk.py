@@ -1,0 +1,160 @@
+"""Many rows written at once: the import's inserts and upserts.
+
+On PostgreSQL the rows travel by ``COPY`` (psycopg's copy support): an ``executemany`` of an
+INSERT costs a statement per row on the server and, through SQLAlchemy, a parameter set per
+row in Python — together more than the database spends storing the rows. An upsert copies
+into a temporary table and merges from there in one statement. Elsewhere (SQLite, in
+process) one ``executemany`` is as fast as it gets.
+
+Values pass through the columns' own SQLAlchemy types (enums, UTC date-times) as they would in
+an INSERT, and columns left out take their defaults, so both paths store the same rows.
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, TableClause, insert, select
+from sqlalchemy import column as column_clause
+from sqlalchemy import table as table_clause
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from bridge.infra.db import upsert_statement
+
+Rows = Sequence[Mapping[str, Any]]
+"""Rows of one table, each a dict of the same keys (column names)."""
+
+
+def insert_rows(session: Session, model: Any, rows: Rows) -> None:
+    """Insert ``rows`` into ``model``'s table."""
+    if not rows:
+        return
+    table: Table = model.__table__
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    session.flush()  # (as session.execute would: rows may refer to pending ones)
+    columns, values = _values(connection, table, rows)
+    _copy(connection, table.name, columns, values)
+
+
+def upsert_rows(session: Session, model: Any, rows: Rows, key: Sequence[str],
+                update: Sequence[str]) -> None:
+    """Insert ``rows``, or where a row with the same ``key`` columns exists, set its ``update``
+    columns to the row's. No two rows may have the same key."""
+    if not rows:
+        return
+    table: Table = model.__table__
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect != "postgresql":
+        session.execute(_upsert(dialect, model, tuple(key), tuple(update)), rows)
+        return
+    session.flush()
+    columns, values = _values(connection, table, rows)
+    stage = _stage(connection, table, columns)
+    _copy(connection, stage.name, columns, values)
+    connection.execute(_merge(table, stage, tuple(key), tuple(update)))
+    # Emptied for the next use in this transaction (a DELETE would leave dead rows to scan).
+    connection.exec_driver_sql(f"TRUNCATE {_quoted(connection, stage.name)}")
+
+
+def _values(connection: Connection, table: Table, rows: Rows
+            ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """The columns to copy (the rows' keys, then left-out columns that have a default) and
+    each row's values as the database takes them."""
+    given = tuple(rows[0])
+    defaults = _defaults(table, given)
+    columns = given + tuple(defaults)
+    process = _processors(connection.dialect, table, columns)
+    extra = tuple(defaults.values())
+    return columns, [
+        tuple(value if convert is None else convert(value)
+              for convert, value in zip(process, (*(row[name] for name in given), *extra),
+                                        strict=True))
+        for row in rows
+    ]
+
+
+def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
+    """Values of the columns left out whose default is set in Python (as an INSERT would)."""
+    values = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if default.is_scalar:
+            values[column.name] = default.arg
+        elif default.is_callable:
+            values[column.name] = default.arg(None)
+        else:
+            raise TypeError(f"{table.name}.{column.name}: give its value (default {default!r})")
+    return values
+
+
+@functools.cache
+def _processors(dialect: Any, table: Table, columns: tuple[str, ...]
+                ) -> tuple[Callable[[Any], Any] | None, ...]:
+    return tuple(table.columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+                 for name in columns)
+
+
+def _copy(connection: Connection, table: str, columns: Sequence[str],
+          values: list[tuple[Any, ...]]) -> None:
+    statement = (f"COPY {_quoted(connection, table)} ({_quoted(connection, *columns)}) "
+                 "FROM STDIN")
+    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+
+
+def _stage(connection: Connection, table: Table, columns: tuple[str, ...]) -> TableClause:
+    """An empty temporary table of ``columns`` of ``table`` on this connection (kept for the
+    connection's life, emptied at each commit; made again after a rollback undid it: asked
+    for once in each transaction)."""
+    stage = _stage_table(table, columns)
+    asked: dict[str, Any] = connection.info.setdefault(_STAGES_ASKED, {})
+    if asked.get(stage.name) is not connection.get_transaction():
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_quoted(connection, stage.name)} "
+            f"ON COMMIT DELETE ROWS AS SELECT {_quoted(connection, *columns)} "
+            f"FROM {_quoted(connection, table.name)} WITH NO DATA")
+        asked[stage.name] = connection.get_transaction()
+    return stage
+
+
+_STAGES_ASKED = "bridge.bulk.stages"
+"""(In a connection's info) each stage's name → the transaction that last made sure of it."""
+
+
+def _quoted(connection: Connection, *names: str) -> str:
+    return ", ".join(map(connection.dialect.identifier_preparer.quote, names))
+
+
+@functools.cache
+def _stage_table(table: Table, columns: tuple[str, ...]) -> TableClause:
+    digest = hashlib.blake2b("\0".join(columns).encode(), digest_size=4).hexdigest()
+    return table_clause(f"stage_{table.name}_{digest}", *map(column_clause, columns))
+
+
+@functools.cache
+def _merge(table: Table, stage: TableClause, key: tuple[str, ...], update: tuple[str, ...]
+           ) -> Any:
+    """INSERT … SELECT from the stage, ON CONFLICT (key) DO UPDATE the ``update`` columns."""
+    statement = postgresql.insert(table).from_select(
+        [column.name for column in stage.columns], select(*stage.columns))
+    return _on_conflict(statement, key, update)
+
+
+@functools.cache
+def _upsert(dialect: str, model: Any, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
+    return _on_conflict(upsert_statement(dialect, model), key, update)
+
+
+def _on_conflict(statement: Any, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in update})
