@@ -3,8 +3,9 @@
 On PostgreSQL the rows travel by ``COPY`` (psycopg's copy support): an ``executemany`` of an
 INSERT costs a statement per row on the server and, through SQLAlchemy, a parameter set per
 row in Python — together more than the database spends storing the rows. An upsert copies
-into a temporary table and merges from there in one statement. Elsewhere (SQLite, in
-process) one ``executemany`` is as fast as it gets.
+into a temporary table and merges from there in one statement. A few rows (a client's PUT)
+go as one ``executemany``, as do all rows elsewhere (SQLite, in process): the COPY's extra
+statements would cost more than they save.
 
 Values pass through the columns' own SQLAlchemy types (enums, UTC date-times) as they would in
 an INSERT, and columns left out take their defaults, so both paths store the same rows.
@@ -26,6 +27,13 @@ from bridge.infra.db import upsert_statement
 Rows = Sequence[Mapping[str, Any]]
 """Rows of one table, each a dict of the same keys (column names)."""
 
+COPY_FROM_ROWS = 50
+"""From how many rows on PostgreSQL copies them."""
+
+
+def _copies(connection: Connection, rows: Rows) -> bool:
+    return connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS
+
 
 def insert_rows(session: Session, model: Any, rows: Rows) -> None:
     """Insert ``rows`` into ``model``'s table."""
@@ -33,7 +41,7 @@ def insert_rows(session: Session, model: Any, rows: Rows) -> None:
         return
     table: Table = model.__table__
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if not _copies(connection, rows):
         session.execute(insert(table), rows)
         return
     session.flush()  # (as session.execute would: rows may refer to pending ones)
@@ -49,9 +57,9 @@ def upsert_rows(session: Session, model: Any, rows: Rows, key: Sequence[str],
         return
     table: Table = model.__table__
     connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect != "postgresql":
-        session.execute(_upsert(dialect, model, tuple(key), tuple(update)), rows)
+    if not _copies(connection, rows):
+        session.execute(_upsert(connection.dialect.name, model, tuple(key), tuple(update)),
+                        rows)
         return
     session.flush()
     columns, values = _values(connection, table, rows)
@@ -107,28 +115,36 @@ def _copy(connection: Connection, table: str, columns: Sequence[str],
     statement = (f"COPY {_quoted(connection, table)} ({_quoted(connection, *columns)}) "
                  "FROM STDIN")
     with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(statement) as copy:
-            for row in values:
-                copy.write_row(row)
+        try:
+            with cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+        except connection.dialect.loaded_dbapi.Error as error:
+            # Through SQLAlchemy's handling of an execute's errors (its only entry point):
+            # raised as its DBAPIError (parameters hidden), a conflict or a lost connection
+            # noticed (bridge.infra.conflicts), a broken connection invalidated.
+            connection._handle_dbapi_exception(error, statement, None, cursor, None)
 
 
 def _stage(connection: Connection, table: Table, columns: tuple[str, ...]) -> TableClause:
     """An empty temporary table of ``columns`` of ``table`` on this connection (kept for the
     connection's life, emptied at each commit; made again after a rollback undid it: asked
-    for once in each transaction)."""
+    for once in each transaction or savepoint)."""
     stage = _stage_table(table, columns)
     asked: dict[str, Any] = connection.info.setdefault(_STAGES_ASKED, {})
-    if asked.get(stage.name) is not connection.get_transaction():
+    current = connection.get_nested_transaction() or connection.get_transaction()
+    if asked.get(stage.name) is not current:
         connection.exec_driver_sql(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_quoted(connection, stage.name)} "
             f"ON COMMIT DELETE ROWS AS SELECT {_quoted(connection, *columns)} "
             f"FROM {_quoted(connection, table.name)} WITH NO DATA")
-        asked[stage.name] = connection.get_transaction()
+        asked[stage.name] = current
     return stage
 
 
 _STAGES_ASKED = "bridge.bulk.stages"
-"""(In a connection's info) each stage's name → the transaction that last made sure of it."""
+"""(In a connection's info) each stage's name → the transaction or savepoint that last made
+sure of it."""
 
 
 def _quoted(connection: Connection, *names: str) -> str:
