@@ -137,8 +137,13 @@ def served_by_command(staff_passwords: None, database_url: str,
     stop_serving(process)
 
 
+START_SECONDS = 90
+"""How long a test server may take to answer its first request: it starts in 2–5 s, but CI's
+machine has paused processes for 20 s and more (a server counted as not started failed a test)."""
+
+
 def _wait_for(url: str, running: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_SECONDS
     while True:
         try:  # (not following the redirect to the cockpit: its first page takes longer)
             if url.startswith("https:"):  # (it may want a client certificate: it listens)
