@@ -61,6 +61,21 @@ def watch() -> None:
     threading.Thread(target=_watching_loop, daemon=True, name="write transactions").start()
 
 
+def _before_fork() -> None:
+    """A forked process gets no armed stall report (its thread does not come along: the
+    child would wait for it for ever when it ends) and a lock of its own (the watcher may
+    hold this one at the fork); its own :func:`watch` starts its own watcher."""
+    faulthandler.cancel_dump_traceback_later()  # (the parent's watcher arms it again)
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+
+
 def _end() -> None:
     global _ending
     with _lock:

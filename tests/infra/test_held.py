@@ -85,3 +85,27 @@ def test_a_process_that_ends_slowly_is_not_reported_as_stopped() -> None:
                           timeout=60, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_process_forked_from_a_watched_one_ends() -> None:
+    """A process forked from a watched one (a server forking its workers after it began
+    watching) inherits no armed stall report: it ends instead of waiting for ever for the
+    report's thread, which did not come along."""
+    script = textwrap.dedent("""
+        import os, time
+        from bridge.infra import held
+        held.watch()
+        time.sleep(1.5)
+        child = os.fork()
+        if child == 0:
+            raise SystemExit(0)  # (a normal end: its exit handlers run)
+        for _ in range(100):
+            if os.waitpid(child, os.WNOHANG) != (0, 0):
+                raise SystemExit(0)
+            time.sleep(0.1)
+        os.kill(child, 9)
+        raise SystemExit("the forked process did not end")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
