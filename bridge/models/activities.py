@@ -63,9 +63,7 @@ class Activity(Base):
 
     __tablename__ = "activities"
     __table_args__ = (
-        Index("ix_activities_representative_start", "representative_id", "start_at"),
         Index("ix_activities_status_end", "status", "end_at"),
-        Index("ix_activities_start", "start_at"),
         Index("ix_activities_representative_href", "representative_id", "href"),
         # What a representative's calendar selects by (bridge.calendars.sources): the rows of
         # a calendar are found and filtered in the index, only those served are read.

@@ -1,11 +1,16 @@
 """`bridge init` creates the schema and upgrades an older one, keeping the data."""
 
+import warnings
+
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from bridge.infra.db import make_engine
 from bridge.infra.readiness import SCHEMA_REVISION, recorded_revisions
 from bridge.infra.schema import alembic_config, head_revision
+from bridge.models import Base
 
 
 def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path):
@@ -45,3 +50,20 @@ def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tm
 
 def test_the_revision_this_version_needs_is_the_newest_migration():
     assert SCHEMA_REVISION == head_revision()
+
+
+def test_the_migrations_make_the_schema_the_models_describe(database_url):
+    """Tables, columns, keys and indexes of a migrated database are the models' (PostgreSQL's
+    trigram index of the cockpit's search is a migration's only, where pg_trgm is at hand)."""
+    engine = make_engine(database_url)
+    with engine.connect() as connection, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (alembic skips expression indexes, and says so)
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert [difference for difference in differences
+            if not _is_the_search_index(difference)] == []
+
+
+def _is_the_search_index(difference: object) -> bool:
+    return (isinstance(difference, tuple) and difference[0] == "remove_index"
+            and difference[1].name == "ix_activities_search_trgm")
