@@ -244,7 +244,7 @@ def per_rep(servers: dict[int, Server], repeat: int) -> dict[int, dict[str, floa
     order alternating), so that the machine's drift and noise fall on all alike."""
     clients = {reps: Operations(server) for reps, server in servers.items()}
     timings: dict[int, dict[str, list[float]]] = {reps: {} for reps in servers}
-    for name in Operations.NAMES:
+    for name in Operations.OPERATIONS:
         for run in range(repeat + 1):  # (the first is a warm-up)
             order = list(clients) if run % 2 else list(reversed(clients))
             for reps in order:
@@ -260,9 +260,13 @@ def per_rep(servers: dict[int, Server], repeat: int) -> dict[int, dict[str, floa
 class Operations:
     """rep0001's operations on one server, each timed without its preparation."""
 
-    NAMES = ("ctag poll (PROPFIND Depth 0)", "incremental sync, one change",
-             "calendar-query, one week", "PUT of a new appointment",
-             "initial sync of mobile/ (sync + multiget)")
+    OPERATIONS = {  # name → (its preparation, the work timed): methods of this class
+        "ctag poll (PROPFIND Depth 0)": (None, "poll"),
+        "incremental sync, one change": ("new_appointment", "sync"),
+        "calendar-query, one week": (None, "week"),
+        "PUT of a new appointment": (None, "new_appointment"),
+        "initial sync of mobile/ (sync + multiget)": (None, "initial_sync"),
+    }
 
     def __init__(self, server: Server) -> None:
         self.server = server
@@ -272,19 +276,21 @@ class Operations:
         self.counter = iter(range(1_000_000))
 
     def timed(self, name: str) -> float:
-        prepare, work = {
-            "ctag poll (PROPFIND Depth 0)": (None, lambda: self.client.poll("mobile")),
-            "incremental sync, one change": (self.new_appointment,
-                                             lambda: self.client.sync("appointments")),
-            "calendar-query, one week": (None, self.client.week),
-            "PUT of a new appointment": (None, self.new_appointment),
-            "initial sync of mobile/ (sync + multiget)": (None, self.initial_sync),
-        }[name]
+        prepare, work = self.OPERATIONS[name]
         if prepare:
-            prepare()
+            getattr(self, prepare)()
         started = time.perf_counter()
-        work()
+        getattr(self, work)()
         return (time.perf_counter() - started) * 1000
+
+    def poll(self) -> None:
+        self.client.poll("mobile")
+
+    def sync(self) -> None:
+        self.client.sync("appointments")
+
+    def week(self) -> None:
+        self.client.week()
 
     def initial_sync(self) -> None:
         fresh = Client(self.server, "rep0001")

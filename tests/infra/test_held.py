@@ -47,6 +47,12 @@ def test_a_hold_that_ends_in_the_same_thread_does_not_hide_one_still_open(
     assert "in a_slow_step_inside_a_write" in record.getMessage()
 
 
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by Python as a process of its own, from the project's directory."""
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).parents[2])
+
+
 def test_a_process_that_stopped_running_is_logged_with_every_threads_stack() -> None:
     """A native call that keeps Python's interpreter lock stops every thread of the server
     (a paused machine looks the same): the watcher says for how long, and where each was."""
@@ -60,8 +66,7 @@ def test_a_process_that_stopped_running_is_logged_with_every_threads_stack() -> 
         ctypes.PyDLL(None).sleep(3)  # libc's sleep, called with the interpreter lock held
         time.sleep(1.5)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).parents[2])
+    done = _run(script)
     assert done.returncode == 0, done.stderr
     assert re.search(r"this process \(\d+\) did not run for \d s", done.stderr), done.stderr
     assert 'File "<string>", line 8 in <module>' in done.stderr  # the main thread, in the call
@@ -81,8 +86,7 @@ def test_a_process_that_ends_slowly_is_not_reported_as_stopped() -> None:
                 time.sleep(3)  # tidied up at the very end, after the threads stopped
         slow = SlowEnd()
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).parents[2])
+    done = _run(script)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
 
@@ -106,6 +110,5 @@ def test_a_process_forked_from_a_watched_one_ends() -> None:
         os.kill(child, 9)
         raise SystemExit("the forked process did not end")
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).parents[2])
+    done = _run(script)
     assert done.returncode == 0, done.stderr
