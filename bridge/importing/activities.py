@@ -1,7 +1,9 @@
 """*BUS: Import activities*: admit and update mobile sales appointments."""
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -33,7 +35,19 @@ def missing_customer_message(channel: str, count: int) -> str:
     )
 
 
-class ActivityImport(ChunkedImport[AppointmentRecord]):
+@dataclass
+class Writes:
+    """A decided chunk: its rows to insert and to update, and what its look-ups would find
+    changed once they are written (the mobile ids and activity numbers they hold or held)."""
+
+    representatives_before: dict[int, int]
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    mobile_ids: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+
+
+class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
     job = "activities"
     records_key = "appointments"
     model = AppointmentRecord
@@ -77,7 +91,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
                 )
             )
 
-    def _context(self, chunk: list[AppointmentRecord]) -> ChunkContext:
+    def look_up(self, chunk: list[AppointmentRecord]) -> ChunkContext:
         return ChunkContext(
             now=self.options.now,
             definition=self.definition,
@@ -88,18 +102,19 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
             number_owners=lookups.number_owners(self.session, {r.number for r in chunk}),
         )
 
-    def apply(self, chunk: list[AppointmentRecord]) -> None:
-        ctx = self._context(chunk)
-        inserts, updates = [], []
+    def decide(self, chunk: list[AppointmentRecord], found: ChunkContext) -> Writes:
+        writes = Writes(representatives_before={
+            existing.id: existing.representative_id for existing in found.existing.values()})
         stamp = utcnow()
         for record in chunk:
-            decision = decide(record, ctx)
+            decision = decide(record, found)
             match decision:
                 case Insert(values):
-                    inserts.append({**values, "created_at": stamp, "modified_at": stamp})
+                    writes.inserts.append({**values, "created_at": stamp, "modified_at": stamp})
                     self.report.outcome(_reference(record), "admitted")
                 case Update(values):
-                    updates.append({**values, "modified_at": stamp})
+                    writes.updates.append({**values, "modified_at": stamp})
+                    writes.numbers.add(found.existing[record.mobile_id].number)
                     self.report.outcome(_reference(record), "updated")
                 case Unchanged():
                     self.report.counts["unchanged"] += 1
@@ -107,13 +122,21 @@ class ActivityImport(ChunkedImport[AppointmentRecord]):
                 case Skip():
                     self._skip(record, decision)
             if isinstance(decision, (Insert, Update)):
-                ctx.number_owners[record.number] = record.mobile_id  # type: ignore[index]
-        insert_activities(self.session, inserts)
-        update_activities(self.session, updates, {
-            existing.id: existing.representative_id for existing in ctx.existing.values()})
+                found.number_owners[record.number] = record.mobile_id  # type: ignore[index]
+                writes.mobile_ids.add(record.mobile_id)
+                writes.numbers.add(record.number)
+        self.report.counts["imported"] += len(writes.inserts)
+        self.report.counts["updated"] += len(writes.updates)
+        return writes
+
+    def write(self, plan: Writes) -> None:
+        insert_activities(self.session, plan.inserts)
+        update_activities(self.session, plan.updates, plan.representatives_before)
         kept.refresh(self.session)  # chunk by chunk: the commit at the end stays short
-        self.report.counts["imported"] += len(inserts)
-        self.report.counts["updated"] += len(updates)
+
+    def depends(self, chunk: list[AppointmentRecord], plan: Writes) -> bool:
+        return any(record.mobile_id in plan.mobile_ids or record.number in plan.numbers
+                   for record in chunk)
 
     def _skip(self, record: AppointmentRecord, skip: Skip) -> None:
         self.report.counts["skipped"] += 1

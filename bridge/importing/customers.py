@@ -1,5 +1,6 @@
 """*BUS: Import customers*: create or update partners from the mobile export."""
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -17,7 +18,17 @@ COMPARED = (
 )
 
 
-class CustomerImport(ChunkedImport[CustomerRecord]):
+@dataclass
+class Writes:
+    """A decided chunk: customers to insert and to update, and the sales channel each
+    updated one had."""
+
+    channels_before: dict[int, int | None]
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
     job = "customers"
     records_key = "customers"
     model = CustomerRecord
@@ -29,42 +40,55 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
     def prepare(self) -> None:
         self.channels = lookups.channels_by_name(self.session)
 
-    def apply(self, chunk: list[CustomerRecord]) -> None:
-        existing = {
+    def look_up(self, chunk: list[CustomerRecord]) -> dict[str, Any]:
+        """The chunk's customers HQ holds, by number (and its new sales channels created)."""
+        for name in dict.fromkeys(record.sales_channel for record in chunk):
+            if name and name not in self.channels:
+                self._create_channel(name)
+        return {
             row.number: row
             for row in self.session.execute(
                 select(Customer.id, Customer.number, Customer.revision, *_columns(COMPARED))
                 .where(Customer.number.in_([record.number for record in chunk]))
             )
         }
+
+    def decide(self, chunk: list[CustomerRecord], found: dict[str, Any]) -> Writes:
+        writes = Writes({row.id: row.sales_channel_id for row in found.values()})
         stamp = utcnow()
-        inserts, updates = [], []
         for record in chunk:
             values = self._values(record)
-            current = existing.get(record.number)
+            current = found.get(record.number)
             reference = f"{record.number} / {record.name}"
             if current is None:
-                inserts.append({**values, "number": record.number, "created_at": stamp,
-                                "modified_at": stamp, "revision": 1})
+                writes.inserts.append({**values, "number": record.number, "created_at": stamp,
+                                       "modified_at": stamp, "revision": 1})
                 self.report.outcome(reference, "admitted")
             elif any(getattr(current, name) != values[name] for name in COMPARED):
-                updates.append({**values, "id": current.id, "number": record.number,
-                                "modified_at": stamp, "revision": current.revision + 1})
+                writes.updates.append({**values, "id": current.id, "number": record.number,
+                                       "modified_at": stamp, "revision": current.revision + 1})
                 self.report.outcome(reference, "updated")
             else:
                 self.report.counts["unchanged"] += 1
                 self.report.outcome(reference, "unchanged")
-        insert_customers(self.session, inserts)
-        update_customers(self.session, updates, {
-            row.id: row.sales_channel_id for row in existing.values()})
+        self.report.counts["imported"] += len(writes.inserts)
+        self.report.counts["updated"] += len(writes.updates)
+        return writes
+
+    def write(self, plan: Writes) -> None:
+        insert_customers(self.session, plan.inserts)
+        update_customers(self.session, plan.updates, plan.channels_before)
         kept.refresh(self.session)
-        self.report.counts["imported"] += len(inserts)
-        self.report.counts["updated"] += len(updates)
+
+    def depends(self, chunk: list[CustomerRecord], plan: Writes) -> bool:
+        written = {row["number"] for row in (*plan.inserts, *plan.updates)}
+        return any(record.number in written for record in chunk)
 
     def _values(self, record: CustomerRecord) -> dict[str, Any]:
         return {
             "name": record.name,
-            "sales_channel_id": self._channel_id(record.sales_channel),
+            "sales_channel_id": self.channels[record.sales_channel] if record.sales_channel
+            else None,
             "street": record.address.street,
             "postal_code": record.address.postal_code,
             "city": record.address.city,
@@ -74,15 +98,10 @@ class CustomerImport(ChunkedImport[CustomerRecord]):
             "active": record.active,
         }
 
-    def _channel_id(self, name: str | None) -> int | None:
-        """The channel's id; a channel HQ does not know yet is created."""
-        if not name:
-            return None
-        if name not in self.channels:
-            self.channels[name] = self.session.scalars(
-                insert(SalesChannel).values(name=name).returning(SalesChannel.id)
-            ).one()
-        return self.channels[name]
+    def _create_channel(self, name: str) -> None:
+        """A sales channel HQ does not know yet."""
+        self.channels[name] = self.session.scalars(
+            insert(SalesChannel).values(name=name).returning(SalesChannel.id)).one()
 
 
 def _columns(names: tuple[str, ...]) -> list[Any]:

@@ -11,7 +11,7 @@ from bridge.importing.report import Message, RunReport
 from bridge.models import Employee, Level, SalesChannel, SyncSettings
 
 
-class EmployeeImport(ChunkedImport[EmployeeRecord]):
+class EmployeeImport(ChunkedImport[EmployeeRecord, list[EmployeeRecord]]):
     """Create or update employees; managers are resolved once every employee is known."""
 
     job = "employees"
@@ -30,8 +30,14 @@ class EmployeeImport(ChunkedImport[EmployeeRecord]):
         self.new: set[str] = set()
         self.changed: set[str] = set()
 
-    def apply(self, chunk: list[EmployeeRecord]) -> None:
-        for record in chunk:
+    def look_up(self, chunk: list[EmployeeRecord]) -> None:
+        """Nothing: :meth:`prepare` read every employee."""
+
+    def decide(self, chunk: list[EmployeeRecord], found: None) -> list[EmployeeRecord]:
+        return chunk  # decided as they are written: employees are few
+
+    def write(self, plan: list[EmployeeRecord]) -> None:
+        for record in plan:
             self._upsert(record)
             self.records[record.login] = record
         self.session.flush()

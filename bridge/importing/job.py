@@ -1,10 +1,11 @@
 """Running an import job: one transaction, applied whole or not at all."""
 
+import functools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -14,14 +15,16 @@ from bridge.calendars import kept
 from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import Outcome, RunReport
+from bridge.importing.pipeline import WriteBehind
 from bridge.importing.runs import begin_work
-from bridge.importing.streaming import unique_chunks, validated
+from bridge.importing.streaming import CHUNK_SIZE, unique_chunks, validated
 from bridge.infra.locks import IMPORT_LOCK
 
 Progress = Callable[[int], None]
 """Called with the number of bytes of the input read so far."""
 
 R = TypeVar("R", bound=BaseModel)
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -90,17 +93,21 @@ def refresh_statistics(engine: Engine, report: RunReport) -> None:
                 "ANALYZE")
 
 
-class ChunkedImport(Generic[R]):
+class ChunkedImport(Generic[R, P]):
     """One run over one exchange file: records are validated, cut into chunks in which no
-    key repeats, and each chunk is applied with a few batched statements.
+    key repeats, and each chunk is looked up, decided and written with a few batched
+    statements.
 
-    Subclasses name the file kind and record model, and implement :meth:`apply`.
+    A chunk's writes run behind (:mod:`bridge.importing.pipeline`) while the next chunk is
+    validated and decided, unless that chunk :meth:`depends` on them. Subclasses name the
+    file kind and record model, and implement the three steps.
     """
 
     job: ClassVar[str]
     records_key: ClassVar[str]
     model: ClassVar[type[BaseModel]]
     reference_keys: ClassVar[tuple[str, ...]]
+    chunk_size: ClassVar[int] = CHUNK_SIZE
 
     def __init__(
         self, session: Session, report: RunReport, header: Header, options: ImportOptions
@@ -127,8 +134,23 @@ class ChunkedImport(Generic[R]):
     def prepare(self) -> None:
         """Before the first chunk."""
 
-    def apply(self, chunk: list[R]) -> None:
+    def look_up(self, chunk: list[R]) -> Any:
+        """Read what deciding the chunk needs (the only step of a chunk that reads)."""
         raise NotImplementedError
+
+    def decide(self, chunk: list[R], found: Any) -> P:
+        """What to write for the chunk, and its outcomes reported; the database untouched
+        (the previous chunk's writes may be running)."""
+        raise NotImplementedError
+
+    def write(self, plan: P) -> None:
+        """Write a decided chunk (perhaps in the writer's thread: the report is not used)."""
+        raise NotImplementedError
+
+    def depends(self, chunk: list[R], plan: P) -> bool:
+        """Whether looking up ``chunk`` could read rows ``plan`` writes: the plan is then
+        written before."""
+        return True
 
     def complete(self) -> None:
         """After the last chunk."""
@@ -137,10 +159,23 @@ class ChunkedImport(Generic[R]):
         self.prepare()
         stream = RecordStream(self.header)
         records = validated(stream, self.model, self.report, self.reference_keys)
-        with kept.helper_process(self.session):  # what the calendars keep, rendered aside
-            for chunk in unique_chunks(records, key=self.key):
-                self.apply(chunk)  # type: ignore[arg-type]
+        plan: P | None = None
+        # what the calendars keep is rendered aside; the writes run behind
+        with kept.helper_process(self.session), WriteBehind() as writer:
+            for chunk in unique_chunks(records, self.key, self.chunk_size):
+                writer.wait()
+                if plan is not None and self.depends(chunk, plan):  # type: ignore[arg-type]
+                    self.write(plan)
+                    plan = None
                 self.report.flush(self.session)
+                found = self.look_up(chunk)  # type: ignore[arg-type]
+                if plan is not None:
+                    writer.submit(functools.partial(self.write, plan))
+                plan = self.decide(chunk, found)  # type: ignore[arg-type]
                 if self.options.progress:
                     self.options.progress(stream.position)
+            writer.wait()
+            if plan is not None:
+                self.write(plan)
+            self.report.flush(self.session)
             self.complete()
