@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import TRANSACTION_CACHE
 from bridge.infra.bulk import upsert_rows
+from bridge.infra.db import among
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
 from bridge.models import (
@@ -68,7 +69,9 @@ def refresh(session: Session) -> None:
     helper: _Helper | None = session.info.get(_HELPER)
     for kind, ids in marked.items():
         for chunk in _chunks(ids or ()):
-            rows = session.connection().execute(kind.rows.where(kind.model.id.in_(chunk))).all()
+            connection = session.connection()
+            rows = connection.execute(
+                kind.rows.where(among(connection, kind.model.id, chunk))).all()
             if helper is not None:
                 helper.render(session, kind, rows)
             else:

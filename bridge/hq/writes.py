@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge.infra.bulk import insert_rows
+from bridge.infra.db import among
 from bridge.calendars import hq_changes, kept
 from bridge.calendars.layout import projection_for
 from bridge.models import (
@@ -81,8 +82,9 @@ def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[
         return []
     insert_rows(session, Activity, rows)
     numbers = [row["number"] for row in rows]
-    by_number = {number: id_ for number, id_ in session.connection().execute(
-        select(Activity.number, Activity.id).where(Activity.number.in_(numbers)))}
+    connection = session.connection()
+    by_number = {number: id_ for number, id_ in connection.execute(
+        select(Activity.number, Activity.id).where(among(connection, Activity.number, numbers)))}
     ids = [by_number[number] for number in numbers]
     _published(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
     return ids
@@ -157,8 +159,9 @@ def insert_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     insert_rows(session, Customer, rows)
-    ids = list(session.scalars(select(Customer.id).where(
-        Customer.number.in_([row["number"] for row in rows]))))
+    connection = session.connection()
+    ids = list(connection.scalars(select(Customer.id).where(
+        among(connection, Customer.number, [row["number"] for row in rows]))))
     hq_changes.log_customers(session, ((row["sales_channel_id"], row["number"]) for row in rows))
     kept.mark_customers(session, ids)
 

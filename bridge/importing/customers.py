@@ -8,6 +8,7 @@ from sqlalchemy import insert, select
 from bridge.calendars import kept
 from bridge.exchange.records import CustomerRecord
 from bridge.importing import lookups
+from bridge.infra.db import among
 from bridge.hq.writes import insert_customers, update_customers
 from bridge.importing.job import ChunkedImport
 from bridge.models import Customer, SalesChannel, utcnow
@@ -45,11 +46,12 @@ class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
         for name in dict.fromkeys(record.sales_channel for record in chunk):
             if name and name not in self.channels:
                 self._create_channel(name)
+        connection = self.session.connection()
         return {
             row.number: row
-            for row in self.session.execute(
+            for row in connection.execute(
                 select(Customer.id, Customer.number, Customer.revision, *_columns(COMPARED))
-                .where(Customer.number.in_([record.number for record in chunk]))
+                .where(among(connection, Customer.number, [record.number for record in chunk]))
             )
         }
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.infra.db import among
 from bridge.models import Activity, Customer, Employee, Origin, SalesChannel, Status, format_address
 
 
@@ -46,7 +47,8 @@ class ExistingActivity:
 
 
 def customers_by_number(session: Session, numbers: Collection[str]) -> dict[str, CustomerRef]:
-    rows = session.connection().execute(
+    connection = session.connection()
+    rows = connection.execute(
         select(
             Customer.id,
             Customer.number,
@@ -55,7 +57,7 @@ def customers_by_number(session: Session, numbers: Collection[str]) -> dict[str,
             Customer.postal_code,
             Customer.city,
             Customer.country,
-        ).where(Customer.number.in_(numbers))
+        ).where(among(connection, Customer.number, numbers))
     )
     return {
         row.number: CustomerRef(
@@ -97,7 +99,8 @@ def channels_by_name(session: Session) -> dict[str, int]:
 def activities_by_mobile_id(
     session: Session, mobile_ids: Collection[str]
 ) -> dict[str, ExistingActivity]:
-    rows = session.connection().execute(
+    connection = session.connection()
+    rows = connection.execute(
         select(
             Activity.id,
             Activity.representative_id,
@@ -109,7 +112,7 @@ def activities_by_mobile_id(
             Activity.mobile_fingerprint,
             Activity.revision,
             Activity.mobile_modified_at,
-        ).where(Activity.mobile_id.in_(mobile_ids))
+        ).where(among(connection, Activity.mobile_id, mobile_ids))
     )
     return {
         row.mobile_id: ExistingActivity(
@@ -122,7 +125,7 @@ def activities_by_mobile_id(
 
 def number_owners(session: Session, numbers: Collection[str]) -> dict[str, str | None]:
     """Activity number → mobile id of the activity holding it (None for HQ/client ones)."""
-    rows = session.connection().execute(
-        select(Activity.number, Activity.mobile_id).where(Activity.number.in_(numbers))
-    )
+    connection = session.connection()
+    rows = connection.execute(select(Activity.number, Activity.mobile_id)
+                              .where(among(connection, Activity.number, numbers)))
     return {number: mobile_id for number, mobile_id in rows}
