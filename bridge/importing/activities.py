@@ -52,6 +52,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
     records_key = "appointments"
     model = AppointmentRecord
     reference_keys = ("mobile_id", "number")
+    table = "activities"
 
     def key(self, record: AppointmentRecord) -> str:
         return record.mobile_id

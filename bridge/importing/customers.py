@@ -34,6 +34,7 @@ class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
     records_key = "customers"
     model = CustomerRecord
     reference_keys = ("number", "name")
+    table = "customers"
 
     def key(self, record: CustomerRecord) -> str:
         return record.number

@@ -18,6 +18,7 @@ class EmployeeImport(ChunkedImport[EmployeeRecord, list[EmployeeRecord]]):
     records_key = "employees"
     model = EmployeeRecord
     reference_keys = ("login",)
+    table = "employees"
 
     def key(self, record: EmployeeRecord) -> str:
         return record.login

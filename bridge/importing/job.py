@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from bridge.calendars import kept
@@ -38,7 +38,7 @@ class ImportOptions:
 
 
 def run_job(
-    engine: Engine, report: RunReport, work: Callable[[Session, RunReport], None]
+    engine: Engine, report: RunReport, work: Callable[[Session, RunReport], None], table: str
 ) -> RunReport:
     """Run ``work`` in one write transaction and keep the run.
 
@@ -46,7 +46,8 @@ def run_job(
     killed is still listed — as interrupted, once found so (:mod:`bridge.importing.runs`).
     A dry run does all the work, then rolls it back, its record too: its report is exactly
     what the real run would do. A failed run is rolled back whole, then kept as a failed run
-    with its error.
+    with its error. ``table`` is the one the run fills (its statistics, see
+    :func:`refresh_statistics`).
     """
     if not report.dry_run:
         with transaction(engine) as session:
@@ -73,7 +74,7 @@ def run_job(
                 report.record_failure(session, error)
         raise
     if not report.dry_run:
-        refresh_statistics(engine, report)
+        refresh_statistics(engine, report, table)
     return report
 
 
@@ -81,16 +82,22 @@ ANALYZE_AFTER = 10_000
 """Rows a run must write before the planner's statistics are refreshed after it."""
 
 
-def refresh_statistics(engine: Engine, report: RunReport) -> None:
-    """After a run that wrote many rows, PostgreSQL's planner statistics (what autovacuum
-    refreshes, a while later) describe tables a fraction of their size, and the calendar
-    server's queries may be planned for tiny tables meanwhile: refresh them now (a sample of
-    each table; seconds at a million rows). SQLite plans by its indexes alone."""
+def refresh_statistics(engine: Engine, report: RunReport, table: str) -> None:
+    """After a run that wrote many rows into a table its planner statistics describe as
+    smaller, refresh PostgreSQL's statistics now: the calendar server's queries would be
+    planned for tables a fraction of their size until autovacuum gets to it (once a tenth
+    of a table has changed). A run that wrote fewer rows than the statistics know leaves the
+    plans as they are: a sample of every table costs seconds at a million rows. SQLite plans
+    by its indexes alone."""
     written = report.counts["imported"] + report.counts["updated"]
-    if engine.dialect.name == "postgresql" and written >= ANALYZE_AFTER:
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "ANALYZE")
+    if engine.dialect.name != "postgresql" or written < ANALYZE_AFTER:
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        known = connection.scalar(text("SELECT reltuples FROM pg_class WHERE oid = "
+                                       "to_regclass(:table)"), {"table": table})
+        if known is None or written > known:
+            connection.exec_driver_sql("ANALYZE")
 
 
 class ChunkedImport(Generic[R, P]):
@@ -107,6 +114,8 @@ class ChunkedImport(Generic[R, P]):
     records_key: ClassVar[str]
     model: ClassVar[type[BaseModel]]
     reference_keys: ClassVar[tuple[str, ...]]
+    table: ClassVar[str]
+    """The table the import fills."""
     chunk_size: ClassVar[int] = CHUNK_SIZE
 
     def __init__(
@@ -124,8 +133,8 @@ class ChunkedImport(Generic[R, P]):
                            outcomes=options.outcomes)
         report.exported_at = header.exported_at
         return run_job(
-            engine, report, lambda session, run: cls(session, run, header, options).run()
-        )
+            engine, report, lambda session, run: cls(session, run, header, options).run(),
+            cls.table)
 
     def key(self, record: R) -> Hashable:
         """What identifies a record across exports."""
@@ -135,7 +144,7 @@ class ChunkedImport(Generic[R, P]):
         """Before the first chunk."""
 
     def look_up(self, chunk: list[R]) -> Any:
-        """Read what deciding the chunk needs (the only step of a chunk that reads)."""
+        """Read what deciding the chunk needs (no write of a chunk runs meanwhile)."""
         raise NotImplementedError
 
     def decide(self, chunk: list[R], found: Any) -> P:

@@ -1,6 +1,7 @@
 """After an import that wrote many rows, PostgreSQL's planner statistics are refreshed at once
 (not when autovacuum gets to it), so the calendar server's queries are planned for the
-tables as they now are."""
+tables as they now are — unless the statistics already know a table larger than what the
+import wrote."""
 
 import pytest
 from sqlalchemy import text
@@ -23,3 +24,16 @@ def test_a_large_import_refreshes_the_planner_statistics(hq, write_export, engin
     assert last_analyzed(engine) is None  # (2 rows: below the threshold)
     import_appointments(hq, write_export, *(appointment(f"MA-{n}") for n in range(3, 6)))
     assert last_analyzed(engine) is not None
+
+
+def test_an_import_smaller_than_the_table_leaves_the_statistics_to_autovacuum(
+        hq, write_export, engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no planner statistics to refresh")
+    monkeypatch.setattr(job, "ANALYZE_AFTER", 3)
+    import_appointments(hq, write_export, *(appointment(f"MA-{n}") for n in range(1, 7)))
+    analyzed = last_analyzed(engine)  # the statistics know 6 activities
+    import_appointments(hq, write_export, *(appointment(f"MA-{n}") for n in range(7, 12)))
+    assert last_analyzed(engine) == analyzed  # 5 more: plans for 6 rows stay right
+    import_appointments(hq, write_export, *(appointment(f"MA-{n}") for n in range(12, 30)))
+    assert last_analyzed(engine) > analyzed  # 18 more: the table more than doubled
