@@ -1,6 +1,7 @@
 """A chunk's writes run behind the next chunk's decisions: the import ends exactly as if
 each chunk were written before the next is read, and a write that fails fails the run whole."""
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -138,3 +139,11 @@ def test_leaving_on_an_error_waits_for_the_write_under_way():
             started.wait()
             raise KeyError("the reader failed")
     assert finished.is_set()
+
+
+def test_threads_switch_often_while_a_writer_runs_and_as_before_after():
+    before = sys.getswitchinterval()
+    with WriteBehind() as writer:
+        writer.submit(lambda: None)
+        assert sys.getswitchinterval() == WriteBehind.SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
