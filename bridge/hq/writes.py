@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bridge.infra.bulk import insert_rows
+from bridge.infra.bulk import NewRows, insert_new
 from bridge.infra.db import among
 from bridge.calendars import hq_changes, kept
 from bridge.calendars.layout import projection_for
@@ -76,11 +76,13 @@ def keep_client_copy(session: Session, activity: Activity, text: str) -> None:
 
 # --- many at a time (the import) ----------------------------------------------------------
 
-def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """New activities from column values (revision 1); their ids, in order."""
+def insert_activities(session: Session, new: NewRows) -> list[int]:
+    """New activities (:func:`bridge.infra.bulk.new_rows` of column values, revision 1);
+    their ids, in order."""
+    rows = new.rows
     if not rows:
         return []
-    insert_rows(session, Activity, rows)
+    insert_new(session, new)
     numbers = [row["number"] for row in rows]
     connection = session.connection()
     by_number = {number: id_ for number, id_ in connection.execute(
@@ -154,11 +156,12 @@ def _published(session: Session, written: Iterable[Written]) -> None:
 
 # --- customers ----------------------------------------------------------------------------
 
-def insert_customers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """New customers from column values (revision 1)."""
+def insert_customers(session: Session, new: NewRows) -> None:
+    """New customers (:func:`bridge.infra.bulk.new_rows` of column values, revision 1)."""
+    rows = new.rows
     if not rows:
         return
-    insert_rows(session, Customer, rows)
+    insert_new(session, new)
     connection = session.connection()
     ids = list(connection.scalars(select(Customer.id).where(
         among(connection, Customer.number, [row["number"] for row in rows]))))

@@ -1,7 +1,7 @@
 """*BUS: Import activities*: admit and update mobile sales appointments."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,8 @@ from bridge.importing.admission import (
 from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
 from bridge.hq.writes import insert_activities, sweep_overdue, update_activities
-from bridge.models import ImportRun, Level, RunStatus, utcnow
+from bridge.infra.bulk import NewRows, new_rows
+from bridge.models import Activity, ImportRun, Level, RunStatus, utcnow
 
 
 def missing_customer_message(channel: str, count: int) -> str:
@@ -35,16 +36,16 @@ def missing_customer_message(channel: str, count: int) -> str:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Writes:
     """A decided chunk: its rows to insert and to update, and what its look-ups would find
     changed once they are written (the mobile ids and activity numbers they hold or held)."""
 
+    inserts: NewRows
+    updates: list[dict[str, Any]]
     representatives_before: dict[int, int]
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    mobile_ids: set[str] = field(default_factory=set)
-    numbers: set[str] = field(default_factory=set)
+    mobile_ids: set[str]
+    numbers: set[str]
 
 
 class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
@@ -104,18 +105,18 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
         )
 
     def decide(self, chunk: list[AppointmentRecord], found: ChunkContext) -> Writes:
-        writes = Writes(representatives_before={
-            existing.id: existing.representative_id for existing in found.existing.values()})
+        inserts, updates = [], []
+        mobile_ids, numbers = set(), set()
         stamp = utcnow()
         for record in chunk:
             decision = decide(record, found)
             match decision:
                 case Insert(values):
-                    writes.inserts.append({**values, "created_at": stamp, "modified_at": stamp})
+                    inserts.append({**values, "created_at": stamp, "modified_at": stamp})
                     self.report.outcome(_reference(record), "admitted")
                 case Update(values):
-                    writes.updates.append({**values, "modified_at": stamp})
-                    writes.numbers.add(found.existing[record.mobile_id].number)
+                    updates.append({**values, "modified_at": stamp})
+                    numbers.add(found.existing[record.mobile_id].number)
                     self.report.outcome(_reference(record), "updated")
                 case Unchanged():
                     self.report.counts["unchanged"] += 1
@@ -124,11 +125,13 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
                     self._skip(record, decision)
             if isinstance(decision, (Insert, Update)):
                 found.number_owners[record.number] = record.mobile_id  # type: ignore[index]
-                writes.mobile_ids.add(record.mobile_id)
-                writes.numbers.add(record.number)
-        self.report.counts["imported"] += len(writes.inserts)
-        self.report.counts["updated"] += len(writes.updates)
-        return writes
+                mobile_ids.add(record.mobile_id)
+                numbers.add(record.number)
+        self.report.counts["imported"] += len(inserts)
+        self.report.counts["updated"] += len(updates)
+        return Writes(new_rows(self.dialect, Activity, inserts), updates, {
+            existing.id: existing.representative_id for existing in found.existing.values()},
+            mobile_ids, numbers)
 
     def write(self, plan: Writes) -> None:
         insert_activities(self.session, plan.inserts)

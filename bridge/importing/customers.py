@@ -1,6 +1,6 @@
 """*BUS: Import customers*: create or update partners from the mobile export."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -11,6 +11,7 @@ from bridge.importing import lookups
 from bridge.infra.db import among
 from bridge.hq.writes import insert_customers, update_customers
 from bridge.importing.job import ChunkedImport
+from bridge.infra.bulk import NewRows, new_rows
 from bridge.models import Customer, SalesChannel, utcnow
 
 COMPARED = (
@@ -19,14 +20,14 @@ COMPARED = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Writes:
-    """A decided chunk: customers to insert and to update, and the sales channel each
-    updated one had."""
+    """A decided chunk: customers to insert and to update, and the sales channel that each
+    customer HQ held had before."""
 
+    inserts: NewRows
+    updates: list[dict[str, Any]]
     channels_before: dict[int, int | None]
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
 
 
 class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
@@ -57,26 +58,27 @@ class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
         }
 
     def decide(self, chunk: list[CustomerRecord], found: dict[str, Any]) -> Writes:
-        writes = Writes({row.id: row.sales_channel_id for row in found.values()})
+        inserts, updates = [], []
         stamp = utcnow()
         for record in chunk:
             values = self._values(record)
             current = found.get(record.number)
             reference = f"{record.number} / {record.name}"
             if current is None:
-                writes.inserts.append({**values, "number": record.number, "created_at": stamp,
-                                       "modified_at": stamp, "revision": 1})
+                inserts.append({**values, "number": record.number, "created_at": stamp,
+                                "modified_at": stamp, "revision": 1})
                 self.report.outcome(reference, "admitted")
             elif any(getattr(current, name) != values[name] for name in COMPARED):
-                writes.updates.append({**values, "id": current.id, "number": record.number,
-                                       "modified_at": stamp, "revision": current.revision + 1})
+                updates.append({**values, "id": current.id, "number": record.number,
+                                "modified_at": stamp, "revision": current.revision + 1})
                 self.report.outcome(reference, "updated")
             else:
                 self.report.counts["unchanged"] += 1
                 self.report.outcome(reference, "unchanged")
-        self.report.counts["imported"] += len(writes.inserts)
-        self.report.counts["updated"] += len(writes.updates)
-        return writes
+        self.report.counts["imported"] += len(inserts)
+        self.report.counts["updated"] += len(updates)
+        return Writes(new_rows(self.dialect, Customer, inserts), updates,
+                      {row.id: row.sales_channel_id for row in found.values()})
 
     def write(self, plan: Writes) -> None:
         insert_customers(self.session, plan.inserts)
@@ -84,7 +86,7 @@ class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
         kept.refresh(self.session)
 
     def depends(self, chunk: list[CustomerRecord], plan: Writes) -> bool:
-        written = {row["number"] for row in (*plan.inserts, *plan.updates)}
+        written = {row["number"] for row in (*plan.inserts.rows, *plan.updates)}
         return any(record.number in written for record in chunk)
 
     def _values(self, record: CustomerRecord) -> dict[str, Any]:

@@ -122,6 +122,7 @@ class ChunkedImport(Generic[R, P]):
         self, session: Session, report: RunReport, header: Header, options: ImportOptions
     ) -> None:
         self.session = session
+        self.dialect = session.get_bind().dialect
         self.report = report
         self.header = header
         self.options = options

@@ -13,6 +13,7 @@ an INSERT, and columns left out take their defaults, so both paths store the sam
 
 import functools
 import hashlib
+from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Table, TableClause, insert, select
 from sqlalchemy import column as column_clause
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from bridge.infra.db import upsert_statement
@@ -31,22 +33,43 @@ COPY_FROM_ROWS = 50
 """From how many rows on PostgreSQL copies them."""
 
 
-def _copies(connection: Connection, rows: Rows) -> bool:
-    return connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS
+def _copies(dialect: Dialect, rows: Rows) -> bool:
+    return dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS
+
+
+@dataclass(frozen=True)
+class NewRows:
+    """Rows of one table made ready to insert: where they will be copied, each row's values
+    as the database takes them. Made where there is time — the import makes them while the
+    rows before are written (:mod:`bridge.importing.pipeline`) — and inserted later."""
+
+    model: Any
+    rows: Rows
+    copied: tuple[tuple[str, ...], list[tuple[Any, ...]]] | None
+
+
+def new_rows(dialect: Dialect, model: Any, rows: Rows) -> NewRows:
+    """``rows`` of ``model``'s table made ready for a database of ``dialect``."""
+    copied = _values(dialect, model.__table__, rows) if _copies(dialect, rows) else None
+    return NewRows(model, rows, copied)
 
 
 def insert_rows(session: Session, model: Any, rows: Rows) -> None:
     """Insert ``rows`` into ``model``'s table."""
-    if not rows:
+    insert_new(session, new_rows(session.get_bind().dialect, model, rows))
+
+
+def insert_new(session: Session, new: NewRows) -> None:
+    """Insert rows made ready by :func:`new_rows`."""
+    if not new.rows:
         return
-    table: Table = model.__table__
-    connection = session.connection()
-    if not _copies(connection, rows):
-        session.execute(insert(table), rows)
+    table: Table = new.model.__table__
+    if new.copied is None:
+        session.execute(insert(table), new.rows)
         return
     session.flush()  # (as session.execute would: rows may refer to pending ones)
-    columns, values = _values(connection, table, rows)
-    _copy(connection, table.name, columns, values)
+    connection = session.connection()
+    _copy(connection, table.name, *new.copied)
 
 
 def upsert_rows(session: Session, model: Any, rows: Rows, key: Sequence[str],
@@ -57,12 +80,12 @@ def upsert_rows(session: Session, model: Any, rows: Rows, key: Sequence[str],
         return
     table: Table = model.__table__
     connection = session.connection()
-    if not _copies(connection, rows):
+    if not _copies(connection.dialect, rows):
         session.execute(_upsert(connection.dialect.name, model, tuple(key), tuple(update)),
                         rows)
         return
     session.flush()
-    columns, values = _values(connection, table, rows)
+    columns, values = _values(connection.dialect, table, rows)
     stage = _stage(connection, table, columns)
     _copy(connection, stage.name, columns, values)
     connection.execute(_merge(table, stage, tuple(key), tuple(update)))
@@ -70,14 +93,14 @@ def upsert_rows(session: Session, model: Any, rows: Rows, key: Sequence[str],
     connection.exec_driver_sql(f"TRUNCATE {_quoted(connection, stage.name)}")
 
 
-def _values(connection: Connection, table: Table, rows: Rows
+def _values(dialect: Dialect, table: Table, rows: Rows
             ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     """The columns to copy (the rows' keys, then left-out columns that have a default) and
     each row's values as the database takes them."""
     given = tuple(rows[0])
     defaults = _defaults(table, given)
     columns = given + tuple(defaults)
-    process = _processors(connection.dialect, table, columns)
+    process = _processors(dialect, table, columns)
     extra = tuple(defaults.values())
     return columns, [
         tuple(value if convert is None else convert(value)
