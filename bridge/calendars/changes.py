@@ -13,12 +13,13 @@ than :data:`POINTS_KEPT` changes old are forgotten (a client that old syncs afre
 
 import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import and_, delete, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bridge.infra.bulk import upsert_rows
+from bridge.infra.db import among
 from bridge.models import SyncChange, SyncPoint, SyncScope, utcnow
 
 POINTS_KEPT = 10_000
@@ -75,21 +76,35 @@ def scope_id(session: Session, name: str) -> int:
 
 def bump(session: Session, scope: int) -> int:
     """This transaction's counter value for ``scope`` (raised, and marked, on first use)."""
+    return bump_many(session, [scope])[scope]
+
+
+def bump_many(session: Session, scopes: Iterable[int]) -> dict[int, int]:
+    """:func:`bump` for several scopes, those not raised yet in one statement. Their rows
+    are locked in the order of their ids: two writers never wait for each other in a cycle."""
+    scopes = list(scopes)
     bumped: dict[int, int] = session.info.setdefault(_BUMPED, {})
-    if scope not in bumped:
-        seq = session.execute(
-            update(SyncScope).where(SyncScope.id == scope)
+    new = sorted(set(scopes) - bumped.keys())
+    if new:
+        session.flush()  # (the statements below go past the session)
+        connection = session.connection()
+        if len(new) > 1 and connection.dialect.name == "postgresql":  # (SQLite: one writer)
+            connection.execute(select(SyncScope.id).where(among(connection, SyncScope.id, new))
+                               .order_by(SyncScope.id).with_for_update())
+        raised = connection.execute(
+            update(SyncScope).where(among(connection, SyncScope.id, new))
             .values(seq=SyncScope.seq + 1, modified_at=utcnow())
-            .returning(SyncScope.seq),
-            execution_options={"synchronize_session": False},
-        ).scalar_one()
-        session.execute(insert(SyncPoint).values(scope_id=scope, seq=seq,
-                                                 mark=secrets.token_hex(4)))
-        if seq % 1000 == 0:
-            session.execute(delete(SyncPoint).where(SyncPoint.scope_id == scope,
-                                                    SyncPoint.seq <= seq - POINTS_KEPT))
-        bumped[scope] = seq
-    return bumped[scope]
+            .returning(SyncScope.id, SyncScope.seq)).all()
+        if len(raised) != len(new):
+            raise LookupError(f"no change-log scope {set(new) - {id_ for id_, _ in raised}}")
+        connection.execute(insert(SyncPoint), [
+            {"scope_id": id_, "seq": seq, "mark": secrets.token_hex(4)} for id_, seq in raised])
+        for id_, seq in raised:
+            if seq % 1000 == 0:
+                connection.execute(delete(SyncPoint).where(SyncPoint.scope_id == id_,
+                                                           SyncPoint.seq <= seq - POINTS_KEPT))
+            bumped[id_] = seq
+    return {scope: bumped[scope] for scope in scopes}
 
 
 def record(session: Session, scope: int, hrefs: Iterable[str]) -> None:
@@ -98,15 +113,13 @@ def record(session: Session, scope: int, hrefs: Iterable[str]) -> None:
 
 
 def record_many(session: Session, changed: Mapping[int, Iterable[str]]) -> None:
-    """:func:`record` for several scopes in one statement (the import's hot path)."""
-    rows: list[dict[str, Any]] = []
-    # Counters raised in one order: two writers never wait for each other in a cycle.
-    for scope, hrefs in sorted(changed.items()):
-        unique = dict.fromkeys(hrefs)
-        if unique:
-            seq = bump(session, scope)
-            rows += ({"scope_id": scope, "href": href, "seq": seq} for href in unique)
-    upsert_rows(session, SyncChange, rows, ["scope_id", "href"], ["seq"])
+    """:func:`record` for several scopes in a few statements (the import's hot path)."""
+    unique = {scope: list(dict.fromkeys(hrefs)) for scope, hrefs in changed.items()}
+    unique = {scope: hrefs for scope, hrefs in unique.items() if hrefs}
+    seqs = bump_many(session, unique)
+    upsert_rows(session, SyncChange, [
+        {"scope_id": scope, "href": href, "seq": seqs[scope]}
+        for scope, hrefs in unique.items() for href in hrefs], ["scope_id", "href"], ["seq"])
 
 
 _POINTS = (select(SyncScope.id, SyncScope.name, SyncScope.seq, SyncPoint.mark)
