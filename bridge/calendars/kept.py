@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections import deque, namedtuple
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from sqlalchemy import Select, event, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import TRANSACTION_CACHE
-from bridge.infra.bulk import upsert_rows
+from bridge.infra.bulk import insert_rows, upsert_rows
 from bridge.infra.db import among
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
@@ -60,22 +60,36 @@ def _refresh_before_commit(session: Session) -> None:
 
 
 def refresh(session: Session) -> None:
-    """Render the marked rows as they are now, and keep their texts (or hand them to the
-    helper process, if one is open, which keeps them later in the same transaction)."""
+    """Render the marked rows as they are now, and keep their texts (:func:`_render`)."""
     marked = {kind: session.info.pop(kind.marks, None) for kind in KINDS}
     if not any(marked.values()):
         return
     session.flush()
-    helper: _Helper | None = session.info.get(_HELPER)
     for kind, ids in marked.items():
         for chunk in _chunks(ids or ()):
             connection = session.connection()
-            rows = connection.execute(
-                kind.rows.where(among(connection, kind.model.id, chunk))).all()
-            if helper is not None:
-                helper.render(session, kind, rows)
-            else:
-                _keep(session, kind, rows, [kind.render(row) for row in rows])
+            _render(session, kind, connection.execute(
+                kind.rows.where(among(connection, kind.model.id, chunk))).all())
+
+
+def keep_new_activities(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Keep the texts of activities just inserted, rendered from their rows as stored
+    (:meth:`bridge.infra.bulk.NewRows.stored`, with their ``id`` and ``customer_number``)
+    instead of read back: an import inserts thousands at a time. A new activity has no
+    client copy yet, nor a kept text (its text is inserted)."""
+    kind = KINDS[0]
+    row = _row_type(tuple(column.key for column in kind.rows.selected_columns))
+    _render(session, kind, [row(**each, client_copy=None) for each in rows], new=True)
+
+
+def _render(session: Session, kind: "_Kind", rows: Sequence[Any], new: bool = False) -> None:
+    """Render ``rows`` and keep their texts (or hand them to the helper process, if one is
+    open, which keeps them later in the same transaction, in order)."""
+    helper: _Helper | None = session.info.get(_HELPER)
+    if helper is not None:
+        helper.render(session, kind, rows, new)
+    else:
+        _keep(session, kind, rows, [kind.render(row) for row in rows], new)
 
 
 ACTIVITY_ROWS = (
@@ -104,11 +118,18 @@ class _Kind:
     key: str
 
 
-def _keep(session: Session, kind: _Kind, rows: Sequence[Any], texts: Sequence[str]) -> None:
-    if rows:
-        upsert_rows(session, kind.kept, [
-            {kind.key: row.id, "revision": row.revision, "text": text}
-            for row, text in zip(rows, texts, strict=True)], [kind.key], ["revision", "text"])
+def _keep(session: Session, kind: _Kind, rows: Sequence[Any], texts: Sequence[str],
+          new: bool) -> None:
+    """Keep the texts of ``rows``: inserted if the rows are ``new``, else replacing those
+    of older revisions."""
+    kept = [{kind.key: row.id, "revision": row.revision, "text": text}
+            for row, text in zip(rows, texts, strict=True)]
+    if not kept:
+        return
+    if new:
+        insert_rows(session, kind.kept, kept)
+    else:
+        upsert_rows(session, kind.kept, kept, [kind.key], ["revision", "text"])
 
 
 # --- the helper process of a long import ----------------------------------------------------
@@ -150,29 +171,29 @@ def _exit_with(parent: int) -> None:
 class _Helper:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[tuple[_Kind, list[Any], Future[list[str]]]] = deque()
+        self._pending: deque[tuple[_Kind, Sequence[Any], bool, Future[list[str]]]] = deque()
         self._batches = 0
 
-    def render(self, session: Session, kind: _Kind, rows: list[Any]) -> None:
+    def render(self, session: Session, kind: _Kind, rows: Sequence[Any], new: bool) -> None:
         self._batches += 1
         if self._batches == 1 or not rows:  # a short import does not start a process
-            _keep(session, kind, rows, [kind.render(row) for row in rows])
+            _keep(session, kind, rows, [kind.render(row) for row in rows], new)
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_exit_with, initargs=(os.getpid(),))
         values = [tuple(row) for row in rows]
         future = self._pool.submit(_render_rows, kind.marks, tuple(rows[0]._fields), values)
-        self._pending.append((kind, rows, future))
+        self._pending.append((kind, rows, new, future))
         self.keep(session)
 
     def keep(self, session: Session, everything: bool = False) -> None:
         """Keep what the helper has rendered, in order: all of it, or what is done (waiting
         for the oldest while more than :data:`AHEAD` batches are out)."""
         while self._pending and (everything or len(self._pending) > AHEAD
-                                 or self._pending[0][2].done()):
-            kind, rows, future = self._pending.popleft()
-            _keep(session, kind, rows, future.result())
+                                 or self._pending[0][-1].done()):
+            kind, rows, new, future = self._pending.popleft()
+            _keep(session, kind, rows, future.result(), new)
 
     def close(self) -> None:
         if self._pool is not None:

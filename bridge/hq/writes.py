@@ -76,9 +76,10 @@ def keep_client_copy(session: Session, activity: Activity, text: str) -> None:
 
 # --- many at a time (the import) ----------------------------------------------------------
 
-def insert_activities(session: Session, new: NewRows) -> list[int]:
-    """New activities (:func:`bridge.infra.bulk.new_rows` of column values, revision 1);
-    their ids, in order."""
+def insert_activities(session: Session, new: NewRows, customer_numbers: Mapping[int, str]
+                      ) -> list[int]:
+    """New activities (:func:`bridge.infra.bulk.new_rows` of column values, revision 1),
+    and the number of each customer they name; their ids, in order."""
     rows = new.rows
     if not rows:
         return []
@@ -88,7 +89,10 @@ def insert_activities(session: Session, new: NewRows) -> list[int]:
     by_number = {number: id_ for number, id_ in connection.execute(
         select(Activity.number, Activity.id).where(among(connection, Activity.number, numbers)))}
     ids = [by_number[number] for number in numbers]
-    _published(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
+    _logged(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
+    kept.keep_new_activities(session, (
+        {**row, "id": id_, "customer_number": customer_numbers.get(row["customer_id"])}
+        for id_, row in zip(ids, new.stored(), strict=True)))
     return ids
 
 
@@ -147,11 +151,16 @@ def _written_row(id_: int, row: Mapping[str, Any]) -> Written:
 
 
 def _published(session: Session, written: Iterable[Written]) -> None:
+    """Log the changes and mark the activities for rendering."""
     written = list(written)
+    _logged(session, written)
+    kept.mark_activities(session, (each.id for each in written))
+
+
+def _logged(session: Session, written: Iterable[Written]) -> None:
     hq_changes.log_activities(session, (
         (each.representative_id, projection_for(each.kind, each.origin), each.href)
         for each in written))
-    kept.mark_activities(session, (each.id for each in written))
 
 
 # --- customers ----------------------------------------------------------------------------

@@ -38,10 +38,12 @@ def missing_customer_message(channel: str, count: int) -> str:
 
 @dataclass(frozen=True)
 class Writes:
-    """A decided chunk: its rows to insert and to update, and what its look-ups would find
+    """A decided chunk: its rows to insert (and the numbers of the customers they name) and
+    to update, and what its look-ups would find
     changed once they are written (the mobile ids and activity numbers they hold or held)."""
 
     inserts: NewRows
+    customer_numbers: dict[int, str]
     updates: list[dict[str, Any]]
     representatives_before: dict[int, int]
     mobile_ids: set[str]
@@ -129,12 +131,13 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
                 numbers.add(record.number)
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
-        return Writes(new_rows(self.dialect, Activity, inserts), updates, {
+        return Writes(new_rows(self.dialect, Activity, inserts), {
+            customer.id: customer.number for customer in found.customers.values()}, updates, {
             existing.id: existing.representative_id for existing in found.existing.values()},
             mobile_ids, numbers)
 
     def write(self, plan: Writes) -> None:
-        insert_activities(self.session, plan.inserts)
+        insert_activities(self.session, plan.inserts, plan.customer_numbers)
         update_activities(self.session, plan.updates, plan.representatives_before)
         kept.refresh(self.session)  # chunk by chunk: the commit at the end stays short
 

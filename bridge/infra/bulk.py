@@ -23,6 +23,7 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from bridge.infra.db import upsert_statement
 
@@ -39,19 +40,40 @@ def _copies(dialect: Dialect, rows: Rows) -> bool:
 
 @dataclass(frozen=True)
 class NewRows:
-    """Rows of one table made ready to insert: where they will be copied, each row's values
-    as the database takes them. Made where there is time — the import makes them while the
-    rows before are written (:mod:`bridge.importing.pipeline`) — and inserted later."""
+    """Rows of one table made ready to insert: each row complete (the columns left out at
+    their defaults), and where they will be copied, its values as the database takes them.
+    Made where there is time — the import makes them while the rows before are written
+    (:mod:`bridge.importing.pipeline`) — and inserted later."""
 
     model: Any
+    dialect: Dialect
     rows: Rows
     copied: tuple[tuple[str, ...], list[tuple[Any, ...]]] | None
+
+    def stored(self) -> list[dict[str, Any]]:
+        """Each row as reading it back once inserted would give it (every column but the
+        key the database assigns; an instant in UTC): what is shown of new rows is made from
+        these instead of a read-back."""
+        table: Table = self.model.__table__
+        if not self.rows:
+            return []
+        left_out = {column.name: None for column in table.columns
+                    if column.name not in self.rows[0] and not column.primary_key}
+        if any(table.columns[name].server_default is not None for name in left_out):
+            raise TypeError(f"{table.name}: a column the database fills was left out")
+        read = _round_trips(self.dialect, table, tuple(self.rows[0]))
+        return [{**left_out, **{name: value if back is None else back(value)
+                                for (name, value), back in zip(row.items(), read, strict=True)}}
+                for row in self.rows]
 
 
 def new_rows(dialect: Dialect, model: Any, rows: Rows) -> NewRows:
     """``rows`` of ``model``'s table made ready for a database of ``dialect``."""
+    if rows:
+        defaults = _defaults(model.__table__, tuple(rows[0]))
+        rows = [{**row, **defaults} for row in rows] if defaults else rows
     copied = _values(dialect, model.__table__, rows) if _copies(dialect, rows) else None
-    return NewRows(model, rows, copied)
+    return NewRows(model, dialect, rows, copied)
 
 
 def insert_rows(session: Session, model: Any, rows: Rows) -> None:
@@ -124,6 +146,20 @@ def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
         else:
             raise TypeError(f"{table.name}.{column.name}: give its value (default {default!r})")
     return values
+
+
+@functools.cache
+def _round_trips(dialect: Any, table: Table, columns: tuple[str, ...]
+                 ) -> tuple[Callable[[Any], Any] | None, ...]:
+    """For each column, what storing a value and reading it back does to it (None: nothing,
+    as for most types; a :class:`TypeDecorator` may normalise, as UTCDateTime does)."""
+
+    def round_trip(kind: TypeDecorator[Any]) -> Callable[[Any], Any]:
+        return lambda value: kind.process_result_value(
+            kind.process_bind_param(value, dialect), dialect)
+
+    return tuple(round_trip(kind) if isinstance(kind := table.columns[name].type, TypeDecorator)
+                 else None for name in columns)
 
 
 @functools.cache

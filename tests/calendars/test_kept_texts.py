@@ -54,11 +54,30 @@ def test_imports_keep_what_they_write(engine, hq, write_export):
     assert_kept_current(engine)
 
 
+ZONES = ("+01:00", "-08:00", "+05:30", "Z", "+14:00")
+STATUSES = (("planned", None, None), ("completed", "2026-11-30T17:45:00-05:00", "bwilson"),
+            ("cancelled", None, None))
+
+
+def varied(i: int) -> dict[str, object]:
+    """An appointment whose fields vary with ``i``: times in other zones, completion, text
+    that iCalendar escapes or folds."""
+    zone = ZONES[i % len(ZONES)]
+    status, completed_on, completed_by = STATUSES[i % len(STATUSES)]
+    return appointment(
+        f"MA-{i}", number=f"APP/{i}", name=f"Visit {i}; agenda, “Q{i % 4 + 1}”",
+        description=f"Agenda, item {i}\nBring: price list; samples\\draft " + "long " * (i % 40),
+        start=f"2026-12-{i % 28 + 1:02d}T09:{i % 60:02d}:00{zone}",
+        end=f"2026-12-{i % 28 + 1:02d}T10:{i % 60:02d}:00{zone}",
+        status=status, completed_on=completed_on, completed_by=completed_by)
+
+
 def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_export):
-    """From its second chunk on, an import renders in a helper process (``helper_process``):
-    the texts kept are the same, and an update later in the same file is what is kept."""
-    long_export = [appointment(f"MA-{i}", number=f"APP/{i}", name=f"Visit {i}",
-                               description=f"Agenda, item {i}") for i in range(1, 2601)]
+    """New activities are rendered from the rows as written, not read back; from its second
+    chunk on, an import renders in a helper process (``helper_process``): the texts kept are
+    those of the rows as stored, whatever zone their times were given in, and an update
+    later in the same file is what is kept."""
+    long_export = [varied(i) for i in range(1, 2601)]
     long_export.append(later_version("MA-7", number="APP/7", name="Visit 7, moved"))
     assert hq("import", "activities", write_export("appointments", long_export),
               "--now", "2026-11-24T09:00:00Z").exit_code == 0

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bridge.infra import conflicts
-from bridge.infra.bulk import COPY_FROM_ROWS, insert_rows, upsert_rows
+from bridge.infra.bulk import COPY_FROM_ROWS, insert_new, insert_rows, new_rows, upsert_rows
 from bridge.infra.db import make_engine, transaction
 from bridge.models import Activity, KeptActivity, Status
 from tests.conftest import appointment, import_appointments
@@ -68,6 +68,22 @@ def test_inserted_rows_are_stored_as_an_insert_stores_them(
         assert {key: value for key, value in rows[number].items()
                 if key not in OWN} == as_inserted
         assert rows[number]["created_at"] is not None
+
+
+@FEW_AND_MANY
+def test_new_rows_say_how_they_read_back_once_inserted(
+        engine: Engine, imported: dict[str, Any], count: int) -> None:
+    """What the import shows of new rows is made from ``stored()``, not read back."""
+    with transaction(engine) as session:
+        new = new_rows(session.get_bind().dialect, Activity, _copies_of(imported, count))
+        insert_new(session, new)
+        read = {row.number: {key: value for key, value in row._mapping.items() if key != "id"}
+                for row in session.execute(select(*Activity.__table__.columns))}
+    stored = new.stored()
+    assert stored[0]["start_at"] == datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    assert all(value.utcoffset() == timedelta(0) for row in stored for value in row.values()
+               if isinstance(value, datetime))  # as read back (equal instants compare equal)
+    assert [read[row["number"]] for row in stored] == stored
 
 
 @FEW_AND_MANY
