@@ -61,9 +61,10 @@ class NewRows:
                     if column.name not in self.rows[0] and not column.primary_key}
         if any(table.columns[name].server_default is not None for name in left_out):
             raise TypeError(f"{table.name}: a column the database fills was left out")
-        read = _round_trips(self.dialect, table, tuple(self.rows[0]))
-        return [{**left_out, **{name: value if back is None else back(value)
-                                for (name, value), back in zip(row.items(), read, strict=True)}}
+        columns = tuple(self.rows[0])
+        read = _round_trips(self.dialect, table, columns)
+        return [{**left_out, **{name: row[name] if back is None else back(row[name])
+                                for name, back in zip(columns, read, strict=True)}}
                 for row in self.rows]
 
 
