@@ -61,11 +61,12 @@ class NewRows:
                     if column.name not in self.rows[0] and not column.primary_key}
         if any(table.columns[name].server_default is not None for name in left_out):
             raise TypeError(f"{table.name}: a column the database fills was left out")
-        columns = tuple(self.rows[0])
-        read = _round_trips(self.dialect, table, columns)
-        return [{**left_out, **{name: row[name] if back is None else back(row[name])
-                                for name, back in zip(columns, read, strict=True)}}
-                for row in self.rows]
+        changed = _round_trips(self.dialect, table, tuple(self.rows[0]))
+        stored = [{**left_out, **row} for row in self.rows]
+        for row in stored:
+            for name, back in changed:
+                row[name] = back(row[name])
+        return stored
 
 
 def new_rows(dialect: Dialect, model: Any, rows: Rows) -> NewRows:
@@ -151,16 +152,17 @@ def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
 
 @functools.cache
 def _round_trips(dialect: Any, table: Table, columns: tuple[str, ...]
-                 ) -> tuple[Callable[[Any], Any] | None, ...]:
-    """For each column, what storing a value and reading it back does to it (None: nothing,
-    as for most types; a :class:`TypeDecorator` may normalise, as UTCDateTime does)."""
+                 ) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """The columns whose values storing and reading back may change, with what it does to
+    them: those of a :class:`TypeDecorator`, which may normalise (UTCDateTime does); other
+    types give back what they were given."""
 
     def round_trip(kind: TypeDecorator[Any]) -> Callable[[Any], Any]:
         return lambda value: kind.process_result_value(
             kind.process_bind_param(value, dialect), dialect)
 
-    return tuple(round_trip(kind) if isinstance(kind := table.columns[name].type, TypeDecorator)
-                 else None for name in columns)
+    return tuple((name, round_trip(kind)) for name in columns
+                 if isinstance(kind := table.columns[name].type, TypeDecorator))
 
 
 @functools.cache
