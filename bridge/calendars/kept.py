@@ -77,9 +77,8 @@ def keep_new_activities(session: Session, rows: Iterable[Mapping[str, Any]]) -> 
     (:meth:`bridge.infra.bulk.NewRows.stored`, with their ``id`` and ``customer_number``)
     instead of read back: an import inserts thousands at a time. A new activity has no
     client copy yet, nor a kept text (its text is inserted)."""
-    kind = KINDS[0]
-    row = _row_type(tuple(column.key for column in kind.rows.selected_columns))
-    _render(session, kind, [row(**each, client_copy=None) for each in rows], new=True)
+    row = _row_type(tuple(column.key for column in ACTIVITY_ROWS.selected_columns))
+    _render(session, _ACTIVITY, [row(**each, client_copy=None) for each in rows], new=True)
 
 
 def _render(session: Session, kind: "_Kind", rows: Sequence[Any], new: bool = False) -> None:
@@ -252,10 +251,11 @@ def _render_customer(row: Any) -> str:
     return customer_vcard(row, row.channel)
 
 
-KINDS = (
-    _Kind(_ACTIVITIES, Activity, ACTIVITY_ROWS, _render_activity, KeptActivity, "activity_id"),
-    _Kind(_CUSTOMERS, Customer, CUSTOMER_ROWS, _render_customer, KeptCustomer, "customer_id"),
-)
+_ACTIVITY = _Kind(_ACTIVITIES, Activity, ACTIVITY_ROWS, _render_activity, KeptActivity,
+                  "activity_id")
+_CUSTOMER = _Kind(_CUSTOMERS, Customer, CUSTOMER_ROWS, _render_customer, KeptCustomer,
+                  "customer_id")
+KINDS = (_ACTIVITY, _CUSTOMER)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
