@@ -90,9 +90,10 @@ def insert_activities(session: Session, new: NewRows, customer_numbers: Mapping[
         select(Activity.number, Activity.id).where(among(connection, Activity.number, numbers)))}
     ids = [by_number[number] for number in numbers]
     _logged(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
-    kept.keep_new_activities(session, (
-        {**row, "id": id_, "customer_number": customer_numbers.get(row["customer_id"])}
-        for id_, row in zip(ids, new.stored(), strict=True)))
+    stored = new.stored()
+    for id_, row in zip(ids, stored, strict=True):  # (fresh dicts: completed in place)
+        row.update(id=id_, customer_number=customer_numbers.get(row["customer_id"]))
+    kept.keep_new_activities(session, stored)
     return ids
 
 

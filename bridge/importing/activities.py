@@ -39,8 +39,8 @@ def missing_customer_message(channel: str, count: int) -> str:
 @dataclass(frozen=True)
 class Writes:
     """A decided chunk: its rows to insert (and the numbers of the customers they name) and
-    to update, and what its look-ups would find
-    changed once they are written (the mobile ids and activity numbers they hold or held)."""
+    to update, and what its look-ups would find changed once they are written (the mobile
+    ids and activity numbers they hold or held)."""
 
     inserts: NewRows
     customer_numbers: dict[int, str]
