@@ -136,7 +136,8 @@ def current(session: Session, scope: int) -> Point:
 def current_named(session: Session, names: Iterable[str]) -> dict[str, tuple[int, Point]]:
     """Scope id and point of each named scope that exists yet, in one query."""
     return {row.name: (row.id, Point(row.seq, row.mark or ""))
-            for row in session.execute(_POINTS.where(SyncScope.name.in_(list(names))))}
+            for row in session.execute(_POINTS.where(
+                among(session.connection(), SyncScope.name, list(names))))}
 
 
 def known(session: Session, scope: int | None, point: Point) -> bool:

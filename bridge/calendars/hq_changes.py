@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
 from bridge.calendars.layout import Projection, customer_href
+from bridge.infra.db import among
 from bridge.models import DavCollection
 
 ActivityChange = tuple[int, Projection, str]
@@ -47,7 +48,7 @@ def _projection_scopes(session: Session, employee_ids: set[int]) -> dict[tuple[i
             for row in session.execute(
                 select(DavCollection.employee_id, DavCollection.projection,
                        DavCollection.scope_id)
-                .where(DavCollection.employee_id.in_(missing),
+                .where(among(session.connection(), DavCollection.employee_id, missing),
                        DavCollection.projection.is_not(None)))
         })
         looked_up |= missing

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bridge.infra.db import upsert_statement
+from bridge.infra.db import among, upsert_statement
 from bridge.models import DavItem
 
 TIMESTAMP_MIN = 0
@@ -61,7 +61,7 @@ def stored_items(session: Session, collection_id: int,
     """Stored items (plain rows: listing thousands must not build ORM objects)."""
     query = select(*COLUMNS).where(DavItem.collection_id == collection_id)
     if hrefs is not None:
-        query = query.where(DavItem.href.in_(list(hrefs)))
+        query = query.where(among(session.connection(), DavItem.href, list(hrefs)))
     for row in session.execute(query):
         yield _info(row)
 

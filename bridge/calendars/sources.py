@@ -43,6 +43,7 @@ from bridge.models import (
 )
 from bridge.hq.settings import calendar_window, task_window, window_settings
 from bridge.calendars.windows import Window, overlapping
+from bridge.infra.db import among
 
 
 class StoredSource:
@@ -169,7 +170,8 @@ class ActivitySource(StoredSource):
             return
         for start in range(0, len(wanted), IN_LIST):
             part = wanted[start:start + IN_LIST]
-            yield from self._items(self._select(texts).where(Activity.href.in_(part)), texts)
+            yield from self._items(self._select(texts).where(
+                among(self.session.connection(), Activity.href, part)), texts)
             yield from super().by_hrefs(part)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
@@ -284,7 +286,7 @@ class CustomerSource(StoredSource):
                                       Customer.active.is_(True))
                  .order_by(Customer.number))
         if numbers is not None:
-            query = query.where(Customer.number.in_(list(numbers)))
+            query = query.where(among(self.session.connection(), Customer.number, list(numbers)))
         for row in self.session.connection().execute(query):
             yield self._item(row, texts)
 
