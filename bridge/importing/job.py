@@ -1,6 +1,7 @@
 """Running an import job: one transaction, applied whole or not at all."""
 
 import functools
+from contextlib import ExitStack
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,15 +9,16 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from bridge.calendars import kept
+from bridge.infra import alive
 from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
 from bridge.importing.report import Outcome, RunReport
 from bridge.importing.pipeline import WriteBehind
-from bridge.importing.runs import begin_work
+from bridge.importing.runs import mark_interrupted
 from bridge.importing.streaming import CHUNK_SIZE, unique_chunks, validated
 from bridge.infra.locks import IMPORT_LOCK
 
@@ -43,39 +45,45 @@ def run_job(
     """Run ``work`` in one write transaction and keep the run.
 
     The run is on record (running) before its work begins, so that a run whose process is
-    killed is still listed — as interrupted, once found so (:mod:`bridge.importing.runs`).
-    A dry run does all the work, then rolls it back, its record too: its report is exactly
-    what the real run would do. A failed run is rolled back whole, then kept as a failed run
-    with its error. ``table`` is the one the run fills (its statistics, see
-    :func:`refresh_statistics`).
+    killed is still listed — as interrupted, once found so (:mod:`bridge.importing.runs`):
+    its lock (:mod:`bridge.infra.alive`) is held from before that record is committed until
+    the run has ended on record. A dry run does all the work, then rolls it back, its record
+    too: its report is exactly what the real run would do. A failed run is rolled back
+    whole, then kept as a failed run with its error. ``table`` is the one the run fills (its
+    statistics, see :func:`refresh_statistics`).
     """
-    if not report.dry_run:
-        with transaction(engine) as session:
-            report.start(session)
-    try:  # one import at a time
-        with transaction(engine, take=[IMPORT_LOCK], keep=not report.dry_run) as session:
-            connection = session.connection()
-            if connection.dialect.name == "postgresql":
-                # The planner's statistics predate the rows this run inserts, so as the table
-                # grows it would keep scanning it whole for each chunk's look-ups (quadratic
-                # time). Every look-up of the import has an index: make the planner use it.
-                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-                # A scan that must stay (of a temporary table, bridge.infra.bulk) is then
-                # costed so high that PostgreSQL compiles it (JIT): 50–70 ms per statement.
-                connection.exec_driver_sql("SET LOCAL jit = off")
-            if report.dry_run:
-                report.start(session)
-            begin_work(session, report.run_id)
-            work(session, report)
-            report.finish(session)
-    except Exception as error:
+    with ExitStack() as alive_while:
         if not report.dry_run:
             with transaction(engine) as session:
-                report.record_failure(session, error)
-        raise
+                report.start(session)
+                alive_while.enter_context(alive.holding(engine, report.run_id))
+        try:  # one import at a time
+            with transaction(engine, take=[IMPORT_LOCK], keep=not report.dry_run) as session:
+                _plan_by_indexes(session.connection())
+                if report.dry_run:
+                    report.start(session)
+                mark_interrupted(session, besides=report.run_id)
+                work(session, report)
+                report.finish(session)
+        except Exception as error:
+            if not report.dry_run:
+                with transaction(engine) as session:
+                    report.record_failure(session, error)
+            raise
     if not report.dry_run:
         refresh_statistics(engine, report, table)
     return report
+
+
+def _plan_by_indexes(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # The planner's statistics predate the rows this run inserts, so as the table
+        # grows it would keep scanning it whole for each chunk's look-ups (quadratic
+        # time). Every look-up of the import has an index: make the planner use it.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        # A scan that must stay (of a temporary table, bridge.infra.bulk) is then
+        # costed so high that PostgreSQL compiles it (JIT): 50–70 ms per statement.
+        connection.exec_driver_sql("SET LOCAL jit = off")
 
 
 ANALYZE_AFTER = 10_000

@@ -1,10 +1,12 @@
 """Import runs on record: reading them, and finding the interrupted ones.
 
-A run is recorded as running before its work begins, and its work holds the import lock
-(:data:`bridge.infra.locks.IMPORT_LOCK`) until it ends. So whoever holds that lock and
-finds another run still marked running knows its process ended without finishing it — killed,
-or its machine lost; its work was rolled back with its transaction. The next run marks such
-runs interrupted, and so does every look at the runs that can take the lock at once.
+A run is recorded as running before its work begins, and from before that record is
+committed until the run is over on record, its process holds a lock of the run's own
+(:mod:`bridge.infra.alive`). So whoever finds a run recorded as running whose lock is free
+knows its process ended without finishing it — killed, or its machine or connection lost; its
+work was rolled back with its transaction. Every look at the runs marks such runs
+interrupted, and so does each run as it begins. A run that is waiting for another to end
+(the import lock) holds its own lock meanwhile: it is listed as running, never interrupted.
 """
 
 from sqlalchemy import Engine, select, update
@@ -14,8 +16,8 @@ from sqlalchemy.orm import Session
 from bridge.importing.report import Message
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import transaction
+from bridge.infra import alive
 from bridge.infra.errors import NotFound
-from bridge.infra.locks import IMPORT_LOCK, try_take
 from bridge.models import ImportRun, Level, RunMessage
 from bridge.models.runs import RunStatus
 
@@ -51,33 +53,25 @@ def last_run_of(engine: Engine, source: str) -> ImportRun | None:
 
 
 def mark_interrupted(session: Session, besides: int | None = None) -> int:
-    """Mark the runs still recorded as running interrupted (the caller holds the import
-    lock; ``besides``: its own run); how many there were.
-
-    A run that was only waiting for the lock is marked too; it takes its mark back as its
-    work begins (:func:`begin_work`), so it is listed as interrupted only while it works,
-    and as what it ended as afterwards — or stays interrupted, if it is killed meanwhile."""
-    found = session.execute(update(ImportRun).where(
-        ImportRun.status == RunStatus.RUNNING, ImportRun.id != (besides or 0))
-        .values(status=RunStatus.INTERRUPTED))
-    return found.rowcount
-
-
-def begin_work(session: Session, run_id: int | None) -> None:
-    """The run's work begins (holding the import lock): it is running, whatever a run before
-    it found, and every other run still marked running is not."""
-    if run_id is not None:
-        session.execute(update(ImportRun).where(ImportRun.id == run_id)
-                        .values(status=RunStatus.RUNNING))
-    mark_interrupted(session, besides=run_id)
+    """Mark the runs recorded as running whose process is gone (their lock is free, see
+    :func:`bridge.infra.alive.gone`) interrupted; how many there were. ``besides``: the
+    caller's own run, recorded in its transaction (a dry run's, never held)."""
+    running = set(session.scalars(select(ImportRun.id).where(
+        ImportRun.status == RunStatus.RUNNING, ImportRun.id != (besides or 0))))
+    dead = alive.gone(session.get_bind(), running)
+    if not dead:
+        return 0
+    return session.execute(update(ImportRun).where(  # (one may have ended meanwhile)
+        ImportRun.id.in_(dead), ImportRun.status == RunStatus.RUNNING)
+        .values(status=RunStatus.INTERRUPTED)).rowcount
 
 
 def _find_interrupted(engine: Engine) -> None:
-    """:func:`mark_interrupted`, if no run is at work now (never waiting for one)."""
+    """:func:`mark_interrupted`, unless that means waiting (SQLite: an import is writing;
+    the runs it finds gone are marked as it begins)."""
     try:
         with transaction(engine, wait=0) as session:
-            if try_take(session.connection(), IMPORT_LOCK):
-                mark_interrupted(session)
-    except OperationalError as error:  # SQLite: a writer is at work
+            mark_interrupted(session)
+    except OperationalError as error:
         if conflict_of(error.orig) is None:
             raise

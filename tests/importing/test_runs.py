@@ -1,8 +1,10 @@
 """Runs are idempotent, recorded, and applied whole or not at all."""
 
-from sqlalchemy import select
+import threading
+from collections import defaultdict
 
-from bridge.importing.runs import begin_work
+from bridge.importing.runs import list_runs
+from bridge.infra import alive
 from bridge.infra.db import transaction
 from bridge.models import ImportRun
 from bridge.models.runs import RunStatus
@@ -94,19 +96,45 @@ def test_a_failed_run_leaves_the_database_as_before_and_is_recorded(hq, write_ex
     assert "failed" in listing[1]
 
 
-def test_a_run_waiting_for_another_is_not_left_interrupted(hq, write_export, engine):
-    """Two runs started at once: the first to work marks the other interrupted (it cannot
-    tell waiting from dead), the other takes the mark back when its work begins."""
+def test_a_run_is_listed_as_interrupted_only_once_its_process_is_gone(hq, write_export, engine):
+    """A run on record as running whose process lives (here: waiting for the import lock)
+    is left running by the runs and looks after it; once its process is gone (its lock
+    free), the next look lists it as interrupted."""
     with transaction(engine) as session:
         waiting = ImportRun(job="activities", source="waiting.json", started_by="tester",
                             clock=NOW, status=RunStatus.RUNNING)
         session.add(waiting)
-    result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
-                "--now", NOW_ISO)
-    assert result.exit_code == 0, result.output
+        session.flush()
+        waiting_id = waiting.id
+    with alive.holding(engine, waiting_id):
+        result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+                    "--now", NOW_ISO)
+        assert result.exit_code == 0, result.output
+        assert " running " in hq("runs", "list").output.splitlines()[2]
+    assert " interrupted " in hq("runs", "list").output.splitlines()[2]
     with transaction(engine, write=False) as session:
-        assert session.get(ImportRun, waiting.id).status == RunStatus.INTERRUPTED
-    with transaction(engine) as session:  # (what its import does, holding the lock)
-        begin_work(session, waiting.id)
-        assert session.scalar(select(ImportRun.status).where(
-            ImportRun.id == waiting.id)) == RunStatus.RUNNING
+        assert session.get(ImportRun, waiting_id).status == RunStatus.INTERRUPTED
+
+
+def test_a_run_at_work_is_never_listed_as_interrupted(hq, write_export, engine):
+    """Runs are looked at (as `bridge runs list` does) without pause while runs start, in
+    rounds: none of the runs, which all go on to succeed, was ever listed as interrupted."""
+    export = write_export("appointments", [appointment("MA-1")])
+    listed: dict[int, set[RunStatus]] = defaultdict(set)
+    stop = threading.Event()
+
+    def look() -> None:
+        while not stop.is_set():
+            for run in list_runs(engine, 3):
+                listed[run.id].add(run.status)
+
+    looker = threading.Thread(target=look)
+    looker.start()
+    try:
+        for _ in range(40):
+            assert hq("import", "activities", export, "--now", NOW_ISO).exit_code == 0
+    finally:
+        stop.set()
+        looker.join()
+    assert len(listed) > 40
+    assert [run for run, statuses in listed.items() if RunStatus.INTERRUPTED in statuses] == []
