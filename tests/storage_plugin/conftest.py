@@ -89,6 +89,10 @@ def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
         yield served
 
 
+CLIENT_STALL_SECONDS = 600
+"""How long the servers the tests start wait for a client's request (see start_bridge_serve)."""
+
+
 def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
                        catalog: Path | None = None, workers: int = 1,
                        tls: str = "") -> tuple[Server, subprocess.Popen[bytes]]:
@@ -97,7 +101,10 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     ``[server]`` settings ``tls``, if given)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
-    server = f"[server]\nssl = True\n{tls}\n" if tls else ""
+    # A client connection that sends nothing is closed after [server] timeout (30 s by
+    # default): on CI the tests' own process, the clients, has stalled for 40-52 s between
+    # connecting and sending, and its request then found the connection closed.
+    server = f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n" + (f"ssl = True\n{tls}\n" if tls else "")
     config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n",
                       encoding="utf-8")
     databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]
