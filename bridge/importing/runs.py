@@ -58,7 +58,7 @@ def mark_interrupted(session: Session, besides: int | None = None) -> int:
     caller's own run, recorded in its transaction (a dry run's, never held)."""
     running = set(session.scalars(select(ImportRun.id).where(
         ImportRun.status == RunStatus.RUNNING, ImportRun.id != (besides or 0))))
-    dead = alive.gone(session.get_bind(), running)
+    dead = alive.gone(session.connection(), running)
     if not dead:
         return 0
     return session.execute(update(ImportRun).where(  # (one may have ended meanwhile)

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 RUN_SPACE = 0x42524403  # "BRD" 3: import runs at work (see bridge.infra.locks for 1 and 2)
 
@@ -51,19 +51,19 @@ def holding(engine: Engine, key: int) -> Iterator[None]:
             path.unlink(missing_ok=True)
 
 
-def gone(engine: Engine, keys: Collection[int]) -> set[int]:
-    """Those of ``keys`` whose lock nobody holds (never waiting for a holder)."""
+def gone(connection: Connection, keys: Collection[int]) -> set[int]:
+    """Those of ``keys`` whose lock nobody holds (never waiting for a holder), asked on
+    ``connection`` (a session lock taken to ask is given back at once, inside a transaction
+    or not)."""
     if not keys:
         return set()
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            free = {key for key in keys if connection.scalar(
-                _TRY_LOCK, {"space": RUN_SPACE, "key": key})}
-            for key in free:
-                connection.execute(_UNLOCK, {"space": RUN_SPACE, "key": key})
-            return free
-    folder = _folder(engine)
+    if connection.dialect.name == "postgresql":
+        free = {key for key in keys if connection.scalar(
+            _TRY_LOCK, {"space": RUN_SPACE, "key": key})}
+        for key in free:
+            connection.execute(_UNLOCK, {"space": RUN_SPACE, "key": key})
+        return free
+    folder = _folder(connection.engine)
     if folder is None:
         return set()
     return {key for key in keys if _free(folder / str(key))}
