@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 from bridge.cli.main import cli
 from bridge.infra.db import make_engine, transaction
 from bridge.hq.definitions import install_defaults
-from bridge.models import Base
+from bridge.models import Base, ImportRun, RunStatus
 from bridge.infra.schema import upgrade
 
 TEST_DATABASE_ENV = "BRIDGE_TEST_DATABASE_URL"
@@ -249,3 +249,13 @@ def run_command(database_url: str, *args: str) -> None:
     if done.returncode != 0:
         raise RuntimeError(f"bridge {' '.join(args)} failed ({done.returncode}):\n"
                            f"{done.stdout}{done.stderr}")
+
+
+def recorded_as_running(engine: Engine) -> int:
+    """A run on record as running, as a run's process records it before its work; its id."""
+    with transaction(engine) as session:
+        run = ImportRun(job="activities", source="waiting.json", started_by="tester",
+                        clock=NOW, status=RunStatus.RUNNING)
+        session.add(run)
+        session.flush()
+        return run.id

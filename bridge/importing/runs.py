@@ -9,6 +9,8 @@ interrupted, and so does each run as it begins. A run that is waiting for anothe
 (the import lock) holds its own lock meanwhile: it is listed as running, never interrupted.
 """
 
+from collections.abc import Collection
+
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -23,21 +25,32 @@ from bridge.models.runs import RunStatus
 
 INTERRUPTED = ("the run was interrupted: its process ended before it finished (killed, or "
                "its machine stopped); nothing of it was imported — run it again")
-"""What `bridge runs show` says of an interrupted run."""
+"""What `bridge runs show` and the cockpit say of an interrupted run."""
 
 
-def list_runs(engine: Engine, limit: int) -> list[ImportRun]:
-    _find_interrupted(engine)
+def list_runs(engine: Engine, limit: int, offset: int = 0) -> list[ImportRun]:
+    """The runs, newest first, each as it stands (see :func:`_find_interrupted`)."""
+    gone = _find_interrupted(engine)
     with transaction(engine, write=False) as session:
-        return list(session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))
+        runs = list(session.scalars(
+            select(ImportRun).order_by(ImportRun.id.desc()).limit(limit).offset(offset)))
+    return _as_they_stand(runs, gone)
+
+
+def find_run(engine: Engine, run_id: int) -> ImportRun:
+    """Run ``run_id`` as it stands; :class:`NotFound` if there is none."""
+    gone = _find_interrupted(engine)
+    with transaction(engine, write=False) as session:
+        run = session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"there is no import run {run_id} (see `bridge runs list`)")
+    return _as_they_stand([run], gone)[0]
 
 
 def get_run(engine: Engine, run_id: int) -> tuple[ImportRun, list[Message]]:
-    _find_interrupted(engine)
+    """Run ``run_id`` as it stands, and all its messages."""
+    run = find_run(engine, run_id)
     with transaction(engine, write=False) as session:
-        run = session.get(ImportRun, run_id)
-        if run is None:
-            raise NotFound(f"there is no import run {run_id} (see `bridge runs list`)")
         rows = session.scalars(
             select(RunMessage).where(RunMessage.run_id == run_id).order_by(RunMessage.id)
         )
@@ -45,20 +58,19 @@ def get_run(engine: Engine, run_id: int) -> tuple[ImportRun, list[Message]]:
 
 
 def last_run_of(engine: Engine, source: str) -> ImportRun | None:
-    """The latest run of the file ``source`` (as its run recorded it), if any."""
-    _find_interrupted(engine)
+    """The latest run of the file ``source`` (as its run recorded it), if any, as it stands."""
+    gone = _find_interrupted(engine)
     with transaction(engine, write=False) as session:
-        return session.scalar(select(ImportRun).where(ImportRun.source == source)
-                              .order_by(ImportRun.id.desc()).limit(1))
+        run = session.scalar(select(ImportRun).where(ImportRun.source == source)
+                             .order_by(ImportRun.id.desc()).limit(1))
+    return None if run is None else _as_they_stand([run], gone)[0]
 
 
 def mark_interrupted(session: Session, besides: int | None = None) -> int:
     """Mark the runs recorded as running whose process is gone (their lock is free, see
     :func:`bridge.infra.alive.gone`) interrupted; how many there were. ``besides``: the
     caller's own run, recorded in its transaction (a dry run's, never held)."""
-    running = set(session.scalars(select(ImportRun.id).where(
-        ImportRun.status == RunStatus.RUNNING, ImportRun.id != (besides or 0))))
-    dead = alive.gone(session.connection(), running)
+    dead = alive.gone(session.connection(), _running(session, besides))
     if not dead:
         return 0
     return session.execute(update(ImportRun).where(  # (one may have ended meanwhile)
@@ -66,12 +78,38 @@ def mark_interrupted(session: Session, besides: int | None = None) -> int:
         .values(status=RunStatus.INTERRUPTED)).rowcount
 
 
-def _find_interrupted(engine: Engine) -> None:
-    """:func:`mark_interrupted`, unless that means waiting (SQLite: an import is writing;
-    the runs it finds gone are marked as it begins)."""
+def _find_interrupted(engine: Engine) -> set[int]:
+    """:func:`mark_interrupted`; when that would mean waiting (SQLite: an import is writing;
+    the runs it finds gone are marked as it begins), the runs it would have marked: they are
+    shown as interrupted all the same."""
     try:
         with transaction(engine, wait=0) as session:
             mark_interrupted(session)
+        return set()
     except OperationalError as error:
         if conflict_of(error.orig) is None:
             raise
+    with transaction(engine, write=False) as session:
+        candidates = alive.gone(session.connection(), _running(session))
+    if not candidates:
+        return set()
+    with transaction(engine, write=False) as session:  # (read after their locks were free:
+        return _running(session, among=candidates)    # those still running are gone)
+
+
+def _running(session: Session, besides: int | None = None,
+             among: Collection[int] | None = None) -> set[int]:
+    """The runs recorded as running (``among`` those given; ``besides`` that one)."""
+    query = select(ImportRun.id).where(ImportRun.status == RunStatus.RUNNING,
+                                       ImportRun.id != (besides or 0))
+    if among is not None:
+        query = query.where(ImportRun.id.in_(among))
+    return set(session.scalars(query))
+
+
+def _as_they_stand(runs: list[ImportRun], gone: Collection[int]) -> list[ImportRun]:
+    """``runs`` (read, no longer in their session), those ``gone`` shown as interrupted."""
+    for run in runs:
+        if run.id in gone:
+            run.status = RunStatus.INTERRUPTED
+    return runs

@@ -8,9 +8,10 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 from sqlalchemy import func, select
 
+from bridge.importing.runs import INTERRUPTED, find_run, list_runs
 from bridge.importing.staging import Staging
-from bridge.infra.errors import BridgeError, InvalidInput, NotFound
-from bridge.models import ImportRun, RunMessage
+from bridge.infra.errors import BridgeError, InvalidInput
+from bridge.models import RunMessage, RunStatus
 from bridge.web.database import engine, reading
 from bridge.web.signin import requires_hq, viewer
 
@@ -32,9 +33,7 @@ def _page() -> int:
 @requires_hq
 def runs() -> Any:
     page = _page()
-    with reading() as db:
-        found = list(db.scalars(select(ImportRun).order_by(ImportRun.id.desc())
-                                .limit(RUNS_PER_PAGE + 1).offset((page - 1) * RUNS_PER_PAGE)))
+    found = list_runs(engine(), RUNS_PER_PAGE + 1, offset=(page - 1) * RUNS_PER_PAGE)
     return render_template("runs.html", runs=found[:RUNS_PER_PAGE], page=page,
                            more=len(found) > RUNS_PER_PAGE)
 
@@ -43,16 +42,16 @@ def runs() -> Any:
 @requires_hq
 def run(run_id: int) -> Any:
     page = _page()
+    found = find_run(engine(), run_id)
     with reading() as db:
-        found = db.get(ImportRun, run_id)
-        if found is None:
-            raise NotFound(f"there is no import run {run_id}")
         total = db.scalar(select(func.count()).where(RunMessage.run_id == run_id)) or 0
         messages = list(db.scalars(
             select(RunMessage).where(RunMessage.run_id == run_id).order_by(RunMessage.id)
             .limit(LINES_PER_PAGE).offset((page - 1) * LINES_PER_PAGE)))
     return render_template("run.html", run=found, messages=messages, total=total, page=page,
-                           more=page * LINES_PER_PAGE < total)
+                           more=page * LINES_PER_PAGE < total,
+                           interrupted=INTERRUPTED if found.status == RunStatus.INTERRUPTED
+                           else None)
 
 
 @blueprint.route("/imports/upload", methods=["POST"])

@@ -3,12 +3,14 @@
 import threading
 from collections import defaultdict
 
-from bridge.importing.runs import list_runs
+from bridge.importing.runs import INTERRUPTED, find_run, list_runs
 from bridge.infra import alive
 from bridge.infra.db import transaction
+from bridge.infra.locks import IMPORT_LOCK
 from bridge.models import ImportRun
 from bridge.models.runs import RunStatus
-from tests.conftest import NOW, NOW_ISO, activities_json, appointment, customer
+from tests.conftest import (NOW_ISO, activities_json, appointment, customer,
+                            recorded_as_running)
 
 
 def test_reimporting_the_same_export_changes_nothing(hq, write_export):
@@ -100,12 +102,7 @@ def test_a_run_is_listed_as_interrupted_only_once_its_process_is_gone(hq, write_
     """A run on record as running whose process lives (here: waiting for the import lock)
     is left running by the runs and looks after it; once its process is gone (its lock
     free), the next look lists it as interrupted."""
-    with transaction(engine) as session:
-        waiting = ImportRun(job="activities", source="waiting.json", started_by="tester",
-                            clock=NOW, status=RunStatus.RUNNING)
-        session.add(waiting)
-        session.flush()
-        waiting_id = waiting.id
+    waiting_id = recorded_as_running(engine)
     with alive.holding(engine, waiting_id):
         result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
                     "--now", NOW_ISO)
@@ -114,6 +111,19 @@ def test_a_run_is_listed_as_interrupted_only_once_its_process_is_gone(hq, write_
     assert " interrupted " in hq("runs", "list").output.splitlines()[2]
     with transaction(engine, write=False) as session:
         assert session.get(ImportRun, waiting_id).status == RunStatus.INTERRUPTED
+
+
+def test_a_dead_run_is_listed_as_interrupted_also_while_an_import_writes(hq, engine):
+    """A look at the runs never waits for an import at work (with SQLite it then cannot mark
+    a run): a run whose process is gone is listed and shown as interrupted all the same."""
+    dead = recorded_as_running(engine)
+    with transaction(engine, take=[IMPORT_LOCK]):  # (an import, writing)
+        newest = list_runs(engine, 5)[0]
+        assert (newest.id, newest.status) == (dead, RunStatus.INTERRUPTED)
+        assert find_run(engine, dead).status == RunStatus.INTERRUPTED
+        listing = hq("runs", "list").output.splitlines()
+        assert " interrupted " in listing[1], listing
+        assert INTERRUPTED in hq("runs", "show", str(dead)).output
 
 
 def test_a_run_at_work_is_never_listed_as_interrupted(hq, write_export, engine):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bridge.infra.db import transaction
 from bridge.models import Activity, ImportRun
-from tests.conftest import appointment, customer
+from tests.conftest import appointment, customer, recorded_as_running
 
 EXPORT = {"format": "bus-appointments/1", "exported_at": "2026-11-25T08:00:00Z",
           "appointments": [
@@ -47,6 +47,16 @@ def test_an_upload_previews_each_record_then_imports_only_when_confirmed(hq, coc
         assert session.scalar(select(Activity.id).where(Activity.mobile_id == "MA-2")) is None
         run = session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
         assert (run.imported, run.skipped, run.started_by) == (1, 1, "eclerk")
+
+
+def test_a_run_whose_process_is_gone_is_shown_as_interrupted(hq, cockpit, engine):
+    gone = recorded_as_running(engine)
+    clerk = cockpit("eclerk")
+    listing = clerk.get("imports").text
+    assert f">{gone}</a></td>" in listing and "<td>interrupted</td>" in listing, listing
+    page = clerk.get(f"imports/{gone}").text
+    assert f"Run {gone}: activities (interrupted)" in page
+    assert "nothing of it was imported — run it again" in page
 
 
 def test_a_discarded_upload_imports_nothing_and_is_gone(hq, cockpit, engine):
