@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
@@ -43,6 +43,24 @@ def _reset_server_database(url: str) -> None:
         connection.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     engine.dispose()
+
+
+T = TypeVar("T")
+_opened: list[Any] = []
+
+
+def opened(client: T) -> T:
+    """``client`` (an HTTP session or a ``caldav`` client), closed when the test ends: each
+    ``caldav`` client's connection pool keeps a thread of its own until it is closed."""
+    _opened.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _clients_closed() -> Iterator[None]:
+    yield
+    while _opened:
+        _opened.pop().close()
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
 
 from tests.conftest import BRIDGE  # noqa: E402,F401  (the tests here import it from here)
+from tests.conftest import opened
 PASSWORD = "correct-horse-battery"
 
 
@@ -31,24 +32,29 @@ class Server:
     url: str
 
     def client(self, login: str, password: str = PASSWORD) -> caldav.DAVClient:
-        return caldav.DAVClient(url=self.url, username=login, password=password)
+        """A ``caldav`` client signed in as ``login`` (closed when the test ends)."""
+        return opened(caldav.DAVClient(url=self.url, username=login, password=password))
 
     def http(self, login: str, password: str = PASSWORD) -> requests.Session:
-        session = requests.Session()
+        """A plain HTTP session signed in as ``login`` (closed when the test ends)."""
+        session = opened(requests.Session())
         session.auth = (login, password)
         return session
 
     def put(self, login: str, path: str, text: str, **headers: str) -> requests.Response:
         """PUT an iCalendar object at ``path`` (relative to the server) as ``login``."""
-        return self.http(login).put(self.url + path, data=text,
-                                    headers={"Content-Type": "text/calendar", **headers})
+        with self.http(login) as http:
+            return http.put(self.url + path, data=text,
+                            headers={"Content-Type": "text/calendar", **headers})
 
     def privileges(self, login: str, path: str) -> str:
         """The current-user-privilege-set ``login`` is shown on ``path`` (the XML answer)."""
-        return self.http(login).request(
-            "PROPFIND", self.url + path, headers={"Depth": "0"},
-            data='<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop></propfind>',
-        ).text
+        with self.http(login) as http:
+            return http.request(
+                "PROPFIND", self.url + path, headers={"Depth": "0"},
+                data='<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop>'
+                     '</propfind>',
+            ).text
 
 
 TEST_CONFIG = {"auth": {"delay": "0"}, "server": {"delay_on_error": "0"}}

@@ -30,7 +30,7 @@ from bridge.infra.db import make_engine
 from bridge.infra.schema import upgrade
 from bridge.infra.secrets import shared_secret
 from bridge.models import Base
-from tests.conftest import NOW, TEST_DATABASE_ENV
+from tests.conftest import NOW, TEST_DATABASE_ENV, opened
 from tests.storage_plugin.conftest import BRIDGE, Server, start_bridge_serve, stop_serving
 from tests.storage_plugin.test_vdirsyncer import Vdirsyncer, files
 from tests.web.conftest import csrf_token, sign_in
@@ -181,8 +181,8 @@ def test_a_client_discovers_each_database_from_the_server_address(two: TwoDataba
     found = {}
     for login, password in (("bwilson", EMEA_PASSWORD), ("bwilson@emea", EMEA_PASSWORD),
                             ("bwilson@us", US_PASSWORD), ("bwilson%40us", US_PASSWORD)):
-        principal = caldav.DAVClient(url=two.server.url, username=login,
-                                     password=password).principal()
+        principal = opened(caldav.DAVClient(url=two.server.url, username=login,
+                                            password=password)).principal()
         calendars = {str(calendar.url).removeprefix(two.server.url): calendar
                      for calendar in principal.calendars()}
         found[login] = calendars
@@ -320,7 +320,7 @@ def test_vdirsyncer_syncs_each_database_from_the_server_address(two: TwoDatabase
 
 def _event(two: TwoDatabases, login: str, password: str, mount: str, uid: str) -> str:
     """The appointment with ``uid`` in ``login``'s calendar (caldav's search by UID)."""
-    client = caldav.DAVClient(url=two.server.url, username=login, password=password)
+    client = opened(caldav.DAVClient(url=two.server.url, username=login, password=password))
     calendar = caldav.Calendar(client=client,
                                url=f"{two.server.url}{mount}bwilson/appointments/")
     return calendar.event_by_uid(uid).data

@@ -3,6 +3,7 @@ collections: appointments, mobile appointments, tasks and customers."""
 
 from datetime import UTC, datetime
 
+from tests.conftest import opened
 from tests.storage_plugin.conftest import PASSWORD
 
 
@@ -94,7 +95,8 @@ def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(t
 
     url, stopped = _serve_demo(tmp_path)
     try:
-        client = caldav.DAVClient(url=url, username="bwilson", password="bwilson-demo-2026")
+        client = opened(caldav.DAVClient(url=url, username="bwilson",
+                                           password="bwilson-demo-2026"))
         calendars = {c.get_display_name(): c for c in client.principal().calendars()}
         assert len(calendars["Mobile appointments (Ben Wilson)"].events()) > 10
         calendars["Appointments (Ben Wilson)"].save_event(
@@ -107,7 +109,8 @@ def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(t
 
     url, stopped = _serve_demo(tmp_path)  # the next day: what was done is still there
     try:
-        client = caldav.DAVClient(url=url, username="bwilson", password="bwilson-demo-2026")
+        client = opened(caldav.DAVClient(url=url, username="bwilson",
+                                           password="bwilson-demo-2026"))
         calendars = {c.get_display_name(): c for c in client.principal().calendars()}
         kept = calendars["Appointments (Ben Wilson)"].event_by_uid("made-in-the-demo")
         assert "Made in the demo" in kept.data

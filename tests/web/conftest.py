@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import opened
 from tests.storage_plugin.conftest import (  # noqa: F401  (fixtures used by this package)
     PASSWORD,
     Server,
@@ -53,7 +54,7 @@ def csrf_token(page: str) -> str:
 def sign_in(base: str, login: str, password: str = PASSWORD) -> requests.Response:
     """A new session's sign-in, as a browser sends it: the answer after redirects, with the
     session in ``answer.session``."""
-    http = requests.Session()
+    http = opened(requests.Session())
     page = http.get(base + "sign-in")
     answer = http.post(base + "sign-in", data={
         "login": login, "password": password, "csrf_token": csrf_token(page.text)})

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bridge.demo import demo_password, load_demo
 from bridge.infra.db import make_engine, transaction
 from bridge.models import Activity, Employee, Kind, Origin, SyncSettings, TextPriority
-from tests.conftest import fresh_database
+from tests.conftest import fresh_database, opened
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -228,8 +228,8 @@ def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calend
     assert "calendars show it at their next sync" in page.get_by_role("status").inner_text()
     subject = f"{number} Visit with the new catalogue"
     assert page.locator("header.subject h1").inner_text() == subject
-    client = caldav.DAVClient(url=server.url, username="bwilson",
-                              password=demo_password("bwilson"))
+    client = opened(caldav.DAVClient(url=server.url, username="bwilson",
+                                     password=demo_password("bwilson")))
     events = caldav.Calendar(client=client,
                              url=client.url.join("bwilson/appointments/")).events()
     summaries = {str(event.icalendar_component["SUMMARY"]) for event in events}
@@ -306,8 +306,8 @@ def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo):
 def test_a_kept_client_value_is_applied_from_the_start_page(page, demo):
     server, url, _ = demo
     number = _hq_activity(url, "cdavis")
-    client = caldav.DAVClient(url=server.url, username="cdavis",
-                              password=demo_password("cdavis"))
+    client = opened(caldav.DAVClient(url=server.url, username="cdavis",
+                                     password=demo_password("cdavis")))
     event = caldav.Calendar(client=client, url=client.url.join("cdavis/appointments/")
                             ).event_by_url(client.url.join(f"cdavis/appointments/{number}.ics"))
     event.load()
