@@ -52,9 +52,15 @@ class Workers(BaseApplication):  # type: ignore[misc]  # (gunicorn has no type h
             Databases(self._loaded, catalog=self._catalog), self._loaded))
 
 
+def threads_of(loaded: radicale_config.Configuration) -> int:
+    """The request threads of each server process (``[server] max_connections``; 0, no
+    limit, is taken as the default)."""
+    return loaded.get("server", "max_connections") or DEFAULT_THREADS
+
+
 def _settings(loaded: radicale_config.Configuration, workers: int,
               backlog: int) -> dict[str, Any]:
-    threads = loaded.get("server", "max_connections") or DEFAULT_THREADS  # (0: no limit)
+    threads = threads_of(loaded)
     settings: dict[str, Any] = {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
                  for host, port in loaded.get("server", "hosts")],

@@ -7,6 +7,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from bridge.cli.context import AppContext, now, pass_app
+from bridge.infra import capacity
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.db import make_engine
 from bridge.infra.errors import InvalidInput
@@ -57,6 +58,7 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     """
     from storage_plugin.server import (  # the Radicale edge
         check_addresses, configuration, serve, served_catalog)
+    from storage_plugin.workers import threads_of
 
     served = app.catalog.only(app.selected) if app.chosen else app.catalog
     if demo:
@@ -83,6 +85,9 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
         click.echo("Connect a calendar client to that address with one of these logins:")
         for login, password, name in logins:
             click.echo(f"  {login:10} {password:22} {name}")
+    for said in capacity.check([database.url for database in served.databases],
+                               settings.workers, threads_of(loaded)):
+        click.echo(f"Warning: {said}", err=True)
     # Set only now, as this process becomes the server (a command that stopped before would
     # leave them to whatever its process does next):
     os.environ.setdefault("PGAPPNAME", "bridge serve")  # (its sessions in pg_stat_activity)

@@ -72,8 +72,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return engine
 
 
+SERVER_POOL_KEPT = 5
+"""Connections a server process's pool of a database keeps open once used (idle)."""
 SERVER_POOL_OVERFLOW = 35
-"""Connections a server process may open beyond the pool's 5 kept ones: more than its
+"""Connections a server process may open beyond the pool's kept ones: more than its
 threads (Radicale's ``max_connections``, 20) ever use at once, so that no request waits for
 a connection (SQLAlchemy's default of 10 made requests beyond 15 wait, and fail after 30 s)."""
 
@@ -84,7 +86,7 @@ def shared_engine(url: str | None) -> Engine:
     parts (the server's storage, auth and rights plugins) each ask for one."""
     if make_url(database_url(url)).database in (None, "", ":memory:"):
         return make_engine(url)  # (in memory: one connection, no pool to size)
-    return make_engine(url, max_overflow=SERVER_POOL_OVERFLOW)
+    return make_engine(url, pool_size=SERVER_POOL_KEPT, max_overflow=SERVER_POOL_OVERFLOW)
 
 
 def among(connection: Connection, column: Any, values: Collection[Any]) -> ColumnElement[bool]:

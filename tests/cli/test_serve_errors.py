@@ -3,8 +3,14 @@ wrong and where — never "unexpected …"."""
 
 import os
 import socket
+import subprocess
+import threading
 
 import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import BRIDGE
+from tests.storage_plugin.conftest import free_port
 
 INI_MISTAKES = [
     ("[server\nhosts = 127.0.0.1:5232\n",
@@ -56,3 +62,24 @@ def test_port_0_is_refused_as_the_help_says(bridge):
     result = bridge("serve", "--port", "0")
     assert result.exit_code == 2
     assert "0 is not in the range 1<=x<=65535" in result.output
+
+
+def test_a_postgresql_server_allowing_too_few_connections_is_said_so_as_it_starts(
+        database_url, tmp_path):
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("the connection limits are PostgreSQL's")
+    config = tmp_path / "radicale.ini"
+    config.write_text("[server]\nmax_connections = 5000\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [BRIDGE, "--database", database_url, "serve", "--port", str(free_port()),
+         "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stopper = threading.Timer(90, process.kill)  # (a server that never says it: fails)
+    stopper.start()
+    try:
+        said = next((line for line in process.stderr if line.startswith("Warning:")), "")
+    finally:
+        stopper.cancel()
+        process.terminate()
+        process.wait(timeout=30)
+    assert "1 server process × 5000 threads may hold 5000" in said, said
+    assert "Raise max_connections to at least" in said and "answered 503" in said
