@@ -128,8 +128,8 @@ def begin(session: Session, *, write: bool, take: Iterable[locks.Lock] = (),
     if wait is not None:
         options["write_wait"] = wait
     connection = session.connection(execution_options=options)
-    if wait is not None and connection.dialect.name == "postgresql":
-        connection.execute(text(f"SET LOCAL lock_timeout = '{round(wait * 1000)}ms'"))
+    if wait is not None and connection.dialect.name == "postgresql":  # (0 would be no limit)
+        connection.execute(text(f"SET LOCAL lock_timeout = '{max(1, round(wait * 1000))}ms'"))
     locks.take(connection, take)
 
 

@@ -1,11 +1,15 @@
 """Transactions: how long a writer waits for another writer's lock."""
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
+from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import make_engine, transaction
+from bridge.infra.locks import IMPORT_LOCK
 
 
 @pytest.fixture
@@ -37,3 +41,29 @@ def test_a_transaction_that_would_not_wait_leaves_the_next_one_its_full_wait(
     holder.join()
     other.dispose()
     one_connection.dispose()
+
+
+def test_a_writer_that_would_not_wait_is_refused_at_once_while_another_holds_its_lock(
+        database_url: str) -> None:
+    engine = make_engine(database_url)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_import_lock() -> None:
+        with transaction(engine, take=[IMPORT_LOCK]):
+            holding.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=hold_the_import_lock)
+    holder.start()
+    assert holding.wait(5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(OperationalError) as refused:
+            with transaction(engine, take=[IMPORT_LOCK], wait=0):
+                pass
+        assert conflict_of(refused.value.orig) is not None
+        assert time.monotonic() - started < 5  # (not when the holder is done)
+    finally:
+        release.set()
+        holder.join()
+        engine.dispose()
