@@ -20,7 +20,7 @@ from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
 from bridge.importing.runs import INTERRUPTED, get_run, list_runs
 from bridge.importing.watch import Folder, Watcher
-from bridge.infra.errors import database_said
+from bridge.infra.errors import NotFound, database_said
 from bridge.models.runs import RunStatus
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -216,7 +216,10 @@ def runs_list(app: AppContext, limit: int) -> None:
 def runs_show(app: AppContext, run_id: int) -> None:
     """Show one run: its counts and all its messages."""
     engine = app.engine()
-    run, messages = get_run(engine, run_id)
+    try:
+        run, messages = get_run(engine, run_id)
+    except NotFound as error:
+        raise NotFound(f"{error} (see `bridge runs list`)") from None
     click.echo(f"Run {run.id}: {run.job} ({run.status})")
     click.echo(f"  file:         {run.source}")
     click.echo(f"  started by:   {run.started_by}")

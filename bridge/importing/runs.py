@@ -43,7 +43,7 @@ def find_run(engine: Engine, run_id: int) -> ImportRun:
     with transaction(engine, write=False) as session:
         run = session.get(ImportRun, run_id)
     if run is None:
-        raise NotFound(f"there is no import run {run_id} (see `bridge runs list`)")
+        raise NotFound(f"there is no import run {run_id}")
     return _as_they_stand([run], gone)[0]
 
 

@@ -7,9 +7,9 @@ requests beyond them 503 under load: `bridge serve` says so as it starts, with w
 change, rather than leaving the operator to find it in the logs of a busy day.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -18,8 +18,9 @@ from bridge.infra.db import SERVER_POOL_KEPT, make_engine
 
 @dataclass(frozen=True)
 class Limits:
-    """A PostgreSQL server's connection limits (``SHOW max_connections``, and those of
-    them kept for superusers)."""
+    """A PostgreSQL server's connection limits: ``max_connections``, and those of them kept
+    for superusers (``superuser_reserved_connections``) or for roles granted them
+    (``reserved_connections``, PostgreSQL 16 and later)."""
 
     max_connections: int
     reserved: int
@@ -42,46 +43,66 @@ def shortfall(server: str, limits: Limits, processes: int, threads: int,
     needed = wanted(processes, threads, databases)
     if needed <= limits.allowed:
         return None
-    served = f"{processes} server process{'es' if processes > 1 else ''} × {threads} threads"
+    served = (f"{processes} server process{'es' if processes > 1 else ''} × {threads} "
+              f"thread{'s' if threads > 1 else ''}")
     if databases > 1:
         served += f" over {databases} of its databases"
     return (f"PostgreSQL at {server} allows {limits.allowed} connections (max_connections "
-            f"{limits.max_connections}, {limits.reserved} kept for superusers), but "
-            f"{served} may hold {needed}: under load the requests beyond are answered 503. "
-            f"Raise max_connections to at least {needed + limits.reserved} in postgresql.conf "
+            f"{limits.max_connections}, {limits.reserved} of them reserved), but {served} may "
+            f"hold {needed}: under load the requests beyond are answered 503. Raise "
+            f"max_connections to at least {needed + limits.reserved} in postgresql.conf "
             "(imports and other clients need some more), or serve with fewer processes "
-            "(--workers) or threads ([server] max_connections).")
+            "(--workers) or threads (max_connections in the [server] section of bridge "
+            "serve's configuration).")
 
 
 def check(urls: list[str], processes: int, threads: int) -> list[str]:
     """:func:`shortfall` of each PostgreSQL server among ``urls`` (those not reachable are
     left to the server's own report of them)."""
-    servers = Counter(_server(url) for url in urls if _server(url))
+    databases: dict[str, set[str]] = {}
+    for url in urls:
+        server = server_of(url)
+        if server is not None:
+            databases.setdefault(server, set()).add(url)
     found: list[str] = []
-    for server, databases in servers.items():
-        limits = _limits(next(url for url in urls if _server(url) == server))
-        said = limits and shortfall(server, limits, processes, threads, databases)
-        if said:
+    for server, its in databases.items():
+        limits = _limits(min(its))
+        if limits is None:
+            continue
+        said = shortfall(server, limits, processes, threads, len(its))
+        if said is not None:
             found.append(said)
     return found
 
 
-def _server(url: str) -> str | None:
-    """``host:port`` of a PostgreSQL database's server; None for SQLite."""
+def server_of(url: str) -> str | None:
+    """Which PostgreSQL server holds the database (``host:port``, or a socket's directory
+    and port); None for SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return None
-    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    host = parsed.host or parsed.query.get("host") or "the local socket"
+    port = parsed.port or parsed.query.get("port") or 5432
+    return f"{host}:{port}"
+
+
+LOOK_SECONDS = 5
+"""How long the look at a server's limits may wait for a connection (a server that does not
+answer is reported by the serving itself; starting is not held up for long)."""
 
 
 def _limits(url: str) -> Limits | None:
-    engine = make_engine(url)
+    engine = make_engine(url, connect_args={"connect_timeout": LOOK_SECONDS})
     try:
         with engine.connect() as connection:
-            return Limits(int(connection.exec_driver_sql("SHOW max_connections").scalar_one()),
-                          int(connection.exec_driver_sql(
-                              "SHOW superuser_reserved_connections").scalar_one()))
+            found = connection.execute(_LIMITS).one()
     except DBAPIError:
         return None
     finally:
         engine.dispose()
+    return Limits(int(found.max_connections), int(found.superuser) + int(found.others or 0))
+
+
+_LIMITS = text("SELECT current_setting('max_connections') AS max_connections, "
+               "current_setting('superuser_reserved_connections') AS superuser, "
+               "current_setting('reserved_connections', true) AS others")
