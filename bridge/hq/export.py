@@ -7,8 +7,6 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, BinaryIO
 
-import xlsxwriter
-
 from bridge.hq.cockpit import ActivityView
 from bridge.ical.render import calendar_stream, render_activity
 from bridge.infra.errors import InvalidInput
@@ -105,6 +103,8 @@ def _ics(views: Iterable[ActivityView]) -> Iterator[str]:
 def write_excel(views: Iterable[ActivityView], out: BinaryIO) -> int:
     """An Excel workbook of the CSV columns, built row by row on disk (xlsxwriter's
     constant-memory mode); more rows than a worksheet holds are refused."""
+    import xlsxwriter  # (loaded at a first Excel export: a server process spared it)
+
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "remove_timezone": True,
                                          "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})

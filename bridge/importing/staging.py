@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import Engine
 
-from bridge.importing.collective import Step, plan
-from bridge.importing.job import ImportOptions
 from bridge.importing.report import COUNTS, Outcome, RunReport
 from bridge.infra.errors import InvalidInput, NotFound
 
@@ -54,10 +52,9 @@ class Staging:
     def dry_run(self, engine: Engine, token: str, owner: str, now: datetime) -> Preview:
         """Run the staged file as a dry run and keep what it would do."""
         folder, filename = self._folder(token, owner)
-        step = self._step(folder, filename)
         outcomes: list[Outcome] = []
-        report = step.job(engine, step.path, ImportOptions(
-            now=now, started_by=owner, dry_run=True, outcomes=outcomes))
+        report = _run(engine, folder / _safe(filename), now=now, started_by=owner,
+                      dry_run=True, outcomes=outcomes)
         preview = Preview(token, owner, filename, report.job,
                           {name: report.counts[name] for name in COUNTS},
                           [str(message) for message in report.sample], len(outcomes))
@@ -82,8 +79,7 @@ class Staging:
     def confirm(self, engine: Engine, token: str, owner: str, now: datetime) -> RunReport:
         """Import the staged file for real, then forget it."""
         folder, filename = self._folder(token, owner)
-        step = self._step(folder, filename)
-        report = step.job(engine, step.path, ImportOptions(now=now, started_by=owner))
+        report = _run(engine, folder / _safe(filename), now=now, started_by=owner)
         shutil.rmtree(folder, ignore_errors=True)
         return report
 
@@ -100,13 +96,6 @@ class Staging:
             raise NotFound("there is no such upload (it was imported, discarded or expired)")
         return folder, stated["filename"]
 
-    @staticmethod
-    def _step(folder: Path, filename: str) -> Step:
-        steps = plan([folder / _safe(filename)])
-        if len(steps) != 1:
-            raise InvalidInput("the file is not an export of customers or appointments")
-        return steps[0]
-
     def _sweep(self) -> None:
         if not self.root.is_dir():
             return
@@ -114,6 +103,20 @@ class Staging:
         for folder in self.root.iterdir():
             if folder.is_dir() and folder.stat().st_mtime < oldest:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(engine: Engine, path: Path, **options: Any) -> RunReport:
+    """The import job of the file at ``path`` (its kind read from it), run with ``options``
+    (those of :class:`~bridge.importing.job.ImportOptions`). The import machinery is loaded
+    here, at a first upload: every server process has a cockpit, and most never import
+    (it is some 10 MiB of each process's memory)."""
+    from bridge.importing.collective import plan
+    from bridge.importing.job import ImportOptions
+
+    steps = plan([path])
+    if len(steps) != 1:
+        raise InvalidInput("the file is not an export of customers or appointments")
+    return steps[0].job(engine, steps[0].path, ImportOptions(**options))
 
 
 def _safe(filename: str) -> str:
