@@ -70,7 +70,7 @@ def mark_interrupted(session: Session, besides: int | None = None) -> int:
     """Mark the runs recorded as running whose process is gone (their lock is free, see
     :func:`bridge.infra.alive.gone`) interrupted; how many there were. ``besides``: the
     caller's own run, recorded in its transaction (a dry run's, never held)."""
-    dead = alive.gone(session.connection(), _running(session, besides))
+    dead = _gone(session, besides)
     if not dead:
         return 0
     return session.execute(update(ImportRun).where(  # (one may have ended meanwhile)
@@ -90,11 +90,16 @@ def _find_interrupted(engine: Engine) -> set[int]:
         if conflict_of(error.orig) is None:
             raise
     with transaction(engine, write=False) as session:
-        candidates = alive.gone(session.connection(), _running(session))
+        candidates = _gone(session)
     if not candidates:
         return set()
     with transaction(engine, write=False) as session:  # (read after their locks were free:
         return _running(session, among=candidates)    # those still running are gone)
+
+
+def _gone(session: Session, besides: int | None = None) -> set[int]:
+    """The runs recorded as running (``besides`` that one) whose lock nobody holds."""
+    return alive.gone(session.connection(), _running(session, besides))
 
 
 def _running(session: Session, besides: int | None = None,
