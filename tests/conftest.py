@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,12 +26,10 @@ from bridge.infra.db import make_engine, transaction
 from bridge.hq.definitions import install_defaults
 from bridge.models import Base, ImportRun, RunStatus
 from bridge.infra.schema import upgrade
+from tests.clock import NOW, NOW_ISO, iso
 
 TEST_DATABASE_ENV = "BRIDGE_TEST_DATABASE_URL"
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-"""The import clock of the tests: 2026-11-25 09:00 UTC."""
-NOW_ISO = NOW.isoformat()
 BRIDGE = str(Path(sys.executable).parent / "bridge")
 """The `bridge` command of this installation."""
 
@@ -174,8 +172,13 @@ def customer(number: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+MODIFIED_AT = (NOW - timedelta(hours=17)).isoformat()
+"""When the mobile system last changed an appointment of an export (the day before NOW)."""
+
+
 def appointment(mobile_id: str, **fields: Any) -> dict[str, Any]:
-    """A confirmed, planned appointment of bwilson at C-1001 on 2026-12-01 09:00 +01:00."""
+    """A confirmed, planned appointment of bwilson at C-1001 in six days, 09:00 in Warsaw,
+    last modified by the mobile system the afternoon before the import clock."""
     return {
         "mobile_id": mobile_id,
         "number": fields.pop("number", f"APP/{mobile_id}"),
@@ -183,19 +186,19 @@ def appointment(mobile_id: str, **fields: Any) -> dict[str, Any]:
         "sales_channel": "North",
         "representative": "bwilson",
         "customer": "C-1001",
-        "start": "2026-12-01T09:00:00+01:00",
-        "end": "2026-12-01T10:00:00+01:00",
+        "start": iso(6, "09:00"),
+        "end": iso(6, "10:00"),
         "confirmed": True,
         "status": "planned",
         "description": "Bring the new price list",
         "completed_on": None,
         "completed_by": None,
-        "modified_at": "2026-11-24T16:00:00Z",
+        "modified_at": MODIFIED_AT,
         **fields,
     }
 
 
-CHANGED_AT = "2026-11-25T08:30:00Z"
+CHANGED_AT = (NOW - timedelta(minutes=30)).isoformat()
 """When the mobile system changed an appointment again (after ``appointment``'s version)."""
 
 
