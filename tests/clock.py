@@ -46,6 +46,12 @@ def utc(days: int, clock: str = "09:00", zone: str = WARSAW) -> datetime:
     return at(days, clock, zone).astimezone(UTC)
 
 
+def zulu(value: datetime) -> str:
+    """``value`` as ISO 8601 in UTC with a ``Z``, as the mobile system writes its instants
+    (``2027-01-05T08:00:00Z``)."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def stamp(value: datetime | date) -> str:
     """An iCalendar DATE, local DATE-TIME (naive) or UTC DATE-TIME (``Z``) of ``value``:
     ``20270105``, ``20270105T090000``, ``20270105T080000Z``."""
