@@ -41,6 +41,9 @@ class Employee(Base):
     )
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """IANA zone the cockpit shows this employee's pages in; None: the server's ([storage]
+    time_zone). A representative's synchronization settings' zone comes first."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
