@@ -2,13 +2,13 @@
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from bridge.calendars.windows import day_end
 from bridge.hq.employees import get_employee, team_of
 from bridge.hq.roles import Reach
 from bridge.infra.errors import InvalidInput
@@ -70,6 +70,8 @@ class ActivityFilter:
     offset: int = 0
     reach: Reach | None = None
     """Only the activities of the representatives someone may see (``bridge.hq.roles``)."""
+    time_zone: str = "UTC"
+    """The IANA zone whose whole days ``start_from`` and ``start_to`` are."""
 
 
 Completer = aliased(Employee)
@@ -114,10 +116,11 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
     # Where an activity has a date, it sorts by it (SORT_WHEN): the range on SORT_WHEN says
     # nothing more, but lets a database read a date range off the sort's index.
     if wanted.start_from:
-        since = _day_start(wanted.start_from)
+        since = day_start(wanted.start_from, wanted.time_zone)
         query = query.where(WHEN >= since, SORT_WHEN >= since)
     if wanted.start_to:
-        until = day_end(wanted.start_to)
+        until = day_start(wanted.start_to + timedelta(days=1), wanted.time_zone) \
+            if wanted.start_to < date.max else datetime.max.replace(tzinfo=UTC)
         query = query.where(WHEN < until, SORT_WHEN < until)
     if wanted.text:
         query = query.where(SEARCH_TEXT.ilike(f"%{_escaped(wanted.text)}%", escape="/"))
@@ -165,8 +168,19 @@ def _page_ids(session: Session, wanted: ActivityFilter) -> list[int]:
     return found[wanted.offset or 0:end]
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
+def day_start(day: date, zone: str) -> datetime:
+    """The instant ``day`` begins in ``zone`` (where midnight is skipped, the moment the
+    clocks jump), in UTC."""
+    return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(UTC)
+
+
+def shown_in(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
+    """An instant as people read it on a wall clock in ``zone``: ``2027-07-01 10:00``
+    (the zone is named once, where the time is shown); "" for none."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime(
+        "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def _ordering(sort: Sequence[str]) -> list[Any]:

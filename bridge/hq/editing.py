@@ -5,15 +5,18 @@ read-only outside the import (:class:`bridge.infra.errors.ReadOnly`).
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.layout import default_href, default_uid
 from bridge.hq.employees import get_employee
-from bridge.infra.errors import InvalidInput, NotFound, ReadOnly
+from bridge.hq.numbering import next_number
+from bridge.hq.rules.status import status_by_time
 from bridge.hq.writes import activity_changed, create_activity
+from bridge.infra.errors import InvalidInput, NotFound, ReadOnly
 from bridge.models import (
     Activity,
     Customer,
@@ -24,8 +27,6 @@ from bridge.models import (
     offset_minutes,
 )
 from bridge.models.base import require_fits
-from bridge.hq.numbering import next_number
-from bridge.hq.rules.status import status_by_time
 
 DEFAULT_PRIORITY = 5
 DEFAULT_DURATION = timedelta(hours=1)
@@ -43,6 +44,51 @@ class ActivityFields:
     description: str | None = None
     customer: str | None = None
     representative: str | None = None
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A wall-clock time in a zone, as a form gives it, resolved to an instant."""
+
+    instant: datetime
+    """Aware, in the zone (its offset is the one daylight saving gives that date)."""
+    note: str | None = None
+    """Said to the user when the wall clock shows this time twice (which one was taken)."""
+
+
+def local_time(wall: datetime, zone: str) -> LocalTime:
+    """``wall`` (naive) on the clocks of ``zone``. A time the clocks skip (the hour daylight
+    saving time begins) is refused; of a time they show twice (the hour it ends) the first
+    is taken, and the note says so."""
+    tz = ZoneInfo(zone)
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return LocalTime(first)
+    if _round_trip(first) != wall:
+        raise InvalidInput(
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks jump forward "
+            f"{_duration(second.utcoffset() - first.utcoffset())} that night (daylight saving "
+            "time); choose another time")
+    return LocalTime(first, f"{wall:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go "
+                            f"back that night): taken as the first, {_offset_name(first)} "
+                            f"({first.astimezone(UTC):%H:%M} UTC), not the second, "
+                            f"{_offset_name(second)}")
+
+
+def _round_trip(value: datetime) -> datetime:
+    """``value``'s wall clock after a round trip through UTC: another one in a gap."""
+    return value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None)
+
+
+def _duration(span: timedelta | None) -> str:
+    minutes = abs(int((span or timedelta()).total_seconds() // 60))
+    return "an hour" if minutes == 60 else f"{minutes} minutes"
+
+
+def _offset_name(value: datetime) -> str:
+    """``UTC+02:00`` of an aware datetime."""
+    offset = value.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
 
 
 def find_activity(session: Session, number: str, *, deleted: bool = False,

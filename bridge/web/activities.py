@@ -2,9 +2,10 @@
 (Activities), and HQ-side work on HQ and client activities through ``bridge.hq.editing``."""
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -20,13 +21,16 @@ from bridge.hq.cockpit import (
 )
 from bridge.hq.editing import (
     ActivityFields,
+    LocalTime,
     add_activity,
     complete_activity,
     delete_activity,
     edit_activity,
+    local_time,
     reopen_activity,
     restore_activity,
 )
+from bridge.hq.settings import zone_named
 from bridge.infra.errors import InvalidInput, NotFound
 from bridge.models import Activity, Employee, Kind
 from bridge.web.database import reading, writing
@@ -39,6 +43,7 @@ from bridge.web.listing import (
     sort_link,
 )
 from bridge.web.signin import Viewer, viewer
+from bridge.web.zones import server_zone, time_zones, zone_of, zones_of
 
 blueprint = Blueprint("activities", __name__)
 
@@ -46,12 +51,10 @@ blueprint = Blueprint("activities", __name__)
 @blueprint.route("/activities")
 def table() -> Any:
     view = parse_view(request.args)
-    wanted = page_filter(view)
     who = viewer()
     with reading() as db:
-        rows = [(row, row.as_record()) for row in
-                list_activities(db, _within_reach(wanted))]
-        total = count_activities(db, _within_reach(view.wanted), COUNT_UP_TO + 1)
+        rows = list(list_activities(db, within_reach(page_filter(view))))
+        total = count_activities(db, within_reach(view.wanted), COUNT_UP_TO + 1)
         people = _people(db, who)
     return render_template(
         "activities.html", view=view, rows=rows[:view.size], more=len(rows) > view.size,
@@ -60,8 +63,10 @@ def table() -> Any:
         page_sizes=PAGE_SIZES, people=people, teams=_teams(who))
 
 
-def _within_reach(wanted: ActivityFilter) -> ActivityFilter:
-    return replace(wanted, reach=viewer().reach)
+def within_reach(wanted: ActivityFilter) -> ActivityFilter:
+    """``wanted`` as the viewer may see it: their representatives, days in their zone."""
+    who = viewer()
+    return replace(wanted, reach=who.reach, time_zone=who.time_zone)
 
 
 def _people(db: Session, who: Viewer) -> list[tuple[str, str]]:
@@ -83,8 +88,7 @@ def detail(number: str) -> Any:
     with reading() as db:
         view = _visible(db, number)
         tasks = _employee(db, view)
-    return render_template("activity.html", view=view, record=view.as_record(),
-                           employee=tasks, tab=request.args.get("tab", "general"),
+    return render_template("activity.html", view=view, employee=tasks, tab=request.args.get("tab", "general"),
                            why=view.activity.read_only_because)
 
 
@@ -110,8 +114,8 @@ def new() -> Any:
     saved = _submitted(lambda db, fields: add_activity(db, kind, fields, _now()))
     if saved is None:
         return _form(None, kind, request.form), 400
-    flash(f"Created {saved[0]}.", "info")
-    return redirect(url_for("activities.detail", number=saved[0]))
+    _saved(f"Created {saved.number}.", saved.notes)
+    return redirect(url_for("activities.detail", number=saved.number))
 
 
 @blueprint.route("/activities/<path:number>/edit", methods=["GET", "POST"])
@@ -125,26 +129,46 @@ def edit(number: str) -> Any:
         _writable(db, number)
         return edit_activity(db, number, fields, _now())
 
-    saved = _submitted(change)
+    saved = _submitted(change, view.representative_login)
     if saved is None:
         return _form(view, view.activity.kind, request.form), 400
-    flash(f"Saved {number} (revision {saved[1]}); calendars show it at their next sync.",
-          "info")
+    _saved(f"Saved {number} (revision {saved.revision}); calendars show it at their next "
+           "sync.", saved.notes)
     return redirect(url_for("activities.detail", number=number))
 
 
-def _submitted(change: Callable[[Session, ActivityFields], Activity]) -> tuple[str, int] | None:
-    """The form's fields applied by ``change`` in one transaction: the activity's number and
-    revision, or None (and the reason shown) if a rule refused them."""
+@dataclass(frozen=True)
+class Saved:
+    number: str
+    revision: int
+    notes: list[str]
+    """What the user is told about the times they gave (which of two was taken)."""
+
+
+def _saved(message: str, notes: list[str]) -> None:
+    flash(" ".join([message, *(note[:1].upper() + note[1:] + "." for note in notes)]), "info")
+
+
+def _submitted(change: Callable[[Session, ActivityFields], Activity],
+               representative: str | None = None) -> Saved | None:
+    """The form's fields applied by ``change`` in one transaction (the times in the form's
+    time zone, else the representative's), or None (and the reason shown) if a rule
+    refused them."""
     try:
         with writing() as db:
-            fields = _fields(request.form)
-            _check_representative(fields.representative)
+            chosen = request.form.get("representative") or representative or viewer().login
+            _check_representative(chosen)
+            fields, notes = _fields(request.form, _zone(db, request.form, chosen))
             activity = change(db, fields)
-            return activity.number, activity.revision
+            return Saved(activity.number, activity.revision, notes)
     except (InvalidInput, NotFound) as error:
         flash(str(error), "error")
         return None
+
+
+def _zone(db: Session, form: Any, representative: str) -> str:
+    given = form.get("time_zone", "").strip()
+    return zone_named(given) if given else zone_of(db, representative)
 
 
 def _kind(value: str) -> Kind:
@@ -161,7 +185,8 @@ def act(number: str, action: str) -> Any:
     with writing() as db:
         _writable(db, number, deleted=action == "restore")
         if action == "complete":
-            complete_activity(db, number, _instant(request.form, "completed_on") or now,
+            completed = _instant(request.form, "completed_on", viewer().time_zone)
+            complete_activity(db, number, completed.instant if completed else now,
                               viewer().login, unprocessed="unprocessed" in request.form)
         elif action == "reopen":
             reopen_activity(db, number, now)
@@ -194,65 +219,69 @@ def _form(view: ActivityView | None, kind: Kind, given: Any = None) -> Any:
     who = viewer()
     with reading() as db:
         people = _people(db, who)
-    if view is not None and view.representative_login not in dict(people):
-        people.insert(0, (view.representative_login, view.representative_name))
+        if view is not None and view.representative_login not in dict(people):
+            people.insert(0, (view.representative_login, view.representative_name))
+        zones = zones_of(db, dict(people))
     activity: Activity | None = view.activity if view else None
-    values = dict(given) if given is not None else _values(view)
+    values = dict(given) if given is not None else _values(view, people, zones)
     return render_template("activity_form.html", view=view, activity=activity, kind=kind,
-                           values=values, people=people)
+                           values=values, people=people, their_zones=zones,
+                           time_zones=time_zones())
 
 
-def _values(view: ActivityView | None) -> dict[str, str]:
+def _values(view: ActivityView | None, people: list[tuple[str, str]],
+            zones: dict[str, str]) -> dict[str, str]:
+    """A form's first values: the times on the representative's clock, in their zone."""
     if view is None:
-        return {"priority": "5", "offset": "+00:00", "representative": viewer().login}
-    a = view.activity
-    start, end = a.local_start, a.local_end
+        login = viewer().login
+        representative = login if login in dict(people) else next(iter(dict(people)), "")
+        return {"priority": "5", "representative": representative,
+                "time_zone": zones.get(representative, server_zone())}
+    a, zone = view.activity, zones[view.representative_login]
     return {
         "name": a.name, "description": a.description or "", "priority": str(a.priority),
-        "start": start.strftime("%Y-%m-%dT%H:%M") if start else "",
-        "end": end.strftime("%Y-%m-%dT%H:%M") if end else "",
-        "offset": _offset(start or end),
+        "start": _wall(a.start_at, zone), "end": _wall(a.end_at, zone), "time_zone": zone,
         "customer": view.customer_number or "", "representative": view.representative_login,
     }
 
 
-def _offset(value: datetime | None) -> str:
-    if value is None:
-        return "+00:00"
-    minutes = int(value.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+def _wall(value: datetime | None, zone: str) -> str:
+    """A datetime-local field's value: the instant on the clocks of ``zone``."""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-def _fields(form: Any) -> ActivityFields:
+def _fields(form: Any, zone: str) -> tuple[ActivityFields, list[str]]:
     priority = form.get("priority", "").strip()
     if priority and not priority.isdigit():
         raise InvalidInput(f"Priority: {priority!r} is not a number from 1 to 9")
-    return ActivityFields(
+    start, end = _instant(form, "start", zone), _instant(form, "end", zone)
+    fields = ActivityFields(
         name=form.get("name", ""),
-        start=_instant(form, "start"),
-        end=_instant(form, "end"),
+        start=start.instant if start else None,
+        end=end.instant if end else None,
         priority=int(priority) if priority else None,
         description=form.get("description", "").replace("\r\n", "\n"),
         customer=form.get("customer", "").strip(),
         representative=form.get("representative") or None,
     )
+    return fields, [given.note for given in (start, end) if given and given.note]
 
 
-def _instant(form: Any, name: str) -> datetime | None:
-    """A datetime-local field at the form's UTC offset."""
+LABELS = {"start": "Start time", "end": "End time", "completed_on": "Completed on"}
+
+
+def _instant(form: Any, name: str, zone: str) -> LocalTime | None:
+    """A datetime-local field, on the clocks of ``zone``."""
     value = form.get(name, "").strip()
     if not value:
         return None
-    offset = form.get("offset", "+00:00").strip() or "+00:00"
     try:
-        parsed = datetime.fromisoformat(value + offset)
+        wall = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: {value!r} at UTC offset "
-                           f"{offset!r} is not a date and time") from None
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"UTC offset: {offset!r} is not an offset such as +01:00")
-    return parsed
+        raise InvalidInput(f"{LABELS[name]}: {value!r} is not a date and time") from None
+    if wall.tzinfo is not None:  # (an instant already: a script's ISO time with its offset)
+        return LocalTime(wall.astimezone(ZoneInfo(zone)))
+    return local_time(wall, zone)
 
 
 def _now() -> datetime:

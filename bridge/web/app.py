@@ -8,7 +8,7 @@ server processes share through the database.
 
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.errors import BridgeError, InvalidInput, NotFound, ReadOnly
 from bridge.infra.secrets import shared_secret
-from bridge.web import activities, exports, home, imports, lost, settings, signin
+from bridge.web import activities, exports, home, imports, lost, settings, signin, zones
 
 MAX_UPLOAD = 512 * 1024 * 1024
 """The largest export file an upload takes."""
@@ -33,9 +33,11 @@ MAX_UPLOAD = 512 * 1024 * 1024
 
 def create_app(engine: Engine, *, upload_dir: Path | None = None,
                secure_cookies: bool = False, catalog: Catalog | None = None,
-               database: Database | None = None) -> Flask:
+               database: Database | None = None, server_zone: str = "UTC") -> Flask:
     """The cockpit of one HQ database (``database`` of ``catalog``; by default the one
-    database of ``engine``). It touches the database only when it answers a request."""
+    database of ``engine``). It touches the database only when it answers a request; it
+    shows times in ``server_zone`` (an IANA name) to whoever has no time zone of their
+    own."""
     catalog = catalog or single(engine.url.render_as_string(hide_password=False))
     database = database or catalog.default
     app = Flask(__name__)
@@ -51,15 +53,17 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.extensions["bridge.engine"] = engine
     app.extensions["bridge.catalog"] = catalog
     app.extensions["bridge.database"] = database
+    app.extensions["bridge.server_zone"] = server_zone
     app.extensions["bridge.authenticator"] = Authenticator(engine)
     app.extensions["bridge.staging"] = Staging(  # a database's uploads: a folder of its own
         (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
-    for module in (signin, home, activities, exports, imports, settings, lost):
+    for module in (signin, home, activities, exports, imports, settings, lost, zones):
         app.register_blueprint(module.blueprint)
-    app.jinja_env.filters.update(sentence=_sentence, when=_when)
-    app.context_processor(lambda: {"database": database, "several": catalog.several})
+    app.jinja_env.filters.update(sentence=_sentence, when=zones.shown)
+    app.context_processor(lambda: {"database": database, "several": catalog.several,
+                                   "page_zone": zones.page_zone})
     app.before_request(_started)
     app.before_request(signin.load_viewer)
     app.after_request(_headers)
@@ -84,16 +88,6 @@ class _CockpitSessions(SecureCookieSessionInterface):
 def _sentence(text: str) -> str:
     """``text`` with its first letter in upper case (the rest as it is)."""
     return text[:1].upper() + text[1:]
-
-
-def _when(value: str | None) -> str:
-    """An ISO time as people read it: ``2026-12-07 01:00 (UTC+01:00)``."""
-    if not value:
-        return "–"
-    moment = datetime.fromisoformat(value)
-    offset = moment.strftime("%z")
-    zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
-    return f"{moment:%Y-%m-%d %H:%M} ({zone})"
 
 
 def _started() -> None:

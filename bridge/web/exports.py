@@ -3,7 +3,6 @@ iCalendar — streamed as it is read (Excel is built on disk first: a workbook i
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -11,10 +10,10 @@ from flask import Blueprint, Response, render_template, request
 
 from bridge.hq.cockpit import ActivityFilter, count_activities, list_activities
 from bridge.hq.export import EXCEL_ROWS, export_chunks, too_many_for_excel, write_excel
+from bridge.infra.db import transaction
+from bridge.web.activities import within_reach
 from bridge.web.database import engine, reading
 from bridge.web.listing import parse_view
-from bridge.web.signin import viewer
-from bridge.infra.db import transaction
 
 blueprint = Blueprint("exports", __name__)
 
@@ -30,7 +29,7 @@ CHUNK = 64 * 1024
 @blueprint.route("/activities/export.<any(csv, json, ics, xlsx):fmt>")
 def export(fmt: str) -> Any:
     view = parse_view(request.args)
-    wanted = replace(view.wanted, reach=viewer().reach)
+    wanted = within_reach(view.wanted)
     name = f"activities-{datetime.now(UTC):%Y%m%d-%H%M}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
@@ -62,7 +61,7 @@ def _text_parts(wanted: ActivityFilter, fmt: str) -> Iterator[bytes]:
 
 
 def _workbook(wanted: ActivityFilter) -> IO[bytes]:
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it when sent)
     try:
         with reading() as db:
             write_excel(list_activities(db, wanted), out)

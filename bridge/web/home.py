@@ -1,8 +1,9 @@
 """The start page: the viewer's activities per week by status, the latest import runs, and
 the client values HQ did not take that wait for a decision."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
 
@@ -17,10 +18,11 @@ blueprint = Blueprint("home", __name__)
 
 @blueprint.route("/")
 def start() -> Any:
-    today = datetime.now(UTC).date()
+    now = datetime.now(ZoneInfo(viewer().time_zone))
+    today = now.date()
     with reading() as db:
-        weeks = weeks_by_status(db, viewer().reach, today)
+        weeks = weeks_by_status(db, viewer().reach, today, zone=viewer().time_zone)
         runs = latest_runs(db)
         lost = open_summary(db, viewer().reach)
     return render_template("home.html", weeks=weeks, chart=stacked_weeks(weeks, today),
-                           colours=COLOURS, runs=runs, lost=lost, now=datetime.now(UTC))
+                           colours=COLOURS, runs=runs, lost=lost, now=now)

@@ -4,8 +4,15 @@ preview shows every record's outcome, then the import when the user confirms it.
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
 
 from bridge.importing.runs import INTERRUPTED, find_run, list_runs

@@ -19,6 +19,9 @@ class Column:
     label: str
     sort: str | None
     """The sort field (``bridge.hq.cockpit.SORT_FIELDS``) of the column, if it sorts."""
+    instant: str | None = None
+    """The activity's attribute the column shows, if it is a time (shown in the page's
+    time zone, which its header names)."""
 
 
 COLUMNS = {column.key: column for column in (
@@ -27,16 +30,16 @@ COLUMNS = {column.key: column for column in (
     Column("kind", "Kind", "kind"),
     Column("origin", "Origin", "origin"),
     Column("status", "Status", "status"),
-    Column("start", "Start", "start"),
-    Column("end", "End", "end"),
+    Column("start", "Start", "start", "start_at"),
+    Column("end", "End", "end", "end_at"),
     Column("priority", "Priority", "priority"),
     Column("customer", "Customer", "customer"),
     Column("customer_name", "Customer name", "customer_name"),
     Column("representative", "Representative", "representative"),
     Column("sales_channel", "Sales channel", "channel"),
     Column("mobile_status", "Mobile status", None),
-    Column("completed_on", "Completed on", None),
-    Column("modified_at", "Modified", "modified"),
+    Column("completed_on", "Completed on", None, "completed_on"),
+    Column("modified_at", "Modified", "modified", "modified_at"),
 )}
 DEFAULT_COLUMNS = ("number", "name", "status", "start", "customer_name", "representative")
 DEFAULT_SORT = "-start"

@@ -6,7 +6,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bridge.hq.settings import SERVER_ZONE, SettingsChange, change_settings, default_settings
+from bridge.hq.settings import (
+    SERVER_ZONE,
+    SettingsChange,
+    change_settings,
+    default_settings,
+)
 from bridge.infra.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
 from bridge.web.database import reading, writing

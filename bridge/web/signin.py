@@ -14,8 +14,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
@@ -24,6 +33,7 @@ from bridge.hq.roles import Reach, Role, Staff
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import transaction
 from bridge.models import Employee
+from bridge.web.zones import zone_of
 
 blueprint = Blueprint("signin", __name__)
 OPEN_ENDPOINTS = {"signin.sign_in", "static"}
@@ -38,6 +48,8 @@ class Viewer:
     role: Role
     reach: Reach
     staff: Staff
+    time_zone: str
+    """The zone their pages show times in (``bridge.web.zones``)."""
 
     @property
     def hq(self) -> bool:
@@ -78,12 +90,13 @@ def _viewer(login: str, stamp: str | None) -> Viewer | None:
         role = staff.role(login)
         if role is None:
             return None
-        return Viewer(login, employee.name, role, staff.reach(login), staff)
+        return Viewer(login, employee.name, role, staff.reach(login), staff,
+                      zone_of(db, login))
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
-    target = _safe_next(request.values.get("next"))
+    target = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("sign_in.html", next=target, others=_others())
     login, realm = _catalog().realm(request.form.get("login", "").strip())
@@ -136,7 +149,7 @@ def _authenticator() -> Authenticator:
     return current_app.extensions["bridge.authenticator"]  # type: ignore[no-any-return]
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this cockpit only (never another site)."""
     home = url_for("home.start")
     if not target:
