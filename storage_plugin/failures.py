@@ -10,6 +10,10 @@ the operator's log. Here instead:
 - another error is logged as the request, what went wrong (for a database error: what the
   database said, without SQL) and an error id; its traceback only at debug level. The
   client's 500 answer carries the same id, so a user's report can be found in the log.
+
+And vobject's ``[ERROR] 'UTC+01:00'``, logged for every TZID pytz does not know each time
+Radicale reads an item, is dropped: the bridge resolves TZIDs itself (``bridge.ical.zones``)
+and logs by which rule at debug level, or refuses the item saying why.
 """
 
 import logging
@@ -56,6 +60,8 @@ def watching(environ: types.WSGIEnviron) -> Iterator[Failure]:
 
 class _RequestFailures(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if _is_zone_lookup(record):
+            return False
         failure = _current.get()
         if failure is None:
             return True
@@ -72,6 +78,11 @@ class _RequestFailures(logging.Filter):
         if isinstance(record.msg, str) and STATUS_LINE in record.msg and conflicts.seen_count():
             return False  # (a 500 the WSGI layer answers 503, or runs again)
         return True
+
+
+def _is_zone_lookup(record: logging.LogRecord) -> bool:
+    return record.name == "root" and record.funcName == "getTzid" and \
+        record.module == "icalendar"
 
 
 def _is_traceback(record: logging.LogRecord) -> bool:

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radicale import config as radicale_config
-from radicale import log, server
+from radicale import server
 
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
 from bridge.infra.errors import InvalidInput
 from bridge.infra.files import read_ini
 from storage_plugin.databases import Databases
+from storage_plugin.logs import start_logging
 from storage_plugin.proxy import WSGIApplication, behind_proxies
 
 DEFAULT_HOST = "127.0.0.1"
@@ -141,9 +142,7 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
 
         Workers(loaded, served, workers, LISTEN_BACKLOG).run()
         return
-    log.setup()
-    log.set_level(loaded.get("logging", "level"), loaded.get("logging", "backtrace_on_debug"),
-                  loaded.get("logging", "trace_filter"))
+    start_logging(loaded)
     def application(configuration: radicale_config.Configuration) -> WSGIApplication:
         return behind_proxies(Databases(configuration, catalog=served), configuration)
 

@@ -20,10 +20,11 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from radicale import config as radicale_config
-from radicale import log, types
+from radicale import types
 
 from bridge.infra.catalog import Catalog
 from storage_plugin.databases import Databases
+from storage_plugin.logs import start_logging
 from storage_plugin.proxy import WSGIApplication, behind_proxies
 
 DEFAULT_THREADS = 20
@@ -44,10 +45,7 @@ class Workers(BaseApplication):  # type: ignore[misc]  # (gunicorn has no type h
 
     def load(self) -> WSGIApplication:
         """A worker's application (gunicorn calls this in each worker, after the fork)."""
-        log.setup()
-        log.set_level(self._loaded.get("logging", "level"),
-                      self._loaded.get("logging", "backtrace_on_debug"),
-                      self._loaded.get("logging", "trace_filter"))
+        start_logging(self._loaded)
         return _with_peer_certificate(behind_proxies(
             Databases(self._loaded, catalog=self._catalog), self._loaded))
 

@@ -182,8 +182,9 @@ class Application(radicale.Application):
         if status.startswith("401") or status.startswith("403") and not notes.user:
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):
-            return answer(start_response, status, _precondition(notes.precondition), [],
-                           "application/xml; charset=utf-8")
+            return answer(start_response, _forbidden(notes.forbidden),
+                          _precondition(notes.precondition, notes.forbidden), [],
+                          "application/xml; charset=utf-8")
         if notes.refusal and status.startswith("400"):
             return answer(start_response, status, f"{notes.refusal}\n", [])
         if status.startswith("500") and notes.error_id:
@@ -195,9 +196,7 @@ class Application(radicale.Application):
         if status.startswith("403") and notes.user and _plain_text(headers):
             # The reason phrase carries it too: client libraries and sync logs show that.
             reason = notes.forbidden or self._why_refused(environ, notes.user)
-            phrase = reason.encode("ascii", "replace").decode()[:MAX_PHRASE]
-            return answer(start_response, f"403 Forbidden: {phrase}", f"Forbidden: {reason}.\n",
-                           [])
+            return answer(start_response, _forbidden(reason), f"Forbidden: {reason}.\n", [])
         if notes.rewritten:
             headers = [(name, value) for name, value in headers if name.lower() != "etag"]
         if notes.body is not None:
@@ -303,10 +302,19 @@ def _size_limit(environ: types.WSGIEnviron) -> str:
     return "CR:max-resource-size" if vcard else "C:max-resource-size"
 
 
-def _precondition(name: str) -> str:
-    """The body of a 403 for a failed DAV/CalDAV precondition (RFC 4918 §16)."""
+def _forbidden(reason: str | None) -> str:
+    """A 403's status line, with the reason in its phrase (client libraries and sync logs
+    show that, not the body)."""
+    if not reason:
+        return "403 Forbidden"
+    return f"403 Forbidden: {reason.encode('ascii', 'replace').decode()[:MAX_PHRASE]}"
+
+
+def _precondition(name: str, reason: str | None = None) -> str:
+    """The body of a 403 for a failed DAV/CalDAV precondition (RFC 4918 §16), the reason
+    in words inside the precondition's element."""
     error = ET.Element(xmlutils.make_clark("D:error"))
-    ET.SubElement(error, xmlutils.make_clark(name))
+    ET.SubElement(error, xmlutils.make_clark(name)).text = reason
     return ET.tostring(error, encoding="unicode", xml_declaration=True)
 
 

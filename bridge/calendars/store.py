@@ -24,7 +24,8 @@ from bridge.calendars.writeback import (
     remove_activity,
 )
 from bridge.infra.errors import InvalidInput
-from bridge.ical.parse import parse_client_item
+from bridge.ical.parse import ClientItem, parse_client_item
+from bridge.ical.zones import UnknownTimeZone
 from bridge.ical.render import activity_calendar
 from bridge.models import DavCollection, DavItem, Kind, SyncSettings
 from bridge.models.base import require_fits
@@ -173,8 +174,7 @@ class CalendarStore:
         activity = find_activity(self.session, target.employee_id, href)
         stored = activity is None and href in self.items_by_href(collection, [href])
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
-        item = None if stored else parse_client_item(text, floating_zone(settings,
-                                                                         self.server_zone))
+        item = None if stored else _parsed(text, floating_zone(settings, self.server_zone))
         try:
             decision = StoreAsSent() if item is None else writeback.decide(
                 writeback.Before(activity, stored), item, target, settings,
@@ -274,6 +274,15 @@ class CalendarStore:
         meta = ItemMeta(item.uid, item.etag, item.component, item.time_range)
         self._store(to, to_href, item.serialize(), meta)
         self.delete_item(collection, href)
+
+
+def _parsed(text: str, zone: str) -> ClientItem:
+    """The client's item; one whose times name no known zone fails RFC 4791's
+    ``valid-calendar-data`` precondition."""
+    try:
+        return parse_client_item(text, zone)
+    except UnknownTimeZone as error:
+        raise Forbidden(str(error), "valid-calendar-data") from error
 
 
 def _check_not_a_view(collection: CollectionInfo) -> None:

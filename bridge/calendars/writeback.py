@@ -55,16 +55,14 @@ class Forbidden(BridgeError):
     """The write is not allowed here (mobile activities, read-only collections);
     ``precondition`` names the CalDAV precondition it fails, if it is one."""
 
-    precondition: str | None = None
+    def __init__(self, message: str, precondition: str | None = None) -> None:
+        super().__init__(message)
+        self.precondition = precondition
 
 
 class OutsideWindow(Forbidden):
     """The item lies outside the synchronization window (RFC 4791 §5.3.2.1
     ``min-date-time`` or ``max-date-time``)."""
-
-    def __init__(self, message: str, precondition: str) -> None:
-        super().__init__(message)
-        self.precondition = precondition
 
 
 def check_window(item: ClientItem, window: Window) -> None:

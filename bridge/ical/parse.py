@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component
 
 from bridge.infra.errors import InvalidInput
-from bridge.ical.zones import iana_name, zone_name_of
+from bridge.ical.zones import UnknownTimeZone, resolve_tzid, zone_name_of
 
 RECURRENCE = ("RRULE", "RDATE", "RECURRENCE-ID")
 
@@ -98,22 +98,29 @@ def _when(component: Component, name: str, floating: tzinfo) -> tuple[datetime |
 
 
 def _aware(value: datetime, tzid: str | None, floating: tzinfo) -> datetime:
-    """A TZID the data did not define is looked up (Windows names such as "Central European
-    Standard Time" included); times without any are read in ``floating``."""
+    """A time the reader left without a zone: in the zone its TZID names (see
+    :mod:`bridge.ical.zones`), or in ``floating`` when it has none; a TZID that names no zone
+    is refused."""
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value
-    name = iana_name(tzid)
-    return value.replace(tzinfo=ZoneInfo(name) if name else floating)
+    if not tzid:
+        return value.replace(tzinfo=floating)
+    found = resolve_tzid(tzid)
+    if found is None:
+        raise UnknownTimeZone(tzid)
+    return value.replace(tzinfo=found.zone)
 
 
 def _zone(component: Component, floating_zone: str) -> str | None:
-    """The IANA zone the item's start is in (the floating zone for a floating start)."""
+    """The IANA zone the item's start is in (the floating zone for a floating start; none
+    for a fixed offset)."""
     if "DTSTART" not in component:
         return None
     value = component.decoded("DTSTART")
     if not isinstance(value, datetime):
         return None
     tzid = component["DTSTART"].params.get("TZID")
+    found = resolve_tzid(tzid) if tzid else None
     if value.tzinfo is None:
-        return iana_name(tzid) or floating_zone
-    return zone_name_of(value) or iana_name(tzid)
+        return found.name if found else floating_zone
+    return zone_name_of(value) or (found.name if found else None)
