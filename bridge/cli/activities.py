@@ -11,8 +11,13 @@ from typing import IO
 import click
 
 from bridge.cli.context import INSTANT, AppContext, BridgeGroup, now, pass_app
-from bridge.hq.cockpit import SORT_FIELDS, ActivityFilter, ActivityView, activity_view, list_activities
-from bridge.infra.db import transaction
+from bridge.hq.cockpit import (
+    SORT_FIELDS,
+    ActivityFilter,
+    ActivityView,
+    activity_view,
+    list_activities,
+)
 from bridge.hq.editing import (
     ActivityFields,
     add_activity,
@@ -22,8 +27,10 @@ from bridge.hq.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.infra.errors import InvalidInput, NotFound
 from bridge.hq.export import FORMATS, write_activities
+from bridge.hq.settings import zone_named
+from bridge.infra.db import transaction
+from bridge.infra.errors import InvalidInput, NotFound
 from bridge.models import Activity, Kind, Origin, Status
 
 
@@ -65,9 +72,12 @@ def activities_group() -> None:
 @click.option("--channel", "channels", multiple=True, metavar="NAME",
               help="Only activities of this sales channel (repeatable).")
 @click.option("--from", "start_from", type=click.DateTime(["%Y-%m-%d"]),
-              help="Starting on or after this day (UTC).")
+              help="Starting on or after this day (in --time-zone).")
 @click.option("--to", "start_to", type=click.DateTime(["%Y-%m-%d"]),
-              help="Starting on or before this day (UTC).")
+              help="Starting on or before this day (in --time-zone).")
+@click.option("--time-zone", "time_zone", default="UTC", show_default=True, metavar="ZONE",
+              help="The time zone (IANA name, e.g. Europe/Warsaw) of --from and --to and of "
+                   "the table's times; csv and json carry each time with its UTC offset.")
 @click.option("--search", "text", metavar="TEXT", help="TEXT in the number, name or description.")
 @click.option("--deleted", is_flag=True, help="List deleted activities (to restore them).")
 @click.option("--sort", "sort", default="start", show_default=True, metavar="FIELD[,FIELD…]",
@@ -81,24 +91,26 @@ def activities_group() -> None:
 def list_command(app: AppContext, representatives: tuple[str, ...], team: str | None,
                  statuses: list[Status], origins: tuple[str, ...], kinds: tuple[str, ...],
                  customers: tuple[str, ...], channels: tuple[str, ...],
-                 start_from: datetime | None, start_to: datetime | None, text: str | None,
-                 deleted: bool, sort: str, limit: int | None, fmt: str,
+                 start_from: datetime | None, start_to: datetime | None, time_zone: str,
+                 text: str | None, deleted: bool, sort: str, limit: int | None, fmt: str,
                  output: Path | None) -> None:
     """Cockpit: Activities — filter, sort and export activities."""
+    zone = zone_named(time_zone)
     wanted = ActivityFilter(
         representatives=representatives, team=team, statuses=statuses,
         origins=[Origin(o) for o in origins], kinds=[Kind(k) for k in kinds],
         customers=customers, channels=channels,
         start_from=_day(start_from), start_to=_day(start_to), text=text, deleted=deleted,
         sort=[key.strip() for key in sort.split(",") if key.strip()], limit=limit,
+        time_zone=zone,
     )
     with transaction(app.engine(), write=False) as session:
         views = list_activities(session, wanted)
         if output is None:
-            write_activities(views, fmt, sys.stdout)
+            write_activities(views, fmt, sys.stdout, zone)
             return
         with replaced_on_success(output) as out:
-            count = write_activities(views, fmt, out)
+            count = write_activities(views, fmt, out, zone)
         click.echo(f"{count} activities written to {output}", err=True)
 
 
@@ -165,8 +177,8 @@ def _print_view(view: ActivityView) -> None:
         f"  Employee:     {_person(view.representative_login, view.representative_name)}",
         f"  Sales channel: {view.sales_channel or '-'}",
         "",
-        f"Revision {a.revision}, created {a.created_at.isoformat()}, "
-        f"modified {a.modified_at.isoformat()}",
+        (f"Revision {a.revision}, created {a.created_at.isoformat()}, "
+         f"modified {a.modified_at.isoformat()}"),
     ]
     click.echo("\n".join(lines))
 

@@ -7,15 +7,17 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, BinaryIO
 
-from bridge.hq.cockpit import ActivityView
+from bridge.hq.cockpit import ActivityView, shown_in
 from bridge.ical.render import calendar_stream, render_activity
 from bridge.infra.errors import InvalidInput
 
 FORMATS = ("table", "csv", "json", "ics")
 TABLE_COLUMNS = (
     ("number", 16), ("name", 24), ("kind", 11), ("origin", 6), ("status", 21),
-    ("start", 25), ("customer", 10), ("representative", 14),
+    ("start", 16), ("customer", 10), ("representative", 14),
 )
+"""The table's columns and their widths; the start is shown in one time zone, which its
+header names."""
 CSV_COLUMNS = (
     "number", "name", "kind", "origin", "status", "start", "end", "priority", "customer",
     "customer_name", "representative", "sales_channel", "mobile_status", "completed_on",
@@ -38,26 +40,33 @@ class Counted:
             yield view
 
 
-def write_activities(views: Iterable[ActivityView], fmt: str, out: IO[str]) -> int:
-    """Write every view to ``out`` in ``fmt``; returns how many were written."""
+def write_activities(views: Iterable[ActivityView], fmt: str, out: IO[str],
+                     zone: str = "UTC") -> int:
+    """Write every view to ``out`` in ``fmt`` (a table's times in ``zone``; the other
+    formats carry each time's offset); returns how many were written."""
     counted = Counted(views)
-    for chunk in export_chunks(counted, fmt):
+    for chunk in export_chunks(counted, fmt, zone):
         out.write(chunk)
     if fmt == "table":
         out.write(f"({counted.count} activit{'y' if counted.count == 1 else 'ies'})\n")
     return counted.count
 
 
-def export_chunks(views: Iterable[ActivityView], fmt: str) -> Iterator[str]:
+def export_chunks(views: Iterable[ActivityView], fmt: str, zone: str = "UTC") -> Iterator[str]:
     """The export in ``fmt`` (one of :data:`FORMATS`), in pieces."""
-    return {"table": _table, "csv": _csv, "json": _json, "ics": _ics}[fmt](views)
+    if fmt == "table":
+        return _table(views, zone)
+    return {"csv": _csv, "json": _json, "ics": _ics}[fmt](views)
 
 
-def _table(views: Iterable[ActivityView]) -> Iterator[str]:
-    yield "  ".join(name.upper().ljust(width) for name, width in TABLE_COLUMNS).rstrip() + "\n"
+def _table(views: Iterable[ActivityView], zone: str) -> Iterator[str]:
+    """A table for reading, its start times on the clocks of ``zone`` (its header says so)."""
+    headers = {name: name.upper() for name, _ in TABLE_COLUMNS} | {"start": f"START ({zone})"}
+    widths = {name: max(width, len(headers[name])) for name, width in TABLE_COLUMNS}
+    yield "  ".join(headers[name].ljust(widths[name]) for name in widths).rstrip() + "\n"
     for view in views:
-        record = view.as_record()
-        cells = (_cell(record[name], width) for name, width in TABLE_COLUMNS)
+        record = view.as_record() | {"start": shown_in(view.activity.start_at, zone)}
+        cells = (_cell(record[name], width) for name, width in widths.items())
         yield "  ".join(cells).rstrip() + "\n"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.clock import WARSAW, at
 from tests.conftest import opened
 from tests.storage_plugin.conftest import (  # noqa: F401  (fixtures used by this package)
     PASSWORD,
@@ -43,6 +44,16 @@ class Cockpit:
         if token:
             data["csrf_token"] = self.token()
         return self.http.post(self.url(path), data=data, **kwargs)
+
+
+def wall(days: int, clock: str = "09:00") -> str:
+    """A form's date and time field (``datetime-local``) of ``clock`` ``days`` from today, as
+    typed in Warsaw (the forms' ``time_zone``: :data:`WARSAW`)."""
+    return at(days, clock).strftime("%Y-%m-%dT%H:%M")
+
+
+IN_WARSAW = {"time_zone": WARSAW}
+"""What a form says of the zone of its times, for :func:`wall`."""
 
 
 def csrf_token(page: str) -> str:

@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from bridge.infra.db import transaction
 from bridge.models import Activity
+from tests.clock import iso
 from tests.conftest import appointment, import_appointments
 from tests.storage_plugin.conftest import PASSWORD, serving
-from tests.web.conftest import csrf_token, sign_in
+from tests.web.conftest import IN_WARSAW, csrf_token, sign_in, wall
 
 
 def _add(hq, representative: str, name: str) -> str:
     result = hq("activities", "add", "-r", representative, "--name", name,
-                "--start", "2026-12-03T10:00:00+01:00")
+                "--start", iso(6, "10:00"))
     assert result.exit_code == 0, result.output
     return result.output.split()[2]  # "created appointment HQ-000001 …"
 
@@ -41,7 +42,7 @@ def test_a_representative_cannot_open_change_or_export_anothers_activity_by_edit
     assert _names(ben.get("activities/export.csv?rep=cdavis")) == set()
     assert _names(ben.get("activities/export.csv")) == {"Visit of Ben"}
     assert "Visit of Carol" not in ben.get("activities?rep=cdavis").text
-    assert ben.post("activities/new", {"name": "For Carol", "start": "2026-12-04T10:00",
+    assert ben.post("activities/new", {"name": "For Carol", "start": wall(7, "10:00"),
                                        "representative": "cdavis"}).status_code == 400
     with transaction(engine, write=False) as session:
         carol = session.scalars(select(Activity).where(Activity.number == other)).one()
@@ -57,7 +58,7 @@ def test_a_manager_sees_and_changes_their_teams_activities_an_hq_user_everyones(
     assert _names(anna.get("activities/export.csv")) == {"Visit of Ben", "Visit of Carol",
                                                           "Visit of Dan"}
     assert anna.post(f"activities/{bens}/edit", {
-        "name": "Visit of Ben, moved", "start": "2026-12-03T11:00", "offset": "+01:00",
+        "name": "Visit of Ben, moved", "start": wall(6, "11:00"), **IN_WARSAW,
         "priority": "3", "representative": "bwilson"}).status_code == 200
     assert "Visit of Ben, moved" in anna.get(f"activities/{bens}").text
     assert cockpit("eclerk").get(f"activities/{bens}").status_code == 200

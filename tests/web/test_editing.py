@@ -4,22 +4,24 @@ nothing."""
 
 import html
 
+from tests.clock import iso
 from tests.conftest import activities_json
 from tests.storage_plugin.conftest import calendar
+from tests.web.conftest import IN_WARSAW, wall
 
 
 def test_an_appointment_made_in_the_cockpit_is_an_hq_activity_in_the_calendar(
         hq, cockpit, server):
     ben = cockpit("bwilson")
     created = ben.post("activities/new", {
-        "kind": "appointment", "name": "Demo at Acme", "start": "2026-12-03T10:00",
-        "end": "2026-12-03T11:30", "offset": "+01:00", "priority": "2",
+        "kind": "appointment", "name": "Demo at Acme", "start": wall(6, "10:00"),
+        "end": wall(6, "11:30"), **IN_WARSAW, "priority": "2",
         "customer": "C-1001", "representative": "bwilson", "description": "Bring the demo kit"})
     assert created.status_code == 200 and "Created HQ-000001." in created.text
     [activity] = activities_json(hq)
     assert (activity["name"], activity["origin"], activity["start"], activity["end"],
             activity["priority"], activity["customer"]) == (
-        "Demo at Acme", "hq", "2026-12-03T10:00:00+01:00", "2026-12-03T11:30:00+01:00", 2,
+        "Demo at Acme", "hq", iso(6, "10:00"), iso(6, "11:30"), 2,
         "C-1001")
     [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     assert str(event.icalendar_component["SUMMARY"]) == "HQ-000001 Demo at Acme"
@@ -27,7 +29,7 @@ def test_an_appointment_made_in_the_cockpit_is_an_hq_activity_in_the_calendar(
 
 def test_complete_reopen_delete_and_restore(hq, cockpit):
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+              "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")
     assert ben.post("activities/HQ-000001/complete", {"unprocessed": "on"}).status_code == 200
     assert activities_json(hq)[0]["status"] == "Completed unprocessed"
@@ -45,15 +47,15 @@ def test_complete_reopen_delete_and_restore(hq, cockpit):
 
 def test_a_refused_form_says_why_keeps_what_was_typed_and_changes_nothing(hq, cockpit):
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+              "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")
     for fields, reason in (
             ({"priority": "12"}, "priority 12 is outside 1 (highest) … 9 (lowest)"),
-            ({"end": "2026-12-03T09:00"}, "is before the start"),
+            ({"end": wall(6, "09:00")}, "is before the start"),
             ({"customer": "C-0000"}, "there is no customer C-0000 in HQ"),
             ({"start": "tomorrow"}, "is not a date and time"),
             ({"name": "  "}, "the name may not be empty")):
-        form = {"name": "Visit, renamed", "start": "2026-12-03T10:00", "offset": "+01:00",
+        form = {"name": "Visit, renamed", "start": wall(6, "10:00"), **IN_WARSAW,
                 "priority": "5", "representative": "bwilson", **fields}
         answer = ben.post("activities/HQ-000001/edit", form)
         assert answer.status_code == 400, fields

@@ -2,19 +2,21 @@
 record's outcome; nothing is imported until the user confirms."""
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bridge.infra.db import transaction
 from bridge.models import Activity, ImportRun
+from tests.clock import NOW, iso
 from tests.conftest import appointment, customer, recorded_as_running
 
-EXPORT = {"format": "bus-appointments/1", "exported_at": "2026-11-25T08:00:00Z",
+EXPORTED_AT = (NOW - timedelta(hours=1)).isoformat()
+EXPORT = {"format": "bus-appointments/1", "exported_at": EXPORTED_AT,
           "appointments": [
-              appointment("MA-1", start="2027-01-10T09:00:00+01:00",
-                          end="2027-01-10T10:00:00+01:00"),
-              appointment("MA-2", customer="C-9999", start="2027-01-11T09:00:00+01:00",
-                          end="2027-01-11T10:00:00+01:00"),
+              appointment("MA-1", start=iso(45, "09:00"), end=iso(45, "10:00")),
+              appointment("MA-2", customer="C-9999", start=iso(46, "09:00"),
+                          end=iso(46, "10:00")),
           ]}
 
 
@@ -70,7 +72,7 @@ def test_a_discarded_upload_imports_nothing_and_is_gone(hq, cockpit, engine):
 
 
 def test_a_customers_export_is_recognised_and_previewed_too(hq, cockpit):
-    document = {"format": "bus-customers/1", "exported_at": "2026-11-25T08:00:00Z",
+    document = {"format": "bus-customers/1", "exported_at": EXPORTED_AT,
                 "customers": [customer("C-1001", name="Acme Trading"),
                               customer("C-3001", name="New One")]}
     page = _upload(cockpit("eclerk"), document, "customers.json").text
