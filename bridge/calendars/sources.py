@@ -186,13 +186,13 @@ class ActivitySource(StoredSource):
         return found is not None or super().has_uid(uid)
 
     def _read_state(self) -> str:
-        return f"{self._own_point()}.{self.window.start:%Y%m%d}.{self.window.end:%Y%m%d}"
+        return f"{self._own_point()}.{self.window.start:{WINDOW_STAMP}}.{self.window.end:{WINDOW_STAMP}}"
 
     def changed_since(self, token: str) -> list[str]:
         point, old_window = self._read(token)
         seq = _known(self.session, self.collection.scope_id, point)
         changed = changes.changed_since(self.session, self.collection.scope_id, seq)
-        if old_window != self.window:
+        if not old_window.same_instants(self.window):
             changed += self._window_difference(old_window)
         return changed
 
@@ -201,8 +201,7 @@ class ActivitySource(StoredSource):
         if len(parts) != 3:
             raise InvalidToken(f"malformed sync token {token!r}")
         try:
-            start, end = (datetime.strptime(p, "%Y%m%d").replace(tzinfo=self.window.start.tzinfo)
-                          for p in parts[1:])
+            start, end = (_window_bound(part) for part in parts[1:])
         except ValueError:
             raise InvalidToken(f"malformed sync token {token!r}") from None
         return _point(parts[0]), Window(start, end)
@@ -217,6 +216,15 @@ class ActivitySource(StoredSource):
             if old.contains(row.start_at, row.end_at)
             != self.window.contains(row.start_at, row.end_at)
         ]
+
+
+WINDOW_STAMP = "%Y%m%dT%H%M%S"
+"""A window's bounds in a sync token (UTC); tokens handed out before windows began at a
+representative's midnight have days (``%Y%m%d``, UTC midnights), read as such."""
+
+
+def _window_bound(text: str) -> datetime:
+    return datetime.strptime(text, WINDOW_STAMP if "T" in text else "%Y%m%d").replace(tzinfo=UTC)
 
 
 def _instant(timestamp: int) -> datetime:

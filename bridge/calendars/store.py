@@ -136,7 +136,7 @@ class CalendarStore:
             return collection.props
         window = self.window(collection)
         return {**collection.props, WINDOW_PROPS[0]: f"{window.start:%Y%m%dT%H%M%SZ}",
-                WINDOW_PROPS[1]: f"{window.end:%Y%m%dT%H%M%SZ}"}
+                WINDOW_PROPS[1]: f"{window.latest():%Y%m%dT%H%M%SZ}"}
 
     def has_uid(self, collection: CollectionInfo, uid: str) -> bool:
         return self.source(collection).has_uid(uid)

@@ -77,9 +77,9 @@ def check_window(item: ClientItem, window: Window) -> None:
         return
     before = (end or item.start) < window.start  # type: ignore[operator]
     raise OutsideWindow(
-        f"the item lies outside your synchronization window ({window.start:%Y-%m-%d} to "
-        f"{window.end - timedelta(days=1):%Y-%m-%d}); HQ would keep it but your calendar "
-        "would not show it", "min-date-time" if before else "max-date-time")
+        f"the item lies outside your synchronization window ({window.days()}); HQ would "
+        "keep it but your calendar would not show it",
+        "min-date-time" if before else "max-date-time")
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,12 @@
 """`bridge settings show|set`: a representative's activity synchronization settings."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import click
 
 from bridge.cli.context import AppContext, BridgeGroup, pass_app
 from bridge.infra.db import transaction
 from bridge.models import SyncSettings, TextPriority
-from bridge.calendars.windows import Window
 from bridge.hq.settings import (
     SERVER_ZONE,
     SettingsChange,
@@ -33,20 +32,17 @@ def _print(login: str, settings: SyncSettings) -> None:
     tasks = task_window(settings, now)
     click.echo(f"Activity synchronization settings of {login}")
     click.echo(f"  Calendar entries: {settings.calendar_start} … {settings.calendar_end}"
-               f"  (today: {_days(cal)})")
+               f"  (today: {cal.days()})")
     click.echo(f"  Tasks:            {settings.task_start} … {settings.task_end}"
-               f"  (today: {_days(tasks)})")
+               f"  (today: {tasks.days()})")
     click.echo(f"  Transfer to HQ:   tasks {_yes(settings.transfer_tasks)}, "
                f"appointments {_yes(settings.transfer_appointments)}")
     click.echo(f"  Text priority:    {settings.text_priority.value}"
                + ("  (HQ text wins over client edits)" if settings.text_priority is TextPriority.HQ
                   else "  (client edits of text are taken)"))
     click.echo(f"  Time zone:        {settings.time_zone or 'the server default'}"
-               "  (for times a client sends without a zone)")
-
-
-def _days(window: Window) -> str:
-    return f"{window.start.date()} … {window.end.date() - timedelta(days=1)}"
+               "  (for times a client sends without a zone, and the windows' days"
+               + ("" if settings.time_zone else ", which are in UTC") + ")")
 
 
 def _yes(flag: bool) -> str:

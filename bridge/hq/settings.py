@@ -113,15 +113,22 @@ def window_settings(session: Session, employee_id: int) -> WindowSettings:
     return found.first() or default_settings()  # type: ignore[return-value]
 
 
+def zone_of(settings: WindowSettings) -> ZoneInfo:
+    """The representative's zone, the one their windows' days are in: theirs, else UTC."""
+    return ZoneInfo(settings.time_zone or "UTC")
+
+
 def today(settings: WindowSettings, now: datetime) -> date:
     """The representative's day at ``now``: in their time zone, else in UTC — the day the
     windows' relative bounds count from, for the server and the commands alike."""
-    return now.astimezone(ZoneInfo(settings.time_zone or "UTC")).date()
+    return now.astimezone(zone_of(settings)).date()
 
 
 def calendar_window(settings: WindowSettings, now: datetime) -> Window:
-    return window(settings.calendar_start, settings.calendar_end, today(settings, now))
+    return window(settings.calendar_start, settings.calendar_end, today(settings, now),
+                  zone_of(settings))
 
 
 def task_window(settings: WindowSettings, now: datetime) -> Window:
-    return window(settings.task_start, settings.task_end, today(settings, now))
+    return window(settings.task_start, settings.task_end, today(settings, now),
+                  zone_of(settings))
