@@ -3,20 +3,23 @@
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
+from tests.clock import at, day, iso, utc
 from tests.conftest import NOW_ISO, activities_json, appointment, employee
 
-# The data set of every test here (see the `cockpit` fixture), in start order:
-#   APP/2026/0300  mobile appointment  bwilson C-1001 North  2026-12-01 08:00Z  Planned
-#   APP/2026/0100  mobile appointment  cdavis  C-2001 South  2026-12-03 13:00Z  Completed unprocessed
-#   APP/2026/0200  mobile appointment  ddiaz   C-1001 East   2026-12-05 08:00Z  Completed
-#   HQ-000001      hq appointment      awhite  C-2001        2030-01-10 10:00Z  Planned
-#   HQ-000002      hq task             bwilson -             due 2030-01-20     Planned
-#   HQ-000003      hq appointment      fgreen  C-1001        2030-02-01 10:00Z  Planned
+# The data set of every test here (see the `cockpit` fixture), in start order (days from
+# today; the mobile system's export has completed the third 1 day ago at 15:00 UTC):
+#   APP/2026/0300  mobile appointment  bwilson C-1001 North  day 6 09:00 Warsaw   Planned
+#   APP/2026/0100  mobile appointment  cdavis  C-2001 South  day 8 14:00 Warsaw   Completed unprocessed
+#   APP/2026/0200  mobile appointment  ddiaz   C-1001 East   day 10 08:00 UTC     Completed
+#   HQ-000001      hq appointment      awhite  C-2001        day 60 10:00 UTC     Planned
+#   HQ-000002      hq task             bwilson -             due day 70 12:00 UTC Planned
+#   HQ-000003      hq appointment      fgreen  C-1001        day 80 10:00 UTC     Planned
 # fgreen is a representative outside awhite's team.
 IN_START_ORDER = ["APP/2026/0300", "APP/2026/0100", "APP/2026/0200",
                   "HQ-000001", "HQ-000002", "HQ-000003"]
@@ -35,22 +38,22 @@ def cockpit(hq, write_export):
         appointment("MA-1", number="APP/2026/0300"),
         appointment("MA-2", number="APP/2026/0100", name="Price talk", representative="cdavis",
                     customer="C-2001", sales_channel="South", status="rejected",
-                    start="2026-12-03T14:00:00+01:00", end="2026-12-03T15:00:00+01:00",
+                    start=iso(8, "14:00"), end=iso(8, "15:00"),
                     description="Discount wanted"),
         appointment("MA-3", number="APP/2026/0200", name="Stock check", representative="ddiaz",
                     sales_channel="East", status="completed",
-                    start="2026-12-05T08:00:00Z", end="2026-12-05T09:00:00Z",
-                    completed_on="2026-11-24T15:00:00Z", completed_by="ddiaz",
+                    start=iso(10, "08:00", "UTC"), end=iso(10, "09:00", "UTC"),
+                    completed_on=iso(-1, "15:00", "UTC"), completed_by="ddiaz",
                     description="Count the shelves"),
     ]
     result = hq("import", "activities", write_export("appointments", mobile), "--now", NOW_ISO)
     assert result.exit_code == 0 and "imported 3" in result.output, result.output
     for args in (
-        ["--name", "Budget meeting", "--start", "2030-01-10T10:00:00Z", "-r", "awhite",
+        ["--name", "Budget meeting", "--start", iso(60, "10:00", "UTC"), "-r", "awhite",
          "--customer", "C-2001", "--description", "The yearly budget", "--priority", "2"],
-        ["--kind", "task", "--name", "Call back", "--end", "2030-01-20T12:00:00Z",
+        ["--kind", "task", "--name", "Call back", "--end", iso(70, "12:00", "UTC"),
          "-r", "bwilson"],
-        ["--name", "Outsider visit", "--start", "2030-02-01T10:00:00Z", "-r", "fgreen",
+        ["--name", "Outsider visit", "--start", iso(80, "10:00", "UTC"), "-r", "fgreen",
          "--customer", "C-1001"],
     ):
         added = hq("activities", "add", *args)
@@ -143,12 +146,23 @@ def test_filter_by_sales_channel(cockpit) -> None:
 
 
 def test_filter_by_days_includes_both_ends(cockpit) -> None:
-    assert numbers(cockpit, "--from", "2026-12-03", "--to", "2026-12-05") == [
+    assert numbers(cockpit, "--from", str(day(8)), "--to", str(day(10))) == [
         "APP/2026/0100", "APP/2026/0200"]
-    assert numbers(cockpit, "--from", "2030-01-11") == ["HQ-000002", "HQ-000003"]
-    assert numbers(cockpit, "--to", "2026-12-01") == ["APP/2026/0300"]
-    assert numbers(cockpit, "--from", "2030-01-11", "--to", "9999-12-31") == [
+    assert numbers(cockpit, "--from", str(day(61))) == ["HQ-000002", "HQ-000003"]
+    assert numbers(cockpit, "--to", str(day(6))) == ["APP/2026/0300"]
+    assert numbers(cockpit, "--from", str(day(61)), "--to", "9999-12-31") == [
         "HQ-000002", "HQ-000003"]  # (the last day there is: no overflow)
+
+
+def test_days_are_those_of_the_time_zone_given(cockpit) -> None:
+    """Half past midnight in Warsaw is the evening before in UTC."""
+    added = cockpit("activities", "add", "-r", "bwilson", "--name", "Early start",
+                    "--start", iso(20, "00:30"))
+    assert added.exit_code == 0, added.output
+    that_day = ["--from", str(day(20)), "--to", str(day(20))]
+    assert numbers(cockpit, *that_day) == []
+    assert numbers(cockpit, *that_day, "--time-zone", "Europe/Warsaw") == ["HQ-000004"]
+    assert numbers(cockpit, "--from", str(day(19)), "--to", str(day(19))) == ["HQ-000004"]
 
 
 def test_bad_day_is_refused(cockpit) -> None:
@@ -245,8 +259,8 @@ def test_json_has_the_fields_of_the_fixed_interface(cockpit) -> None:
     assert mobile["kind"] == "appointment"
     assert mobile["origin"] == "mobile"
     assert mobile["status"] == "Planned"
-    assert mobile["start"] == "2026-12-01T09:00:00+01:00"
-    assert mobile["end"] == "2026-12-01T10:00:00+01:00"
+    assert mobile["start"] == iso(6, "09:00")
+    assert mobile["end"] == iso(6, "10:00")
     assert mobile["priority"] == 5
     assert mobile["customer"] == "C-1001"
     assert mobile["representative"] == "bwilson"
@@ -254,8 +268,7 @@ def test_json_has_the_fields_of_the_fixed_interface(cockpit) -> None:
     assert mobile["mobile_id"] == "MA-1"
     completed = listed[2]
     assert completed["completed_by"] == "ddiaz"
-    assert datetime.fromisoformat(completed["completed_on"]) == datetime(
-        2026, 11, 24, 15, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(completed["completed_on"]) == utc(-1, "15:00", "UTC")
 
 
 def test_empty_list_is_an_empty_json_array(hq) -> None:
@@ -292,9 +305,9 @@ def test_ics_export_has_events_for_appointments_and_todos_for_tasks(cockpit) -> 
         "APP/2026/0200 Stock check", "HQ-000001 Budget meeting", "HQ-000003 Outsider visit"])
     assert list(todos) == ["HQ-000002 Call back"]
     visit = events["APP/2026/0300 Quarterly review"]
-    assert visit.decoded("DTSTART") == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    assert visit.decoded("DTEND") == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    assert todos["HQ-000002 Call back"].decoded("DUE") == datetime(2030, 1, 20, 12, tzinfo=UTC)
+    assert visit.decoded("DTSTART") == utc(6, "09:00")
+    assert visit.decoded("DTEND") == utc(6, "10:00")
+    assert todos["HQ-000002 Call back"].decoded("DUE") == utc(70, "12:00", "UTC")
 
 
 def test_ics_export_follows_the_filters(cockpit) -> None:
@@ -314,6 +327,25 @@ def test_table_is_the_default_format(cockpit) -> None:
     assert lines[1].startswith("APP/2026/0300")
     assert lines[2].startswith("HQ-000002")
     assert lines[-1] == "(2 activities)"
+
+
+def test_the_table_shows_every_start_in_the_time_zone_its_header_names(cockpit) -> None:
+    """The starts were given in Warsaw and in UTC; the table shows them on one clock."""
+    for zone in ("UTC", "Europe/Warsaw", "America/New_York"):
+        flag = ["--time-zone", zone] if zone != "UTC" else []
+        lines = cockpit("activities", "list", *flag).output.splitlines()
+        assert f"START ({zone})" in lines[0]
+        starts = {line.split()[0]: line for line in lines[1:-1]}
+        for number, start in (("APP/2026/0300", at(6, "09:00")),
+                              ("APP/2026/0200", at(10, "08:00", "UTC"))):
+            shown = start.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+            assert shown in starts[number], (zone, starts[number])
+
+
+def test_an_unknown_time_zone_is_refused(cockpit) -> None:
+    result = cockpit("activities", "list", "--time-zone", "Mars/Olympus")
+    assert result.exit_code != 0
+    assert "unknown time zone 'Mars/Olympus'" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "ics", "table"])
@@ -360,7 +392,7 @@ def test_show_prints_general_results_references_and_tasks(cockpit) -> None:
     assert list(parts) == ["", "General", "Results", "References", "Tasks"]
     assert "APP/2026/0300 Quarterly review" in parts[""]
     assert "read-only" in parts[""]
-    assert "2026-12-01T09:00:00+01:00" in parts["General"]
+    assert iso(6, "09:00") in parts["General"]
     assert "Planned" in parts["General"]
     assert "Bring the new price list" in parts["General"]
     assert "C-1001 (Acme Trading)" in parts["References"]
@@ -372,7 +404,7 @@ def test_show_prints_general_results_references_and_tasks(cockpit) -> None:
 def test_show_of_completed_activity_has_the_results(cockpit) -> None:
     parts = sections(cockpit("activities", "show", "APP/2026/0200").output)
 
-    assert "2026-11-24T15:00:00+00:00" in parts["Results"]
+    assert iso(-1, "15:00", "UTC") in parts["Results"]
     assert "ddiaz (Dan Diaz)" in parts["Results"]
     assert "Completed" in parts["General"]
 

@@ -1,14 +1,18 @@
 """HQ-side work on activities: add, edit, complete, delete, restore — and mobile ones are
 read-only in HQ."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bridge.hq.editing import local_time
+from bridge.infra.errors import InvalidInput
+from tests.clock import WARSAW, iso, next_date, next_transition
 from tests.conftest import NOW_ISO, activities_json, appointment
 
-FUTURE_START = "2030-03-04T09:00:00+01:00"
-FUTURE_END = "2030-03-04T10:30:00+01:00"
+FUTURE_START = iso(60, "09:00")
+FUTURE_END = iso(60, "10:30")
 
 
 def by_number(bridge, number: str, *args: str) -> dict:
@@ -69,7 +73,7 @@ def test_added_appointment_without_end_lasts_an_hour_and_has_priority_5(hq) -> N
     number = add(hq, "--name", "Visit", "--start", FUTURE_START, "-r", "bwilson")
 
     activity = by_number(hq, number)
-    assert activity["end"] == "2030-03-04T10:00:00+01:00"
+    assert activity["end"] == iso(60, "10:00")
     assert activity["priority"] == 5
 
 
@@ -87,14 +91,14 @@ def test_added_task_keeps_its_fields(hq) -> None:
 
 
 def test_appointment_ending_in_the_past_when_added_is_delayed(hq) -> None:
-    number = add(hq, "--name", "Last year's visit", "--start", "2020-05-04T09:00:00+02:00",
-                 "--end", "2020-05-04T10:00:00+02:00", "-r", "bwilson")
+    number = add(hq, "--name", "Last year's visit", "--start", iso(-30, "09:00"),
+                 "--end", iso(-30, "10:00"), "-r", "bwilson")
 
     assert by_number(hq, number)["status"] == "Delayed"
 
 
 def test_tasks_stay_planned_until_completed_even_when_overdue(hq) -> None:
-    number = add(hq, "--name", "Old task", "--end", "2020-05-04T10:00:00+02:00",
+    number = add(hq, "--name", "Old task", "--end", iso(-30, "10:00"),
                  "-r", "bwilson", kind="task")
 
     assert by_number(hq, number)["status"] == "Planned"
@@ -105,8 +109,8 @@ def test_tasks_stay_planned_until_completed_even_when_overdue(hq) -> None:
 def test_appointment_moved_into_the_past_becomes_delayed_and_back_planned(hq) -> None:
     number = add_visit(hq)
 
-    hq("activities", "edit", number, "--start", "2020-01-01T09:00:00Z",
-       "--end", "2020-01-01T10:00:00Z")
+    hq("activities", "edit", number, "--start", iso(-30, "09:00", "UTC"),
+       "--end", iso(-30, "10:00", "UTC"))
     assert by_number(hq, number)["status"] == "Delayed"
     hq("activities", "edit", number, "--start", FUTURE_START, "--end", FUTURE_END)
     assert by_number(hq, number)["status"] == "Planned"
@@ -117,8 +121,8 @@ def test_end_before_start_is_refused(hq, command: str) -> None:
     target = ["--name", "Visit", "-r", "bwilson"] if command == "add" else [add_visit(hq)]
     before = activities_json(hq)
 
-    result = hq("activities", command, *target, "--start", "2030-03-04T10:00:00+01:00",
-                "--end", "2030-03-04T09:00:00+01:00")
+    result = hq("activities", command, *target, "--start", iso(60, "10:00"),
+                "--end", iso(60, "09:00"))
 
     assert result.exit_code != 0
     assert "before the start" in result.output
@@ -226,18 +230,55 @@ def test_edit_of_unknown_activity_is_refused(hq) -> None:
     assert "there is no activity HQ-999999" in result.output
 
 
+# --- a local time in a time zone (the cockpit's forms) ------------------------------------
+
+def test_a_local_time_takes_the_daylight_saving_time_of_its_date() -> None:
+    summer = local_time(datetime.combine(next_date(7, 1), time(10)), WARSAW)
+    winter = local_time(datetime.combine(next_date(1, 15), time(10)), WARSAW)
+
+    assert summer.instant.astimezone(UTC).time() == time(8)
+    assert winter.instant.astimezone(UTC).time() == time(9)
+    assert summer.note is None and winter.note is None
+
+
+def _wall(instant: datetime) -> datetime:
+    return instant.astimezone(ZoneInfo(WARSAW)).replace(tzinfo=None)
+
+
+def test_a_local_time_the_clocks_skip_is_refused() -> None:
+    skipped = _wall(next_transition(to_summer=True) - timedelta(minutes=30)) + timedelta(hours=1)
+
+    with pytest.raises(InvalidInput) as refused:
+        local_time(skipped, WARSAW)
+
+    assert f"{skipped:%Y-%m-%d %H:%M} does not exist in Europe/Warsaw" in str(refused.value)
+    assert "the clocks jump forward an hour that night" in str(refused.value)
+
+
+def test_of_a_local_time_the_clocks_show_twice_the_first_is_taken_and_said() -> None:
+    first = next_transition(to_summer=False) - timedelta(minutes=30)
+
+    taken = local_time(_wall(first), WARSAW)
+
+    assert taken.instant.astimezone(UTC) == first  # (== across zones is False for a doubled time)
+    assert taken.note == (
+        f"{_wall(first):%Y-%m-%d %H:%M} happens twice in Europe/Warsaw (the clocks go back "
+        f"that night): taken as the first, UTC+02:00 ({first:%H:%M} UTC), not the second, "
+        "UTC+01:00")
+
+
 # --- complete ----------------------------------------------------------------------------------
 
 def test_completing_sets_completed_on_by_and_status(hq) -> None:
     number = add_visit(hq)
 
-    result = hq("activities", "complete", number, "--on", "2030-03-04T11:00:00+01:00",
+    result = hq("activities", "complete", number, "--on", iso(60, "11:00"),
                 "--by", "awhite")
 
     assert result.exit_code == 0, result.output
     activity = by_number(hq, number)
     assert activity["status"] == "Completed"
-    assert same_instant(activity["completed_on"], "2030-03-04T11:00:00+01:00")
+    assert same_instant(activity["completed_on"], iso(60, "11:00"))
     assert activity["completed_by"] == "awhite"
 
 
@@ -373,7 +414,7 @@ def test_mobile_appointment_cannot_be_edited_in_hq(hq, mobile_number: str) -> No
 
 def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
     hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-       "--start", "2026-12-02T10:00:00+01:00", "--customer", "C-2001")
+       "--start", iso(5, "10:00"), "--customer", "C-2001")
     hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call")
     channels = {a["name"]: a["sales_channel"] for a in activities_json(hq)}
     assert channels == {"Visit": "South", "Call": "North"}
@@ -381,7 +422,7 @@ def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
 
 def test_a_name_longer_than_hq_keeps_is_refused_whole(hq):
     result = hq("activities", "add", "-r", "bwilson", "--name", "x" * 300,
-                "--start", "2026-12-03T10:00:00+01:00")
+                "--start", iso(6, "10:00"))
     assert result.exit_code == 1
     assert "the name is 300 characters long; at most 255 fit" in result.output
     assert activities_json(hq) == []
