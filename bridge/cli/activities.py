@@ -218,7 +218,8 @@ def add_command(app: AppContext, kind: str, **given: object) -> None:
     """Create an HQ activity; it gets the next HQ number (HQ-000001, …)."""
     with transaction(app.engine()) as session:
         activity = add_activity(session, Kind(kind), _fields(**given), now())
-        click.echo(f"created {activity.kind.value} {activity.subject} ({activity.status.value})")
+        said = f"created {activity.kind.value} {activity.subject} ({activity.status.value})"
+    click.echo(said)
 
 
 @activities_group.command("edit")
@@ -229,7 +230,8 @@ def edit_command(app: AppContext, number: str, **given: object) -> None:
     """Change activity NUMBER (refused for activities from the mobile system)."""
     with transaction(app.engine()) as session:
         activity = edit_activity(session, number, _fields(**given), now())
-        click.echo(f"updated {activity.subject} (revision {activity.revision})")
+        said = f"updated {activity.subject} (revision {activity.revision})"
+    click.echo(said)
 
 
 @activities_group.command("complete")
@@ -248,7 +250,8 @@ def complete_command(app: AppContext, number: str, on: datetime | None, by: str 
         else:
             activity = complete_activity(session, number, on or now(), by or app.user,
                                          unprocessed=unprocessed)
-        click.echo(f"{activity.subject} is {activity.status.value}")
+        said = f"{activity.subject} is {activity.status.value}"
+    click.echo(said)
 
 
 @activities_group.command("delete")
@@ -258,7 +261,8 @@ def delete_command(app: AppContext, number: str) -> None:
     """Delete activity NUMBER recoverably (see `list --deleted` and `restore`)."""
     with transaction(app.engine()) as session:
         activity = delete_activity(session, number, now())
-        click.echo(f"deleted {activity.subject}; undo with: bridge activities restore {number}")
+        said = f"deleted {activity.subject}; undo with: bridge activities restore {number}"
+    click.echo(said)
 
 
 @activities_group.command("restore")
@@ -268,4 +272,5 @@ def restore_command(app: AppContext, number: str) -> None:
     """Bring back the deleted activity NUMBER."""
     with transaction(app.engine()) as session:
         activity = restore_activity(session, number, now())
-        click.echo(f"restored {activity.subject}")
+        said = f"restored {activity.subject}"
+    click.echo(said)

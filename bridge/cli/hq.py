@@ -57,8 +57,9 @@ def _set_definition(app: AppContext, code: str, active: bool) -> None:
     with transaction(app.engine()) as session:
         definition = set_active(session, code, active)
         state = "active" if definition.active else "inactive"
-        click.echo(f"{definition.code} is {state} (kind {definition.kind.value}, "
-                   f"priority {definition.priority})")
+        said = (f"{definition.code} is {state} (kind {definition.kind.value}, "
+                f"priority {definition.priority})")
+    click.echo(said)
 
 
 @definition_group.command("activate")

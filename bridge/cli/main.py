@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from bridge.cli import output
 from bridge.cli.context import AppContext, BridgeGroup, default_user
 from bridge.infra.catalog import (
     CATALOG_ENV,
@@ -93,6 +94,7 @@ def _selected(catalog: Catalog, name: str | None, url: str | None) -> tuple[Data
 
 def main() -> None:
     """Run the CLI; an unexpected error is one line (the traceback only with BRIDGE_DEBUG=1)."""
+    output.install()
     try:
         cli(prog_name="bridge", standalone_mode=True)
     except Exception as error:  # noqa: BLE001 - the last line of defence of the CLI

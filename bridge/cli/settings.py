@@ -26,23 +26,27 @@ def settings_group() -> None:
     """
 
 
-def _print(login: str, settings: SyncSettings) -> None:
+def _shown(login: str, settings: SyncSettings) -> str:
+    """The settings as the commands print them (made inside the transaction, printed after
+    it committed: a reader that goes away loses no change)."""
     now = datetime.now(UTC)
     cal = calendar_window(settings, now)
     tasks = task_window(settings, now)
-    click.echo(f"Activity synchronization settings of {login}")
-    click.echo(f"  Calendar entries: {settings.calendar_start} … {settings.calendar_end}"
-               f"  (today: {cal.days()})")
-    click.echo(f"  Tasks:            {settings.task_start} … {settings.task_end}"
-               f"  (today: {tasks.days()})")
-    click.echo(f"  Transfer to HQ:   tasks {_yes(settings.transfer_tasks)}, "
-               f"appointments {_yes(settings.transfer_appointments)}")
-    click.echo(f"  Text priority:    {settings.text_priority.value}"
-               + ("  (HQ text wins over client edits)" if settings.text_priority is TextPriority.HQ
-                  else "  (client edits of text are taken)"))
-    click.echo(f"  Time zone:        {settings.time_zone or 'the server default'}"
-               "  (for times a client sends without a zone, and the windows' days"
-               + ("" if settings.time_zone else ", which are in UTC") + ")")
+    priority = ("  (HQ text wins over client edits)" if settings.text_priority is TextPriority.HQ
+                else "  (client edits of text are taken)")
+    return "\n".join([
+        f"Activity synchronization settings of {login}",
+        f"  Calendar entries: {settings.calendar_start} … {settings.calendar_end}"
+        f"  (today: {cal.days()})",
+        f"  Tasks:            {settings.task_start} … {settings.task_end}"
+        f"  (today: {tasks.days()})",
+        f"  Transfer to HQ:   tasks {_yes(settings.transfer_tasks)}, "
+        f"appointments {_yes(settings.transfer_appointments)}",
+        f"  Text priority:    {settings.text_priority.value}{priority}",
+        f"  Time zone:        {settings.time_zone or 'the server default'}"
+        "  (for times a client sends without a zone, and the windows' days"
+        + ("" if settings.time_zone else ", which are in UTC") + ")",
+    ])
 
 
 def _yes(flag: bool) -> str:
@@ -55,7 +59,8 @@ def _yes(flag: bool) -> str:
 def show(app: AppContext, login: str) -> None:
     """Show LOGIN's settings and the windows they give today."""
     with transaction(app.engine()) as session:
-        _print(login, settings_of(session, login))
+        shown = _shown(login, settings_of(session, login))
+    click.echo(shown)
 
 
 @settings_group.command("set")
@@ -82,5 +87,5 @@ def set_(app: AppContext, login: str, text_priority: str | None, **bounds: objec
         **bounds,  # type: ignore[arg-type]
     )
     with transaction(app.engine()) as session:
-        settings = change_settings(session, login, change, datetime.now(UTC))
-        _print(login, settings)
+        shown = _shown(login, change_settings(session, login, change, datetime.now(UTC)))
+    click.echo(shown)
