@@ -12,8 +12,9 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import caldav
 import icalendar
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from bridge.demo import demo_password, load_demo
 from bridge.infra.db import make_engine, transaction
 from bridge.models import Activity, Employee, Kind, Origin, SyncSettings, TextPriority
+from tests.clock import NOW, WARSAW, next_date, next_transition, on, utc
 from tests.conftest import fresh_database, opened
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
 
@@ -43,7 +45,7 @@ def demo(_migrated: str, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp("cockpit-demo")
     url = fresh_database(_migrated, folder)
     engine = make_engine(url)
-    load_demo(engine, folder / "exports", datetime.now(UTC))
+    load_demo(engine, folder / "exports", NOW)
     engine.dispose()
     served, process = start_bridge_serve(url, folder, log_level="warning")
     yield served, url, folder / "exports"
@@ -61,9 +63,18 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS,
+                                              env=_real_clock())
         yield launched
         launched.close()
+
+
+def _real_clock() -> dict[str, str]:
+    """The environment without libfaketime: the suite may run with its clock moved
+    (``faketime -f +400d pytest``), but Chromium under libfaketime hangs at start; the
+    browser needs no clock of its own (the server, faked too, writes every date)."""
+    return {name: value for name, value in os.environ.items()
+            if name != "LD_PRELOAD" and not name.startswith("FAKETIME")}
 
 
 @pytest.fixture
@@ -251,7 +262,7 @@ def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, 
 def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo):
     server, url, exports = demo
     source = json.loads((exports / "appointments-2.json").read_text())
-    later = datetime.now(UTC) + timedelta(days=10)
+    later = utc(10)
     fresh = []
     for index, record in enumerate(source["appointments"][:5]):
         start = later + timedelta(hours=index)
@@ -338,6 +349,94 @@ def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(pa
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     for path in ("", "activities", "activities/new", "kept", "imports", "settings",
-                 "settings/bwilson"):
+                 "settings/bwilson", "time-zone"):
         page.goto(server.url + "cockpit/" + path)
         assert page.evaluate(UNLABELLED) == [], path
+
+
+def choose_my_time_zone(page, zone: str) -> None:
+    """The signed-in user's own time zone, chosen from the link in the page's header."""
+    page.get_by_role("link", name=re.compile("^Time zone: ")).click()
+    page.get_by_label("Time zone").select_option(zone)
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("status").inner_text() == f"Times are now shown in {zone}."
+    assert page.get_by_role("link", name=f"Time zone: {zone}").is_visible()
+
+
+def set_representatives_time_zone(page, server: Server, login: str, zone: str) -> None:
+    page.goto(server.url + f"cockpit/settings/{login}")
+    page.get_by_label("Time zone of floating times").fill(zone)
+    page.get_by_role("button", name="Save").click()
+    assert zone in page.get_by_role("row", name=re.compile(login)).inner_text()
+
+
+def _starts(url: str, numbers: list[str]) -> dict[str, datetime]:
+    with _database(url) as session:
+        return dict(session.execute(select(Activity.number, Activity.start_at)
+                                    .where(Activity.number.in_(numbers))).all())
+
+
+def test_the_table_sorted_by_start_reads_in_order_in_the_time_zone_its_header_names(page, demo):
+    """The demo's activities were given at +01:00, +02:00 and UTC: shown in one zone."""
+    server, url, _ = demo
+    sign_in(page, server, "hqadmin")
+    choose_my_time_zone(page, WARSAW)
+    for sort in ("start", "-start"):
+        page.goto(server.url + f"cockpit/activities?kind=appointment&sort={sort}&size=200")
+        header = page.locator("table.activities thead th").nth(3).inner_text()
+        assert header.startswith("Start") and header.endswith(f"({WARSAW})"), header
+        shown = column(page, 4)
+        assert len(shown) > 20
+        assert shown == sorted(shown, reverse=sort.startswith("-"))
+        numbers = column(page, 1)
+        stored = _starts(url, numbers)
+        assert shown == [stored[number].astimezone(ZoneInfo(WARSAW)).strftime("%Y-%m-%d %H:%M")
+                         for number in numbers]
+    page.get_by_role("link", name=numbers[0], exact=True).click()
+    assert page.locator("dt", has_text=f"Start time ({WARSAW})").is_visible()
+    assert page.locator("dd").first.inner_text() == shown[0]
+
+
+def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, demo):
+    """The form's time zone is the representative's; daylight saving time is that of the
+    date: 10:00 in Warsaw is 08:00 UTC in July, 09:00 UTC in January."""
+    server, url, _ = demo
+    sign_in(page, server, "hqadmin")
+    choose_my_time_zone(page, WARSAW)
+    set_representatives_time_zone(page, server, "bwilson", WARSAW)
+    set_representatives_time_zone(page, server, "ddiaz", "America/New_York")
+    for when, utc_hour in ((next_date(7, 1), 8), (next_date(1, 15), 9)):
+        page.goto(server.url + "cockpit/activities/new")
+        zone = page.get_by_label("Time zone of these times")
+        page.get_by_label("Representative").select_option("ddiaz")
+        assert zone.input_value() == "America/New_York"
+        page.get_by_label("Representative").select_option("bwilson")
+        assert zone.input_value() == WARSAW
+        page.get_by_label("Name").fill(f"Visit on {when}")
+        page.get_by_label("Start time").fill(f"{when}T10:00")
+        page.get_by_role("button", name="Save").click()
+        created = page.get_by_role("status").inner_text()
+        number = re.fullmatch(r"Created (\S+)\.", created).group(1)
+        assert page.locator("dd").first.inner_text() == f"{when} 10:00"
+        stored = _starts(url, [number])[number]
+        assert stored == on(when, "10:00", WARSAW)
+        assert stored.astimezone(UTC).time() == time(utc_hour)
+    page.get_by_role("link", name="Edit").click()
+    assert page.get_by_label("Time zone of these times").input_value() == WARSAW
+    assert page.get_by_label("Start time").input_value() == f"{when}T10:00"
+
+
+def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page, demo):
+    server, _, _ = demo
+    sign_in(page, server, "hqadmin")
+    page.goto(server.url + "cockpit/activities/new")
+    page.get_by_label("Name").fill("Visit in the night")
+    page.get_by_label("Representative").select_option("bwilson")
+    page.get_by_label("Time zone of these times").select_option(WARSAW)
+    change = next_transition(to_summer=True).astimezone(ZoneInfo(WARSAW))
+    skipped = f"{change:%Y-%m-%d}T02:30"
+    page.get_by_label("Start time").fill(skipped)
+    page.get_by_role("button", name="Save").click()
+    assert "does not exist in Europe/Warsaw" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Start time").input_value() == skipped
+    assert page.get_by_label("Time zone of these times").input_value() == WARSAW
