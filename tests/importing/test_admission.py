@@ -1,6 +1,10 @@
 """BUS: Import activities admits a new appointment only if it is confirmed, starts in the
 future, its customer exists in HQ and its representative is an HQ sales representative."""
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from tests.clock import NOW, WARSAW, zulu
 from tests.conftest import NOW_ISO, activities_json, appointment, employee, import_appointments
 
 
@@ -29,9 +33,12 @@ def test_unconfirmed_appointment_is_skipped_with_its_reason(hq, write_export):
 
 
 def test_appointment_starting_before_the_import_clock_is_skipped(hq, write_export):
-    # 09:30 at +01:00 is 08:30 UTC: half an hour before the clock (09:00 UTC)
-    past = appointment("MA-1", start="2026-11-25T09:30:00+01:00", end="2026-11-25T11:00:00+01:00")
-    future = appointment("MA-2", start="2026-11-25T10:30:00+01:00", end="2026-11-25T11:00:00+01:00")
+    # given in Warsaw time (not UTC): half an hour before and after the clock (09:00 UTC)
+    def warsaw(minutes):
+        return (NOW + timedelta(minutes=minutes)).astimezone(ZoneInfo(WARSAW)).isoformat()
+
+    past = appointment("MA-1", start=warsaw(-30), end=warsaw(60))
+    future = appointment("MA-2", start=warsaw(30), end=warsaw(60))
     result = import_appointments(hq, write_export, past, future)
     assert numbers(hq) == ["APP/MA-2"]
     assert "MA-1" in result.output and "not in the future" in result.output
@@ -39,7 +46,7 @@ def test_appointment_starting_before_the_import_clock_is_skipped(hq, write_expor
 
 def test_appointment_starting_exactly_at_the_import_clock_is_not_in_the_future(hq, write_export):
     import_appointments(hq, write_export, appointment(
-        "MA-1", start="2026-11-25T09:00:00Z", end="2026-11-25T10:00:00Z"))
+        "MA-1", start=zulu(NOW), end=zulu(NOW + timedelta(hours=1))))
     assert numbers(hq) == []
 
 

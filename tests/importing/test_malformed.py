@@ -3,6 +3,7 @@ others are imported. Unknown extra fields are ignored."""
 
 import json
 
+from tests.clock import at, iso
 from tests.conftest import NOW_ISO, activities_json, appointment
 
 
@@ -29,14 +30,14 @@ def test_wrong_type_rejects_the_record_naming_the_field(hq, write_export):
 
 def test_time_without_utc_offset_is_rejected(hq, write_export):
     result = run_import(hq, write_export("appointments", [
-        appointment("MA-1", start="2026-12-01T09:00:00")]))
+        appointment("MA-1", start=at(6).replace(tzinfo=None).isoformat())]))
     assert activities_json(hq) == []
     assert "field 'start'" in result.output
 
 
 def test_end_before_start_is_rejected(hq, write_export):
     result = run_import(hq, write_export("appointments", [
-        appointment("MA-1", start="2026-12-01T10:00:00+01:00", end="2026-12-01T09:00:00+01:00")]))
+        appointment("MA-1", start=iso(6, "10:00"), end=iso(6, "09:00"))]))
     assert activities_json(hq) == []
     assert "MA-1" in result.output and "before start" in result.output
 

@@ -2,20 +2,24 @@
 modified after the version HQ holds; anything older (or as old, with other content) changes
 nothing and is reported per record — so an older export never moves an appointment back."""
 
-from tests.conftest import NOW_ISO, activities_json, appointment, later_version, race, run_command
+from datetime import timedelta
 
-MUCH_LATER = "2026-12-02T09:00:00Z"  # after the appointments' period: the status sweep runs
+from tests.clock import NOW, iso, utc, zulu
+from tests.conftest import (CHANGED_AT, MODIFIED_AT, NOW_ISO, activities_json, appointment,
+                            later_version, race, run_command)
+
+MUCH_LATER = zulu(utc(7, "09:00", "UTC"))  # after the appointments' period: the sweep runs
 IDS = [f"MA-{n}" for n in range(1, 6)]
 
 
 def newer_export():
     """What the mobile system exported after the first export: an outcome for each."""
     return [
-        later_version("MA-1", status="completed", completed_on="2026-11-25T08:00:00Z",
+        later_version("MA-1", status="completed", completed_on=zulu(NOW - timedelta(hours=1)),
                       completed_by="bwilson"),
         later_version("MA-2", status="rejected", description="Customer cancelled"),
-        later_version("MA-3", name="Moved review", start="2026-12-03T14:00:00+01:00",
-                      end="2026-12-03T15:00:00+01:00"),
+        later_version("MA-3", name="Moved review", start=iso(8, "14:00"),
+                      end=iso(8, "15:00")),
         later_version("MA-4", status="suspended"),
         later_version("MA-5", status="in_progress"),
     ]
@@ -50,8 +54,8 @@ def test_each_older_record_is_reported_with_the_version_hq_holds(hq, write_expor
     shown = last_run_messages(hq)
     for mobile_id in IDS:
         assert (f"{mobile_id} / APP/{mobile_id}: field 'modified_at': skipped: older than HQ's "
-                "version from 2026-11-25T08:30:00+00:00 (this record was modified "
-                "2026-11-24T16:00:00+00:00): nothing changed") in shown
+                f"version from {CHANGED_AT} (this record was modified "
+                f"{MODIFIED_AT}): nothing changed") in shown
     assert "5 appointment(s) not applied: HQ already holds a version" in shown
 
 
@@ -60,7 +64,7 @@ def test_a_dry_run_reports_the_same(hq, write_export):
     result = hq("import", "activities", older, "--now", NOW_ISO, "--dry-run")
     assert "DRY RUN" in result.output
     assert "skipped 5" in result.output
-    assert "older than HQ's version from 2026-11-25T08:30:00+00:00" in result.output
+    assert f"older than HQ's version from {CHANGED_AT}" in result.output
 
 
 def test_completed_appointments_stay_completed_even_when_their_period_has_passed(
@@ -83,7 +87,7 @@ def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(hq, write_
     result = hq("import", "activities", write_export("appointments", [same_time]),
                 "--now", NOW_ISO)
     assert "skipped 1" in result.output
-    assert "as old as HQ's version from 2026-11-25T08:30:00+00:00 but with other content" in (
+    assert f"as old as HQ's version from {CHANGED_AT} but with other content" in (
         last_run_messages(hq))
     assert activities_json(hq) == before
 
@@ -112,8 +116,8 @@ def test_concurrent_imports_of_an_older_and_a_newer_export_end_with_the_newer(
                 later_version(mobile_id, name=name, modified_at=modified_at)
                 for mobile_id in IDS])
 
-        newer = export(f"Newer {round_}", f"2026-11-25T{10 + round_:02d}:00:00Z")
-        older = export(f"Older {round_}", f"2026-11-25T{9 + round_:02d}:59:00Z")
+        newer = export(f"Newer {round_}", zulu(NOW + timedelta(hours=1 + round_)))
+        older = export(f"Older {round_}", zulu(NOW + timedelta(hours=1 + round_, minutes=-1)))
         race([lambda path=path: run_command(database_url, "import", "activities", str(path),
                                             "--now", NOW_ISO) for path in (older, newer)])
         assert {a["name"] for a in activities_json(hq)} == {f"Newer {round_}"}

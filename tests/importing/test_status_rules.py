@@ -2,10 +2,13 @@
 
 import pytest
 
-from tests.conftest import NOW_ISO, activities_json, appointment, later_version
+from datetime import timedelta
 
-LATER = "2026-11-26T09:00:00Z"
-MUCH_LATER = "2026-12-02T09:00:00Z"  # after the appointment of 2026-12-01 09:00-10:00 +01:00
+from tests.clock import NOW, iso, utc, zulu
+from tests.conftest import CHANGED_AT, NOW_ISO, activities_json, appointment, later_version
+
+LATER = zulu(NOW + timedelta(days=1))
+MUCH_LATER = zulu(utc(7, "09:00", "UTC"))  # after the appointment, in 6 days 09:00-10:00 Warsaw
 
 
 def run(hq, write_export, *records, now=NOW_ISO):
@@ -33,7 +36,7 @@ def test_rejected_future_appointment_becomes_completed_unprocessed_with_details(
                                             description="Customer cancelled"), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Completed unprocessed"
-    assert "Rejected in mobile on 2026-11-25T08:30:00+00:00" in activity["description"]
+    assert f"Rejected in mobile on {CHANGED_AT}" in activity["description"]
     assert "Mobile description: Customer cancelled" in activity["description"]
     assert "Mobile status: Rejected" in activity["description"]
 
@@ -49,17 +52,18 @@ def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export):
 def test_suspended_after_rejection_keeps_completed_unprocessed(imported, write_export):
     run(imported, write_export, later_version("MA-1", status="rejected"), now=LATER)
     run(imported, write_export, later_version("MA-1", status="suspended",
-                                            modified_at="2026-11-26T10:00:00Z"), now=LATER)
+                                            modified_at=zulu(NOW + timedelta(days=1, hours=1))),
+        now=LATER)
     assert the_one(imported)["status"] == "Completed unprocessed"
 
 
 def test_completed_appointment_records_completed_on_and_by(imported, write_export):
     run(imported, write_export, later_version(
-        "MA-1", status="completed", completed_on="2026-12-01T10:05:00+01:00",
+        "MA-1", status="completed", completed_on=iso(6, "10:05"),
         completed_by="bwilson"), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Completed"
-    assert activity["completed_on"] == "2026-12-01T09:05:00+00:00"
+    assert activity["completed_on"] == utc(6, "10:05").isoformat()
     assert activity["completed_by"] == "bwilson"
 
 
@@ -69,7 +73,8 @@ def test_not_processed_becomes_delayed_and_later_changes_are_not_imported(import
     assert delayed["status"] == "Delayed"
     assert delayed["frozen"] is True
     result = run(imported, write_export, later_version(
-        "MA-1", modified_at="2026-11-25T09:00:00Z", status="completed", name="Renamed", completed_on="2026-11-27T10:00:00Z",
+        "MA-1", modified_at=zulu(NOW), status="completed", name="Renamed",
+        completed_on=zulu(NOW + timedelta(days=2, hours=1)),
         completed_by="bwilson"), now=LATER)
     assert "skipped 1" in result.output and "frozen" in result.output
     after = the_one(imported)
@@ -89,15 +94,15 @@ def test_appointment_whose_period_elapsed_without_completion_becomes_delayed_and
 
 
 def test_elapsed_appointment_absent_from_the_export_becomes_delayed_too(imported, write_export):
-    run(imported, write_export, appointment("MA-99", start="2026-12-05T09:00:00Z",
-                                            end="2026-12-05T10:00:00Z"), now=MUCH_LATER)
+    run(imported, write_export, appointment("MA-99", start=zulu(utc(10, "09:00", "UTC")),
+                                            end=zulu(utc(10, "10:00", "UTC"))), now=MUCH_LATER)
     statuses = {a["mobile_id"]: a["status"] for a in activities_json(imported)}
     assert statuses == {"MA-1": "Delayed", "MA-99": "Planned"}
 
 
 def test_completion_reported_in_the_same_run_wins_over_the_elapsed_period(imported, write_export):
     run(imported, write_export, later_version("MA-1", status="completed",
-                                            completed_on="2026-12-01T10:00:00+01:00",
+                                            completed_on=iso(6, "10:00"),
                                             completed_by="bwilson"), now=MUCH_LATER)
     assert the_one(imported)["status"] == "Completed"
 
@@ -117,12 +122,12 @@ def test_other_mobile_statuses_are_shown_in_the_description(imported, write_expo
 def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, write_export):
     before = the_one(imported)
     result = run(imported, write_export, later_version(
-        "MA-1", name="Moved review", start="2026-12-03T14:00:00+01:00",
-        end="2026-12-03T15:00:00+01:00"), now=LATER)
+        "MA-1", name="Moved review", start=iso(8, "14:00"),
+        end=iso(8, "15:00")), now=LATER)
     assert "updated 1" in result.output
     after = the_one(imported)
     assert after["name"] == "Moved review"
-    assert after["start"] == "2026-12-03T14:00:00+01:00"
+    assert after["start"] == iso(8, "14:00")
     assert after["revision"] == before["revision"] + 1
 
 
@@ -136,7 +141,7 @@ def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_ex
 
 def test_an_update_may_concern_an_appointment_that_has_started(imported, write_export):
     """Only NEW appointments must start in the future."""
-    during = "2026-12-01T08:30:00Z"  # 09:30 +01:00, in the middle of the appointment
+    during = zulu(utc(6, "09:30"))  # in the middle of the appointment (09:00-10:00 Warsaw)
     run(imported, write_export, later_version("MA-1", status="in_progress"), now=during)
     assert "Mobile status: In progress" in the_one(imported)["description"]
 
