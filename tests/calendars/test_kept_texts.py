@@ -6,7 +6,7 @@ which items are served, a time zone how a client's floating times are read.)
 
 Tested on the calendar store directly (no HTTP), on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -18,6 +18,7 @@ from bridge.infra.db import transaction
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
 from bridge.models import Activity, Customer, KeptActivity, KeptCustomer
+from tests.clock import NOW, day, iso, zulu
 from tests.conftest import NOW_ISO, appointment, customer, later_version
 from tests.storage_plugin.conftest import EVENT
 
@@ -41,9 +42,9 @@ def assert_kept_current(engine: Engine) -> None:
 
 def test_imports_keep_what_they_write(engine, hq, write_export):
     assert hq("import", "activities", write_export("appointments", [
-        appointment("MA-1"), appointment("MA-2", end="2026-11-25T08:00:00+01:00",
-                                         start="2026-11-25T07:00:00+01:00")]),
-        "--now", "2026-11-24T09:00:00Z").exit_code == 0
+        appointment("MA-1"), appointment("MA-2", end=iso(0, "08:00"),
+                                         start=iso(0, "07:00"))]),
+        "--now", YESTERDAY).exit_code == 0
     assert_kept_current(engine)
     assert hq("import", "data", write_export("customers", [customer("C-1001", name="Acme AG")]),
               write_export("appointments", [later_version("MA-1", name="Renamed")]),
@@ -54,8 +55,10 @@ def test_imports_keep_what_they_write(engine, hq, write_export):
     assert_kept_current(engine)
 
 
+YESTERDAY = zulu(NOW - timedelta(days=1))
+"""The clock of a first import (the day before the tests' clock)."""
 ZONES = ("+01:00", "-08:00", "+05:30", "Z", "+14:00")
-STATUSES = (("planned", None, None), ("completed", "2026-11-30T17:45:00-05:00", "bwilson"),
+STATUSES = (("planned", None, None), ("completed", iso(5, "17:45", "America/Bogota"), "bwilson"),
             ("cancelled", None, None))
 
 
@@ -64,11 +67,12 @@ def varied(i: int) -> dict[str, object]:
     that iCalendar escapes or folds."""
     zone = ZONES[i % len(ZONES)]
     status, completed_on, completed_by = STATUSES[i % len(STATUSES)]
+    when = day(i % 28 + 6)  # in 6 to 33 days
     return appointment(
         f"MA-{i}", number=f"APP/{i}", name=f"Visit {i}; agenda, “Q{i % 4 + 1}”",
         description=f"Agenda, item {i}\nBring: price list; samples\\draft " + "long " * (i % 40),
-        start=f"2026-12-{i % 28 + 1:02d}T09:{i % 60:02d}:00{zone}",
-        end=f"2026-12-{i % 28 + 1:02d}T10:{i % 60:02d}:00{zone}",
+        start=datetime.combine(when, time(9, i % 60)).isoformat() + zone,
+        end=datetime.combine(when, time(10, i % 60)).isoformat() + zone,
         status=status, completed_on=completed_on, completed_by=completed_by)
 
 
@@ -80,7 +84,7 @@ def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_ex
     long_export = [varied(i) for i in range(1, 2601)]
     long_export.append(later_version("MA-7", number="APP/7", name="Visit 7, moved"))
     assert hq("import", "activities", write_export("appointments", long_export),
-              "--now", "2026-11-24T09:00:00Z").exit_code == 0
+              "--now", YESTERDAY).exit_code == 0
     assert_kept_current(engine)
     with transaction(engine) as session:
         assert session.scalar(select(Activity.name).where(Activity.mobile_id == "MA-7")) \
@@ -89,9 +93,9 @@ def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_ex
 
 def test_hq_commands_keep_what_they_change(engine, hq):
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00", "--customer", "C-1001").exit_code == 0
+              "--start", iso(8, "10:00"), "--customer", "C-1001").exit_code == 0
     assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call",
-              "--end", "2026-12-04T10:00:00+01:00").exit_code == 0
+              "--end", iso(9, "10:00")).exit_code == 0
     assert_kept_current(engine)
     for command in (("edit", "HQ-000001", "--name", "Visit again", "-r", "cdavis"),
                     ("complete", "HQ-000002"), ("complete", "HQ-000002", "--reopen"),
@@ -104,7 +108,7 @@ def test_hq_commands_keep_what_they_change(engine, hq):
 @pytest.mark.parametrize("text_priority", ["hq", "client"])
 def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priority):
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
-    now = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    now = NOW + timedelta(days=1)
     for href, summary in (("new.ics", "Lunch"), ("new.ics", "Lunch moved")):
         text = EVENT.format(uid="client-1", summary=summary, description="with Acme")
         text = text.replace("END:VEVENT", "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\n"
@@ -127,7 +131,7 @@ def test_a_customer_update_keeps_its_card(engine, hq, write_export):
         customer("C-1001", name="Acme Trading", sales_channel="South")]),
         "--now", NOW_ISO).exit_code == 0
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00", "--customer", "C-1001").exit_code == 0
+              "--start", iso(8, "10:00"), "--customer", "C-1001").exit_code == 0
     assert_kept_current(engine)
     with transaction(engine) as session:
         [card] = session.scalars(select(KeptCustomer.text).join(Customer).where(

@@ -1,7 +1,7 @@
 """The write-back rules as a pure decision: from the HQ activity at the href (or a stored
 item), the client's item, the representative's settings and window, to what the write does."""
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -19,9 +19,11 @@ from bridge.ical.parse import ClientItem
 from bridge.models import Activity, Kind, Origin, Status, TextPriority
 from bridge.hq.settings import default_settings
 from bridge.calendars.windows import Window
+from tests.clock import NOW, day, on
 
-NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
-WINDOW = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC))
+WINDOW = Window(on(day(-55), "00:00", "UTC"), on(day(371), "00:00", "UTC"))
+START = on(day(8), "09:00", "UTC")
+"""When the client's event starts: inside WINDOW."""
 APPOINTMENTS = Target(employee_id=7, kind=Kind.APPOINTMENT)
 TASKS = Target(employee_id=7, kind=Kind.TASK)
 NOTHING = Before(activity=None, stored=False)
@@ -30,7 +32,7 @@ NOTHING = Before(activity=None, stored=False)
 def event(**given: object) -> ClientItem:
     values: dict = dict(
         component="VEVENT", uid="client-1", summary="Lunch with Acme", description="Menu",
-        start=datetime(2026, 12, 3, 9, tzinfo=UTC), end=datetime(2026, 12, 3, 10, tzinfo=UTC),
+        start=START, end=START + timedelta(hours=1),
         all_day=False, zone="Europe/Warsaw", status=None, completed=None, percent=None,
         priority=None, customer="C-1001", transfer=None, recurring=False)
     return ClientItem(**{**values, **given})
@@ -93,8 +95,7 @@ def test_the_collection_takes_its_own_component_only():
 
 def test_an_item_outside_the_window_is_refused_with_the_caldav_precondition():
     with pytest.raises(OutsideWindow) as refused:
-        decided(event(start=datetime(2028, 1, 1, 9, tzinfo=UTC),
-                      end=datetime(2028, 1, 1, 10, tzinfo=UTC)))
+        decided(event(start=on(day(402), "09:00", "UTC"), end=on(day(402), "10:00", "UTC")))
     assert refused.value.precondition == "max-date-time"
 
 
@@ -130,7 +131,7 @@ def test_an_unknown_customer_is_not_linked():
 
 
 def test_an_event_without_an_end_lasts_an_hour_or_a_day():
-    assert decided(event(end=None)).fields.end == datetime(2026, 12, 3, 10, tzinfo=UTC)
-    all_day = decided(event(end=None, all_day=True, start=datetime(2026, 12, 3, tzinfo=UTC)))
-    assert all_day.fields.end == datetime(2026, 12, 4, tzinfo=UTC)
+    assert decided(event(end=None)).fields.end == START + timedelta(hours=1)
+    all_day = decided(event(end=None, all_day=True, start=on(day(8), "00:00", "UTC")))
+    assert all_day.fields.end == on(day(9), "00:00", "UTC")
 
