@@ -183,8 +183,9 @@ class Collection(storage.BaseCollection):
             old = dict(self.get_multi([href])).get(href)
             if old is not None:
                 old.serialize()
+        text = _as_sent(item)
         written = _protocol_errors(lambda: self._storage.run(
-            lambda store: store.put(self.info, href, item.serialize(), _meta(item))))
+            lambda store: store.put(self.info, href, text, _meta(item))))
         if not written.as_sent:
             request_notes().rewritten = True
         return self._item(written.item), old
@@ -243,6 +244,19 @@ class _AllHrefs:
     def __iter__(self) -> Iterator[str]:
         return iter(self._collection._storage.run(
             lambda store: store.hrefs(self._collection.info)))
+
+
+def _as_sent(item: radicale_item.Item) -> str:
+    """The item's text as the client sent it (the PUT's body, which Radicale has read and
+    checked): a client that keeps its own copy holds what is served. Radicale's own
+    serialization when the body is not there or not UTF-8."""
+    sent = request_notes().sent
+    if sent:
+        try:
+            return sent.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return item.serialize()
 
 
 def _protocol_errors(work: Callable[[], T]) -> T:

@@ -95,6 +95,8 @@ class RequestNotes:
     """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
     error_id: str | None = None
     """The request failed: the id its error is logged with (``storage_plugin.failures``)."""
+    sent: bytes | None = None
+    """The body of a PUT, as the client sent it (what is kept and served of its item)."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -141,7 +143,7 @@ class Application(radicale.Application):
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
-            notes = RequestNotes()
+            notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None)
             token = _notes.set(notes)
             try:
                 with conflicts.watch() as seen, failures.watching(environ) as failure:

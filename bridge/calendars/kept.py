@@ -78,7 +78,8 @@ def keep_new_activities(session: Session, rows: Iterable[Mapping[str, Any]]) -> 
     instead of read back: an import inserts thousands at a time. A new activity has no
     client copy yet, nor a kept text (its text is inserted)."""
     row = _row_type(tuple(column.key for column in ACTIVITY_ROWS.selected_columns))
-    _render(session, _ACTIVITY, [row(**each, client_copy=None) for each in rows], new=True)
+    _render(session, _ACTIVITY, [row(**each, client_copy=None, client_revision=None)
+                                 for each in rows], new=True)
 
 
 def _render(session: Session, kind: "_Kind", rows: Sequence[Any], new: bool = False) -> None:
@@ -93,7 +94,7 @@ def _render(session: Session, kind: "_Kind", rows: Sequence[Any], new: bool = Fa
 
 ACTIVITY_ROWS = (
     select(*Activity.__table__.columns, Customer.number.label("customer_number"),
-           ClientCopy.text.label("client_copy"))
+           ClientCopy.text.label("client_copy"), ClientCopy.revision.label("client_revision"))
     .outerjoin(Customer, Activity.customer_id == Customer.id)
     .outerjoin(ClientCopy, ClientCopy.activity_id == Activity.id)
 )
@@ -244,6 +245,10 @@ def _current(session: Session, kept: Any, model: Any, row_id: int) -> str | None
 
 
 def _render_activity(row: Any) -> str:
+    """A client's copy HQ took whole, while HQ has not changed the activity since; else HQ's
+    rendering over the client's copy, if any."""
+    if row.client_copy is not None and row.client_revision == row.revision:
+        return row.client_copy  # type: ignore[no-any-return]
     return activity_calendar(row, row.customer_number, row.client_copy)
 
 

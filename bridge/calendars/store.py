@@ -190,6 +190,8 @@ class CalendarStore:
         with self.session.begin_nested():  # a rule broken half-way leaves nothing behind
             activity = writeback.apply(self.session, decision, text, href, target, self.now)
             self.session.flush()
+        if decision.whole:
+            return Written(activity_item(activity, lambda: text), as_sent=True)
         customer = activity.customer.number if activity.customer else None
         return Written(activity_item(activity, lambda: activity_calendar(
             activity, customer, text)), as_sent=False)

@@ -142,6 +142,8 @@ class WriteToHQ:
     restore: bool = False
     lost: tuple[Lost, ...] = ()
     """The client's text HQ's text priority overrode (kept: ``bridge.hq.lost``)."""
+    whole: bool = False
+    """HQ takes the item as the client wrote it: it is served so (:func:`taken_whole`)."""
 
 
 Decision = StoreAsSent | WriteToHQ
@@ -170,15 +172,28 @@ def decide(before: Before, item: ClientItem, target: Target, settings: SyncSetti
         return StoreAsSent()
     check_window(item, window)
     take_text = activity is None or settings.text_priority is TextPriority.CLIENT
-    fields = _fields(item, activity.number if activity else None, take_text,
-                     item.customer if known_customer else None)
+    number = activity.number if activity else None
+    fields = _fields(item, number, take_text, item.customer if known_customer else None)
+    lost = () if take_text or activity is None else tuple(
+        lost for lost in differences(activity, item) if lost.field in TEXT_FIELDS)
     return WriteToHQ(
-        number=activity.number if activity else None, uid=item.uid or None, fields=fields,
-        zone=item.zone,
+        number=number, uid=item.uid or None, fields=fields, zone=item.zone,
         all_day=item.all_day, completion=_completion(activity, item, target, now),
-        restore=activity is not None and activity.deleted_at is not None,
-        lost=() if take_text or activity is None else tuple(
-            lost for lost in differences(activity, item) if lost.field in TEXT_FIELDS))
+        restore=activity is not None and activity.deleted_at is not None, lost=lost,
+        whole=(activity is None or activity.origin is Origin.CLIENT) and not lost
+        and taken_whole(item, number, known_customer))
+
+
+def taken_whole(item: ClientItem, number: str | None, known_customer: bool) -> bool:
+    """Whether HQ holds the item's values as the client wrote them, so that the item can be
+    served as written: a title without HQ's number, an end (or a whole day), a customer HQ
+    knows and a priority HQ keeps, if given, and zones every client knows. (Else HQ's values
+    are served over it.)"""
+    title = (item.summary or "").strip()
+    return (bool(title) and _name(item.summary, number) == title and item.portable
+            and (item.end is not None or item.all_day or item.component == "VTODO")
+            and (item.customer is None or known_customer)
+            and (item.priority is None or 1 <= item.priority <= 9))
 
 
 TEXT_FIELDS = ("name", "description")
@@ -285,7 +300,7 @@ def apply(session: Session, decision: WriteToHQ, text: str, href: str, target: T
     elif completion is not None:
         complete_activity(session, activity.number, completion.on or now, employee.login,
                           unprocessed=completion.unprocessed)
-    keep_client_copy(session, activity, text)
+    keep_client_copy(session, activity, text, decision.whole)
     if decision.lost:
         keep_lost(session, target.employee_id, activity.id, href, list(decision.lost),
                   LostReason.TEXT_PRIORITY, "the representative's text priority is hq: "

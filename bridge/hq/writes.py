@@ -63,14 +63,16 @@ def activity_changed(session: Session, activity: Activity, now: datetime,
     _published(session, [written, *moved])
 
 
-def keep_client_copy(session: Session, activity: Activity, text: str) -> None:
+def keep_client_copy(session: Session, activity: Activity, text: str, whole: bool) -> None:
     """The iCalendar text a client sent for the activity: what HQ does not model survives in
-    what the calendars serve."""
+    what the calendars serve; if it is ``whole`` (HQ took the write as it was), it is served
+    as it is until HQ changes the activity."""
     copy = session.get(ClientCopy, activity.id)
+    revision = activity.revision if whole else None
     if copy is None:
-        session.add(ClientCopy(activity_id=activity.id, text=text))
+        session.add(ClientCopy(activity_id=activity.id, text=text, revision=revision))
     else:
-        copy.text = text
+        copy.text, copy.revision = text, revision
     kept.mark_activities(session, [activity.id])
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component
 
 from bridge.infra.errors import InvalidInput
-from bridge.ical.zones import UnknownTimeZone, resolve_tzid, zone_name_of
+from bridge.ical.zones import IANA, UnknownTimeZone, resolve_tzid, zone_name_of
 
 RECURRENCE = ("RRULE", "RDATE", "RECURRENCE-ID")
 
@@ -29,6 +29,9 @@ class ClientItem:
     customer: str | None
     transfer: bool | None
     recurring: bool
+    portable: bool = True
+    """Every zone its times name is one any client knows: defined by a VTIMEZONE of the
+    item, or an IANA name (not a Windows name or an offset only some clients resolve)."""
 
 
 def parse_client_item(text: str, floating_zone: str = "UTC") -> ClientItem:
@@ -65,7 +68,19 @@ def parse_client_item(text: str, floating_zone: str = "UTC") -> ClientItem:
         customer=_text(main, "X-BRIDGE-CUSTOMER"),
         transfer=_flag(main, "X-BRIDGE-TRANSFER"),
         recurring=len(mains) > 1 or any(name in main for name in RECURRENCE),
+        portable=_portable(calendar, main),
     )
+
+
+def _portable(calendar: Calendar, main: Component) -> bool:
+    defined = {str(zone.get("TZID", "")) for zone in calendar.walk("VTIMEZONE")}
+    for name in ("DTSTART", "DTEND", "DUE"):
+        tzid = main[name].params.get("TZID") if name in main else None
+        if tzid and tzid not in defined:
+            found = resolve_tzid(tzid)
+            if found is None or found.rule != IANA:
+                return False
+    return True
 
 
 def _text(component: Component, name: str) -> str | None:

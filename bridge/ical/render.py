@@ -104,7 +104,7 @@ def hq_properties(activity: Shown, customer: str | None,
         ("LAST-MODIFIED", activity.modified_at, PLAIN),
         ("CREATED", activity.created_at, PLAIN),
         ("SEQUENCE", activity.revision - 1, PLAIN),
-        ("SUMMARY", subject(activity.number, activity.name), PLAIN),
+        ("SUMMARY", summary(activity), PLAIN),
     ]
     if activity.start_at is not None:
         found.append(("DTSTART", *_local(activity, activity.start_at, activity.start_offset)))
@@ -123,6 +123,13 @@ def hq_properties(activity: Shown, customer: str | None,
         found.append(("COMPLETED", activity.completed_on, PLAIN))
         found.append(("PERCENT-COMPLETE", 100, PLAIN))
     return found + [(name, value, PLAIN) for name, value in _hq_fields(activity, customer)]
+
+
+def summary(activity: Shown) -> str:
+    """The SUMMARY: "number name" as HQ's Subject shows it; an item a calendar client made
+    keeps its own title (its number lives in HQ and the cockpit)."""
+    return activity.name if activity.origin is Origin.CLIENT else subject(activity.number,
+                                                                          activity.name)
 
 
 def _local(activity: Shown, instant: datetime,

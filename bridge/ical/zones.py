@@ -33,6 +33,10 @@ _CONTINENTS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Aust
                "Europe/", "Indian/", "Pacific/")
 
 
+IANA = "an IANA name"
+"""The rule that found a TZID in the IANA database (the names every client knows)."""
+
+
 class UnknownTimeZone(InvalidInput):
     """A TZID that no VTIMEZONE of the item, IANA, Windows or an offset explains."""
 
@@ -66,7 +70,7 @@ def resolve_tzid(tzid: str) -> Resolved | None:
 def _resolve(tzid: str) -> Resolved | None:
     if not tzid or len(tzid) > MAX_TZID:
         return None
-    for rule, name in (("an IANA name", tzid), ("a Windows name", WINDOWS_TO_OLSON.get(tzid))):
+    for rule, name in ((IANA, tzid), ("a Windows name", WINDOWS_TO_OLSON.get(tzid))):
         zone = _zone_info(name)
         if zone is not None:
             return Resolved(zone, zone.key, rule)

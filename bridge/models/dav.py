@@ -102,6 +102,9 @@ class ClientCopy(Base):
         ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
     )
     text: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int | None]
+    """The activity's revision this copy is the whole of: the client's write HQ took as it
+    was; while the activity is at it, the copy is what is served (None: HQ's rendering)."""
 
 
 class KeptActivity(Base):
