@@ -17,6 +17,7 @@ from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
 
 from tests.conftest import BRIDGE  # noqa: E402,F401  (the tests here import it from here)
+from tests.clock import at, day, iso, local_stamp, stamp
 from tests.conftest import opened
 PASSWORD = "correct-horse-battery"
 
@@ -186,35 +187,51 @@ class Fetched:
 
 @pytest.fixture
 def hq_appointment(server: Server, hq: Callable[..., Result]) -> Fetched:
-    """HQ-000001 "Visit", an HQ appointment of bwilson on 2026-12-03 10:00 Warsaw, as
-    bwilson's client fetched it."""
+    """HQ-000001 "Visit", an HQ appointment of bwilson in VISIT_DAYS days at 10:00 Warsaw
+    (when EVENT is), as bwilson's client fetched it."""
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+              "--start", VISIT_START).exit_code == 0
     [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     http = server.http("bwilson")
     return Fetched(http, str(event.url), http.get(str(event.url)))
 
 
-EVENT = """BEGIN:VCALENDAR
+VISIT_DAYS = 8
+"""Days from today of EVENT (10:00-11:00 in Warsaw) and of ``hq_appointment``."""
+VISIT_START = iso(VISIT_DAYS, "10:00")
+"""When EVENT and ``hq_appointment`` start, as HQ shows it."""
+VISIT_DAY = stamp(day(VISIT_DAYS))
+"""The iCalendar DATE of EVENT and ``hq_appointment`` (``20270105``)."""
+
+
+def moved_a_day(text: str) -> str:
+    """``text`` (EVENT or ``hq_appointment``'s item) with its times the day after."""
+    return text.replace(f"{VISIT_DAY}T1", f"{stamp(day(VISIT_DAYS + 1))}T1")
+
+
+EVENT = f"""BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//tests//EN
 BEGIN:VEVENT
-UID:{uid}
-SUMMARY:{summary}
-DTSTART;TZID=Europe/Warsaw:20261203T100000
-DTEND;TZID=Europe/Warsaw:20261203T110000
-DESCRIPTION:{description}
+UID:{{uid}}
+SUMMARY:{{summary}}
+DTSTART;TZID=Europe/Warsaw:{local_stamp(VISIT_DAYS, "10:00")}
+DTEND;TZID=Europe/Warsaw:{local_stamp(VISIT_DAYS, "11:00")}
+DESCRIPTION:{{description}}
 END:VEVENT
 END:VCALENDAR
 """
 
-TODO = """BEGIN:VCALENDAR
+DUE = stamp(at(VISIT_DAYS + 1, "15:00", "UTC"))
+"""When TODO is due: the day after EVENT, 15:00 UTC."""
+
+TODO = f"""BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//tests//EN
 BEGIN:VTODO
-UID:{uid}
-SUMMARY:{summary}
-DUE:20261204T150000Z
-{extra}END:VTODO
+UID:{{uid}}
+SUMMARY:{{summary}}
+DUE:{DUE}
+{{extra}}END:VTODO
 END:VCALENDAR
 """

@@ -7,11 +7,14 @@ from urllib.parse import urljoin
 import pytest
 from icalendar import Calendar
 
+from tests.clock import at, iso, stamp
 from tests.conftest import NOW_ISO, activities_json, appointment
-from tests.storage_plugin.conftest import EVENT
+from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, VISIT_START, moved_a_day
 
 NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "CS": "http://calendarserver.org/ns/"}
 XML = {"Content-Type": "application/xml; charset=utf-8"}
+RANGE = stamp(at(-24, "00:00", "UTC")), stamp(at(37, "00:00", "UTC"))
+"""The time range the Synchronizer lists: from weeks ago to weeks ahead."""
 
 
 def multistatus(answer) -> ET.Element:
@@ -76,8 +79,8 @@ def etags_in_range(http, url):
         "REPORT", url + "bwilson/appointments/", headers={"Depth": "1", **XML}, data=(
             '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
             "<D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\">"
-            '<C:comp-filter name="VEVENT"><C:time-range start="20261101T000000Z" '
-            'end="20270101T000000Z"/></C:comp-filter></C:comp-filter></C:filter>'
+            f'<C:comp-filter name="VEVENT"><C:time-range start="{RANGE[0]}" '
+            f'end="{RANGE[1]}"/></C:comp-filter></C:comp-filter></C:filter>'
             "</C:calendar-query>"))), "D:getetag")
 
 
@@ -93,7 +96,7 @@ def multiget(http, url, hrefs):
 def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(outlook, hq):
     http, url = outlook
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+              "--start", VISIT_START).exit_code == 0
     etags = etags_in_range(http, url)
     [href] = etags
     [text] = multiget(http, url, etags).values()
@@ -116,13 +119,12 @@ def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(o
         data=EVENT.format(uid="outlook-1", summary="Moved", description=""))
     assert stale.status_code == 412
     assert http.delete(url + href.lstrip("/"), headers={"If-Match": '"stale"'}).status_code == 412
-    moved = EVENT.format(uid="outlook-1", summary="From Outlook", description="").replace(
-        "20261203T1", "20261204T1")
+    moved = moved_a_day(EVENT.format(uid="outlook-1", summary="From Outlook", description=""))
     updated = http.put(url + "bwilson/appointments/outlook-1.ics", headers={
         "If-Match": current, "Content-Type": "text/calendar"}, data=moved)
     assert updated.status_code == 204
     [activity] = [a for a in activities_json(hq) if "From Outlook" in a["name"]]
-    assert activity["start"].startswith("2026-12-04T10:00:00")
+    assert activity["start"].startswith(iso(VISIT_DAYS + 1, "10:00")[:19])
     fresh = etags_in_range(http, url)[href]
     assert http.delete(url + href.lstrip("/"), headers={"If-Match": fresh}).status_code in (200, 204)
     assert href not in etags_in_range(http, url)
@@ -174,7 +176,7 @@ def test_thunderbird_polls_the_ctag_then_compares_etags(server, hq):
     before = ctag(http, appointments)
     assert ctag(http, appointments) == before  # nothing changed: Thunderbird stops here
     assert hq("activities", "add", "-r", "bwilson", "--name", "New from HQ",
-              "--start", "2026-12-04T10:00:00+01:00").exit_code == 0
+              "--start", iso(VISIT_DAYS + 1, "10:00")).exit_code == 0
     after = ctag(http, appointments)
     assert after != before
     etags = prop_texts(multistatus(http.request(

@@ -11,12 +11,9 @@ from sqlalchemy import text
 from bridge.infra.db import transaction
 from bridge.hq.editing import find_activity
 from bridge.infra.locks import owner_lock, take
+from tests.clock import day
 from tests.conftest import activities_json
-from tests.storage_plugin.conftest import EVENT, serving
-
-
-def moved(text):
-    return text.replace("20261203T1", "20261204T1")
+from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, moved_a_day as moved, serving
 
 
 def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(
@@ -40,7 +37,7 @@ def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(
         assert "PUT /bwilson/appointments/visit.ics refused with 503" in caplog.text
         assert "Traceback" not in caplog.text and "500" not in caplog.text
         assert http.get(url).headers["ETag"] == etag
-        assert activities_json(hq)[0]["start"].startswith("2026-12-03")
+        assert activities_json(hq)[0]["start"].startswith(day(VISIT_DAYS).isoformat())
         retried = http.put(url, data=moved(text), headers={"If-Match": etag})
         assert retried.status_code == 204
 
@@ -66,7 +63,7 @@ def test_a_request_that_loses_a_deadlock_is_run_again(server, hq, engine, caplog
     thread.join(timeout=30)
     assert answers[0].status_code == 204
     assert "met a deadlock; running it again" in caplog.text
-    assert activities_json(hq)[0]["start"].startswith("2026-12-04")
+    assert activities_json(hq)[0]["start"].startswith(day(VISIT_DAYS + 1).isoformat())
 
 
 def _wait_until_a_request_waits_for_a_lock(engine):

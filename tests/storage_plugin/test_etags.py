@@ -2,6 +2,7 @@
 sent answers without an ETag, so the client fetches the server's version instead of keeping its
 own; an item stored as it came answers with its ETag, as in stock Radicale."""
 
+from tests.clock import utc
 from tests.conftest import activities_json
 from tests.storage_plugin.conftest import EVENT
 
@@ -45,12 +46,10 @@ def test_an_item_stored_as_sent_answers_with_its_etag(server, hq):
 def test_an_etag_names_one_version_even_across_rebuilt_or_restored_databases():
     """Ids and revisions repeat in a database rebuilt from the same data, or restored from a
     backup and changed again; the instant of the change does not."""
-    from datetime import UTC, datetime
-
     from bridge.calendars.sources import version_etag
 
-    first = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
-    again = datetime(2026, 11, 26, 9, 0, 0, 123456, tzinfo=UTC)
+    first = utc(0, "09:00", "UTC").replace(microsecond=123456)
+    again = utc(1, "09:00", "UTC").replace(microsecond=123456)
     assert version_etag("a", 7, 2, first) == version_etag("a", 7, 2, first)
     assert version_etag("a", 7, 2, first) != version_etag("a", 7, 2, again)
     assert version_etag("a", 7, 2, first) != version_etag("c", 7, 2, first)

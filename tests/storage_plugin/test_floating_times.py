@@ -4,19 +4,19 @@ server's `[storage] time_zone`, default UTC) and served back in that zone, so ev
 and HQ show the time the client sent."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from tests.clock import at, iso, local_stamp, stamp
 from tests.conftest import activities_json
 from tests.storage_plugin.conftest import calendar, serving
 
-FLOATING = """BEGIN:VCALENDAR
+FLOATING = f"""BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//floating script//EN
 BEGIN:VEVENT
 UID:floating-1
-DTSTAMP:20261126T120000Z
-DTSTART:20261210T100000
-DTEND:20261210T110000
+DTSTAMP:{stamp(at(1, "12:00", "UTC"))}
+DTSTART:{local_stamp(15, "10:00")}
+DTEND:{local_stamp(15, "11:00")}
 SUMMARY:Demo from a floating client
 END:VEVENT
 END:VCALENDAR
@@ -35,20 +35,20 @@ def saved_and_served_back(server, hq):
 def test_a_floating_time_is_read_in_the_representatives_zone_and_shown_as_sent(server, hq):
     assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw").exit_code == 0
     hq_start, served = saved_and_served_back(server, hq)
-    assert hq_start == "2026-12-10T10:00:00+01:00"  # 09:00 UTC: 10:00 in Warsaw
-    assert served == datetime(2026, 12, 10, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+    assert hq_start == iso(15, "10:00")  # 10:00 in Warsaw
+    assert served == at(15, "10:00", "Europe/Warsaw")
 
 
 def test_without_a_zone_of_their_own_the_servers_zone_is_used(staff_passwords, database_url, hq):
     with serving(database_url, storage={"time_zone": "America/New_York"}) as server:
             hq_start, served = saved_and_served_back(server, hq)
-    assert hq_start == "2026-12-10T10:00:00-05:00"
-    assert served == datetime(2026, 12, 10, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert hq_start == iso(15, "10:00", "America/New_York")
+    assert served == at(15, "10:00", "America/New_York")
 
 
 def test_the_default_zone_is_utc(server, hq):
     hq_start, served = saved_and_served_back(server, hq)
-    assert datetime.fromisoformat(hq_start) == datetime(2026, 12, 10, 10, 0, tzinfo=ZoneInfo("UTC"))
+    assert datetime.fromisoformat(hq_start) == at(15, "10:00", "UTC")
     assert served.utcoffset().total_seconds() == 0 and served.hour == 10
 
 

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from bridge.infra.db import transaction
 from bridge.models import Employee, LostReason, LostValue
+from tests.clock import day, stamp
 from tests.conftest import activities_json, appointment, import_appointments
-from tests.storage_plugin.conftest import EVENT, calendar
+from tests.storage_plugin.conftest import EVENT, VISIT_DAY, VISIT_START, calendar
 
 
 def _kept(engine) -> list[tuple[str, str, str | None, str, str]]:
@@ -70,7 +71,7 @@ def test_a_managers_refused_edit_of_a_team_calendar_is_not_kept_as_the_represent
 
 def test_a_new_item_outside_the_window_is_refused_and_kept(server, hq, engine):
     far = EVENT.format(uid="far-1", summary="Trade fair", description="Booth 12").replace(
-        "20261203", "20290310")
+        VISIT_DAY, stamp(day(835)))  # the window ends a year ahead
     answer = server.put("bwilson", "bwilson/appointments/far-1.ics", far)
     assert answer.status_code == 403
     kept = _kept(engine)
@@ -86,5 +87,5 @@ def test_an_edit_that_breaks_a_rule_half_way_leaves_hq_as_it_was(hq, hq_appointm
     assert answer.status_code == 400
     [activity] = activities_json(hq)
     assert (activity["priority"], activity["revision"], activity["start"]) == (
-        5, 1, "2026-12-03T10:00:00+01:00")
+        5, 1, VISIT_START)
     assert http.get(url).headers["ETag"] == before.headers["ETag"]

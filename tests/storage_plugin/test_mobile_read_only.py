@@ -3,7 +3,8 @@ there: PUT, DELETE and PROPPATCH are refused with 403 and HQ stays as it was."""
 
 import pytest
 
-from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.clock import NOW_ISO, at, local_stamp
+from tests.conftest import activities_json, appointment
 from tests.storage_plugin.conftest import EVENT, calendar
 
 
@@ -20,8 +21,9 @@ def test_mobile_appointment_is_served_in_the_mobile_calendar(mobile):
     [event] = events
     component = event.icalendar_component
     assert str(component["SUMMARY"]) == "APP/MA-1 Quarterly review"
-    assert component["DTSTART"].to_ical() == b"20261201T090000"
-    assert component["DTSTART"].params["TZID"] == "UTC+0100"
+    assert component["DTSTART"].to_ical() == local_stamp(6, "09:00").encode()
+    offset = int(at(6, "09:00").utcoffset().total_seconds()) // 60  # Warsaw's, east of UTC
+    assert component["DTSTART"].params["TZID"] == f"UTC+{offset // 60:02d}{offset % 60:02d}"
     assert str(component["X-BRIDGE-ORIGIN"]) == "mobile"
     assert "Customer: C-1001 Acme Trading" in str(component["DESCRIPTION"])
 

@@ -3,11 +3,12 @@ shows up as exactly the changed items; the synchronization window decides what i
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 
+from tests.clock import NOW, NOW_ISO, day, iso
 from tests.conftest import (
-    NOW_ISO,
     activities_json,
     appointment,
     customer,
@@ -48,7 +49,7 @@ def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, writ
     assert len(first) == 3
     import_appointments(hq, write_export, appointment("MA-1"),
                         later_version("MA-2", name="Renamed"), appointment("MA-3"),
-                        appointment("MA-4"), now="2026-11-25T10:00:00Z")
+                        appointment("MA-4"), now=(NOW + timedelta(hours=1)).isoformat())
     new_token, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
     assert new_token != token
     assert changed == {_href("MA-2"), _href("MA-4")}
@@ -76,7 +77,7 @@ def test_appointment_moved_to_another_representative_is_gone_from_the_first(
 
 def test_an_hq_delete_shows_as_removed(server, hq):
     hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-       "--start", "2026-12-02T10:00:00+01:00")
+       "--start", iso(7, "10:00"))
     token, changed, _ = sync_collection(server, "bwilson", "bwilson/appointments/")
     assert changed == {"HQ-000001.ics"}
     hq("activities", "delete", "HQ-000001")
@@ -129,7 +130,7 @@ def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, writ
 
 
 def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, write_export):
-    far = appointment("MA-9", start="2028-06-01T09:00:00+02:00", end="2028-06-01T10:00:00+02:00")
+    far = appointment("MA-9", start=iso(554, "09:00"), end=iso(554, "10:00"))  # the window: a year
     import_appointments(hq, write_export, appointment("MA-1"), far)
     _, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert changed == {_href("MA-1")}
@@ -140,8 +141,8 @@ def test_narrowing_the_window_removes_items_from_the_client_not_from_hq(
         server, hq, write_export):
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
-    assert hq("settings", "set", "bwilson", "--calendar-start", "2027-01-01",
-              "--calendar-end", "2027-12-31").exit_code == 0
+    assert hq("settings", "set", "bwilson", "--calendar-start", day(37).isoformat(),
+              "--calendar-end", day(401).isoformat()).exit_code == 0  # after MA-1 (6 days)
     _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
     assert gone == {_href("MA-1")}
     assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]

@@ -1,10 +1,13 @@
 """Client writes and HQ: new items become HQ activities of origin "client" when transfer to
 HQ applies, edits follow the text priority, deletes are recoverable, stale writes get 412."""
 
+from datetime import date, timedelta
+
 import pytest
 
+from tests.clock import at, day, iso, next_transition, on, stamp, utc
 from tests.conftest import activities_json
-from tests.storage_plugin.conftest import EVENT, TODO, calendar
+from tests.storage_plugin.conftest import EVENT, TODO, VISIT_START, calendar
 
 
 def by_name(hq, name):
@@ -21,7 +24,7 @@ def test_new_event_in_the_appointments_calendar_becomes_a_client_activity(server
     assert activity["kind"] == "appointment"
     assert activity["number"] == "CL-000001"
     assert activity["representative"] == "bwilson"
-    assert activity["start"] == "2026-12-03T10:00:00+01:00"
+    assert activity["start"] == VISIT_START
     assert activity["description"] == "Bring coffee"
 
 
@@ -88,7 +91,7 @@ def test_recurring_event_stays_in_the_calendar_only(server, hq):
 def hq_task(server, hq):
     """An HQ task of bwilson, and the client's copy of it."""
     result = hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call back",
-                "--description", "HQ text", "--end", "2026-12-05T12:00:00+01:00")
+                "--description", "HQ text", "--end", iso(10, "12:00"))
     assert result.exit_code == 0
     [todo] = calendar(server.client("bwilson"), "bwilson/tasks/").todos()
     return todo
@@ -119,11 +122,13 @@ def test_with_text_priority_client_the_clients_text_is_taken(server, hq, hq_task
 
 
 def test_times_and_completion_from_the_client_always_count(server, hq, hq_task):
-    text = hq_task.data.replace("STATUS:NEEDS-ACTION", "STATUS:COMPLETED\nCOMPLETED:20261125T100000Z")
+    completed = utc(0, "10:00", "UTC")
+    text = hq_task.data.replace("STATUS:NEEDS-ACTION",
+                                f"STATUS:COMPLETED\nCOMPLETED:{stamp(completed)}")
     assert server.http("bwilson").put(str(hq_task.url), data=text).status_code in (201, 204)
     [task] = activities_json(hq)
     assert task["status"] == "Completed"
-    assert task["completed_on"] == "2026-11-25T10:00:00+00:00"
+    assert task["completed_on"] == completed.isoformat()
     assert task["completed_by"] == "bwilson"
 
 
@@ -161,7 +166,19 @@ def test_delete_in_the_client_removes_it_from_hq_recoverably(server, hq, hq_task
     assert len(calendar(server.client("bwilson"), "bwilson/tasks/").todos()) == 1
 
 
-OUTLOOK_EVENT = """BEGIN:VCALENDAR
+def _summer_day() -> date:
+    """The first date at least 30 days ahead on which Paris (and Warsaw) keep summer time:
+    within a representative's window (a year ahead) whatever the season today."""
+    if at(30, "09:00", "Europe/Paris").dst():
+        return day(30)
+    return next_transition("Europe/Paris", after=30, to_summer=True).date() + timedelta(days=1)
+
+
+SUMMER_DAY = _summer_day()
+SUMMER_VISIT = on(SUMMER_DAY, "09:00", "Europe/Paris").isoformat()
+"""OUTLOOK_EVENT's start as HQ shows it: 09:00 in summer time (+02:00)."""
+
+OUTLOOK_EVENT = f"""BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
 BEGIN:VTIMEZONE
@@ -182,8 +199,8 @@ END:VTIMEZONE
 BEGIN:VEVENT
 UID:040000008200E00074C5B7101A82E008
 SUMMARY:Summer visit
-DTSTART;TZID=Romance Standard Time:20270701T090000
-DTEND;TZID=Romance Standard Time:20270701T100000
+DTSTART;TZID=Romance Standard Time:{stamp(SUMMER_DAY)}T090000
+DTEND;TZID=Romance Standard Time:{stamp(SUMMER_DAY)}T100000
 END:VEVENT
 END:VCALENDAR
 """
@@ -193,7 +210,7 @@ def test_windows_time_zone_names_from_outlook_are_understood(server, hq):
     assert server.put("bwilson", "bwilson/appointments/outlook.ics",
                OUTLOOK_EVENT).status_code == 201
     [activity] = by_name(hq, "Summer visit")
-    assert activity["start"] == "2027-07-01T09:00:00+02:00"
+    assert activity["start"] == SUMMER_VISIT
     [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     assert event.icalendar_component["DTSTART"].params["TZID"] == "Europe/Paris"
 
@@ -204,4 +221,4 @@ def test_windows_time_zone_name_without_its_vtimezone(server, hq):
     assert server.put("bwilson", "bwilson/appointments/o2.ics",
                text[:start] + text[end:]).status_code == 201
     [activity] = by_name(hq, "Summer visit")
-    assert activity["start"] == "2027-07-01T09:00:00+02:00"
+    assert activity["start"] == SUMMER_VISIT
