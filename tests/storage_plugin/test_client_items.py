@@ -3,18 +3,13 @@ something in it: clients that never read back what they wrote (calcurse-caldav k
 ETag and its own copy) hold what the server holds. Its number lives in HQ and the cockpit,
 not in its SUMMARY. HQ-made and mobile items keep "number name"."""
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from icalendar import Calendar
 
 from tests.clock import day, local_stamp, stamp
 from tests.conftest import activities_json
-from tests.storage_plugin.conftest import PASSWORD, calendar
+from tests.storage_plugin.conftest import calendar
 
 
 def event(uid: str, summary: str, days: int = 5) -> str:
