@@ -1,6 +1,6 @@
 """Activity synchronization settings of a representative, and the windows they give."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +9,12 @@ from bridge.infra.db import transaction
 from bridge.infra.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
 from bridge.calendars.windows import Window, parse_bound, resolve_bound, window
+from tests.clock import TODAY, day
+
+SINCE = str(day(-330))
+"""An absolute start bound (a date some months ago)."""
+FAR = str(date(TODAY.year + 70, 12, 31))
+"""An absolute end bound decades ahead."""
 
 
 def stored(engine, login: str) -> SyncSettings:
@@ -24,7 +30,7 @@ def days(first: date, last: date) -> str:
 # --- bridge settings show|set --------------------------------------------------------------
 
 def test_defaults_of_a_representative(hq) -> None:
-    today = date.today()
+    today = TODAY
 
     result = hq("settings", "show", "bwilson")
 
@@ -49,19 +55,19 @@ def test_every_imported_representative_has_settings_stored(hq, engine) -> None:
 
 
 def test_set_absolute_and_relative_bounds(hq, engine) -> None:
-    today = date.today()
+    today = TODAY
 
-    result = hq("settings", "set", "bwilson", "--calendar-start", "2026-01-01",
-                "--calendar-end", "+30d", "--task-start", "today", "--task-end", "2099-12-31")
+    result = hq("settings", "set", "bwilson", "--calendar-start", SINCE,
+                "--calendar-end", "+30d", "--task-start", "today", "--task-end", FAR)
 
     assert result.exit_code == 0, result.output
-    assert "Calendar entries: 2026-01-01 … +30d" in result.output
-    assert days(date(2026, 1, 1), today + timedelta(days=30)) in result.output
-    assert "Tasks:            0d … 2099-12-31" in result.output
-    assert days(today, date(2099, 12, 31)) in result.output
+    assert f"Calendar entries: {SINCE} … +30d" in result.output
+    assert days(day(-330), today + timedelta(days=30)) in result.output
+    assert f"Tasks:            0d … {FAR}" in result.output
+    assert days(today, date.fromisoformat(FAR)) in result.output
     settings = stored(engine, "bwilson")
-    assert (settings.calendar_start, settings.calendar_end) == ("2026-01-01", "+30d")
-    assert (settings.task_start, settings.task_end) == ("0d", "2099-12-31")
+    assert (settings.calendar_start, settings.calendar_end) == (SINCE, "+30d")
+    assert (settings.task_start, settings.task_end) == ("0d", FAR)
     assert stored(engine, "cdavis").calendar_start == "-90d"
 
 
@@ -88,9 +94,9 @@ def test_transfer_of_appointments_can_be_switched_off_and_on(hq, engine) -> None
 
 @pytest.mark.parametrize("bounds", [
     ["--calendar-start", "+40d", "--calendar-end", "+30d"],
-    ["--calendar-start", "2027-01-01", "--calendar-end", "2026-12-31"],
+    ["--calendar-start", str(day(31)), "--calendar-end", str(day(30))],
     ["--task-end", "-366d"],
-    ["--calendar-start", "2099-01-01"],
+    ["--calendar-start", str(day(366))],  # after the default end, +365d
 ])
 def test_window_ending_before_it_starts_is_refused_and_nothing_changes(hq, bounds) -> None:
     before = hq("settings", "show", "bwilson").output
@@ -102,7 +108,8 @@ def test_window_ending_before_it_starts_is_refused_and_nothing_changes(hq, bound
     assert hq("settings", "show", "bwilson").output == before
 
 
-@pytest.mark.parametrize("bound", ["next week", "+5w", "2026-02-30", "1.5d", "", "+123456d"])
+@pytest.mark.parametrize("bound", ["next week", "+5w", f"{TODAY.year}-02-30", "1.5d", "",
+                                   "+123456d"])
 def test_bad_bound_text_is_refused(hq, engine, bound: str) -> None:
     result = hq("settings", "set", "bwilson", "--calendar-end", bound)
 
@@ -138,51 +145,52 @@ def test_bad_text_priority_is_refused(hq) -> None:
 @pytest.mark.parametrize("text, canonical", [
     ("today", "0d"), ("TODAY", "0d"), ("0d", "0d"), ("+0d", "0d"), ("-0d", "0d"),
     ("30d", "+30d"), ("+30d", "+30d"), ("-30d", "-30d"), (" -090D ", "-90d"),
-    ("+365d", "+365d"), ("2026-01-01", "2026-01-01"), (" 2026-12-31 ", "2026-12-31"),
+    ("+365d", "+365d"), (SINCE, SINCE), (f" {day(25)} ", str(day(25))),
 ])
 def test_parse_bound_gives_the_canonical_form(text: str, canonical: str) -> None:
     assert parse_bound(text) == canonical
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "+5w", "30", "d", "1.5d", "2026-02-30",
-                                  "2026-13-01", "+-3d", "123456d"])
+@pytest.mark.parametrize("text", ["", "yesterday", "+5w", "30", "d", "1.5d",
+                                  f"{TODAY.year}-02-30", f"{TODAY.year}-13-01", "+-3d",
+                                  "123456d"])
 def test_parse_bound_refuses_what_is_neither_a_date_nor_days(text: str) -> None:
     with pytest.raises(InvalidInput, match="window bound"):
         parse_bound(text)
 
 
 @pytest.mark.parametrize("bound, expected", [
-    ("0d", date(2026, 11, 25)), ("+30d", date(2026, 12, 25)), ("-90d", date(2026, 8, 27)),
-    ("+365d", date(2027, 11, 25)), ("2026-01-01", date(2026, 1, 1)),
+    ("0d", TODAY), ("+30d", TODAY + timedelta(days=30)), ("-90d", TODAY - timedelta(days=90)),
+    ("+365d", TODAY + timedelta(days=365)), (SINCE, day(-330)),
 ])
 def test_resolve_bound_counts_days_from_today(bound: str, expected: date) -> None:
-    assert resolve_bound(bound, date(2026, 11, 25)) == expected
+    assert resolve_bound(bound, TODAY) == expected
 
 
 def test_window_covers_whole_days_from_start_to_end_inclusive() -> None:
-    w = window("-1d", "+1d", date(2026, 11, 25))
+    w = window("-1d", "+1d", TODAY)
 
-    assert w.start == datetime(2026, 11, 24, tzinfo=UTC)
-    assert w.end == datetime(2026, 11, 27, tzinfo=UTC)
+    assert w.start == datetime.combine(day(-1), time(0), UTC)
+    assert w.end == datetime.combine(day(2), time(0), UTC)
 
 
 def test_window_of_one_day() -> None:
-    w = window("0d", "0d", date(2026, 11, 25))
+    w = window("0d", "0d", TODAY)
 
-    assert w.contains(datetime(2026, 11, 25, 23, 30, tzinfo=UTC), None)
-    assert not w.contains(datetime(2026, 11, 26, 0, 0, tzinfo=UTC), None)
+    assert w.contains(datetime.combine(TODAY, time(23, 30), UTC), None)
+    assert not w.contains(datetime.combine(day(1), time(0), UTC), None)
 
 
 def test_window_ending_before_it_starts_is_refused() -> None:
     with pytest.raises(InvalidInput, match="before it starts"):
-        window("+1d", "0d", date(2026, 11, 25))
+        window("+1d", "0d", TODAY)
 
 
-def at(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 11, day, hour, tzinfo=UTC)
+def at(days: int, hour: int = 12) -> datetime:
+    return datetime.combine(day(days), time(hour), UTC)
 
 
-WINDOW = Window(at(10, 0), at(20, 0))  # [Nov 10 00:00, Nov 20 00:00)
+WINDOW = Window(at(10, 0), at(20, 0))  # [in 10 days 00:00, in 20 days 00:00)
 
 
 @pytest.mark.parametrize("start, end, inside", [
@@ -205,4 +213,4 @@ def test_window_contains_activities_that_overlap_it(start, end, inside: bool) ->
 
 
 def test_a_day_ending_the_calendar_ends_without_overflow() -> None:
-    assert window("2026-01-01", "9999-12-31", date(2026, 11, 25)).end.year == 9999
+    assert window(SINCE, "9999-12-31", TODAY).end.year == 9999

@@ -1,12 +1,11 @@
 """Failed sign-ins are throttled per login and per address, in the database (every server
 process shares the counts)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bridge.hq.throttle import ADDRESS, LOGIN, Count, Throttle, counted
+from tests.clock import NOW
 from tests.conftest import race
-
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def test_the_first_failures_are_free():
