@@ -37,8 +37,8 @@ def test_the_calendar_advertises_its_window(server, hq):
         "PROPFIND", server.url + "bwilson/appointments/", data=PROPS, headers={"Depth": "0"})
     assert answer.status_code == 207
     assert f"{stamp(on(WINDOW[0], '00:00', 'UTC'))}</C:min-date-time>" in answer.text
-    after_end = WINDOW[1] + timedelta(days=1)
-    assert f"{stamp(on(after_end, '00:00', 'UTC'))}</C:max-date-time>" in answer.text
+    last_second = on(WINDOW[1] + timedelta(days=1), '00:00', 'UTC') - timedelta(seconds=1)
+    assert f"{stamp(last_second)}</C:max-date-time>" in answer.text
 
 
 def test_an_item_beyond_the_window_is_refused_with_max_date_time(server, hq):

@@ -28,14 +28,18 @@ def test_new_event_in_the_appointments_calendar_becomes_a_client_activity(server
     assert activity["description"] == "Bring coffee"
 
 
-def test_served_back_with_number_and_the_clients_zone(server, hq):
+def test_served_back_with_its_own_title_and_the_clients_zone(server, hq):
     server.put("bwilson", "bwilson/appointments/visit.ics",
         EVENT.format(uid="visit-1", summary="Visit Acme", description=""))
     [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     component = event.icalendar_component
     assert str(component["UID"]) == "visit-1"
-    assert str(component["SUMMARY"]) == "CL-000001 Visit Acme"
+    assert str(component["SUMMARY"]) == "Visit Acme"  # its number lives in HQ
     assert component["DTSTART"].params["TZID"] == "Europe/Warsaw"
+    assert [a["number"] for a in activities_json(hq)] == ["CL-000001"]
+    assert hq("activities", "edit", "CL-000001", "--description", "Agenda").exit_code == 0
+    [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
+    assert str(event.icalendar_component["SUMMARY"]) == "Visit Acme"
     assert "BEGIN:VTIMEZONE" in event.data and "TZID:Europe/Warsaw" in event.data
 
 
@@ -211,6 +215,10 @@ def test_windows_time_zone_names_from_outlook_are_understood(server, hq):
                OUTLOOK_EVENT).status_code == 201
     [activity] = by_name(hq, "Summer visit")
     assert activity["start"] == SUMMER_VISIT
+    [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
+    assert event.icalendar_component["DTSTART"].params["TZID"] == "Romance Standard Time"
+    assert "TZID:Romance Standard Time" in event.data, "served as Outlook wrote it"
+    assert hq("activities", "edit", activity["number"], "--description", "Agenda").exit_code == 0
     [event] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     assert event.icalendar_component["DTSTART"].params["TZID"] == "Europe/Paris"
 
