@@ -2,7 +2,7 @@
 rows (an INSERT) and many (a COPY) alike."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,14 @@ from bridge.infra import conflicts
 from bridge.infra.bulk import COPY_FROM_ROWS, insert_new, insert_rows, new_rows, upsert_rows
 from bridge.infra.db import make_engine, transaction
 from bridge.models import Activity, KeptActivity, Status
+from tests.clock import day
 from tests.conftest import appointment, import_appointments
 
 DEFAULTED = ("all_day", "frozen", "revision", "created_at", "modified_at")
 """Columns the rows below leave out: their defaults are set in Python."""
+
+START = datetime.combine(day(6), time(10), timezone(timedelta(hours=2)))
+"""The copies' start, given in +02:00 (08:00 UTC)."""
 
 OWN = ("id", "number", "mobile_id", "uid", "href", "created_at", "modified_at")
 """Columns that differ between two rows made from one another."""
@@ -40,7 +44,7 @@ def _copy_of(row: dict[str, Any], n: int) -> dict[str, Any]:
     status (an enum), and the defaulted columns left out."""
     values = {key: value for key, value in row.items() if key not in ("id", *DEFAULTED)}
     values.update(number=f"N-{n}", mobile_id=f"M-{n}", uid=f"u-{n}", href=f"h-{n}.ics",
-                  start_at=datetime(2026, 12, 1, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+                  start_at=START,
                   status=Status.DELAYED)
     return values
 
@@ -62,7 +66,7 @@ def test_inserted_rows_are_stored_as_an_insert_stores_them(
     copied = [f"N-{n}" for n in range(100, 100 + count)]
     assert sorted(rows) == sorted(["N-1", *copied])
     as_inserted = {key: value for key, value in rows["N-1"].items() if key not in OWN}
-    assert as_inserted["start_at"] == datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    assert as_inserted["start_at"] == datetime.combine(day(6), time(8), timezone.utc)
     assert as_inserted["status"] is Status.DELAYED and as_inserted["revision"] == 1
     for number in copied:
         assert {key: value for key, value in rows[number].items()
@@ -80,7 +84,7 @@ def test_new_rows_say_how_they_read_back_once_inserted(
         read = {row.number: {key: value for key, value in row._mapping.items() if key != "id"}
                 for row in session.execute(select(*Activity.__table__.columns))}
     stored = new.stored()
-    assert stored[0]["start_at"] == datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    assert stored[0]["start_at"] == datetime.combine(day(6), time(8), timezone.utc)
     assert all(value.utcoffset() == timedelta(0) for row in stored for value in row.values()
                if isinstance(value, datetime))  # as read back (equal instants compare equal)
     assert [read[row["number"]] for row in stored] == stored
@@ -184,7 +188,7 @@ def test_rows_waiting_for_another_writer_past_the_wait_are_a_conflict(
 
 def test_a_naive_date_time_is_refused_as_an_insert_refuses_it(
         engine: Engine, imported: dict[str, Any]) -> None:
-    naive = {**_copy_of(imported, 1), "start_at": datetime(2026, 12, 1, 10, 0)}
+    naive = {**_copy_of(imported, 1), "start_at": START.replace(tzinfo=None)}
     for write in (lambda session: session.execute(insert(Activity.__table__), [naive]),
                   lambda session: insert_rows(session, Activity, [naive])):
         with pytest.raises(Exception, match="naive datetime"), transaction(engine) as session:

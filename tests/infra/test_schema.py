@@ -11,9 +11,11 @@ from bridge.infra.db import make_engine
 from bridge.infra.readiness import SCHEMA_REVISION, recorded_revisions
 from bridge.infra.schema import alembic_config, head_revision
 from bridge.models import Base
+from tests.clock import day
 
 
 def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path):
+    then = day(-300)  # when its rows were written
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
     config = alembic_config()
@@ -23,12 +25,12 @@ def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tm
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO employees (id, login, name, sales_representative, active, created_at, "
-            "modified_at) VALUES (1, 'bwilson', 'Ben Wilson', 1, 1, '2026-01-01', '2026-01-01')"))
+            f"modified_at) VALUES (1, 'bwilson', 'Ben Wilson', 1, 1, '{then}', '{then}')"))
         connection.execute(text(
             "INSERT INTO activities (number, name, kind, origin, status, priority, description,"
             " representative_id, mobile_id, frozen, created_at, modified_at, revision) VALUES "
             "('APP/1', 'Old', 'appointment', 'mobile', 'Planned', 5, '', 1, 'MA-1', 0,"
-            " '2026-01-01', '2026-01-01', 1)"))
+            f" '{then}', '{then}', 1)"))
     from click.testing import CliRunner
 
     from bridge.cli.main import cli

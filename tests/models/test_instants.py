@@ -1,15 +1,16 @@
 """Instants are stored in UTC and read back timezone-aware (``bridge.models.base.UTCDateTime``)."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy.dialects import sqlite
 
 from bridge.models.base import UTCDateTime
+from tests.clock import NOW, day
 
 INSTANTS = [
-    datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
-    datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=2))),
+    NOW,
+    datetime.combine(day(-270), time(23, 59, 59, 999999), timezone(timedelta(hours=2))),
     datetime(1, 1, 1, 0, 0, 0, 5, tzinfo=UTC),
     datetime(9999, 12, 31, 23, 0, tzinfo=UTC),
 ]
@@ -29,4 +30,4 @@ def test_sqlite_text_is_the_one_sqlalchemy_writes_and_reads_back_as_the_same_ins
 
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
-        UTCDateTime().bind_processor(sqlite.dialect())(datetime(2026, 11, 25, 9, 0))
+        UTCDateTime().bind_processor(sqlite.dialect())(NOW.replace(tzinfo=None))
