@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -28,6 +29,23 @@ def _must_be_text(value: Any) -> Any:
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_must_be_text)]
 Text = Annotated[StrictStr, Field(min_length=1)]
+
+
+def _time_zone(value: str | None) -> str | None:
+    """The IANA name of a time zone given by its IANA or Windows name."""
+    if value is None:
+        return None
+    # (bridge.ical.zones loads icalendar: only when a time zone is given)
+    from bridge.ical.zones import iana_name
+
+    found = iana_name(value)
+    if found is None:
+        raise ValueError(f"unknown time zone {value!r}: give an IANA name such as "
+                         "Europe/Warsaw")
+    return found
+
+
+TimeZone = Annotated[StrictStr | None, AfterValidator(_time_zone)]
 
 
 class Record(BaseModel):
@@ -82,6 +100,8 @@ class EmployeeRecord(Record):
     manager: StrictStr | None = None
     sales_channels: list[StrictStr] = []
     active: StrictBool = True
+    time_zone: TimeZone = None
+    """The time zone the cockpit shows the employee's pages in; absent: left as it is."""
 
 
 def describe_errors(error: ValidationError) -> list[tuple[str | None, str]]:

@@ -57,6 +57,8 @@ class EmployeeImport(ChunkedImport[EmployeeRecord, list[EmployeeRecord]]):
         employee.email = record.email
         employee.sales_representative = record.sales_representative
         employee.active = record.active
+        if record.time_zone is not None:  # (else as the employee chose it in the cockpit)
+            employee.time_zone = record.time_zone
         employee.sales_channels = [self._channel(name)
                                    for name in dict.fromkeys(record.sales_channels)]
 
@@ -91,6 +93,7 @@ def _same(employee: Employee, record: EmployeeRecord) -> bool:
         and employee.sales_representative == record.sales_representative
         and employee.active == record.active
         and [c.name for c in employee.sales_channels] == sorted(set(record.sales_channels))
+        and record.time_zone in (None, employee.time_zone)
     )
 
 

@@ -70,9 +70,11 @@ def browser() -> Iterator[object]:
 
 
 def _real_clock() -> dict[str, str]:
-    """The environment without libfaketime: the suite may run with its clock moved
-    (``faketime -f +400d pytest``), but Chromium under libfaketime hangs at start; the
-    browser needs no clock of its own (the server, faked too, writes every date)."""
+    """The environment without libfaketime. The suite may run with its clock moved
+    (``faketime -f +400d pytest``); Chromium under libfaketime 0.9.10 with
+    ``FAKETIME_DONT_FAKE_MONOTONIC=1`` hangs at start. The browser needs no moved clock: the
+    server (moved too) writes every date it shows (its 10-hour session cookie stays valid to
+    a browser on the real clock unless the suite's clock is moved back)."""
     return {name: value for name, value in os.environ.items()
             if name != "LD_PRELOAD" and not name.startswith("FAKETIME")}
 
