@@ -16,8 +16,9 @@ class ReaderMayLeave(io.TextIOBase):
         self._stream = stream
         self.gone = False
 
+    # (click writes to a text stream as it is only if its encoding and errors are known)
     @property
-    def encoding(self) -> str:  # type: ignore[override]  (what click checks before writing)
+    def encoding(self) -> str:  # type: ignore[override]
         return self._stream.encoding
 
     @property
