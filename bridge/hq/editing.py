@@ -67,8 +67,7 @@ def local_time(wall: datetime, zone: str) -> LocalTime:
     if _round_trip(first) != wall:
         raise InvalidInput(
             f"{wall:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks jump forward "
-            f"{_duration(second.utcoffset() - first.utcoffset())} that night (daylight saving "
-            "time); choose another time")
+            f"{_jump(first, second)} that night (daylight saving time); choose another time")
     return LocalTime(first, f"{wall:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go "
                             f"back that night): taken as the first, {_offset_name(first)} "
                             f"({first.astimezone(UTC):%H:%M} UTC), not the second, "
@@ -80,8 +79,10 @@ def _round_trip(value: datetime) -> datetime:
     return value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None)
 
 
-def _duration(span: timedelta | None) -> str:
-    minutes = abs(int((span or timedelta()).total_seconds() // 60))
+def _jump(before: datetime, after: datetime) -> str:
+    """How far the clocks move between two readings of one wall-clock time."""
+    span = (after.utcoffset() or timedelta()) - (before.utcoffset() or timedelta())
+    minutes = abs(int(span.total_seconds() // 60))
     return "an hour" if minutes == 60 else f"{minutes} minutes"
 
 
