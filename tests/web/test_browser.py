@@ -414,6 +414,7 @@ def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, de
         assert zone.input_value() == "America/New_York"
         page.get_by_label("Representative").select_option("bwilson")
         assert zone.input_value() == WARSAW
+        shot(page, "new-appointment")
         page.get_by_label("Name").fill(f"Visit on {when}")
         page.get_by_label("Start time").fill(f"{when}T10:00")
         page.get_by_role("button", name="Save").click()
@@ -426,6 +427,25 @@ def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, de
     page.get_by_role("link", name="Edit").click()
     assert page.get_by_label("Time zone of these times").input_value() == WARSAW
     assert page.get_by_label("Start time").input_value() == f"{when}T10:00"
+
+
+def test_the_time_zone_picker_works_on_a_phone(browser, demo):
+    server, _, _ = demo
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True)
+    page = phone.new_page()
+    try:
+        sign_in(page, server, "hqadmin")
+        page.goto(server.url + "cockpit/activities/new")
+        picker = page.get_by_label("Time zone of these times")
+        picker.scroll_into_view_if_needed()
+        assert picker.is_visible()
+        picker.select_option("Asia/Kolkata")
+        assert picker.input_value() == "Asia/Kolkata"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "new-appointment-phone")
+    finally:
+        phone.close()
 
 
 def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page, demo):
