@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import NOW, at, iso, zulu
 from tests.conftest import activities_json, appointment, customer
 from tests.storage_plugin.conftest import BRIDGE
 
-FUTURE = {"start": "2030-03-01T09:00:00+01:00", "end": "2030-03-01T10:00:00+01:00"}
+FUTURE = {"start": iso(30, "09:00"), "end": iso(30, "10:00")}
 """Appointments of these tests start after any import clock (the watcher's is the time)."""
 
 
 def export(kind: str, records: list[dict]) -> bytes:
     formats = {"customers": "bus-customers/1", "appointments": "bus-appointments/1"}
-    return json.dumps({"format": formats[kind], "exported_at": "2026-11-25T08:00:00Z",
+    return json.dumps({"format": formats[kind], "exported_at": zulu(at(-1, "08:00", "UTC")),
                        kind: records}).encode()
 
 
@@ -132,12 +133,13 @@ def test_customers_are_imported_before_the_appointments_that_arrived_with_them(
 
 def test_a_file_that_arrives_twice_or_late_changes_nothing(hq, watching, folder):
     watcher = watching()
-    newer = visits("MA-1", name="Newer", modified_at="2026-11-25T10:00:00Z")
+    newer = visits("MA-1", name="Newer", modified_at=zulu(at(-1, "10:00", "UTC")))
     drop(folder, "visits.json", newer)
     wait_for(lambda: len(in_folder(folder, "done")) == 1, "the first import")
     drop(folder, "visits.json", newer)  # the same file again
     wait_for(lambda: len(in_folder(folder, "done")) == 2, "the second import")
-    drop(folder, "older.json", visits("MA-1", name="Older", modified_at="2026-11-25T09:00:00Z"))
+    drop(folder, "older.json", visits("MA-1", name="Older",
+                                      modified_at=zulu(at(-1, "09:00", "UTC"))))
     wait_for(lambda: len(in_folder(folder, "done")) == 3, "the late import")
     watcher.stop()
     assert [a["name"] for a in activities_json(hq)] == ["Newer"]
@@ -173,7 +175,7 @@ def test_a_watcher_killed_mid_import_imports_the_file_once_at_its_restart(
 
 def test_a_file_imported_just_before_the_watcher_stopped_is_not_imported_again(
         hq, watching, folder):
-    claimed = folder / "importing" / "20261127T090000.000000Z-visits.json"
+    claimed = folder / "importing" / f"{NOW:%Y%m%dT%H%M%S.%fZ}-visits.json"
     claimed.parent.mkdir()
     claimed.write_bytes(visits("MA-1"))
     # The watcher's run committed; it was killed before it moved the file on.
@@ -202,10 +204,11 @@ def test_two_watchers_of_one_folder_take_turns(hq, watching, folder):
 
 
 def test_the_status_sweep_runs_without_an_import(hq, watching, folder, write_export):
-    past = appointment("MA-1", start="2026-11-26T09:00:00+01:00",
-                       end="2026-11-26T10:00:00+01:00")
+    # imported with a clock three days ago, it was in the future; by the watcher's (the
+    # time) its period has passed
+    past = appointment("MA-1", start=iso(-2, "09:00"), end=iso(-2, "10:00"))
     assert hq("import", "activities", write_export("appointments", [past]),
-              "--now", "2026-11-25T09:00:00+00:00").exit_code == 0
+              "--now", at(-3, "09:00", "UTC").isoformat()).exit_code == 0
     assert activities_json(hq)[0]["status"] == "Planned"
     watcher = watching("--once")
     assert watcher.process.wait(timeout=60) == 0
