@@ -23,6 +23,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
+from tests.clock import at, day, local_stamp, stamp
+
+WHEN = stamp(at(15, "10:00", "UTC"))
+"""The start of the probes' items, in two weeks (a UTC DATE-TIME, ``20270105T100000Z``); the
+probes' other valid dates are built from the same clock, so a probe is refused or taken for
+the same reason whatever the date."""
+WHEN_LOCAL = local_stamp(15, "10:00")
+WHEN_DAY = stamp(day(15))
+STAMPED = stamp(at(1, "12:00", "UTC"))
+"""The probes' DTSTAMP (tomorrow)."""
+
 LOGIN = "bwilson"
 PASSWORD_FIELD = "{password}"
 
@@ -83,39 +94,39 @@ def probes(seed: int = 2026, per_class: int = 420) -> list[Probe]:
 # --- iCalendar ------------------------------------------------------------------------------
 
 EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hostile//EN\r\n{before}BEGIN:VEVENT\r\n"
-         "UID:{uid}\r\nDTSTAMP:20261126T120000Z\r\n{props}END:VEVENT\r\n{after}END:VCALENDAR\r\n")
+         "UID:{uid}\r\nDTSTAMP:" + STAMPED + "\r\n{props}END:VEVENT\r\n{after}END:VCALENDAR\r\n")
 
 ICAL_PROPS: list[Callable[[random.Random], str]] = [
     lambda r: "DTSTART:99991231T233000Z\r\n",
     lambda r: "DTSTART:00010101T000000Z\r\nDURATION:-P1D\r\n",
-    lambda r: f"DTSTART;TZID={'Z' * r.choice([300, 5000])}:20261210T100000\r\n",
-    lambda r: "DTSTART;TZID=No/Such_Zone:20261210T100000\r\n",
-    lambda r: "DTSTART:20261210T100000\r\nDTEND:20261209T100000\r\n",
+    lambda r: f"DTSTART;TZID={'Z' * r.choice([300, 5000])}:{WHEN_LOCAL}\r\n",
+    lambda r: f"DTSTART;TZID=No/Such_Zone:{WHEN_LOCAL}\r\n",
+    lambda r: f"DTSTART:{WHEN_LOCAL}\r\nDTEND:{local_stamp(14, '10:00')}\r\n",
     lambda r: "DTSTART:20261340T250000Z\r\n",
     lambda r: "DTSTART:not-a-date\r\n",
-    lambda r: "DTSTART;VALUE=DATE:20261210\r\nDTEND;VALUE=DATE:20261210\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nDURATION:P99999999W\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nDURATION:garbage\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nRRULE:FREQ=SECONDLY\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nRRULE:FREQ=YEARLY;COUNT=-5\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nRRULE:FREQ=DAILY;UNTIL=20001231T000000Z\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=99MO,XX\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nRRULE:FREQ=NEVER\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nEXDATE:garbage\r\nRDATE:20261340T000000Z\r\n",
-    lambda r: f"DTSTART:20261210T100000Z\r\nSUMMARY:{'S' * r.choice([256, 10_000, 1_000_000])}\r\n",
-    lambda r: f"DTSTART:20261210T100000Z\r\nDESCRIPTION:{'D' * r.choice([70_000, 2_000_000])}\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nSUMMARY:\x00\x01\x02 control\x7f\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nSUMMARY:unfinished",
-    lambda r: "DTSTART:20261210T100000Z\r\nSUMMARY;X-P=\"unclosed:x\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\n broken continuation at start\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nRECURRENCE-ID:20261211T100000Z\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nBEGIN:VALARM\r\nTRIGGER:garbage\r\nEND:VALARM\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nBEGIN:VALARM\r\nEND:VEVENT\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nATTACH;ENCODING=BASE64;VALUE=BINARY:!!notbase64!!\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nGEO:north;south\r\nPRIORITY:high\r\nSEQUENCE:-1\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nSTATUS:EXPLODED\r\nCLASS:\r\nTRANSP:SIDEWAYS\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nX-BRIDGE-NUMBER:HQ-000001\r\nX-BRIDGE-ORIGIN:mobile\r\n",
-    lambda r: "DTSTART:20261210T100000Z\r\nORGANIZER:not a uri\r\nATTENDEE;PARTSTAT=??:\r\n",
+    lambda r: f"DTSTART;VALUE=DATE:{WHEN_DAY}\r\nDTEND;VALUE=DATE:{WHEN_DAY}\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nDURATION:P99999999W\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nDURATION:garbage\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nRRULE:FREQ=SECONDLY\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nRRULE:FREQ=YEARLY;COUNT=-5\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nRRULE:FREQ=DAILY;UNTIL=20001231T000000Z\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nRRULE:FREQ=WEEKLY;BYDAY=99MO,XX\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nRRULE:FREQ=NEVER\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nEXDATE:garbage\r\nRDATE:20261340T000000Z\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nSUMMARY:{'S' * r.choice([256, 10_000, 1_000_000])}\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nDESCRIPTION:{'D' * r.choice([70_000, 2_000_000])}\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nSUMMARY:\x00\x01\x02 control\x7f\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nSUMMARY:unfinished",
+    lambda r: f"DTSTART:{WHEN}\r\nSUMMARY;X-P=\"unclosed:x\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\n broken continuation at start\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nRECURRENCE-ID:{stamp(at(16, '10:00', 'UTC'))}\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nBEGIN:VALARM\r\nTRIGGER:garbage\r\nEND:VALARM\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nBEGIN:VALARM\r\nEND:VEVENT\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nATTACH;ENCODING=BASE64;VALUE=BINARY:!!notbase64!!\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nGEO:north;south\r\nPRIORITY:high\r\nSEQUENCE:-1\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nSTATUS:EXPLODED\r\nCLASS:\r\nTRANSP:SIDEWAYS\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nX-BRIDGE-NUMBER:HQ-000001\r\nX-BRIDGE-ORIGIN:mobile\r\n",
+    lambda r: f"DTSTART:{WHEN}\r\nORGANIZER:not a uri\r\nATTENDEE;PARTSTAT=??:\r\n",
     lambda r: "",
 ]
 
@@ -123,17 +134,17 @@ ICAL_WRAPPERS: list[Callable[[random.Random, str], str]] = [
     lambda r, uid: EVENT.format(before="", after="", uid=uid, props=r.choice(ICAL_PROPS)(r)),
     lambda r, uid: EVENT.format(before="", after="", uid=uid, props=r.choice(ICAL_PROPS)(r))
     .replace("END:VCALENDAR\r\n", ""),
-    lambda r, uid: EVENT.format(before="", after="", uid="", props="DTSTART:20261210T100000Z\r\n"),
-    lambda r, uid: EVENT.format(before="", uid=uid, props="DTSTART:20261210T100000Z\r\n",
+    lambda r, uid: EVENT.format(before="", after="", uid="", props=f"DTSTART:{WHEN}\r\n"),
+    lambda r, uid: EVENT.format(before="", uid=uid, props=f"DTSTART:{WHEN}\r\n",
                                 after=EVENT.split("BEGIN:VEVENT")[1].format(
                                     uid=uid + "-other", props="", after="")
                                 .replace("END:VCALENDAR\r\n", "").join(("BEGIN:VEVENT", ""))),
     lambda r, uid: EVENT.format(before="BEGIN:VTIMEZONE\r\nTZID:Broken\r\nEND:VTIMEZONE\r\n",
                                 after="", uid=uid,
-                                props="DTSTART;TZID=Broken:20261210T100000\r\n"),
+                                props=f"DTSTART;TZID=Broken:{WHEN_LOCAL}\r\n"),
     lambda r, uid: EVENT.format(before="BEGIN:VCALENDAR\r\n", after="END:VCALENDAR\r\n",
-                                uid=uid, props="DTSTART:20261210T100000Z\r\n"),
-    lambda r, uid: EVENT.format(before="", after="", uid=uid, props="DTSTART:20261210T100000Z\r\n")
+                                uid=uid, props=f"DTSTART:{WHEN}\r\n"),
+    lambda r, uid: EVENT.format(before="", after="", uid=uid, props=f"DTSTART:{WHEN}\r\n")
     .replace("VEVENT", r.choice(["VTODO", "VJOURNAL", "VFREEBUSY", "VBOGUS", "VAVAILABILITY"])),
     lambda r, uid: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
     lambda r, uid: "",
@@ -141,8 +152,8 @@ ICAL_WRAPPERS: list[Callable[[random.Random, str], str]] = [
     lambda r, uid: bytes(r.randrange(256) for _ in range(r.choice([10, 500, 5000])))
     .decode("latin-1"),
     lambda r, uid: EVENT.format(before="", after="", uid=uid, props="SUMMARY:\u00e9t\u00e9\r\n"
-                                "DTSTART:20261210T100000Z\r\n").encode("utf-16").decode("latin-1"),
-    lambda r, uid: (EVENT.format(before="", after="", uid=uid, props="DTSTART:20261210T100000Z\r\n")
+                                f"DTSTART:{WHEN}\r\n").encode("utf-16").decode("latin-1"),
+    lambda r, uid: (EVENT.format(before="", after="", uid=uid, props=f"DTSTART:{WHEN}\r\n")
                     .replace("BEGIN:VEVENT", "BEGIN:VEVENT\r\n" + "BEGIN:VALARM\r\n" * 500)),
 ]
 
@@ -254,17 +265,21 @@ HOSTILE_XML: list[Callable[[random.Random], str]] = [
     lambda r: '<D:propfind xmlns:D="DAV:"><D:allprop/><D:propname/><D:prop/></D:propfind>',
 ]
 
+YEAR_AGO = stamp(at(-330, "00:00", "UTC"))
+CENTURY_ON = stamp(at(-330 + 36_524, "00:00", "UTC"))
+"""A century from YEAR_AGO."""
+
 REPORTS: list[Callable[[random.Random], str]] = [
     lambda r: ('<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
                '<D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-               f'<C:comp-filter name="VEVENT"><C:time-range start="{r.choice(["garbage", "", "99999999T999999Z", "20261210T000000Z"])}" '
+               f'<C:comp-filter name="VEVENT"><C:time-range start="{r.choice(["garbage", "", "99999999T999999Z", WHEN_DAY + "T000000Z"])}" '
                f'end="{r.choice(["19000101T000000Z", "also-garbage", ""])}"/></C:comp-filter>'
                "</C:comp-filter></C:filter></C:calendar-query>"),
     lambda r: ('<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
-               '<D:prop><C:calendar-data><C:expand start="20260101T000000Z" '
-               'end="21260101T000000Z"/></C:calendar-data></D:prop><C:filter>'
+               f'<D:prop><C:calendar-data><C:expand start="{YEAR_AGO}" '
+               f'end="{CENTURY_ON}"/></C:calendar-data></D:prop><C:filter>'
                '<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range '
-               'start="20260101T000000Z" end="21260101T000000Z"/></C:comp-filter>'
+               f'start="{YEAR_AGO}" end="{CENTURY_ON}"/></C:comp-filter>'
                "</C:comp-filter></C:filter></C:calendar-query>"),
     lambda r: ('<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
                '<D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
@@ -396,7 +411,7 @@ def odd_path(rng: random.Random, name: str) -> Probe:
     body = b""
     if method == "PUT":
         body = EVENT.format(before="", after="", uid=f"{name}@hostile",
-                            props="DTSTART:20261210T100000Z\r\n").encode()
+                            props=f"DTSTART:{WHEN}\r\n").encode()
         headers["Content-Type"] = "text/calendar"
     elif method == "MOVE":
         headers["Destination"] = rng.choice(ODD_PATHS)
@@ -432,7 +447,7 @@ def odd_header(rng: random.Random, name: str) -> Probe:
     headers: dict[str, str] = {}
     if method == "PUT":
         body = EVENT.format(before="", after="", uid=f"{name}@hostile",
-                            props="DTSTART:20261210T100000Z\r\n").encode()
+                            props=f"DTSTART:{WHEN}\r\n").encode()
         headers["Content-Type"] = "text/calendar"
     elif method in ("PROPFIND", "REPORT", "PROPPATCH"):
         body = rng.choice(XML_METHODS[method])(rng).encode()
@@ -487,12 +502,14 @@ def each(probes_: list[Probe]) -> Iterator[tuple[str, list[Probe]]]:
 
 # --- The costliest requests -------------------------------------------------------------------
 
+CENTURIES_ON = stamp(at(52_596, "00:00", "UTC"))
+"""144 years from today (from 2026: 2170), the end of CENTURY_EXPAND from the epoch."""
 CENTURY_EXPAND = (
     '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>'
-    '<D:getetag/><C:calendar-data><C:expand start="19700101T000000Z" end="21700101T000000Z"/>'
+    f'<D:getetag/><C:calendar-data><C:expand start="19700101T000000Z" end="{CENTURIES_ON}"/>'
     '</C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
     '<C:comp-filter name="VEVENT"><C:time-range start="19700101T000000Z" '
-    'end="21700101T000000Z"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>')
+    f'end="{CENTURIES_ON}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>')
 TEXT_SEARCH = (
     '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>'
     '<D:getetag/><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
@@ -513,7 +530,7 @@ def costly(login: str = LOGIN) -> list[Probe]:
     home = f"/{login}/"
     general = f"{home}hostile-calendar/"
     alarm = "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
-    start = "DTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\n"
+    start = f"DTSTART:{WHEN}\r\nDTEND:{stamp(at(15, '11:00', 'UTC'))}\r\n"
     items = {
         "attachment": start + "ATTACH;ENCODING=BASE64;VALUE=BINARY:" + "QUFB" * 2_000_000 + "\r\n",
         "description": start + "DESCRIPTION:" + "d" * 5_000_000 + "\r\n",

@@ -30,7 +30,8 @@ from bridge.infra.db import make_engine
 from bridge.infra.schema import upgrade
 from bridge.infra.secrets import shared_secret
 from bridge.models import Base
-from tests.conftest import NOW, TEST_DATABASE_ENV, opened
+from tests.clock import NOW, at, stamp
+from tests.conftest import TEST_DATABASE_ENV, opened
 from tests.storage_plugin.conftest import BRIDGE, Server, start_bridge_serve, stop_serving
 from tests.storage_plugin.test_vdirsyncer import Vdirsyncer, files
 from tests.web.conftest import csrf_token, sign_in
@@ -39,15 +40,15 @@ US_PASSWORD = "us-only-password-2026"
 """bwilson's password in the second database (the first keeps the demo's)."""
 EMEA_PASSWORD = demo_password("bwilson")
 SYNC_TOKEN = '<propfind xmlns="DAV:"><prop><sync-token/></prop></propfind>'
-NEW_EVENT = """BEGIN:VCALENDAR
+NEW_EVENT = f"""BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//tests//databases//EN
 BEGIN:VEVENT
-UID:{uid}
-DTSTAMP:20261125T090000Z
-DTSTART:20270105T090000Z
-DTEND:20270105T100000Z
-SUMMARY:{summary}
+UID:{{uid}}
+DTSTAMP:{stamp(NOW)}
+DTSTART:{stamp(at(41, "09:00", "UTC"))}
+DTEND:{stamp(at(41, "10:00", "UTC"))}
+SUMMARY:{{summary}}
 END:VEVENT
 END:VCALENDAR
 """

@@ -1,8 +1,7 @@
 """A representative connects with the server address and their HQ login and finds their
 collections: appointments, mobile appointments, tasks and customers."""
 
-from datetime import UTC, datetime
-
+from tests.clock import utc
 from tests.conftest import opened
 from tests.storage_plugin.conftest import PASSWORD
 
@@ -100,7 +99,7 @@ def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(t
         calendars = {c.get_display_name(): c for c in client.principal().calendars()}
         assert len(calendars["Mobile appointments (Ben Wilson)"].events()) > 10
         calendars["Appointments (Ben Wilson)"].save_event(
-            dtstart=datetime(2026, 12, 10, 10, tzinfo=UTC), summary="Made in the demo",
+            dtstart=utc(15, "10:00", "UTC"), summary="Made in the demo",
             uid="made-in-the-demo")
     finally:
         output = stopped()

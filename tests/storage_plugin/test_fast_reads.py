@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from storage_plugin.fast_reads import FastReads
+from tests.clock import iso
 from tests.conftest import NOW_ISO, appointment, customer
 from tests.storage_plugin.conftest import EVENT, TODO, Server, serving
 
@@ -65,8 +66,7 @@ def servers(staff_passwords: None, database_url: str, hq: Any,
             write_export: Any) -> Iterator[tuple[Server, Server]]:
     """bwilson with mobile appointments, HQ appointments, tasks, customers and a calendar of
     his own; one server with the fast reads, one without, on the same database."""
-    records = [appointment(f"MA-{n}", start=f"2026-12-{n:02d}T09:00:00+01:00",
-                           end=f"2026-12-{n:02d}T10:00:00+01:00",
+    records = [appointment(f"MA-{n}", start=iso(n + 5, "09:00"), end=iso(n + 5, "10:00"),
                            name=f"Visit <{n}> & review") for n in range(1, 8)]
     assert hq("import", "customers", write_export("customers", [
         customer(f"C-3{n:03d}", name=f"Kunde {n} & Söhne") for n in range(5)]),
@@ -75,9 +75,9 @@ def servers(staff_passwords: None, database_url: str, hq: Any,
               "--now", NOW_ISO).exit_code == 0
     for n in range(3):
         assert hq("activities", "add", "-r", "bwilson", "--name", f"HQ visit {n}",
-                  "--start", f"2026-12-1{n}T10:00:00+01:00").exit_code == 0
+                  "--start", iso(n + 15, "10:00")).exit_code == 0
         assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", f"Call {n}",
-                  "--end", f"2026-12-1{n}T10:00:00+01:00").exit_code == 0
+                  "--end", iso(n + 15, "10:00")).exit_code == 0
     with serving(database_url) as fast, serving(database_url,
                                                  storage={"fast_reads": "False"}) as radicale:
         http = fast.http("bwilson")
@@ -230,8 +230,8 @@ def test_sync_collection_is_answered_as_radicale_does(servers, answered_fast, hq
 
 def test_too_many_events_are_refused_as_radicale_refuses_them(staff_passwords, database_url,
                                                                hq, write_export, answered_fast):
-    records = [appointment(f"MA-{n}", start=f"2026-12-{n:02d}T09:00:00+01:00",
-                           end=f"2026-12-{n:02d}T10:00:00+01:00") for n in range(1, 6)]
+    records = [appointment(f"MA-{n}", start=iso(n + 5, "09:00"), end=iso(n + 5, "10:00"))
+               for n in range(1, 6)]
     assert hq("import", "activities", write_export("appointments", records),
               "--now", NOW_ISO).exit_code == 0
     limit = {"reporting": {"max_expand_occurrence": "3"}}

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from bridge.models import Activity, Customer
 from tests.conftest import NOW_ISO, appointment
-from tests.storage_plugin.conftest import PASSWORD, Server
+from tests.storage_plugin.conftest import PASSWORD, VISIT_START, Server
 from tests.storage_plugin.hostile import (
     BOOKS,
     GENERAL_BOOK,
@@ -58,7 +58,7 @@ def prepare(server: Server, hq: Any, write_export: Any) -> None:
     result = hq("import", "activities", write_export("appointments", mobile), "--now", NOW_ISO)
     assert result.exit_code == 0, result.output
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
-              "--start", "2026-12-03T10:00:00+01:00").exit_code == 0
+              "--start", VISIT_START).exit_code == 0
     http = server.http("bwilson")
     assert http.request("MKCALENDAR", server.url + GENERAL_CALENDAR.lstrip("/")).status_code == 201
     made = http.request("MKCOL", server.url + GENERAL_BOOK.lstrip("/"), data=(

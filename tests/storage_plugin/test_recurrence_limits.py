@@ -2,30 +2,37 @@
 CALDAV:max-instances (searching or expanding it would walk millions of occurrences); ordinary
 recurring items are stored and expanded as clients ask."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bridge.calendars.recurrence import MAX_COMPONENTS, MAX_INSTANCES_PER_YEAR, MAX_RULES
+from tests.clock import at, day, on, stamp
 from tests.storage_plugin.conftest import calendar
 
-RECURRING = """BEGIN:VCALENDAR
+FIRST = next(when for when in map(day, range(15, 22)) if when.weekday() < 5)
+"""The first day of the stand-up: a weekday in about two weeks."""
+EXPAND_FROM, EXPAND_TO = day(6), day(6 + 3653)
+"""Ten years from a few days before FIRST (3653 days: ten years, whichever they are)."""
+
+RECURRING = f"""BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//tests//EN
 BEGIN:VEVENT
-UID:{uid}
-DTSTAMP:20261126T120000Z
-DTSTART:20261210T100000Z
+UID:{{uid}}
+DTSTAMP:{stamp(at(1, "12:00", "UTC"))}
+DTSTART:{stamp(on(FIRST, "10:00", "UTC"))}
 DURATION:PT30M
 SUMMARY:Stand-up
-RRULE:{rule}
+RRULE:{{rule}}
 END:VEVENT
 END:VCALENDAR
 """
-EXPAND_TEN_YEARS = """<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-<D:prop><C:calendar-data><C:expand start="20261201T000000Z" end="20361201T000000Z"/>
+_FROM, _TO = stamp(on(EXPAND_FROM, "00:00", "UTC")), stamp(on(EXPAND_TO, "00:00", "UTC"))
+EXPAND_TEN_YEARS = f"""<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><C:calendar-data><C:expand start="{_FROM}" end="{_TO}"/>
 </C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR">
-<C:comp-filter name="VEVENT"><C:time-range start="20261201T000000Z" end="20361201T000000Z"/>
+<C:comp-filter name="VEVENT"><C:time-range start="{_FROM}" end="{_TO}"/>
 </C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"""
 
 
@@ -58,14 +65,15 @@ def test_a_daily_item_without_end_is_kept_and_expanded(own_calendar, server):
                     headers={"Content-Type": "text/calendar"}).status_code == 201
     assert MAX_INSTANCES_PER_YEAR >= 365
     week = calendar(server.client("bwilson"), "bwilson/team/").search(
-        event=True, start=datetime(2026, 12, 14, tzinfo=UTC), end=datetime(2026, 12, 21, tzinfo=UTC),
-        expand=True)
+        event=True, start=on(FIRST + timedelta(days=4), "00:00", "UTC"),
+        end=on(FIRST + timedelta(days=11), "00:00", "UTC"), expand=True)  # any seven days
     assert len(week) == 5
     assert {str(event.icalendar_component["SUMMARY"]) for event in week} == {"Stand-up"}
     answer = http.request("REPORT", url, data=EXPAND_TEN_YEARS, headers={"Depth": "1"})
     assert answer.status_code == 207
-    weekdays = [day for day in (date(2026, 12, 10) + timedelta(days=n) for n in range(3644))
-                if day.weekday() < 5]
+    weekdays = [when for when in (FIRST + timedelta(days=n)
+                                  for n in range((EXPAND_TO - FIRST).days))
+                if when.weekday() < 5]
     assert answer.text.count("RECURRENCE-ID") == len(weekdays)  # each one of ten years
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.clock import NOW_ISO, at, stamp
+from tests.conftest import activities_json, appointment
 from tests.storage_plugin.conftest import PASSWORD, TODO, Server
 
 VDIRSYNCER = Path(sys.executable).parent / "vdirsyncer"
@@ -59,7 +60,7 @@ TASK = TODO.format(uid=TASK_UID, summary="Call Acme about the offer", extra="")
 OTHER_TASK = TODO.format(uid="vdirsyncer-task-2@example.com", summary="Send the price list",
                          extra="")
 TASK_DONE = TODO.format(uid=TASK_UID, summary="Call Acme about the offer",
-                        extra="STATUS:COMPLETED\nCOMPLETED:20261125T120000Z\n"
+                        extra=f"STATUS:COMPLETED\nCOMPLETED:{stamp(at(0, '12:00', 'UTC'))}\n"
                               "PERCENT-COMPLETE:100\n")
 
 # What vdirsyncer prints when a sync changes something on either side: "Copying (uploading)
