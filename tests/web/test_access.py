@@ -6,7 +6,6 @@ import io
 import time
 
 import requests
-
 from sqlalchemy import select
 
 from bridge.infra.db import transaction
