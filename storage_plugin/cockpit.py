@@ -3,7 +3,8 @@ go to it, on the storage's HQ database; a browser opening the server's address (
 is sent there. Behind a reverse proxy its pages link under the proxy's prefix
 (``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default), ``cockpit_uploads``
 (where uploaded export files wait for their confirmation) and ``cockpit_secure_cookies``
-(when the server is reached over HTTPS only)."""
+(when the server is reached over HTTPS only). Its pages show times in the user's time zone,
+else in the server's ``[storage] time_zone``."""
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from radicale import types
 
+from bridge.hq.settings import zone_named
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from storage_plugin import proxy
@@ -35,7 +37,8 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
     app = create_app(shared_engine(option(configuration, "database_url") or None),
                      upload_dir=Path(uploads) if uploads else None,
                      secure_cookies=flag(configuration, "cockpit_secure_cookies", False),
-                     catalog=catalog, database=database)
+                     catalog=catalog, database=database,
+                     server_zone=zone_named(option(configuration, "time_zone") or "UTC"))
 
     script_name = configuration.get("server", "script_name")
 

@@ -112,3 +112,17 @@ def test_the_run_pages_show_times_as_people_read_them_in_the_users_time_zone(
     assert f"Times in {WARSAW}." in page
     assert f"<dd>{NOW.astimezone(ZoneInfo(WARSAW)):%Y-%m-%d %H:%M:%S}</dd>" in page  # the clock
     assert "+00:00" not in page and "T09:00" not in page
+
+
+def test_who_has_no_time_zone_of_their_own_sees_the_servers(staff_passwords, hq, database_url):
+    """``[storage] time_zone`` of the server is the cockpit's zone for them too."""
+    from tests.storage_plugin.conftest import serving
+    from tests.web.conftest import sign_in
+
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", iso(6, "10:00")).exit_code == 0
+    with serving(database_url, storage={"time_zone": NEW_YORK}) as server:
+        answer = sign_in(server.url + "cockpit/", "eclerk")
+        table = answer.session.get(server.url + "cockpit/activities").text
+    assert f'<span class="zone">({NEW_YORK})</span>' in table
+    assert _on_the_clock(6, "10:00", NEW_YORK) in table
