@@ -139,7 +139,7 @@ def write_export(tmp_path: Path) -> Callable[..., Path]:
 
     def write(kind: str, records: list[dict[str, Any]], name: str | None = None) -> Path:
         path = tmp_path / (name or f"{kind}-{next(counter)}.json")
-        document = {"format": formats[kind], "exported_at": "2026-11-25T08:00:00Z", kind: records}
+        document = {"format": formats[kind], "exported_at": EXPORTED_AT, kind: records}
         path.write_text(json.dumps(document), encoding="utf-8")
         return path
 
@@ -172,6 +172,8 @@ def customer(number: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+EXPORTED_AT = (NOW - timedelta(hours=1)).isoformat()
+"""When the mobile system wrote the exports of the tests (an hour before the import clock)."""
 MODIFIED_AT = (NOW - timedelta(hours=17)).isoformat()
 """When the mobile system last changed an appointment of an export (the day before NOW)."""
 
