@@ -11,7 +11,8 @@ import time
 import pytest
 import requests
 
-from tests.conftest import NOW_ISO, appointment
+from tests.clock import NOW_ISO, iso
+from tests.conftest import appointment
 from tests.storage_plugin.conftest import PASSWORD, start_bridge_serve, stop_serving
 from tests.storage_plugin.hostile import GENERAL_CALENDAR, costly, send
 from tests.storage_plugin.test_sync import sync_collection
@@ -25,8 +26,8 @@ POLL_TIMEOUT = 30
 def test_a_costly_client_never_stalls_a_polling_one(staff_passwords, hq, write_export,
                                                     database_url, tmp_path, workers):
     imported = hq("import", "activities", write_export("appointments", [
-        appointment(f"MA-{n}", start=f"2026-12-{n % 28 + 1:02d}T09:00:00+01:00",
-                    end=f"2026-12-{n % 28 + 1:02d}T10:00:00+01:00") for n in range(200)]),
+        appointment(f"MA-{n}", start=iso(n % 28 + 6, "09:00"), end=iso(n % 28 + 6, "10:00"))
+        for n in range(200)]),
                   "--now", NOW_ISO)
     assert imported.exit_code == 0, imported.output
     server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",

@@ -12,25 +12,29 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import NOW_ISO, activities_json, appointment, race, run_command
-from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
+from tests.clock import NOW_ISO, day, iso, local_stamp
+from tests.conftest import MODIFIED_AT, activities_json, appointment, race, run_command
+from tests.storage_plugin.conftest import (DUE, VISIT_DAYS, Server, start_bridge_serve,
+                                           stop_serving)
 from tests.storage_plugin.test_sync import sync_collection
 
 ROUNDS = 10
 CLIENTS = 16
 
 
-def event(uid: str, summary: str, day: int = 3) -> str:
+def event(uid: str, summary: str, days: int = VISIT_DAYS) -> str:
+    """An event ``days`` from today, 10:00-11:00 in Warsaw."""
     return (
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//tests//EN\nBEGIN:VEVENT\n"
         f"UID:{uid}\nSUMMARY:{summary}\n"
-        f"DTSTART;TZID=Europe/Warsaw:202612{day:02d}T100000\n"
-        f"DTEND;TZID=Europe/Warsaw:202612{day:02d}T110000\n"
+        f"DTSTART;TZID=Europe/Warsaw:{local_stamp(days, '10:00')}\n"
+        f"DTEND;TZID=Europe/Warsaw:{local_stamp(days, '11:00')}\n"
         "END:VEVENT\nEND:VCALENDAR\n"
     )
 
@@ -78,10 +82,10 @@ def test_racing_if_match_writes_to_one_item_have_exactly_one_winner(servers, hq,
             target = f"{served.url}{base}race-{round_}.ics"
             if mix == "puts-and-deletes" and index % 2:
                 return "delete", session.delete(target, headers={"If-Match": etag}).status_code
-            day = index + 10  # each writer its own version, none equal to the original's
-            response = session.put(target, data=event(f"race-{round_}", "Race", day=day),
+            days = index + 15  # each writer its own version, none equal to the original's
+            response = session.put(target, data=event(f"race-{round_}", "Race", days=days),
                                    headers={"If-Match": etag})
-            return f"put {day}", response.status_code
+            return f"put {days}", response.status_code
 
         outcomes = race([lambda i=i: write(i) for i in range(CLIENTS)])
         won = [what for what, status in outcomes if 200 <= status < 300]
@@ -93,8 +97,8 @@ def test_racing_if_match_writes_to_one_item_have_exactly_one_winner(servers, hq,
         if won[0] == "delete":
             assert after.status_code == 404
         else:
-            day = int(won[0].split()[1])
-            assert f"202612{day:02d}T100000" in after.text
+            days = int(won[0].split()[1])
+            assert local_stamp(days, "10:00") in after.text
         winners.append(len(won))
     print(f"\n{where}/{mix} on {len(servers)} server(s): winners per round {winners}")
 
@@ -117,7 +121,7 @@ def test_a_stale_put_racing_an_hq_edit_never_overwrites_it(servers, hq, database
         def client_write() -> int:
             time.sleep(delays[0])
             return http.put(url, data=event(f"edit-{round_}", f"{number} Client {round_}",
-                                            day=20), headers={"If-Match": stale}).status_code
+                                            days=25), headers={"If-Match": stale}).status_code
 
         def hq_edit() -> None:
             time.sleep(delays[1])
@@ -127,8 +131,8 @@ def test_a_stale_put_racing_an_hq_edit_never_overwrites_it(servers, hq, database
         [activity] = [a for a in activities_json(hq) if a["number"] == number]
         assert activity["name"] == f"HQ {round_}", (status, activity)
         assert status in (204, 412)
-        expected_day = "2026-12-20" if status == 204 else "2026-12-03"
-        assert activity["start"].startswith(expected_day), (status, activity)
+        expected_day = day(25) if status == 204 else day(VISIT_DAYS)
+        assert activity["start"].startswith(expected_day.isoformat()), (status, activity)
         outcomes["client first, then HQ" if status == 204 else "HQ first, client 412"] += 1
     print(f"\nstale PUT vs HQ edit on {len(servers)} server(s): {dict(outcomes)}")
 
@@ -138,7 +142,7 @@ def test_concurrent_creations_are_all_stored_with_unique_numbers(servers, hq, da
         def create(index: int) -> int:
             if index % 4 == 3:
                 run_command(database_url, "activities", "add", "-r", "cdavis", "--name",
-                            f"HQ {round_}-{index}", "--start", "2026-12-10T09:00:00+01:00")
+                            f"HQ {round_}-{index}", "--start", iso(15, "09:00"))
                 return 201
             served, _ = client(servers, index)
             login = ("bwilson", "cdavis")[index % 2]
@@ -161,14 +165,14 @@ def test_concurrent_creations_are_all_stored_with_unique_numbers(servers, hq, da
 
 
 TODO_TEXT = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//tests//EN\nBEGIN:VTODO\nUID:{uid}\n"
-             "SUMMARY:{summary}\nDUE:20261204T150000Z\nEND:VTODO\nEND:VCALENDAR\n")
+             "SUMMARY:{summary}\nDUE:" + DUE + "\nEND:VTODO\nEND:VCALENDAR\n")
 
 
 def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, database_url,
                                                                  write_export):
     for name in ("Visit 1", "Visit 2"):
         assert hq("activities", "add", "-r", "bwilson", "--name", name,
-                  "--start", "2026-12-08T09:00:00+01:00").exit_code == 0
+                  "--start", iso(13, "09:00")).exit_code == 0
     mobile = [appointment(f"MA-{n}") for n in range(1, 4)]
     assert hq("import", "activities", write_export("appointments", mobile),
               "--now", NOW_ISO).exit_code == 0
@@ -207,8 +211,9 @@ def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, dat
             written[paths[0]].add(f"{number}.ics")
 
         def mobile_import() -> None:
+            modified = datetime.fromisoformat(MODIFIED_AT) + timedelta(minutes=round_ + 1)
             changed = [appointment(f"MA-{n}", name=f"Round {round_}",
-                                   modified_at=f"2026-11-24T16:{round_ + 1:02d}:00Z")
+                                   modified_at=modified.isoformat())
                        for n in range(1, 4)]
             run_command(database_url, "import", "activities",
                         str(write_export("appointments", changed)), "--now", NOW_ISO)

@@ -15,13 +15,15 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import icalendar
 import pytest
 import requests
 
-from tests.conftest import NOW_ISO, appointment, run_command
+from tests.clock import NOW_ISO
+from tests.conftest import MODIFIED_AT, appointment, run_command
 from tests.storage_plugin.conftest import (BRIDGE, PASSWORD, Server, free_port,
                                            start_bridge_serve, stop_serving)
 from tests.storage_plugin.test_races import event
@@ -111,8 +113,9 @@ def test_32_clients_on_4_workers_lose_no_write_while_imports_run(four_workers, h
 
     def import_meanwhile() -> None:  # an HQ import of the mobile system's appointments
         while not done.is_set() or not imports:
+            modified = datetime.fromisoformat(MODIFIED_AT) + timedelta(minutes=len(imports) % 60)
             changed = [appointment(f"MA-{n}", name=f"Import {len(imports)}",
-                                   modified_at=f"2026-11-24T16:{len(imports) % 60:02d}:00Z")
+                                   modified_at=modified.isoformat())
                        for n in range(20)]
             run_command(database_url, "import", "activities",
                         str(write_export("appointments", changed)), "--now", NOW_ISO)
