@@ -27,7 +27,6 @@ from bridge.infra import conflicts, held
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
-from bridge.calendars.recurrence import check_complexity, check_density
 from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
 from bridge.infra.conflicts import WriteConflict
 from bridge.infra.db import WRITE_WAIT_SECONDS, shared_engine, transaction
@@ -74,25 +73,11 @@ class BridgeItem(radicale_item.Item):
 
 
 def _meta(item: radicale_item.Item) -> ItemMeta:
-    """What the store keeps of a client's item besides its text (vCards: component VCARD),
-    once its recurrences are found not too frequent."""
+    """What the store keeps of a client's item besides its text (vCards: component VCARD);
+    its recurrences were checked before any lock (``storage_plugin.wsgi`` ``do_PUT``)."""
     if item.name == "VCARD":
         return ItemMeta(item.uid, item.etag, "VCARD", item.time_range)
-    parts = list(_components(item.vobject_item))
-    check_complexity(len(parts), max((len(part.contents.get("rrule", ()))
-                                      + len(part.contents.get("exrule", ()))
-                                      for part in parts), default=0))
-    for component in item.vobject_item.components():
-        if "rrule" in component.contents or "rdate" in component.contents:
-            check_density(component.getrruleset(addRDate=True))
     return ItemMeta(item.uid, item.etag, item.component_name, item.time_range)
-
-
-def _components(component: Any) -> Iterator[Any]:
-    """Every component below ``component`` (a vobject component), at any depth."""
-    for child in component.components():
-        yield child
-        yield from _components(child)
 
 
 def _larger_than(text: str, limit: int, where: str) -> bool:

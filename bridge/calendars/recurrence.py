@@ -1,34 +1,102 @@
-"""How often an item may recur: never denser than :data:`MAX_INSTANCES_PER_YEAR`.
+"""What a client's calendar object may ask of the server's walks through its recurrences.
 
-Searching or expanding a recurring item walks its occurrences from its first one, so an item
-that recurs every second (or every minute, or every hour for years) makes every time-range
-search of its calendar walk millions of occurrences, and an expanded report grow without
-bound. Such an item is refused when it is stored, with RFC 4791's ``CALDAV:max-instances``
-precondition. Sales appointments and tasks recur daily at most, a few times a day at most.
+Searching or expanding a recurring item walks its occurrences from its first one, and
+``dateutil`` (which Radicale, vobject and icalendar use) walks a rule that never produces an
+occurrence period by period to the year 9999, and one with ``INTERVAL=0`` for ever. So before
+anything else reads a client's item (and before any lock is taken), :func:`check_calendar`
+refuses, with RFC 4791's preconditions:
+
+- a rule RFC 5545 does not allow (``INTERVAL`` or ``COUNT`` of 0 or less): invalid data;
+- a rule that produces no occurrence in its first :data:`FIRST_YEARS` years, or whose first
+  occurrences cannot be found within :data:`WALK_SECONDS` of work: never worth a walk;
+- an item recurring more than :data:`MAX_INSTANCES_PER_YEAR` times a year (every second,
+  minute, hour): every search of its calendar would walk millions of occurrences;
+- an item of more parts than any calendar needs (:data:`MAX_COMPONENTS`, :data:`MAX_RULES`).
+
+Sales appointments and tasks recur daily at most, a few times a day at most. The walks here
+are bounded in count (:data:`MAX_INSTANCES_PER_YEAR`), span (a year from the first
+occurrence) and time (:func:`bridge.infra.interrupt.at_most`).
 """
 
+import heapq
 import itertools
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from dateutil.rrule import rrulestr
+from icalendar import Calendar, Component
 
 from bridge.calendars.writeback import Forbidden
+from bridge.infra.interrupt import TookTooLong, at_most
 
 MAX_INSTANCES_PER_YEAR = 1000
 YEAR = timedelta(days=365)
+FIRST_YEARS = 10
+"""A rule must produce an occurrence within this many years of its start."""
+WALK_SECONDS = 0.5
+"""Work one item's checks may take (parsing and walking its rules)."""
 MAX_COMPONENTS = 500
 """Components of one item (events, their exceptions, alarms): every search and sync of its
 calendar reads them all. A year of a weekly series with an exception each week is 53."""
 MAX_RULES = 5
 """Recurrence rules of one component (RFC 5545 allows one; each more multiplies the work of
 walking its occurrences)."""
+RULES = ("RRULE", "EXRULE")
 
 
 class TooFrequent(Forbidden):
-    precondition = "max-instances"
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "max-instances")
+
+
+class InvalidRule(Forbidden):
+    """A rule no walk should be asked to follow (RFC 4791 ``valid-calendar-data``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "valid-calendar-data")
 
 
 class TooComplex(Forbidden):
     """An item of more parts than any calendar needs (:data:`MAX_COMPONENTS`, :data:`MAX_RULES`)."""
+
+
+def check_calendar(text: str) -> None:
+    """Refuse a client's calendar object whose recurrences no server should walk (see the
+    module); its own parse and walks take at most :data:`WALK_SECONDS`. Text that is no
+    iCalendar is left to the parsers that say so."""
+    walking = ["the item"]
+    try:
+        with at_most(WALK_SECONDS):
+            try:
+                _check(Calendar.from_ical(text), walking)
+            except (ValueError, TypeError, KeyError, OverflowError, OSError):
+                return  # (what no parser reads is refused by Radicale's, with 400)
+    except TookTooLong:
+        raise InvalidRule(f"{walking[0]} — its occurrences take more than {WALK_SECONDS} s "
+                          "of work to find: it produces few or none") from None
+
+
+def _check(calendar: Calendar, walking: list[str]) -> None:
+    """The checks of :func:`check_calendar`; ``walking`` names the rule being walked."""
+    components = [part for part in calendar.walk() if part is not calendar]
+    check_complexity(len(components), max(
+        (len(_rules(part, name)) for part in components for name in RULES), default=0))
+    for part in components:
+        for name in RULES:
+            for rule in _rules(part, name):
+                _check_rule(name, rule)
+    for part in components:
+        if "DTSTART" not in part:
+            continue
+        start = _naive(part.decoded("DTSTART"))
+        for name in RULES:
+            for rule in _rules(part, name):
+                walking[0] = _shown(name, rule)
+                _check_first(name, rule, start)
+        if "RRULE" in part or "RDATE" in part:
+            walking[0] = f"the recurrences of the item's {part.name}"
+            check_density(_occurrences(part, start))
 
 
 def check_complexity(components: int, rules: int) -> None:
@@ -42,13 +110,62 @@ def check_complexity(components: int, rules: int) -> None:
                          f"{MAX_RULES} are kept")
 
 
-def check_density(occurrences: Iterable[date]) -> None:
+def check_density(occurrences: Iterator[datetime]) -> None:
     """Refuse a recurrence with more than MAX_INSTANCES_PER_YEAR occurrences in the year
     from its first one (only that many are looked at)."""
-    first = last = None
-    count = 0
-    for count, last in enumerate(itertools.islice(occurrences, MAX_INSTANCES_PER_YEAR + 1), 1):
-        if first is None:
-            first = last
-    if count > MAX_INSTANCES_PER_YEAR and last - first < YEAR:  # type: ignore[operator]
+    first = next(occurrences, None)
+    count = 1
+    for count, last in enumerate(itertools.islice(occurrences, MAX_INSTANCES_PER_YEAR), 2):
+        if last - first >= YEAR:  # type: ignore[operator]
+            return
+    if count > MAX_INSTANCES_PER_YEAR:
         raise TooFrequent(f"the item recurs more than {MAX_INSTANCES_PER_YEAR} times a year")
+
+
+def _rules(component: Component, name: str) -> list[Any]:
+    found = component.get(name)
+    return [] if found is None else found if isinstance(found, list) else [found]
+
+
+def _check_rule(name: str, rule: Any) -> None:
+    """A rule's INTERVAL and COUNT are positive (RFC 5545 §3.3.10)."""
+    for part in ("INTERVAL", "COUNT"):
+        for value in rule.get(part, ()):
+            if not isinstance(value, int) or value <= 0:
+                raise InvalidRule(f"{_shown(name, rule)} — {part} must be a positive number")
+
+
+def _check_first(name: str, rule: Any, start: datetime) -> None:
+    """Refuse a rule whose first occurrence is more than :data:`FIRST_YEARS` years after
+    its start, or that has none."""
+    first = next(_walk(rule, start), None)
+    if first is None or first - start > FIRST_YEARS * YEAR:
+        raise InvalidRule(f"{_shown(name, rule)} — it produces no occurrence in its first "
+                          f"{FIRST_YEARS} years")
+
+
+def _occurrences(component: Component, start: datetime) -> Iterator[datetime]:
+    """The component's occurrences (RRULE and RDATE, in order, naive: the checks count and
+    measure, a zone changes neither)."""
+    dates = sorted(_naive(each.dt) for listed in _rules(component, "RDATE")
+                   for each in listed.dts)
+    return heapq.merge(*(_walk(rule, start) for rule in _rules(component, "RRULE")),
+                       iter(dates))
+
+
+def _walk(rule: Any, start: datetime) -> Iterator[datetime]:
+    return iter(rrulestr(rule.to_ical().decode(), dtstart=start, ignoretz=True))
+
+
+def _shown(name: str, rule: Any) -> str:
+    return f"{name}:{rule.to_ical().decode(errors='replace')[:200]}"
+
+
+def _naive(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime.combine(value, time.min)
+    if isinstance(value, tuple):  # a PERIOD: its start
+        return _naive(value[0])
+    raise ValueError(f"not a date or date-time: {value!r}")

@@ -97,3 +97,41 @@ def test_an_item_of_too_many_parts_is_refused_and_its_calendar_stays_as_it_was(o
         "END:VEVENT", alarm * 3 + "END:VEVENT")
     assert http.put(url + "fine.ics", data=fine,
                     headers={"Content-Type": "text/calendar"}).status_code == 201
+
+
+NO_WALK = ["FREQ=DAILY;INTERVAL=0", "FREQ=YEARLY;INTERVAL=0", "FREQ=WEEKLY;INTERVAL=-2",
+           "FREQ=DAILY;COUNT=0", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31",
+           "FREQ=HOURLY;BYYEARDAY=366;BYMONTH=2", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"]
+"""Rules dateutil would walk for ever (INTERVAL=0) or to the year 9999 (no occurrence)."""
+
+
+@pytest.mark.parametrize("rule", NO_WALK)
+@pytest.mark.parametrize("exclusion", [False, True])
+def test_a_rule_no_walk_should_follow_is_refused_at_once_naming_it(own_calendar, server, rule,
+                                                                   exclusion):
+    http, url = own_calendar
+    text = RECURRING.format(uid="never", rule=rule)
+    if exclusion:  # the same rule as an EXRULE of an ordinary daily series
+        text = text.replace(f"RRULE:{rule}", f"RRULE:FREQ=DAILY\nEXRULE:{rule}")
+    for target in (url + "never.ics", server.url + "bwilson/appointments/never.ics"):
+        answer = http.put(target, data=text, headers={"Content-Type": "text/calendar"})
+        assert answer.status_code == 403, answer.text
+        assert answer.elapsed.total_seconds() < 1.5
+        assert "valid-calendar-data" in answer.text
+        assert ("EXRULE:" if exclusion else "RRULE:") in answer.text
+        assert http.get(target).status_code == 404
+
+
+def test_another_representatives_write_is_not_held_up_by_such_a_rule(own_calendar, server):
+    import concurrent.futures
+
+    http, url = own_calendar
+    ordinary = RECURRING.format(uid="weekly", rule="FREQ=WEEKLY").replace("Stand-up", "Review")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        never = pool.submit(http.put, url + "never.ics", headers={"Content-Type": "text/calendar"},
+                            data=RECURRING.format(uid="never", rule="FREQ=DAILY;INTERVAL=0"))
+        other = pool.submit(server.http("cdavis").put, server.url + "cdavis/appointments/r.ics",
+                            data=ordinary, headers={"Content-Type": "text/calendar"})
+        refused, stored = never.result(timeout=30), other.result(timeout=30)
+    assert refused.status_code == 403 and refused.elapsed.total_seconds() < 1
+    assert stored.status_code == 201 and stored.elapsed.total_seconds() < 1
