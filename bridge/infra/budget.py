@@ -1,0 +1,218 @@
+"""A request's budget: how many seconds of work it may take before it is stopped.
+
+The server gives each request a budget (``storage_plugin.wsgi``: ``[storage] request_budget``
+for writes, ``report_budget`` for reads) with :func:`limited`. Work that may run long — a walk
+over recurrences, a loop over many items — calls :func:`check` now and then, or iterates
+through :func:`bounded`; once the budget is spent these raise :class:`OverBudget`. The server
+answers that request ``503`` with ``Retry-After``, and its transaction is rolled back (so its
+locks are freed). Outside a request (HQ commands, imports, tests) there is no budget and both
+cost next to nothing, so domain code may call them anywhere::
+
+    from bridge.infra import budget
+
+    for occurrence in budget.bounded(rule):     # raises OverBudget once the time is up
+        ...
+    budget.check()                              # the same, once
+
+Time spent waiting — for another writer's lock (:func:`paused`) — is not work: it does not
+count. Work that never calls :func:`check` cannot be stopped this way (a thread cannot be
+stopped from outside): :func:`overdue` lists requests still running at :data:`HARD_LIMIT`
+times their budget, for a watchdog (``storage_plugin.workers`` replaces such a process;
+:func:`watch` logs them in a single process).
+"""
+
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+REQUEST_BUDGET_SECONDS = 5.0
+"""Seconds of work a write request (PUT, DELETE, MOVE, PROPPATCH, MKCOL…) may take."""
+REPORT_BUDGET_SECONDS = 30.0
+"""Seconds of work a read request (REPORT, PROPFIND, GET) may take."""
+HARD_LIMIT = 4.0
+"""A request still running at this many times its budget counts as stuck (its thread never
+calls :func:`check`): its process is replaced (``--workers``) or, alone, logs it."""
+WATCH_SECONDS = 1.0
+
+T = TypeVar("T")
+
+logger = logging.getLogger("bridge.budget")
+
+
+@dataclass(eq=False)
+class Budget:
+    """The budget of one request (all times ``time.monotonic()``)."""
+
+    seconds: float
+    """The seconds of work it may take."""
+    what: str = ""
+    """The request, for the log ("PUT /bwilson/appointments/x.ics")."""
+    user: str = ""
+    """Who sent it, as far as known."""
+    hard_limit: float = HARD_LIMIT
+    """Times :attr:`seconds` after which the request counts as stuck (0: never)."""
+    started: float = field(default_factory=time.monotonic)
+    waited: float = 0.0
+    """Seconds spent waiting (:func:`paused`), which do not count as work."""
+    waiting_since: float | None = None
+    thread: int = field(default_factory=threading.get_ident)
+    exceeded: bool = False
+    """:func:`check` has found the budget spent (and raised :class:`OverBudget`)."""
+    reported: bool = False
+    """A watchdog has reported it stuck."""
+
+    def spent(self, now: float | None = None) -> float:
+        """Seconds of work so far (waiting left out)."""
+        now = time.monotonic() if now is None else now
+        waiting = now - self.waiting_since if self.waiting_since is not None else 0.0
+        return now - self.started - self.waited - waiting
+
+    def stuck(self, now: float | None = None) -> bool:
+        """Whether it has run past its hard limit."""
+        return self.hard_limit > 0 and self.spent(now) > self.seconds * self.hard_limit
+
+    def where(self) -> str:
+        """Where its thread is now (a stack, innermost last)."""
+        frame = sys._current_frames().get(self.thread)
+        return "".join(traceback.format_stack(frame, limit=16)) if frame else "(ended)\n"
+
+
+class OverBudget(BaseException):
+    """The request's budget is spent: the request stops and changes nothing.
+
+    A ``BaseException`` (as ``KeyboardInterrupt`` is), so that ``except Exception`` between
+    the check and the request's end (Radicale's handlers, parsers) does not take it for an
+    error of the data and carry on; a transaction it passes through rolls back."""
+
+    def __init__(self, budget: Budget) -> None:
+        super().__init__(f"{budget.what or 'the request'} took more than {budget.seconds:g} s "
+                         "of work")
+        self.budget = budget
+
+
+_current: ContextVar[Budget | None] = ContextVar("bridge_budget", default=None)
+_running: dict[int, Budget] = {}
+_lock = threading.Lock()
+
+
+@contextmanager
+def limited(seconds: float | None, what: str = "", user: str = "",
+            hard_limit: float = HARD_LIMIT) -> Iterator[Budget | None]:
+    """The work inside may take ``seconds`` (None or 0: no limit, and None is yielded)."""
+    if not seconds or seconds <= 0:
+        token = _current.set(None)
+        try:
+            yield None
+        finally:
+            _current.reset(token)
+        return
+    budget = Budget(seconds, what, user, hard_limit)
+    token = _current.set(budget)
+    with _lock:
+        _running[id(budget)] = budget
+    try:
+        yield budget
+    finally:
+        with _lock:
+            del _running[id(budget)]
+        _current.reset(token)
+
+
+def current() -> Budget | None:
+    """The budget of the work this thread is doing (None: none)."""
+    return _current.get()
+
+
+def check() -> None:
+    """Raise :class:`OverBudget` if the current budget is spent (nothing without one)."""
+    budget = _current.get()
+    if budget is None or budget.waiting_since is not None:
+        return
+    if budget.exceeded or time.monotonic() - budget.started - budget.waited > budget.seconds:
+        budget.exceeded = True
+        raise OverBudget(budget)
+
+
+def bounded(items: Iterable[T]) -> Iterator[T]:
+    """``items``, checking the budget (:func:`check`) before each: an endless or very long
+    iterator (a recurrence rule's instances) ends in :class:`OverBudget` once it is spent."""
+    for item in items:
+        check()
+        yield item
+
+
+def remaining() -> float | None:
+    """Seconds of work the current budget has left (None: no budget)."""
+    budget = _current.get()
+    return None if budget is None else budget.seconds - budget.spent()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Waiting (for a lock another writer holds), not working: the time inside is not
+    counted."""
+    budget = _current.get()
+    if budget is None or budget.waiting_since is not None:
+        yield
+        return
+    budget.waiting_since = time.monotonic()
+    try:
+        yield
+    finally:
+        budget.waited += time.monotonic() - budget.waiting_since
+        budget.waiting_since = None
+
+
+def exceeded() -> bool:
+    """Whether the current budget was found spent (even if the OverBudget was caught)."""
+    budget = _current.get()
+    return budget is not None and budget.exceeded
+
+
+def overdue() -> list[Budget]:
+    """The requests of this process (every thread) that have run past their hard limit."""
+    now = time.monotonic()
+    with _lock:
+        return [budget for budget in _running.values() if budget.stuck(now)]
+
+
+def report_stuck(budget: Budget, consequence: str) -> None:
+    """Log a stuck request once, loudly, with where its thread is."""
+    if budget.reported:
+        return
+    budget.reported = True
+    logger.critical("%s%s has run %.0f s, more than %g times its budget of %g s, without "
+                    "checking it: %s. Its thread is at:\n%s", budget.what or "a request",
+                    f" by {budget.user}" if budget.user else "", budget.spent(),
+                    budget.hard_limit, budget.seconds, consequence, budget.where())
+
+
+_watching = False
+
+
+def watch() -> None:
+    """Log every request of this process that runs past its hard limit (a process of its own
+    cannot stop one of its threads: ``bridge serve --workers 2`` replaces such a process).
+    Once per process."""
+    global _watching
+    with _lock:
+        if _watching:
+            return
+        _watching = True
+    threading.Thread(target=_watching_loop, daemon=True, name="request budgets").start()
+
+
+def _watching_loop() -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        for budget in overdue():
+            report_stuck(budget, "this single process cannot stop it; it keeps its thread "
+                         "(and any lock it holds) until it ends — `bridge serve --workers 2` "
+                         "replaces a process that has such a request")
