@@ -4,7 +4,7 @@ future, its customer exists in HQ and its representative is an HQ sales represen
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from tests.clock import NOW, WARSAW, zulu
+from tests.clock import NOW, TODAY, WARSAW, zulu
 from tests.conftest import NOW_ISO, activities_json, appointment, employee, import_appointments
 
 
@@ -14,10 +14,11 @@ def numbers(hq):
 
 def test_confirmed_future_appointment_of_known_customer_and_representative_is_admitted(
         hq, write_export):
-    result = import_appointments(hq, write_export, appointment("MA-1", number="APP/2026/0001"))
+    number = f"APP/{TODAY.year}/0001"
+    result = import_appointments(hq, write_export, appointment("MA-1", number=number))
     assert "imported 1" in result.output
     [imported] = activities_json(hq)
-    assert imported["number"] == "APP/2026/0001"
+    assert imported["number"] == number
     assert imported["origin"] == "mobile"
     assert imported["status"] == "Planned"
     assert imported["customer"] == "C-1001"
