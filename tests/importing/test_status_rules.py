@@ -1,8 +1,8 @@
 """Statuses on re-import: how mobile changes reach an imported appointment."""
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from tests.clock import NOW, iso, utc, zulu
 from tests.conftest import CHANGED_AT, NOW_ISO, activities_json, appointment, later_version
