@@ -11,7 +11,8 @@ WARSAW, NEW_YORK = ZoneInfo("Europe/Warsaw"), ZoneInfo("America/New_York")
 
 
 def test_the_bounds_are_the_representatives_midnights():
-    first, last = next_date(1, 10), next_date(7, 20)
+    first = next_date(1, 10)  # in winter time; the last day, the July after, in summer time
+    last = next_date(7, 20, after=(first - TODAY).days)
     given = window(first.isoformat(), last.isoformat(), TODAY, WARSAW)
     assert given.start == on(first, "00:00", "Europe/Warsaw").astimezone(UTC)
     assert given.end == on(last + timedelta(days=1), "00:00", "Europe/Warsaw").astimezone(UTC)
