@@ -17,3 +17,18 @@ def flag(configuration: Any, name: str, default: bool) -> bool:
     if value is None:
         return default
     return str(value).strip().lower() not in ("0", "false", "no", "off")
+
+
+def seconds(configuration: Any, name: str, default: float) -> float:
+    """A number of seconds (or a factor: 0 or more); ValueError saying which setting, if it
+    is none."""
+    value = option(configuration, name)
+    if value is None or str(value).strip() == "":
+        return default
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"[storage] {name} must be a number (0 or more), not {value!r}")
+    return number

@@ -10,12 +10,14 @@ from pathlib import Path
 from radicale import config as radicale_config
 from radicale import server
 
+from bridge.infra import budget
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
 from bridge.infra.errors import InvalidInput
 from bridge.infra.files import read_ini
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
+from storage_plugin.options import seconds
 from storage_plugin.proxy import WSGIApplication, behind_proxies
 
 DEFAULT_HOST = "127.0.0.1"
@@ -33,6 +35,10 @@ MAX_RESOURCE_SIZE = 1024 * 1024
 few kilobytes; an item of megabytes costs every client that syncs its calendar."""
 
 
+BUDGET_SETTINGS = ("request_budget", "report_budget", "hard_limit")
+"""``[storage]`` settings of a request's budget (``bridge.infra.budget``)."""
+
+
 def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str]]:
     return {
         "server": {"hosts": f"{host}:{port}", "max_connections": "20",
@@ -41,7 +47,10 @@ def defaults(database_url: str, host: str, port: int) -> dict[str, dict[str, str
         "auth": {"type": "storage_plugin.auth"},
         "rights": {"type": "storage_plugin.rights"},
         "storage": {"type": "storage_plugin.storage", "database_url": database_url,
-                    "write_wait": str(WRITE_WAIT_SECONDS), "time_zone": "UTC"},
+                    "write_wait": str(WRITE_WAIT_SECONDS), "time_zone": "UTC",
+                    "request_budget": f"{budget.REQUEST_BUDGET_SECONDS:g}",
+                    "report_budget": f"{budget.REPORT_BUDGET_SECONDS:g}",
+                    "hard_limit": f"{budget.HARD_LIMIT:g}"},
         "web": {"type": "none"},
         "logging": {"level": "warning", "mask_passwords": "True"},
     }
@@ -74,6 +83,11 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
         configured_host, configured_port = loaded.get("server", "hosts")[0]
         address = f"{host or configured_host}:{configured_port if port is None else port}"
         _update(loaded, {"server": {"hosts": address}}, "the command line")
+    for name in BUDGET_SETTINGS:
+        try:
+            seconds(loaded, name, 0.0)
+        except ValueError as error:
+            raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
     return Settings(loaded, workers or configured_workers)
 
 
@@ -143,6 +157,8 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
         Workers(loaded, served, workers, LISTEN_BACKLOG).run()
         return
     start_logging(loaded)
+    budget.watch()  # (a stuck request is logged; one process cannot stop its thread)
+
     def application(configuration: radicale_config.Configuration) -> WSGIApplication:
         return behind_proxies(Databases(configuration, catalog=served), configuration)
 

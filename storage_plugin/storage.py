@@ -23,7 +23,7 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 from sqlalchemy.exc import DBAPIError
 
-from bridge.infra import conflicts, held
+from bridge.infra import budget, conflicts, held
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
@@ -314,7 +314,9 @@ class Storage(storage.BaseStorage):
     def run(self, work: Callable[[CalendarStore], T]) -> T:
         """``work`` on the store inside the current lock, or — as Radicale renders some
         answers after releasing it (a PROPFIND's ctag, sync-token…) — in the read
-        transaction of the request (the last read lock's, which stays open for this)."""
+        transaction of the request (the last read lock's, which stays open for this). Not
+        once the request's budget is spent (``bridge.infra.budget``)."""
+        budget.check()
         return _materialized(work(getattr(self._local, "store", None) or self._reader()))
 
     def _reader(self) -> CalendarStore:
@@ -351,7 +353,9 @@ class Storage(storage.BaseStorage):
         (see ``bridge.infra.locks``), so Radicale's precondition checks and the write are atomic.
         A reader's transaction stays open after the lock, for what Radicale reads after
         releasing it (a poll's ctag and sync token: same snapshot, no second transaction),
-        and for the request's next read lock (Radicale looks up the user's principal first)."""
+        and for the request's next read lock (Radicale looks up the user's principal first).
+        The request's budget (``bridge.infra.budget``) does not count the wait for the locks;
+        once it is spent, the transaction is rolled back."""
         if getattr(self._local, "store", None) is not None:  # nested: same transaction
             yield
             return
@@ -366,13 +370,19 @@ class Storage(storage.BaseStorage):
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         conflicts_before = conflicts.seen_count()
         try:
-            with transaction(self._engine, write=True, wait=self._write_wait,
-                             take=[owner_lock(owner) for owner in owners]) as session:
+            with ExitStack() as opened:
+                with budget.paused():  # (waiting for another writer is not work)
+                    session = opened.enter_context(transaction(
+                        self._engine, write=True, wait=self._write_wait,
+                        take=[owner_lock(owner) for owner in owners]))
+                budget.check()
                 self._local.store = CalendarStore(session, datetime.now(UTC), writing=True,
                                                   server_zone=self._server_zone)
                 yield
                 if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
                     raise WriteConflict(conflicts.last_seen())  # type: ignore[arg-type]
+                if budget.exceeded():  # (even if caught on its way: nothing is kept)
+                    raise budget.OverBudget(budget.current())  # type: ignore[arg-type]
         finally:
             self._local.store = None
 

@@ -12,16 +12,31 @@ A client beyond capacity waits in the listen backlog until a thread is free, as 
 Radicale's server; it is never reset. TLS is served as Radicale serves it (``[server] ssl``,
 ``certificate``, ``key``, ``certificate_authority`` for client certificates), the client's
 certificate handed to the application as Radicale's server hands it (``REMOTE_CERTIFICATE``).
+
+A worker whose request is stuck — still running at ``[storage] hard_limit`` times its budget
+(``bridge.infra.budget``), in work that never checks it — is replaced. Gunicorn's ``gthread``
+worker tells the master it is alive from its main loop, which goes on whatever its request
+threads do: a thread spinning in a loop would keep its worker "alive" for ever, holding its
+lock. :class:`Worker` makes that heartbeat depend on the requests: once one is past its hard
+limit, it logs the request and where its thread is, stops its heartbeat (the master's
+``timeout`` then ends it, whatever else happens), stops accepting connections, lets its other
+requests finish (up to :data:`GRACEFUL_SECONDS`) and exits; the master starts a new worker,
+the others serve on. The database rolls back the stuck request's transaction when its
+connection closes with the process.
 """
 
+import os
 import ssl
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 from radicale import config as radicale_config
 from radicale import types
 
+from bridge.infra import budget
 from bridge.infra.catalog import Catalog
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
@@ -30,6 +45,37 @@ from storage_plugin.proxy import WSGIApplication, behind_proxies
 DEFAULT_THREADS = 20
 GRACEFUL_SECONDS = 10
 """How long a stopping worker may finish the requests it holds."""
+STUCK_EXIT = 1
+"""The exit status of a worker that ended because a request was stuck (gunicorn starts
+another one; 3 and 4 would stop the server)."""
+
+
+class Worker(ThreadWorker):  # type: ignore[misc]  # (gunicorn has no type hints)
+    """Gunicorn's ``gthread`` worker whose heartbeat stops once a request is stuck (see the
+    module's docstring)."""
+
+    stuck = False
+
+    def notify(self) -> None:
+        """The heartbeat (every second, from the main loop): only while no request is past
+        its hard limit."""
+        overdue = budget.overdue()
+        if not overdue:
+            if not self.stuck:
+                super().notify()
+            return
+        for each in overdue:
+            budget.report_stuck(each, f"worker {os.getpid()} stops and is replaced")
+        if not self.stuck:
+            self.stuck = True
+            self.alive = False  # (the main loop stops accepting and lets the others finish)
+
+    def run(self) -> None:
+        super().run()
+        if self.stuck:  # (not sys.exit: Python would wait for the stuck thread for ever)
+            self.log.warning("worker %d ends: a request of it was stuck", os.getpid())
+            sys.stderr.flush()
+            os._exit(STUCK_EXIT)
 
 
 class Workers(BaseApplication):  # type: ignore[misc]  # (gunicorn has no type hints)
@@ -62,7 +108,7 @@ def _settings(loaded: radicale_config.Configuration, workers: int,
     settings: dict[str, Any] = {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
                  for host, port in loaded.get("server", "hosts")],
-        "workers": workers, "worker_class": "gthread", "threads": threads,
+        "workers": workers, "worker_class": Worker, "threads": threads,
         "backlog": backlog, "timeout": int(max(loaded.get("server", "timeout"), 30)),
         # An idle connection is kept as long as Radicale's server keeps it (gunicorn's own
         # 2 s closed connections that clients were about to send their next request on).

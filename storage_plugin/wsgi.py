@@ -38,8 +38,16 @@ was rolled back whole, and Radicale, which knows nothing of it, answered 500. In
   :data:`RETRIES` times;
 - a conflict that persists, or a lock wait that ran out, is answered ``503 Service
   Unavailable`` with ``Retry-After``: the client tries again later, nothing was written.
+
+**Budgets.** Each request may take so many seconds of work (``bridge.infra.budget``:
+``[storage] request_budget`` for writes, ``report_budget`` for reads; its thread's CPU time:
+waiting for the database or another writer's lock does not count). Work that runs past it
+stops at its next check and the request is answered ``503`` with ``Retry-After``, its
+transaction rolled back: nothing was changed, and the locks it held are free for the next
+writer. One warning line says which request, whose, and after how long.
 """
 
+import base64
 import io
 import math
 import random
@@ -55,22 +63,23 @@ from urllib.parse import unquote
 import radicale
 from radicale import pathutils, types, xmlutils
 from radicale.log import logger
-
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.infra import conflicts
+from bridge.infra import budget, conflicts
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.errors import BridgeError
 from storage_plugin import failures
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
-from storage_plugin.options import flag
+from storage_plugin.options import flag, seconds
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
 MAX_PHRASE = 200
 """Longest reason phrase of a status line this layer writes (reasons may quote paths)."""
 RETRY_AFTER_SECONDS = 5
+READS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
+"""Methods whose budget is ``report_budget`` (every other one's is ``request_budget``)."""
 
 
 @dataclass
@@ -119,6 +128,10 @@ class Application(radicale.Application):
         self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
         self._cockpit = cockpit(configuration, catalog, database)
+        self._write_budget = seconds(configuration, "request_budget",
+                                     budget.REQUEST_BUDGET_SECONDS)
+        self._read_budget = seconds(configuration, "report_budget", budget.REPORT_BUDGET_SECONDS)
+        self._hard_limit = seconds(configuration, "hard_limit", budget.HARD_LIMIT)
         failures.install()
 
     def __call__(self, environ: types.WSGIEnviron,
@@ -138,7 +151,29 @@ class Application(radicale.Application):
                 len(body) > self._max_resource_size:  # refused before anything reads it
             return answer(start_response, "403 Forbidden", _precondition(_size_limit(environ)),
                           [], "application/xml; charset=utf-8")
+        method = environ.get("REQUEST_METHOD", "")
+        with budget.limited(self._read_budget if method in READS else self._write_budget,
+                            f"{method} {environ.get('PATH_INFO', '')}", _claimed_login(environ),
+                            self._hard_limit) as limit:
+            try:
+                return self._attempts(environ, start_response, body)
+            except budget.OverBudget:
+                pass
+        assert limit is not None  # (only a budget raises OverBudget)
+        logger.warning("%s by %s stopped after %.1f s of work, over its budget of %g s: "
+                       "answered 503, nothing was changed", limit.what, limit.user or "nobody",
+                       limit.spent(), limit.seconds)
+        return answer(start_response, "503 Service Unavailable",
+                      f"The request took more than {limit.seconds:g} s of work and was "
+                      "stopped; nothing was changed. Please try again later.\n",
+                      [("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+    def _attempts(self, environ: types.WSGIEnviron, start_response: types.WSGIStartResponse,
+                  body: bytes | None) -> Iterable[bytes]:
+        """Radicale's answer, run again after a lost deadlock (see the module's docstring);
+        :class:`budget.OverBudget` once the request's budget is spent."""
         started = time.monotonic()
+        limit = budget.current()
         for attempt in range(RETRIES + 1):
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)
@@ -147,11 +182,16 @@ class Application(radicale.Application):
             token = _notes.set(notes)
             try:
                 with conflicts.watch() as seen, failures.watching(environ) as failure:
-                    answers = super().__call__(environ, lambda *args: captured.append(args))
+                    answers = super().__call__(  # (start_response is called at once)
+                        environ, lambda *args: captured.append(args))  # noqa: B023
                 notes.error_id = failure.error_id
             finally:
                 _notes.reset(token)
                 getattr(self._storage, "end_request", lambda: None)()
+                if limit is not None:
+                    limit.user = notes.user or limit.user
+            if budget.exceeded():  # (an OverBudget caught on its way: the answer is wrong)
+                raise budget.OverBudget(limit)  # type: ignore[arg-type]
             if not seen:
                 status, headers = captured[0][:2]
                 if status.startswith("403") and body and notes.user and not notes.forbidden \
@@ -258,6 +298,19 @@ class Application(radicale.Application):
         except Refused as error:
             request_notes().refusal = str(error)
             raise RuntimeError(str(error)) from error
+
+
+def _claimed_login(environ: types.WSGIEnviron) -> str:
+    """The login a request's Basic credentials name (not checked: for the log of a request
+    that has not said yet who it is)."""
+    scheme, _, credentials = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(credentials.strip(), validate=True).decode(
+            "utf-8", "replace").partition(":")[0][:MAX_PHRASE]
+    except ValueError:
+        return ""
 
 
 def _parted(headers: list[tuple[str, str]], body: Body

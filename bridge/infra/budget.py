@@ -1,5 +1,10 @@
 """A request's budget: how many seconds of work it may take before it is stopped.
 
+Work is the CPU time of the request's thread (on Linux; elsewhere the time it has run): a
+request is not charged for waiting — for the database, for another writer's lock, for
+Python's interpreter lock while other requests run — only for what it computes, so a loaded
+server does not refuse requests that an idle one would answer.
+
 The server gives each request a budget (``storage_plugin.wsgi``: ``[storage] request_budget``
 for writes, ``report_budget`` for reads) with :func:`limited`. Work that may run long — a walk
 over recurrences, a loop over many items — calls :func:`check` now and then, or iterates
@@ -14,8 +19,7 @@ cost next to nothing, so domain code may call them anywhere::
         ...
     budget.check()                              # the same, once
 
-Time spent waiting — for another writer's lock (:func:`paused`) — is not work: it does not
-count. Work that never calls :func:`check` cannot be stopped this way (a thread cannot be
+Work that never calls :func:`check` cannot be stopped this way (a thread cannot be
 stopped from outside): :func:`overdue` lists requests still running at :data:`HARD_LIMIT`
 times their budget, for a watchdog (``storage_plugin.workers`` replaces such a process;
 :func:`watch` logs them in a single process).
@@ -58,25 +62,48 @@ class Budget:
     """Who sent it, as far as known."""
     hard_limit: float = HARD_LIMIT
     """Times :attr:`seconds` after which the request counts as stuck (0: never)."""
-    started: float = field(default_factory=time.monotonic)
-    waited: float = 0.0
-    """Seconds spent waiting (:func:`paused`), which do not count as work."""
-    waiting_since: float | None = None
     thread: int = field(default_factory=threading.get_ident)
+    clock: int | None = field(default_factory=lambda: _cpu_clock(threading.get_ident()))
+    """The CPU-time clock of its thread (None where there is none: then the time it ran)."""
+    started: float = field(default_factory=time.monotonic)
+    started_work: float = 0.0
+    """Its thread's CPU time when it began (on :attr:`clock`)."""
+    waited: float = 0.0
+    """Seconds spent waiting (:func:`paused`), which do not count (without a CPU clock)."""
+    waiting_since: float | None = None
+    next_look: float = 0.0
+    """Before this moment (monotonic) the budget cannot be spent: CPU time grows no faster
+    than time, and reading a thread's CPU clock costs ten times as much."""
     exceeded: bool = False
     """:func:`check` has found the budget spent (and raised :class:`OverBudget`)."""
     reported: bool = False
     """A watchdog has reported it stuck."""
 
-    def spent(self, now: float | None = None) -> float:
+    def __post_init__(self) -> None:
+        self.started_work = self._work_clock()
+        self.next_look = self.started + self.seconds
+
+    def _work_clock(self) -> float:
+        if self.clock is not None:
+            try:
+                return time.clock_gettime(self.clock)
+            except OSError:  # (its thread has ended)
+                self.clock = None
+        return time.monotonic()
+
+    def spent(self) -> float:
         """Seconds of work so far (waiting left out)."""
-        now = time.monotonic() if now is None else now
+        if self.clock is not None:
+            work = self._work_clock()
+            if self.clock is not None:
+                return work - self.started_work
+        now = time.monotonic()
         waiting = now - self.waiting_since if self.waiting_since is not None else 0.0
         return now - self.started - self.waited - waiting
 
-    def stuck(self, now: float | None = None) -> bool:
+    def stuck(self) -> bool:
         """Whether it has run past its hard limit."""
-        return self.hard_limit > 0 and self.spent(now) > self.seconds * self.hard_limit
+        return self.hard_limit > 0 and self.spent() > self.seconds * self.hard_limit
 
     def where(self) -> str:
         """Where its thread is now (a stack, innermost last)."""
@@ -95,6 +122,13 @@ class OverBudget(BaseException):
         super().__init__(f"{budget.what or 'the request'} took more than {budget.seconds:g} s "
                          "of work")
         self.budget = budget
+
+
+def _cpu_clock(thread: int) -> int | None:
+    try:
+        return time.pthread_getcpuclockid(thread)
+    except (AttributeError, OSError):  # (not on macOS and Windows)
+        return None
 
 
 _current: ContextVar[Budget | None] = ContextVar("bridge_budget", default=None)
@@ -135,9 +169,16 @@ def check() -> None:
     budget = _current.get()
     if budget is None or budget.waiting_since is not None:
         return
-    if budget.exceeded or time.monotonic() - budget.started - budget.waited > budget.seconds:
+    if not budget.exceeded:
+        now = time.monotonic()
+        if now < budget.next_look:
+            return
+        left = budget.seconds - budget.spent()
+        if left >= 0:
+            budget.next_look = now + left
+            return
         budget.exceeded = True
-        raise OverBudget(budget)
+    raise OverBudget(budget)
 
 
 def bounded(items: Iterable[T]) -> Iterator[T]:
@@ -157,7 +198,8 @@ def remaining() -> float | None:
 @contextmanager
 def paused() -> Iterator[None]:
     """Waiting (for a lock another writer holds), not working: the time inside is not
-    counted."""
+    counted (a thread's CPU time leaves it out anyway; this is for where there is no such
+    clock), and a check inside does nothing."""
     budget = _current.get()
     if budget is None or budget.waiting_since is not None:
         yield
@@ -166,7 +208,9 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
-        budget.waited += time.monotonic() - budget.waiting_since
+        waited = time.monotonic() - budget.waiting_since
+        budget.waited += waited
+        budget.next_look += waited
         budget.waiting_since = None
 
 
@@ -178,9 +222,9 @@ def exceeded() -> bool:
 
 def overdue() -> list[Budget]:
     """The requests of this process (every thread) that have run past their hard limit."""
-    now = time.monotonic()
     with _lock:
-        return [budget for budget in _running.values() if budget.stuck(now)]
+        running = list(_running.values())
+    return [budget for budget in running if budget.stuck()]
 
 
 def report_stuck(budget: Budget, consequence: str) -> None:
