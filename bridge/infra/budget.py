@@ -232,7 +232,7 @@ def report_stuck(budget: Budget, consequence: str) -> None:
     if budget.reported:
         return
     budget.reported = True
-    logger.critical("%s%s has run %.0f s, more than %g times its budget of %g s, without "
+    logger.critical("%s%s has run %.1f s, more than %g times its budget of %g s, without "
                     "checking it: %s. Its thread is at:\n%s", budget.what or "a request",
                     f" by {budget.user}" if budget.user else "", budget.spent(),
                     budget.hard_limit, budget.seconds, consequence, budget.where())

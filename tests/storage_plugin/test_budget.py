@@ -25,6 +25,10 @@ from tests.storage_plugin.conftest import (
 )
 from tests.storage_plugin.test_workers import workers_of
 
+UNCHECKED = {"recurrence_check_seconds": "600"}
+"""(``[storage]``) The recurrence check before Radicale reads a PUT stops by its own clock a
+parse that takes long (``bridge.calendars.recurrence``); these tests need the parse to go on."""
+
 
 def costly_event(uid: str, lines: int) -> str:
     """An event of ``lines`` properties of its own: real work to read (none of it checks the
@@ -36,7 +40,7 @@ def costly_event(uid: str, lines: int) -> str:
 
 def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_lock(
         staff_passwords, database_url, hq, caplog: pytest.LogCaptureFixture) -> None:
-    with serving(database_url, storage={"request_budget": "0.001"}) as tight, \
+    with serving(database_url, storage={"request_budget": "0.001", "hard_limit": "0"}) as tight, \
             serving(database_url, storage={"write_wait": "2"}) as ordinary:
         path = "bwilson/appointments/costly.ics"
         with caplog.at_level(logging.WARNING, logger="radicale"):
@@ -46,7 +50,7 @@ def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_l
         assert "more than 0.001 s of work" in refused.text
         assert "nothing was changed" in refused.text
         [line] = [record.getMessage() for record in caplog.records
-                  if "budget" in record.getMessage()]
+                  if "stopped after" in record.getMessage()]
         assert line.startswith(f"PUT /{path} by bwilson stopped after ")
         assert "over its budget of 0.001 s" in line
         assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
@@ -57,6 +61,24 @@ def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_l
                              EVENT.format(uid="next", summary="Next", description=""))
         assert other.status_code == 201 and time.monotonic() - started < 2
         assert [activity["name"] for activity in activities_json(hq)] == ["Next"]
+
+
+def test_one_process_logs_a_request_past_its_hard_limit_loudly(
+        staff_passwords, database_url, caplog: pytest.LogCaptureFixture) -> None:
+    """It cannot stop the request's thread: it says so, with where the thread is."""
+    with serving(database_url, server={"max_resource_size": "8000000"},
+                 storage={"request_budget": "0.05", "hard_limit": "2", **UNCHECKED}) as tight, \
+            caplog.at_level(logging.CRITICAL, logger="bridge.budget"):
+        slow = tight.put("bwilson", "bwilson/appointments/slow.ics",
+                         costly_event("slow", 40_000))  # (seconds to parse)
+    assert slow.status_code == 503  # (at its first check: the write lock)
+    [record] = [record for record in caplog.records if record.name == "bridge.budget"]
+    message = record.getMessage()
+    assert message.startswith("PUT /bwilson/appointments/slow.ics by bwilson has run ")
+    assert "more than 2 times its budget of 0.05 s" in message
+    assert "this single process cannot stop it" in message
+    assert "`bridge serve --workers 2` replaces" in message
+    assert "Its thread is at:" in message and "do_PUT" in message
 
 
 def test_a_read_past_its_budget_is_answered_503(staff_passwords, database_url) -> None:
@@ -95,6 +117,7 @@ def two_tight_workers(staff_passwords: None, database_url: str,
     config.write_text(f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n"
                       "max_resource_size = 20000000\n[auth]\ndelay = 0\n"
                       "[storage]\nrequest_budget = 1\nhard_limit = 2\n"
+                      f"recurrence_check_seconds = {UNCHECKED['recurrence_check_seconds']}\n"
                       "[logging]\nlevel = warning\n", encoding="utf-8")
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
