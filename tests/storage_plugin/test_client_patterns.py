@@ -106,7 +106,9 @@ def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(o
         "If-None-Match": "*", "Content-Type": "text/calendar"},
         data=EVENT.format(uid="outlook-1", summary="From Outlook", description=""))
     assert created.status_code == 201
-    assert "ETag" not in created.headers  # HQ numbered it: the Synchronizer must re-read it
+    # served as Outlook wrote it (HQ took it whole): the Synchronizer keeps its copy and ETag
+    assert created.headers["ETag"] == etags_in_range(http, url)[
+        "/bwilson/appointments/outlook-1.ics"]
     again = http.put(url + "bwilson/appointments/outlook-1.ics", headers={
         "If-None-Match": "*", "Content-Type": "text/calendar"},
         data=EVENT.format(uid="outlook-1", summary="From Outlook", description=""))

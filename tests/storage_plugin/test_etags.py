@@ -7,14 +7,25 @@ from tests.conftest import activities_json
 from tests.storage_plugin.conftest import EVENT
 
 
-def test_a_new_item_that_becomes_an_hq_activity_answers_without_etag(server, hq):
+def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(server, hq):
     url = server.url + "bwilson/appointments/visit.ics"
-    response = server.put("bwilson", "bwilson/appointments/visit.ics",
-                          EVENT.format(uid="visit", summary="Visit Acme", description=""))
+    text = EVENT.format(uid="visit", summary="Visit Acme", description="")
+    response = server.put("bwilson", "bwilson/appointments/visit.ics", text)
+    assert response.status_code == 201
+    served = server.http("bwilson").get(url)
+    assert served.text == text and served.headers["ETag"] == response.headers["ETag"]
+
+
+def test_a_new_item_hq_changes_answers_without_etag(server, hq):
+    """An unknown customer: HQ keeps none, and serves that."""
+    url = server.url + "bwilson/appointments/visit.ics"
+    text = EVENT.format(uid="visit", summary="Visit Acme", description="").replace(
+        "END:VEVENT", "X-BRIDGE-CUSTOMER:C-9999\nEND:VEVENT")
+    response = server.put("bwilson", "bwilson/appointments/visit.ics", text)
     assert response.status_code == 201
     assert "ETag" not in response.headers
     served = server.http("bwilson").get(url)
-    assert "SUMMARY:CL-000001 Visit Acme" in served.text
+    assert "SUMMARY:Visit Acme" in served.text and "C-9999" not in served.text
     assert served.headers["ETag"]
 
 

@@ -1,7 +1,7 @@
 """Times a client sends without a zone (floating, as calcurse and many scripts send) are read
 in the representative's time zone (`bridge settings set LOGIN --time-zone`, default the
-server's `[storage] time_zone`, default UTC) and served back in that zone, so every client
-and HQ show the time the client sent."""
+server's `[storage] time_zone`, default UTC): the item is served as the client sent it, and
+once HQ changes it, in that zone, so every client and HQ show the time the client sent."""
 
 from datetime import datetime
 
@@ -24,10 +24,14 @@ END:VCALENDAR
 
 
 def saved_and_served_back(server, hq):
-    """Save the floating event with a real client; HQ's start and what the client reads."""
+    """Save the floating event with a real client; HQ's start and what the client reads —
+    as it sent it, then once HQ changed the activity."""
     appointments = calendar(server.client("bwilson"), "bwilson/appointments/")
     appointments.save_event(FLOATING)
     [activity] = [a for a in activities_json(hq) if "floating client" in a["name"]]
+    [event] = appointments.events()
+    assert event.icalendar_component.decoded("DTSTART") == at(15, "10:00").replace(tzinfo=None)
+    assert hq("activities", "edit", activity["number"], "--description", "Agenda").exit_code == 0
     [event] = appointments.events()
     return activity["start"], event.icalendar_component.decoded("DTSTART")
 

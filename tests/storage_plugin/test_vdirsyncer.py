@@ -189,11 +189,16 @@ def test_local_task_is_uploaded_edited_deleted_and_a_quiet_sync_changes_nothing(
     assert activity["representative"] == "bwilson", activity
     assert activity["status"] == "Planned", activity
 
-    # HQ's version of them (with their numbers) came back without an ETag (RFC 4791 §5.3.4):
-    # the next sync brings it into the local folder.
+    # HQ took them as written: they are served so, with the ETags of their uploads, and the
+    # next sync has nothing to bring back. Once HQ changes one, the next sync brings HQ's
+    # version into the local folder.
+    output = vdirsyncer.sync()
+    assert not reports(output, "updating", "calendars_local/tasks"), output
+    assert task_file.read_text(encoding="utf-8") == TASK
+    assert hq("activities", "edit", number, "--description", "Ask for Anna").exit_code == 0
     output = vdirsyncer.sync()
     assert reports(output, "updating", "calendars_local/tasks"), output
-    assert f"SUMMARY:{number} Call Acme about the offer" in task_file.read_text(encoding="utf-8")
+    assert "Ask for Anna" in task_file.read_text(encoding="utf-8")
 
     # (3) completing it locally completes it in HQ
     task_file.write_text(TASK_DONE, encoding="utf-8")
@@ -205,8 +210,11 @@ def test_local_task_is_uploaded_edited_deleted_and_a_quiet_sync_changes_nothing(
         f"vdirsyncer said:\n{output}")
     assert activity["completed_by"] == "bwilson", activity
     assert client_tasks(hq)["Send the price list"]["status"] == "Planned"
-    output = vdirsyncer.sync()  # HQ's version of the completed task comes back
+    # HQ's version of the completed task comes back: it kept HQ's description, which the
+    # local copy did not have (text priority hq)
+    output = vdirsyncer.sync()
     assert reports(output, "updating", "calendars_local/tasks"), output
+    assert "Ask for Anna" in task_file.read_text(encoding="utf-8")
 
     # (4) deleting it locally deletes it in HQ — recoverably
     task_file.unlink()
