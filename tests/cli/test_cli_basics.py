@@ -73,7 +73,7 @@ def test_the_commands_are_loaded_only_when_run() -> None:
          "print(sorted(m for m in sys.modules if m.startswith(('bridge.importing', "
          "'bridge.exchange', 'bridge.cli.'))))"],
         capture_output=True, text=True, check=True).stdout.strip()
-    assert loaded == "['bridge.cli.context', 'bridge.cli.main']"
+    assert loaded == "['bridge.cli.context', 'bridge.cli.main', 'bridge.cli.output']"
 
 
 def test_command_on_uninitialised_database_tells_to_run_init(tmp_path: Path) -> None:
