@@ -81,6 +81,10 @@ def in_order(files: list[tuple[Seen, Kind]]) -> list[tuple[Seen, Kind]]:
         each[0].modified_ns, each[0].path.name))
 
 
+LOCK_FILE = ".bridge-watch.lock"
+"""Watchers take turns by it; touched, it tells the time by the folder's own clock."""
+
+
 @dataclass
 class Folder:
     """The watched folder and its ``importing/``, ``done/`` and ``failed/``."""
@@ -103,6 +107,14 @@ class Folder:
                 continue
             found.append(Seen(Path(entry.path), stat.st_size, stat.st_mtime_ns))
         return found
+
+    def clock_ns(self) -> int:
+        """Now by the clock of the folder's file system, which its files' times are in (a
+        share's clock, or this process's under a moved clock, may differ from the machine's:
+        comparing a file's time with another clock could take a file still being written)."""
+        marker = self.root / LOCK_FILE
+        marker.touch()
+        return marker.stat().st_mtime_ns
 
     def claim(self, seen: Seen) -> Path | None:
         """Move the file into ``importing/``; None if another watcher took it first."""
@@ -135,7 +147,7 @@ class Folder:
     @contextmanager
     def turn(self, waiting: Callable[[], None]) -> Iterator[None]:
         """This watcher's turn at the folder (``waiting`` is called if another has it)."""
-        with open(self.root / ".bridge-watch.lock", "a+b") as lock:
+        with open(self.root / LOCK_FILE, "a+b") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -175,7 +187,7 @@ class Watcher:
     def once(self) -> int:
         """One look at the folder: import what is ready, sweep if it is time; how many files
         were taken."""
-        clock_ns = time.time_ns()
+        clock_ns = self.folder.clock_ns()
         looked = self.folder.look()
         taken = [seen for seen in looked if ready(seen, self._seen.get(seen.path), clock_ns,
                                                   int(self.settle * 1e9))]
