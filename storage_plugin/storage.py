@@ -170,7 +170,7 @@ class Collection(storage.BaseCollection):
                 old.serialize()
         text = _as_sent(item)
         written = _protocol_errors(lambda: self._storage.run(
-            lambda store: store.put(self.info, href, text, _meta(item))))
+            lambda store: store.put(self.info, href, text, _meta(item), request_notes().parsed)))
         if not written.as_sent:
             request_notes().rewritten = True
         return self._item(written.item), old

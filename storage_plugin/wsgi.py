@@ -65,6 +65,8 @@ from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
 
+from bridge.calendars.recurrence import WALK_SECONDS, check_calendar
+from bridge.calendars.writeback import Forbidden
 from bridge.infra import budget, conflicts
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.errors import BridgeError
@@ -106,6 +108,8 @@ class RequestNotes:
     """The request failed: the id its error is logged with (``storage_plugin.failures``)."""
     sent: bytes | None = None
     """The body of a PUT, as the client sent it (what is kept and served of its item)."""
+    parsed: Any = None
+    """That body as parsed (an icalendar Calendar), before any lock was taken."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -132,6 +136,8 @@ class Application(radicale.Application):
                                      budget.REQUEST_BUDGET_SECONDS)
         self._read_budget = seconds(configuration, "report_budget", budget.REPORT_BUDGET_SECONDS)
         self._hard_limit = seconds(configuration, "hard_limit", budget.HARD_LIMIT)
+        self._recurrence_seconds = seconds(configuration, "recurrence_check_seconds",
+                                           WALK_SECONDS)
         failures.install()
 
     def __call__(self, environ: types.WSGIEnviron,
@@ -257,6 +263,21 @@ class Application(radicale.Application):
             return super().do_REPORT(*request)
         status, headers, request_notes().body, _ = fast
         return status, headers, b"", None
+
+    def do_PUT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+               user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+        """A signed-in client's item is checked for recurrences no server should walk
+        (``bridge.calendars.recurrence``) before Radicale reads it and before any lock."""
+        notes = request_notes()
+        if user and notes.sent and not path.endswith(".vcf"):
+            try:
+                text = notes.sent.decode("utf-8", "replace")
+                parsed = check_calendar(text, self._recurrence_seconds)
+                notes.parsed = parsed if "\ufffd" not in text else None  # (not UTF-8)
+            except Forbidden as refused:
+                notes.forbidden, notes.precondition = str(refused), f"C:{refused.precondition}"
+                return 403, {}, None, None
+        return super().do_PUT(environ, base_prefix, path, user, user_groups, request_info)
 
     def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
                     user_groups: set[str], request_info: dict) -> types.WSGIResponse:

@@ -35,7 +35,7 @@ YEAR = timedelta(days=365)
 FIRST_YEARS = 10
 """A rule must produce an occurrence within this many years of its start."""
 WALK_SECONDS = 0.5
-"""Work one item's checks may take (parsing and walking its rules)."""
+"""CPU time one item's walks may take (``[storage] recurrence_check_seconds``)."""
 MAX_COMPONENTS = 500
 """Components of one item (events, their exceptions, alarms): every search and sync of its
 calendar reads them all. A year of a weekly series with an exception each week is 53."""
@@ -61,19 +61,20 @@ class TooComplex(Forbidden):
     """An item of more parts than any calendar needs (:data:`MAX_COMPONENTS`, :data:`MAX_RULES`)."""
 
 
-def check_calendar(text: str) -> None:
+def check_calendar(text: str, seconds: float = WALK_SECONDS) -> Calendar | None:
     """Refuse a client's calendar object whose recurrences no server should walk (see the
-    module); its own parse and walks take at most :data:`WALK_SECONDS`. Text that is no
-    iCalendar is left to the parsers that say so."""
+    module); its parse and walks take at most ``seconds``. The object as parsed, for what
+    reads it next; None for text that is no iCalendar (left to the parsers that say so)."""
     walking = ["the item"]
     try:
-        with at_most(WALK_SECONDS):
-            try:
-                _check(Calendar.from_ical(text), walking)
-            except (ValueError, TypeError, KeyError, OverflowError, OSError):
-                return  # (what no parser reads is refused by Radicale's, with 400)
+        calendar = Calendar.from_ical(text)  # (linear in the item's size, which is bounded)
+        with at_most(seconds):
+            _check(calendar, walking)
+        return calendar
+    except (ValueError, TypeError, KeyError, OverflowError, OSError):
+        return None  # (what no parser reads is refused by Radicale's, with 400)
     except TookTooLong:
-        raise InvalidRule(f"{walking[0]} — its occurrences take more than {WALK_SECONDS} s "
+        raise InvalidRule(f"{walking[0]} — its occurrences take more than {seconds:g} s "
                           "of work to find: it produces few or none") from None
 
 

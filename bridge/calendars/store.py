@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from icalendar import Calendar
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes, collections, items, team, writeback
@@ -160,9 +161,11 @@ class CalendarStore:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta) -> Written:
+    def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta,
+            parsed: Calendar | None = None) -> Written:
         """Store the client's item, or write it back to HQ (then what is served is HQ's
-        rendering of the activity, not what the client sent)."""
+        rendering of the activity, not what the client sent); ``parsed``: ``text`` as parsed
+        before the write lock was taken (parsing is the client's to make long)."""
         _check_writable(collection)
         _check_components(collection, meta.component)
         require_fits(DavItem.href, href, "the item's name")
@@ -174,7 +177,8 @@ class CalendarStore:
         activity = find_activity(self.session, target.employee_id, href)
         stored = activity is None and href in self.items_by_href(collection, [href])
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
-        item = None if stored else _parsed(text, floating_zone(settings, self.server_zone))
+        item = None if stored else _parsed(parsed or text,
+                                           floating_zone(settings, self.server_zone))
         try:
             decision = StoreAsSent() if item is None else writeback.decide(
                 writeback.Before(activity, stored), item, target, settings,
@@ -278,7 +282,7 @@ class CalendarStore:
         self.delete_item(collection, href)
 
 
-def _parsed(text: str, zone: str) -> ClientItem:
+def _parsed(text: str | Calendar, zone: str) -> ClientItem:
     """The client's item; one whose times name no known zone fails RFC 4791's
     ``valid-calendar-data`` precondition."""
     try:

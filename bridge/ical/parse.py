@@ -34,10 +34,11 @@ class ClientItem:
     item, or an IANA name (not a Windows name or an offset only some clients resolve)."""
 
 
-def parse_client_item(text: str, floating_zone: str = "UTC") -> ClientItem:
-    """The item; times without a zone (floating) are read in ``floating_zone`` (IANA)."""
+def parse_client_item(source: str | Calendar, floating_zone: str = "UTC") -> ClientItem:
+    """The item (its text, or the text as parsed already); times without a zone (floating)
+    are read in ``floating_zone`` (IANA)."""
     try:
-        calendar = Calendar.from_ical(text)
+        calendar = Calendar.from_ical(source) if isinstance(source, str) else source
     except (ValueError, OverflowError, OSError) as error:  # OSError: a TZID no file can name
         raise InvalidInput(f"not valid iCalendar: {error}") from error
     mains = [c for c in calendar.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")]

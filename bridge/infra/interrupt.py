@@ -1,21 +1,23 @@
-"""A hard time limit for a block of pure-Python work that may never return on its own.
+"""A hard limit on the work of a block of pure-Python code that may never return on its own.
 
 Some walks cannot be bounded from outside by counting what they yield: ``dateutil``, asked
 for the occurrences of a rule that has none (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31``), loops
 through every period to the year 9999 without yielding once. :func:`at_most` interrupts
-such a block: when its time is up, the thread running it gets :class:`TookTooLong` raised
-inside whatever it is doing (CPython delivers it between two bytecodes). Use it only around
-computing that holds no lock and writes nothing: the exception may land anywhere inside.
+such a block: once it has used its seconds of CPU time (time the thread waited for the
+processor on a busy machine does not count), the thread running it gets :class:`TookTooLong`
+raised inside whatever it is doing (CPython delivers it between two bytecodes). Use it only
+around computing that holds no lock and writes nothing: the exception may land anywhere in it.
 """
 
 import ctypes
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
 class TookTooLong(Exception):
-    """The block ran past its time limit (raised inside it)."""
+    """The block ran past its limit (raised inside it)."""
 
 
 def _raise_in(thread: int, error: type[BaseException] | None) -> None:
@@ -24,27 +26,48 @@ def _raise_in(thread: int, error: type[BaseException] | None) -> None:
         ctypes.c_ulong(thread), ctypes.py_object(error) if error else None)
 
 
+def _cpu_clock(thread: int) -> Callable[[], float]:
+    """The CPU time ``thread`` has used (its wall time where there is no such clock)."""
+    if hasattr(time, "pthread_getcpuclockid"):
+        clock = time.pthread_getcpuclockid(thread)
+        return lambda: time.clock_gettime(clock)
+    return time.monotonic
+
+
 @contextmanager
 def at_most(seconds: float) -> Iterator[None]:
-    """Run the block; if it has not ended after ``seconds``, raise TookTooLong in it."""
+    """Run the block; once it has used ``seconds`` of CPU time, raise TookTooLong in it."""
     thread = threading.get_ident()
+    used = _cpu_clock(thread)
+    began = used()
     guard = threading.Lock()
     state = {"running": True, "fired": False}
 
-    def fire() -> None:
+    def look() -> None:
         with guard:
-            if state["running"]:
-                state["fired"] = True
-                _raise_in(thread, TookTooLong)
+            if not state["running"]:
+                return
+            left = seconds - (used() - began)
+            if left > 0:  # (it waited for the processor meanwhile)
+                _arm(left)
+                return
+            state["fired"] = True
+            _raise_in(thread, TookTooLong)
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    try:
+    def _arm(after: float) -> None:
+        timer = threading.Timer(after, look)
+        timer.daemon = True
+        timers.append(timer)
         timer.start()
+
+    timers: list[threading.Timer] = []
+    try:
+        _arm(seconds)
         yield
     finally:
-        timer.cancel()
         with guard:
             state["running"] = False
+            for timer in timers:
+                timer.cancel()
             if state["fired"]:  # (not raised yet if the block ended just as time ran out)
                 _raise_in(thread, None)

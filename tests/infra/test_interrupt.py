@@ -1,5 +1,5 @@
-"""A block of pure-Python work that would never end is stopped at its time limit, and a
-block that ends in time is never interrupted later."""
+"""A block of pure-Python work that would never end is stopped at its limit of CPU time, and
+a block that ends in time is never interrupted later."""
 
 import time
 
@@ -16,7 +16,7 @@ def test_a_walk_that_never_yields_is_stopped_at_its_limit():
     with pytest.raises(TookTooLong):
         with at_most(0.2):
             next(iter(rule), None)
-    assert 0.2 <= time.monotonic() - started < 1
+    assert 0.2 <= time.monotonic() - started < 10  # (0.2 s of its own CPU time)
 
 
 def test_blocks_that_end_in_time_leave_nothing_behind():
