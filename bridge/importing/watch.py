@@ -82,7 +82,9 @@ def in_order(files: list[tuple[Seen, Kind]]) -> list[tuple[Seen, Kind]]:
 
 
 LOCK_FILE = ".bridge-watch.lock"
-"""Watchers take turns by it; touched, it tells the time by the folder's own clock."""
+"""Watchers take turns by it."""
+CLOCK_FILE = ".bridge-watch.clock"
+"""Written at each look, it tells the time by the folder's own clock."""
 
 
 @dataclass
@@ -112,8 +114,9 @@ class Folder:
         """Now by the clock of the folder's file system, which its files' times are in (a
         share's clock, or this process's under a moved clock, may differ from the machine's:
         comparing a file's time with another clock could take a file still being written)."""
-        marker = self.root / LOCK_FILE
-        marker.touch()
+        marker = self.root / CLOCK_FILE
+        with open(marker, "wb") as written:  # (a write is timed as the files' writes are;
+            written.write(b"\n")             # a touch takes the time the process is told)
         return marker.stat().st_mtime_ns
 
     def claim(self, seen: Seen) -> Path | None:
