@@ -234,9 +234,9 @@ class _AllHrefs:
 def _as_sent(item: radicale_item.Item) -> str:
     """The item's text as the client sent it (the PUT's body, which Radicale has read and
     checked): a client that keeps its own copy holds what is served. Radicale's own
-    serialization when the body is not there or not UTF-8."""
+    serialization when the body is not there, not UTF-8 or holds a NUL."""
     sent = request_notes().sent
-    if sent:
+    if sent and b"\x00" not in sent:  # (a NUL no database text keeps: Radicale's drops it)
         try:
             return sent.decode("utf-8")
         except UnicodeDecodeError:

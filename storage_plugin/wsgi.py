@@ -273,7 +273,8 @@ class Application(radicale.Application):
             try:
                 text = notes.sent.decode("utf-8", "replace")
                 parsed = check_calendar(text, self._recurrence_seconds)
-                notes.parsed = parsed if "\ufffd" not in text else None  # (not UTF-8)
+                # (a body not in UTF-8 or with a NUL is kept as Radicale serializes it)
+                notes.parsed = parsed if "\ufffd" not in text and "\x00" not in text else None
             except Forbidden as refused:
                 notes.forbidden, notes.precondition = str(refused), f"C:{refused.precondition}"
                 return 403, {}, None, None

@@ -61,8 +61,12 @@ def test_a_write_transaction_whose_budget_runs_out_is_rolled_back(engine) -> Non
         session.execute(text("INSERT INTO budget_probe VALUES (1)"))
         for _ in budget.bounded(itertools.count()):
             pass
-    with transaction(engine, wait=1) as session:  # (the write lock is free)
-        assert session.scalar(text("SELECT count(*) FROM budget_probe")) == 0
+    try:
+        with transaction(engine, wait=1) as session:  # (the write lock is free)
+            assert session.scalar(text("SELECT count(*) FROM budget_probe")) == 0
+    finally:  # (PostgreSQL's test database is emptied between tests, not dropped)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE budget_probe"))
 
 
 def test_waiting_is_not_work() -> None:
