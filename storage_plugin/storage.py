@@ -10,9 +10,9 @@ a request is committed whole, or rolled back whole on any error. Everything else
 """
 
 import threading
-from contextlib import ExitStack
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, TypeVar, overload
@@ -23,21 +23,21 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 from sqlalchemy.exc import DBAPIError
 
-from bridge.infra import budget, conflicts, held
+from bridge.calendars import kept
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
+from bridge.hq.settings import zone_named
+from bridge.infra import budget, conflicts, held, locks
 from bridge.infra.conflicts import WriteConflict
 from bridge.infra.db import WRITE_WAIT_SECONDS, shared_engine, transaction
 from bridge.infra.errors import BridgeError
 from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
-from bridge.hq.settings import zone_named
 from storage_plugin.options import option
 from storage_plugin.wsgi import request_notes
-
 
 T = TypeVar("T")
 
@@ -369,13 +369,14 @@ class Storage(storage.BaseStorage):
         self.end_request()
         owners = _owners(kwargs.get("path"), kwargs.get("to_path")) or {user} - {""}
         conflicts_before = conflicts.seen_count()
+        take = [owner_lock(owner) for owner in owners]
         try:
             with ExitStack() as opened:
                 with budget.paused():  # (waiting for another writer is not work)
                     session = opened.enter_context(transaction(
-                        self._engine, write=True, wait=self._write_wait,
-                        take=[owner_lock(owner) for owner in owners]))
+                        self._engine, write=True, wait=self._write_wait, take=take))
                 budget.check()
+                kept.render_after_commit(session)
                 self._local.store = CalendarStore(session, datetime.now(UTC), writing=True,
                                                   server_zone=self._server_zone)
                 yield
@@ -385,6 +386,18 @@ class Storage(storage.BaseStorage):
                     raise budget.OverBudget(budget.current())  # type: ignore[arg-type]
         finally:
             self._local.store = None
+        self._keep_later(kept.left_for_later(session), take)
+
+    def _keep_later(self, activity_ids: set[int], take: list[locks.Lock]) -> None:
+        """Texts that merge a client's copy, rendered after the write's commit (outside its
+        lock: the copy is the client's to make long); the write stands whatever happens here."""
+        if not activity_ids:
+            return
+        try:
+            kept.keep_later(self._engine, activity_ids, take, self._write_wait)
+        except (BridgeError, DBAPIError) as error:
+            logger.info("the texts of activities %s are rendered on read: %s",
+                        sorted(activity_ids), error)
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
                  user_groups: set[str] = set()) -> Iterator[types.CollectionOrItem]:

@@ -7,6 +7,10 @@ before the transaction commits (or earlier, when a long import calls :func:`refr
 each chunk), from the rows as they are then — all the changes of the transaction included.
 A text whose revision is not its row's is never served: the row is rendered on read instead.
 
+A calendar client's write holds its owner's write lock: there, an activity whose text merges a
+client's copy (whose size and shape are the client's) is rendered after the commit instead
+(:func:`render_after_commit`, :func:`keep_later`), outside any lock.
+
 A long import renders in a helper process (:func:`helper_process`): rendering is a third of
 its work, and the machine has another core. The texts are kept in the same transaction,
 before it commits, as when rendered here.
@@ -24,14 +28,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, event, or_, select
+from sqlalchemy import Engine, Select, event, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import TRANSACTION_CACHE
-from bridge.infra.bulk import insert_rows, upsert_rows
-from bridge.infra.db import among
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
+from bridge.infra import locks
+from bridge.infra.bulk import insert_rows, upsert_rows
+from bridge.infra.db import among, transaction
 from bridge.models import (
     Activity,
     ClientCopy,
@@ -43,6 +48,8 @@ from bridge.models import (
 
 _ACTIVITIES = TRANSACTION_CACHE + "kept.activities"
 _CUSTOMERS = TRANSACTION_CACHE + "kept.customers"
+_LATER = "bridge.kept.later"
+"""Activities left for :func:`keep_later` (not a transaction cache: read after the commit)."""
 CHUNK = 500
 
 
@@ -65,11 +72,53 @@ def refresh(session: Session) -> None:
     if not any(marked.values()):
         return
     session.flush()
+    later: set[int] | None = session.info.get(_LATER)
     for kind, ids in marked.items():
         for chunk in _chunks(ids or ()):
             connection = session.connection()
-            _render(session, kind, connection.execute(
-                kind.rows.where(among(connection, kind.model.id, chunk))).all())
+            rows = connection.execute(
+                kind.rows.where(among(connection, kind.model.id, chunk))).all()
+            if later is not None and kind is _ACTIVITY:
+                later.update(row.id for row in rows if _merges(row))
+                rows = [row for row in rows if not _merges(row)]
+            _render(session, kind, rows)
+
+
+def render_after_commit(session: Session) -> None:
+    """In this session, activities whose texts merge a client's copy are not rendered before
+    a commit: they are left for :func:`keep_later` (:func:`left_for_later` names them)."""
+    session.info[_LATER] = set()
+
+
+def left_for_later(session: Session) -> set[int]:
+    return session.info.pop(_LATER, None) or set()
+
+
+def keep_later(engine: Engine, ids: Iterable[int], take: Iterable[locks.Lock] = (),
+               wait: float | None = None) -> None:
+    """Render the activities ``ids`` as committed, outside any lock, then keep each text whose
+    activity has not changed meanwhile, in a short write transaction taking ``take``. (Until
+    then, and if this fails, their texts are rendered on read.)"""
+    wanted = sorted(ids)
+    with transaction(engine, write=False) as session:
+        connection = session.connection()
+        rows = [row for chunk in _chunks(wanted) for row in connection.execute(
+            ACTIVITY_ROWS.where(among(connection, Activity.id, chunk))).all()]
+    texts = {row.id: (row, _render_activity(row)) for row in rows}
+    with transaction(engine, take=take, wait=wait) as session:
+        connection = session.connection()
+        current = {(row_id, revision) for chunk in _chunks(texts)
+                   for row_id, revision in connection.execute(
+                       select(Activity.id, Activity.revision)
+                       .where(among(connection, Activity.id, chunk))).all()}
+        unchanged = [each for each in texts.values() if (each[0].id, each[0].revision) in current]
+        _keep(session, _ACTIVITY, [row for row, _ in unchanged], [text for _, text in unchanged],
+              new=False)
+
+
+def _merges(row: Any) -> bool:
+    """Whether the activity's text is HQ's rendering over a client's copy (which parses it)."""
+    return row.client_copy is not None and row.client_revision != row.revision
 
 
 def keep_new_activities(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
