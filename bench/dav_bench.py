@@ -61,6 +61,7 @@ import argparse
 import collections
 import fcntl
 import json
+import os
 import shutil
 import signal
 import socket
@@ -71,7 +72,7 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -216,12 +217,12 @@ def ical(event: Event, sequence: int = 0) -> str:
         f"DTEND;TZID=Europe/Warsaw:{event.end:%Y%m%dT%H%M%S}",
         f"SUMMARY:{summary}",
         f"LOCATION:{STREETS[i % len(STREETS)]} {i % 180 + 1}\\, Warszawa",
-        f"DESCRIPTION:Przegląd zamówień i nowy cennik.\\nKontakt: tel. +48 22 {i % 900 + 100}"
-        f" {i % 90 + 10} {i % 90 + 10}",
+        (f"DESCRIPTION:Przegląd zamówień i nowy cennik.\\nKontakt: tel. +48 22 {i % 900 + 100}"
+         f" {i % 90 + 10} {i % 90 + 10}"),
         "CATEGORIES:Sprzedaż,Wizyta", "STATUS:CONFIRMED", "TRANSP:OPAQUE", "CLASS:PUBLIC",
         "ORGANIZER;CN=Bench Mark:mailto:bench@example.com",
-        f"ATTENDEE;CN=Klient {i % 500};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:k{i % 500}"
-        "@customer.example.com",
+        (f"ATTENDEE;CN=Klient {i % 500};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:k{i % 500}"
+         "@customer.example.com"),
     ]
     if i % 3 == 0:
         lines += ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Przypomnienie",
@@ -246,6 +247,18 @@ def scratch(prefix: str, keep: bool) -> Iterator[Path]:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def run_in_scratch(prefix: str, keep: bool, run: Callable[[Path], None]) -> int:
+    """``run`` in a :func:`scratch` directory: 0, or 1 (the reason printed) if the benchmark
+    could not run (BenchError, or a request of its setup failed)."""
+    try:
+        with scratch(prefix, keep) as workdir:
+            run(workdir)
+    except (BenchError, RequestFailed) as error:
+        print(f"the benchmark could not run: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -253,7 +266,8 @@ def free_port() -> int:
 
 
 def run_checked(cmd: list[str], cwd: Path, stdin: str | None = None) -> str:
-    done = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True,
+                          check=False)
     if done.returncode != 0:
         raise BenchError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -274,7 +288,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
+        """Stop the server and the worker processes it started (``bridge serve --workers``;
+        killed if they outlive it)."""
         self.session.close()
+        children = [int(entry.name) for entry in Path("/proc").iterdir()
+                    if entry.name.isdigit() and _parent(entry) == self.process.pid]
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -282,6 +300,19 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        for child in children:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _parent(entry: Path) -> int | None:
+    """The parent process id of the process of /proc/``entry`` (None: gone)."""
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def wait_ready(server: Server, timeout: float = 60.0) -> None:
@@ -305,14 +336,19 @@ def start_bridge(workdir: Path, loaded: bool = False) -> Server:
     return serve_bridge(workdir, database)
 
 
-def serve_bridge(workdir: Path, database: str) -> Server:
-    """`bridge serve` on ``database``, on a free port, logging into ``workdir``."""
+def serve_bridge(workdir: Path, database: str, workers: int | None = None,
+                 name: str = "bridge") -> Server:
+    """`bridge serve` on ``database`` (with ``--workers`` when given), on a free port, logging
+    into ``workdir``."""
     port = free_port()
-    log = workdir / "bridge-serve.log"
-    process = subprocess.Popen(
-        [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
-         str(port)], cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    server = Server("bridge", process, port, log)
+    command = [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
+               str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    log = workdir / f"bridge-serve{'' if workers is None else f'-{workers}'}.log"
+    process = subprocess.Popen(command, cwd=workdir, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT)
+    server = Server(name, process, port, log)
     wait_ready(server)
     return server
 
@@ -331,20 +367,28 @@ def prepare_bridge(workdir: Path, database: str) -> None:
                  "--password-stdin"], workdir, stdin=f"{PASSWORD}\n")
 
 
-def start_radicale(workdir: Path) -> Server:
+def start_radicale(workdir: Path, logins: tuple[str, ...] = (LOGIN,),
+                   password: str = PASSWORD, auth_delay: float | None = None,
+                   name: str = "radicale") -> Server:
+    """A stock Radicale (``python -m radicale``, no configuration file) on a free port: its
+    multifilesystem storage in ``workdir/radicale-collections``, htpasswd (plain) with
+    ``logins`` signing in with ``password``, ``owner_only`` rights, no web interface;
+    ``auth_delay``: its ``--auth-delay`` (the sleep after a refused sign-in; None: its
+    default)."""
     users = workdir / "htpasswd"
-    users.write_text(f"{LOGIN}:{PASSWORD}\n", encoding="utf-8")
+    users.write_text("".join(f"{login}:{password}\n" for login in logins), encoding="utf-8")
     port = free_port()
     log = workdir / "radicale.log"
+    delay = [] if auth_delay is None else ["--auth-delay", f"{auth_delay:g}"]
     process = subprocess.Popen(
         [sys.executable, "-m", "radicale", "--config", "",
          "--server-hosts", f"127.0.0.1:{port}",
          "--storage-filesystem-folder", str(workdir / "radicale-collections"),
          "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(users),
-         "--auth-htpasswd-encryption", "plain",
+         "--auth-htpasswd-encryption", "plain", *delay,
          "--rights-type", "owner_only", "--web-type", "none", "--logging-level", "warning"],
         cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    server = Server("radicale", process, port, log)
+    server = Server(name, process, port, log)
     wait_ready(server)
     return server
 
@@ -371,8 +415,10 @@ def write_radicale_calendar(workdir: Path, events: list[Event]) -> Path:
 
 def request(server: Server, method: str, path: str, body: str | None = None,
             headers: dict[str, str] | None = None,
-            expect: tuple[int, ...] = (207,)) -> tuple[float, requests.Response]:
-    """One request, timed from sending to the whole answer read; checks the status."""
+            expect: tuple[int, ...] = (207,), login: str = LOGIN,
+            ) -> tuple[float, requests.Response]:
+    """One request as ``login``, timed from sending to the whole answer read; checks the
+    status."""
     all_headers = dict(headers or {})
     data = body.encode("utf-8") if body is not None else None
     if data is not None:
@@ -381,7 +427,7 @@ def request(server: Server, method: str, path: str, body: str | None = None,
     started = time.perf_counter()
     try:
         response = server.session.request(method, url, data=data, headers=all_headers,
-                                          auth=(LOGIN, PASSWORD), timeout=600)
+                                          auth=(login, PASSWORD), timeout=600)
     except requests.RequestException as error:
         raise RequestFailed(server.name, None, f"{method} {path}: {error!r}", method, url,
                             all_headers, data) from error

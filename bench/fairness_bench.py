@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -39,19 +38,17 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dav_bench import (  # noqa: E402  (a sibling script)
-    BRIDGE,
+from dav_bench import (
     LOGIN,
     PASSWORD,
     BenchError,
     Server,
-    free_port,
-    scratch,
-    wait_ready,
+    run_in_scratch,
+    serve_bridge,
 )
-from hq_dav_bench import build_hq  # noqa: E402
+from hq_dav_bench import build_hq
 
-from tests.storage_plugin.hostile import costly, send  # noqa: E402
+from tests.storage_plugin.hostile import costly, send
 
 CTAG = ('<propfind xmlns="DAV:" xmlns:CS="http://calendarserver.org/ns/"><prop><CS:getctag/>'
         '<sync-token/></prop></propfind>')
@@ -65,19 +62,6 @@ class Phase:
     polls: list[float] = field(default_factory=list)
     failed: Counter[str] = field(default_factory=Counter)
     costly: Counter[int | str] = field(default_factory=Counter)
-
-
-def serve(workdir: Path, database: str, workers: int) -> Server:
-    port = free_port()
-    log = workdir / f"serve-{workers}.log"
-    process = subprocess.Popen(
-        [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers)], cwd=workdir, stdout=log.open("w"),
-        stderr=subprocess.STDOUT)
-    server = Server(f"bridge ({workers} process{'es' if workers > 1 else ''})", process, port,
-                    log)
-    wait_ready(server)
-    return server
 
 
 def poll(server: Server, seconds: float, phase: Phase) -> None:
@@ -150,7 +134,8 @@ def run(workdir: Path, args: argparse.Namespace) -> None:
           "costly requests' answers |")
     print("|---|---|---|---|---|---|---|---|")
     for workers in (int(value) for value in args.workers.split(",")):
-        server = serve(workdir, database, workers)
+        server = serve_bridge(workdir, database, workers,
+                              f"bridge ({workers} process{'es' if workers > 1 else ''})")
         try:
             setup = requests.request("MKCALENDAR", f"{server.base}/{LOGIN}/hostile-calendar/",
                                      auth=(LOGIN, PASSWORD), timeout=60)
@@ -172,13 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                                            "(default: SQLite in a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
-    try:
-        with scratch("fairness-bench-", args.keep) as workdir:
-            run(workdir, args)
-    except BenchError as error:
-        print(f"the benchmark could not run: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_in_scratch("fairness-bench-", args.keep, lambda workdir: run(workdir, args))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dav_bench import (  # noqa: E402  (a sibling script)
+from dav_bench import (
     BRIDGE,
     CALDAV,
     DAV,
@@ -56,13 +56,13 @@ from dav_bench import (  # noqa: E402  (a sibling script)
     PROPFIND_ETAGS,
     BenchError,
     RequestFailed,
-    scratch,
     Server,
     check,
     measure,
     multistatus,
     request,
     run_checked,
+    scratch,
     serve_bridge,
     start_radicale,
     sync_body,
@@ -104,42 +104,48 @@ def spread(i: int, n: int, first_day: int, days: int) -> datetime:
     return instant + timedelta(days=7) if WEEK_START <= instant < WEEK_END else instant
 
 
-def build_hq(workdir: Path, n: int, database: str | None = None) -> str:
-    """An HQ of N customers, mobile appointments, HQ appointments and tasks of one
-    representative, in ``database`` (an empty one; by default SQLite in ``workdir``)."""
+def build_hq(workdir: Path, n: int, database: str | None = None,
+             representatives: tuple[str, ...] = (LOGIN,)) -> str:
+    """An HQ of N customers of one sales channel, and N mobile appointments, N HQ appointments
+    and N HQ tasks of each of the ``representatives`` (all of that channel, all signing in
+    with PASSWORD), in ``database`` (an empty one; by default SQLite in ``workdir``)."""
     database = database or f"sqlite:///{workdir / 'hq.db'}"
     files = {
-        "employees": [{"login": LOGIN, "name": "Bench Mark", "email": "bench@example.com",
-                       "sales_representative": True, "manager": None,
-                       "sales_channels": [CHANNEL]}],
+        "employees": [{"login": login, "name": "Bench Mark" if login == LOGIN else login.title(),
+                       "email": f"{login}@example.com", "sales_representative": True,
+                       "manager": None, "sales_channels": [CHANNEL]}
+                      for login in representatives],
         "customers": [{"number": f"C-{i:06d}", "name": f"Customer {i} Trading",
                        "sales_channel": CHANNEL, "phone": "+48 22 000 00 00",
                        "email": f"c{i}@customer.example", "active": True,
                        "address": {"street": f"Main St {i}", "postal_code": "00-001",
                                    "city": "Warsaw", "country": "PL"}} for i in range(n)],
         "appointments": [{
-            "mobile_id": f"M-{i:06d}", "number": f"APP/2026/{i:06d}",
-            "name": "Quarterly review", "sales_channel": CHANNEL, "representative": LOGIN,
+            "mobile_id": f"M-{mark}{i:06d}", "number": f"APP/2026/{mark}{i:06d}",
+            "name": "Quarterly review", "sales_channel": CHANNEL, "representative": login,
             "customer": f"C-{i % n:06d}", "confirmed": True, "status": "planned",
             "start": f"{spread(i, n, -80, 380):%Y-%m-%dT%H:%M:%SZ}",
             "end": f"{spread(i, n, -80, 380) + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}",
             "description": "Bring the new price list", "completed_on": None,
             "completed_by": None, "modified_at": f"{TODAY:%Y-%m-%dT%H:%M:%SZ}"}
-            for i in range(n)],
+            for login in representatives
+            for mark in ["" if login == LOGIN else f"{login}-"] for i in range(n)],
     }
     for kind, records in files.items():
         (workdir / f"{kind}.json").write_text(document(kind, records), encoding="utf-8")
     bridge = [str(BRIDGE), "--database", database]
     run_checked([*bridge, "init"], workdir)
     run_checked([*bridge, "employees", "import", str(workdir / "employees.json")], workdir)
-    run_checked([*bridge, "employees", "set-password", LOGIN, "--password-stdin"], workdir,
-                stdin=f"{PASSWORD}\n")
+    for login in representatives:
+        run_checked([*bridge, "employees", "set-password", login, "--password-stdin"], workdir,
+                    stdin=f"{PASSWORD}\n")
     run_checked([*bridge, "definition", "activate", "ibus.AppointmentSynchronize"], workdir)
     run_checked([*bridge, "import", "customers", str(workdir / "customers.json"),
                  "--now", CLOCK], workdir)
     run_checked([*bridge, "import", "activities", str(workdir / "appointments.json"),
                  "--now", CLOCK], workdir)
-    add_hq_activities(database, n)
+    for login in representatives:
+        add_hq_activities(database, n, login)
     return database
 
 
@@ -155,14 +161,14 @@ def change_every_appointment(workdir: Path, database: str, round_: int) -> None:
                  "--now", CLOCK], workdir)
 
 
-def copy_collection(workdir: Path, bridge: Server, name: str) -> set[str]:
-    """Lay out what the bridge serves in one collection for stock Radicale (as its clients'
-    PUTs would leave it: Radicale's caches see changed files)."""
-    folder = workdir / "radicale-collections" / "collection-root" / LOGIN / name
+def copy_collection(workdir: Path, bridge: Server, name: str, login: str = LOGIN) -> set[str]:
+    """Lay out what the bridge serves in ``login``'s collection ``name`` for stock Radicale (as
+    its clients' PUTs would leave it: Radicale's caches see changed files)."""
+    folder = workdir / "radicale-collections" / "collection-root" / login / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".Radicale.props").write_text(
-        json.dumps(radicale_props(bridge, name), sort_keys=True), encoding="utf-8")
-    items = served_items(bridge, name)
+        json.dumps(radicale_props(bridge, name, login), sort_keys=True), encoding="utf-8")
+    items = served_items(bridge, name, login)
     for href, text in items.items():
         (folder / href.rsplit("/", 1)[1]).write_text(text, encoding="utf-8", newline="")
     return set(items)
@@ -176,10 +182,10 @@ def peak_rss_mib(server: Server) -> float:
     return kib / 1024
 
 
-def add_hq_activities(database: str, n: int) -> None:
-    """N HQ appointments and N HQ tasks, as `bridge activities add` makes them."""
-    from bridge.infra.db import make_engine, transaction
+def add_hq_activities(database: str, n: int, login: str = LOGIN) -> None:
+    """N HQ appointments and N HQ tasks of ``login``, as `bridge activities add` makes them."""
     from bridge.hq.editing import ActivityFields, add_activity
+    from bridge.infra.db import make_engine, transaction
     from bridge.models import Kind
 
     engine = make_engine(database)
@@ -189,18 +195,18 @@ def add_hq_activities(database: str, n: int) -> None:
             start = spread(i, n, -80, 380)
             add_activity(session, Kind.APPOINTMENT, ActivityFields(
                 name=f"Visit {i}", start=start, end=start + timedelta(hours=1),
-                description="Agenda: prices", customer=f"C-{i:06d}", representative=LOGIN),
+                description="Agenda: prices", customer=f"C-{i:06d}", representative=login),
                 now)
             add_activity(session, Kind.TASK, ActivityFields(
                 name=f"Call back {i}", end=spread(i, n, -300, 600),
-                customer=f"C-{i:06d}", representative=LOGIN), now)
+                customer=f"C-{i:06d}", representative=login), now)
     engine.dispose()
 
 
 # --- copying what the bridge serves into stock Radicale --------------------------------------
 
-def path_of(name: str) -> str:
-    return f"/{LOGIN}/{name}/"
+def path_of(name: str, login: str = LOGIN) -> str:
+    return f"/{login}/{name}/"
 
 
 def data_prop(name: str) -> str:
@@ -227,18 +233,20 @@ PROPS = ('<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" '
          "<C:supported-calendar-component-set/></D:prop></D:propfind>")
 
 
-def served_items(bridge: Server, name: str) -> dict[str, str]:
-    """href → text of every item the bridge serves in the collection."""
-    _, response = request(bridge, "PROPFIND", path_of(name), PROPFIND_ETAGS, {"Depth": "1"})
-    hrefs = [href for href in multistatus(bridge, response).responses if href != path_of(name)]
-    _, response = request(bridge, "REPORT", path_of(name), multiget_body(name, hrefs),
-                          {"Depth": "1"})
+def served_items(bridge: Server, name: str, login: str = LOGIN) -> dict[str, str]:
+    """href → text of every item the bridge serves in ``login``'s collection ``name``."""
+    path = path_of(name, login)
+    _, response = request(bridge, "PROPFIND", path, PROPFIND_ETAGS, {"Depth": "1"}, login=login)
+    hrefs = [href for href in multistatus(bridge, response).responses if href != path]
+    _, response = request(bridge, "REPORT", path, multiget_body(name, hrefs), {"Depth": "1"},
+                          login=login)
     return {href: props[data_prop(name)] or ""
             for href, props in multistatus(bridge, response).responses.items()}
 
 
-def radicale_props(bridge: Server, name: str) -> dict[str, str]:
-    _, response = request(bridge, "PROPFIND", path_of(name), PROPS, {"Depth": "0"})
+def radicale_props(bridge: Server, name: str, login: str = LOGIN) -> dict[str, str]:
+    _, response = request(bridge, "PROPFIND", path_of(name, login), PROPS, {"Depth": "0"},
+                          login=login)
     root = ET.fromstring(response.content)
     props = {"tag": "VADDRESSBOOK" if name == "customers" else "VCALENDAR",
              "D:displayname": root.findtext(f".//{{{DAV}}}displayname") or name}
@@ -248,9 +256,10 @@ def radicale_props(bridge: Server, name: str) -> dict[str, str]:
     return props
 
 
-def copy_to_radicale(workdir: Path, bridge: Server) -> dict[str, set[str]]:
-    """Lay out every served item for stock Radicale; the hrefs per collection."""
-    return {name: copy_collection(workdir, bridge, name) for name in COLLECTIONS}
+def copy_to_radicale(workdir: Path, bridge: Server, login: str = LOGIN) -> dict[str, set[str]]:
+    """Lay out every item the bridge serves ``login`` for stock Radicale; the hrefs per
+    collection."""
+    return {name: copy_collection(workdir, bridge, name, login) for name in COLLECTIONS}
 
 
 # --- the timed operations ---------------------------------------------------------------------
