@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from bridge.calendars import kept
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
+from bridge.calendars.recurrence import WALK_SECONDS, walk_refusal
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
 from bridge.hq.settings import zone_named
@@ -36,7 +37,7 @@ from bridge.infra.errors import BridgeError
 from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
-from storage_plugin.options import option
+from storage_plugin.options import option, seconds
 from storage_plugin.wsgi import request_notes
 
 T = TypeVar("T")
@@ -151,8 +152,21 @@ class Collection(storage.BaseCollection):
                 continue
             item = self._item(info)
             item.serialize()  # Radicale renders the answer after the lock is released
-            found.append((item, simple and (start <= item_start or item_end <= end)))
+            matched = simple and (start <= item_start or item_end <= end)
+            if not matched and self._not_walked(item):
+                continue
+            found.append((item, matched))
         return found
+
+    def _not_walked(self, item: BridgeItem) -> bool:
+        """Whether the item's occurrences are left unwalked — it is left out of searches by
+        time (and free/busy) — as one that no check lets in now would be (an item stored
+        before ``bridge.calendars.recurrence`` checked them): never a walk without end."""
+        refusal = walk_refusal(item.etag, item.serialize, self._storage.recurrence_seconds)
+        if refusal is not None:
+            logger.warning("/%s/%s is left out of searches by time: %s", self.path, item.href,
+                           refusal)
+        return refusal is not None
 
     def has_children(self) -> bool:
         """Whether collections lie inside this one (a PROPFIND Depth 1 lists them too)."""
@@ -293,6 +307,8 @@ class Storage(storage.BaseStorage):
         self._server_zone = zone_named(option(configuration, "time_zone") or "UTC")
         self.hooks_enabled = configuration.get("hook", "type") != "none"
         self.max_resource_size: int = configuration.get("server", "max_resource_size")
+        self.recurrence_seconds = seconds(configuration, "recurrence_check_seconds",
+                                          WALK_SECONDS)
         self.token_namespace: str = option(configuration, "sync_token_namespace") or ""
         held.watch()
 

@@ -16,11 +16,16 @@ refuses, with RFC 4791's preconditions:
 Sales appointments and tasks recur daily at most, a few times a day at most. The walks here
 are bounded in count (:data:`MAX_INSTANCES_PER_YEAR`), span (a year from the first
 occurrence) and time (:func:`bridge.infra.interrupt.at_most`).
+
+An item stored before these checks (or by a server with a longer ``recurrence_check_seconds``)
+may fail them: :func:`walk_refusal` says so, by the same checks, before a search walks it.
 """
 
 import heapq
 import itertools
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -43,6 +48,11 @@ MAX_RULES = 5
 """Recurrence rules of one component (RFC 5545 allows one; each more multiplies the work of
 walking its occurrences)."""
 RULES = ("RRULE", "EXRULE")
+RECURRING = ("RRULE", "RDATE", "EXRULE")
+"""Properties that make an item's occurrences a walk (a text without them is never checked)."""
+REMEMBERED = 10_000
+"""Verdicts of :func:`walk_refusal` kept per process (by ETag: an item's text never changes
+under one)."""
 
 
 class TooFrequent(Forbidden):
@@ -76,6 +86,32 @@ def check_calendar(text: str, seconds: float = WALK_SECONDS) -> Calendar | None:
     except TookTooLong:
         raise InvalidRule(f"{walking[0]} — its occurrences take more than {seconds:g} s "
                           "of work to find: it produces few or none") from None
+
+
+_verdicts: OrderedDict[str, str | None] = OrderedDict()
+_verdicts_lock = threading.Lock()
+
+
+def walk_refusal(etag: str, text: Callable[[], str], seconds: float = WALK_SECONDS
+                 ) -> str | None:
+    """Why the stored item of ``etag`` (its ``text``) must not be walked — the reason
+    :func:`check_calendar` gives — or None; remembered per ETag."""
+    with _verdicts_lock:
+        if etag in _verdicts:
+            _verdicts.move_to_end(etag)
+            return _verdicts[etag]
+    written = text()
+    verdict = None
+    if any(name in written for name in RECURRING):
+        try:
+            check_calendar(written, seconds)
+        except Forbidden as refused:
+            verdict = str(refused)
+    with _verdicts_lock:
+        _verdicts[etag] = verdict
+        while len(_verdicts) > REMEMBERED:
+            _verdicts.popitem(last=False)
+    return verdict
 
 
 def _check(calendar: Calendar, walking: list[str]) -> None:

@@ -167,3 +167,41 @@ def test_a_slow_check_holds_no_lock_another_writer_commits_meanwhile(staff_passw
     assert refused.status_code == 403 and "no occurrence" in refused.text
     assert refused.elapsed.total_seconds() > 0.5, "the check was slow"
     assert stored.status_code == 201 and fast_done < slow_done, "and held no lock meanwhile"
+
+
+def _stored_before_the_checks(database_url: str, path: str, text: str) -> None:
+    """An item as a server before these checks stored it (no request can store it now)."""
+    from datetime import UTC, datetime
+
+    from bridge.calendars import collections, items
+    from bridge.calendars.items import ItemMeta
+    from bridge.infra.db import shared_engine, transaction
+
+    parent, _, href = path.rpartition("/")
+    with transaction(shared_engine(database_url)) as session:
+        [collection] = collections.get_collections(session, [parent]).values()
+        items.store_item(session, collection.id, href, text, ItemMeta(
+            "stored-never", '"stored-never"', "VEVENT", (0, 2 ** 62)), datetime.now(UTC))
+
+
+@pytest.mark.parametrize("rule", ["FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31"])
+def test_an_item_stored_before_the_checks_is_left_out_of_searches_which_answer_at_once(
+        own_calendar, server, database_url, rule, caplog):
+    http, url = own_calendar
+    weekly = RECURRING.format(uid="weekly", rule="FREQ=WEEKLY")
+    assert http.put(url + "weekly.ics", data=weekly,
+                    headers={"Content-Type": "text/calendar"}).status_code == 201
+    _stored_before_the_checks(database_url, "bwilson/team/never.ics",
+                              RECURRING.format(uid="stored-never", rule=rule))
+    found = calendar(server.client("bwilson"), "bwilson/team/").search(
+        event=True, start=on(FIRST, "00:00", "UTC"), end=on(FIRST + timedelta(days=14),
+                                                             "00:00", "UTC"), expand=False)
+    assert [str(event.icalendar_component["UID"]) for event in found] == ["weekly"]
+    busy = http.request("REPORT", url, headers={"Depth": "1"}, data=(
+        '<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="'
+        f'{_FROM}" end="{stamp(on(FIRST + timedelta(days=14), "00:00", "UTC"))}"/>'
+        "</C:free-busy-query>"))
+    assert busy.status_code == 200 and "FREEBUSY" in busy.text
+    assert busy.elapsed.total_seconds() < STALL
+    assert http.get(url + "never.ics").status_code == 200  # (still there, as stored)
+    assert "team/never.ics is left out of searches by time" in caplog.text
