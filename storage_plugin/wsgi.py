@@ -29,7 +29,15 @@ not 401: a client then waits instead of asking its user for the password again.
 a browser's ``GET /`` is sent there (``storage_plugin.cockpit``).
 
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
-(``storage_plugin.screening``); a MOVE to another server gets 403, not Radicale's 502.
+(``storage_plugin.screening``), a query of more filters than it tests 403 with the failed
+precondition; a MOVE to another server gets 403, not Radicale's 502.
+
+**Bodies over the limits.** A body over ``[server] max_content_length`` is answered ``413`` at
+once, unread, by this layer: Radicale checks that limit only under its own server, and under
+gunicorn (``--workers``) it read and parsed a 10 MiB PUT instead, past its budget, until the
+worker was replaced as stuck (the client got no answer). A PUT over
+``max_resource_size`` gets 403 with the ``max-resource-size`` precondition before anything
+parses it.
 
 **Write conflicts.** A request whose transaction met a write conflict (``bridge.infra.conflicts``)
 was rolled back whole, and Radicale, which knows nothing of it, answered 500. Instead:
@@ -93,7 +101,9 @@ class RequestNotes:
     precondition: str | None = None
     """The CalDAV precondition (``C:max-date-time``…) a refused write failed."""
     refusal: str | None = None
-    """Why the request body was refused (``storage_plugin.screening``)."""
+    """Why the request body was refused (``storage_plugin.screening``)…"""
+    refused_for: str | None = None
+    """…and the precondition it failed, if one names it (then 403, not 400)."""
     forbidden: str | None = None
     """Why the storage refused the write (a 403), in words for the client."""
     user: str = ""
@@ -175,14 +185,13 @@ class Application(radicale.Application):
                       [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
     def _attempts(self, environ: types.WSGIEnviron, start_response: types.WSGIStartResponse,
-                  body: bytes | None) -> Iterable[bytes]:
+                  body: bytes) -> Iterable[bytes]:
         """Radicale's answer, run again after a lost deadlock (see the module's docstring);
         :class:`budget.OverBudget` once the request's budget is spent."""
         started = time.monotonic()
         limit = budget.current()
         for attempt in range(RETRIES + 1):
-            if body is not None:
-                environ["wsgi.input"] = io.BytesIO(body)
+            environ["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
             notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None)
             token = _notes.set(notes)
@@ -204,8 +213,7 @@ class Application(radicale.Application):
                         and environ.get("REQUEST_METHOD") == "PUT":
                     self._keep_refused_edit(environ, notes.user, body)
                 return self._answered(environ, start_response, notes, status, headers, answers)
-            if body is None or not all(conflict.at_once for conflict in seen) \
-                    or attempt == RETRIES:
+            if not all(conflict.at_once for conflict in seen) or attempt == RETRIES:
                 break
             logger.warning("%s %s met a %s; running it again", environ.get("REQUEST_METHOD"),
                         environ.get("PATH_INFO"), seen[-1].reason)
@@ -234,6 +242,10 @@ class Application(radicale.Application):
                           _precondition(notes.precondition, notes.forbidden), [],
                           "application/xml; charset=utf-8")
         if notes.refusal and status.startswith("400"):
+            if notes.refused_for is not None:
+                return answer(start_response, _forbidden(notes.refusal),
+                              _precondition(notes.refused_for, notes.refusal), [],
+                              "application/xml; charset=utf-8")
             return answer(start_response, status, f"{notes.refusal}\n", [])
         if status.startswith("500") and notes.error_id:
             return answer(start_response, status, "The calendar server failed on this request "
@@ -276,7 +288,10 @@ class Application(radicale.Application):
                 # (a body not in UTF-8 or with a NUL is kept as Radicale serializes it)
                 notes.parsed = parsed if "\ufffd" not in text and "\x00" not in text else None
             except Forbidden as refused:
-                notes.forbidden, notes.precondition = str(refused), f"C:{refused.precondition}"
+                notes.forbidden = str(refused)
+                if refused.precondition is None:  # (said in words: see _answered)
+                    return 403, {"Content-Type": "text/plain"}, None, None
+                notes.precondition = f"C:{refused.precondition}"
                 return 403, {}, None, None
         return super().do_PUT(environ, base_prefix, path, user, user_groups, request_info)
 
@@ -318,7 +333,8 @@ class Application(radicale.Application):
                               lambda: super(Application, self)._read_xml_request_body(
                                   environ, request_info))
         except Refused as error:
-            request_notes().refusal = str(error)
+            notes = request_notes()
+            notes.refusal, notes.refused_for = str(error), error.precondition
             raise RuntimeError(str(error)) from error
 
 
@@ -351,17 +367,21 @@ def _plain_text(headers: list[tuple[str, str]]) -> bool:
 
 
 def _buffered_body(environ: types.WSGIEnviron,
-                   limit: int) -> bytes | None | tuple[str, str, list[tuple[str, str]]]:
-    """The request body, read once so a retry can replay it (None: not buffered, Radicale
-    refuses it as too large); an unreadable body is an answer of its own."""
+                   limit: int) -> bytes | tuple[str, str, list[tuple[str, str]]]:
+    """The request body, read once so a retry can replay it; a body over ``limit`` bytes
+    (``max_content_length``; 0: none) or unreadable is an answer of its own. A body over the
+    limit is not read: the client sees the answer while it sends and stops (the server
+    closes the connection after it)."""
     declared = (environ.get("CONTENT_LENGTH") or "0").strip()
     if not (declared.isascii() and declared.isdigit()):  # int() would take "+5" or "1_0"
         return "400 Bad Request", "Content-Length is not a number.\n", []
     length = int(declared)
     if length <= 0:
         return b""
-    if length > limit:
-        return None
+    if 0 < limit < length:
+        over = (f"The request body of {length} bytes is over this server's limit of {limit} "
+                "bytes (max_content_length); nothing was read or changed.\n")
+        return "413 Request Entity Too Large", over, []
     try:
         body = environ["wsgi.input"].read(length)
     except TimeoutError:

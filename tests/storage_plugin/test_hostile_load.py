@@ -13,9 +13,10 @@ BRIDGE_TEST_DATABASE_URL). Latencies are figures of ``bench/hostile_bench.py``, 
 
 The recurrences of issue 29 (INTERVAL<=0, COUNT<=0, rules that never produce an occurrence),
 which held the write lock for ever before they were checked before it, are sent by tests of
-their own. The families that still hold a request for tens of seconds (OPEN_FINDINGS) are sent
-by a test of their own, run with BRIDGE_HOSTILE_OPEN=1 and expected to fail until they are
-bounded too.
+their own. The families that held a request for tens of seconds until they were bounded —
+wide calendar-queries and PROPFINDs (``storage_plugin.screening``: MAX_FILTERS,
+MAX_PROPERTIES), bodies over 10 MiB under ``--workers 2`` (413 at once, ``storage_plugin.wsgi``),
+RDATE and EXDATE lists of 30 000+ (``bridge.calendars.recurrence``: MAX_DATES) — are in the run.
 """
 
 import http.client
@@ -70,11 +71,6 @@ WORKERS = pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 work
 SUITE_SCALE = 0.5
 """Of the seeded run, the suite sends half (on both databases and a moved clock, in CI's
 time); bench/hostile_bench.py sends it whole."""
-OPEN_FINDINGS = ("deep-xml", "big-body", "dates")
-"""Families with probes still answered after tens of seconds (:data:`OPEN_WHY`)."""
-OPEN_WHY = ("issue 29, open: a calendar-query of 5 000 sibling comp-filters and a PROPFIND of "
-            "30 000 properties get no answer within 30 s, a PUT over 10 MiB under --workers 2 "
-            "none at all, PUTs of 30 000-50 000 RDATE or EXDATE lines take 13-28 s")
 
 CTAG = ('<propfind xmlns="DAV:" xmlns:CS="http://calendarserver.org/ns/"><prop><CS:getctag/>'
         "<sync-token/></prop></propfind>")
@@ -265,17 +261,7 @@ def answers_a_propfind(server: Server, timeout: float = ORDINARY_BOUND) -> int:
 @WORKERS
 def test_hostile_input_never_stalls_other_representatives(staff_passwords, hq, write_export,
                                                          database_url, tmp_path, workers):
-    run = [probe for probe in hostile_run(scale=SUITE_SCALE) if probe.kind not in OPEN_FINDINGS]
-    _under_load(run, staff_passwords, hq, write_export, database_url, tmp_path, workers)
-
-
-@pytest.mark.skipif(not os.environ.get("BRIDGE_HOSTILE_OPEN"),
-                    reason="the open findings of issue 29 take minutes: BRIDGE_HOSTILE_OPEN=1")
-@pytest.mark.xfail(strict=True, reason=OPEN_WHY)
-@WORKERS
-def test_the_open_findings_never_stall_other_representatives(
-        staff_passwords, hq, write_export, database_url, tmp_path, workers):
-    run = [probe for probe in hostile_run() if probe.kind in OPEN_FINDINGS]
+    run = hostile_run(scale=SUITE_SCALE)
     _under_load(run, staff_passwords, hq, write_export, database_url, tmp_path, workers)
 
 

@@ -6,7 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from bridge.calendars.recurrence import MAX_COMPONENTS, MAX_INSTANCES_PER_YEAR, MAX_RULES
+from bridge.calendars.recurrence import (
+    MAX_COMPONENTS,
+    MAX_DATES,
+    MAX_INSTANCES_PER_YEAR,
+    MAX_RULES,
+)
 from tests.clock import at, day, on, stamp
 from tests.storage_plugin.conftest import calendar
 
@@ -205,3 +210,38 @@ def test_an_item_stored_before_the_checks_is_left_out_of_searches_which_answer_a
     assert busy.elapsed.total_seconds() < STALL
     assert http.get(url + "never.ics").status_code == 200  # (still there, as stored)
     assert "team/never.ics is left out of searches by time" in caplog.text
+
+
+def _date_list(name: str, count: int, per_line: int) -> str:
+    """``count`` weekly dates from FIRST's in ``name`` properties of ``per_line`` dates each,
+    folded at 75 characters as clients fold them."""
+    dates = [stamp(on(FIRST + timedelta(weeks=n), "10:00", "UTC")) for n in range(count)]
+    lines = [f"{name}:" + ",".join(dates[start:start + per_line])
+             for start in range(0, count, per_line)]
+    return "".join("\n ".join(line[at:at + 74] for at in range(0, len(line), 74)) + "\n"
+                   for line in lines)
+
+
+@pytest.mark.parametrize(("name", "per_line"), [("RDATE", 1), ("RDATE", 700), ("EXDATE", 1),
+                                                ("EXDATE", 5000)])
+def test_a_component_listing_more_dates_than_kept_is_refused_at_once(own_calendar, server,
+                                                                     name, per_line):
+    """Issue 29: 30 000-50 000 RDATE or EXDATE dates took a PUT 13-28 s of parsing beside
+    other work. More than MAX_DATES in one component are refused with CALDAV:max-instances
+    naming the property and the limit, before anything parses the item; MAX_DATES are kept."""
+    http, url = own_calendar
+    weekly = RECURRING.format(uid="listed", rule=f"FREQ=WEEKLY;COUNT={MAX_DATES}")
+    for count, expected in ((30_000, 403), (MAX_DATES + 1, 403), (MAX_DATES, 201)):
+        text = weekly.replace("SUMMARY:Stand-up\n",
+                              "SUMMARY:Stand-up\n" + _date_list(name, count, per_line))
+        answer = http.put(url + "listed.ics", data=text, headers={"Content-Type": "text/calendar"})
+        print(f"{count} {name} dates, {per_line} a line: {answer.status_code} in "
+              f"{answer.elapsed.total_seconds():.2f} s")
+        assert answer.status_code == expected, answer.text
+        assert answer.elapsed.total_seconds() < STALL
+        if expected == 403:
+            assert "max-instances" in answer.text and "urn:ietf:params:xml:ns:caldav" in answer.text
+            assert name in answer.text and f"at most {MAX_DATES}" in answer.text
+            assert http.get(url + "listed.ics").status_code == 404
+    assert http.get(url + "listed.ics").status_code == 200
+    assert http.request("PROPFIND", url, headers={"Depth": "1"}).status_code == 207
