@@ -16,6 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
+REARM_SECONDS = 0.001
+"""How soon a timer that fired before the block began looks again."""
+
+
 class TookTooLong(Exception):
     """The block ran past its limit (raised inside it)."""
 
@@ -41,15 +45,15 @@ def at_most(seconds: float) -> Iterator[None]:
     used = _cpu_clock(thread)
     began = used()
     guard = threading.Lock()
-    state = {"running": True, "fired": False}
+    state = {"running": True, "fired": False, "entered": False}
 
     def look() -> None:
         with guard:
             if not state["running"]:
                 return
             left = seconds - (used() - began)
-            if left > 0:  # (it waited for the processor meanwhile)
-                _arm(left)
+            if left > 0 or not state["entered"]:  # (it waited for the processor meanwhile,
+                _arm(max(left, REARM_SECONDS))  # or is still starting this timer's thread)
                 return
             state["fired"] = True
             _raise_in(thread, TookTooLong)
@@ -62,7 +66,9 @@ def at_most(seconds: float) -> Iterator[None]:
 
     timers: list[threading.Timer] = []
     try:
-        _arm(seconds)
+        _arm(seconds)  # (its exception must not land in threading's code starting the timer)
+        with guard:
+            state["entered"] = True
         yield
     finally:
         with guard:
