@@ -30,7 +30,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_bench import (  # noqa: E402  (a sibling script)
+from import_bench import (
     BRIDGE,
     DEFAULT_NOW,
     DEFINITION,

@@ -14,7 +14,7 @@ Writes three files to OUT_DIR (the formats of SPEC.md, "Fixed interfaces"):
 Records are written one by one (nothing is collected in memory), so N = 1 000 000 works.
 The same arguments always produce byte-identical files (seeded random).
 
-    python bench/generate.py OUT_DIR [-n 100000] [--now 2026-11-25T09:00:00Z] [--seed 42]
+    python bench/generate.py OUT_DIR [-n 100000] [--now 2027-03-01T09:00:00Z] [--seed 42]
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
-DEFAULT_NOW = "2026-11-25T09:00:00Z"
+DEFAULT_NOW = f"{datetime.now(UTC):%Y-%m-%d}T09:00:00Z"
+"""The import clock: today, 09:00 UTC (the server judges the calendar windows by the real
+date: a fixed date would fall out of them as the calendar moves on)."""
 CHANNEL_NAMES = ["North", "South", "East", "West", "Central", "Coast", "Mountain", "Capital"]
 OFFSETS = [  # (weight, tz or None for "Z")
     (35, timezone(timedelta(hours=1))),

@@ -29,10 +29,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generate import DEFAULT_NOW
+
 HERE = Path(__file__).resolve().parent
 GENERATE = HERE / "generate.py"
 BRIDGE = Path(sys.executable).parent / "bridge"
-DEFAULT_NOW = "2026-11-25T09:00:00Z"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bridge_bench"
 DEFINITION = "ibus.AppointmentSynchronize"
 SUMMARY = re.compile(

@@ -44,17 +44,17 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dav_bench import (  # noqa: E402  (sibling scripts)
+from dav_bench import (
     BRIDGE,
-    DAV,
     CALDAV,
+    DAV,
     PROPFIND_CTAG,
     BenchError,
     Server,
@@ -63,10 +63,12 @@ from dav_bench import (  # noqa: E402  (sibling scripts)
     sync_body,
     wait_ready,
 )
-from generate import generate, parse_instant  # noqa: E402
-from import_bench import Measured, prepare_postgresql, run_checked, timed  # noqa: E402
+from generate import DEFAULT_NOW, generate, parse_instant
+from import_bench import Measured, prepare_postgresql, run_checked, timed
 
-NOW = "2026-11-25T09:00:00Z"
+NOW = DEFAULT_NOW
+WEEK = parse_instant(NOW).replace(hour=0) + timedelta(days=42 - parse_instant(NOW).weekday())
+"""The Monday of the week searched, six weeks ahead (PUTs go into its Tuesday)."""
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bridge_scale_{reps}"
 PASSWORD = "scale-bench-password"
 COLLECTIONS = ("appointments", "mobile", "tasks", "customers")
@@ -219,7 +221,7 @@ class Client:
                       f"{body}</C:calendar-multiget>")
 
     def week(self) -> None:
-        start = datetime(2027, 1, 11, tzinfo=UTC)
+        start = WEEK
         self.send("REPORT", "mobile/",
                   f'<?xml version="1.0"?><C:calendar-query xmlns:D="{DAV}" '
                   f'xmlns:C="{CALDAV}"><D:prop><D:getetag/><C:calendar-data/></D:prop>'
@@ -233,7 +235,8 @@ class Client:
         self.send("PUT", f"appointments/{uid}.ics",
                   "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//scale bench//EN\r\n"
                   f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Bench visit\r\n"
-                  "DTSTART:20270112T090000Z\r\nDTEND:20270112T100000Z\r\n"
+                  f"DTSTART:{WEEK + timedelta(days=1, hours=9):%Y%m%dT%H%M%SZ}\r\n"
+                  f"DTEND:{WEEK + timedelta(days=1, hours=10):%Y%m%dT%H%M%SZ}\r\n"
                   "END:VEVENT\r\nEND:VCALENDAR\r\n", **{"If-None-Match": "*",
                                                        "Content-Type": "text/calendar"})
 
@@ -389,11 +392,11 @@ def changed_export(data: Path, reps: int, round_: int) -> Path:
             if len(firsts) == reps:
                 break
     records = [{**record, "description": f"Changed in round {round_}",
-                "modified_at": f"2026-11-25T08:{30 + round_:02d}:00Z"}
+                "modified_at": f"{NOW[:10]}T08:{30 + round_:02d}:00Z"}
                for record in firsts.values()]
     path = data / f"{reps}-reps" / f"changes-{round_}.json"
     path.write_text(json.dumps({"format": "bus-appointments/1",
-                                "exported_at": "2026-11-25T09:00:00Z",
+                                "exported_at": NOW,
                                 "appointments": records}), encoding="utf-8")
     return path
 

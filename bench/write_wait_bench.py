@@ -37,7 +37,7 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from import_bench import BRIDGE, generate, prepare_postgresql, run_checked  # noqa: E402
+from import_bench import BRIDGE, generate, prepare_postgresql, run_checked
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bridge_bench"
 PASSWORD = "bench-password-1"
