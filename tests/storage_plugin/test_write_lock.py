@@ -3,6 +3,7 @@ client writes a large edit of an HQ task (whose text HQ renders over the client'
 client of the same representative — the same lock — keeps writing, each write answered at once."""
 
 import concurrent.futures
+import statistics
 
 from tests.clock import iso
 from tests.conftest import activities_json
@@ -12,7 +13,9 @@ NOTES = 55_000
 """Lines the client adds that HQ does not model (kept and served back): about 3 MB, which HQ's
 rendering over the client's copy takes a second or two to parse and write."""
 QUICK = 1.0
-"""Seconds a small write may take meanwhile (it waited for the lock if it took the render's)."""
+"""Seconds a small write may take meanwhile — or, on a loaded machine where every request is
+slow, ten times the small writes' median: one that waited for the render's lock takes the
+render's seconds, many times the others'."""
 
 
 def test_a_large_edit_is_rendered_outside_the_lock_another_write_commits_meanwhile(
@@ -45,9 +48,12 @@ def test_a_large_edit_is_rendered_outside_the_lock_another_write_commits_meanwhi
 
         assert edited.status_code in (201, 204)
         assert small and all(status == 201 for status, _ in small)
-        slowest = max(seconds for _, seconds in small)
-        print(f"\n{len(small)} small writes meanwhile, the slowest {slowest:.2f} s")
-        assert slowest < QUICK, f"a small write waited {slowest:.1f} s for the large edit's lock"
+        took = [seconds for _, seconds in small]
+        slowest, median = max(took), statistics.median(took)
+        print(f"\n{len(small)} small writes meanwhile: median {median:.2f} s, slowest "
+              f"{slowest:.2f} s")
+        assert slowest < max(QUICK, 10 * median), \
+            f"a small write waited {slowest:.1f} s (median {median:.2f} s) for the edit's lock"
         [task] = [each for each in activities_json(hq) if each["name"] == "Call back"]
         assert task["description"] == "HQ text"  # (HQ's text priority: the edit kept its notes)
         served = server.http("bwilson").get(str(todo.url))
