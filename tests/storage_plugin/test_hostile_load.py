@@ -122,47 +122,42 @@ def ordinary_clients(server: Server, stop: threading.Event, seen: Ordinary
     then the same again)."""
     url = server.url
 
-    def session(login: str) -> requests.Session:
-        opened = requests.Session()
-        opened.auth = (login, PASSWORD)
-        return opened
+    def rounds(login: str, step: Callable[[requests.Session, int], None]
+               ) -> Callable[[], None]:
+        """A client of ``login`` doing ``step`` (its round's number) until the test stops."""
+        def run() -> None:
+            http = requests.Session()
+            http.auth = (login, PASSWORD)
+            for number in range(2000):
+                if stop.is_set():
+                    return
+                step(http, number)
+        return run
 
-    def poller() -> None:
-        http = session("cdavis")
-        for _ in range(2000):
-            if stop.is_set():
-                return
-            seen.timed("PROPFIND ctag", lambda: http.request(
-                "PROPFIND", url + "cdavis/appointments/", data=CTAG, headers={"Depth": "0"},
-                timeout=ORDINARY_BOUND), {207})
-            seen.timed("PROPFIND etags", lambda: http.request(
-                "PROPFIND", url + "cdavis/mobile/", data=ETAGS, headers={"Depth": "1"},
-                timeout=ORDINARY_BOUND), {207})
+    def poll(http: requests.Session, _: int) -> None:
+        seen.timed("PROPFIND ctag", lambda: http.request(
+            "PROPFIND", url + "cdavis/appointments/", data=CTAG, headers={"Depth": "0"},
+            timeout=ORDINARY_BOUND), {207})
+        seen.timed("PROPFIND etags", lambda: http.request(
+            "PROPFIND", url + "cdavis/mobile/", data=ETAGS, headers={"Depth": "1"},
+            timeout=ORDINARY_BOUND), {207})
 
-    def searcher() -> None:
-        http = session("cdavis")
-        for _ in range(2000):
-            if stop.is_set():
-                return
-            seen.timed("REPORT calendar-query", lambda: http.request(
-                "REPORT", url + "cdavis/appointments/", data=WEEK, headers={"Depth": "1"},
-                timeout=ORDINARY_BOUND), {207})
-            time.sleep(0.05)
+    def search(http: requests.Session, _: int) -> None:
+        seen.timed("REPORT calendar-query", lambda: http.request(
+            "REPORT", url + "cdavis/appointments/", data=WEEK, headers={"Depth": "1"},
+            timeout=ORDINARY_BOUND), {207})
+        time.sleep(0.05)
 
-    def writer() -> None:
-        http = session("awhite")
-        for number in range(2000):
-            if stop.is_set():
-                return
-            text = EVENT.format(uid=f"ordinary-{number % 50}", summary=f"Call {number}",
-                                description="ordinary")
-            seen.timed("PUT", lambda number=number, text=text: http.put(
-                url + f"{ORDINARY_CALENDAR}ordinary-{number % 50}.ics", data=text,
-                headers={"Content-Type": "text/calendar"}, timeout=ORDINARY_BOUND), {201, 204})
-            time.sleep(0.05)
+    def write(http: requests.Session, number: int) -> None:
+        text = EVENT.format(uid=f"ordinary-{number % 50}", summary=f"Call {number}",
+                            description="ordinary")
+        seen.timed("PUT", lambda: http.put(
+            url + f"{ORDINARY_CALENDAR}ordinary-{number % 50}.ics", data=text,
+            headers={"Content-Type": "text/calendar"}, timeout=ORDINARY_BOUND), {201, 204})
+        time.sleep(0.05)
 
-    return [threading.Thread(target=target, daemon=True, name=target.__name__)
-            for target in (poller, searcher, writer)]
+    return [threading.Thread(target=rounds(login, step), daemon=True, name=step.__name__)
+            for login, step in (("cdavis", poll), ("cdavis", search), ("awhite", write))]
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
