@@ -1,5 +1,6 @@
 """Every sales representative gets their collections: appointments, mobile appointments,
-tasks and customers, under their principal ``/login/``."""
+tasks and customers, under their principal ``/login/``; a manager who is no representative gets
+the principal alone, where their team's calendars appear (``bridge.calendars.team``)."""
 
 import json
 
@@ -8,13 +9,21 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import new_scope
 from bridge.calendars.layout import SPECS, Projection, collection_path
+from bridge.hq.roles import Staff
 from bridge.models import DavCollection, Employee
 
 
 def provision(session: Session) -> int:
-    """Create what is missing for every sales representative; returns how many were made."""
+    """Create what is missing for every sales representative and manager; returns how many
+    were made."""
     existing = set(session.scalars(select(DavCollection.path)))
     made = 0
+    staff = Staff.load(session)
+    for employee in session.scalars(select(Employee).where(
+            Employee.sales_representative.is_(False), Employee.active.is_(True))):
+        if employee.login not in existing and staff.manages_anyone(employee.login):
+            create_principal(session, employee.login, employee.id)
+            made += 1
     for employee in session.scalars(
         select(Employee).where(Employee.sales_representative.is_(True))
     ):

@@ -5,15 +5,14 @@ manager's own calendar home as ``/{manager}/team-{login}-{collection}/``, read-o
 calendar client finds the team's calendars the way it finds the manager's own: by listing the
 home (Thunderbird, Outlook's CalDav Synchronizer, DAVx5, Apple Calendar, the ``caldav``
 library). Each view shows the representative's collection itself: the same items, ETags and
-sync tokens. Who manages whom is ``bridge.hq.employees.team_of``; who may read it is
+sync tokens. Who manages whom is ``bridge.hq.roles.Staff``; who may read it is
 ``bridge.calendars.access``.
 """
 
 from sqlalchemy.orm import Session
 
 from bridge.calendars.layout import Projection
-from bridge.hq.employees import team_of
-from bridge.infra.errors import NotFound
+from bridge.hq.roles import Staff
 
 PREFIX = "team-"
 
@@ -40,12 +39,7 @@ def parse_view(name: str) -> tuple[str, Projection] | None:
 
 def team_logins(session: Session, manager: str) -> list[str]:
     """The representatives ``manager`` manages, directly or not, in login order."""
-    try:
-        team = team_of(session, manager)
-    except NotFound:
-        return []
-    return sorted(member.login for member in team.members
-                  if member.eligible)
+    return Staff.load(session).team(manager)
 
 
 def view_of(path: str) -> tuple[str, str, Projection] | None:

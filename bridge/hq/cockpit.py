@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from bridge.hq.employees import get_employee, team_of
-from bridge.hq.roles import Reach
+from bridge.hq.employees import get_employee
+from bridge.hq.roles import Reach, Staff
 from bridge.infra.errors import InvalidInput
 from bridge.models import (
     Activity,
@@ -94,9 +94,10 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Activity.deleted_at.is_not(None))
     else:
         query = query.where(Activity.deleted_at.is_(None))
-    ids = [get_employee(session, login).id for login in wanted.representatives]
+    logins = list(wanted.representatives)
     if wanted.team:
-        ids += team_of(session, wanted.team).ids
+        logins += [wanted.team, *Staff.load(session).below(wanted.team)]
+    ids = [get_employee(session, login).id for login in logins]
     if ids:
         query = query.where(Activity.representative_id.in_(ids))
     if wanted.reach is not None and not wanted.reach.everyone:

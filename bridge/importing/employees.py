@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bridge.calendars.provision import provision
 from bridge.exchange.records import EmployeeRecord
+from bridge.hq.roles import chain_above
 from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
 from bridge.models import Employee, Level, SalesChannel, SyncSettings
@@ -107,7 +108,7 @@ def _assign_manager(
     problem = None
     if manager is None:
         problem = f"manager {record.manager!r} is not an HQ employee"
-    elif manager is employee or _manages(employee, manager):
+    elif manager is employee or employee in chain_above(manager, _manager_of):
         problem = f"manager {record.manager!r} would make a management cycle"
     if problem:
         report.add(Message(Level.WARNING, f"{problem}; no manager set", record.login, "manager"))
@@ -116,16 +117,8 @@ def _assign_manager(
         employee.manager = manager
 
 
-def _manages(boss: Employee, other: Employee) -> bool:
-    """Whether ``boss`` is above ``other`` in the management chain."""
-    seen = set()
-    current = other.manager
-    while current is not None and current.id not in seen:
-        if current is boss:
-            return True
-        seen.add(current.id)
-        current = current.manager
-    return False
+def _manager_of(employee: Employee) -> Employee | None:
+    return employee.manager
 
 
 def ensure_settings(session: Session) -> None:
