@@ -18,14 +18,33 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+
+from bridge.infra import budget
 
 LONG_SECONDS = 10.0
 STALL_SECONDS = 10.0
 
 logger = logging.getLogger("bridge.transactions")
 
+RECENT = 1000
+"""Ended write transactions remembered per process (:func:`recent_holds`)."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A write transaction that ended: what held it — the request, as its budget names it
+    (``PUT /bwilson/tasks/x.ics``), or "" — when it began (``time.monotonic()``), how long."""
+
+    what: str
+    began: float
+    seconds: float
+
+
+_ended: deque[Hold] = deque(maxlen=RECENT)
 _held: dict[object, tuple[int, float]] = {}
 """Each open write transaction (a token of its own: one thread may hold two, nested, or leave
 one open in a suspended generator) → its thread's ident and when it began (monotonic)."""
@@ -46,8 +65,17 @@ def holding() -> Iterator[None]:
     try:
         yield
     finally:
+        current = budget.current()
         with _lock:
-            del _held[token]
+            _, began = _held.pop(token)
+            _ended.append(Hold(current.what if current else "", began,
+                               time.monotonic() - began))
+
+
+def recent_holds() -> list[Hold]:
+    """The write transactions that ended last in this process (:data:`RECENT` at most)."""
+    with _lock:
+        return list(_ended)
 
 
 def watch() -> None:
