@@ -94,10 +94,11 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Activity.deleted_at.is_not(None))
     else:
         query = query.where(Activity.deleted_at.is_(None))
-    logins = list(wanted.representatives)
+    ids = [get_employee(session, login).id for login in wanted.representatives]
     if wanted.team:
-        logins += [wanted.team, *Staff.load(session).below(wanted.team)]
-    ids = [get_employee(session, login).id for login in logins]
+        ids.append(get_employee(session, wanted.team).id)
+        ids += session.scalars(select(Employee.id).where(  # (one query for the whole team)
+            Employee.login.in_(Staff.load(session).below(wanted.team))))
     if ids:
         query = query.where(Activity.representative_id.in_(ids))
     if wanted.reach is not None and not wanted.reach.everyone:
