@@ -184,10 +184,12 @@ def peak_rss_mib(server: Server) -> float:
 
 def add_hq_activities(database: str, n: int, login: str = LOGIN) -> None:
     """N HQ appointments and N HQ tasks of ``login``, as `bridge activities add` makes them."""
+    from bridge import calendars
     from bridge.hq.editing import ActivityFields, add_activity
     from bridge.infra.db import make_engine, transaction
     from bridge.models import Kind
 
+    calendars.subscribe()
     engine = make_engine(database)
     now = datetime.now(UTC)
     with transaction(engine) as session:

@@ -23,6 +23,7 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 from sqlalchemy.exc import DBAPIError
 
+from bridge import calendars
 from bridge.calendars import kept
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
@@ -299,8 +300,10 @@ def _materialized(result: T) -> T:
 
 class Storage(storage.BaseStorage):
     _supports_unicode = True  # paths are database strings, not file names
+
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
+        calendars.subscribe()
         self._engine = shared_engine(option(configuration, "database_url") or None)
         self._local = threading.local()
         self._write_wait = float(option(configuration, "write_wait") or WRITE_WAIT_SECONDS)

@@ -21,12 +21,15 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 
+from bridge import calendars
 from bridge.cli.main import cli
 from bridge.infra.db import make_engine, transaction
 from bridge.hq.definitions import install_defaults
 from bridge.models import Base, ImportRun, RunStatus
 from bridge.infra.schema import upgrade
 from tests.clock import NOW, NOW_ISO, iso
+
+calendars.subscribe()  # what every entry point does (the tests call the domain directly too)
 
 TEST_DATABASE_ENV = "BRIDGE_TEST_DATABASE_URL"
 

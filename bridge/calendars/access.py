@@ -19,7 +19,8 @@ import time
 from sqlalchemy import Engine
 
 from bridge.calendars import team
-from bridge.calendars.layout import SPECS, Projection
+from bridge.calendars.layout import SPECS
+from bridge.hq.placement import Projection
 from bridge.hq.roles import Staff
 from bridge.infra.db import transaction
 

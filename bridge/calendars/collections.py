@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, bindparam, delete, or_, select, true
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
-from bridge.calendars.layout import SPECS, Projection
+from bridge.calendars.layout import SPECS
+from bridge.hq.placement import Projection
 from bridge.infra.errors import InvalidInput
 from bridge.models import DavCollection, DavItem, SyncScope, utcnow
 

@@ -1,6 +1,6 @@
-"""HQ changes seen by calendar clients: whoever changes activities or customers in HQ (the
-import, the HQ commands, a client's write) logs the changed items here, in the same
-transaction, so the next sync-collection reports exactly them."""
+"""HQ changes seen by calendar clients: every change HQ publishes (the import, the HQ commands,
+a client's write; :mod:`bridge.hq.published`) is logged here for the changed items, in the
+same transaction, so the next sync-collection reports exactly them."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
-from bridge.calendars.layout import Projection, customer_href
+from bridge.hq.placement import Projection, customer_href, projection_for
+from bridge.hq.published import Change
 from bridge.infra.db import among
 from bridge.models import DavCollection
 
@@ -19,6 +20,15 @@ ActivityChange = tuple[int, Projection, str]
 
 def channel_scope_name(channel_id: int | None) -> str:
     return f"channel:{channel_id}"
+
+
+def on_hq_change(session: Session, change: Change) -> None:
+    """Log the activities' and customers' items (where they are and where they left)."""
+    log_activities(session, ((each.representative_id, projection_for(each.kind, each.origin),
+                              each.href) for each in change.activities))
+    if change.customers:
+        log_customers(session, ((each.sales_channel_id, each.number)
+                                for each in change.customers))
 
 
 def log_activities(session: Session, changed: Iterable[ActivityChange]) -> None:

@@ -1,8 +1,7 @@
 """What the calendar server keeps of HQ rows: each activity's iCalendar object and each
 customer's vCard, rendered once per change, so that reading a calendar is a row fetch.
 
-Whoever changes activities or customers logs the change for the calendars
-(:mod:`bridge.calendars.hq_changes`), which marks the rows here; their texts are rendered
+Every change HQ publishes (:mod:`bridge.hq.published`) marks its rows here; their texts are rendered
 before the transaction commits (or earlier, when a long import calls :func:`refresh` after
 each chunk), from the rows as they are then — all the changes of the transaction included.
 A text whose revision is not its row's is never served: the row is rendered on read instead.
@@ -34,6 +33,8 @@ from sqlalchemy.orm import Session
 from bridge.calendars.changes import TRANSACTION_CACHE
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
+from bridge.hq.placement import customer_uid
+from bridge.hq.published import Change
 from bridge.infra import locks
 from bridge.infra.bulk import insert_rows, upsert_rows
 from bridge.infra.db import among, transaction
@@ -51,6 +52,16 @@ _CUSTOMERS = TRANSACTION_CACHE + "kept.customers"
 _LATER = "bridge.kept.later"
 """Activities left for :func:`keep_later` (not a transaction cache: read after the commit)."""
 CHUNK = 500
+
+
+def on_hq_change(session: Session, change: Change) -> None:
+    """Mark the changed rows for rendering; keep the texts of activities just inserted."""
+    inserted = {row["id"] for row in change.inserted}
+    mark_activities(session, [*(each.id for each in change.activities if each.id not in inserted),
+                              *change.client_copies])
+    if change.inserted:
+        keep_new_activities(session, change.inserted)
+    mark_customers(session, (each.id for each in change.customers))
 
 
 def mark_activities(session: Session, ids: Iterable[int]) -> None:
@@ -302,7 +313,7 @@ def _render_activity(row: Any) -> str:
 
 
 def _render_customer(row: Any) -> str:
-    return customer_vcard(row, row.channel)
+    return customer_vcard(row, row.channel, customer_uid(row.number))
 
 
 _ACTIVITY = _Kind(_ACTIVITIES, Activity, ACTIVITY_ROWS, _render_activity, KeptActivity,

@@ -1,19 +1,10 @@
-"""Where things live: the provisioned collections of a representative and their items' names."""
+"""A representative's provisioned collections as the server shows them: path, type, name,
+colour, and why clients cannot write where they cannot. (Which activity lands in which
+is HQ's rule: :mod:`bridge.hq.placement`.)"""
 
-import enum
-import re
 from dataclasses import dataclass
 
-from bridge.models import Activity, Kind, Origin
-
-
-class Projection(enum.StrEnum):
-    """A provisioned collection showing HQ rows."""
-
-    APPOINTMENTS = "appointments"
-    MOBILE = "mobile"
-    TASKS = "tasks"
-    CUSTOMERS = "customers"
+from bridge.hq.placement import Projection
 
 
 @dataclass(frozen=True)
@@ -45,49 +36,6 @@ SPECS = {
         "customers are read-only: they come from HQ's customer data"),
 }
 
-UID_DOMAIN = "sales-calendar-bridge"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
 
 def collection_path(login: str, projection: Projection) -> str:
     return f"{login}/{projection.value}"
-
-
-def projection_of(activity: Activity) -> Projection:
-    return projection_for(activity.kind, activity.origin)
-
-
-def projection_for(kind: Kind, origin: Origin) -> Projection:
-    if kind is Kind.TASK:
-        return Projection.TASKS
-    return Projection.MOBILE if origin is Origin.MOBILE else Projection.APPOINTMENTS
-
-
-def _key(number: str, mobile_id: str | None) -> str:
-    return _UNSAFE.sub("-", f"mobile-{mobile_id}" if mobile_id else number)
-
-
-def default_uid(number: str, mobile_id: str | None) -> str:
-    """UID of an activity no client named: stable across renders and re-imports (a mobile
-    appointment is known by its mobile id, whatever its number becomes)."""
-    return f"{_key(number, mobile_id)}@{UID_DOMAIN}"
-
-
-def default_href(number: str, mobile_id: str | None) -> str:
-    return f"{_key(number, mobile_id)}.ics"
-
-
-def customer_href(number: str) -> str:
-    return f"customer-{_UNSAFE.sub('-', number)}.vcf"
-
-
-def customer_number(href: str) -> str | None:
-    """The customer number a customer's href carries as it is (None: not a customer's href);
-    numbers with unsafe characters come back altered (see customer_href)."""
-    if href.startswith("customer-") and href.endswith(".vcf"):
-        return href[len("customer-"):-len(".vcf")]
-    return None
-
-
-def customer_uid(number: str) -> str:
-    return f"customer-{_UNSAFE.sub('-', number)}@{UID_DOMAIN}"

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import new_scope
-from bridge.calendars.layout import SPECS, Projection, collection_path
+from bridge.calendars.layout import SPECS, collection_path
+from bridge.hq.placement import Projection
 from bridge.hq.roles import Staff
 from bridge.models import DavCollection, Employee
 

@@ -30,7 +30,7 @@ from bridge.calendars.items import (
     stored_items,
     stored_uid_exists,
 )
-from bridge.calendars.layout import Projection, customer_href, customer_number, customer_uid
+from bridge.hq.placement import Projection, customer_href, customer_number, customer_uid
 from bridge.calendars.tokens import InvalidToken, make_token, read_token
 from bridge.models import (
     Activity,
@@ -42,7 +42,7 @@ from bridge.models import (
     employee_channels,
 )
 from bridge.hq.settings import calendar_window, task_window, window_settings
-from bridge.calendars.windows import Window, overlapping
+from bridge.hq.windows import Window, overlapping
 from bridge.infra.db import among
 
 

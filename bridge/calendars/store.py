@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from bridge.calendars import changes, collections, items, team, writeback
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
-from bridge.calendars.layout import SPECS, Projection, collection_path
+from bridge.calendars.layout import SPECS, collection_path
+from bridge.hq.placement import Projection
 from bridge.calendars.sources import ActivitySource, Source, activity_item, source_for
 from bridge.calendars.writeback import (
     Forbidden,
@@ -31,7 +32,7 @@ from bridge.ical.render import activity_calendar
 from bridge.models import DavCollection, DavItem, Kind, SyncSettings
 from bridge.models.base import require_fits
 from bridge.hq.settings import default_settings, floating_zone
-from bridge.calendars.windows import Window
+from bridge.hq.windows import Window
 
 @dataclass(frozen=True)
 class Written:

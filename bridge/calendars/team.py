@@ -11,7 +11,7 @@ sync tokens. Who manages whom is ``bridge.hq.roles.Staff``; who may read it is
 
 from sqlalchemy.orm import Session
 
-from bridge.calendars.layout import Projection
+from bridge.hq.placement import Projection
 from bridge.hq.roles import Staff
 
 PREFIX = "team-"

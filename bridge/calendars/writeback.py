@@ -33,7 +33,7 @@ from bridge.hq.editing import (
 from bridge.hq.lost import Lost
 from bridge.hq.lost import keep as keep_lost
 from bridge.infra.errors import BridgeError
-from bridge.hq.writes import keep_client_copy
+from bridge.hq.writes import save_client_copy
 from bridge.ical.parse import ClientItem
 from bridge.models import (
     Activity,
@@ -46,7 +46,7 @@ from bridge.models import (
     SyncSettings,
     TextPriority,
 )
-from bridge.calendars.windows import Window
+from bridge.hq.windows import Window
 
 DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
 
@@ -300,7 +300,7 @@ def apply(session: Session, decision: WriteToHQ, text: str, href: str, target: T
     elif completion is not None:
         complete_activity(session, activity.number, completion.on or now, employee.login,
                           unprocessed=completion.unprocessed)
-    keep_client_copy(session, activity, text, decision.whole)
+    save_client_copy(session, activity, text, decision.whole)
     if decision.lost:
         keep_lost(session, target.employee_id, activity.id, href, list(decision.lost),
                   LostReason.TEXT_PRIORITY, "the representative's text priority is hq: "

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.calendars.layout import default_href, default_uid
+from bridge.hq.placement import default_href, default_uid
 from bridge.hq.employees import get_employee
 from bridge.hq.numbering import next_number
 from bridge.hq.rules.status import status_by_time

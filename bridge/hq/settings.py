@@ -13,7 +13,7 @@ from bridge.infra.errors import InvalidInput
 from bridge.ical.zones import iana_name
 from bridge.models import SyncSettings, TextPriority
 from bridge.models.settings import DEFAULT_CALENDAR_WINDOW, DEFAULT_TASK_WINDOW
-from bridge.calendars.windows import Window, parse_bound, window
+from bridge.hq.windows import Window, parse_bound, window
 
 
 def default_settings() -> SyncSettings:

@@ -2,22 +2,20 @@
 
 The HQ commands, the import (its status sweep included) and the calendar clients' write-back
 decide *what* changes under their own rules; this module applies it and, in the same
-transaction, does what every change needs: the activity's revision grows (its ETag changes),
-the change is logged for the calendars' sync tokens — in the calendar it left too, when it
-moved to another representative — and what the calendars keep of it is marked for rendering.
+transaction, does what every change needs: the activity's revision grows (its ETag changes)
+and the change is published (:mod:`bridge.hq.published`) — where the activity left too, when
+it moved to another representative — to whoever keeps something of it.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge.infra.bulk import NewRows, insert_new
 from bridge.infra.db import among
-from bridge.calendars import hq_changes, kept
-from bridge.calendars.layout import projection_for
 from bridge.models import (
     Activity,
     ClientCopy,
@@ -27,17 +25,8 @@ from bridge.models import (
     Status,
     utcnow,
 )
+from bridge.hq.published import Change, CustomerWritten, Written, publish
 from bridge.hq.rules.status import NOT_PROCESSED_NOTE
-
-
-class Written(NamedTuple):
-    """Where a changed activity shows: its id, representative, kind, origin and href."""
-
-    id: int
-    representative_id: int
-    kind: Kind
-    origin: Origin
-    href: str
 
 
 # --- one activity at a time (HQ commands, calendar clients) -------------------------------
@@ -46,7 +35,7 @@ def create_activity(session: Session, activity: Activity) -> Activity:
     """Add a new activity (its fields, revision 1 and times set by the caller)."""
     session.add(activity)
     session.flush()
-    _published(session, [_written(activity)])
+    publish(session, Change(activities=[_written(activity)]))
     return activity
 
 
@@ -60,10 +49,10 @@ def activity_changed(session: Session, activity: Activity, now: datetime,
     written = _written(activity)
     moved = ([written._replace(representative_id=previous_representative_id)]
              if previous_representative_id not in (None, activity.representative_id) else [])
-    _published(session, [written, *moved])
+    publish(session, Change(activities=[written, *moved]))
 
 
-def keep_client_copy(session: Session, activity: Activity, text: str, whole: bool) -> None:
+def save_client_copy(session: Session, activity: Activity, text: str, whole: bool) -> None:
     """The iCalendar text a client sent for the activity: what HQ does not model survives in
     what the calendars serve; if it is ``whole`` (HQ took the write as it was), it is served
     as it is until HQ changes the activity."""
@@ -73,7 +62,7 @@ def keep_client_copy(session: Session, activity: Activity, text: str, whole: boo
         session.add(ClientCopy(activity_id=activity.id, text=text, revision=revision))
     else:
         copy.text, copy.revision = text, revision
-    kept.mark_activities(session, [activity.id])
+    publish(session, Change(client_copies=[activity.id]))
 
 
 # --- many at a time (the import) ----------------------------------------------------------
@@ -91,11 +80,12 @@ def insert_activities(session: Session, new: NewRows, customer_numbers: Mapping[
     by_number = {number: id_ for number, id_ in connection.execute(
         select(Activity.number, Activity.id).where(among(connection, Activity.number, numbers)))}
     ids = [by_number[number] for number in numbers]
-    _logged(session, [_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)])
     stored = new.stored()
     for id_, row in zip(ids, stored, strict=True):  # (fresh dicts: completed in place)
         row.update(id=id_, customer_number=customer_numbers.get(row["customer_id"]))
-    kept.keep_new_activities(session, stored)
+    publish(session, Change(
+        activities=[_written_row(id_, row) for id_, row in zip(ids, rows, strict=True)],
+        inserted=stored))
     return ids
 
 
@@ -107,10 +97,10 @@ def update_activities(session: Session, rows: Sequence[dict[str, Any]],
         return
     session.execute(update(Activity), rows)
     written = [_written_row(row["id"], row) for row in rows]
-    _published(session, [*written, *(
+    publish(session, Change(activities=[*written, *(
         each._replace(representative_id=representatives_before[each.id]) for each in written
         if representatives_before.get(each.id, each.representative_id)
-        != each.representative_id)])
+        != each.representative_id)]))
 
 
 def sweep_overdue(session: Session, now: datetime) -> int:
@@ -140,7 +130,7 @@ def sweep_overdue(session: Session, now: datetime) -> int:
         overdue.where(Activity.origin != Origin.MOBILE).values(**changes).returning(*columns),
         execution_options=options,
     ).all()
-    _published(session, [Written(*row) for row in (*mobile, *others)])
+    publish(session, Change(activities=[Written(*row) for row in (*mobile, *others)]))
     return len(mobile) + len(others)
 
 
@@ -153,19 +143,6 @@ def _written_row(id_: int, row: Mapping[str, Any]) -> Written:
     return Written(id_, row["representative_id"], row["kind"], row["origin"], row["href"])
 
 
-def _published(session: Session, written: Iterable[Written]) -> None:
-    """Log the changes and mark the activities for rendering."""
-    written = list(written)
-    _logged(session, written)
-    kept.mark_activities(session, (each.id for each in written))
-
-
-def _logged(session: Session, written: Iterable[Written]) -> None:
-    hq_changes.log_activities(session, (
-        (each.representative_id, projection_for(each.kind, each.origin), each.href)
-        for each in written))
-
-
 # --- customers ----------------------------------------------------------------------------
 
 def insert_customers(session: Session, new: NewRows) -> None:
@@ -175,10 +152,12 @@ def insert_customers(session: Session, new: NewRows) -> None:
         return
     insert_new(session, new)
     connection = session.connection()
-    ids = list(connection.scalars(select(Customer.id).where(
-        among(connection, Customer.number, [row["number"] for row in rows]))))
-    hq_changes.log_customers(session, ((row["sales_channel_id"], row["number"]) for row in rows))
-    kept.mark_customers(session, ids)
+    ids = {number: id_ for number, id_ in connection.execute(
+        select(Customer.number, Customer.id).where(
+            among(connection, Customer.number, [row["number"] for row in rows])))}
+    publish(session, Change(customers=[
+        CustomerWritten(ids[row["number"]], row["number"], row["sales_channel_id"])
+        for row in rows]))
 
 
 def update_customers(session: Session, rows: Sequence[dict[str, Any]],
@@ -189,7 +168,7 @@ def update_customers(session: Session, rows: Sequence[dict[str, Any]],
         return
     session.execute(update(Customer), [
         {key: value for key, value in row.items() if key != "number"} for row in rows])
-    hq_changes.log_customers(session, [
-        *((row["sales_channel_id"], row["number"]) for row in rows),
-        *((channels_before[row["id"]], row["number"]) for row in rows)])
-    kept.mark_customers(session, (row["id"] for row in rows))
+    publish(session, Change(customers=[
+        *(CustomerWritten(row["id"], row["number"], row["sales_channel_id"]) for row in rows),
+        *(CustomerWritten(row["id"], row["number"], channels_before[row["id"]])
+          for row in rows)]))

@@ -13,7 +13,6 @@ import vobject
 from vobject.base import backslashEscape, foldOneLine
 from vobject.vcard import ADDRESS_ORDER, NAME_ORDER, Address, Name
 
-from bridge.calendars.layout import customer_uid
 from bridge.models import Customer
 
 Property = tuple[str, str | list[str] | Name | Address, dict[str, str]]
@@ -22,10 +21,11 @@ Property = tuple[str, str | list[str] | Name | Address, dict[str, str]]
 SORT_FIRST = ("VERSION", "UID")  # then alphabetical, as vobject orders a vCard
 
 
-def customer_properties(customer: Customer, channel: str | None) -> list[Property]:
+def customer_properties(customer: Customer, channel: str | None, uid: str
+                        ) -> list[Property]:
     found: list[Property] = [
         ("VERSION", "3.0", {}),
-        ("UID", customer_uid(customer.number), {}),
+        ("UID", uid, {}),
         ("FN", customer.name, {}),
         ("N", Name(family=customer.name), {}),
         ("ORG", [customer.name], {}),
@@ -47,10 +47,11 @@ def customer_properties(customer: Customer, channel: str | None) -> list[Propert
     return found
 
 
-def customer_card(customer: Customer, channel: str | None) -> vobject.base.Component:
+def customer_card(customer: Customer, channel: str | None, uid: str
+                  ) -> vobject.base.Component:
     """The card as a vobject component."""
     card = vobject.vCard()
-    for name, value, parameters in customer_properties(customer, channel):
+    for name, value, parameters in customer_properties(customer, channel, uid):
         line = card.add(name.lower())
         line.value = value
         if parameters:
@@ -58,10 +59,10 @@ def customer_card(customer: Customer, channel: str | None) -> vobject.base.Compo
     return card
 
 
-def customer_vcard(customer: Customer, channel: str | None) -> str:
+def customer_vcard(customer: Customer, channel: str | None, uid: str) -> str:
     """The card's text, as vobject serialises :func:`customer_card`."""
     lines = {name: _content_line(name, value, parameters)
-             for name, value, parameters in customer_properties(customer, channel)}
+             for name, value, parameters in customer_properties(customer, channel, uid)}
     order = [*SORT_FIRST, *sorted(name for name in lines if name not in SORT_FIRST)]
     return "".join(("BEGIN:VCARD\r\n", *(lines[name] for name in order), "END:VCARD\r\n"))
 

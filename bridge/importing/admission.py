@@ -22,7 +22,7 @@ from bridge.importing.lookups import (
     ExistingActivity,
     RepresentativeRef,
 )
-from bridge.calendars.layout import default_href, default_uid
+from bridge.hq.placement import default_href, default_uid
 from bridge.exchange.records import AppointmentRecord
 from bridge.models import Kind, Level, Origin, offset_minutes
 from bridge.hq.rules.description import DescriptionParts

@@ -22,7 +22,7 @@ class SyncSettings(Base):
     """What a representative's calendar client gets, and what its writes do.
 
     Window bounds are either a date (``2026-01-01``) or days relative to today (``-30d``,
-    ``+365d``); see :mod:`bridge.calendars.windows`.
+    ``+365d``); see :mod:`bridge.hq.windows`.
     """
 
     __tablename__ = "sync_settings"

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from bridge import calendars
 from bridge.hq.authentication import Authenticator
 from bridge.importing.staging import Staging
 from bridge.infra.catalog import Catalog, Database, single
@@ -38,6 +39,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     database of ``engine``). It touches the database only when it answers a request; it
     shows times in ``server_zone`` (an IANA name) to whoever has no time zone of their
     own."""
+    calendars.subscribe()
     catalog = catalog or single(engine.url.render_as_string(hide_password=False))
     database = database or catalog.default
     app = Flask(__name__)

@@ -17,6 +17,7 @@ from bridge.calendars.store import CalendarStore
 from bridge.infra.db import transaction
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
+from bridge.hq.placement import customer_uid
 from bridge.models import Activity, Customer, KeptActivity, KeptCustomer
 from tests.clock import NOW, day, iso, zulu
 from tests.conftest import NOW_ISO, appointment, customer, later_version
@@ -38,7 +39,7 @@ def assert_kept_current(engine: Engine) -> None:
                  for row in session.scalars(select(KeptCustomer))}
         customers = session.execute(kept.CUSTOMER_ROWS).all()
         for row in customers:
-            assert cards.get(row.id) == (row.revision, customer_vcard(row, row.channel))
+            assert cards.get(row.id) == (row.revision, customer_vcard(row, row.channel, customer_uid(row.number)))
     assert rows and customers, "nothing to check"
 
 

@@ -18,7 +18,7 @@ from bridge.calendars.writeback import (
 from bridge.ical.parse import ClientItem
 from bridge.models import Activity, Kind, Origin, Status, TextPriority
 from bridge.hq.settings import default_settings
-from bridge.calendars.windows import Window
+from bridge.hq.windows import Window
 from tests.clock import NOW, day, on
 
 WINDOW = Window(on(day(-55), "00:00", "UTC"), on(day(371), "00:00", "UTC"))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bridge.infra.db import transaction
 from bridge.infra.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
-from bridge.calendars.windows import Window, parse_bound, resolve_bound, window
+from bridge.hq.windows import Window, parse_bound, resolve_bound, window
 from tests.clock import TODAY, day
 
 SINCE = str(day(-330))
@@ -140,7 +140,7 @@ def test_bad_text_priority_is_refused(hq) -> None:
     assert "'mobile'" in result.output
 
 
-# --- bridge.calendars.windows ----------------------------------------------------------------------------
+# --- bridge.hq.windows ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, canonical", [
     ("today", "0d"), ("TODAY", "0d"), ("0d", "0d"), ("+0d", "0d"), ("-0d", "0d"),

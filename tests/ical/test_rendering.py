@@ -17,6 +17,7 @@ DAY = next_date(12, 1)
 START = on(DAY, "09:00", "UTC")
 CREATED = on(DAY - timedelta(days=30), "00:00", "UTC")
 MODIFIED = on(DAY - timedelta(days=29), "08:05", "UTC").replace(second=3, microsecond=120)
+UID = "customer-10001@sales-calendar-bridge"
 
 TEXTS = ["", "Visit", "Müller & Söhne; review, plan\\next\nline\r\nend", "ü" * 40,
          "x" * 74, "y" * 140, "a^b\\" * 40, "z" * 60 + "^" * 30 + "\\" * 50]
@@ -81,5 +82,5 @@ def test_customer_text_is_what_vobject_writes() -> None:
             [None, "+49;1,2"], [None, "North, South;x"], (True, False)):
         customer = _customer(name=name, street=street, phone=phone, active=active,
                              country=None if street is None else "DE")
-        expected = customer_card(customer, channel).serialize()
-        assert customer_vcard(customer, channel) == expected, (name, street, phone, channel)
+        expected = customer_card(customer, channel, UID).serialize()
+        assert customer_vcard(customer, channel, UID) == expected, (name, street, phone, channel)

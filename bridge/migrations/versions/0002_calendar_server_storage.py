@@ -5,6 +5,7 @@ Revises: 0001
 Create Date: 2026-11-25
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -99,8 +100,6 @@ def upgrade() -> None:
 
 def _name_existing_activities() -> None:
     """Activities from before the calendar server get the UID and href they are served as."""
-    from bridge.calendars.layout import default_href, default_uid
-
     activities = sa.table("activities", sa.column("id"), sa.column("number"),
                           sa.column("mobile_id"), sa.column("uid"), sa.column("href"))
     connection = op.get_bind()
@@ -108,8 +107,14 @@ def _name_existing_activities() -> None:
                                         activities.c.mobile_id)).all()
     for row in rows:
         connection.execute(activities.update().where(activities.c.id == row.id).values(
-            uid=default_uid(row.number, row.mobile_id),
-            href=default_href(row.number, row.mobile_id)))
+            uid=f"{_key(row.number, row.mobile_id)}@sales-calendar-bridge",
+            href=f"{_key(row.number, row.mobile_id)}.ics"))
+
+
+def _key(number: str, mobile_id: str | None) -> str:
+    """The names' stem as the server named activities when this revision was written (a
+    copy: a migration is frozen history and imports no live code)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", f"mobile-{mobile_id}" if mobile_id else number)
 
 
 

@@ -4,7 +4,7 @@ from the start of its first day to the end of its last day there, and is shown a
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bridge.calendars.windows import LATEST, window
+from bridge.hq.windows import LATEST, window
 from tests.clock import TODAY, next_date, on
 
 WARSAW, NEW_YORK = ZoneInfo("Europe/Warsaw"), ZoneInfo("America/New_York")
