@@ -20,7 +20,8 @@ from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
 from bridge.importing.runs import INTERRUPTED, get_run, list_runs
 from bridge.importing.watch import Folder, Watcher
-from bridge.infra.errors import NotFound, database_said
+from bridge.infra.errors import database_said
+from bridge.hq.errors import NotFound
 from bridge.models.runs import RunStatus
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

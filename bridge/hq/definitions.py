@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.infra.errors import DefinitionInactive, NotFound
+from bridge.hq.errors import DefinitionInactive, NotFound
 from bridge.models import ActivityDefinition, Kind, utcnow
 from bridge.hq.rules.description import DEFAULT_TEMPLATE
 

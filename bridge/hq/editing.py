@@ -1,7 +1,7 @@
 """HQ-side work on activities: add, edit, complete, delete (recoverably), restore.
 
 Only activities of origin ``hq`` or ``client`` may be changed here; mobile-originated ones are
-read-only outside the import (:class:`bridge.infra.errors.ReadOnly`).
+read-only outside the import (:class:`bridge.hq.errors.ReadOnly`).
 """
 
 from dataclasses import dataclass, replace
@@ -16,7 +16,8 @@ from bridge.hq.employees import get_employee
 from bridge.hq.numbering import next_number
 from bridge.hq.rules.status import status_by_time
 from bridge.hq.writes import activity_changed, create_activity
-from bridge.infra.errors import InvalidInput, NotFound, ReadOnly
+from bridge.infra.errors import InvalidInput
+from bridge.hq.errors import NotFound, ReadOnly
 from bridge.models import (
     Activity,
     Customer,

@@ -19,7 +19,7 @@ from bridge.importing.report import Message
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import transaction
 from bridge.infra import alive
-from bridge.infra.errors import NotFound
+from bridge.hq.errors import NotFound
 from bridge.models import ImportRun, Level, RunMessage
 from bridge.models.runs import RunStatus
 

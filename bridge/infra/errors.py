@@ -1,20 +1,13 @@
-"""Typed domain errors.
+"""Errors any layer may raise, shown to a user as plain messages (HQ's own:
+:mod:`bridge.hq.errors`).
 
-The domain raises these; the edges (the CLI, the Radicale plugins) turn them into exit codes
-and HTTP statuses.
+The edges (the CLI, the cockpit, the Radicale plugins) turn them into exit codes and HTTP
+statuses.
 """
 
 
 class BridgeError(Exception):
     """Base class of every error a user should see as a plain message."""
-
-
-class NotFound(BridgeError):
-    """A named object (employee, activity, run, …) does not exist."""
-
-
-class ReadOnly(BridgeError):
-    """The object may not be changed here (mobile-origin activities)."""
 
 
 class InvalidInput(BridgeError):
@@ -23,10 +16,6 @@ class InvalidInput(BridgeError):
 
 class DatabaseNotReady(BridgeError):
     """The database is missing or its schema is not at the current revision."""
-
-
-class DefinitionInactive(BridgeError):
-    """The activity definition needed for an import is not activated."""
 
 
 def database_said(error: Exception) -> str:
