@@ -21,7 +21,7 @@ from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set
 from bridge.hq.editing import ActivityFields, add_activity, complete_activity
 from bridge.hq.employees import set_password
 from bridge.importing.employees import import_employees
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.importing.activities import import_activities
 from bridge.importing.customers import import_customers
 from bridge.importing.job import ImportOptions

@@ -28,7 +28,7 @@ from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.infra import conflicts
-from bridge.infra.errors import database_said
+from bridge.errors import database_said
 
 RADICALE_FAILURE = "Exception: %s"
 """How Radicale's request handler logs an exception it caught (3.9)."""

@@ -13,7 +13,7 @@ from radicale import server
 from bridge.infra import budget
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.infra.files import read_ini
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging

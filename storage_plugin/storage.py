@@ -34,7 +34,7 @@ from bridge.hq.settings import zone_named
 from bridge.infra import budget, conflicts, held, locks
 from bridge.infra.conflicts import WriteConflict
 from bridge.infra.db import WRITE_WAIT_SECONDS, shared_engine, transaction
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits

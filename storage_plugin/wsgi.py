@@ -77,7 +77,7 @@ from bridge.calendars.recurrence import WALK_SECONDS, check_calendar
 from bridge.calendars.writeback import Forbidden
 from bridge.infra import budget, conflicts
 from bridge.infra.catalog import Catalog, Database
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 from storage_plugin import failures
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bridge.calendars import changes
 from bridge.calendars.layout import SPECS
 from bridge.hq.placement import Projection
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.models import DavCollection, DavItem, SyncScope, utcnow
 
 

@@ -25,7 +25,7 @@ from bridge.calendars.writeback import (
     find_activity,
     remove_activity,
 )
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.ical.parse import ClientItem, parse_client_item
 from bridge.ical.zones import UnknownTimeZone
 from bridge.ical.render import activity_calendar

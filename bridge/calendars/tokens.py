@@ -3,7 +3,7 @@ on a server of several databases, the database (its name, for every database but
 default one): a token of one database is never taken by another served beside it, not even
 by a copy of it whose history it shares."""
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 
 PREFIX = "http://sales-calendar-bridge.invalid/sync/"
 

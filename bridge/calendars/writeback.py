@@ -32,7 +32,7 @@ from bridge.hq.editing import (
 )
 from bridge.hq.lost import Lost
 from bridge.hq.lost import keep as keep_lost
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 from bridge.hq.writes import save_client_copy
 from bridge.ical.parse import ClientItem
 from bridge.models import (

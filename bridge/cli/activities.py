@@ -30,7 +30,7 @@ from bridge.hq.editing import (
 from bridge.hq.export import FORMATS, write_activities
 from bridge.hq.settings import zone_named
 from bridge.infra.db import transaction
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
 from bridge.models import Activity, Kind, Origin, Status
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.conflicts import WriteConflict, conflict_of
 from bridge.infra.db import make_engine
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 from bridge.infra.readiness import ensure_ready
 
 

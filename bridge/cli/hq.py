@@ -13,7 +13,7 @@ from bridge.infra.db import transaction
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
 from bridge.hq.employees import set_password
 from bridge.importing.employees import import_employees
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.importing.job import ImportOptions
 from bridge.infra.schema import upgrade
 

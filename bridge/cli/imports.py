@@ -20,7 +20,7 @@ from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
 from bridge.importing.runs import INTERRUPTED, get_run, list_runs
 from bridge.importing.watch import Folder, Watcher
-from bridge.infra.errors import database_said
+from bridge.errors import database_said
 from bridge.hq.errors import NotFound
 from bridge.models.runs import RunStatus
 

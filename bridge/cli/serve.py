@@ -10,7 +10,7 @@ from bridge.cli.context import AppContext, now, pass_app
 from bridge.infra import capacity
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.db import make_engine
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.infra.readiness import problem_at
 
 DEMO_DATABASE = Path("bridge-demo.db")

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import ijson
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.infra.files import BOM, not_utf8
 
 FORMATS = {

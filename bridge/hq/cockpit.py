@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bridge.hq.employees import get_employee
 from bridge.hq.roles import Reach, Staff
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.models import (
     Activity,
     Customer,

@@ -16,7 +16,7 @@ from bridge.hq.employees import get_employee
 from bridge.hq.numbering import next_number
 from bridge.hq.rules.status import status_by_time
 from bridge.hq.writes import activity_changed, create_activity
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound, ReadOnly
 from bridge.models import (
     Activity,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.hq.passwords import MIN_LENGTH, hash_password
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
 from bridge.models import Employee
 

@@ -1,6 +1,6 @@
 """HQ's errors: what a rule of the domain refuses, as the user should read it."""
 
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 
 
 class NotFound(BridgeError):

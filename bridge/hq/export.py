@@ -9,7 +9,7 @@ from typing import IO, BinaryIO
 
 from bridge.hq.cockpit import ActivityView, shown_in
 from bridge.ical.render import calendar_stream, render_activity
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 
 FORMATS = ("table", "csv", "json", "ics")
 TABLE_COLUMNS = (

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bridge.hq.editing import ActivityFields, edit_activity
 from bridge.hq.roles import Reach
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
 from bridge.models import Activity, Employee, LostReason, LostValue
 

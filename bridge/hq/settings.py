@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.hq.employees import get_employee
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.ical.zones import iana_name
 from bridge.models import SyncSettings, TextPriority
 from bridge.models.settings import DEFAULT_CALENDAR_WINDOW, DEFAULT_TASK_WINDOW

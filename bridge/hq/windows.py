@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 
 _RELATIVE = re.compile(r"^([+-]?)(\d{1,5})d$")
 

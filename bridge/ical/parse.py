@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Component
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.ical.zones import IANA, UnknownTimeZone, resolve_tzid, zone_name_of
 
 RECURRENCE = ("RRULE", "RDATE", "RECURRENCE-ID")

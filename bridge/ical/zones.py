@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from icalendar import Timezone, TimezoneStandard
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.exchange.reader import read_header
 from bridge.importing.activities import import_activities
 from bridge.importing.customers import import_customers

@@ -18,7 +18,7 @@ from typing import IO, Any
 from sqlalchemy import Engine
 
 from bridge.importing.report import COUNTS, Outcome, RunReport
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
 
 KEPT_FOR = 24 * 3600

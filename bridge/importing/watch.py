@@ -42,7 +42,7 @@ from bridge.importing.job import ImportOptions
 from bridge.importing.report import RunReport
 from bridge.importing.runs import last_run_of
 from bridge.infra.db import transaction
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 from bridge.infra.locks import IMPORT_LOCK
 from bridge.models.runs import RunStatus
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 from bridge.infra.files import read_ini
 
 DATABASE_ENV = "BRIDGE_DATABASE_URL"

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError
 
-from bridge.infra.errors import BridgeError
+from bridge.errors import BridgeError
 
 RETRY_NOW = {"40P01": "deadlock", "40001": "serialisation failure"}
 RETRY_LATER = {"55P03": "lock wait timed out", "57014": "statement timed out"}

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import make_engine
-from bridge.infra.errors import DatabaseNotReady
+from bridge.errors import DatabaseNotReady
 
 SCHEMA_REVISION = "0012"
 """The revision of the newest migration in ``bridge/migrations/versions`` (a test holds

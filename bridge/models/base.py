@@ -8,7 +8,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

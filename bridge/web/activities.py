@@ -31,7 +31,7 @@ from bridge.hq.editing import (
     restore_activity,
 )
 from bridge.hq.settings import zone_named
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
 from bridge.models import Activity, Employee, Kind
 from bridge.web.database import reading, writing

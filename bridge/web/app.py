@@ -24,7 +24,7 @@ from bridge.hq.authentication import Authenticator
 from bridge.importing.staging import Staging
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
-from bridge.infra.errors import BridgeError, InvalidInput
+from bridge.errors import BridgeError, InvalidInput
 from bridge.hq.errors import NotFound, ReadOnly
 from bridge.infra.secrets import shared_secret
 from bridge.web import activities, exports, home, imports, lost, settings, signin, zones

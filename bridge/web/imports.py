@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bridge.importing.runs import INTERRUPTED, find_run, list_runs
 from bridge.importing.staging import Staging
-from bridge.infra.errors import BridgeError, InvalidInput
+from bridge.errors import BridgeError, InvalidInput
 from bridge.models import RunMessage, RunStatus
 from bridge.web.database import engine, reading
 from bridge.web.signin import requires_hq, viewer

@@ -9,7 +9,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from bridge.hq.cockpit import SORT_FIELDS, ActivityFilter
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.models import Kind, Origin, Status
 
 

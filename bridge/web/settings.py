@@ -12,7 +12,7 @@ from bridge.hq.settings import (
     change_settings,
     default_settings,
 )
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
 from bridge.web.database import reading, writing
 from bridge.web.signin import viewer

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bridge.hq.cockpit import shown_in
 from bridge.hq.settings import SERVER_ZONE, SettingsChange, change_settings, zone_named
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.models import Employee, SyncSettings
 from bridge.web import signin  # (signin asks zone_of of whoever signs in)
 from bridge.web.database import writing

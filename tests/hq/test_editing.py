@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bridge.hq.editing import local_time
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from tests.clock import WARSAW, iso, next_date, next_transition
 from tests.conftest import NOW_ISO, activities_json, appointment
 

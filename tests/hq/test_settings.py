@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bridge.infra.db import transaction
-from bridge.infra.errors import InvalidInput
+from bridge.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
 from bridge.hq.windows import Window, parse_bound, resolve_bound, window
 from tests.clock import TODAY, day
