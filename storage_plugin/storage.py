@@ -24,7 +24,7 @@ from radicale.log import logger
 from sqlalchemy.exc import DBAPIError
 
 from bridge import calendars
-from bridge.calendars import kept
+from bridge.calendars import rendered
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.recurrence import WALK_SECONDS, walk_refusal
@@ -395,7 +395,7 @@ class Storage(storage.BaseStorage):
                     session = opened.enter_context(transaction(
                         self._engine, write=True, wait=self._write_wait, take=take))
                 budget.check()
-                kept.render_after_commit(session)
+                rendered.render_after_commit(session)
                 self._local.store = CalendarStore(session, datetime.now(UTC), writing=True,
                                                   server_zone=self._server_zone)
                 yield
@@ -405,7 +405,7 @@ class Storage(storage.BaseStorage):
                     raise budget.OverBudget(budget.current())  # type: ignore[arg-type]
         finally:
             self._local.store = None
-        self._keep_later(kept.left_for_later(session), take)
+        self._keep_later(rendered.left_for_later(session), take)
 
     def _keep_later(self, activity_ids: set[int], take: list[locks.Lock]) -> None:
         """Texts that merge a client's copy, rendered after the write's commit (outside its
@@ -413,7 +413,7 @@ class Storage(storage.BaseStorage):
         if not activity_ids:
             return
         try:
-            kept.keep_later(self._engine, activity_ids, take, self._write_wait)
+            rendered.keep_later(self._engine, activity_ids, take, self._write_wait)
         except (BridgeError, DBAPIError) as error:
             logger.info("the texts of activities %s are rendered on read: %s",
                         sorted(activity_ids), error)

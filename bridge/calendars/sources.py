@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bridge.calendars import changes, kept
+from bridge.calendars import changes, rendered
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.hq_changes import channel_scope_name
 from bridge.calendars.items import (
@@ -35,8 +35,8 @@ from bridge.calendars.tokens import InvalidToken, make_token, read_token
 from bridge.models import (
     Activity,
     Customer,
-    KeptActivity,
-    KeptCustomer,
+    RenderedActivity,
+    RenderedCustomer,
     Kind,
     Origin,
     employee_channels,
@@ -243,17 +243,17 @@ ACTIVITY_METAS = select(Activity.id, Activity.href, Activity.uid, Activity.revis
                         Activity.modified_at, Activity.kind, Activity.start_at, Activity.end_at)
 """What an activity's item needs but its text (plain rows: thousands at a time)."""
 ACTIVITY_ITEMS = (
-    ACTIVITY_METAS.add_columns(KeptActivity.revision.label("kept_revision"), KeptActivity.text)
-    .outerjoin(KeptActivity, KeptActivity.activity_id == Activity.id)
+    ACTIVITY_METAS.add_columns(RenderedActivity.revision.label("kept_revision"), RenderedActivity.text)
+    .outerjoin(RenderedActivity, RenderedActivity.activity_id == Activity.id)
 )
-"""… with its kept text."""
+"""… with its rendered text."""
 
 
 def _activity_item(session: Session, row: Any, texts: bool) -> ItemInfo:
     id_, href, uid, revision, modified_at, kind, start_at, end_at = row[:8]
     text = row[9] if texts and row[8] == revision else None
     return _item(id_, href, uid, revision, modified_at, kind, start_at, end_at, text,
-                 lambda: kept.activity_text(session, id_))
+                 lambda: rendered.activity_text(session, id_))
 
 
 def activity_item(activity: Activity, render: Callable[[], str]) -> ItemInfo:
@@ -302,7 +302,7 @@ class CustomerSource(StoredSource):
         id_, number, revision, modified_at = row[:4]
         text = row[5] if texts and row[4] == revision else None
         return customer_item(id_, number, revision, modified_at, text,
-                             lambda: kept.customer_text(self.session, id_))
+                             lambda: rendered.customer_text(self.session, id_))
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
         return self._customers(self.channels, texts=texts)
@@ -365,8 +365,8 @@ class CustomerSource(StoredSource):
 
 CUSTOMER_METAS = select(Customer.id, Customer.number, Customer.revision, Customer.modified_at)
 CUSTOMER_ITEMS = (
-    CUSTOMER_METAS.add_columns(KeptCustomer.revision.label("kept_revision"), KeptCustomer.text)
-    .outerjoin(KeptCustomer, KeptCustomer.customer_id == Customer.id)
+    CUSTOMER_METAS.add_columns(RenderedCustomer.revision.label("kept_revision"), RenderedCustomer.text)
+    .outerjoin(RenderedCustomer, RenderedCustomer.customer_id == Customer.id)
 )
 
 

@@ -22,7 +22,7 @@ from bridge.calendars.writeback import (
     Forbidden,
     StoreAsSent,
     Target,
-    find_activity,
+    activity_at,
     remove_activity,
 )
 from bridge.errors import InvalidInput
@@ -35,7 +35,7 @@ from bridge.hq.settings import default_settings, floating_zone
 from bridge.hq.windows import Window
 
 @dataclass(frozen=True)
-class Written:
+class Served:
     """A client's item as the server now serves it; ``as_sent`` tells whether that is what
     the client sent (stored as it came) or HQ's version of it (RFC 4791 §5.3.4: then the
     answer must not carry an ETag, so the client fetches the server's version)."""
@@ -163,7 +163,7 @@ class CalendarStore:
     # --- writing ---------------------------------------------------------------------------
 
     def put(self, collection: CollectionInfo, href: str, text: str, meta: ItemMeta,
-            parsed: Calendar | None = None) -> Written:
+            parsed: Calendar | None = None) -> Served:
         """Store the client's item, or write it back to HQ (then what is served is HQ's
         rendering of the activity, not what the client sent); ``parsed``: ``text`` as parsed
         before the write lock was taken (parsing is the client's to make long)."""
@@ -173,9 +173,9 @@ class CalendarStore:
         require_fits(DavItem.uid, meta.uid, "the item's UID")
         kind = WRITABLE_KINDS.get(collection.projection) if collection.projection else None
         if kind is None:
-            return Written(self._store(collection, href, text, meta), as_sent=True)
+            return Served(self._store(collection, href, text, meta), as_sent=True)
         target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
-        activity = find_activity(self.session, target.employee_id, href)
+        activity = activity_at(self.session, target.employee_id, href)
         stored = activity is None and href in self.items_by_href(collection, [href])
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
         item = None if stored else _parsed(parsed or text,
@@ -191,14 +191,14 @@ class CalendarStore:
                                    self.now)
             raise
         if isinstance(decision, StoreAsSent):
-            return Written(self._store(collection, href, text, meta), as_sent=True)
+            return Served(self._store(collection, href, text, meta), as_sent=True)
         with self.session.begin_nested():  # a rule broken half-way leaves nothing behind
             activity = writeback.apply(self.session, decision, text, href, target, self.now)
             self.session.flush()
         if decision.whole:
-            return Written(activity_item(activity, lambda: text), as_sent=True)
+            return Served(activity_item(activity, lambda: text), as_sent=True)
         customer = activity.customer.number if activity.customer else None
-        return Written(activity_item(activity, lambda: activity_calendar(
+        return Served(activity_item(activity, lambda: activity_calendar(
             activity, customer, text)), as_sent=False)
 
     def keep_refused_edit(self, path: str, text: str) -> None:
@@ -209,7 +209,7 @@ class CalendarStore:
         if collection is None or collection.projection is not Projection.MOBILE \
                 or collection.team_view_of is not None:
             return
-        activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+        activity = activity_at(self.session, collection.employee_id, href)  # type: ignore[arg-type]
         if activity is None or not activity.read_only_because:
             return
         settings = self.session.get(SyncSettings, collection.employee_id) or default_settings()
@@ -229,7 +229,7 @@ class CalendarStore:
     def delete_item(self, collection: CollectionInfo, href: str) -> None:
         _check_writable(collection)
         if collection.projection in WRITABLE_KINDS:
-            activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+            activity = activity_at(self.session, collection.employee_id, href)  # type: ignore[arg-type]
             if activity is not None and activity.deleted_at is None:
                 remove_activity(self.session, activity, self.now)
                 return

@@ -94,7 +94,7 @@ class Target:
         return "VTODO" if self.kind is Kind.TASK else "VEVENT"
 
 
-def find_activity(session: Session, employee_id: int, href: str) -> Activity | None:
+def activity_at(session: Session, employee_id: int, href: str) -> Activity | None:
     """The activity a client writes to, locked until the write commits."""
     return session.scalars(select(Activity).where(
         Activity.representative_id == employee_id, Activity.href == href)

@@ -11,7 +11,7 @@ from typing import IO
 import click
 
 from bridge.cli.context import INSTANT, AppContext, BridgeGroup, now, pass_app
-from bridge.hq.cockpit import (
+from bridge.hq.filtering import (
     SORT_FIELDS,
     ActivityFilter,
     ActivityView,

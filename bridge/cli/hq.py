@@ -7,7 +7,7 @@ import click
 
 from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
 from bridge.cli.imports import EXISTING_FILE, print_summary
-from bridge.calendars import kept
+from bridge.calendars import rendered
 from bridge.calendars.provision import provision
 from bridge.infra.db import transaction
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
@@ -36,11 +36,11 @@ def _init(app: AppContext) -> None:
     with transaction(engine) as session:
         added = install_defaults(session)
         provision(session)
-        rendered = kept.mark_stale(session)  # rendered as the transaction commits
+        stale = rendered.mark_stale(session)  # rendered as the transaction commits
     app.close()
     click.echo(f"{app.described()} ready: {app.selected.shown_url}")
-    if rendered:
-        click.echo(f"rendered what the calendars serve of {rendered} activities and customers")
+    if stale:
+        click.echo(f"rendered what the calendars serve of {stale} activities and customers")
     if added:
         click.echo(
             f"installed activity definition {APPOINTMENT_SYNCHRONIZE} (inactive); activate it "

@@ -46,7 +46,7 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
 
     HQ staff open http://HOST:PORT/cockpit/ in a web browser (the server's address leads
     there) and sign in with their HQ login: activities (filter, sort, export, edit), import
-    uploads with a dry-run preview, synchronization settings, kept client values.
+    uploads with a dry-run preview, synchronization settings, lost client values.
 
     With a catalog of several databases (--databases FILE), one server serves them all:
     database NAME at http://HOST:PORT/NAME/ (cockpit: …/NAME/cockpit/), the default one at

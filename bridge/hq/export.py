@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, BinaryIO
 
-from bridge.hq.cockpit import ActivityView, shown_in
+from bridge.hq.filtering import ActivityView, shown_in
 from bridge.ical.render import calendar_stream, render_activity
 from bridge.errors import InvalidInput
 

@@ -1,7 +1,7 @@
 """What lost, kept: a calendar client's value HQ did not take — a name or description HQ's
 text priority overrode, or a write that was refused (a mobile appointment, an item outside
 the synchronization window) — kept with who, when and why, instead of silently dropped.
-An HQ user applies a kept value to the activity (through ``bridge.hq.editing``, as any HQ
+An HQ user applies a lost value to the activity (through ``bridge.hq.editing``, as any HQ
 change) or dismisses it.
 """
 
@@ -51,7 +51,7 @@ def _within(query, reach: Reach):  # type: ignore[no-untyped-def]
 
 
 def open_summary(session: Session, reach: Reach) -> Summary:
-    """How many kept values wait for a decision, and since when."""
+    """How many lost values wait for a decision, and since when."""
     query = (select(func.count(LostValue.id), func.min(LostValue.received_at))
              .join(Employee, LostValue.representative_id == Employee.id)
              .where(LostValue.resolved_at.is_(None)))
@@ -90,15 +90,15 @@ def list_lost(session: Session, reach: Reach, *, resolved: bool = False,
 
 
 def find_lost(session: Session, lost_id: int, reach: Reach) -> LostView:
-    """A kept value the viewer may see (NotFound otherwise, as if there were none)."""
+    """A lost value the viewer may see (NotFound otherwise, as if there were none)."""
     for view in list_lost(session, reach, lost_id=lost_id, limit=1):
         return view
-    raise NotFound(f"there is no open kept value {lost_id}")
+    raise NotFound(f"there is no open lost value {lost_id}")
 
 
 def apply_lost(session: Session, view: LostView, by: str, now: datetime) -> Activity:
     """Put the client's value into the activity (refused for mobile activities as any HQ
-    change is), and close the kept value."""
+    change is), and close the lost value."""
     lost = view.lost
     if view.number is None:
         raise InvalidInput("the item was never an HQ activity: its value can only be dismissed")
@@ -107,7 +107,7 @@ def apply_lost(session: Session, view: LostView, by: str, now: datetime) -> Acti
         try:
             fields = ActivityFields(**{lost.field: datetime.fromisoformat(value)})
         except ValueError:
-            raise InvalidInput(f"the kept {lost.field} {value!r} is not a time") from None
+            raise InvalidInput(f"the lost {lost.field} {value!r} is not a time") from None
     else:
         fields = ActivityFields(**{lost.field: value})
     activity = edit_activity(session, view.number, fields, now)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from bridge.hq.cockpit import WHEN, day_start
+from bridge.hq.filtering import WHEN, day_start
 from bridge.hq.roles import Reach
 from bridge.models import Activity, Employee, ImportRun, Status
 

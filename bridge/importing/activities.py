@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bridge.calendars import kept
+from bridge.calendars import rendered
 from bridge.hq.definitions import active_import_definition
 from bridge.exchange.records import AppointmentRecord
 from bridge.importing import lookups
@@ -37,7 +37,7 @@ def missing_customer_message(channel: str, count: int) -> str:
 
 
 @dataclass(frozen=True)
-class Writes:
+class ActivityWrites:
     """A decided chunk: its rows to insert (and the numbers of the customers they name) and
     to update, and what its look-ups would find changed once they are written (the mobile
     ids and activity numbers they hold or held)."""
@@ -50,7 +50,7 @@ class Writes:
     numbers: set[str]
 
 
-class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
+class ActivityImport(ChunkedImport[AppointmentRecord, ActivityWrites]):
     job = "activities"
     records_key = "appointments"
     model = AppointmentRecord
@@ -106,7 +106,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
             number_owners=lookups.number_owners(self.session, {r.number for r in chunk}),
         )
 
-    def decide(self, chunk: list[AppointmentRecord], found: ChunkContext) -> Writes:
+    def decide(self, chunk: list[AppointmentRecord], found: ChunkContext) -> ActivityWrites:
         inserts, updates = [], []
         mobile_ids, numbers = set(), set()
         stamp = utcnow()
@@ -131,17 +131,17 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
                 numbers.add(record.number)
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
-        return Writes(new_rows(self.dialect, Activity, inserts), {
+        return ActivityWrites(new_rows(self.dialect, Activity, inserts), {
             customer.id: customer.number for customer in found.customers.values()}, updates, {
             existing.id: existing.representative_id for existing in found.existing.values()},
             mobile_ids, numbers)
 
-    def write(self, plan: Writes) -> None:
+    def write(self, plan: ActivityWrites) -> None:
         insert_activities(self.session, plan.inserts, plan.customer_numbers)
         update_activities(self.session, plan.updates, plan.representatives_before)
-        kept.refresh(self.session)  # chunk by chunk: the commit at the end stays short
+        rendered.refresh(self.session)  # chunk by chunk: the commit at the end stays short
 
-    def depends(self, chunk: list[AppointmentRecord], plan: Writes) -> bool:
+    def depends(self, chunk: list[AppointmentRecord], plan: ActivityWrites) -> bool:
         return any(record.mobile_id in plan.mobile_ids or record.number in plan.numbers
                    for record in chunk)
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bridge.calendars import kept
+from bridge.calendars import rendered
 from bridge.exchange.records import CustomerRecord
 from bridge.importing import lookups
 from bridge.infra.db import among
@@ -21,7 +21,7 @@ COMPARED = (
 
 
 @dataclass(frozen=True)
-class Writes:
+class CustomerWrites:
     """A decided chunk: customers to insert and to update, and the sales channel that each
     customer HQ held had before."""
 
@@ -30,7 +30,7 @@ class Writes:
     channels_before: dict[int, int | None]
 
 
-class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
+class CustomerImport(ChunkedImport[CustomerRecord, CustomerWrites]):
     job = "customers"
     records_key = "customers"
     model = CustomerRecord
@@ -57,7 +57,7 @@ class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
             )
         }
 
-    def decide(self, chunk: list[CustomerRecord], found: dict[str, Any]) -> Writes:
+    def decide(self, chunk: list[CustomerRecord], found: dict[str, Any]) -> CustomerWrites:
         inserts, updates = [], []
         stamp = utcnow()
         for record in chunk:
@@ -77,15 +77,15 @@ class CustomerImport(ChunkedImport[CustomerRecord, Writes]):
                 self.report.outcome(reference, "unchanged")
         self.report.counts["imported"] += len(inserts)
         self.report.counts["updated"] += len(updates)
-        return Writes(new_rows(self.dialect, Customer, inserts), updates,
+        return CustomerWrites(new_rows(self.dialect, Customer, inserts), updates,
                       {row.id: row.sales_channel_id for row in found.values()})
 
-    def write(self, plan: Writes) -> None:
+    def write(self, plan: CustomerWrites) -> None:
         insert_customers(self.session, plan.inserts)
         update_customers(self.session, plan.updates, plan.channels_before)
-        kept.refresh(self.session)
+        rendered.refresh(self.session)
 
-    def depends(self, chunk: list[CustomerRecord], plan: Writes) -> bool:
+    def depends(self, chunk: list[CustomerRecord], plan: CustomerWrites) -> bool:
         written = {row["number"] for row in (*plan.inserts.rows, *plan.updates)}
         return any(record.number in written for record in chunk)
 

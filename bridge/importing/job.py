@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
-from bridge.calendars import kept
+from bridge.calendars import rendered
 from bridge.infra import alive
 from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
@@ -179,7 +179,7 @@ class ChunkedImport(Generic[R, P]):
         records = validated(stream, self.model, self.report, self.reference_keys)
         plan: P | None = None
         # what the calendars keep is rendered aside; the writes run behind
-        with kept.helper_process(self.session), WriteBehind() as writer:
+        with rendered.helper_process(self.session), WriteBehind() as writer:
             for chunk in unique_chunks(records, self.key, self.chunk_size):
                 writer.wait()
                 if plan is not None and self.depends(chunk, plan):  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import make_engine
 from bridge.errors import DatabaseNotReady
 
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0013"
 """The revision of the newest migration in ``bridge/migrations/versions`` (a test holds
 them equal: a new migration changes this too)."""
 

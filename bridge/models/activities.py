@@ -134,7 +134,7 @@ class Activity(Base):
         return f"Activity({self.number!r}, {self.origin}, {self.status})"
 
 
-# What the cockpit's table sorts and filters by on a large HQ (bridge.hq.cockpit): expressions,
+# What the cockpit's table sorts and filters by on a large HQ (bridge.hq.filtering): expressions,
 # so declared beside the class.
 Index("ix_activities_sort_when",
       func.coalesce(Activity.start_at, Activity.end_at, Activity.created_at), Activity.id)

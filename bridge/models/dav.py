@@ -14,9 +14,9 @@
   rebuilt) names no point of this one, even when the counter has passed its value again.
 - ``ClientCopy``: the last iCalendar component a client sent for an HQ activity, so that what
   HQ does not model (alarms, attendees, categories…) survives the round trip.
-- ``KeptActivity`` / ``KeptCustomer``: the iCalendar object or vCard the server serves for an
-  HQ activity or customer, rendered when HQ changed it (``bridge.calendars.kept``), so that a
-  read is a row fetch. It is current while its ``revision`` is the row's.
+- ``RenderedActivity`` / ``RenderedCustomer`` (rendered texts): the iCalendar object or vCard
+  the server serves for an HQ activity or customer, rendered when HQ changed it
+  (``bridge.calendars.rendered``), so that a read is a row fetch. It is current while its ``revision`` is the row's.
 """
 
 from datetime import datetime
@@ -107,8 +107,8 @@ class ClientCopy(Base):
     was; while the activity is at it, the copy is what is served (None: HQ's rendering)."""
 
 
-class KeptActivity(Base):
-    __tablename__ = "kept_activities"
+class RenderedActivity(Base):
+    __tablename__ = "rendered_activities"
 
     activity_id: Mapped[int] = mapped_column(
         ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
@@ -117,8 +117,8 @@ class KeptActivity(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-class KeptCustomer(Base):
-    __tablename__ = "kept_customers"
+class RenderedCustomer(Base):
+    __tablename__ = "rendered_customers"
 
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True

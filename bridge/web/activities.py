@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
-from bridge.hq.cockpit import (
+from bridge.hq.filtering import (
     ActivityFilter,
     ActivityView,
     activity_view,

@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from bridge.hq.cockpit import SORT_FIELDS, ActivityFilter
+from bridge.hq.filtering import SORT_FIELDS, ActivityFilter
 from bridge.errors import InvalidInput
 from bridge.models import Kind, Origin, Status
 
@@ -18,7 +18,7 @@ class Column:
     key: str
     label: str
     sort: str | None
-    """The sort field (``bridge.hq.cockpit.SORT_FIELDS``) of the column, if it sorts."""
+    """The sort field (``bridge.hq.filtering.SORT_FIELDS``) of the column, if it sorts."""
     instant: str | None = None
     """The activity's attribute the column shows, if it is a time (shown in the page's
     time zone, which its header names)."""

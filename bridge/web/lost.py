@@ -13,7 +13,7 @@ from bridge.web.signin import viewer
 blueprint = Blueprint("lost", __name__)
 
 
-@blueprint.route("/kept")
+@blueprint.route("/lost")
 def overview() -> Any:
     representative = request.args.get("rep") or None
     resolved = request.args.get("resolved") == "1"
@@ -23,7 +23,7 @@ def overview() -> Any:
                            representative=representative)
 
 
-@blueprint.route("/kept/<int:lost_id>/<any(apply, dismiss):action>", methods=["POST"])
+@blueprint.route("/lost/<int:lost_id>/<any(apply, dismiss):action>", methods=["POST"])
 def decide(lost_id: int, action: str) -> Any:
     with writing() as db:
         view = find_lost(db, lost_id, viewer().reach)
@@ -33,6 +33,6 @@ def decide(lost_id: int, action: str) -> Any:
                        "it at their next sync.")
         else:
             dismiss_lost(view, viewer().login, datetime.now(UTC))
-            message = f"Dismissed the kept {view.lost.field}."
+            message = f"Dismissed the lost {view.lost.field}."
     flash(message, "info")
     return redirect(url_for("lost.overview", rep=request.form.get("rep") or None))

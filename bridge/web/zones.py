@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from bridge.hq.cockpit import shown_in
+from bridge.hq.filtering import shown_in
 from bridge.hq.settings import SERVER_ZONE, SettingsChange, change_settings, zone_named
 from bridge.errors import InvalidInput
 from bridge.models import Employee, SyncSettings

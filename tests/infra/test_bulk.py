@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.infra import conflicts
 from bridge.infra.bulk import COPY_FROM_ROWS, insert_new, insert_rows, new_rows, upsert_rows
 from bridge.infra.db import make_engine, transaction
-from bridge.models import Activity, KeptActivity, Status
+from bridge.models import Activity, RenderedActivity, Status
 from tests.clock import day
 from tests.conftest import appointment, import_appointments
 
@@ -97,15 +97,15 @@ def test_an_upsert_adds_new_keys_and_updates_the_existing_ones(
     with transaction(engine) as session:
         insert_rows(session, Activity, _copies_of(imported, count - 1))
         others = session.scalars(select(Activity.id).where(Activity.number.like("N-%"))).all()
-        upsert_rows(session, KeptActivity, [{"activity_id": activity, "revision": 7,
+        upsert_rows(session, RenderedActivity, [{"activity_id": activity, "revision": 7,
                                              "text": "seventh"}], ["activity_id"],
                     ["revision", "text"])
-        upsert_rows(session, KeptActivity, [
+        upsert_rows(session, RenderedActivity, [
             {"activity_id": activity, "revision": 8, "text": "eighth"},
             *({"activity_id": other, "revision": 1, "text": "first"} for other in others)],
             ["activity_id"], ["revision", "text"])
     with transaction(engine) as session:
-        kept = dict(session.execute(select(KeptActivity.activity_id, KeptActivity.text)).all())
+        kept = dict(session.execute(select(RenderedActivity.activity_id, RenderedActivity.text)).all())
     assert kept == {activity: "eighth", **{other: "first" for other in others}}
 
 
@@ -124,7 +124,7 @@ def _kept(activities: list[int], text: str, revision: int = 1) -> list[dict[str,
 
 
 def _texts(session: Any) -> set[str]:
-    return set(session.scalars(select(KeptActivity.text)))
+    return set(session.scalars(select(RenderedActivity.text)))
 
 
 def test_rows_of_a_rolled_back_upsert_are_not_merged_by_the_next_one(
@@ -133,12 +133,12 @@ def test_rows_of_a_rolled_back_upsert_are_not_merged_by_the_next_one(
     transaction on that connection must find it empty (or made again)."""
     one_connection = make_engine(database_url, pool_size=1, max_overflow=0)
     with pytest.raises(RuntimeError), transaction(one_connection) as session:
-        upsert_rows(session, KeptActivity, _kept(activities, "rolled back", 9),
+        upsert_rows(session, RenderedActivity, _kept(activities, "rolled back", 9),
                     ["activity_id"], ["revision", "text"])
         raise RuntimeError("the import failed")
     for text in ("kept", "kept again"):
         with transaction(one_connection) as session:
-            upsert_rows(session, KeptActivity, _kept(activities, text, 10), ["activity_id"],
+            upsert_rows(session, RenderedActivity, _kept(activities, text, 10), ["activity_id"],
                         ["revision", "text"])
         with transaction(one_connection) as session:
             assert _texts(session) == {text}
@@ -150,10 +150,10 @@ def test_an_upsert_after_a_rolled_back_savepoint_stores_its_rows(
     """A stage table made inside a savepoint that is rolled back is gone with it."""
     with transaction(engine) as session:
         savepoint = session.begin_nested()
-        upsert_rows(session, KeptActivity, _kept(activities, "undone"), ["activity_id"],
+        upsert_rows(session, RenderedActivity, _kept(activities, "undone"), ["activity_id"],
                     ["revision", "text"])
         savepoint.rollback()
-        upsert_rows(session, KeptActivity, _kept(activities, "stored"), ["activity_id"],
+        upsert_rows(session, RenderedActivity, _kept(activities, "stored"), ["activity_id"],
                     ["revision", "text"])
     with transaction(engine) as session:
         assert _texts(session) == {"stored"}

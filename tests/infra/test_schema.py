@@ -42,10 +42,10 @@ def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tm
         row = connection.execute(text("SELECT uid, href FROM activities")).one()
         assert tuple(row) == ("mobile-MA-1@sales-calendar-bridge", "mobile-MA-1.ics")
         paths = set(connection.scalars(text("SELECT path FROM dav_collections")))
-        kept = connection.execute(text("SELECT revision, text FROM kept_activities")).one()
+        texts = connection.execute(text("SELECT revision, text FROM rendered_activities")).one()
     assert {"bwilson", "bwilson/appointments", "bwilson/mobile", "bwilson/tasks",
             "bwilson/customers"} <= paths
-    assert kept.revision == 1 and "SUMMARY:APP/1 Old" in kept.text  # served without rendering
+    assert texts.revision == 1 and "SUMMARY:APP/1 Old" in texts.text  # served without rendering
     assert "rendered what the calendars serve of 1 activities" in result.output
     engine.dispose()
 

@@ -316,7 +316,7 @@ def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo):
     assert "neither a date" in page.get_by_role("alert").inner_text()
 
 
-def test_a_kept_client_value_is_applied_from_the_start_page(page, demo):
+def test_a_lost_client_value_is_applied_from_the_start_page(page, demo):
     server, url, _ = demo
     number = _hq_activity(url, "cdavis")
     client = opened(caldav.DAVClient(url=server.url, username="cdavis",
@@ -331,7 +331,7 @@ def test_a_kept_client_value_is_applied_from_the_start_page(page, demo):
     page.get_by_role("link", name=re.compile(r"\d+ open")).click()
     row = page.get_by_role("row", name=re.compile(re.escape(number)))
     assert "(bring samples)" in row.inner_text()
-    shot(page, "kept-values")
+    shot(page, "lost-values")
     row.get_by_role("button", name=re.compile("Apply")).click()
     assert "Applied the name" in page.get_by_role("status").inner_text()
     page.goto(server.url + f"cockpit/activities/{number}")
@@ -350,7 +350,7 @@ def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(pa
     sign_in(page, server, "hqadmin")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-    for path in ("", "activities", "activities/new", "kept", "imports", "settings",
+    for path in ("", "activities", "activities/new", "lost", "imports", "settings",
                  "settings/bwilson", "time-zone"):
         page.goto(server.url + "cockpit/" + path)
         assert page.evaluate(UNLABELLED) == [], path

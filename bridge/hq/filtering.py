@@ -1,4 +1,5 @@
-"""Cockpit: Activities — filter, sort and read activities the way HQ previews them."""
+"""Filter, sort and read activities the way HQ previews them (the cockpit's Activities page,
+the CLI's `activities list`, exports)."""
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Contract of what the calendars keep (``bridge.calendars.kept``): after every kind of HQ
+"""Contract of what the calendars keep (``bridge.calendars.rendered``): after every kind of HQ
 change — the imports (the status sweep included), the HQ commands, a client's write-back —
 each activity's and customer's kept text is of its current revision and is exactly what
 rendering the row now gives. (No setting changes what an item's text is: windows change
@@ -11,14 +11,14 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from bridge.calendars import kept
+from bridge.calendars import rendered
 from bridge.calendars.items import ItemMeta
 from bridge.calendars.store import CalendarStore
 from bridge.infra.db import transaction
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
 from bridge.hq.placement import customer_uid
-from bridge.models import Activity, Customer, KeptActivity, KeptCustomer
+from bridge.models import Activity, Customer, RenderedActivity, RenderedCustomer
 from tests.clock import NOW, day, iso, zulu
 from tests.conftest import NOW_ISO, appointment, customer, later_version
 from tests.storage_plugin.conftest import EVENT
@@ -29,15 +29,15 @@ def assert_kept_current(engine: Engine) -> None:
     client's copy HQ took whole, while the activity is at that revision)."""
     with transaction(engine) as session:
         texts = {row.activity_id: (row.revision, row.text)
-                 for row in session.scalars(select(KeptActivity))}
-        rows = session.execute(kept.ACTIVITY_ROWS).all()
+                 for row in session.scalars(select(RenderedActivity))}
+        rows = session.execute(rendered.ACTIVITY_ROWS).all()
         for row in rows:
             served = row.client_copy if row.client_revision == row.revision else \
                 activity_calendar(row, row.customer_number, row.client_copy)
             assert texts.get(row.id) == (row.revision, served), row.number
         cards = {row.customer_id: (row.revision, row.text)
-                 for row in session.scalars(select(KeptCustomer))}
-        customers = session.execute(kept.CUSTOMER_ROWS).all()
+                 for row in session.scalars(select(RenderedCustomer))}
+        customers = session.execute(rendered.CUSTOMER_ROWS).all()
         for row in customers:
             assert cards.get(row.id) == (row.revision, customer_vcard(row, row.channel, customer_uid(row.number)))
     assert rows and customers, "nothing to check"
@@ -125,7 +125,7 @@ def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priori
         assert written.as_sent is (summary == "Lunch" or text_priority == "client")
         assert_kept_current(engine)
     with transaction(engine) as session:
-        [served] = session.scalars(select(KeptActivity.text))
+        [served] = session.scalars(select(RenderedActivity.text))
     assert "BEGIN:VALARM" in served
     assert ("Lunch moved" in served) is (text_priority == "client")
     assert (served == text) is (text_priority == "client")
@@ -139,6 +139,6 @@ def test_a_customer_update_keeps_its_card(engine, hq, write_export):
               "--start", iso(8, "10:00"), "--customer", "C-1001").exit_code == 0
     assert_kept_current(engine)
     with transaction(engine) as session:
-        [card] = session.scalars(select(KeptCustomer.text).join(Customer).where(
+        [card] = session.scalars(select(RenderedCustomer.text).join(Customer).where(
             Customer.number == "C-1001"))
     assert "CATEGORIES:South" in card

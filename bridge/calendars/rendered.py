@@ -1,5 +1,5 @@
-"""What the calendar server keeps of HQ rows: each activity's iCalendar object and each
-customer's vCard, rendered once per change, so that reading a calendar is a row fetch.
+"""Rendered texts: each HQ activity's iCalendar object and each customer's vCard, rendered
+once per change and stored, so that reading a calendar is a row fetch.
 
 Every change HQ publishes (:mod:`bridge.hq.published`) marks its rows here; their texts are rendered
 before the transaction commits (or earlier, when a long import calls :func:`refresh` after
@@ -42,14 +42,14 @@ from bridge.models import (
     Activity,
     ClientCopy,
     Customer,
-    KeptActivity,
-    KeptCustomer,
+    RenderedActivity,
+    RenderedCustomer,
     SalesChannel,
 )
 
-_ACTIVITIES = TRANSACTION_CACHE + "kept.activities"
-_CUSTOMERS = TRANSACTION_CACHE + "kept.customers"
-_LATER = "bridge.kept.later"
+_ACTIVITIES = TRANSACTION_CACHE + "rendered.activities"
+_CUSTOMERS = TRANSACTION_CACHE + "rendered.customers"
+_LATER = "bridge.rendered.later"
 """Activities left for :func:`keep_later` (not a transaction cache: read after the commit)."""
 CHUNK = 500
 
@@ -168,13 +168,13 @@ CUSTOMER_ROWS = (
 
 @dataclass(frozen=True)
 class _Kind:
-    """Rows whose texts are kept: where their marks are, how they are read and rendered."""
+    """Rows whose texts are rendered ahead: where their marks are, how they are read and rendered."""
 
     marks: str
     model: Any
     rows: Select[Any]
     render: Callable[[Any], str]
-    kept: Any
+    table: Any
     key: str
 
 
@@ -182,19 +182,19 @@ def _keep(session: Session, kind: _Kind, rows: Sequence[Any], texts: Sequence[st
           new: bool) -> None:
     """Keep the texts of ``rows``: inserted if the rows are ``new``, else replacing those
     of older revisions."""
-    kept = [{kind.key: row.id, "revision": row.revision, "text": text}
-            for row, text in zip(rows, texts, strict=True)]
-    if not kept:
+    texts_of = [{kind.key: row.id, "revision": row.revision, "text": text}
+                for row, text in zip(rows, texts, strict=True)]
+    if not texts_of:
         return
     if new:
-        insert_rows(session, kind.kept, kept)
+        insert_rows(session, kind.table, texts_of)
     else:
-        upsert_rows(session, kind.kept, kept, [kind.key], ["revision", "text"])
+        upsert_rows(session, kind.table, texts_of, [kind.key], ["revision", "text"])
 
 
 # --- the helper process of a long import ----------------------------------------------------
 
-_HELPER = TRANSACTION_CACHE + "kept.helper"
+_HELPER = TRANSACTION_CACHE + "rendered.helper"
 AHEAD = 2
 """Batches of rows (:data:`CHUNK` each) handed to the helper and not kept yet, at most
 (what waits is held in memory)."""
@@ -274,34 +274,36 @@ def _row_type(fields: tuple[str, ...]) -> Any:
 
 
 def mark_stale(session: Session) -> int:
-    """Mark every activity and customer whose kept text is missing or older than its row
-    (a database from before texts were kept); how many."""
+    """Mark every activity and customer whose rendered text is missing or older than its row
+    (a database from before texts were rendered ahead); how many."""
     activities = list(session.scalars(
-        select(Activity.id).outerjoin(KeptActivity).where(
-            or_(KeptActivity.revision.is_(None), KeptActivity.revision != Activity.revision))))
+        select(Activity.id).outerjoin(RenderedActivity).where(
+            or_(RenderedActivity.revision.is_(None),
+                RenderedActivity.revision != Activity.revision))))
     customers = list(session.scalars(
-        select(Customer.id).outerjoin(KeptCustomer).where(
-            or_(KeptCustomer.revision.is_(None), KeptCustomer.revision != Customer.revision))))
+        select(Customer.id).outerjoin(RenderedCustomer).where(
+            or_(RenderedCustomer.revision.is_(None),
+                RenderedCustomer.revision != Customer.revision))))
     mark_activities(session, activities)
     mark_customers(session, customers)
     return len(activities) + len(customers)
 
 
 def activity_text(session: Session, activity_id: int) -> str:
-    """The text of an activity as it is now: kept, or rendered if what is kept is older."""
-    return _current(session, KeptActivity, Activity, activity_id) or _render_activity(
+    """The text of an activity as it is now: as rendered ahead, or rendered now if that is older."""
+    return _current(session, RenderedActivity, Activity, activity_id) or _render_activity(
         session.execute(ACTIVITY_ROWS.where(Activity.id == activity_id)).one())
 
 
 def customer_text(session: Session, customer_id: int) -> str:
-    return _current(session, KeptCustomer, Customer, customer_id) or _render_customer(
+    return _current(session, RenderedCustomer, Customer, customer_id) or _render_customer(
         session.execute(CUSTOMER_ROWS.where(Customer.id == customer_id)).one())
 
 
-def _current(session: Session, kept: Any, model: Any, row_id: int) -> str | None:
-    """The kept text of the row, if it is of the row's revision."""
-    return session.scalar(select(kept.text).join(model).where(
-        model.id == row_id, kept.revision == model.revision))
+def _current(session: Session, table: Any, model: Any, row_id: int) -> str | None:
+    """The rendered text of the row, if it is of the row's revision."""
+    return session.scalar(select(table.text).join(model).where(
+        model.id == row_id, table.revision == model.revision))
 
 
 def _render_activity(row: Any) -> str:
@@ -316,9 +318,9 @@ def _render_customer(row: Any) -> str:
     return customer_vcard(row, row.channel, customer_uid(row.number))
 
 
-_ACTIVITY = _Kind(_ACTIVITIES, Activity, ACTIVITY_ROWS, _render_activity, KeptActivity,
+_ACTIVITY = _Kind(_ACTIVITIES, Activity, ACTIVITY_ROWS, _render_activity, RenderedActivity,
                   "activity_id")
-_CUSTOMER = _Kind(_CUSTOMERS, Customer, CUSTOMER_ROWS, _render_customer, KeptCustomer,
+_CUSTOMER = _Kind(_CUSTOMERS, Customer, CUSTOMER_ROWS, _render_customer, RenderedCustomer,
                   "customer_id")
 KINDS = (_ACTIVITY, _CUSTOMER)
 
