@@ -102,7 +102,7 @@ def test_an_item_outside_the_window_is_refused_with_the_caldav_precondition():
 def test_text_priority_decides_whose_name_and_description_win():
     before = Before(hq_activity(), stored=False)
     kept = decided(event(summary="HQ-000001 Renamed"), before)
-    assert (rendered.fields.name, rendered.fields.description) == (None, None)
+    assert (kept.fields.name, kept.fields.description) == (None, None)
     taken = decided(event(summary="HQ-000001 Renamed"), before,
                     text_priority=TextPriority.CLIENT)
     assert (taken.fields.name, taken.fields.description) == ("Renamed", "Menu")

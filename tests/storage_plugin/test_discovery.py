@@ -112,7 +112,7 @@ def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(t
                                            password="bwilson-demo-2026"))
         calendars = {c.get_display_name(): c for c in client.principal().calendars()}
         kept = calendars["Appointments (Ben Wilson)"].event_by_uid("made-in-the-demo")
-        assert "Made in the demo" in rendered.data
+        assert "Made in the demo" in kept.data
     finally:
         output = stopped()
     assert "served as you left it (delete the file to start afresh)" in output
