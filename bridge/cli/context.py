@@ -53,9 +53,6 @@ class AppContext:
     def engine(self, *, ready: bool = True) -> Engine:
         """The engine; with ``ready`` the schema must be current (`bridge init` was run)."""
         if self._engine is None:
-            from bridge import calendars  # (here: `bridge --help` need not load the server)
-
-            calendars.subscribe()
             self._engine = make_engine(self.database)
         if ready:
             ensure_ready(self._engine)

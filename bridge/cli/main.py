@@ -68,6 +68,9 @@ def cli(ctx: click.Context, catalog_file: Path | None, name: str | None, url: st
 
     Start with `bridge demo` (demo data) or `bridge init`.
     """
+    from bridge import calendars  # (here: `bridge --help` need not load the server)
+
+    calendars.subscribe()
     catalog = resolve(catalog_file, url)
     if catalog.source is not None and url and \
             ctx.get_parameter_source("url") is ParameterSource.ENVIRONMENT:
