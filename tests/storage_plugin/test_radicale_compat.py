@@ -4,8 +4,10 @@ against the installed Radicale: one rule per internal, each failing with "Radica
 first when moving the Radicale pin (README "Upgrading Radicale")."""
 
 import base64
+import inspect
 import io
 import logging
+import re
 import socketserver
 import time
 import xml.etree.ElementTree as ET
@@ -15,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from radicale import auth, config, server, storage, xmlutils
+from radicale import auth, config, rights, server, storage, xmlutils
 from radicale import item as radicale_item
 from radicale.app import Application
 from radicale.storage import multifilesystem
 
-from storage_plugin import radicale_compat
+from storage_plugin import radicale_compat, wsgi
+from storage_plugin.auth import Auth
 from storage_plugin.radicale_compat import (
     ContextAuth,
     HookedApplication,
@@ -46,7 +49,7 @@ from storage_plugin.radicale_compat import (
 )
 from storage_plugin.rights import Rights
 from storage_plugin.server import configuration
-from storage_plugin.storage import Storage
+from storage_plugin.storage import BridgeItem, Collection, Storage
 from tests.clock import at, stamp
 from tests.storage_plugin.conftest import TEST_CONFIG
 
@@ -62,7 +65,7 @@ def relied_on(internal: str) -> Iterator[None]:
     """A missing or re-shaped internal fails the test with the upgrade message."""
     try:
         yield
-    except (AttributeError, TypeError, KeyError) as error:
+    except (AttributeError, TypeError, KeyError, NotImplementedError) as error:
         pytest.fail(f"{upgrade(internal)} ({type(error).__name__}: {error})")
 
 
@@ -330,13 +333,13 @@ def test_radicale_answers_a_storages_write_error_by_its_errno_wording(
 def test_radicales_server_runs_the_application_it_is_given(
         monkeypatch: pytest.MonkeyPatch) -> None:
     internal = "radicale.server.serve's use of the name Application"
-    monkeypatch.setattr(server, "Application", vars(server)["Application"])  # (restored after)
 
     def factory(configuration: Any) -> Any:
         return configuration
 
     with relied_on(internal):
         assert "Application" in server.serve.__code__.co_names, upgrade(internal)
+        monkeypatch.setattr(server, "Application", vars(server)["Application"])  # (restored)
         use_application(factory)
         assert vars(server)["Application"] is factory, upgrade(internal)
 
@@ -352,6 +355,24 @@ def test_radicales_server_listens_with_the_backlog_set(monkeypatch: pytest.Monke
         set_listen_backlog(1234)
         assert server.ParallelHTTPServer.request_queue_size == 1234, upgrade(internal)
         assert server.ParallelHTTPSServer.request_queue_size == 1234, upgrade(internal)
+
+
+@pytest.mark.parametrize("ours, radicales", [
+    (wsgi.Application, Application), (Storage, storage.BaseStorage),
+    (Collection, storage.BaseCollection), (BridgeItem, radicale_item.Item),
+    (Auth, auth.BaseAuth), (Rights, rights.BaseRights)])
+def test_our_subclasses_private_names_are_not_radicales(ours: type, radicales: type) -> None:
+    """Our plugins' own underscore names must not shadow one a new Radicale gives its base
+    class (the override would be silent); Radicale's are overridden in radicale_compat only."""
+    own = {name for name in vars(ours) if name.startswith("_") and not name.startswith("__")}
+    own |= set(re.findall(r"self\.(_[a-z]\w*)\s*(?::[^=\n]*)?=(?!=)", inspect.getsource(ours)))
+    own -= {"_supports_unicode"}  # (radicale_compat.unicode_paths)
+    theirs = set(dir(radicales))
+    for klass in radicales.__mro__:
+        if klass.__module__.startswith("radicale"):
+            theirs |= set(re.findall(r"self\.(_[a-z]\w*)", inspect.getsource(klass)))
+    assert not own & theirs, upgrade(f"{radicales.__name__}: it now has our "
+                                     f"{sorted(own & theirs)}")
 
 
 def test_every_wrapper_of_the_module_is_checked_here() -> None:
