@@ -15,10 +15,11 @@ from radicale import auth, types
 
 from bridge.hq.authentication import Authenticator, is_active_employee
 from bridge.infra.db import shared_engine
+from storage_plugin.radicale_compat import ContextAuth
 from storage_plugin.wsgi import request_notes
 
 
-class Auth(auth.BaseAuth):
+class Auth(ContextAuth):
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
@@ -34,7 +35,7 @@ class Auth(auth.BaseAuth):
         request_notes().certified = login
         return login, self._certified
 
-    def _login_ext(self, login: str, password: str, context: auth.AuthContext) -> str:
+    def check_login(self, login: str, password: str, context: auth.AuthContext) -> str:
         if request_notes().certified == login and secrets.compare_digest(password,
                                                                          self._certified):
             return login

@@ -29,10 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.infra import conflicts
 from bridge.errors import database_said
-
-RADICALE_FAILURE = "Exception: %s"
-"""How Radicale's request handler logs an exception it caught (3.9)."""
-STATUS_LINE = " response status for "
+from storage_plugin import radicale_compat
 
 
 @dataclass
@@ -65,7 +62,7 @@ class _RequestFailures(logging.Filter):
         failure = _current.get()
         if failure is None:
             return True
-        if record.msg == RADICALE_FAILURE and record.args:
+        if radicale_compat.is_request_failure(record):
             if conflicts.seen_count():
                 return False
             error = record.args[0] if isinstance(record.args, tuple) else None
@@ -73,9 +70,9 @@ class _RequestFailures(logging.Filter):
             record.msg = "%s %s failed: %s (error id %s)"
             record.args = (failure.method, failure.path, _described(error), failure.error_id)
             return True
-        if _is_traceback(record):  # (the root logger's line after Radicale's)
+        if radicale_compat.is_failure_traceback(record):  # (the root logger's, after it)
             return not conflicts.seen_count() and logger.isEnabledFor(logging.DEBUG)
-        if isinstance(record.msg, str) and STATUS_LINE in record.msg and conflicts.seen_count():
+        if radicale_compat.is_status_line(record) and conflicts.seen_count():
             return False  # (a 500 the WSGI layer answers 503, or runs again)
         return True
 
@@ -83,11 +80,6 @@ class _RequestFailures(logging.Filter):
 def _is_zone_lookup(record: logging.LogRecord) -> bool:
     return record.name == "root" and record.funcName == "getTzid" and \
         record.module == "icalendar"
-
-
-def _is_traceback(record: logging.LogRecord) -> bool:
-    return (record.name == "root" and record.msg == "%s" and isinstance(record.args, tuple)
-            and str(record.args[0]).startswith("Traceback"))
 
 
 def _described(error: object) -> str:

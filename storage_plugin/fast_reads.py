@@ -34,7 +34,8 @@ from xml.sax.saxutils import escape
 
 from radicale import item as radicale_item
 from radicale import pathutils, storage, types, xmlutils
-from radicale.app.base import Access
+
+from storage_plugin import radicale_compat
 
 D = "{DAV:}"
 SYNC_COLLECTION = f"{D}sync-collection"
@@ -76,8 +77,8 @@ class FastReads:
         self._app = app
 
     @property
-    def _encoding(self) -> str:
-        return self._app._encoding
+    def _charset(self) -> str:
+        return radicale_compat.request_encoding(self._app)
 
     # --- REPORT ----------------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ class FastReads:
         if not props or not all(tag in DATA or tag in (GETETAG, GETCONTENTTYPE)
                                 for tag in props):
             return None
-        with self._app._storage.acquire_lock("r", user):
+        with radicale_compat.storage_of(self._app).acquire_lock("r", user):
             collection = self._collection(path, user, user_groups, REPORTS[root.tag])
             if collection is None:
                 return None
@@ -151,7 +152,7 @@ class FastReads:
         for tag in props:
             if tag == GETCONTENTTYPE:
                 found.append(_element("getcontenttype",
-                                      xmlutils.get_content_type(item, self._encoding)))
+                                      xmlutils.get_content_type(item, self._charset)))
             elif tag == GETETAG:
                 found.append(_element("getetag", item.etag))
             else:
@@ -175,7 +176,7 @@ class FastReads:
             return self._poll(base_prefix, path, user, user_groups, props)
         if not props or not set(props) <= set(ITEM_PROPS):
             return None
-        with self._app._storage.acquire_lock("r", user):
+        with radicale_compat.storage_of(self._app).acquire_lock("r", user):
             collection = self._collection(path, user, user_groups, ("VCALENDAR", "VADDRESSBOOK"))
             if collection is None or collection.has_children():
                 return None
@@ -187,11 +188,11 @@ class FastReads:
                 return None
             paths = _Paths(collection, base_prefix)
             items = "".join(paths.found(item.href, [
-                _element(tag[len(D):], ITEM_PROPS[tag](item, self._encoding)) for tag in props])
+                _element(tag[len(D):], ITEM_PROPS[tag](item, self._charset)) for tag in props])
                 for _, item in collection.each(texts=f"{D}getcontentlength" in props)
                 if item is not None)
         head, _, _ = own.rpartition(b"</multistatus>")
-        return status, headers, head + items.encode(self._encoding) + b"</multistatus>", None
+        return status, headers, head + items.encode(self._charset) + b"</multistatus>", None
 
     def _poll(self, base_prefix: str, path: str, user: str, user_groups: set[str],
               props: Props) -> types.WSGIResponse | None:
@@ -199,7 +200,7 @@ class FastReads:
         or both: what clients poll), as xml_propfind_response answers them."""
         if not props or not set(props) <= set(POLL_PROPS):
             return None
-        with self._app._storage.acquire_lock("r", user):
+        with radicale_compat.storage_of(self._app).acquire_lock("r", user):
             collection = self._collection(path, user, user_groups, ("VCALENDAR", "VADDRESSBOOK"))
             if collection is None:
                 return None
@@ -207,10 +208,10 @@ class FastReads:
             own = _Paths(collection, base_prefix).own(
                 [_element(POLL_PROPS[tag][0], values[tag]) for tag in props])
         declared = f' xmlns:CS="{xmlutils.NAMESPACES["CS"]}"' if CTAG in props else ""
-        body = (f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
+        body = (f"<?xml version='1.0' encoding='{self._charset}'?>\n"
                 f'<multistatus xmlns="DAV:"{declared}>{own}</multistatus>')
-        return (client.MULTI_STATUS, {"Content-Type": f"text/xml; charset={self._encoding}"},
-                body.encode(self._encoding), None)
+        return (client.MULTI_STATUS, {"Content-Type": f"text/xml; charset={self._charset}"},
+                body.encode(self._charset), None)
 
     # --- what both need --------------------------------------------------------------------
 
@@ -219,11 +220,12 @@ class FastReads:
         """The request's XML, when the user may read ``path`` and the body can be read
         again by Radicale (then the body is left for it, whatever happens here)."""
         body = environ.get("wsgi.input")
-        if (not user or self._app._sharing._enabled or not isinstance(body, io.BytesIO)
-                or not Access(self._app._rights, user, user_groups, path).check("r")):
+        if (not user or radicale_compat.sharing_enabled(self._app)
+                or not isinstance(body, io.BytesIO)
+                or not radicale_compat.may_read(self._app, user, user_groups, path)):
             return None
         try:
-            return self._app._read_xml_request_body(environ, request_info)
+            return radicale_compat.read_xml_body(self._app, environ, request_info)
         except RuntimeError:
             return None
         finally:
@@ -232,9 +234,9 @@ class FastReads:
     def _collection(self, path: str, user: str, user_groups: set[str],
                     tags: tuple[str, ...]) -> Any:
         """The collection at ``path``, if it is one of ``tags`` the user may read."""
-        found = next(iter(self._app._storage.discover(path)), None)
+        found = next(iter(radicale_compat.storage_of(self._app).discover(path)), None)
         if (not isinstance(found, storage.BaseCollection) or found.tag not in tags
-                or not Access(self._app._rights, user, user_groups, path).check("r", found)):
+                or not radicale_compat.may_read(self._app, user, user_groups, path, found)):
             return None
         return found
 
@@ -242,8 +244,8 @@ class FastReads:
         """A multistatus answer to write, its head written."""
         declared = "".join(f' xmlns:{prefix}="{url}"' for prefix, url in NAMESPACES.items()
                            if any(DATA.get(tag, "").startswith(prefix + ":") for tag in props))
-        body = Body(self._encoding, _accepts_gzip(environ))
-        body.add(f"<?xml version='1.0' encoding='{self._encoding}'?>\n"
+        body = Body(self._charset, _accepts_gzip(environ))
+        body.add(f"<?xml version='1.0' encoding='{self._charset}'?>\n"
                  f'<multistatus xmlns="DAV:"{declared}>')
         return body
 
@@ -254,14 +256,14 @@ class Body:
     items' data are not copied once more into one body (see ``storage_plugin.wsgi``)."""
 
     def __init__(self, encoding: str, gzip: bool) -> None:
-        self._encoding = encoding
+        self._charset = encoding
         self.gzip = gzip
         self._compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS) if gzip else None
         self.parts: list[bytes] = []
         self.headers = {"Content-Type": f"text/xml; charset={encoding}"}
 
     def add(self, text: str) -> None:
-        data = text.encode(self._encoding)
+        data = text.encode(self._charset)
         if self._compressor is not None:
             data = self._compressor.compress(data)
         if data:

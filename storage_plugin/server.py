@@ -15,6 +15,7 @@ from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
 from bridge.errors import InvalidInput
 from bridge.infra.files import read_ini
+from storage_plugin import radicale_compat
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
 from storage_plugin.options import seconds
@@ -162,9 +163,8 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     def application(configuration: radicale_config.Configuration) -> WSGIApplication:
         return behind_proxies(Databases(configuration, catalog=served), configuration)
 
-    server.Application = application  # what Radicale's server makes with its configuration
+    radicale_compat.use_application(application)  # what Radicale's server makes
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
-    for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):
-        server_class.request_queue_size = LISTEN_BACKLOG
+    radicale_compat.set_listen_backlog(LISTEN_BACKLOG)
     server.serve(loaded, shutdown_socket)

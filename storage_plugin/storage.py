@@ -38,6 +38,7 @@ from bridge.errors import BridgeError
 from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
+from storage_plugin import radicale_compat
 from storage_plugin.options import option, seconds
 from storage_plugin.wsgi import request_notes
 
@@ -52,16 +53,13 @@ class BridgeItem(radicale_item.Item):
 
     def __init__(self, collection: "Collection", info: ItemInfo) -> None:
         self.collection = collection
-        self._collection_path = collection.path
         self.href = info.href
-        self._text = None
-        self._vobject_item = None
-        self._etag = info.etag
-        self._uid = info.uid
         vcard = info.component == "VCARD"
-        self._name = "VCARD" if vcard else "VCALENDAR"
-        self._component_name = "" if vcard else info.component  # as Radicale's find_tag
-        self._time_range = info.time_range
+        radicale_compat.set_item_state(
+            self, collection_path=collection.path, etag=info.etag, uid=info.uid,
+            name="VCARD" if vcard else "VCALENDAR",
+            component_name="" if vcard else info.component,  # as Radicale's find_tag
+            time_range=info.time_range)
         self._info = info
 
     @property  # type: ignore[override]
@@ -69,9 +67,7 @@ class BridgeItem(radicale_item.Item):
         return _http_date(self._info.modified_at)
 
     def serialize(self) -> str:
-        if self._text is None:
-            self._text = self._info.serialize()
-        return self._text
+        return radicale_compat.item_text(self, self._info.serialize)
 
 
 def _meta(item: radicale_item.Item) -> ItemMeta:
@@ -96,7 +92,7 @@ def _http_date(value: datetime) -> str:
 
 class Collection(storage.BaseCollection):
     def __init__(self, storage_: "Storage", info: CollectionInfo) -> None:
-        self._storage = storage_
+        self._plugin = storage_
         self.info = info
 
     @property
@@ -110,7 +106,7 @@ class Collection(storage.BaseCollection):
     def _served(self, info: ItemInfo) -> bool:
         """Whether an item is handed out: as in Radicale's file storage, a stored item larger
         than ``[server] max_resource_size`` (stored under a larger limit) is left out."""
-        return info.text is None or not _larger_than(info.text, self._storage.max_resource_size,
+        return info.text is None or not _larger_than(info.text, self._plugin.max_resource_size,
                                                      f"/{self.path}/{info.href}")
 
     def get_multi(self, hrefs: Iterable[str], texts: bool = True
@@ -120,7 +116,7 @@ class Collection(storage.BaseCollection):
         wanted = list(hrefs)
         if not wanted:  # a sync-collection without changes asks for none
             return []
-        found = self._storage.run(lambda store: store.items_by_href(self.info, wanted, texts))
+        found = self._plugin.run(lambda store: store.items_by_href(self.info, wanted, texts))
         return [(href, self._item(found[href]) if href in found and self._served(found[href])
                  else None) for href in wanted]
 
@@ -131,11 +127,11 @@ class Collection(storage.BaseCollection):
         lock): an answer of 10 000 items does not hold them all."""
         if hrefs is not None and not hrefs:  # a sync-collection without changes
             return
-        for info in self._storage.store.items(self.info, texts, hrefs):
+        for info in self._plugin.store.items(self.info, texts, hrefs):
             yield info.href, self._item(info) if self._served(info) else None
 
     def get_all(self, texts: bool = True) -> Iterable[radicale_item.Item]:
-        return [self._item(info) for info in self._storage.run(
+        return [self._item(info) for info in self._plugin.run(
             lambda store: store.items(self.info, texts)) if self._served(info)]
 
     def get_filtered(self, filters: Iterable[ET.Element]
@@ -144,7 +140,7 @@ class Collection(storage.BaseCollection):
             return []
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
         found = []
-        for info in self._storage.run(
+        for info in self._plugin.run(
                 lambda store: store.items_in_range(self.info, tag, start, end)):
             if tag is not None and tag != info.component:
                 continue
@@ -163,7 +159,7 @@ class Collection(storage.BaseCollection):
         """Whether the item's occurrences are left unwalked — it is left out of searches by
         time (and free/busy) — as one that no check lets in now would be (an item stored
         before ``bridge.calendars.recurrence`` checked them): never a walk without end."""
-        refusal = walk_refusal(item.etag, item.serialize, self._storage.recurrence_seconds)
+        refusal = walk_refusal(item.etag, item.serialize, self._plugin.recurrence_seconds)
         if refusal is not None:
             logger.warning("/%s/%s is left out of searches by time: %s", self.path, item.href,
                            refusal)
@@ -171,20 +167,20 @@ class Collection(storage.BaseCollection):
 
     def has_children(self) -> bool:
         """Whether collections lie inside this one (a PROPFIND Depth 1 lists them too)."""
-        return bool(self._storage.run(lambda store: store.children(self.info.path)))
+        return bool(self._plugin.run(lambda store: store.children(self.info.path)))
 
     def has_uid(self, uid: str) -> bool:
-        return self._storage.run(lambda store: store.has_uid(self.info, uid))
+        return self._plugin.run(lambda store: store.has_uid(self.info, uid))
 
     def upload(self, href: str, item: radicale_item.Item
                ) -> tuple[radicale_item.Item, radicale_item.Item | None]:
         old = None
-        if self._storage.hooks_enabled:  # only hook notifications use the replaced item
+        if self._plugin.hooks_enabled:  # only hook notifications use the replaced item
             old = dict(self.get_multi([href])).get(href)
             if old is not None:
                 old.serialize()
         text = _as_sent(item)
-        written = _protocol_errors(lambda: self._storage.run(
+        written = _protocol_errors(lambda: self._plugin.run(
             lambda store: store.put(self.info, href, text, _meta(item), request_notes().parsed)))
         if not written.as_sent:
             request_notes().rewritten = True
@@ -192,10 +188,10 @@ class Collection(storage.BaseCollection):
 
     def delete(self, href: str | None = None) -> None:
         if href is None:
-            _protocol_errors(lambda: self._storage.run(
+            _protocol_errors(lambda: self._plugin.run(
                 lambda store: store.delete_collection(self.info)))
         else:
-            _protocol_errors(lambda: self._storage.run(
+            _protocol_errors(lambda: self._plugin.run(
                 lambda store: store.delete_item(self.info, href)))
 
     @overload
@@ -206,12 +202,12 @@ class Collection(storage.BaseCollection):
 
     def get_meta(self, key: str | None = None) -> Mapping[str, str] | str | None:
         if key is None or key in WINDOW_PROPS:
-            props = self._storage.run(lambda store: store.props(self.info))
+            props = self._plugin.run(lambda store: store.props(self.info))
             return dict(props) if key is None else props.get(key)
         return self.info.props.get(key)
 
     def set_meta(self, props: Mapping[str, str]) -> None:
-        _protocol_errors(lambda: self._storage.run(
+        _protocol_errors(lambda: self._plugin.run(
             lambda store: store.set_props(self.info, dict(props))))
 
     @property
@@ -220,15 +216,15 @@ class Collection(storage.BaseCollection):
 
     @property
     def etag(self) -> str:
-        return self._storage.run(lambda store: store.ctag(self.info))
+        return self._plugin.run(lambda store: store.ctag(self.info))
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
-        namespace = self._storage.token_namespace
+        namespace = self._plugin.token_namespace
         if not old_token:  # PROPFIND asks this for the token alone: list hrefs only if used
-            token = self._storage.run(lambda store: store.sync_token(self.info))
+            token = self._plugin.run(lambda store: store.sync_token(self.info))
             return in_namespace(token, namespace), _AllHrefs(self)
         try:
-            token, changed = self._storage.run(lambda store: store.sync(
+            token, changed = self._plugin.run(lambda store: store.sync(
                 self.info, out_of_namespace(old_token, namespace)))
         except InvalidToken as error:
             raise ValueError(str(error)) from error
@@ -242,7 +238,7 @@ class _AllHrefs:
         self._collection = collection
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._collection._storage.run(
+        return iter(self._collection._plugin.run(
             lambda store: store.hrefs(self._collection.info)))
 
 
@@ -267,11 +263,10 @@ def _protocol_errors(work: Callable[[], T]) -> T:
         request_notes().forbidden = str(error)
         if error.precondition:
             request_notes().precondition = f"C:{error.precondition}"
-        raise ValueError(f"[Errno 13] Permission denied: {error}") from error
+        raise radicale_compat.forbidden_write(str(error)) from error
     except BridgeError as error:
         request_notes().refusal = str(error)
-        # Radicale reads "[Errno N]" in a message as an OS error (500 for most N)
-        raise ValueError(str(error).replace("[Errno", "[errno")) from error
+        raise radicale_compat.refused_write(str(error)) from error
 
 
 def _upload_name(item: radicale_item.Item, taken: set[str]) -> str:
@@ -298,9 +293,8 @@ def _materialized(result: T) -> T:
     return list(result) if isinstance(result, Iterator) else result  # type: ignore[return-value]
 
 
+@radicale_compat.unicode_paths  # paths are database strings, not file names
 class Storage(storage.BaseStorage):
-    _supports_unicode = True  # paths are database strings, not file names
-
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
         calendars.subscribe()

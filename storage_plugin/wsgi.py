@@ -61,14 +61,13 @@ import math
 import random
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-import radicale
 from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
@@ -78,7 +77,7 @@ from bridge.calendars.writeback import Forbidden
 from bridge.infra import budget, conflicts
 from bridge.infra.catalog import Catalog, Database
 from bridge.errors import BridgeError
-from storage_plugin import failures
+from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.options import flag, seconds
@@ -130,7 +129,7 @@ def request_notes() -> RequestNotes:
     return _notes.get() or RequestNotes()
 
 
-class Application(radicale.Application):
+class Application(radicale_compat.HookedApplication):
     """The calendar server and cockpit of one HQ database (``database`` of ``catalog`` when
     the server serves several, see ``storage_plugin.databases``)."""
 
@@ -139,7 +138,8 @@ class Application(radicale.Application):
         super().__init__(configuration)
         # Radicale delays every 401 and 403 (against password guessing); this layer delays
         # only what can be a guess, so a signed-in user's refused write is answered at once.
-        self._refusal_delay, self._auth_delay = self._auth_delay, 0.0
+        self._refusal_delay = radicale_compat.auth_delay(self)
+        radicale_compat.set_auth_delay(self, 0.0)
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
         self._cockpit = cockpit(configuration, catalog, database)
         self._write_budget = seconds(configuration, "request_budget",
@@ -164,7 +164,7 @@ class Application(radicale.Application):
         if isinstance(body, tuple):
             return answer(start_response, *body)
         if environ.get("REQUEST_METHOD") == "PUT" and body and \
-                len(body) > self._max_resource_size:  # refused before anything reads it
+                len(body) > radicale_compat.max_resource_size(self):  # refused before anything reads it
             return answer(start_response, "403 Forbidden", _precondition(_size_limit(environ)),
                           [], "application/xml; charset=utf-8")
         method = environ.get("REQUEST_METHOD", "")
@@ -202,7 +202,7 @@ class Application(radicale.Application):
                 notes.error_id = failure.error_id
             finally:
                 _notes.reset(token)
-                getattr(self._storage, "end_request", lambda: None)()
+                getattr(radicale_compat.storage_of(self), "end_request", lambda: None)()
                 if limit is not None:
                     limit.user = notes.user or limit.user
             if budget.exceeded():  # (an OverBudget caught on its way: the answer is wrong)
@@ -307,7 +307,7 @@ class Application(radicale.Application):
     def _keep_refused_edit(self, environ: types.WSGIEnviron, user: str, body: bytes) -> None:
         """The rights refused a representative's PUT (a mobile appointment): the storage
         keeps what it would have changed. The refusal stands whatever happens here."""
-        keep = getattr(self._storage, "keep_refused_edit", None)
+        keep = getattr(radicale_compat.storage_of(self), "keep_refused_edit", None)
         if keep is None:
             return
         path = pathutils.sanitize_path(unquote(environ.get("PATH_INFO", "/")))
@@ -316,22 +316,20 @@ class Application(radicale.Application):
         except (BridgeError, SQLAlchemyError, ValueError) as error:
             logger.warning("the refused PUT of %s on %s was not kept: %s", user, path, error)
         finally:
-            getattr(self._storage, "end_request", lambda: None)()
+            getattr(radicale_compat.storage_of(self), "end_request", lambda: None)()
 
     def _why_refused(self, environ: types.WSGIEnviron, user: str) -> str:
-        refusal = getattr(self._rights, "refusal", None)
+        refusal = getattr(radicale_compat.rights_of(self), "refusal", None)
         if refusal is None:
             return "you may not change this"
         path = pathutils.sanitize_path(unquote(environ.get("PATH_INFO", "/")))
         return refusal(user, path)
 
-    def _read_xml_request_body(self, environ: types.WSGIEnviron,
-                               request_info: dict) -> ET.Element | None:
+    def parse_xml_body(self, environ: types.WSGIEnviron,
+                       parse: Callable[[], ET.Element | None]) -> ET.Element | None:
         """Radicale's parse, with hostile XML refused as malformed XML is (400)."""
         try:
-            return screen_xml(environ["REQUEST_METHOD"],
-                              lambda: super(Application, self)._read_xml_request_body(
-                                  environ, request_info))
+            return screen_xml(environ["REQUEST_METHOD"], parse)
         except Refused as error:
             notes = request_notes()
             notes.refusal, notes.refused_for = str(error), error.precondition
