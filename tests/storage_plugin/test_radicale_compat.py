@@ -3,6 +3,7 @@ against the installed Radicale: one rule per internal, each failing with "Radica
 <internal> changed" when a new Radicale renames it or changes what it does. Run this file
 first when moving the Radicale pin (README "Upgrading Radicale")."""
 
+import ast
 import base64
 import inspect
 import io
@@ -17,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import radicale
 from radicale import auth, config, rights, server, storage, xmlutils
 from radicale import item as radicale_item
 from radicale.app import Application
 from radicale.storage import multifilesystem
 
+import storage_plugin
 from storage_plugin import radicale_compat, wsgi
 from storage_plugin.auth import Auth
 from storage_plugin.radicale_compat import (
@@ -381,3 +384,38 @@ def test_every_wrapper_of_the_module_is_checked_here() -> None:
                 if callable(value) and getattr(value, "__module__", "") == radicale_compat.__name__
                 and not name.startswith("_") and name != "StorageClass"}
     assert wrappers <= checked, f"not checked here: {sorted(wrappers - checked)}"
+
+
+def _radicales_private_names() -> set[str]:
+    """Every single-underscore name Radicale's classes define or set on themselves."""
+    names: set[str] = set()
+    for path in Path(radicale.__file__).parent.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return {name for name in names if name.startswith("_") and not name.startswith("__")}
+
+
+def test_only_radicale_compat_reaches_radicales_private_names() -> None:
+    """Outside storage_plugin/radicale_compat.py, no module imports an underscore name from
+    Radicale nor reads one off another object (our own classes' ``self._…`` are theirs: the
+    test above keeps them apart from Radicale's)."""
+    private = _radicales_private_names()
+    found = []
+    for path in sorted(Path(storage_plugin.__file__).parent.glob("*.py")):
+        if path.name == "radicale_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("radicale"):
+                found += [f"{path.name}:{node.lineno} imports {alias.name}"
+                          for alias in node.names if alias.name.startswith("_")]
+            elif isinstance(node, ast.Attribute) and node.attr in private and not (
+                    isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                found.append(f"{path.name}:{node.lineno} reads .{node.attr}")
+    assert found == [], "Radicale's private names outside radicale_compat: " + ", ".join(found)
