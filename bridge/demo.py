@@ -10,7 +10,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ STAFF = (
     ("hqadmin", "Hanna Quist", None, [], False),
 )
 SUBORDINATES = ("bwilson", "cdavis", "ddiaz", "efischer")
-ZONES = (timezone(timedelta(hours=1)), timezone(timedelta(hours=2)), timezone.utc)
+ZONES = (timezone(timedelta(hours=1)), timezone(timedelta(hours=2)), UTC)
 TOPICS = ("Quarterly review", "Price list update", "New product demo", "Contract renewal",
           "Complaint follow-up", "Stock check", "Promotion planning", "Order collection")
 CITIES = (("Warsaw", "PL"), ("Berlin", "DE"), ("Prague", "CZ"), ("Vienna", "AT"),

@@ -48,7 +48,7 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
         if split is None:
             return None  # (Radicale refuses it)
         base, path = split
-        if path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
+        if (path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD")) \
                 or path == PREFIX:
             start_response("302 Found", [("Location", base + PREFIX + "/"),
                                          ("Content-Length", "0")])

@@ -235,7 +235,7 @@ class Application(radicale.Application):
             return answer(start_response, "429 Too Many Requests",
                           f"Too many failed sign-ins: try again in {wait} seconds.\n",
                           [("Retry-After", str(wait))])
-        if status.startswith("401") or status.startswith("403") and not notes.user:
+        if status.startswith("401") or (status.startswith("403") and not notes.user):
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):
             return answer(start_response, _forbidden(notes.forbidden),

@@ -16,7 +16,7 @@ some fifteen times faster, because the import renders every appointment it write
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, UTC
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -272,7 +272,7 @@ def _content_line(name: str, value: Any,
         text = str(value)
     elif isinstance(value, list):
         text = ",".join(map(_text, value))
-    elif isinstance(value, datetime) and value.tzinfo in (None, timezone.utc):
+    elif isinstance(value, datetime) and value.tzinfo in (None, UTC):
         text = (f"{value.year:04}{value.month:02}{value.day:02}T{value.hour:02}"
                 f"{value.minute:02}{value.second:02}" + ("Z" if value.tzinfo else ""))
     else:

@@ -133,11 +133,10 @@ def test_leaving_on_an_error_waits_for_the_write_under_way():
         time.sleep(0.2)
         finished.set()
 
-    with pytest.raises(KeyError):
-        with WriteBehind() as writer:
-            writer.submit(slow)
-            started.wait()
-            raise KeyError("the reader failed")
+    with pytest.raises(KeyError), WriteBehind() as writer:
+        writer.submit(slow)
+        started.wait()
+        raise KeyError("the reader failed")
     assert finished.is_set()
 
 
