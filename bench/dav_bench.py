@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import fcntl
 import json
 import os
@@ -301,10 +302,8 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def _parent(entry: Path) -> int | None:

@@ -240,11 +240,11 @@ def print_report(results: list[Result], sizes: list[int], skipped: dict[str, str
     line = "  ".join("-" * w for w in widths)
     print()
     print("  ".join(h.ljust(w) if i == 0 else h.rjust(w)
-                    for i, (h, w) in enumerate(zip(headers, widths))))
+                    for i, (h, w) in enumerate(zip(headers, widths, strict=True))))
     print(line)
     for row in rows:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))))
+                        for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     print()
     for database, why in skipped.items():
         print(f"{database}: skipped ({why})")

@@ -35,9 +35,10 @@ from pathlib import Path
 
 import requests
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_bench import BRIDGE, generate, prepare_postgresql, run_checked
+
+HERE = Path(__file__).resolve().parent
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bridge_bench"
 PASSWORD = "bench-password-1"

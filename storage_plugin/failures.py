@@ -75,9 +75,9 @@ class _RequestFailures(logging.Filter):
             return True
         if _is_traceback(record):  # (the root logger's line after Radicale's)
             return not conflicts.seen_count() and logger.isEnabledFor(logging.DEBUG)
-        if isinstance(record.msg, str) and STATUS_LINE in record.msg and conflicts.seen_count():
-            return False  # (a 500 the WSGI layer answers 503, or runs again)
-        return True
+        # (not a 500 the WSGI layer answers 503, or runs again)
+        return not (isinstance(record.msg, str) and STATUS_LINE in record.msg
+                    and conflicts.seen_count())
 
 
 def _is_zone_lookup(record: logging.LogRecord) -> bool:

@@ -4,7 +4,8 @@
 ``write_wait``: how many seconds a write waits for another writer's lock before it is answered
 503 (see ``storage_plugin.wsgi``), ``time_zone``: where floating times are read for
 representatives without a zone of their own, and ``sync_token_namespace``: the database's name
-in its sync tokens, set by ``storage_plugin.databases`` on a server of several. Each storage lock is one database transaction: the work of
+in its sync tokens, set by ``storage_plugin.databases`` on a server of several.
+Each storage lock is one database transaction: the work of
 a request is committed whole, or rolled back whole on any error. Everything else is
 ``bridge.calendars``.
 """
@@ -416,7 +417,8 @@ class Storage(storage.BaseStorage):
                         sorted(activity_ids), error)
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
-                 user_groups: set[str] = set()) -> Iterator[types.CollectionOrItem]:
+                 user_groups: set[str] = set()  # noqa: B006 - Radicale's signature; never changed
+                 ) -> Iterator[types.CollectionOrItem]:
         sane = pathutils.strip_path(path)
         if not sane:
             yield from self._root(depth)

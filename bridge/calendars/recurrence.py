@@ -201,7 +201,8 @@ def check_density(occurrences: Iterator[datetime]) -> None:
     from its first one (only that many are looked at)."""
     first = next(occurrences, None)
     count = 1
-    for count, last in enumerate(itertools.islice(occurrences, MAX_INSTANCES_PER_YEAR), 2):
+    for last in itertools.islice(occurrences, MAX_INSTANCES_PER_YEAR):
+        count += 1
         if last - first >= YEAR:  # type: ignore[operator]
             return
     if count > MAX_INSTANCES_PER_YEAR:

@@ -171,9 +171,9 @@ def render_activity(
     component = _base(activity, client_copy)
     for name, value, parameters in hq_properties(activity, customer,
                                                  categories="CATEGORIES" not in component):
-        if name.startswith("X-"):  # icalendar writes unknown properties unescaped
-            value = vText(value)
-        component.add(name, value, parameters=parameters or None)
+        # icalendar writes unknown properties unescaped
+        added = vText(value) if name.startswith("X-") else value
+        component.add(name, added, parameters=parameters or None)
     return component
 
 

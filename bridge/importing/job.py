@@ -100,8 +100,8 @@ def refresh_statistics(engine: Engine, report: RunReport, table: str) -> None:
     written = report.counts["imported"] + report.counts["updated"]
     if engine.dialect.name != "postgresql" or written < ANALYZE_AFTER:
         return
-    with engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as opened:
+        connection = opened.execution_options(isolation_level="AUTOCOMMIT")
         known = connection.scalar(text("SELECT reltuples FROM pg_class WHERE oid = "
                                        "to_regclass(:table)"), {"table": table})
         if known is None or written > known:

@@ -61,7 +61,7 @@ SPEC_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("path", SPEC_COMMANDS, ids=lambda p: " ".join(p))
+@pytest.mark.parametrize("path", SPEC_COMMANDS, ids=" ".join)
 def test_every_command_of_the_fixed_interface_exists(path: tuple[str, ...]) -> None:
     assert path in ALL_COMMANDS
 

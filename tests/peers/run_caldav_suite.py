@@ -171,7 +171,7 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log_file: Pat
             raise SetupError(f"`bridge serve` exited {process.returncode}:\n"
                              + log_file.read_text(errors="replace"))
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own 127.0.0.1 server
+            urllib.request.urlopen(url, timeout=2)  # (our own 127.0.0.1 server)
             return
         except urllib.error.HTTPError:  # 401 and the like: it answers
             return

@@ -16,7 +16,7 @@ from click.testing import Result
 from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
 
-from tests.conftest import BRIDGE  # noqa: E402,F401  (the tests here import it from here)
+from tests.conftest import BRIDGE  # (the tests here import it from here)
 from tests.clock import at, day, iso, local_stamp, stamp
 from tests.conftest import opened
 PASSWORD = "correct-horse-battery"
@@ -81,7 +81,7 @@ def serving(database_url: str, **sections: dict[str, str]) -> Iterator[Server]:
     thread = threading.Thread(target=serve, args=(loaded, stop), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}/"
-    _wait_for(url, lambda: thread.is_alive())
+    _wait_for(url, thread.is_alive)
     yield Server(url)
     shutdown.close()
     thread.join(timeout=10)

@@ -268,7 +268,7 @@ VCARD_PROPS: list[Callable[[random.Random], str]] = [
 
 
 def vcard(rng: random.Random, name: str) -> Probe:
-    targets = BOOKS + (WRITABLE[0], GENERAL_CALENDAR)
+    targets = (*BOOKS, WRITABLE[0], GENERAL_CALENDAR)
     every = _systematic(name, len(VCARD_PROPS), targets)
     shape = rng.random() if every is None else 1.0
     props = (rng.choice(VCARD_PROPS) if every is None else VCARD_PROPS[every[0]])(rng)
@@ -1021,8 +1021,8 @@ def hostile_run(seed: int = 29, scale: float = 1.0, issue: bool = False) -> list
     of a known issue, or (``issue``) only those (the recurrences and zones that meet issue 29)."""
     rng = random.Random(seed)
     chosen: list[Probe] = []
-    for kind, wanted in RUN_MIX.items():
-        wanted = max(1, round(wanted * scale))
+    for kind, mixed in RUN_MIX.items():
+        wanted = max(1, round(mixed * scale))
         numbers = list(range(LOAD_CLASSES[kind][1]))
         rng.shuffle(numbers)
         taken = 0

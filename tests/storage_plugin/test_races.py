@@ -181,7 +181,7 @@ def test_incremental_sync_from_the_first_token_misses_no_change(servers, hq, dat
     readers = [servers[-1], servers[0]]  # the representative's phone and their manager's PC
     logins = ["bwilson", "awhite"]
     tokens = [{path: sync_collection(reader, login, path)[0] for path in paths}
-              for reader, login in zip(readers, logins)]
+              for reader, login in zip(readers, logins, strict=True)]
     reported_per_round = []
     for round_ in range(ROUNDS):
         written: dict[str, set[str]] = {path: set() for path in paths}

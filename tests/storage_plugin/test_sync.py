@@ -143,7 +143,7 @@ def test_narrowing_the_window_removes_items_from_the_client_not_from_hq(
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert hq("settings", "set", "bwilson", "--calendar-start", day(37).isoformat(),
               "--calendar-end", day(401).isoformat()).exit_code == 0  # after MA-1 (6 days)
-    _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
+    _, _, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
     assert gone == {_href("MA-1")}
     assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
 
@@ -182,7 +182,7 @@ def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, writ
     with sqlite3.connect(live) as source, sqlite3.connect(backup) as copy:
         source.backup(copy)
     import_appointments(hq, write_export, later_version("MA-1", name="Renamed"))
-    token, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     with sqlite3.connect(backup) as copy, sqlite3.connect(live) as restored:
         copy.backup(restored)
     import_appointments(hq, write_export, appointment("MA-2"))  # the counter passes it again

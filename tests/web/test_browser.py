@@ -115,7 +115,7 @@ def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(p
     page.get_by_role("alert").wait_for()
     assert page.get_by_role("alert").inner_text() == "Wrong login or password."
     sign_in(page, server, "awhite")
-    assert page.get_by_role("heading", name="Your team’s activities per week, by status")
+    assert page.get_by_role("heading", name="Your team’s activities per week, by status")  # noqa: RUF001 - the page's apostrophe
     assert page.locator("figure.chart svg rect").count() > 5
     assert page.locator("section[aria-labelledby=runs-heading] tbody tr").count() == 5
     shot(page, "start-page")
