@@ -72,7 +72,7 @@ class BenchError(RuntimeError):
 
 
 def run_checked(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin, check=False)
     if done.returncode != 0:
         raise BenchError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout

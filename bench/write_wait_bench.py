@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         imported = subprocess.run([*bridge, "import", "activities",
                                    str(data / "appointments.json"), "--now", clock.isoformat()],
-                                  env=env, capture_output=True, text=True)
+                                  env=env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - began
         time.sleep(0.5)
         running.clear()

@@ -1,10 +1,10 @@
 """The web cockpit (``bridge.web``) beside the calendar server: requests under ``/cockpit/``
 go to it, on the storage's HQ database; a browser opening the server's address (``GET /``)
 is sent there. Behind a reverse proxy its pages link under the proxy's prefix
-(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default), ``cockpit_uploads``
-(where uploaded export files wait for their confirmation) and ``cockpit_secure_cookies``
-(when the server is reached over HTTPS only). Its pages show times in the user's time zone,
-else in the server's ``[storage] time_zone``."""
+(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default),
+``cockpit_uploads`` (where uploaded export files wait for their confirmation) and
+``cockpit_secure_cookies`` (when the server is reached over HTTPS only). Its pages show
+times in the user's time zone, else in the server's ``[storage] time_zone``."""
 
 from collections.abc import Callable, Iterable
 from pathlib import Path

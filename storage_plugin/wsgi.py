@@ -12,9 +12,10 @@ storage refused it for a CalDAV precondition (an item outside the synchronizatio
 §16 asks, so that a client can tell why.
 
 **Refusals that say why, at once.** A signed-in user's refused write (403) says which rule
-refused it ("appointments from the mobile app are read-only…", from ``bridge.calendars.access`` or the
-storage) instead of Radicale's fixed text, and is answered without Radicale's delay: only
-answers to what may be password guessing (401, and 403 without credentials) are delayed.
+refused it ("appointments from the mobile app are read-only…", from
+``bridge.calendars.access`` or the storage) instead of Radicale's fixed text, and is answered
+without Radicale's delay: only answers to what may be password guessing (401, and 403
+without credentials) are delayed.
 
 **Fast reads.** Multigets, sync-collections and PROPFIND Depth 1 of a calendar's items are
 answered by ``storage_plugin.fast_reads`` when they take its common forms (equal answers,

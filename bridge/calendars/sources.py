@@ -186,7 +186,8 @@ class ActivitySource(StoredSource):
         return found is not None or super().has_uid(uid)
 
     def _read_state(self) -> str:
-        return f"{self._own_point()}.{self.window.start:{WINDOW_STAMP}}.{self.window.end:{WINDOW_STAMP}}"
+        window = self.window
+        return f"{self._own_point()}.{window.start:{WINDOW_STAMP}}.{window.end:{WINDOW_STAMP}}"
 
     def changed_since(self, token: str) -> list[str]:
         point, old_window = self._read(token)
@@ -290,8 +291,8 @@ class CustomerSource(StoredSource):
 
     def _customers(self, channels: Iterable[int], numbers: Iterable[str] | None = None,
                    texts: bool = True) -> Iterator[ItemInfo]:
-        query = ((CUSTOMER_ITEMS if texts else CUSTOMER_METAS).where(Customer.sales_channel_id.in_(list(channels)),
-                                      Customer.active.is_(True))
+        query = ((CUSTOMER_ITEMS if texts else CUSTOMER_METAS)
+                 .where(Customer.sales_channel_id.in_(list(channels)), Customer.active.is_(True))
                  .order_by(Customer.number))
         if numbers is not None:
             query = query.where(among(self.session.connection(), Customer.number, list(numbers)))

@@ -263,7 +263,8 @@ class CalendarStore:
         _check_not_a_view(collection)
         collections.check_props(props)
         if collection.projection is not None:
-            kept = {key: collection.props[key] for key in ("tag", "C:supported-calendar-component-set")
+            kept = {key: collection.props[key]
+                    for key in ("tag", "C:supported-calendar-component-set")
                     if key in collection.props}
             props = {**props, **kept}
         self._collections.clear()

@@ -44,7 +44,8 @@ def _status(value: str) -> Status:
     )
 
 
-def _statuses(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Status]:
+def _statuses(_ctx: click.Context, _param: click.Parameter,
+              values: tuple[str, ...]) -> list[Status]:
     return [_status(value) for value in values]
 
 

@@ -109,7 +109,8 @@ class InstantType(click.ParamType):
 
     name = "ISO-TIME"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> datetime:
         if isinstance(value, datetime):
             return value
         try:

@@ -166,7 +166,8 @@ def _refuse_outdated(record: AppointmentRecord, existing: ExistingActivity) -> S
     return None
 
 
-def _refuse_change(record: AppointmentRecord, existing: ExistingActivity) -> Skip | Unchanged | None:
+def _refuse_change(record: AppointmentRecord,
+                   existing: ExistingActivity) -> Skip | Unchanged | None:
     if existing.origin is not Origin.MOBILE:
         return Skip("mobile id belongs to an activity not from mobile", "mobile_id", Level.ERROR)
     if existing.frozen:

@@ -88,7 +88,8 @@ def detail(number: str) -> Any:
     with reading() as db:
         view = _visible(db, number)
         tasks = _employee(db, view)
-    return render_template("activity.html", view=view, employee=tasks, tab=request.args.get("tab", "general"),
+    return render_template("activity.html", view=view, employee=tasks,
+                           tab=request.args.get("tab", "general"),
                            why=view.activity.read_only_because)
 
 

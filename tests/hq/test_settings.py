@@ -140,7 +140,7 @@ def test_bad_text_priority_is_refused(hq) -> None:
     assert "'mobile'" in result.output
 
 
-# --- bridge.calendars.windows ----------------------------------------------------------------------------
+# --- bridge.calendars.windows ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, canonical", [
     ("today", "0d"), ("TODAY", "0d"), ("0d", "0d"), ("+0d", "0d"), ("-0d", "0d"),

@@ -46,7 +46,8 @@ def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
 
 
 def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
+                           check=False)
     return [int(child) for child in found.stdout.split()]
 
 

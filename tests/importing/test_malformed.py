@@ -75,7 +75,8 @@ def test_broken_json_imports_nothing_and_names_the_file(hq, tmp_path):
     path.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
     result = run_import(hq, path)
     assert result.exit_code != 0
-    assert "truncated.json" in result.output and "nothing of this file was imported" in result.output
+    assert "truncated.json" in result.output
+    assert "nothing of this file was imported" in result.output
     assert activities_json(hq) == []
     assert "failed" in hq("runs", "list").output
 

@@ -40,7 +40,8 @@ def test_chunks_see_what_the_chunks_before_them_wrote(hq, write_export, chunk_si
     result = hq("import", "activities", write_export("appointments", RECORDS), "--now", NOW_ISO)
     assert result.exit_code == 0, result.output
     assert "imported 8, updated 3, unchanged 0, skipped 1" in result.output
-    assert "MA-4 / APP/MA-3: field 'number': skipped: number APP/MA-3 is already used" in result.output
+    assert ("MA-4 / APP/MA-3: field 'number': skipped: number APP/MA-3 is already used"
+            in result.output)
     by_id = {a["mobile_id"]: a for a in activities_json(hq)}
     assert sorted(by_id) == ["MA-1", "MA-2", "MA-3", "MA-5", "MA-6", "MA-7", "MA-8", "MA-9"]
     assert by_id["MA-1"]["name"] == "Renamed"

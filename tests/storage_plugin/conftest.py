@@ -111,7 +111,8 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     # A client connection that sends nothing is closed after [server] timeout (30 s by
     # default): on CI the tests' own process, the clients, has stalled for 40-52 s between
     # connecting and sending, and its request then found the connection closed.
-    server = f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n" + (f"ssl = True\n{tls}\n" if tls else "")
+    server = (f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n"
+              + (f"ssl = True\n{tls}\n" if tls else ""))
     config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n",
                       encoding="utf-8")
     databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]

@@ -39,7 +39,8 @@ def test_once_hq_changes_it_hqs_values_are_served_over_the_clients_copy(server, 
     url = f"{server.url}bwilson/appointments/probe.ics"
     put = http.put(url, data=event("probe-1", "Probe"), headers={"Content-Type": "text/calendar"})
     [activity] = activities_json(hq)
-    assert hq("activities", "edit", activity["number"], "--name", "Probe, agenda set").exit_code == 0
+    edited = hq("activities", "edit", activity["number"], "--name", "Probe, agenda set")
+    assert edited.exit_code == 0
     got = http.get(url)
     assert got.headers["ETag"] != put.headers["ETag"]
     served = Calendar.from_ical(got.text).walk("VEVENT")[0]

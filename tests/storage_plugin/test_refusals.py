@@ -42,7 +42,8 @@ EVENT_TEXT = EVENT.format(uid="refused-1", summary="Mine now", description="")
     ("awhite", "PUT", "bwilson/appointments/x.ics", EVENT_TEXT,
      "you see the calendars of bwilson read-only, as their manager"),
     ("bwilson", "DELETE", "bwilson/", "", "your calendar home itself cannot be changed"),
-    ("bwilson", "PUT", "cdavis/appointments/x.ics", EVENT_TEXT, "/cdavis/ is not your calendar home"),
+    ("bwilson", "PUT", "cdavis/appointments/x.ics", EVENT_TEXT,
+     "/cdavis/ is not your calendar home"),
     ("eclerk", "MKCALENDAR", "eclerk/mine/", "", "only sales representatives have calendars"),
 ])
 def test_a_refused_write_names_its_rule_at_once(slow_guessing, login, method, path, body,

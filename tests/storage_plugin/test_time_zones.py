@@ -177,7 +177,8 @@ def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(server, hq, 
     assert answer.status_code == 403
     assert "valid-calendar-data" in answer.text and "names no time zone" in answer.text
     assert tzid in answer.text
-    refused = status_line(server, "bwilson/appointments/unknown.ics", event("unknown", tzid, WINTER))
+    refused = status_line(server, "bwilson/appointments/unknown.ics",
+                          event("unknown", tzid, WINTER))
     assert refused.startswith("403 Forbidden: TZID") and tzid in refused
     assert activities_json(hq) == before
     with server.http("bwilson") as http:

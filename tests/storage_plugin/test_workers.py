@@ -45,7 +45,8 @@ def four_workers(staff_passwords: None, database_url: str,
 
 
 def workers_of(process: subprocess.Popen[bytes]) -> set[int]:
-    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True,
+                           check=False)
     return {int(pid) for pid in found.stdout.split()}
 
 
