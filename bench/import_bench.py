@@ -285,6 +285,24 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+def bench_database(database: str, n: int, data: Path, workdir: Path, logs: Path,
+                   args: argparse.Namespace) -> Result:
+    """The import of ``n`` appointments into a new database of the kind ``database``."""
+    if database == "sqlite":
+        db_file = workdir / f"sqlite-{n}.db"
+        for stale in workdir.glob(f"sqlite-{n}.db*"):
+            stale.unlink()
+        url = f"sqlite:///{db_file}"
+    else:
+        prepare_postgresql(args.pg_url)
+        url = args.pg_url
+    result = bench_one(database, url, data, n, args.now, logs)
+    if database == "sqlite" and not args.keep:
+        for used in workdir.glob(f"sqlite-{n}.db*"):
+            used.unlink()
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time `bridge import activities` (first import and idempotent re-import) "
@@ -331,19 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             data = generate(workdir / f"data-{n}", n, args.now, args.seed)
             for database in databases:
-                if database == "sqlite":
-                    db_file = workdir / f"sqlite-{n}.db"
-                    for stale in workdir.glob(f"sqlite-{n}.db*"):
-                        stale.unlink()
-                    url = f"sqlite:///{db_file}"
-                else:
-                    prepare_postgresql(args.pg_url)
-                    url = args.pg_url
-                results.append(bench_one(database, url, data, n, args.now, logs))
-                if database == "sqlite":
-                    for used in workdir.glob(f"sqlite-{n}.db*"):
-                        if not args.keep:
-                            used.unlink()
+                results.append(bench_database(database, n, data, workdir, logs, args))
     except BenchError as error:
         print(f"\nbenchmark failed: {error}", file=sys.stderr)
         return 2

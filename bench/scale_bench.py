@@ -336,12 +336,12 @@ def throughput(server: Server, hq: HQ, rates: list[float], step_seconds: float,
         list(pool.map(lambda c: c.sync("mobile"), clients))
     rng = random.Random(7)
     results = []
+    lock = threading.Lock()  # (each round's threads are done before the next round's start)
     for round_, rate in enumerate(rates):
         bridge(hq.url, "import", "activities", str(changed_export(data, hq.reps, round_)),
                "--now", NOW)
         pending = {id(client) for client in clients}
         step = Step(rate)
-        lock = threading.Lock()
 
         def send(client: Client, step: Step = step, pending: set[int] = pending) -> None:
             with lock:

@@ -38,7 +38,7 @@ def test_lock_durations_double_and_stop_at_the_longest():
 
 def test_forty_parallel_guesses_for_one_login_get_only_the_free_ones_checked(engine):
     throttle = Throttle(engine)
-    answers = race([lambda: throttle.attempt("bwilson", f"10.0.0.{n}", NOW)
+    answers = race([lambda n=n: throttle.attempt("bwilson", f"10.0.0.{n}", NOW)
                     for n in range(40)])
     checked = [answer for answer in answers if answer is None]
     assert len(checked) == LOGIN.free + 1  # the one that set the first lock was checked
