@@ -58,6 +58,6 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
         inner = dict(environ)
         inner["SCRIPT_NAME"] = base + PREFIX  # (behind a proxy: its prefix too)
         inner["PATH_INFO"] = path[len(PREFIX):]
-        return app(inner, start_response)  # type: ignore[no-any-return]
+        return app(inner, proxy.pep3333(start_response))
 
     return dispatch

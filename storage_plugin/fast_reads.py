@@ -77,7 +77,7 @@ class FastReads:
 
     @property
     def _encoding(self) -> str:
-        return self._app._encoding
+        return str(self._app._encoding)
 
     # --- REPORT ----------------------------------------------------------------------------
 
@@ -96,6 +96,7 @@ class FastReads:
             if collection is None:
                 return None
             paths = _Paths(collection, base_prefix)
+            wanted: Iterable[str] | None
             head, wanted = "", None
             if root.tag == SYNC_COLLECTION:
                 synced = _sync(collection, root)
@@ -156,7 +157,7 @@ class FastReads:
                 found.append(_element("getetag", item.etag))
             else:
                 found.append(_element(DATA[tag], item.serialize()))
-        return paths.found(item.href, found)
+        return paths.found(item.href or "", found)  # (an item of a collection has one)
 
     # --- PROPFIND --------------------------------------------------------------------------
 
@@ -223,7 +224,8 @@ class FastReads:
                 or not Access(self._app._rights, user, user_groups, path).check("r")):
             return None
         try:
-            return self._app._read_xml_request_body(environ, request_info)
+            parsed: ET.Element | None = self._app._read_xml_request_body(environ, request_info)
+            return parsed
         except RuntimeError:
             return None
         finally:

@@ -162,7 +162,9 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     def application(configuration: radicale_config.Configuration) -> WSGIApplication:
         return behind_proxies(Databases(configuration, catalog=served), configuration)
 
-    server.Application = application  # what Radicale's server makes with its configuration
+    # What Radicale's server makes with its configuration: the name of its class, replaced
+    # with a factory of ours (an assignment the types of its module do not foresee).
+    server.Application = application  # type: ignore[attr-defined,assignment]  # (see above)
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
     for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):

@@ -64,8 +64,8 @@ class BridgeItem(radicale_item.Item):
         self._time_range = info.time_range
         self._info = info
 
-    @property  # type: ignore[override]
-    def last_modified(self) -> str:
+    @property
+    def last_modified(self) -> str:  # type: ignore[override]  # (Radicale's is an attribute)
         return _http_date(self._info.modified_at)
 
     def serialize(self) -> str:
@@ -315,7 +315,7 @@ class Storage(storage.BaseStorage):
 
     @property
     def store(self) -> CalendarStore:
-        store = getattr(self._local, "store", None)
+        store: CalendarStore | None = getattr(self._local, "store", None)
         if store is None:
             raise RuntimeError("storage used outside acquire_lock")
         return store
@@ -428,7 +428,7 @@ class Storage(storage.BaseStorage):
         if info is None:
             owner = self.store.collection(parent) if parent else None
             if owner is not None:
-                item = Collection(self, owner).get_multi([href])[0][1]
+                _, item = next(iter(Collection(self, owner).get_multi([href])))
                 if item is not None:
                     yield item
             return
@@ -448,9 +448,10 @@ class Storage(storage.BaseStorage):
 
     def move(self, item: radicale_item.Item, to_collection: storage.BaseCollection,
              to_href: str) -> None:
-        assert isinstance(item.collection, Collection) and isinstance(to_collection, Collection)
-        _protocol_errors(lambda: self.store.move(item.collection.info, item.href,
-                                                 to_collection.info, to_href))
+        source, href = item.collection, item.href
+        assert isinstance(source, Collection) and isinstance(to_collection, Collection)
+        assert href is not None  # (an item of a collection has one)
+        _protocol_errors(lambda: self.store.move(source.info, href, to_collection.info, to_href))
 
     def create_collection(self, href: str, items: Iterable[radicale_item.Item] | None = None,
                           props: Mapping[str, str] | None = None

@@ -62,14 +62,14 @@ import math
 import random
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-import radicale
+import radicale.app
 from radicale import pathutils, types, xmlutils
 from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,6 +83,7 @@ from storage_plugin import failures
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.options import flag, seconds
+from storage_plugin.proxy import writable
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
@@ -131,7 +132,7 @@ def request_notes() -> RequestNotes:
     return _notes.get() or RequestNotes()
 
 
-class Application(radicale.Application):
+class Application(radicale.app.Application):
     """The calendar server and cockpit of one HQ database (``database`` of ``catalog`` when
     the server serves several, see ``storage_plugin.databases``)."""
 
@@ -192,7 +193,7 @@ class Application(radicale.Application):
         started = time.monotonic()
         limit = budget.current()
         for attempt in range(RETRIES + 1):
-            environ["wsgi.input"] = io.BytesIO(body)
+            writable(environ)["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
             notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None)
             token = _notes.set(notes)
@@ -266,7 +267,7 @@ class Application(radicale.Application):
         return answers
 
     def do_REPORT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
-                  user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+                  user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """Multigets and sync-collections on ``storage_plugin.fast_reads`` when it can; its
         answer's parts are sent as they are (Radicale answers an empty body, replaced in
         :meth:`_answered`)."""
@@ -278,7 +279,7 @@ class Application(radicale.Application):
         return status, headers, b"", None
 
     def do_PUT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
-               user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+               user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """A signed-in client's item is checked for recurrences no server should walk
         (``bridge.calendars.recurrence``) before Radicale reads it and before any lock."""
         notes = request_notes()
@@ -297,7 +298,7 @@ class Application(radicale.Application):
         return super().do_PUT(environ, base_prefix, path, user, user_groups, request_info)
 
     def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
-                    user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+                    user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """A calendar's or address book's items on ``storage_plugin.fast_reads`` when it
         can (Radicale answers for the collection itself)."""
         request = (environ, base_prefix, path, user, user_groups, request_info)
@@ -320,14 +321,14 @@ class Application(radicale.Application):
             getattr(self._storage, "end_request", lambda: None)()
 
     def _why_refused(self, environ: types.WSGIEnviron, user: str) -> str:
-        refusal = getattr(self._rights, "refusal", None)
+        refusal: Callable[[str, str], str] | None = getattr(self._rights, "refusal", None)
         if refusal is None:
             return "you may not change this"
         path = pathutils.sanitize_path(unquote(environ.get("PATH_INFO", "/")))
         return refusal(user, path)
 
     def _read_xml_request_body(self, environ: types.WSGIEnviron,
-                               request_info: dict) -> ET.Element | None:
+                               request_info: dict[str, Any]) -> ET.Element | None:
         """Radicale's parse, with hostile XML refused as malformed XML is (400)."""
         try:
             return screen_xml(environ["REQUEST_METHOD"],
@@ -384,7 +385,7 @@ def _buffered_body(environ: types.WSGIEnviron,
                 "bytes (max_content_length); nothing was read or changed.\n")
         return "413 Request Entity Too Large", over, []
     try:
-        body = environ["wsgi.input"].read(length)
+        body: bytes = environ["wsgi.input"].read(length)
     except TimeoutError:
         return "408 Request Timeout", "The request body did not arrive in time.\n", []
     if len(body) < length:
