@@ -103,6 +103,7 @@ _SORTED_JSON = json.JSONEncoder(sort_keys=True)
 
 def decide(record: AppointmentRecord, ctx: ChunkContext) -> Decision:
     existing = ctx.existing.get(record.mobile_id)
+    refusal: Skip | Unchanged | None
     if existing is None:
         refusal = _refuse_new(record, ctx.now)
     else:
@@ -148,13 +149,15 @@ def _refuse_new(record: AppointmentRecord, now: datetime) -> Skip | None:
 
 
 def _refuse_outdated(record: AppointmentRecord, existing: ExistingActivity) -> Skip | None:
-    held = existing.mobile_modified_at
-    if held is None or existing.origin is not Origin.MOBILE or record.modified_at > held:
+    held, modified = existing.mobile_modified_at, record.modified_at
+    # (either time unknown: nothing to compare, the record is applied)
+    if held is None or modified is None or existing.origin is not Origin.MOBILE \
+            or modified > held:
         return None
-    if record.modified_at < held:
+    if modified < held:
         return Skip(
             f"older than HQ's version from {held.isoformat()} (this record was modified "
-            f"{record.modified_at.isoformat()}): nothing changed",
+            f"{modified.isoformat()}): nothing changed",
             "modified_at", Level.WARNING, outdated=True,
         )
     if record_fingerprint(record) != (existing.fingerprint or "").split(":")[0]:

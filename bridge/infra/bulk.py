@@ -23,6 +23,7 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import ColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 from bridge.infra.db import upsert_statement
@@ -141,9 +142,9 @@ def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
         default = column.default
         if column.name in given or default is None:
             continue
-        if default.is_scalar:
+        if isinstance(default, ColumnDefault) and default.is_scalar:
             values[column.name] = default.arg
-        elif default.is_callable:
+        elif isinstance(default, ColumnDefault) and default.is_callable:
             values[column.name] = default.arg(None)
         else:
             raise TypeError(f"{table.name}.{column.name}: give its value (default {default!r})")

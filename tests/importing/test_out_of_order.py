@@ -131,3 +131,16 @@ def test_the_demos_first_export_imported_after_the_second_changes_nothing(bridge
     assert result.exit_code == 0, result.output
     assert "updated 0" in result.output and "not applied: HQ already holds" in result.output
     assert activities_json(bridge) == before
+
+
+def test_a_record_without_its_modification_time_is_applied(hq, write_export) -> None:
+    """A record may leave out ``modified_at``: with nothing to compare, it is applied (such a
+    record once failed the whole run, comparing nothing with HQ's time)."""
+    first = write_export("appointments", [appointment("MA-1")])
+    assert hq("import", "activities", first, "--now", NOW_ISO).exit_code == 0
+    undated = {**appointment("MA-1", name="Renamed"), "modified_at": None}
+    result = hq("import", "activities", write_export("appointments", [undated]),
+                "--now", NOW_ISO)
+    assert result.exit_code == 0, result.output
+    assert "updated 1" in result.output
+    assert [a["name"] for a in activities_json(hq)] == ["Renamed"]
