@@ -30,7 +30,7 @@ from bridge.models import Employee, Kind, Origin
 from bridge.infra.schema import upgrade
 
 CHANNELS = ("North", "South", "East")
-STAFF = (
+STAFF: tuple[tuple[str, str, str | None, list[str], bool], ...] = (
     # login, name, manager, channels, representative
     ("awhite", "Anna White", None, ["North", "South", "East"], True),
     ("bwilson", "Ben Wilson", "awhite", ["North"], True),

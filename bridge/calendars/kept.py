@@ -259,7 +259,7 @@ def _render_rows(marks: str, fields: tuple[str, ...], values: list[tuple[Any, ..
 
 @functools.cache
 def _row_type(fields: tuple[str, ...]) -> Any:
-    return namedtuple("Row", fields)  # type: ignore[misc]
+    return namedtuple("Row", fields)
 
 
 def mark_stale(session: Session) -> int:

@@ -263,7 +263,7 @@ class CalendarStore:
         _check_not_a_view(collection)
         collections.check_props(props)
         if collection.projection is not None:
-            kept = {key: collection.props[key]
+            kept: dict[str, str] = {key: collection.props[key]
                     for key in ("tag", "C:supported-calendar-component-set")
                     if key in collection.props}
             props = {**props, **kept}

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -206,8 +206,8 @@ def activity_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _fields(**given: object) -> ActivityFields:
-    return ActivityFields(**given)  # type: ignore[arg-type]
+def _fields(**given: Any) -> ActivityFields:
+    return ActivityFields(**given)
 
 
 @activities_group.command("add")
@@ -215,7 +215,7 @@ def _fields(**given: object) -> ActivityFields:
               show_default=True)
 @activity_options
 @pass_app
-def add_command(app: AppContext, kind: str, **given: object) -> None:
+def add_command(app: AppContext, /, kind: str, **given: object) -> None:
     """Create an HQ activity; it gets the next HQ number (HQ-000001, …)."""
     with transaction(app.engine()) as session:
         activity = add_activity(session, Kind(kind), _fields(**given), now())
@@ -227,7 +227,7 @@ def add_command(app: AppContext, kind: str, **given: object) -> None:
 @click.argument("number")
 @activity_options
 @pass_app
-def edit_command(app: AppContext, number: str, **given: object) -> None:
+def edit_command(app: AppContext, /, number: str, **given: object) -> None:
     """Change activity NUMBER (refused for activities from the mobile system)."""
     with transaction(app.engine()) as session:
         activity = edit_activity(session, number, _fields(**given), now())

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -58,7 +59,8 @@ def progress_bar(path: Path, label: str) -> Iterator[Progress | None]:
         yield advance
 
 
-def run_one(app: AppContext, job: Job, path: Path, clock, dry_run: bool) -> RunReport:
+def run_one(app: AppContext, job: Job, path: Path, clock: datetime | None,
+            dry_run: bool) -> RunReport:
     engine = app.engine()
     if app.catalog.several:
         click.echo(f"Importing {path.name} into {app.described()}")
@@ -100,7 +102,8 @@ def import_group() -> None:
 @click.argument("file", type=EXISTING_FILE)
 @import_options
 @pass_app
-def import_customers_command(app: AppContext, file: Path, clock, dry_run: bool) -> None:
+def import_customers_command(app: AppContext, file: Path, clock: datetime | None,
+                             dry_run: bool) -> None:
     """BUS: Import customers — create or update partners from a bus-customers/1 FILE."""
     run_one(app, import_customers, file, clock, dry_run)
 
@@ -109,7 +112,8 @@ def import_customers_command(app: AppContext, file: Path, clock, dry_run: bool) 
 @click.argument("file", type=EXISTING_FILE)
 @import_options
 @pass_app
-def import_activities_command(app: AppContext, file: Path, clock, dry_run: bool) -> None:
+def import_activities_command(app: AppContext, file: Path, clock: datetime | None,
+                              dry_run: bool) -> None:
     """BUS: Import activities — admit and update sales appointments from a bus-appointments/1 FILE.
 
     A new appointment is admitted only if it is confirmed, starts after the import clock,
@@ -123,7 +127,8 @@ def import_activities_command(app: AppContext, file: Path, clock, dry_run: bool)
 @click.argument("files", nargs=-1, required=True, type=EXISTING_FILE)
 @import_options
 @pass_app
-def import_data_command(app: AppContext, files: tuple[Path, ...], clock, dry_run: bool) -> None:
+def import_data_command(app: AppContext, files: tuple[Path, ...], clock: datetime | None,
+                        dry_run: bool) -> None:
     """BUS import data — the collective job: every customers FILE first, then appointments.
 
     FILES may be given in any order; each is recognised by its "format" field. The first

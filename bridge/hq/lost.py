@@ -7,6 +7,7 @@ change) or dismisses it.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -102,13 +103,13 @@ def apply_lost(session: Session, view: LostView, by: str, now: datetime) -> Acti
     if view.number is None:
         raise InvalidInput("the item was never an HQ activity: its value can only be dismissed")
     value = lost.client_value
+    given: dict[str, Any] = {lost.field: value}  # (the field is one of ActivityFields')
     if lost.field in ("start", "end"):
         try:
-            fields = ActivityFields(**{lost.field: datetime.fromisoformat(value)})
+            given[lost.field] = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidInput(f"the kept {lost.field} {value!r} is not a time") from None
-    else:
-        fields = ActivityFields(**{lost.field: value})
+    fields = ActivityFields(**given)
     activity = edit_activity(session, view.number, fields, now)
     _close(lost, by, now, "applied")
     return activity

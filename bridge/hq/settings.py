@@ -110,7 +110,7 @@ def window_settings(session: Session, employee_id: int) -> WindowSettings:
     """A representative's settings of the windows (a plain row: the calendar server reads
     them on every request)."""
     found = session.execute(WINDOW_SETTINGS.where(SyncSettings.employee_id == employee_id))
-    return found.first() or default_settings()  # type: ignore[return-value]
+    return found.first() or default_settings()
 
 
 def zone_of(settings: WindowSettings) -> ZoneInfo:

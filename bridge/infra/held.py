@@ -118,7 +118,8 @@ def _watching_loop() -> None:
         with _lock:
             if _ending:
                 return
-            faulthandler.dump_traceback_later(STALL_SECONDS, file=sys.__stderr__)
+            # (None, as faulthandler reads it: sys.stderr)
+            faulthandler.dump_traceback_later(STALL_SECONDS, file=sys.__stderr__ or sys.stderr)
         time.sleep(1.0)
         faulthandler.cancel_dump_traceback_later()
         now = time.monotonic()
