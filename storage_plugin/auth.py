@@ -45,7 +45,7 @@ class Auth(auth.BaseAuth):
 
     # Radicale marks login @final (for typing only): overridden to learn who signed in, also
     # from its cache, where _login_ext is not asked; it calls Radicale's whole.
-    def login(self, login: str, password: str,  # type: ignore[misc]  # (see above)
+    def login(self, login: str, password: str,  # type: ignore[misc]  # (final for typing only)
               context: auth.AuthContext) -> tuple[str, str, set[str]]:
         """Radicale's login (with its cache); the request's notes learn who signed in."""
         user, method, groups = super().login(login, password, context)

@@ -164,7 +164,7 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
 
     # What Radicale's server makes with its configuration: the name of its class, replaced
     # with a factory of ours (an assignment the types of its module do not foresee).
-    server.Application = application  # type: ignore[attr-defined,assignment]  # (see above)
+    server.Application = application  # type: ignore[attr-defined,assignment]  # (its class's name)
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
     for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):

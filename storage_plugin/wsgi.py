@@ -208,7 +208,8 @@ class Application(radicale.app.Application):
                 if limit is not None:
                     limit.user = notes.user or limit.user
             if budget.exceeded():  # (an OverBudget caught on its way: the answer is wrong)
-                raise budget.OverBudget(limit)  # type: ignore[arg-type]
+                assert limit is not None  # (only a request's budget is exceeded)
+                raise budget.OverBudget(limit)
             if not seen:
                 status, headers = captured[0][:2]
                 if status.startswith("403") and body and notes.user and not notes.forbidden \

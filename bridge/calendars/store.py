@@ -173,7 +173,8 @@ class CalendarStore:
         kind = WRITABLE_KINDS.get(collection.projection) if collection.projection else None
         if kind is None:
             return Written(self._store(collection, href, text, meta), as_sent=True)
-        target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
+        assert collection.employee_id is not None  # (a projection is an employee's)
+        target = Target(collection.employee_id, kind)
         activity = find_activity(self.session, target.employee_id, href)
         stored = activity is None and href in self.items_by_href(collection, [href])
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
@@ -208,7 +209,8 @@ class CalendarStore:
         if collection is None or collection.projection is not Projection.MOBILE \
                 or collection.team_view_of is not None:
             return
-        activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+        assert collection.employee_id is not None  # (a projection is an employee's)
+        activity = find_activity(self.session, collection.employee_id, href)
         if activity is None or not activity.read_only_because:
             return
         settings = self.session.get(SyncSettings, collection.employee_id) or default_settings()
@@ -228,7 +230,8 @@ class CalendarStore:
     def delete_item(self, collection: CollectionInfo, href: str) -> None:
         _check_writable(collection)
         if collection.projection in WRITABLE_KINDS:
-            activity = find_activity(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+            assert collection.employee_id is not None  # (a projection is an employee's)
+            activity = find_activity(self.session, collection.employee_id, href)
             if activity is not None and activity.deleted_at is None:
                 remove_activity(self.session, activity, self.now)
                 return

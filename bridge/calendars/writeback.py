@@ -75,7 +75,9 @@ def check_window(item: ClientItem, window: Window) -> None:
             end = datetime.max.replace(tzinfo=UTC)
     if window.contains(item.start, end):
         return
-    before = (end or item.start) < window.start  # type: ignore[operator]
+    last = end or item.start
+    assert last is not None  # (the window holds an item without either)
+    before = last < window.start
     raise OutsideWindow(
         f"the item lies outside your synchronization window ({window.days()}); HQ would "
         "keep it but your calendar would not show it",

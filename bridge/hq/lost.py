@@ -7,9 +7,9 @@ change) or dismisses it.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bridge.hq.editing import ActivityFields, edit_activity
@@ -44,7 +44,10 @@ class Summary:
     oldest: datetime | None
 
 
-def _within(query, reach: Reach):  # type: ignore[no-untyped-def]
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _within(query: Select[T], reach: Reach) -> Select[T]:
     if reach.everyone:
         return query
     return query.where(Employee.login.in_(sorted(reach.logins)))

@@ -287,8 +287,7 @@ def _content_line(name: str, value: Any,
     if len(line) >= 75 and line.isascii():
         line = _fold_ascii(line)
     elif not line.isascii() and len(line.encode()) >= 75:
-        # (icalendar's Contentline is not annotated: typed here by what it returns)
-        folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+        folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]  # (icalendar's)
         line = folded.decode()
     return line + "\r\n", parameters.get("TZID")
 

@@ -126,7 +126,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord, Writes]):
                 case Skip():
                     self._skip(record, decision)
             if isinstance(decision, (Insert, Update)):
-                found.number_owners[record.number] = record.mobile_id  # type: ignore[index]
+                found.number_owners[record.number] = record.mobile_id
                 mobile_ids.add(record.mobile_id)
                 numbers.add(record.number)
         self.report.counts["imported"] += len(inserts)

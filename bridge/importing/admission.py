@@ -47,7 +47,7 @@ class ChunkContext:
     customers: Mapping[str, CustomerRef]
     channels: Mapping[str, int]
     existing: Mapping[str, ExistingActivity]
-    number_owners: Mapping[str, str | None]
+    number_owners: dict[str, str | None]  # (the chunk's admissions are added as decided)
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,9 @@ def _copy(connection: Connection, table: str, columns: Sequence[str],
           values: list[tuple[Any, ...]]) -> None:
     statement = (f"COPY {_quoted(connection, table)} ({_quoted(connection, *columns)}) "
                  "FROM STDIN")
-    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection
+    assert driver is not None  # (an open connection has its driver's)
+    with driver.cursor() as cursor:
         try:
             with cursor.copy(statement) as copy:
                 for row in values:
