@@ -42,7 +42,7 @@ def assert_kept_current(engine: Engine) -> None:
     assert rows and customers, "nothing to check"
 
 
-def test_imports_keep_what_they_write(engine, hq, write_export):
+def test_imports_keep_what_they_write(engine: Engine, hq, write_export) -> None:
     assert hq("import", "activities", write_export("appointments", [
         appointment("MA-1"), appointment("MA-2", end=iso(0, "08:00"),
                                          start=iso(0, "07:00"))]),
@@ -93,7 +93,7 @@ def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_ex
             == "Visit 7, moved"
 
 
-def test_hq_commands_keep_what_they_change(engine, hq):
+def test_hq_commands_keep_what_they_change(engine: Engine, hq) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(8, "10:00"), "--customer", "C-1001").exit_code == 0
     assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call",
@@ -108,7 +108,7 @@ def test_hq_commands_keep_what_they_change(engine, hq):
 
 
 @pytest.mark.parametrize("text_priority", ["hq", "client"])
-def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priority):
+def test_a_clients_write_back_keeps_its_copy_in_the_text(engine: Engine, hq, text_priority) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
     now = NOW + timedelta(days=1)
     for href, summary in (("new.ics", "Lunch"), ("new.ics", "Lunch moved")):
@@ -130,7 +130,7 @@ def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priori
     assert (served == text) is (text_priority == "client")
 
 
-def test_a_customer_update_keeps_its_card(engine, hq, write_export):
+def test_a_customer_update_keeps_its_card(engine: Engine, hq, write_export) -> None:
     assert hq("import", "customers", write_export("customers", [
         customer("C-1001", name="Acme Trading", sales_channel="South")]),
         "--now", NOW_ISO).exit_code == 0

@@ -174,7 +174,7 @@ def test_propfind_depth_1_is_answered_as_radicale_does(servers, answered_fast, p
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
-def test_multiget_is_answered_as_radicale_does(servers, answered_fast, path):
+def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_fast, path) -> None:
     fast, radicale = servers
     _, _, listing = _same(fast, radicale, "bwilson", "PROPFIND", path, PROPFINDS[0], "1")
     hrefs = [href for href in _hrefs(listing) if not href.endswith("/")]

@@ -353,7 +353,7 @@ def test_an_interval_0_rule_does_not_hold_up_another_representatives_put(
     assert after == 207
 
 
-def test_the_generator_covers_every_family_of_issue_29():
+def test_the_generator_covers_every_family_of_issue_29() -> None:
     """At least 2 000 hostile items and bodies; every FREQ × INTERVAL × COUNT × UNTIL and
     BYxxx combination; the same for the same seed; issue 29's marked."""
     counted: Counter[str] = Counter()

@@ -236,7 +236,7 @@ def test_the_number_of_workers_comes_from_the_configuration_file(staff_passwords
 
 
 @pytest.mark.parametrize("value", ["0", "many"])
-def test_a_wrong_number_of_workers_is_named(bridge, tmp_path, value):
+def test_a_wrong_number_of_workers_is_named(bridge, tmp_path: Path, value) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(f"[server]\nworkers = {value}\n", encoding="utf-8")
     result = bridge("serve", "--config", config)
