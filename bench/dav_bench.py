@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import fcntl
 import json
 import os
@@ -301,10 +302,8 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def _parent(entry: Path) -> int | None:
@@ -801,45 +800,9 @@ def bench_size(n: int, args: argparse.Namespace, root: Path) -> SizeResult:
         servers.append(start_radicale(workdir))
         print(f"\n## {n} events  (bridge :{servers[0].port}, radicale :{servers[1].port}, "
               f"{workdir}{', reused' if reuse else ''})", flush=True)
-        loads = {s.name: Load() for s in servers}
-        # Radicale's files (and, with --reuse, both calendars) are there already: learn the
-        # ETags. A reused calendar's changes go on from a SEQUENCE no earlier run used.
-        reuse_sequence = int(time.time())
-        threads = []
+        loads = load_all(servers, events, reuse)
         for server in servers:
-            if reuse or server.name == "radicale":
-                job, extra = learn_etags, (reuse_sequence if reuse else 0,)
-            else:
-                job, extra = load, ()
-            threads.append(threading.Thread(target=job,
-                                            args=(server, events, loads[server.name], *extra)))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for server in servers:
-            outcome = loads[server.name]
-            if outcome.error is not None:
-                result.failures.append(outcome.error)
-                print(f"loading into {server.name} FAILED:\n{outcome.error.report()}",
-                      flush=True)
-                continue
-            if reuse:
-                print(f"reused the {n} events loaded into {server.name} earlier (ETags "
-                      f"re-read in {outcome.seconds:.1f} s)", flush=True)
-                continue
-            if server.name == "radicale":
-                result.load[server.name] = written + outcome.seconds
-                result.load_how[server.name] = "files written"
-                print(f"loaded {n} events into radicale by writing its storage files directly "
-                      f"in {written:.1f} s, then {outcome.seconds:.1f} s for its first "
-                      f"PROPFIND Depth 1 getetag (item cache, ETags) and Depth 0 sync-token",
-                      flush=True)
-            else:
-                result.load[server.name] = outcome.seconds
-                result.load_how[server.name] = "by PUT"
-                print(f"loaded {n} events into {server.name} by MKCALENDAR + one PUT each in "
-                      f"{outcome.seconds:.1f} s ({n / outcome.seconds:.0f} PUT/s)", flush=True)
+            record_load(result, server.name, loads[server.name], reuse, written)
         if not reuse and all(outcome.error is None for outcome in loads.values()):
             marker.touch()
         workloads = {s.name: Workload(s, events) for s in servers
@@ -850,25 +813,77 @@ def bench_size(n: int, args: argparse.Namespace, root: Path) -> SizeResult:
                 result.times[(name, op)] = seconds
                 print(f"  {op:15} {name:9} {seconds * 1000:10.1f} ms", flush=True)
         if args.profile and "bridge" in workloads:
-            for op in args.ops:
-                bridge_s = result.times.get(("bridge", op))
-                radicale_s = result.times.get(("radicale", op))
-                slower = bridge_s is not None and radicale_s is not None and bridge_s > radicale_s
-                if bridge_s is None or not (slower or args.profile_ops == "all"):
-                    continue
-                out = args.profile / f"bridge-{op}-{n}"
-                try:
-                    summary = profile(servers[0], workloads["bridge"], op, args.profile_runs, out,
-                                      args.py_spy)
-                except RequestFailed as error:
-                    summary = f"  (failed: {error})"
-                result.profiles[op] = summary
-                print(f"\nprofile of bridge, {op} at {n} events ({out}.txt):\n{summary}",
-                      flush=True)
+            profile_slower(result, servers[0], workloads["bridge"], args)
     finally:
         for server in servers:
             server.stop()
     return result
+
+
+def load_all(servers: list[Server], events: list[Event], reuse: bool) -> dict[str, Load]:
+    """Load ``events`` into each server at once (each in a thread of its own)."""
+    loads = {s.name: Load() for s in servers}
+    # Radicale's files (and, with --reuse, both calendars) are there already: learn the
+    # ETags. A reused calendar's changes go on from a SEQUENCE no earlier run used.
+    reuse_sequence = int(time.time())
+    threads = []
+    for server in servers:
+        if reuse or server.name == "radicale":
+            job, extra = learn_etags, (reuse_sequence if reuse else 0,)
+        else:
+            job, extra = load, ()
+        threads.append(threading.Thread(target=job,
+                                        args=(server, events, loads[server.name], *extra)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return loads
+
+
+def record_load(result: SizeResult, name: str, outcome: Load, reuse: bool,
+                written: float) -> None:
+    """Note (and print) how the load into the server ``name`` went."""
+    n = result.n
+    if outcome.error is not None:
+        result.failures.append(outcome.error)
+        print(f"loading into {name} FAILED:\n{outcome.error.report()}", flush=True)
+    elif reuse:
+        print(f"reused the {n} events loaded into {name} earlier (ETags "
+              f"re-read in {outcome.seconds:.1f} s)", flush=True)
+    elif name == "radicale":
+        result.load[name] = written + outcome.seconds
+        result.load_how[name] = "files written"
+        print(f"loaded {n} events into radicale by writing its storage files directly "
+              f"in {written:.1f} s, then {outcome.seconds:.1f} s for its first "
+              f"PROPFIND Depth 1 getetag (item cache, ETags) and Depth 0 sync-token",
+              flush=True)
+    else:
+        result.load[name] = outcome.seconds
+        result.load_how[name] = "by PUT"
+        print(f"loaded {n} events into {name} by MKCALENDAR + one PUT each in "
+              f"{outcome.seconds:.1f} s ({n / outcome.seconds:.0f} PUT/s)", flush=True)
+
+
+def profile_slower(result: SizeResult, bridge: Server, workload: Workload,
+                   args: argparse.Namespace) -> None:
+    """Profile the bridge in the operations where it was slower than Radicale (or in all,
+    ``--profile-ops all``)."""
+    n = result.n
+    for op in args.ops:
+        bridge_s = result.times.get(("bridge", op))
+        radicale_s = result.times.get(("radicale", op))
+        slower = bridge_s is not None and radicale_s is not None and bridge_s > radicale_s
+        if bridge_s is None or not (slower or args.profile_ops == "all"):
+            continue
+        out = args.profile / f"bridge-{op}-{n}"
+        try:
+            summary = profile(bridge, workload, op, args.profile_runs, out, args.py_spy)
+        except RequestFailed as error:
+            summary = f"  (failed: {error})"
+        result.profiles[op] = summary
+        print(f"\nprofile of bridge, {op} at {n} events ({out}.txt):\n{summary}",
+              flush=True)
 
 
 def ms(seconds: float | None) -> str:

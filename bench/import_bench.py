@@ -72,7 +72,7 @@ class BenchError(RuntimeError):
 
 
 def run_checked(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin, check=False)
     if done.returncode != 0:
         raise BenchError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -240,11 +240,11 @@ def print_report(results: list[Result], sizes: list[int], skipped: dict[str, str
     line = "  ".join("-" * w for w in widths)
     print()
     print("  ".join(h.ljust(w) if i == 0 else h.rjust(w)
-                    for i, (h, w) in enumerate(zip(headers, widths))))
+                    for i, (h, w) in enumerate(zip(headers, widths, strict=True))))
     print(line)
     for row in rows:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))))
+                        for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     print()
     for database, why in skipped.items():
         print(f"{database}: skipped ({why})")
@@ -283,6 +283,24 @@ def parse_sizes(text: str) -> list[int]:
     if not sizes or min(sizes) <= 0:
         raise argparse.ArgumentTypeError("sizes must be positive")
     return sizes
+
+
+def bench_database(database: str, n: int, data: Path, workdir: Path, logs: Path,
+                   args: argparse.Namespace) -> Result:
+    """The import of ``n`` appointments into a new database of the kind ``database``."""
+    if database == "sqlite":
+        db_file = workdir / f"sqlite-{n}.db"
+        for stale in workdir.glob(f"sqlite-{n}.db*"):
+            stale.unlink()
+        url = f"sqlite:///{db_file}"
+    else:
+        prepare_postgresql(args.pg_url)
+        url = args.pg_url
+    result = bench_one(database, url, data, n, args.now, logs)
+    if database == "sqlite" and not args.keep:
+        for used in workdir.glob(f"sqlite-{n}.db*"):
+            used.unlink()
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,19 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             data = generate(workdir / f"data-{n}", n, args.now, args.seed)
             for database in databases:
-                if database == "sqlite":
-                    db_file = workdir / f"sqlite-{n}.db"
-                    for stale in workdir.glob(f"sqlite-{n}.db*"):
-                        stale.unlink()
-                    url = f"sqlite:///{db_file}"
-                else:
-                    prepare_postgresql(args.pg_url)
-                    url = args.pg_url
-                results.append(bench_one(database, url, data, n, args.now, logs))
-                if database == "sqlite":
-                    for used in workdir.glob(f"sqlite-{n}.db*"):
-                        if not args.keep:
-                            used.unlink()
+                results.append(bench_database(database, n, data, workdir, logs, args))
     except BenchError as error:
         print(f"\nbenchmark failed: {error}", file=sys.stderr)
         return 2

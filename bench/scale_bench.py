@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import requests
 
@@ -263,7 +264,8 @@ def per_rep(servers: dict[int, Server], repeat: int) -> dict[int, dict[str, floa
 class Operations:
     """rep0001's operations on one server, each timed without its preparation."""
 
-    OPERATIONS = {  # name → (its preparation, the work timed): methods of this class
+    # name → (its preparation, the work timed): methods of this class
+    OPERATIONS: ClassVar[dict[str, tuple[str | None, str]]] = {
         "ctag poll (PROPFIND Depth 0)": (None, "poll"),
         "incremental sync, one change": ("new_appointment", "sync"),
         "calendar-query, one week": (None, "week"),
@@ -334,12 +336,12 @@ def throughput(server: Server, hq: HQ, rates: list[float], step_seconds: float,
         list(pool.map(lambda c: c.sync("mobile"), clients))
     rng = random.Random(7)
     results = []
+    lock = threading.Lock()  # (each round's threads are done before the next round's start)
     for round_, rate in enumerate(rates):
         bridge(hq.url, "import", "activities", str(changed_export(data, hq.reps, round_)),
                "--now", NOW)
         pending = {id(client) for client in clients}
         step = Step(rate)
-        lock = threading.Lock()
 
         def send(client: Client, step: Step = step, pending: set[int] = pending) -> None:
             with lock:
@@ -382,8 +384,8 @@ def changed_export(data: Path, reps: int, round_: int) -> Path:
     source = data / f"{reps}-reps" / "appointments.json"
     firsts: dict[str, dict] = {}
     with source.open(encoding="utf-8") as lines:
-        for line in lines:
-            line = line.strip().rstrip(",")
+        for raw in lines:
+            line = raw.strip().rstrip(",")
             if not line.startswith('{"mobile_id"'):
                 continue
             record = json.loads(line)

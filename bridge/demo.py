@@ -10,27 +10,27 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from bridge.infra.db import transaction
+from bridge.errors import InvalidInput
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
 from bridge.hq.editing import ActivityFields, add_activity, complete_activity
 from bridge.hq.employees import set_password
-from bridge.importing.employees import import_employees
-from bridge.errors import InvalidInput
 from bridge.importing.activities import import_activities
 from bridge.importing.customers import import_customers
+from bridge.importing.employees import import_employees
 from bridge.importing.job import ImportOptions
 from bridge.importing.report import RunReport
-from bridge.models import Employee, Kind, Origin
+from bridge.infra.db import transaction
 from bridge.infra.schema import upgrade
+from bridge.models import Employee, Kind, Origin
 
 CHANNELS = ("North", "South", "East")
-STAFF = (
+STAFF: tuple[tuple[str, str, str | None, list[str], bool], ...] = (
     # login, name, manager, channels, representative
     ("awhite", "Anna White", None, ["North", "South", "East"], True),
     ("bwilson", "Ben Wilson", "awhite", ["North"], True),
@@ -40,7 +40,7 @@ STAFF = (
     ("hqadmin", "Hanna Quist", None, [], False),
 )
 SUBORDINATES = ("bwilson", "cdavis", "ddiaz", "efischer")
-ZONES = (timezone(timedelta(hours=1)), timezone(timedelta(hours=2)), timezone.utc)
+ZONES = (timezone(timedelta(hours=1)), timezone(timedelta(hours=2)), UTC)
 TOPICS = ("Quarterly review", "Price list update", "New product demo", "Contract renewal",
           "Complaint follow-up", "Stock check", "Promotion planning", "Order collection")
 CITIES = (("Warsaw", "PL"), ("Berlin", "DE"), ("Prague", "CZ"), ("Vienna", "AT"),

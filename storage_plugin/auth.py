@@ -44,8 +44,10 @@ class Auth(ContextAuth):
         request_notes().locked_until = verdict.locked_until
         return login if verdict.accepted else ""
 
-    def login(self, login: str, password: str, context: auth.AuthContext
-              ) -> tuple[str, str, set[str]]:
+    # Radicale marks login @final (for typing only): overridden to learn who signed in, also
+    # from its cache, where _login_ext is not asked; it calls Radicale's whole.
+    def login(self, login: str, password: str,  # type: ignore[misc]  # (final for typing only)
+              context: auth.AuthContext) -> tuple[str, str, set[str]]:
         """Radicale's login (with its cache); the request's notes learn who signed in."""
         user, method, groups = super().login(login, password, context)
         request_notes().user = user

@@ -1,10 +1,10 @@
 """The web cockpit (``bridge.web``) beside the calendar server: requests under ``/cockpit/``
 go to it, on the storage's HQ database; a browser opening the server's address (``GET /``)
 is sent there. Behind a reverse proxy its pages link under the proxy's prefix
-(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default), ``cockpit_uploads``
-(where uploaded export files wait for their confirmation) and ``cockpit_secure_cookies``
-(when the server is reached over HTTPS only). Its pages show times in the user's time zone,
-else in the server's ``[storage] time_zone``."""
+(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default),
+``cockpit_uploads`` (where uploaded export files wait for their confirmation) and
+``cockpit_secure_cookies`` (when the server is reached over HTTPS only). Its pages show
+times in the user's time zone, else in the server's ``[storage] time_zone``."""
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -48,7 +48,7 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
         if split is None:
             return None  # (Radicale refuses it)
         base, path = split
-        if path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
+        if (path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD")) \
                 or path == PREFIX:
             start_response("302 Found", [("Location", base + PREFIX + "/"),
                                          ("Content-Length", "0")])
@@ -58,6 +58,6 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
         inner = dict(environ)
         inner["SCRIPT_NAME"] = base + PREFIX  # (behind a proxy: its prefix too)
         inner["PATH_INFO"] = path[len(PREFIX):]
-        return app(inner, start_response)  # type: ignore[no-any-return]
+        return app(inner, proxy.pep3333(start_response))
 
     return dispatch

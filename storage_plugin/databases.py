@@ -195,7 +195,7 @@ def _realm(catalog: Catalog, environ: types.WSGIEnviron) -> Database | None:
     login, realm = catalog.realm(credentials[0])
     if realm is not None:
         plain = base64.b64encode(f"{login}:{credentials[1]}".encode()).decode()
-        environ["HTTP_AUTHORIZATION"] = f"Basic {plain}"
+        proxy.writable(environ)["HTTP_AUTHORIZATION"] = f"Basic {plain}"
     return realm
 
 

@@ -27,8 +27,8 @@ from radicale import types
 from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.infra import conflicts
 from bridge.errors import database_said
+from bridge.infra import conflicts
 from storage_plugin import radicale_compat
 
 
@@ -72,9 +72,8 @@ class _RequestFailures(logging.Filter):
             return True
         if radicale_compat.is_failure_traceback(record):  # (the root logger's, after it)
             return not conflicts.seen_count() and logger.isEnabledFor(logging.DEBUG)
-        if radicale_compat.is_status_line(record) and conflicts.seen_count():
-            return False  # (a 500 the WSGI layer answers 503, or runs again)
-        return True
+        # (not a 500 the WSGI layer answers 503, or runs again)
+        return not (radicale_compat.is_status_line(record) and conflicts.seen_count())
 
 
 def _is_zone_lookup(record: logging.LogRecord) -> bool:

@@ -97,6 +97,7 @@ class FastReads:
             if collection is None:
                 return None
             paths = _Paths(collection, base_prefix)
+            wanted: Iterable[str] | None
             head, wanted = "", None
             if root.tag == SYNC_COLLECTION:
                 synced = _sync(collection, root)
@@ -157,7 +158,7 @@ class FastReads:
                 found.append(_element("getetag", item.etag))
             else:
                 found.append(_element(DATA[tag], item.serialize()))
-        return paths.found(item.href, found)
+        return paths.found(item.href or "", found)  # (an item of a collection has one)
 
     # --- PROPFIND --------------------------------------------------------------------------
 

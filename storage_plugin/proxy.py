@@ -11,7 +11,8 @@
 """
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from radicale import pathutils, types
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,6 +20,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from storage_plugin.options import option
 
 WSGIApplication = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes]]
+
+# Radicale's types of the WSGI calls are narrower than PEP 3333's: its environ is a Mapping
+# (the WSGI's is a dict, which a middleware may change, as this server's layers do) and its
+# start_response takes no exc_info. These two say what the objects are.
+
+
+def writable(environ: types.WSGIEnviron) -> WSGIEnvironment:
+    """``environ`` as the dict it is (to change it for the layers below)."""
+    return cast(WSGIEnvironment, environ)
+
+
+def pep3333(start_response: types.WSGIStartResponse) -> StartResponse:
+    """``start_response`` as the WSGI server's callable it is (Flask and werkzeug want it)."""
+    return cast(StartResponse, start_response)
 
 PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO",
                  "HTTP_X_FORWARDED_SERVER")
@@ -44,4 +59,7 @@ def split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | Non
 def behind_proxies(application: WSGIApplication, configuration: Any) -> WSGIApplication:
     """``application``, reading the client's address as the configured proxies pass it."""
     proxies = int(option(configuration, "proxies") or 0)
-    return ProxyFix(application, x_for=proxies) if proxies else application
+    if not proxies:
+        return application
+    # (werkzeug types ProxyFix's environ as PEP 3333's dict: see writable)
+    return cast(WSGIApplication, ProxyFix(application, x_for=proxies))

@@ -198,6 +198,7 @@ def use_application(factory: Callable[[Any], Any]) -> None:
     """Make Radicale's own server (``radicale.server.serve``) run ``factory(configuration)``
     instead of ``radicale.Application`` (it calls the module's name ``Application``;
     Radicale 3.9)."""
+    # (its module imports the name, not exports it, and names a class: ours is a factory)
     server.Application = factory  # type: ignore[attr-defined,assignment]
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from radicale import config as radicale_config
 from radicale import server
 
+from bridge.errors import InvalidInput
 from bridge.infra import budget
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
-from bridge.errors import InvalidInput
 from bridge.infra.files import read_ini
 from storage_plugin import radicale_compat
 from storage_plugin.databases import Databases

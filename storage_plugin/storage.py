@@ -4,7 +4,8 @@
 ``write_wait``: how many seconds a write waits for another writer's lock before it is answered
 503 (see ``storage_plugin.wsgi``), ``time_zone``: where floating times are read for
 representatives without a zone of their own, and ``sync_token_namespace``: the database's name
-in its sync tokens, set by ``storage_plugin.databases`` on a server of several. Each storage lock is one database transaction: the work of
+in its sync tokens, set by ``storage_plugin.databases`` on a server of several.
+Each storage lock is one database transaction: the work of
 a request is committed whole, or rolled back whole on any error. Everything else is
 ``bridge.calendars``.
 """
@@ -30,11 +31,11 @@ from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.recurrence import WALK_SECONDS, walk_refusal
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
+from bridge.errors import BridgeError
 from bridge.hq.settings import zone_named
 from bridge.infra import budget, conflicts, held, locks
 from bridge.infra.conflicts import WriteConflict
 from bridge.infra.db import WRITE_WAIT_SECONDS, shared_engine, transaction
-from bridge.errors import BridgeError
 from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
@@ -62,8 +63,8 @@ class BridgeItem(radicale_item.Item):
             time_range=info.time_range)
         self._info = info
 
-    @property  # type: ignore[override]
-    def last_modified(self) -> str:
+    @property
+    def last_modified(self) -> str:  # type: ignore[override]  # (Radicale's is an attribute)
         return _http_date(self._info.modified_at)
 
     def serialize(self) -> str:
@@ -290,6 +291,7 @@ def _owners(*paths: str | None) -> set[str]:
 
 def _materialized(result: T) -> T:
     """A result read whole while its transaction is open (generators read lazily)."""
+    # (a list where T is an iterator: what the caller iterates, read now)
     return list(result) if isinstance(result, Iterator) else result  # type: ignore[return-value]
 
 
@@ -311,7 +313,7 @@ class Storage(storage.BaseStorage):
 
     @property
     def store(self) -> CalendarStore:
-        store = getattr(self._local, "store", None)
+        store: CalendarStore | None = getattr(self._local, "store", None)
         if store is None:
             raise RuntimeError("storage used outside acquire_lock")
         return store
@@ -393,10 +395,12 @@ class Storage(storage.BaseStorage):
                 self._local.store = CalendarStore(session, datetime.now(UTC), writing=True,
                                                   server_zone=self._server_zone)
                 yield
-                if conflicts.seen_count() > conflicts_before:  # even if Radicale caught it
-                    raise WriteConflict(conflicts.last_seen())  # type: ignore[arg-type]
-                if budget.exceeded():  # (even if caught on its way: nothing is kept)
-                    raise budget.OverBudget(budget.current())  # type: ignore[arg-type]
+                conflict = conflicts.last_seen()
+                if conflicts.seen_count() > conflicts_before and conflict is not None:
+                    raise WriteConflict(conflict)  # (even if Radicale caught it)
+                spent = budget.current()
+                if budget.exceeded() and spent is not None:
+                    raise budget.OverBudget(spent)  # (even if caught on its way: nothing is kept)
         finally:
             self._local.store = None
         self._keep_later(rendered.left_for_later(session), take)
@@ -413,7 +417,8 @@ class Storage(storage.BaseStorage):
                         sorted(activity_ids), error)
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
-                 user_groups: set[str] = set()) -> Iterator[types.CollectionOrItem]:
+                 user_groups: set[str] = set()  # noqa: B006 - Radicale's signature; never changed
+                 ) -> Iterator[types.CollectionOrItem]:
         sane = pathutils.strip_path(path)
         if not sane:
             yield from self._root(depth)
@@ -423,7 +428,7 @@ class Storage(storage.BaseStorage):
         if info is None:
             owner = self.store.collection(parent) if parent else None
             if owner is not None:
-                item = Collection(self, owner).get_multi([href])[0][1]
+                _, item = next(iter(Collection(self, owner).get_multi([href])))
                 if item is not None:
                     yield item
             return
@@ -443,9 +448,10 @@ class Storage(storage.BaseStorage):
 
     def move(self, item: radicale_item.Item, to_collection: storage.BaseCollection,
              to_href: str) -> None:
-        assert isinstance(item.collection, Collection) and isinstance(to_collection, Collection)
-        _protocol_errors(lambda: self.store.move(item.collection.info, item.href,
-                                                 to_collection.info, to_href))
+        source, href = item.collection, item.href
+        assert isinstance(source, Collection) and isinstance(to_collection, Collection)
+        assert href is not None  # (an item of a collection has one)
+        _protocol_errors(lambda: self.store.move(source.info, href, to_collection.info, to_href))
 
     def create_collection(self, href: str, items: Iterable[radicale_item.Item] | None = None,
                           props: Mapping[str, str] | None = None

@@ -40,7 +40,7 @@ from bridge.infra import budget
 from bridge.infra.catalog import Catalog
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
-from storage_plugin.proxy import WSGIApplication, behind_proxies
+from storage_plugin.proxy import WSGIApplication, behind_proxies, writable
 
 DEFAULT_THREADS = 20
 GRACEFUL_SECONDS = 10
@@ -50,7 +50,7 @@ STUCK_EXIT = 1
 another one; 3 and 4 would stop the server)."""
 
 
-class Worker(ThreadWorker):  # type: ignore[misc]  # (gunicorn has no type hints)
+class Worker(ThreadWorker):
     """Gunicorn's ``gthread`` worker whose heartbeat stops once a request is stuck (see the
     module's docstring)."""
 
@@ -78,7 +78,7 @@ class Worker(ThreadWorker):  # type: ignore[misc]  # (gunicorn has no type hints
             os._exit(STUCK_EXIT)
 
 
-class Workers(BaseApplication):  # type: ignore[misc]  # (gunicorn has no type hints)
+class Workers(BaseApplication):
     def __init__(self, loaded: radicale_config.Configuration, catalog: Catalog, workers: int,
                  backlog: int) -> None:
         self._loaded, self._catalog = loaded, catalog
@@ -134,8 +134,7 @@ def _with_peer_certificate(application: WSGIApplication) -> WSGIApplication:
                start_response: types.WSGIStartResponse) -> Iterable[bytes]:
         connection = environ.get("gunicorn.socket")
         if isinstance(connection, ssl.SSLSocket):
-            environ["HTTPS"] = "on"
-            environ["REMOTE_CERTIFICATE"] = connection.getpeercert()
+            writable(environ).update(HTTPS="on", REMOTE_CERTIFICATE=connection.getpeercert())
         return application(environ, start_response)
 
     return served

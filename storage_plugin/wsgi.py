@@ -12,9 +12,10 @@ storage refused it for a CalDAV precondition (an item outside the synchronizatio
 §16 asks, so that a client can tell why.
 
 **Refusals that say why, at once.** A signed-in user's refused write (403) says which rule
-refused it ("appointments from the mobile app are read-only…", from ``bridge.calendars.access`` or the
-storage) instead of Radicale's fixed text, and is answered without Radicale's delay: only
-answers to what may be password guessing (401, and 403 without credentials) are delayed.
+refused it ("appointments from the mobile app are read-only…", from
+``bridge.calendars.access`` or the storage) instead of Radicale's fixed text, and is answered
+without Radicale's delay: only answers to what may be password guessing (401, and 403
+without credentials) are delayed.
 
 **Fast reads.** Multigets, sync-collections and PROPFIND Depth 1 of a calendar's items are
 answered by ``storage_plugin.fast_reads`` when they take its common forms (equal answers,
@@ -74,13 +75,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.calendars.recurrence import WALK_SECONDS, check_calendar
 from bridge.calendars.writeback import Forbidden
+from bridge.errors import BridgeError
 from bridge.infra import budget, conflicts
 from bridge.infra.catalog import Catalog, Database
-from bridge.errors import BridgeError
 from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.options import flag, seconds
+from storage_plugin.proxy import writable
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
@@ -163,8 +165,9 @@ class Application(radicale_compat.HookedApplication):
         body = _buffered_body(environ, self.configuration.get("server", "max_content_length"))
         if isinstance(body, tuple):
             return answer(start_response, *body)
+        # (a PUT too large is refused before anything reads it)
         if environ.get("REQUEST_METHOD") == "PUT" and body and \
-                len(body) > radicale_compat.max_resource_size(self):  # refused before anything reads it
+                len(body) > radicale_compat.max_resource_size(self):
             return answer(start_response, "403 Forbidden", _precondition(_size_limit(environ)),
                           [], "application/xml; charset=utf-8")
         method = environ.get("REQUEST_METHOD", "")
@@ -191,7 +194,7 @@ class Application(radicale_compat.HookedApplication):
         started = time.monotonic()
         limit = budget.current()
         for attempt in range(RETRIES + 1):
-            environ["wsgi.input"] = io.BytesIO(body)
+            writable(environ)["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
             notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None)
             token = _notes.set(notes)
@@ -206,7 +209,8 @@ class Application(radicale_compat.HookedApplication):
                 if limit is not None:
                     limit.user = notes.user or limit.user
             if budget.exceeded():  # (an OverBudget caught on its way: the answer is wrong)
-                raise budget.OverBudget(limit)  # type: ignore[arg-type]
+                assert limit is not None  # (only a request's budget is exceeded)
+                raise budget.OverBudget(limit)
             if not seen:
                 status, headers = captured[0][:2]
                 if status.startswith("403") and body and notes.user and not notes.forbidden \
@@ -235,7 +239,7 @@ class Application(radicale_compat.HookedApplication):
             return answer(start_response, "429 Too Many Requests",
                           f"Too many failed sign-ins: try again in {wait} seconds.\n",
                           [("Retry-After", str(wait))])
-        if status.startswith("401") or status.startswith("403") and not notes.user:
+        if status.startswith("401") or (status.startswith("403") and not notes.user):
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):
             return answer(start_response, _forbidden(notes.forbidden),
@@ -265,7 +269,7 @@ class Application(radicale_compat.HookedApplication):
         return answers
 
     def do_REPORT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
-                  user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+                  user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """Multigets and sync-collections on ``storage_plugin.fast_reads`` when it can; its
         answer's parts are sent as they are (Radicale answers an empty body, replaced in
         :meth:`_answered`)."""
@@ -277,7 +281,7 @@ class Application(radicale_compat.HookedApplication):
         return status, headers, b"", None
 
     def do_PUT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
-               user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+               user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """A signed-in client's item is checked for recurrences no server should walk
         (``bridge.calendars.recurrence``) before Radicale reads it and before any lock."""
         notes = request_notes()
@@ -296,7 +300,7 @@ class Application(radicale_compat.HookedApplication):
         return super().do_PUT(environ, base_prefix, path, user, user_groups, request_info)
 
     def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
-                    user_groups: set[str], request_info: dict) -> types.WSGIResponse:
+                    user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """A calendar's or address book's items on ``storage_plugin.fast_reads`` when it
         can (Radicale answers for the collection itself)."""
         request = (environ, base_prefix, path, user, user_groups, request_info)
@@ -319,7 +323,8 @@ class Application(radicale_compat.HookedApplication):
             getattr(radicale_compat.storage_of(self), "end_request", lambda: None)()
 
     def _why_refused(self, environ: types.WSGIEnviron, user: str) -> str:
-        refusal = getattr(radicale_compat.rights_of(self), "refusal", None)
+        refusal: Callable[[str, str], str] | None = getattr(
+            radicale_compat.rights_of(self), "refusal", None)
         if refusal is None:
             return "you may not change this"
         path = pathutils.sanitize_path(unquote(environ.get("PATH_INFO", "/")))
@@ -381,7 +386,7 @@ def _buffered_body(environ: types.WSGIEnviron,
                 "bytes (max_content_length); nothing was read or changed.\n")
         return "413 Request Entity Too Large", over, []
     try:
-        body = environ["wsgi.input"].read(length)
+        body: bytes = environ["wsgi.input"].read(length)
     except TimeoutError:
         return "408 Request Timeout", "The request body did not arrive in time.\n", []
     if len(body) < length:

@@ -16,6 +16,7 @@ books, d/o deny deleting/replacing a collection.
 
 import threading
 import time
+
 from sqlalchemy import Engine
 
 from bridge.calendars import team

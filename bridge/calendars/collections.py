@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
 from bridge.calendars.layout import SPECS
-from bridge.hq.placement import Projection
 from bridge.errors import InvalidInput
+from bridge.hq.placement import Projection
 from bridge.models import DavCollection, DavItem, SyncScope, utcnow
 
 

@@ -4,9 +4,9 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from bridge.infra.db import among, upsert_statement
@@ -113,6 +113,7 @@ def _upsert(dialect: str) -> Any:
 
 
 def remove_item(session: Session, collection_id: int, href: str) -> bool:
-    result = session.execute(delete(DavItem).where(
-        DavItem.collection_id == collection_id, DavItem.href == href))
+    # (a DML statement's result is a CursorResult: Session.execute is typed for any statement)
+    result = cast(CursorResult[Any], session.execute(delete(DavItem).where(
+        DavItem.collection_id == collection_id, DavItem.href == href)))
     return bool(result.rowcount)

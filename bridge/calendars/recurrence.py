@@ -200,9 +200,12 @@ def check_density(occurrences: Iterator[datetime]) -> None:
     """Refuse a recurrence with more than MAX_INSTANCES_PER_YEAR occurrences in the year
     from its first one (only that many are looked at)."""
     first = next(occurrences, None)
+    if first is None:
+        return
     count = 1
-    for count, last in enumerate(itertools.islice(occurrences, MAX_INSTANCES_PER_YEAR), 2):
-        if last - first >= YEAR:  # type: ignore[operator]
+    for last in itertools.islice(occurrences, MAX_INSTANCES_PER_YEAR):
+        count += 1
+        if last - first >= YEAR:
             return
     if count > MAX_INSTANCES_PER_YEAR:
         raise TooFrequent(f"the item recurs more than {MAX_INSTANCES_PER_YEAR} times a year")

@@ -31,10 +31,10 @@ from sqlalchemy import Engine, Select, event, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars.changes import TRANSACTION_CACHE
-from bridge.ical.render import activity_calendar
-from bridge.ical.vcard import customer_vcard
 from bridge.hq.placement import customer_uid
 from bridge.hq.published import Change
+from bridge.ical.render import activity_calendar
+from bridge.ical.vcard import customer_vcard
 from bridge.infra import locks
 from bridge.infra.bulk import insert_rows, upsert_rows
 from bridge.infra.db import among, transaction
@@ -168,7 +168,8 @@ CUSTOMER_ROWS = (
 
 @dataclass(frozen=True)
 class _Kind:
-    """Rows whose texts are rendered ahead: where their marks are, how they are read and rendered."""
+    """Rows whose texts are rendered ahead: where their marks are, how they are read and
+    rendered."""
 
     marks: str
     model: Any
@@ -270,7 +271,7 @@ def _render_rows(marks: str, fields: tuple[str, ...], values: list[tuple[Any, ..
 
 @functools.cache
 def _row_type(fields: tuple[str, ...]) -> Any:
-    return namedtuple("Row", fields)  # type: ignore[misc]
+    return namedtuple("Row", fields)
 
 
 def mark_stale(session: Session) -> int:
@@ -310,7 +311,8 @@ def _render_activity(row: Any) -> str:
     """A client's copy HQ took whole, while HQ has not changed the activity since; else HQ's
     rendering over the client's copy, if any."""
     if row.client_copy is not None and row.client_revision == row.revision:
-        return row.client_copy  # type: ignore[no-any-return]
+        copy: str = row.client_copy
+        return copy
     return activity_calendar(row, row.customer_number, row.client_copy)
 
 

@@ -30,20 +30,20 @@ from bridge.calendars.items import (
     stored_items,
     stored_uid_exists,
 )
-from bridge.hq.placement import Projection, customer_href, customer_number, customer_uid
 from bridge.calendars.tokens import InvalidToken, make_token, read_token
-from bridge.models import (
-    Activity,
-    Customer,
-    RenderedActivity,
-    RenderedCustomer,
-    Kind,
-    Origin,
-    employee_channels,
-)
+from bridge.hq.placement import Projection, customer_href, customer_number, customer_uid
 from bridge.hq.settings import calendar_window, task_window, window_settings
 from bridge.hq.windows import Window, overlapping
 from bridge.infra.db import among
+from bridge.models import (
+    Activity,
+    Customer,
+    Kind,
+    Origin,
+    RenderedActivity,
+    RenderedCustomer,
+    employee_channels,
+)
 
 
 class StoredSource:
@@ -186,7 +186,8 @@ class ActivitySource(StoredSource):
         return found is not None or super().has_uid(uid)
 
     def _read_state(self) -> str:
-        return f"{self._own_point()}.{self.window.start:{WINDOW_STAMP}}.{self.window.end:{WINDOW_STAMP}}"
+        window = self.window
+        return f"{self._own_point()}.{window.start:{WINDOW_STAMP}}.{window.end:{WINDOW_STAMP}}"
 
     def changed_since(self, token: str) -> list[str]:
         point, old_window = self._read(token)
@@ -243,7 +244,8 @@ ACTIVITY_METAS = select(Activity.id, Activity.href, Activity.uid, Activity.revis
                         Activity.modified_at, Activity.kind, Activity.start_at, Activity.end_at)
 """What an activity's item needs but its text (plain rows: thousands at a time)."""
 ACTIVITY_ITEMS = (
-    ACTIVITY_METAS.add_columns(RenderedActivity.revision.label("kept_revision"), RenderedActivity.text)
+    ACTIVITY_METAS.add_columns(RenderedActivity.revision.label("rendered_revision"),
+                               RenderedActivity.text)
     .outerjoin(RenderedActivity, RenderedActivity.activity_id == Activity.id)
 )
 """… with its rendered text."""
@@ -290,8 +292,8 @@ class CustomerSource(StoredSource):
 
     def _customers(self, channels: Iterable[int], numbers: Iterable[str] | None = None,
                    texts: bool = True) -> Iterator[ItemInfo]:
-        query = ((CUSTOMER_ITEMS if texts else CUSTOMER_METAS).where(Customer.sales_channel_id.in_(list(channels)),
-                                      Customer.active.is_(True))
+        query = ((CUSTOMER_ITEMS if texts else CUSTOMER_METAS)
+                 .where(Customer.sales_channel_id.in_(list(channels)), Customer.active.is_(True))
                  .order_by(Customer.number))
         if numbers is not None:
             query = query.where(among(self.session.connection(), Customer.number, list(numbers)))
@@ -365,7 +367,8 @@ class CustomerSource(StoredSource):
 
 CUSTOMER_METAS = select(Customer.id, Customer.number, Customer.revision, Customer.modified_at)
 CUSTOMER_ITEMS = (
-    CUSTOMER_METAS.add_columns(RenderedCustomer.revision.label("kept_revision"), RenderedCustomer.text)
+    CUSTOMER_METAS.add_columns(RenderedCustomer.revision.label("rendered_revision"),
+                               RenderedCustomer.text)
     .outerjoin(RenderedCustomer, RenderedCustomer.customer_id == Customer.id)
 )
 

@@ -16,7 +16,6 @@ from bridge.calendars import changes, collections, items, team, writeback
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.layout import SPECS, collection_path
-from bridge.hq.placement import Projection
 from bridge.calendars.sources import ActivitySource, Source, activity_item, source_for
 from bridge.calendars.writeback import (
     Forbidden,
@@ -26,13 +25,15 @@ from bridge.calendars.writeback import (
     remove_activity,
 )
 from bridge.errors import InvalidInput
-from bridge.ical.parse import ClientItem, parse_client_item
-from bridge.ical.zones import UnknownTimeZone
-from bridge.ical.render import activity_calendar
-from bridge.models import DavCollection, DavItem, Kind, SyncSettings
-from bridge.models.base import require_fits
+from bridge.hq.placement import Projection
 from bridge.hq.settings import default_settings, floating_zone
 from bridge.hq.windows import Window
+from bridge.ical.parse import ClientItem, parse_client_item
+from bridge.ical.render import activity_calendar
+from bridge.ical.zones import UnknownTimeZone
+from bridge.models import DavCollection, DavItem, Kind, SyncSettings
+from bridge.models.base import require_fits
+
 
 @dataclass(frozen=True)
 class Served:
@@ -174,7 +175,8 @@ class CalendarStore:
         kind = WRITABLE_KINDS.get(collection.projection) if collection.projection else None
         if kind is None:
             return Served(self._store(collection, href, text, meta), as_sent=True)
-        target = Target(collection.employee_id, kind)  # type: ignore[arg-type]
+        assert collection.employee_id is not None  # (a projection is an employee's)
+        target = Target(collection.employee_id, kind)
         activity = activity_at(self.session, target.employee_id, href)
         stored = activity is None and href in self.items_by_href(collection, [href])
         settings = self.session.get(SyncSettings, target.employee_id) or default_settings()
@@ -209,7 +211,8 @@ class CalendarStore:
         if collection is None or collection.projection is not Projection.MOBILE \
                 or collection.team_view_of is not None:
             return
-        activity = activity_at(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+        assert collection.employee_id is not None  # (a projection is an employee's)
+        activity = activity_at(self.session, collection.employee_id, href)
         if activity is None or not activity.read_only_because:
             return
         settings = self.session.get(SyncSettings, collection.employee_id) or default_settings()
@@ -229,7 +232,8 @@ class CalendarStore:
     def delete_item(self, collection: CollectionInfo, href: str) -> None:
         _check_writable(collection)
         if collection.projection in WRITABLE_KINDS:
-            activity = activity_at(self.session, collection.employee_id, href)  # type: ignore[arg-type]
+            assert collection.employee_id is not None  # (a projection is an employee's)
+            activity = activity_at(self.session, collection.employee_id, href)
             if activity is not None and activity.deleted_at is None:
                 remove_activity(self.session, activity, self.now)
                 return
@@ -264,7 +268,8 @@ class CalendarStore:
         _check_not_a_view(collection)
         collections.check_props(props)
         if collection.projection is not None:
-            kept = {key: collection.props[key] for key in ("tag", "C:supported-calendar-component-set")
+            kept: dict[str, str] = {key: collection.props[key]
+                    for key in ("tag", "C:supported-calendar-component-set")
                     if key in collection.props}
             props = {**props, **kept}
         self._collections.clear()

@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.errors import BridgeError
 from bridge.hq.editing import (
-    ActivityFields,
     DEFAULT_DURATION,
+    ActivityFields,
     add_activity,
     complete_activity,
     delete_activity,
@@ -32,7 +33,7 @@ from bridge.hq.editing import (
 )
 from bridge.hq.lost import Lost
 from bridge.hq.lost import keep as keep_lost
-from bridge.errors import BridgeError
+from bridge.hq.windows import Window
 from bridge.hq.writes import save_client_copy
 from bridge.ical.parse import ClientItem
 from bridge.models import (
@@ -46,7 +47,6 @@ from bridge.models import (
     SyncSettings,
     TextPriority,
 )
-from bridge.hq.windows import Window
 
 DONE = (Status.COMPLETED, Status.COMPLETED_UNPROCESSED)
 
@@ -75,7 +75,9 @@ def check_window(item: ClientItem, window: Window) -> None:
             end = datetime.max.replace(tzinfo=UTC)
     if window.contains(item.start, end):
         return
-    before = (end or item.start) < window.start  # type: ignore[operator]
+    last = end or item.start
+    assert last is not None  # (the window holds an item without either)
+    before = last < window.start
     raise OutsideWindow(
         f"the item lies outside your synchronization window ({window.days()}); HQ would "
         "keep it but your calendar would not show it",

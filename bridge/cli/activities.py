@@ -6,18 +6,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
 from bridge.cli.context import INSTANT, AppContext, BridgeGroup, now, pass_app
-from bridge.hq.filtering import (
-    SORT_FIELDS,
-    ActivityFilter,
-    ActivityView,
-    activity_view,
-    list_activities,
-)
+from bridge.errors import InvalidInput
 from bridge.hq.editing import (
     ActivityFields,
     add_activity,
@@ -27,11 +21,17 @@ from bridge.hq.editing import (
     reopen_activity,
     restore_activity,
 )
+from bridge.hq.errors import NotFound
 from bridge.hq.export import FORMATS, write_activities
+from bridge.hq.filtering import (
+    SORT_FIELDS,
+    ActivityFilter,
+    ActivityView,
+    activity_view,
+    list_activities,
+)
 from bridge.hq.settings import zone_named
 from bridge.infra.db import transaction
-from bridge.errors import InvalidInput
-from bridge.hq.errors import NotFound
 from bridge.models import Activity, Kind, Origin, Status
 
 
@@ -45,7 +45,8 @@ def _status(value: str) -> Status:
     )
 
 
-def _statuses(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Status]:
+def _statuses(_ctx: click.Context, _param: click.Parameter,
+              values: tuple[str, ...]) -> list[Status]:
     return [_status(value) for value in values]
 
 
@@ -206,8 +207,8 @@ def activity_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _fields(**given: object) -> ActivityFields:
-    return ActivityFields(**given)  # type: ignore[arg-type]
+def _fields(**given: Any) -> ActivityFields:
+    return ActivityFields(**given)
 
 
 @activities_group.command("add")
@@ -215,7 +216,7 @@ def _fields(**given: object) -> ActivityFields:
               show_default=True)
 @activity_options
 @pass_app
-def add_command(app: AppContext, kind: str, **given: object) -> None:
+def add_command(app: AppContext, /, kind: str, **given: object) -> None:
     """Create an HQ activity; it gets the next HQ number (HQ-000001, …)."""
     with transaction(app.engine()) as session:
         activity = add_activity(session, Kind(kind), _fields(**given), now())
@@ -227,7 +228,7 @@ def add_command(app: AppContext, kind: str, **given: object) -> None:
 @click.argument("number")
 @activity_options
 @pass_app
-def edit_command(app: AppContext, number: str, **given: object) -> None:
+def edit_command(app: AppContext, /, number: str, **given: object) -> None:
     """Change activity NUMBER (refused for activities from the mobile system)."""
     with transaction(app.engine()) as session:
         activity = edit_activity(session, number, _fields(**given), now())

@@ -11,10 +11,10 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bridge.errors import BridgeError
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.conflicts import WriteConflict, conflict_of
 from bridge.infra.db import make_engine
-from bridge.errors import BridgeError
 from bridge.infra.readiness import ensure_ready
 
 
@@ -84,7 +84,8 @@ class BridgeGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
             module, _, attribute = self.lazy[cmd_name].partition(":")
-            return getattr(importlib.import_module(module), attribute)
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -104,12 +105,13 @@ def default_user() -> str:
     return os.environ.get("BRIDGE_USER") or getpass.getuser()
 
 
-class InstantType(click.ParamType):
+class InstantType(click.ParamType[datetime]):
     """An ISO 8601 date-time with a UTC offset (``2026-11-25T08:00:00+01:00`` or ``…Z``)."""
 
     name = "ISO-TIME"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> datetime:
         if isinstance(value, datetime):
             return value
         try:

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import click
 
-from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
-from bridge.cli.imports import EXISTING_FILE, print_summary
 from bridge.calendars import rendered
 from bridge.calendars.provision import provision
-from bridge.infra.db import transaction
+from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
+from bridge.cli.imports import EXISTING_FILE, print_summary
+from bridge.errors import InvalidInput
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
 from bridge.hq.employees import set_password
 from bridge.importing.employees import import_employees
-from bridge.errors import InvalidInput
 from bridge.importing.job import ImportOptions
+from bridge.infra.db import transaction
 from bridge.infra.schema import upgrade
 
 

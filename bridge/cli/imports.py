@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,6 +14,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bridge.cli.context import INSTANT, AppContext, BridgeGroup, now, pass_app
+from bridge.errors import database_said
+from bridge.hq.errors import NotFound
 from bridge.importing.activities import import_activities
 from bridge.importing.collective import plan
 from bridge.importing.customers import import_customers
@@ -20,8 +23,6 @@ from bridge.importing.job import ImportOptions, Progress
 from bridge.importing.report import RunReport
 from bridge.importing.runs import INTERRUPTED, get_run, list_runs
 from bridge.importing.watch import Folder, Watcher
-from bridge.errors import database_said
-from bridge.hq.errors import NotFound
 from bridge.models.runs import RunStatus
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -59,7 +60,8 @@ def progress_bar(path: Path, label: str) -> Iterator[Progress | None]:
         yield advance
 
 
-def run_one(app: AppContext, job: Job, path: Path, clock, dry_run: bool) -> RunReport:
+def run_one(app: AppContext, job: Job, path: Path, clock: datetime | None,
+            dry_run: bool) -> RunReport:
     engine = app.engine()
     if app.catalog.several:
         click.echo(f"Importing {path.name} into {app.described()}")
@@ -101,7 +103,8 @@ def import_group() -> None:
 @click.argument("file", type=EXISTING_FILE)
 @import_options
 @pass_app
-def import_customers_command(app: AppContext, file: Path, clock, dry_run: bool) -> None:
+def import_customers_command(app: AppContext, file: Path, clock: datetime | None,
+                             dry_run: bool) -> None:
     """BUS: Import customers — create or update partners from a bus-customers/1 FILE."""
     run_one(app, import_customers, file, clock, dry_run)
 
@@ -110,7 +113,8 @@ def import_customers_command(app: AppContext, file: Path, clock, dry_run: bool) 
 @click.argument("file", type=EXISTING_FILE)
 @import_options
 @pass_app
-def import_activities_command(app: AppContext, file: Path, clock, dry_run: bool) -> None:
+def import_activities_command(app: AppContext, file: Path, clock: datetime | None,
+                              dry_run: bool) -> None:
     """BUS: Import activities — admit and update sales appointments from a bus-appointments/1 FILE.
 
     A new appointment is admitted only if it is confirmed, starts after the import clock,
@@ -124,7 +128,8 @@ def import_activities_command(app: AppContext, file: Path, clock, dry_run: bool)
 @click.argument("files", nargs=-1, required=True, type=EXISTING_FILE)
 @import_options
 @pass_app
-def import_data_command(app: AppContext, files: tuple[Path, ...], clock, dry_run: bool) -> None:
+def import_data_command(app: AppContext, files: tuple[Path, ...], clock: datetime | None,
+                        dry_run: bool) -> None:
     """BUS import data — the collective job: every customers FILE first, then appointments.
 
     FILES may be given in any order; each is recognised by its "format" field. The first

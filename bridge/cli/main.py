@@ -2,7 +2,6 @@
 
 import os
 import sys
-
 from pathlib import Path
 
 import click
@@ -100,7 +99,7 @@ def main() -> None:
     output.install()
     try:
         cli(prog_name="bridge", standalone_mode=True)
-    except Exception as error:  # noqa: BLE001 - the last line of defence of the CLI
+    except Exception as error:  # (the last line of defence of the CLI)
         if os.environ.get("BRIDGE_DEBUG"):
             raise
         click.echo(

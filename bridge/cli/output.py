@@ -18,11 +18,11 @@ class ReaderMayLeave(io.TextIOBase):
 
     # (click writes to a text stream as it is only if its encoding and errors are known)
     @property
-    def encoding(self) -> str:  # type: ignore[override]
+    def encoding(self) -> str:  # type: ignore[override]  # (TextIOBase's is an attribute)
         return self._stream.encoding
 
     @property
-    def errors(self) -> str | None:  # type: ignore[override]
+    def errors(self) -> str | None:  # type: ignore[override]  # (as encoding)
         return self._stream.errors
 
     def isatty(self) -> bool:

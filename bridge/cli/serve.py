@@ -7,10 +7,10 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from bridge.cli.context import AppContext, now, pass_app
+from bridge.errors import InvalidInput
 from bridge.infra import capacity
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.db import make_engine
-from bridge.errors import InvalidInput
 from bridge.infra.readiness import problem_at
 
 DEMO_DATABASE = Path("bridge-demo.db")
@@ -57,7 +57,11 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     database alone: for PostgreSQL under load; SQLite is safe too, but has one writer.
     """
     from storage_plugin.server import (  # the Radicale edge
-        check_addresses, configuration, serve, served_catalog)
+        check_addresses,
+        configuration,
+        serve,
+        served_catalog,
+    )
     from storage_plugin.workers import threads_of
 
     served = app.catalog.only(app.selected) if app.chosen else app.catalog

@@ -1,12 +1,11 @@
 """`bridge settings show|set`: a representative's activity synchronization settings."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 
 from bridge.cli.context import AppContext, BridgeGroup, pass_app
-from bridge.infra.db import transaction
-from bridge.models import SyncSettings, TextPriority
 from bridge.hq.settings import (
     SERVER_ZONE,
     SettingsChange,
@@ -15,6 +14,8 @@ from bridge.hq.settings import (
     settings_of,
     task_window,
 )
+from bridge.infra.db import transaction
+from bridge.models import SyncSettings, TextPriority
 
 
 @click.group("settings", cls=BridgeGroup)
@@ -80,11 +81,11 @@ def show(app: AppContext, login: str) -> None:
                    f"and many scripts send): an IANA name such as Europe/Warsaw, or "
                    f"'{SERVER_ZONE}' for the server's default ([storage] time_zone).")
 @pass_app
-def set_(app: AppContext, login: str, text_priority: str | None, **bounds: object) -> None:
+def set_(app: AppContext, /, login: str, text_priority: str | None, **bounds: Any) -> None:
     """Change LOGIN's settings; options not given stay as they are."""
     change = SettingsChange(
         text_priority=TextPriority(text_priority) if text_priority else None,
-        **bounds,  # type: ignore[arg-type]
+        **bounds,
     )
     with transaction(app.engine()) as session:
         shown = _shown(login, change_settings(session, login, change, datetime.now(UTC)))

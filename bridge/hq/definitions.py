@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.hq.errors import DefinitionInactive, NotFound
-from bridge.models import ActivityDefinition, Kind, utcnow
 from bridge.hq.rules.description import DEFAULT_TEMPLATE
+from bridge.models import ActivityDefinition, Kind, utcnow
 
 APPOINTMENT_SYNCHRONIZE = "ibus.AppointmentSynchronize"
 DEFAULT_PRIORITY = 5

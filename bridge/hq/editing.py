@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.hq.placement import default_href, default_uid
+from bridge.errors import InvalidInput
 from bridge.hq.employees import get_employee
+from bridge.hq.errors import NotFound, ReadOnly
 from bridge.hq.numbering import next_number
+from bridge.hq.placement import default_href, default_uid
 from bridge.hq.rules.status import status_by_time
 from bridge.hq.writes import activity_changed, create_activity
-from bridge.errors import InvalidInput
-from bridge.hq.errors import NotFound, ReadOnly
 from bridge.models import (
     Activity,
     Customer,

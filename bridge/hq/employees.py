@@ -4,9 +4,9 @@ manages whom: ``bridge.hq.roles``)."""
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.hq.passwords import MIN_LENGTH, hash_password
 from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
+from bridge.hq.passwords import MIN_LENGTH, hash_password
 from bridge.models import Employee
 
 

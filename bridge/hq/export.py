@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, BinaryIO
 
+from bridge.errors import InvalidInput
 from bridge.hq.filtering import ActivityView, shown_in
 from bridge.ical.render import calendar_stream, render_activity
-from bridge.errors import InvalidInput
 
 FORMATS = ("table", "csv", "json", "ics")
 TABLE_COLUMNS = (

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
+from bridge.errors import InvalidInput
 from bridge.hq.employees import get_employee
 from bridge.hq.roles import Reach, Staff
-from bridge.errors import InvalidInput
 from bridge.models import (
     Activity,
     Customer,
@@ -95,6 +95,26 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Activity.deleted_at.is_not(None))
     else:
         query = query.where(Activity.deleted_at.is_(None))
+    query = _of_representatives(session, wanted, query)
+    if wanted.statuses:
+        query = query.where(Activity.status.in_(wanted.statuses))
+    if wanted.origins:
+        query = query.where(Activity.origin.in_(wanted.origins))
+    if wanted.kinds:
+        query = query.where(Activity.kind.in_(wanted.kinds))
+    if wanted.customers:
+        query = query.where(Customer.number.in_(wanted.customers))
+    if wanted.channels:
+        query = query.where(SalesChannel.name.in_(wanted.channels))
+    query = _in_dates(wanted, query)
+    if wanted.text:
+        query = query.where(SEARCH_TEXT.ilike(f"%{_escaped(wanted.text)}%", escape="/"))
+    return query
+
+
+def _of_representatives(session: Session, wanted: ActivityFilter,
+                        query: Select[Any]) -> Select[Any]:
+    """``query`` limited to the representatives and team ``wanted`` names, within its reach."""
     ids = [get_employee(session, login).id for login in wanted.representatives]
     if wanted.team:
         ids.append(get_employee(session, wanted.team).id)
@@ -106,16 +126,11 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         query = query.where(Activity.representative_id.in_(
             select(Employee.id).where(Employee.login.in_(sorted(wanted.reach.logins)))
             .scalar_subquery()))
-    if wanted.statuses:
-        query = query.where(Activity.status.in_(wanted.statuses))
-    if wanted.origins:
-        query = query.where(Activity.origin.in_(wanted.origins))
-    if wanted.kinds:
-        query = query.where(Activity.kind.in_(wanted.kinds))
-    if wanted.customers:
-        query = query.where(Customer.number.in_(wanted.customers))
-    if wanted.channels:
-        query = query.where(SalesChannel.name.in_(wanted.channels))
+    return query
+
+
+def _in_dates(wanted: ActivityFilter, query: Select[Any]) -> Select[Any]:
+    """``query`` limited to the days from ``wanted.start_from`` to ``wanted.start_to``."""
     # Where an activity has a date, it sorts by it (SORT_WHEN): the range on SORT_WHEN says
     # nothing more, but lets a database read a date range off the sort's index.
     if wanted.start_from:
@@ -125,8 +140,6 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
         until = day_start(wanted.start_to + timedelta(days=1), wanted.time_zone) \
             if wanted.start_to < date.max else datetime.max.replace(tzinfo=UTC)
         query = query.where(WHEN < until, SORT_WHEN < until)
-    if wanted.text:
-        query = query.where(SEARCH_TEXT.ilike(f"%{_escaped(wanted.text)}%", escape="/"))
     return query
 
 

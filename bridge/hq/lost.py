@@ -7,14 +7,15 @@ change) or dismisses it.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bridge.hq.editing import ActivityFields, edit_activity
-from bridge.hq.roles import Reach
 from bridge.errors import InvalidInput
+from bridge.hq.editing import ActivityFields, edit_activity
 from bridge.hq.errors import NotFound
+from bridge.hq.roles import Reach
 from bridge.models import Activity, Employee, LostReason, LostValue
 
 FIELDS = ("name", "description", "start", "end")
@@ -44,7 +45,10 @@ class Summary:
     oldest: datetime | None
 
 
-def _within(query, reach: Reach):  # type: ignore[no-untyped-def]
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _within(query: Select[T], reach: Reach) -> Select[T]:
     if reach.everyone:
         return query
     return query.where(Employee.login.in_(sorted(reach.logins)))
@@ -103,13 +107,13 @@ def apply_lost(session: Session, view: LostView, by: str, now: datetime) -> Acti
     if view.number is None:
         raise InvalidInput("the item was never an HQ activity: its value can only be dismissed")
     value = lost.client_value
+    given: dict[str, Any] = {lost.field: value}  # (the field is one of ActivityFields')
     if lost.field in ("start", "end"):
         try:
-            fields = ActivityFields(**{lost.field: datetime.fromisoformat(value)})
+            given[lost.field] = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidInput(f"the lost {lost.field} {value!r} is not a time") from None
-    else:
-        fields = ActivityFields(**{lost.field: value})
+    fields = ActivityFields(**given)
     activity = edit_activity(session, view.number, fields, now)
     _close(lost, by, now, "applied")
     return activity

@@ -21,9 +21,10 @@ def _advance(session: Session, name: str) -> int:
     """The counter's value, moved on in one statement (two first uses at once cannot both
     create the counter); the row stays locked until the transaction ends."""
     statement = upsert_statement(session.get_bind().dialect.name, NumberSequence)
-    return session.execute(
+    value: int = session.execute(
         statement.values(name=name, next_value=2)
         .on_conflict_do_update(index_elements=[NumberSequence.name],
                                set_={"next_value": NumberSequence.next_value + 1})
         .returning(NumberSequence.next_value - 1)
     ).scalar_one()
+    return value

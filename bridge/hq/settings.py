@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.hq.employees import get_employee
 from bridge.errors import InvalidInput
+from bridge.hq.employees import get_employee
+from bridge.hq.windows import Window, parse_bound, window
 from bridge.ical.zones import iana_name
 from bridge.models import SyncSettings, TextPriority
 from bridge.models.settings import DEFAULT_CALENDAR_WINDOW, DEFAULT_TASK_WINDOW
-from bridge.hq.windows import Window, parse_bound, window
 
 
 def default_settings() -> SyncSettings:
@@ -110,7 +110,7 @@ def window_settings(session: Session, employee_id: int) -> WindowSettings:
     """A representative's settings of the windows (a plain row: the calendar server reads
     them on every request)."""
     found = session.execute(WINDOW_SETTINGS.where(SyncSettings.employee_id == employee_id))
-    return found.first() or default_settings()  # type: ignore[return-value]
+    return found.first() or default_settings()
 
 
 def zone_of(settings: WindowSettings) -> ZoneInfo:

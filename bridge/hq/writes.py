@@ -7,13 +7,15 @@ and the change is published (:mod:`bridge.hq.published`) — where the activity 
 it moved to another representative — to whoever keeps something of it.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bridge.hq.published import Change, CustomerWritten, Written, publish
+from bridge.hq.rules.status import NOT_PROCESSED_NOTE
 from bridge.infra.bulk import NewRows, insert_new
 from bridge.infra.db import among
 from bridge.models import (
@@ -25,9 +27,6 @@ from bridge.models import (
     Status,
     utcnow,
 )
-from bridge.hq.published import Change, CustomerWritten, Written, publish
-from bridge.hq.rules.status import NOT_PROCESSED_NOTE
-
 
 # --- one activity at a time (HQ commands, calendar clients) -------------------------------
 

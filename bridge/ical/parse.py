@@ -54,7 +54,7 @@ def parse_client_item(source: str | Calendar, floating_zone: str = "UTC") -> Cli
         except OverflowError:
             raise InvalidInput("DTSTART plus DURATION lies outside the years 1 to 9999") from None
     return ClientItem(
-        component=main.name,
+        component=main.name or "",  # (one of the names mains are chosen by)
         uid=str(main.get("UID", "")),
         summary=_text(main, "SUMMARY"),
         description=_text(main, "DESCRIPTION"),

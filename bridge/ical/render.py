@@ -16,7 +16,7 @@ some fifteen times faster, because the import renders every appointment it write
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -133,7 +133,7 @@ def summary(activity: Shown) -> str:
 
 
 def _local(activity: Shown, instant: datetime,
-           offset: int | None) -> tuple[date | datetime, dict[str, str]]:
+           offset: int | None) -> tuple[date | datetime, Mapping[str, str]]:
     """A time as shown: the day of an all-day activity, else the time in the activity's
     zone (a fixed offset other than UTC as a floating time with its own TZID)."""
     if activity.all_day:
@@ -171,9 +171,12 @@ def render_activity(
     component = _base(activity, client_copy)
     for name, value, parameters in hq_properties(activity, customer,
                                                  categories="CATEGORIES" not in component):
-        if name.startswith("X-"):  # icalendar writes unknown properties unescaped
-            value = vText(value)
-        component.add(name, value, parameters=parameters or None)
+        # icalendar writes unknown properties unescaped
+        added = vText(value) if name.startswith("X-") else value
+        if parameters:
+            component.add(name, added, parameters=dict(parameters))
+        else:  # (icalendar's default: its type leaves out the None it is)
+            component.add(name, added)
     return component
 
 
@@ -190,7 +193,7 @@ def _base(activity: Shown, client_copy: str | None) -> Component:
 
 def vtimezones(tzids: Iterable[str]) -> list[Component]:
     """VTIMEZONEs for TZIDs: fixed offsets ("UTC+01:00") and IANA names."""
-    zones = []
+    zones: list[Component] = []
     for tzid in sorted(set(tzids)):
         offset = fixed_offset_of(tzid)
         zones.append(fixed_offset_vtimezone(offset) if offset is not None
@@ -223,7 +226,8 @@ def calendar_text(component: Component) -> str:
     for zone in vtimezones(used_tzids(component)):
         calendar.add_component(zone)
     calendar.add_component(component)
-    return calendar.to_ical().decode("utf-8")
+    written: bytes = calendar.to_ical()
+    return written.decode("utf-8")
 
 
 def _activity_text(activity: Shown, customer: str | None) -> str:
@@ -236,7 +240,7 @@ def _activity_text(activity: Shown, customer: str | None) -> str:
             lines[prop], tzid = _content_line(prop, value, parameters)
             tzids.add(tzid)
     order = _order(activity.kind is Kind.TASK, tuple(lines))
-    zones = [_vtimezone_text(tzid) for tzid in sorted(tzids - {None})]
+    zones = [_vtimezone_text(tzid) for tzid in sorted(t for t in tzids if t is not None)]
     return "".join((_CALENDAR_HEAD, *zones, f"BEGIN:{name}\r\n", *(lines[key] for key in order),
                     f"END:{name}\r\nEND:VCALENDAR\r\n"))
 
@@ -272,7 +276,7 @@ def _content_line(name: str, value: Any,
         text = str(value)
     elif isinstance(value, list):
         text = ",".join(map(_text, value))
-    elif isinstance(value, datetime) and value.tzinfo in (None, timezone.utc):
+    elif isinstance(value, datetime) and value.tzinfo in (None, UTC):
         text = (f"{value.year:04}{value.month:02}{value.day:02}T{value.hour:02}"
                 f"{value.minute:02}{value.second:02}" + ("Z" if value.tzinfo else ""))
     else:
@@ -283,7 +287,8 @@ def _content_line(name: str, value: Any,
     if len(line) >= 75 and line.isascii():
         line = _fold_ascii(line)
     elif not line.isascii() and len(line.encode()) >= 75:
-        line = Contentline(line).to_ical().decode()
+        folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]  # (icalendar's)
+        line = folded.decode()
     return line + "\r\n", parameters.get("TZID")
 
 
@@ -308,7 +313,8 @@ def _parameters(parameters: Mapping[str, str]) -> str:
     tzid = parameters.get("TZID")
     if len(parameters) == 1 and tzid and _PLAIN.match(tzid):
         return f";TZID={tzid}"
-    return ";" + Parameters(parameters).to_ical().decode()
+    written: bytes = Parameters(parameters).to_ical()
+    return ";" + written.decode()
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_+\-/.]+\Z")
@@ -330,7 +336,8 @@ _ESCAPED = re.compile(r"[\\;,\r\n]")
 
 @functools.lru_cache(maxsize=256)
 def _vtimezone_text(tzid: str) -> str:
-    return vtimezones([tzid])[0].to_ical().decode()
+    written: bytes = vtimezones([tzid])[0].to_ical()
+    return written.decode()
 
 
 def calendar_stream(components: Iterable[Component]) -> Iterator[bytes]:

@@ -9,8 +9,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import rendered
-from bridge.hq.definitions import active_import_definition
 from bridge.exchange.records import AppointmentRecord
+from bridge.hq.definitions import active_import_definition
+from bridge.hq.writes import insert_activities, sweep_overdue, update_activities
 from bridge.importing import lookups
 from bridge.importing.admission import (
     ChunkContext,
@@ -23,7 +24,6 @@ from bridge.importing.admission import (
 )
 from bridge.importing.job import ChunkedImport
 from bridge.importing.report import Message, RunReport
-from bridge.hq.writes import insert_activities, sweep_overdue, update_activities
 from bridge.infra.bulk import NewRows, new_rows
 from bridge.models import Activity, ImportRun, Level, RunStatus, utcnow
 
@@ -126,7 +126,7 @@ class ActivityImport(ChunkedImport[AppointmentRecord, ActivityWrites]):
                 case Skip():
                     self._skip(record, decision)
             if isinstance(decision, (Insert, Update)):
-                found.number_owners[record.number] = record.mobile_id  # type: ignore[index]
+                found.number_owners[record.number] = record.mobile_id
                 mobile_ids.add(record.mobile_id)
                 numbers.add(record.number)
         self.report.counts["imported"] += len(inserts)

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bridge.exchange.records import AppointmentRecord
+from bridge.hq.placement import default_href, default_uid
+from bridge.hq.rules.description import DescriptionParts
+from bridge.hq.rules.status import map_mobile_status, mobile_status_label
 from bridge.importing.lookups import (
     CustomerRef,
     ExistingActivity,
     RepresentativeRef,
 )
-from bridge.hq.placement import default_href, default_uid
-from bridge.exchange.records import AppointmentRecord
 from bridge.models import Kind, Level, Origin, offset_minutes
-from bridge.hq.rules.description import DescriptionParts
-from bridge.hq.rules.status import map_mobile_status, mobile_status_label
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class ChunkContext:
     customers: Mapping[str, CustomerRef]
     channels: Mapping[str, int]
     existing: Mapping[str, ExistingActivity]
-    number_owners: Mapping[str, str | None]
+    number_owners: dict[str, str | None]  # (the chunk's admissions are added as decided)
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ _SORTED_JSON = json.JSONEncoder(sort_keys=True)
 
 def decide(record: AppointmentRecord, ctx: ChunkContext) -> Decision:
     existing = ctx.existing.get(record.mobile_id)
+    refusal: Skip | Unchanged | None
     if existing is None:
         refusal = _refuse_new(record, ctx.now)
     else:
@@ -148,13 +149,15 @@ def _refuse_new(record: AppointmentRecord, now: datetime) -> Skip | None:
 
 
 def _refuse_outdated(record: AppointmentRecord, existing: ExistingActivity) -> Skip | None:
-    held = existing.mobile_modified_at
-    if held is None or existing.origin is not Origin.MOBILE or record.modified_at > held:
+    held, modified = existing.mobile_modified_at, record.modified_at
+    # (either time unknown: nothing to compare, the record is applied)
+    if held is None or modified is None or existing.origin is not Origin.MOBILE \
+            or modified > held:
         return None
-    if record.modified_at < held:
+    if modified < held:
         return Skip(
             f"older than HQ's version from {held.isoformat()} (this record was modified "
-            f"{record.modified_at.isoformat()}): nothing changed",
+            f"{modified.isoformat()}): nothing changed",
             "modified_at", Level.WARNING, outdated=True,
         )
     if record_fingerprint(record) != (existing.fingerprint or "").split(":")[0]:
@@ -166,7 +169,8 @@ def _refuse_outdated(record: AppointmentRecord, existing: ExistingActivity) -> S
     return None
 
 
-def _refuse_change(record: AppointmentRecord, existing: ExistingActivity) -> Skip | Unchanged | None:
+def _refuse_change(record: AppointmentRecord,
+                   existing: ExistingActivity) -> Skip | Unchanged | None:
     if existing.origin is not Origin.MOBILE:
         return Skip("mobile id belongs to an activity not from mobile", "mobile_id", Level.ERROR)
     if existing.frozen:

@@ -7,11 +7,11 @@ from sqlalchemy import insert, select
 
 from bridge.calendars import rendered
 from bridge.exchange.records import CustomerRecord
-from bridge.importing import lookups
-from bridge.infra.db import among
 from bridge.hq.writes import insert_customers, update_customers
+from bridge.importing import lookups
 from bridge.importing.job import ChunkedImport
 from bridge.infra.bulk import NewRows, new_rows
+from bridge.infra.db import among
 from bridge.models import Customer, SalesChannel, utcnow
 
 COMPARED = (

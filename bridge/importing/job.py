@@ -1,25 +1,25 @@
 """Running an import job: one transaction, applied whole or not at all."""
 
 import functools
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import ExitStack
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from bridge.calendars import rendered
-from bridge.infra import alive
-from bridge.infra.db import transaction
 from bridge.exchange.reader import Header, RecordStream, read_header
-from bridge.importing.report import Outcome, RunReport
 from bridge.importing.pipeline import WriteBehind
+from bridge.importing.report import Outcome, RunReport
 from bridge.importing.runs import mark_interrupted
 from bridge.importing.streaming import CHUNK_SIZE, unique_chunks, validated
+from bridge.infra import alive
+from bridge.infra.db import transaction
 from bridge.infra.locks import IMPORT_LOCK
 
 Progress = Callable[[int], None]
@@ -56,6 +56,7 @@ def run_job(
         if not report.dry_run:
             with transaction(engine) as session:
                 report.start(session)
+                assert report.run_id is not None  # (start records the run)
                 alive_while.enter_context(alive.holding(engine, report.run_id))
         try:  # one import at a time
             with transaction(engine, take=[IMPORT_LOCK], keep=not report.dry_run) as session:
@@ -100,8 +101,8 @@ def refresh_statistics(engine: Engine, report: RunReport, table: str) -> None:
     written = report.counts["imported"] + report.counts["updated"]
     if engine.dialect.name != "postgresql" or written < ANALYZE_AFTER:
         return
-    with engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as opened:
+        connection = opened.execution_options(isolation_level="AUTOCOMMIT")
         known = connection.scalar(text("SELECT reltuples FROM pg_class WHERE oid = "
                                        "to_regclass(:table)"), {"table": table})
         if known is None or written > known:
@@ -176,20 +177,22 @@ class ChunkedImport(Generic[R, P]):
     def run(self) -> None:
         self.prepare()
         stream = RecordStream(self.header)
-        records = validated(stream, self.model, self.report, self.reference_keys)
+        # (``model`` is each subclass's R, which a ClassVar cannot name)
+        records = cast(Iterator[R], validated(stream, self.model, self.report,
+                                              self.reference_keys))
         plan: P | None = None
         # what the calendars keep is rendered aside; the writes run behind
         with rendered.helper_process(self.session), WriteBehind() as writer:
             for chunk in unique_chunks(records, self.key, self.chunk_size):
                 writer.wait()
-                if plan is not None and self.depends(chunk, plan):  # type: ignore[arg-type]
+                if plan is not None and self.depends(chunk, plan):
                     self.write(plan)
                     plan = None
                 self.report.flush(self.session)
-                found = self.look_up(chunk)  # type: ignore[arg-type]
+                found = self.look_up(chunk)
                 if plan is not None:
                     writer.submit(functools.partial(self.write, plan))
-                plan = self.decide(chunk, found)  # type: ignore[arg-type]
+                plan = self.decide(chunk, found)
                 if self.options.progress:
                     self.options.progress(stream.position)
             writer.wait()

@@ -10,16 +10,17 @@ interrupted, and so does each run as it begins. A run that is waiting for anothe
 """
 
 from collections.abc import Collection
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bridge.hq.errors import NotFound
 from bridge.importing.report import Message
+from bridge.infra import alive
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import transaction
-from bridge.infra import alive
-from bridge.hq.errors import NotFound
 from bridge.models import ImportRun, Level, RunMessage
 from bridge.models.runs import RunStatus
 
@@ -73,9 +74,11 @@ def mark_interrupted(session: Session, besides: int | None = None) -> int:
     dead = _gone(session, besides)
     if not dead:
         return 0
-    return session.execute(update(ImportRun).where(  # (one may have ended meanwhile)
-        ImportRun.id.in_(dead), ImportRun.status == RunStatus.RUNNING)
-        .values(status=RunStatus.INTERRUPTED)).rowcount
+    # (a DML statement's result is a CursorResult: Session.execute is typed for any statement)
+    result = cast(CursorResult[Any], session.execute(update(ImportRun).where(
+        ImportRun.id.in_(dead), ImportRun.status == RunStatus.RUNNING)  # (one may have ended)
+        .values(status=RunStatus.INTERRUPTED)))
+    return result.rowcount
 
 
 def _find_interrupted(engine: Engine) -> set[int]:

@@ -17,9 +17,9 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
-from bridge.importing.report import COUNTS, Outcome, RunReport
 from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
+from bridge.importing.report import COUNTS, Outcome, RunReport
 
 KEPT_FOR = 24 * 3600
 

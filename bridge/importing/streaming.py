@@ -1,6 +1,6 @@
 """From an exchange file to chunks of validated records, reporting the malformed ones."""
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -34,7 +34,7 @@ def validated(
 
 
 def unique_chunks(
-    records: Iterable[R], key: Callable[[R], str], size: int = CHUNK_SIZE
+    records: Iterable[R], key: Callable[[R], Hashable], size: int = CHUNK_SIZE
 ) -> Iterator[list[R]]:
     """Chunks of at most ``size`` records in which no key repeats.
 
@@ -42,7 +42,7 @@ def unique_chunks(
     of the same key sees (and updates) what the earlier one wrote.
     """
     chunk: list[R] = []
-    keys: set[str] = set()
+    keys: set[Hashable] = set()
     for record in records:
         if len(chunk) >= size or key(record) in keys:
             yield chunk

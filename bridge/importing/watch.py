@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bridge.errors import BridgeError
 from bridge.exchange.reader import read_header
 from bridge.hq.writes import sweep_overdue
 from bridge.importing.activities import import_activities
@@ -42,7 +43,6 @@ from bridge.importing.job import ImportOptions
 from bridge.importing.report import RunReport
 from bridge.importing.runs import last_run_of
 from bridge.infra.db import transaction
-from bridge.errors import BridgeError
 from bridge.infra.locks import IMPORT_LOCK
 from bridge.models.runs import RunStatus
 

@@ -29,8 +29,8 @@ RUN_SPACE = 0x42524403  # "BRD" 3: import runs at work (see bridge.infra.locks f
 def holding(engine: Engine, key: int) -> Iterator[None]:
     """Hold the lock of ``key`` until the block ends (or the process does)."""
     if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as opened:
+            connection = opened.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 connection.execute(_LOCK, {"space": RUN_SPACE, "key": key})
                 yield

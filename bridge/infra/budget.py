@@ -245,7 +245,7 @@ def watch() -> None:
     """Log every request of this process that runs past its hard limit (a process of its own
     cannot stop one of its threads: ``bridge serve --workers 2`` replaces such a process).
     Once per process."""
-    global _watching
+    global _watching  # noqa: PLW0603 - once per process: the process's own state
     with _lock:
         if _watching:
             return

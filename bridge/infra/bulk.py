@@ -13,8 +13,8 @@ an INSERT, and columns left out take their defaults, so both paths store the sam
 
 import functools
 import hashlib
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, TableClause, insert, select
@@ -23,6 +23,7 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import ColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 from bridge.infra.db import upsert_statement
@@ -141,9 +142,9 @@ def _defaults(table: Table, given: tuple[str, ...]) -> dict[str, Any]:
         default = column.default
         if column.name in given or default is None:
             continue
-        if default.is_scalar:
+        if isinstance(default, ColumnDefault) and default.is_scalar:
             values[column.name] = default.arg
-        elif default.is_callable:
+        elif isinstance(default, ColumnDefault) and default.is_callable:
             values[column.name] = default.arg(None)
         else:
             raise TypeError(f"{table.name}.{column.name}: give its value (default {default!r})")
@@ -176,7 +177,9 @@ def _copy(connection: Connection, table: str, columns: Sequence[str],
           values: list[tuple[Any, ...]]) -> None:
     statement = (f"COPY {_quoted(connection, table)} ({_quoted(connection, *columns)}) "
                  "FROM STDIN")
-    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection
+    assert driver is not None  # (an open connection has its driver's)
+    with driver.cursor() as cursor:
         try:
             with cursor.copy(statement) as copy:
                 for row in values:

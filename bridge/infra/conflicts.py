@@ -9,8 +9,8 @@ Such a transaction was rolled back whole, so it changed nothing and may be run a
 deadlock at once, a lock wait that ran out later (the other writer is still at work).
 
 A connection to the database lost in the middle of the work (the database server restarted,
-an operator ended the session), or none to be had, is met the same way: the work is answered "try again later"
-instead of failing, and the pool opens new connections for what follows. Errors
+an operator ended the session), or none to be had, is met the same way: the work is answered
+"try again later" instead of failing, and the pool opens new connections for what follows. Errors
 are noticed where they happen (an engine event), so a caller learns of a conflict even if
 code between it and the database (Radicale) caught the exception and answered something else.
 """

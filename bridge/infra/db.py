@@ -6,7 +6,14 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Connection, Engine, any_, bindparam, create_engine, event, text,
+    ColumnElement,
+    Connection,
+    Engine,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -93,9 +100,13 @@ def among(connection: Connection, column: Any, values: Collection[Any]) -> Colum
     """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, one parameter: a
     thousand parameters cost psycopg (which parses the query for them) and the planner more
     than fetching the rows does."""
+    condition: ColumnElement[bool]
     if connection.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+        condition = column == any_(bindparam(None, list(values),
+                                             type_=postgresql.ARRAY(column.type)))
+    else:
+        condition = column.in_(values)
+    return condition
 
 
 def upsert_statement(dialect: str, model: Any) -> Any:

@@ -80,7 +80,7 @@ def recent_holds() -> list[Hold]:
 
 def watch() -> None:
     """Watch this process's write transactions from now on (once per process)."""
-    global _watched_in
+    global _watched_in  # noqa: PLW0603 - once per process: the process's own state
     with _lock:
         if _watched_in == os.getpid():
             return
@@ -97,7 +97,7 @@ def _before_fork() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _lock
+    global _lock  # noqa: PLW0603 - a forked child's own lock (see _before_fork)
     _lock = threading.Lock()
 
 
@@ -105,7 +105,7 @@ os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def _end() -> None:
-    global _ending
+    global _ending  # noqa: PLW0603 - the process ends: its state, not an object's
     with _lock:
         _ending = True
         faulthandler.cancel_dump_traceback_later()
@@ -118,7 +118,8 @@ def _watching_loop() -> None:
         with _lock:
             if _ending:
                 return
-            faulthandler.dump_traceback_later(STALL_SECONDS, file=sys.__stderr__)
+            # (None, as faulthandler reads it: sys.stderr)
+            faulthandler.dump_traceback_later(STALL_SECONDS, file=sys.__stderr__ or sys.stderr)
         time.sleep(1.0)
         faulthandler.cancel_dump_traceback_later()
         now = time.monotonic()

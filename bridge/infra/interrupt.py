@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-
 REARM_SECONDS = 0.001
 """How soon a timer that fired before the block began looks again."""
 

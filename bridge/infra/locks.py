@@ -27,6 +27,7 @@ no locks and never wait for writers.
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 from sqlalchemy import Connection, text
 
 OWNER_SPACE = 0x42524401  # "BRD" 1: calendar owners

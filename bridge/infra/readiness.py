@@ -9,9 +9,9 @@ migrations themselves are :mod:`bridge.infra.schema`.
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from bridge.errors import DatabaseNotReady
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import make_engine
-from bridge.errors import DatabaseNotReady
 
 SCHEMA_REVISION = "0013"
 """The revision of the newest migration in ``bridge/migrations/versions`` (a test holds

@@ -11,6 +11,7 @@ from bridge.models.activities import (
     to_local,
 )
 from bridge.models.base import Base, UTCDateTime, utcnow
+from bridge.models.customers import Customer, format_address
 from bridge.models.dav import (
     ClientCopy,
     DavCollection,
@@ -21,7 +22,6 @@ from bridge.models.dav import (
     SyncPoint,
     SyncScope,
 )
-from bridge.models.customers import Customer, format_address
 from bridge.models.lost import LostReason, LostValue
 from bridge.models.people import Employee, SalesChannel, employee_channels
 from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
@@ -34,14 +34,9 @@ __all__ = [
     "ActivityDefinition",
     "Base",
     "ClientCopy",
+    "Customer",
     "DavCollection",
     "DavItem",
-    "RenderedActivity",
-    "RenderedCustomer",
-    "SyncChange",
-    "SyncPoint",
-    "SyncScope",
-    "Customer",
     "Employee",
     "ImportRun",
     "Kind",
@@ -51,11 +46,16 @@ __all__ = [
     "LostValue",
     "NumberSequence",
     "Origin",
+    "RenderedActivity",
+    "RenderedCustomer",
     "RunMessage",
     "RunStatus",
     "SalesChannel",
     "ServerKey",
     "Status",
+    "SyncChange",
+    "SyncPoint",
+    "SyncScope",
     "SyncSettings",
     "TextPriority",
     "UTCDateTime",

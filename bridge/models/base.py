@@ -41,7 +41,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
         return _to_sqlite_text
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -16,7 +16,8 @@
   HQ does not model (alarms, attendees, categories…) survives the round trip.
 - ``RenderedActivity`` / ``RenderedCustomer`` (rendered texts): the iCalendar object or vCard
   the server serves for an HQ activity or customer, rendered when HQ changed it
-  (``bridge.calendars.rendered``), so that a read is a row fetch. It is current while its ``revision`` is the row's.
+  (``bridge.calendars.rendered``), so that a read is a row fetch. It is current while its
+  ``revision`` is the row's.
 """
 
 from datetime import datetime

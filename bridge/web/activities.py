@@ -12,13 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
-from bridge.hq.filtering import (
-    ActivityFilter,
-    ActivityView,
-    activity_view,
-    count_activities,
-    list_activities,
-)
+from bridge.errors import InvalidInput
 from bridge.hq.editing import (
     ActivityFields,
     LocalTime,
@@ -30,9 +24,15 @@ from bridge.hq.editing import (
     reopen_activity,
     restore_activity,
 )
-from bridge.hq.settings import zone_named
-from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
+from bridge.hq.filtering import (
+    ActivityFilter,
+    ActivityView,
+    activity_view,
+    count_activities,
+    list_activities,
+)
+from bridge.hq.settings import zone_named
 from bridge.models import Activity, Employee, Kind
 from bridge.web.database import reading, writing
 from bridge.web.listing import (
@@ -89,7 +89,8 @@ def detail(number: str) -> Any:
     with reading() as db:
         view = _visible(db, number)
         tasks = _employee(db, view)
-    return render_template("activity.html", view=view, employee=tasks, tab=request.args.get("tab", "general"),
+    return render_template("activity.html", view=view, employee=tasks,
+                           tab=request.args.get("tab", "general"),
                            why=view.activity.read_only_because)
 
 

@@ -20,12 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from bridge import calendars
+from bridge.errors import BridgeError, InvalidInput
 from bridge.hq.authentication import Authenticator
+from bridge.hq.errors import NotFound, ReadOnly
 from bridge.importing.staging import Staging
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
-from bridge.errors import BridgeError, InvalidInput
-from bridge.hq.errors import NotFound, ReadOnly
 from bridge.infra.secrets import shared_secret
 from bridge.web import activities, exports, home, imports, lost, settings, signin, zones
 

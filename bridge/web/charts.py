@@ -63,7 +63,7 @@ def _nice(value: int) -> int:
     """The axis maximum: a round number at least ``value`` (at least 1)."""
     if value <= 5:
         return 5
-    step = 10 ** (len(str(value)) - 1)
+    step: int = 10 ** (len(str(value)) - 1)  # (typeshed: int ** int may be a float)
     for factor in (1, 2, 5, 10):
         if value <= factor * step:
             return factor * step

@@ -8,8 +8,8 @@ from typing import IO, Any
 
 from flask import Blueprint, Response, render_template, request
 
-from bridge.hq.filtering import ActivityFilter, count_activities, list_activities
 from bridge.hq.export import EXCEL_ROWS, export_chunks, too_many_for_excel, write_excel
+from bridge.hq.filtering import ActivityFilter, count_activities, list_activities
 from bridge.infra.db import transaction
 from bridge.web.activities import within_reach
 from bridge.web.database import engine, reading

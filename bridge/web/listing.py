@@ -8,8 +8,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from bridge.hq.filtering import SORT_FIELDS, ActivityFilter
 from bridge.errors import InvalidInput
+from bridge.hq.filtering import SORT_FIELDS, ActivityFilter
 from bridge.models import Kind, Origin, Status
 
 

@@ -6,13 +6,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bridge.errors import InvalidInput
 from bridge.hq.settings import (
     SERVER_ZONE,
     SettingsChange,
     change_settings,
     default_settings,
 )
-from bridge.errors import InvalidInput
 from bridge.models import Employee, SyncSettings, TextPriority
 from bridge.web.database import reading, writing
 from bridge.web.signin import viewer

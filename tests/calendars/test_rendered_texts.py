@@ -14,10 +14,10 @@ from sqlalchemy import Engine, select
 from bridge.calendars import rendered
 from bridge.calendars.items import ItemMeta
 from bridge.calendars.store import CalendarStore
-from bridge.infra.db import transaction
+from bridge.hq.placement import customer_uid
 from bridge.ical.render import activity_calendar
 from bridge.ical.vcard import customer_vcard
-from bridge.hq.placement import customer_uid
+from bridge.infra.db import transaction
 from bridge.models import Activity, Customer, RenderedActivity, RenderedCustomer
 from tests.clock import NOW, day, iso, zulu
 from tests.conftest import NOW_ISO, appointment, customer, later_version
@@ -39,11 +39,12 @@ def assert_kept_current(engine: Engine) -> None:
                  for row in session.scalars(select(RenderedCustomer))}
         customers = session.execute(rendered.CUSTOMER_ROWS).all()
         for row in customers:
-            assert cards.get(row.id) == (row.revision, customer_vcard(row, row.channel, customer_uid(row.number)))
+            card = customer_vcard(row, row.channel, customer_uid(row.number))
+            assert cards.get(row.id) == (row.revision, card)
     assert rows and customers, "nothing to check"
 
 
-def test_imports_keep_what_they_write(engine, hq, write_export):
+def test_imports_keep_what_they_write(engine: Engine, hq, write_export) -> None:
     assert hq("import", "activities", write_export("appointments", [
         appointment("MA-1"), appointment("MA-2", end=iso(0, "08:00"),
                                          start=iso(0, "07:00"))]),
@@ -94,7 +95,7 @@ def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_ex
             == "Visit 7, moved"
 
 
-def test_hq_commands_keep_what_they_change(engine, hq):
+def test_hq_commands_keep_what_they_change(engine: Engine, hq) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(8, "10:00"), "--customer", "C-1001").exit_code == 0
     assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call",
@@ -109,7 +110,7 @@ def test_hq_commands_keep_what_they_change(engine, hq):
 
 
 @pytest.mark.parametrize("text_priority", ["hq", "client"])
-def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priority):
+def test_a_clients_write_back_keeps_its_copy_in_the_text(engine: Engine, hq, text_priority) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
     now = NOW + timedelta(days=1)
     for href, summary in (("new.ics", "Lunch"), ("new.ics", "Lunch moved")):
@@ -131,7 +132,7 @@ def test_a_clients_write_back_keeps_its_copy_in_the_text(engine, hq, text_priori
     assert (served == text) is (text_priority == "client")
 
 
-def test_a_customer_update_keeps_its_card(engine, hq, write_export):
+def test_a_customer_update_keeps_its_card(engine: Engine, hq, write_export) -> None:
     assert hq("import", "customers", write_export("customers", [
         customer("C-1001", name="Acme Trading", sales_channel="South")]),
         "--now", NOW_ISO).exit_code == 0

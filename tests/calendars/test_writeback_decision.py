@@ -15,10 +15,10 @@ from bridge.calendars.writeback import (
     WriteToHQ,
     decide,
 )
-from bridge.ical.parse import ClientItem
-from bridge.models import Activity, Kind, Origin, Status, TextPriority
 from bridge.hq.settings import default_settings
 from bridge.hq.windows import Window
+from bridge.ical.parse import ClientItem
+from bridge.models import Activity, Kind, Origin, Status, TextPriority
 from tests.clock import NOW, day, on
 
 WINDOW = Window(on(day(-55), "00:00", "UTC"), on(day(371), "00:00", "UTC"))
@@ -56,7 +56,7 @@ def decided(item: ClientItem, before: Before = NOTHING, target: Target = APPOINT
     return decide(before, item, target, settings(**chosen), WINDOW, known_customer, NOW)
 
 
-def test_a_new_appointment_becomes_a_client_activity_with_the_clients_text():
+def test_a_new_appointment_becomes_a_client_activity_with_the_clients_text() -> None:
     decision = decided(event())
     assert isinstance(decision, WriteToHQ)
     assert decision.number is None and decision.uid == "client-1"
@@ -65,7 +65,7 @@ def test_a_new_appointment_becomes_a_client_activity_with_the_clients_text():
     assert decision.completion is None and not decision.restore
 
 
-def test_transfer_to_hq_follows_the_setting_unless_the_item_says_otherwise():
+def test_transfer_to_hq_follows_the_setting_unless_the_item_says_otherwise() -> None:
     assert decided(event(), transfer_appointments=False) == StoreAsSent()
     assert isinstance(decided(event(transfer=True), transfer_appointments=False), WriteToHQ)
     assert decided(event(transfer=False)) == StoreAsSent()
@@ -73,33 +73,33 @@ def test_transfer_to_hq_follows_the_setting_unless_the_item_says_otherwise():
                    transfer_tasks=False) == StoreAsSent()
 
 
-def test_recurring_items_and_appointments_without_a_start_stay_in_the_calendar():
+def test_recurring_items_and_appointments_without_a_start_stay_in_the_calendar() -> None:
     assert decided(event(recurring=True)) == StoreAsSent()
     assert decided(event(start=None)) == StoreAsSent()
 
 
-def test_an_item_stored_as_sent_stays_so():
+def test_an_item_stored_as_sent_stays_so() -> None:
     assert decided(event(), Before(activity=None, stored=True)) == StoreAsSent()
 
 
-def test_mobile_appointments_are_never_written():
+def test_mobile_appointments_are_never_written() -> None:
     mobile = hq_activity(origin=Origin.MOBILE, number="APP/1")
     with pytest.raises(Forbidden, match="APP/1 comes from the mobile system"):
         decided(event(), Before(mobile, stored=False))
 
 
-def test_the_collection_takes_its_own_component_only():
+def test_the_collection_takes_its_own_component_only() -> None:
     with pytest.raises(Forbidden, match="takes VTODO only, not VEVENT"):
         decided(event(), target=TASKS)
 
 
-def test_an_item_outside_the_window_is_refused_with_the_caldav_precondition():
+def test_an_item_outside_the_window_is_refused_with_the_caldav_precondition() -> None:
     with pytest.raises(OutsideWindow) as refused:
         decided(event(start=on(day(402), "09:00", "UTC"), end=on(day(402), "10:00", "UTC")))
     assert refused.value.precondition == "max-date-time"
 
 
-def test_text_priority_decides_whose_name_and_description_win():
+def test_text_priority_decides_whose_name_and_description_win() -> None:
     before = Before(hq_activity(), stored=False)
     kept = decided(event(summary="HQ-000001 Renamed"), before)
     assert (kept.fields.name, kept.fields.description) == (None, None)
@@ -109,7 +109,7 @@ def test_text_priority_decides_whose_name_and_description_win():
     assert taken.number == "HQ-000001" and taken.fields.start == event().start
 
 
-def test_a_status_completes_cancels_or_reopens():
+def test_a_status_completes_cancels_or_reopens() -> None:
     before = Before(hq_activity(), stored=False)
     assert decided(event(status="COMPLETED"), before).completion == Completion(on=NOW)
     assert decided(event(status="CANCELLED"), before).completion == Completion(
@@ -121,16 +121,16 @@ def test_a_status_completes_cancels_or_reopens():
         hq_activity(status=Status.COMPLETED), stored=False)).completion is None
 
 
-def test_a_deleted_activity_written_again_is_restored():
+def test_a_deleted_activity_written_again_is_restored() -> None:
     deleted = Before(hq_activity(deleted_at=NOW), stored=False)
     assert decided(event(), deleted).restore
 
 
-def test_an_unknown_customer_is_not_linked():
+def test_an_unknown_customer_is_not_linked() -> None:
     assert decided(event(customer="C-9999"), known_customer=False).fields.customer is None
 
 
-def test_an_event_without_an_end_lasts_an_hour_or_a_day():
+def test_an_event_without_an_end_lasts_an_hour_or_a_day() -> None:
     assert decided(event(end=None)).fields.end == START + timedelta(hours=1)
     all_day = decided(event(end=None, all_day=True, start=on(day(8), "00:00", "UTC")))
     assert all_day.fields.end == on(day(9), "00:00", "UTC")

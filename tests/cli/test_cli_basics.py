@@ -61,7 +61,7 @@ SPEC_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("path", SPEC_COMMANDS, ids=lambda p: " ".join(p))
+@pytest.mark.parametrize("path", SPEC_COMMANDS, ids=" ".join)
 def test_every_command_of_the_fixed_interface_exists(path: tuple[str, ...]) -> None:
     assert path in ALL_COMMANDS
 
@@ -137,7 +137,7 @@ def test_definition_activate_and_deactivate_report_the_state(bridge) -> None:
 def _program(database_url: str, *args: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BRIDGE_SCRIPT), "--database", database_url, "--user", "tester", *map(str, args)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
 
 

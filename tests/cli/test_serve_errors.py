@@ -26,7 +26,7 @@ INI_MISTAKES = [
 
 @pytest.mark.parametrize("text, said", INI_MISTAKES)
 def test_a_mistake_in_the_configuration_file_is_named_with_its_place(bridge, tmp_path, text,
-                                                                     said):
+                                                                     said) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(text, encoding="utf-8")
     result = bridge("serve", "--config", config)
@@ -35,7 +35,7 @@ def test_a_mistake_in_the_configuration_file_is_named_with_its_place(bridge, tmp
     assert "unexpected" not in result.output and "Traceback" not in result.output
 
 
-def test_a_configuration_file_not_in_utf8_is_named(bridge, tmp_path):
+def test_a_configuration_file_not_in_utf8_is_named(bridge, tmp_path) -> None:
     config = tmp_path / "radicale.ini"
     config.write_bytes("[server]\n# Zürich\n".encode("latin-1"))
     result = bridge("serve", "--config", config)
@@ -43,7 +43,7 @@ def test_a_configuration_file_not_in_utf8_is_named(bridge, tmp_path):
     assert f"{config}: not UTF-8 at byte 13 (0xfc)" in result.output
 
 
-def test_a_port_in_use_is_said_so_with_what_to_do(bridge):
+def test_a_port_in_use_is_said_so_with_what_to_do(bridge) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -58,14 +58,14 @@ def test_a_port_in_use_is_said_so_with_what_to_do(bridge):
     assert os.environ.get("PGAPPNAME") != "bridge serve"
 
 
-def test_port_0_is_refused_as_the_help_says(bridge):
+def test_port_0_is_refused_as_the_help_says(bridge) -> None:
     result = bridge("serve", "--port", "0")
     assert result.exit_code == 2
     assert "0 is not in the range 1<=x<=65535" in result.output
 
 
 def test_a_postgresql_server_allowing_too_few_connections_is_said_so_as_it_starts(
-        database_url, tmp_path):
+        database_url: str, tmp_path) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("the connection limits are PostgreSQL's")
     config = tmp_path / "radicale.ini"

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bridge.hq.editing import local_time
 from bridge.errors import InvalidInput
+from bridge.hq.editing import local_time
 from tests.clock import WARSAW, iso, next_date, next_transition
 from tests.conftest import NOW_ISO, activities_json, appointment
 
@@ -420,7 +420,7 @@ def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
     assert channels == {"Visit": "South", "Call": "North"}
 
 
-def test_a_name_longer_than_hq_keeps_is_refused_whole(hq):
+def test_a_name_longer_than_hq_keeps_is_refused_whole(hq) -> None:
     result = hq("activities", "add", "-r", "bwilson", "--name", "x" * 300,
                 "--start", iso(6, "10:00"))
     assert result.exit_code == 1

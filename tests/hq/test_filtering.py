@@ -14,12 +14,12 @@ from tests.conftest import NOW_ISO, activities_json, appointment, employee
 
 # The data set of every test here (see the `cockpit` fixture), in start order (days from
 # today; the mobile system's export has completed the third 1 day ago at 15:00 UTC):
-#   APP/2026/0300  mobile appointment  bwilson C-1001 North  day 6 09:00 Warsaw   Planned
-#   APP/2026/0100  mobile appointment  cdavis  C-2001 South  day 8 14:00 Warsaw   Completed unprocessed
-#   APP/2026/0200  mobile appointment  ddiaz   C-1001 East   day 10 08:00 UTC     Completed
-#   HQ-000001      hq appointment      awhite  C-2001        day 60 10:00 UTC     Planned
-#   HQ-000002      hq task             bwilson -             due day 70 12:00 UTC Planned
-#   HQ-000003      hq appointment      fgreen  C-1001        day 80 10:00 UTC     Planned
+# APP/2026/0300 mobile appointment  bwilson C-1001 North  day 6 09:00 Warsaw   Planned
+# APP/2026/0100 mobile appointment  cdavis  C-2001 South  day 8 14:00 Warsaw   Completed unprocessed
+# APP/2026/0200 mobile appointment  ddiaz   C-1001 East   day 10 08:00 UTC     Completed
+# HQ-000001     hq appointment      awhite  C-2001        day 60 10:00 UTC     Planned
+# HQ-000002     hq task             bwilson -             due day 70 12:00 UTC Planned
+# HQ-000003     hq appointment      fgreen  C-1001        day 80 10:00 UTC     Planned
 # fgreen is a representative outside awhite's team.
 IN_START_ORDER = ["APP/2026/0300", "APP/2026/0100", "APP/2026/0200",
                   "HQ-000001", "HQ-000002", "HQ-000003"]

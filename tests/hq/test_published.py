@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from bridge.calendars import hq_changes, rendered
 from bridge.hq import published
 from bridge.hq.editing import ActivityFields, add_activity
-from bridge.hq.published import Change
 from bridge.hq.placement import projection_for
+from bridge.hq.published import Change
 from bridge.infra.db import transaction
 from bridge.models import Activity, Kind
 from tests.clock import NOW, iso

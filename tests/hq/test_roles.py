@@ -14,13 +14,13 @@ STAFF = Staff([
 ])
 
 
-def test_an_hq_user_who_is_no_representative_and_manages_nobody_sees_everything():
+def test_an_hq_user_who_is_no_representative_and_manages_nobody_sees_everything() -> None:
     assert STAFF.role("eclerk") is Role.HQ
     reach = STAFF.reach("eclerk")
     assert reach.everyone and reach.covers("bwilson") and reach.covers("anyone")
 
 
-def test_a_manager_sees_their_own_and_everyone_below_them_directly_or_not():
+def test_a_manager_sees_their_own_and_everyone_below_them_directly_or_not() -> None:
     assert STAFF.role("awhite") is Role.MANAGER
     reach = STAFF.reach("awhite")
     assert not reach.everyone
@@ -28,23 +28,23 @@ def test_a_manager_sees_their_own_and_everyone_below_them_directly_or_not():
     assert not reach.covers("dlead")
 
 
-def test_a_manager_who_is_no_representative_sees_only_their_team():
+def test_a_manager_who_is_no_representative_sees_only_their_team() -> None:
     assert STAFF.role("hboss") is Role.MANAGER
     assert STAFF.reach("hboss").logins == {"dlead"}
 
 
-def test_a_representative_sees_only_their_own():
+def test_a_representative_sees_only_their_own() -> None:
     assert STAFF.role("cdavis") is Role.REPRESENTATIVE
     assert STAFF.reach("cdavis").logins == {"cdavis"}
 
 
-def test_someone_not_among_the_active_staff_sees_nothing():
+def test_someone_not_among_the_active_staff_sees_nothing() -> None:
     assert STAFF.role("ghost") is None
     reach = STAFF.reach("ghost")
     assert not reach.everyone and not reach.covers("ghost")
 
 
-def test_a_loop_of_managers_does_not_hang_the_check():
+def test_a_loop_of_managers_does_not_hang_the_check() -> None:
     looped = Staff([Person("a", True, "b"), Person("b", True, "a")])
     assert looped.manages("a", "b") and looped.manages("b", "a")
     assert not looped.manages("c", "a")

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.infra.db import transaction
 from bridge.errors import InvalidInput
-from bridge.models import Employee, SyncSettings, TextPriority
 from bridge.hq.windows import Window, parse_bound, resolve_bound, window
+from bridge.infra.db import transaction
+from bridge.models import Employee, SyncSettings, TextPriority
 from tests.clock import TODAY, day
 
 SINCE = str(day(-330))

@@ -43,7 +43,7 @@ REPRESENTATIVES = {"lead", "rep1", "far", "loopa", "loopb"}
 """The organisation's active representatives (each gets an appointment)."""
 
 
-def test_the_rule_walks_through_inactive_managers_and_stops_at_loops():
+def test_the_rule_walks_through_inactive_managers_and_stops_at_loops() -> None:
     staff = Staff([Person("a", False, None), Person("b", True, "a", active=False),
                    Person("c", True, "b"), Person("x", True, "y"), Person("y", True, "x")])
     assert staff.manages("a", "c") and staff.below("a") == ["b", "c"]

@@ -10,7 +10,7 @@ from tests.clock import TODAY, next_date, on
 WARSAW, NEW_YORK = ZoneInfo("Europe/Warsaw"), ZoneInfo("America/New_York")
 
 
-def test_the_bounds_are_the_representatives_midnights():
+def test_the_bounds_are_the_representatives_midnights() -> None:
     first = next_date(1, 10)  # in winter time; the last day, the July after, in summer time
     last = next_date(7, 20, after=(first - TODAY).days)
     given = window(first.isoformat(), last.isoformat(), TODAY, WARSAW)
@@ -19,7 +19,7 @@ def test_the_bounds_are_the_representatives_midnights():
     assert given.days() == f"{first} … {last}"
 
 
-def test_the_last_day_is_inside_until_its_last_second():
+def test_the_last_day_is_inside_until_its_last_second() -> None:
     last = next_date(3, 1)
     given = window("0d", last.isoformat(), TODAY, NEW_YORK)
     late = on(last, "23:59", "America/New_York")
@@ -29,12 +29,12 @@ def test_the_last_day_is_inside_until_its_last_second():
                                               NEW_YORK).astimezone(UTC) - timedelta(seconds=1)
 
 
-def test_relative_bounds_count_from_the_representatives_today():
+def test_relative_bounds_count_from_the_representatives_today() -> None:
     given = window("-1d", "+1d", TODAY, WARSAW)
     assert given.days() == f"{TODAY - timedelta(days=1)} … {TODAY + timedelta(days=1)}"
 
 
-def test_the_last_day_the_calendar_knows_is_a_whole_day_everywhere():
+def test_the_last_day_the_calendar_knows_is_a_whole_day_everywhere() -> None:
     for zone in (UTC, WARSAW, NEW_YORK):
         given = window("0001-01-01", "9999-12-31", TODAY, zone)
         assert given.days() == "0001-01-01 … 9999-12-31"

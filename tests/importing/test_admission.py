@@ -13,7 +13,7 @@ def numbers(hq):
 
 
 def test_confirmed_future_appointment_of_known_customer_and_representative_is_admitted(
-        hq, write_export):
+        hq, write_export) -> None:
     number = f"APP/{TODAY.year}/0001"
     result = import_appointments(hq, write_export, appointment("MA-1", number=number))
     assert "imported 1" in result.output
@@ -26,14 +26,14 @@ def test_confirmed_future_appointment_of_known_customer_and_representative_is_ad
     assert imported["mobile_id"] == "MA-1"
 
 
-def test_unconfirmed_appointment_is_skipped_with_its_reason(hq, write_export):
+def test_unconfirmed_appointment_is_skipped_with_its_reason(hq, write_export) -> None:
     result = import_appointments(hq, write_export, appointment("MA-1", confirmed=False))
     assert numbers(hq) == []
     assert "skipped 1" in result.output
     assert "MA-1" in result.output and "not confirmed" in result.output
 
 
-def test_appointment_starting_before_the_import_clock_is_skipped(hq, write_export):
+def test_appointment_starting_before_the_import_clock_is_skipped(hq, write_export) -> None:
     # given in Warsaw time (not UTC): half an hour before and after the clock (09:00 UTC)
     def warsaw(minutes):
         return (NOW + timedelta(minutes=minutes)).astimezone(ZoneInfo(WARSAW)).isoformat()
@@ -66,7 +66,7 @@ def test_missing_customers_are_reported_per_sales_channel_with_the_seed_message(
             "partner does not exist in CEE system.") in result.output
 
 
-def test_channel_message_is_kept_with_the_run(hq, write_export):
+def test_channel_message_is_kept_with_the_run(hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1", customer="C-404"))
     shown = hq("runs", "show", "3").output  # runs: 1 employees, 2 customers, 3 activities
     assert ("Sales Channel North – 1 element(s) of Activities was skipped because connected "
@@ -74,26 +74,26 @@ def test_channel_message_is_kept_with_the_run(hq, write_export):
 
 
 def test_appointment_of_an_employee_who_is_not_a_sales_representative_is_skipped(
-        hq, write_export):
+        hq, write_export) -> None:
     result = import_appointments(hq, write_export, appointment("MA-1", representative="eclerk"))
     assert numbers(hq) == []
     assert "MA-1" in result.output and "not an active HQ sales representative" in result.output
 
 
-def test_appointment_of_an_unknown_login_is_skipped(hq, write_export):
+def test_appointment_of_an_unknown_login_is_skipped(hq, write_export) -> None:
     result = import_appointments(hq, write_export, appointment("MA-1", representative="nobody"))
     assert numbers(hq) == []
     assert "'nobody' is not an active HQ sales representative" in result.output
 
 
-def test_appointment_of_an_inactive_representative_is_skipped(hq, write_export):
+def test_appointment_of_an_inactive_representative_is_skipped(hq, write_export) -> None:
     staff = [employee("bwilson", active=False)]
     assert hq("employees", "import", write_export("employees", staff)).exit_code == 0
     import_appointments(hq, write_export, appointment("MA-1"))
     assert numbers(hq) == []
 
 
-def test_every_skip_counts_and_the_rest_is_imported(hq, write_export):
+def test_every_skip_counts_and_the_rest_is_imported(hq, write_export) -> None:
     records = [appointment("MA-1"), appointment("MA-2", confirmed=False),
                appointment("MA-3", customer="C-404"), appointment("MA-4", representative="eclerk"),
                appointment("MA-5", customer="C-2001", sales_channel="South")]
@@ -102,14 +102,14 @@ def test_every_skip_counts_and_the_rest_is_imported(hq, write_export):
     assert numbers(hq) == ["APP/MA-1", "APP/MA-5"]
 
 
-def test_a_number_already_used_by_another_appointment_is_refused(hq, write_export):
+def test_a_number_already_used_by_another_appointment_is_refused(hq, write_export) -> None:
     result = import_appointments(hq, write_export, appointment("MA-1", number="APP/1"),
                                  appointment("MA-2", number="APP/1"))
     assert numbers(hq) == ["APP/1"]
     assert "MA-2" in result.output and "already used" in result.output
 
 
-def test_imported_appointment_takes_priority_and_kind_from_the_definition(hq, write_export):
+def test_imported_appointment_takes_priority_and_kind_from_the_definition(hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     [imported] = activities_json(hq)
     assert imported["kind"] == "appointment"
@@ -127,12 +127,12 @@ def test_description_composes_customer_address_mobile_status_and_description(hq,
     ]
 
 
-def test_subject_shows_number_and_name(hq, write_export):
+def test_subject_shows_number_and_name(hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1", number="APP/7", name="Demo"))
     assert activities_json(hq)[0]["subject"] == "APP/7 Demo"
 
 
-def test_inactive_definition_refuses_the_import_and_imports_nothing(hq, write_export):
+def test_inactive_definition_refuses_the_import_and_imports_nothing(hq, write_export) -> None:
     assert hq("definition", "deactivate", "ibus.AppointmentSynchronize").exit_code == 0
     result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
                 "--now", NOW_ISO)
@@ -143,7 +143,7 @@ def test_inactive_definition_refuses_the_import_and_imports_nothing(hq, write_ex
     assert "failed" in hq("runs", "list").output
 
 
-def test_definition_is_installed_inactive_by_init(bridge, write_export):
+def test_definition_is_installed_inactive_by_init(bridge, write_export) -> None:
     assert bridge("employees", "import", write_export("employees", [employee("bwilson")])
                   ).exit_code == 0
     result = bridge("import", "activities", write_export("appointments", [appointment("MA-1")]),

@@ -15,7 +15,7 @@ BRIDGE = str(Path(sys.executable).parent / "bridge")
 
 
 def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
-        hq, database_url, tmp_path):
+        hq, database_url: str, tmp_path: Path) -> None:
     hq("import", "activities", _export(tmp_path / "first.json", 3), "--now", NOW_ISO)
     before = activities_json(hq)
     runs_before = hq("runs", "list").output.splitlines()[1:]
@@ -46,7 +46,8 @@ def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
 
 
 def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
+                           check=False)
     return [int(child) for child in found.stdout.split()]
 
 

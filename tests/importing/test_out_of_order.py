@@ -5,8 +5,16 @@ nothing and is reported per record — so an older export never moves an appoint
 from datetime import timedelta
 
 from tests.clock import NOW, iso, utc, zulu
-from tests.conftest import (CHANGED_AT, MODIFIED_AT, NOW_ISO, activities_json, appointment,
-                            later_version, race, run_command)
+from tests.conftest import (
+    CHANGED_AT,
+    MODIFIED_AT,
+    NOW_ISO,
+    activities_json,
+    appointment,
+    later_version,
+    race,
+    run_command,
+)
 
 MUCH_LATER = zulu(utc(7, "09:00", "UTC"))  # after the appointments' period: the sweep runs
 IDS = [f"MA-{n}" for n in range(1, 6)]
@@ -38,7 +46,7 @@ def last_run_messages(hq):
     return hq("runs", "show", run_id).output
 
 
-def test_an_older_export_after_a_newer_one_changes_nothing(hq, write_export):
+def test_an_older_export_after_a_newer_one_changes_nothing(hq, write_export) -> None:
     older = imported_twice(hq, write_export)
     newest = activities_json(hq)
     assert {a["mobile_id"]: a["status"] for a in newest}["MA-1"] == "Completed"
@@ -48,7 +56,7 @@ def test_an_older_export_after_a_newer_one_changes_nothing(hq, write_export):
     assert activities_json(hq) == newest
 
 
-def test_each_older_record_is_reported_with_the_version_hq_holds(hq, write_export):
+def test_each_older_record_is_reported_with_the_version_hq_holds(hq, write_export) -> None:
     older = imported_twice(hq, write_export)
     hq("import", "activities", older, "--now", NOW_ISO)
     shown = last_run_messages(hq)
@@ -59,7 +67,7 @@ def test_each_older_record_is_reported_with_the_version_hq_holds(hq, write_expor
     assert "5 appointment(s) not applied: HQ already holds a version" in shown
 
 
-def test_a_dry_run_reports_the_same(hq, write_export):
+def test_a_dry_run_reports_the_same(hq, write_export) -> None:
     older = imported_twice(hq, write_export)
     result = hq("import", "activities", older, "--now", NOW_ISO, "--dry-run")
     assert "DRY RUN" in result.output
@@ -68,7 +76,7 @@ def test_a_dry_run_reports_the_same(hq, write_export):
 
 
 def test_completed_appointments_stay_completed_even_when_their_period_has_passed(
-        hq, write_export):
+        hq, write_export) -> None:
     older = imported_twice(hq, write_export)
     hq("import", "activities", older, "--now", MUCH_LATER)
     statuses = {a["mobile_id"]: (a["status"], a["frozen"]) for a in activities_json(hq)}
@@ -80,7 +88,7 @@ def test_completed_appointments_stay_completed_even_when_their_period_has_passed
     assert {a["mobile_id"]: a["status"] for a in activities_json(hq)}["MA-1"] == "Completed"
 
 
-def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(hq, write_export):
+def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(hq, write_export) -> None:
     imported_twice(hq, write_export)
     before = activities_json(hq)
     same_time = later_version("MA-3", name="Another name")
@@ -92,14 +100,14 @@ def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(hq, write_
     assert activities_json(hq) == before
 
 
-def test_resending_the_newest_export_is_unchanged_not_skipped(hq, write_export):
+def test_resending_the_newest_export_is_unchanged_not_skipped(hq, write_export) -> None:
     imported_twice(hq, write_export)
     result = hq("import", "activities", write_export("appointments", newer_export()),
                 "--now", NOW_ISO)
     assert "imported 0, updated 0, unchanged 5, skipped 0" in result.output
 
 
-def test_two_versions_in_one_export_the_newer_wins_in_any_order(hq, write_export):
+def test_two_versions_in_one_export_the_newer_wins_in_any_order(hq, write_export) -> None:
     records = [later_version("MA-1", name="Newer"), appointment("MA-1", name="Older")]
     result = hq("import", "activities", write_export("appointments", records),
                 "--now", NOW_ISO)
@@ -109,7 +117,7 @@ def test_two_versions_in_one_export_the_newer_wins_in_any_order(hq, write_export
 
 
 def test_concurrent_imports_of_an_older_and_a_newer_export_end_with_the_newer(
-        hq, write_export, database_url):
+        hq, write_export, database_url: str) -> None:
     for round_ in range(10):
         def export(name, modified_at):
             return write_export("appointments", [
@@ -123,7 +131,7 @@ def test_concurrent_imports_of_an_older_and_a_newer_export_end_with_the_newer(
         assert {a["name"] for a in activities_json(hq)} == {f"Newer {round_}"}
 
 
-def test_the_demos_first_export_imported_after_the_second_changes_nothing(bridge, tmp_path):
+def test_the_demos_first_export_imported_after_the_second_changes_nothing(bridge, tmp_path) -> None:
     data = tmp_path / "demo"
     assert bridge("demo", "--data-dir", data).exit_code == 0
     before = activities_json(bridge)
@@ -131,3 +139,16 @@ def test_the_demos_first_export_imported_after_the_second_changes_nothing(bridge
     assert result.exit_code == 0, result.output
     assert "updated 0" in result.output and "not applied: HQ already holds" in result.output
     assert activities_json(bridge) == before
+
+
+def test_a_record_without_its_modification_time_is_applied(hq, write_export) -> None:
+    """A record may leave out ``modified_at``: with nothing to compare, it is applied (such a
+    record once failed the whole run, comparing nothing with HQ's time)."""
+    first = write_export("appointments", [appointment("MA-1")])
+    assert hq("import", "activities", first, "--now", NOW_ISO).exit_code == 0
+    undated = {**appointment("MA-1", name="Renamed"), "modified_at": None}
+    result = hq("import", "activities", write_export("appointments", [undated]),
+                "--now", NOW_ISO)
+    assert result.exit_code == 0, result.output
+    assert "updated 1" in result.output
+    assert [a["name"] for a in activities_json(hq)] == ["Renamed"]

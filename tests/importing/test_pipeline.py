@@ -30,17 +30,18 @@ RECORDS = [
 
 
 @pytest.fixture(params=[1000, 2], ids=["one chunk", "chunks of two"])
-def chunk_size(request, monkeypatch) -> int:
+def chunk_size(request, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(ActivityImport, "chunk_size", request.param)
     monkeypatch.setattr(CustomerImport, "chunk_size", request.param)
     return request.param
 
 
-def test_chunks_see_what_the_chunks_before_them_wrote(hq, write_export, chunk_size):
+def test_chunks_see_what_the_chunks_before_them_wrote(hq, write_export, chunk_size) -> None:
     result = hq("import", "activities", write_export("appointments", RECORDS), "--now", NOW_ISO)
     assert result.exit_code == 0, result.output
     assert "imported 8, updated 3, unchanged 0, skipped 1" in result.output
-    assert "MA-4 / APP/MA-3: field 'number': skipped: number APP/MA-3 is already used" in result.output
+    assert ("MA-4 / APP/MA-3: field 'number': skipped: number APP/MA-3 is already used"
+            in result.output)
     by_id = {a["mobile_id"]: a for a in activities_json(hq)}
     assert sorted(by_id) == ["MA-1", "MA-2", "MA-3", "MA-5", "MA-6", "MA-7", "MA-8", "MA-9"]
     assert by_id["MA-1"]["name"] == "Renamed"
@@ -48,7 +49,7 @@ def test_chunks_see_what_the_chunks_before_them_wrote(hq, write_export, chunk_si
     assert by_id["MA-9"]["number"] == "APP/MA-3"
 
 
-def test_customers_in_chunks_see_the_chunks_before_them(hq, write_export, chunk_size):
+def test_customers_in_chunks_see_the_chunks_before_them(hq, write_export, chunk_size) -> None:
     customers = [customer("C-7001"), customer("C-7002", sales_channel="West"),
                  customer("C-7001", name="Renamed"), customer("C-7003", sales_channel="West")]
     result = hq("import", "customers", write_export("customers", customers), "--now", NOW_ISO)
@@ -90,7 +91,7 @@ def refused_number(engine) -> Iterator[str]:
 
 
 def test_a_write_failing_behind_fails_the_run_whole(hq, write_export, refused_number,
-                                                    chunk_size):
+                                                    chunk_size) -> None:
     result = hq("import", "activities", write_export("appointments", RECORDS), "--now", NOW_ISO)
     assert result.exit_code != 0
     assert "refused by the test" in result.output
@@ -98,7 +99,7 @@ def test_a_write_failing_behind_fails_the_run_whole(hq, write_export, refused_nu
     assert "failed" in hq("runs", "list").output
 
 
-def test_writes_run_in_order_one_at_a_time():
+def test_writes_run_in_order_one_at_a_time() -> None:
     done: list[int] = []
     running = threading.Lock()
 
@@ -114,7 +115,7 @@ def test_writes_run_in_order_one_at_a_time():
     assert done == [0, 1, 2, 3, 4]
 
 
-def test_a_writes_error_is_raised_at_the_next_wait():
+def test_a_writes_error_is_raised_at_the_next_wait() -> None:
     def fail() -> None:
         raise ValueError("disk full")
 
@@ -125,7 +126,7 @@ def test_a_writes_error_is_raised_at_the_next_wait():
         writer.wait()  # raised once
 
 
-def test_leaving_on_an_error_waits_for_the_write_under_way():
+def test_leaving_on_an_error_waits_for_the_write_under_way() -> None:
     started, finished = threading.Event(), threading.Event()
 
     def slow() -> None:
@@ -133,15 +134,14 @@ def test_leaving_on_an_error_waits_for_the_write_under_way():
         time.sleep(0.2)
         finished.set()
 
-    with pytest.raises(KeyError):
-        with WriteBehind() as writer:
-            writer.submit(slow)
-            started.wait()
-            raise KeyError("the reader failed")
+    with pytest.raises(KeyError), WriteBehind() as writer:
+        writer.submit(slow)
+        started.wait()
+        raise KeyError("the reader failed")
     assert finished.is_set()
 
 
-def test_threads_switch_often_while_a_writer_runs_and_as_before_after():
+def test_threads_switch_often_while_a_writer_runs_and_as_before_after() -> None:
     before = sys.getswitchinterval()
     with WriteBehind() as writer:
         writer.submit(lambda: None)

@@ -27,7 +27,7 @@ def test_a_large_import_refreshes_the_planner_statistics(hq, write_export, engin
 
 
 def test_an_import_smaller_than_the_table_leaves_the_statistics_to_autovacuum(
-        hq, write_export, engine, monkeypatch):
+        hq, write_export, engine, monkeypatch: pytest.MonkeyPatch) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no planner statistics to refresh")
     monkeypatch.setattr(job, "ANALYZE_AFTER", 3)

@@ -31,7 +31,7 @@ def imported(hq, write_export):
 
 
 def test_rejected_future_appointment_becomes_completed_unprocessed_with_details(
-        imported, write_export):
+        imported, write_export) -> None:
     run(imported, write_export, later_version("MA-1", status="rejected",
                                             description="Customer cancelled"), now=LATER)
     activity = the_one(imported)
@@ -41,7 +41,7 @@ def test_rejected_future_appointment_becomes_completed_unprocessed_with_details(
     assert "Mobile status: Rejected" in activity["description"]
 
 
-def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export):
+def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export) -> None:
     run(imported, write_export, later_version("MA-1", status="suspended"), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Planned"
@@ -49,7 +49,7 @@ def test_suspended_keeps_the_hq_status_and_adds_a_note(imported, write_export):
     assert "HQ status is unchanged" in activity["description"]
 
 
-def test_suspended_after_rejection_keeps_completed_unprocessed(imported, write_export):
+def test_suspended_after_rejection_keeps_completed_unprocessed(imported, write_export) -> None:
     run(imported, write_export, later_version("MA-1", status="rejected"), now=LATER)
     run(imported, write_export, later_version("MA-1", status="suspended",
                                             modified_at=zulu(NOW + timedelta(days=1, hours=1))),
@@ -57,7 +57,7 @@ def test_suspended_after_rejection_keeps_completed_unprocessed(imported, write_e
     assert the_one(imported)["status"] == "Completed unprocessed"
 
 
-def test_completed_appointment_records_completed_on_and_by(imported, write_export):
+def test_completed_appointment_records_completed_on_and_by(imported, write_export) -> None:
     run(imported, write_export, later_version(
         "MA-1", status="completed", completed_on=iso(6, "10:05"),
         completed_by="bwilson"), now=LATER)
@@ -82,7 +82,7 @@ def test_not_processed_becomes_delayed_and_later_changes_are_not_imported(import
 
 
 def test_appointment_whose_period_elapsed_without_completion_becomes_delayed_and_frozen(
-        imported, write_export):
+        imported, write_export) -> None:
     result = run(imported, write_export, appointment("MA-1"), now=MUCH_LATER)
     assert "now delayed 1" in result.output
     activity = the_one(imported)
@@ -112,14 +112,14 @@ def test_completion_reported_in_the_same_run_wins_over_the_elapsed_period(import
     ("waiting_for_customer", "waiting_for_customer"),
 ])
 def test_other_mobile_statuses_are_shown_in_the_description(imported, write_export,
-                                                            mobile_status, shown):
+                                                            mobile_status, shown) -> None:
     run(imported, write_export, later_version("MA-1", status=mobile_status), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Planned"
     assert f"Mobile status: {shown}" in activity["description"]
 
 
-def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, write_export):
+def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, write_export) -> None:
     before = the_one(imported)
     result = run(imported, write_export, later_version(
         "MA-1", name="Moved review", start=iso(8, "14:00"),
@@ -131,7 +131,7 @@ def test_changed_times_and_name_are_updated_and_the_revision_grows(imported, wri
     assert after["revision"] == before["revision"] + 1
 
 
-def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_export):
+def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_export) -> None:
     before = the_one(imported)
     result = run(imported, write_export, later_version("MA-1", confirmed=False, name="X"),
                  now=LATER)
@@ -139,7 +139,7 @@ def test_an_appointment_no_longer_confirmed_is_kept_as_it_was(imported, write_ex
     assert the_one(imported) == before
 
 
-def test_an_update_may_concern_an_appointment_that_has_started(imported, write_export):
+def test_an_update_may_concern_an_appointment_that_has_started(imported, write_export) -> None:
     """Only NEW appointments must start in the future."""
     during = zulu(utc(6, "09:30"))  # in the middle of the appointment (09:00-10:00 Warsaw)
     run(imported, write_export, later_version("MA-1", status="in_progress"), now=during)

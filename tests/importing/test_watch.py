@@ -105,7 +105,7 @@ def runs(hq) -> list[str]:
     return [" ".join(line.split()[3:10]) for line in reversed(lines)]
 
 
-def test_a_file_still_being_written_is_taken_only_once_it_is_whole(hq, watching, folder):
+def test_a_file_still_being_written_is_taken_only_once_it_is_whole(hq, watching, folder) -> None:
     watcher = watching()
     data = visits(*(f"MA-{n}" for n in range(1, 301)))
     with (folder / "visits.json").open("wb") as growing:  # written in pieces, with pauses
@@ -121,7 +121,7 @@ def test_a_file_still_being_written_is_taken_only_once_it_is_whole(hq, watching,
 
 
 def test_customers_are_imported_before_the_appointments_that_arrived_with_them(
-        hq, watching, folder):
+        hq, watching, folder) -> None:
     drop(folder, "a-visits.json", visits("MA-1", customer="C-3001"))
     drop(folder, "b-customers.json", export("customers", [customer("C-3001")]))
     watcher = watching()
@@ -131,7 +131,7 @@ def test_customers_are_imported_before_the_appointments_that_arrived_with_them(
     assert [a["customer"] for a in activities_json(hq)] == ["C-3001"]
 
 
-def test_a_file_that_arrives_twice_or_late_changes_nothing(hq, watching, folder):
+def test_a_file_that_arrives_twice_or_late_changes_nothing(hq, watching, folder) -> None:
     watcher = watching()
     newer = visits("MA-1", name="Newer", modified_at=zulu(at(-1, "10:00", "UTC")))
     drop(folder, "visits.json", newer)
@@ -158,7 +158,7 @@ def test_a_file_that_cannot_be_imported_goes_to_failed_with_the_reason(hq, watch
 
 
 def test_a_watcher_killed_mid_import_imports_the_file_once_at_its_restart(
-        hq, watching, folder, database_url):
+        hq, watching, folder, database_url: str) -> None:
     drop(folder, "visits.json", visits(*(f"MA-{n}" for n in range(1, 20001))))
     first = watching()
     wait_for(lambda: list(folder.glob("importing/*.json")), "the file claimed")
@@ -174,7 +174,7 @@ def test_a_watcher_killed_mid_import_imports_the_file_once_at_its_restart(
 
 
 def test_a_file_imported_just_before_the_watcher_stopped_is_not_imported_again(
-        hq, watching, folder):
+        hq, watching, folder) -> None:
     claimed = folder / "importing" / f"{NOW:%Y%m%dT%H%M%S.%fZ}-visits.json"
     claimed.parent.mkdir()
     claimed.write_bytes(visits("MA-1"))
@@ -187,7 +187,7 @@ def test_a_file_imported_just_before_the_watcher_stopped_is_not_imported_again(
     assert len(runs(hq)) == 3  # employees, customers, that one run: no second
 
 
-def test_two_watchers_of_one_folder_take_turns(hq, watching, folder):
+def test_two_watchers_of_one_folder_take_turns(hq, watching, folder) -> None:
     first = watching()
     wait_for(lambda: first.said("Watching"), "the first watcher")
     second = watching()

@@ -12,17 +12,17 @@ DEFAULTS = Limits(max_connections=100, reserved=3)
 """PostgreSQL's defaults."""
 
 
-def test_each_busy_thread_holds_a_connection_and_each_further_database_keeps_idle_ones():
+def test_each_busy_thread_holds_a_connection_and_each_further_database_keeps_idle_ones() -> None:
     assert wanted(processes=1, threads=20, databases=1) == 20
     assert wanted(processes=4, threads=20, databases=1) == 80
     assert wanted(processes=4, threads=20, databases=3) == 4 * (20 + 2 * 5)
 
 
-def test_a_server_that_allows_enough_is_not_mentioned():
+def test_a_server_that_allows_enough_is_not_mentioned() -> None:
     assert shortfall("db:5432", DEFAULTS, processes=4, threads=20, databases=1) is None
 
 
-def test_a_server_that_allows_too_few_is_named_with_the_figures_and_what_to_change():
+def test_a_server_that_allows_too_few_is_named_with_the_figures_and_what_to_change() -> None:
     said = shortfall("db:5432", DEFAULTS, processes=5, threads=20, databases=1)
     assert said is not None
     assert "PostgreSQL at db:5432 allows 97 connections (max_connections 100, 3 of them" in said
@@ -45,7 +45,7 @@ def _server_limits(url: str) -> Limits:
     return Limits(maximum, sum(map(int, settings.values())))
 
 
-def test_a_server_is_known_by_its_host_or_its_socket():
+def test_a_server_is_known_by_its_host_or_its_socket() -> None:
     assert server_of("postgresql+psycopg://u@db.example.com/hq") == "db.example.com:5432"
     assert server_of("postgresql+psycopg://u@db:5433/hq") == "db:5433"
     assert server_of("postgresql+psycopg://u@/hq?host=/run/postgresql&port=5434") == \
@@ -54,7 +54,7 @@ def test_a_server_is_known_by_its_host_or_its_socket():
     assert server_of("sqlite:///hq.db") is None
 
 
-def test_databases_on_one_server_are_counted_together(database_url):
+def test_databases_on_one_server_are_counted_together(database_url: str) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("the connection limits are PostgreSQL's")
     limits = _server_limits(database_url)
@@ -65,7 +65,7 @@ def test_databases_on_one_server_are_counted_together(database_url):
     assert "over 2 of its databases" in said
 
 
-def test_the_limits_are_read_from_the_postgresql_server_itself(database_url):
+def test_the_limits_are_read_from_the_postgresql_server_itself(database_url: str) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         assert check([database_url], processes=1000, threads=1000) == []  # (SQLite: none)
         pytest.skip("the connection limits are PostgreSQL's")

@@ -69,12 +69,12 @@ def test_a_mistake_in_the_catalog_is_named(tmp_path: Path, text: str, message: s
 
 
 def test_an_unknown_database_name_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match="no database named 'apac' in .*; known: emea, us"):
+    with pytest.raises(CatalogError, match=r"no database named 'apac' in .*; known: emea, us"):
         load_catalog(_catalog(tmp_path, GOOD)).named("apac")
 
 
 def test_a_missing_or_unreadable_catalog_is_named(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match="cannot read the database catalog .*missing.ini"):
+    with pytest.raises(CatalogError, match=r"cannot read the database catalog .*missing\.ini"):
         load_catalog(tmp_path / "missing.ini")
     path = tmp_path / "latin1.ini"
     path.write_bytes("[database emea]\ntitle = Zürich\n".encode("latin-1"))

@@ -58,9 +58,9 @@ def test_a_writer_that_would_not_wait_is_refused_at_once_while_another_holds_its
     assert holding.wait(5)
     started = time.monotonic()
     try:
-        with pytest.raises(OperationalError) as refused:
-            with transaction(engine, take=[IMPORT_LOCK], wait=0):
-                pass
+        with pytest.raises(OperationalError) as refused, \
+                transaction(engine, take=[IMPORT_LOCK], wait=0):
+            pass
         assert conflict_of(refused.value.orig) is not None
         assert time.monotonic() - started < 5  # (not when the holder is done)
     finally:

@@ -14,7 +14,7 @@ from bridge.models import Base
 from tests.clock import day
 
 
-def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path):
+def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path) -> None:
     then = day(-300)  # when its rows were written
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
@@ -50,11 +50,11 @@ def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tm
     engine.dispose()
 
 
-def test_the_revision_this_version_needs_is_the_newest_migration():
+def test_the_revision_this_version_needs_is_the_newest_migration() -> None:
     assert SCHEMA_REVISION == head_revision()
 
 
-def test_the_migrations_make_the_schema_the_models_describe(database_url):
+def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -> None:
     """Tables, columns, keys and indexes of a migrated database are the models' (PostgreSQL's
     trigram index of the cockpit's search is a migration's only, where pg_trgm is at hand)."""
     engine = make_engine(database_url)

@@ -74,9 +74,10 @@ def log(message: str) -> None:
 
 def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     log("$ " + " ".join(str(part) for part in command))
-    result = subprocess.run(command, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
+    result = subprocess.run(command, text=True, capture_output=True, **kwargs, check=False)  # type: ignore[call-overload]
     if result.returncode != 0:
-        raise SetupError(f"{command[0]} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        raise SetupError(f"{command[0]} exited {result.returncode}:\n"
+                         f"{result.stdout}\n{result.stderr}")
     return result
 
 
@@ -171,7 +172,7 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log_file: Pat
             raise SetupError(f"`bridge serve` exited {process.returncode}:\n"
                              + log_file.read_text(errors="replace"))
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own 127.0.0.1 server
+            urllib.request.urlopen(url, timeout=2)  # (our own 127.0.0.1 server)
             return
         except urllib.error.HTTPError:  # 401 and the like: it answers
             return
@@ -254,8 +255,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fail when fewer tests pass (default: %(default)s, stock Radicale)")
     parser.add_argument("--max-failed", type=int, default=0,
                         help="fail when more tests fail or error (default: %(default)s)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to serve on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="port to serve on (default: a free one)")
     parser.add_argument("-k", "--keyword", default="localdav",
                         help="pytest -k expression (default: %(default)s)")
     parser.add_argument("--python", default=sys.executable,

@@ -13,12 +13,15 @@ import caldav
 import pytest
 import requests
 from click.testing import Result
+
 from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
-
-from tests.conftest import BRIDGE  # noqa: E402,F401  (the tests here import it from here)
 from tests.clock import at, day, iso, local_stamp, stamp
-from tests.conftest import opened
+from tests.conftest import (
+    BRIDGE,  # (the tests here import it from here)
+    opened,
+)
+
 PASSWORD = "correct-horse-battery"
 
 
@@ -81,7 +84,7 @@ def serving(database_url: str, **sections: dict[str, str]) -> Iterator[Server]:
     thread = threading.Thread(target=serve, args=(loaded, stop), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}/"
-    _wait_for(url, lambda: thread.is_alive())
+    _wait_for(url, thread.is_alive)
     yield Server(url)
     shutdown.close()
     thread.join(timeout=10)
@@ -111,7 +114,8 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     # A client connection that sends nothing is closed after [server] timeout (30 s by
     # default): on CI the tests' own process, the clients, has stalled for 40-52 s between
     # connecting and sending, and its request then found the connection closed.
-    server = f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n" + (f"ssl = True\n{tls}\n" if tls else "")
+    server = (f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n"
+              + (f"ssl = True\n{tls}\n" if tls else ""))
     config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n",
                       encoding="utf-8")
     databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]

@@ -268,7 +268,7 @@ VCARD_PROPS: list[Callable[[random.Random], str]] = [
 
 
 def vcard(rng: random.Random, name: str) -> Probe:
-    targets = BOOKS + (WRITABLE[0], GENERAL_CALENDAR)
+    targets = (*BOOKS, WRITABLE[0], GENERAL_CALENDAR)
     every = _systematic(name, len(VCARD_PROPS), targets)
     shape = rng.random() if every is None else 1.0
     props = (rng.choice(VCARD_PROPS) if every is None else VCARD_PROPS[every[0]])(rng)
@@ -330,10 +330,16 @@ YEAR_AGO = stamp(at(-330, "00:00", "UTC"))
 CENTURY_ON = stamp(at(-330 + 36_524, "00:00", "UTC"))
 """A century from YEAR_AGO."""
 
+# The odd values the reports below choose from:
+TIME_RANGE_STARTS = ["garbage", "", "99999999T999999Z", WHEN_DAY + "T000000Z"]
+SYNC_TOKENS = ["", "garbage", "http://radicale.org/ns/sync/999999999_x", "99999999999999999999999",
+               "http://radicale.org/ns/sync/" + "9" * 5000, "<&>"[:1]]
+RESULT_LIMITS = ["-1", "abc", "0", "99999999999999999999"]
+
 REPORTS: list[Callable[[random.Random], str]] = [
     lambda r: ('<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
                '<D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-               f'<C:comp-filter name="VEVENT"><C:time-range start="{r.choice(["garbage", "", "99999999T999999Z", WHEN_DAY + "T000000Z"])}" '
+               f'<C:comp-filter name="VEVENT"><C:time-range start="{r.choice(TIME_RANGE_STARTS)}" '
                f'end="{r.choice(["19000101T000000Z", "also-garbage", ""])}"/></C:comp-filter>'
                "</C:comp-filter></C:filter></C:calendar-query>"),
     lambda r: ('<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -357,12 +363,12 @@ REPORTS: list[Callable[[random.Random], str]] = [
                     "/bwilson/customers/customer-C-1001.vcf"], 4))
                + "</C:calendar-multiget>"),
     lambda r: ('<D:sync-collection xmlns:D="DAV:"><D:sync-token>'
-               f'{r.choice(["", "garbage", "http://radicale.org/ns/sync/999999999_x", "99999999999999999999999", "http://radicale.org/ns/sync/" + "9" * 5000, "<&>"[:1]])}'
+               f'{r.choice(SYNC_TOKENS)}'
                "</D:sync-token><D:sync-level>"
                f'{r.choice(["1", "infinite", "-1"])}</D:sync-level><D:prop><D:getetag/>'
                "</D:prop></D:sync-collection>"),
     lambda r: ('<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1'
-               f'</D:sync-level><D:limit><D:nresults>{r.choice(["-1", "abc", "0", "99999999999999999999"])}'
+               f'</D:sync-level><D:limit><D:nresults>{r.choice(RESULT_LIMITS)}'
                "</D:nresults></D:limit><D:prop><D:getetag/></D:prop></D:sync-collection>"),
     lambda r: ('<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range '
                f'start="{r.choice(["00010101T000000Z", "garbage"])}" end="99991231T235959Z"/>'
@@ -796,8 +802,9 @@ ZONES: list[Callable[[random.Random], tuple[str, str, str]]] = [
     lambda r: (_observance(offset_to=r.choice(["+9999", "garbage", "-2400", "+0000000"])), "",
                "offsets out of range"),
     lambda r: (_observance(rule=None) * 600, "", "600 observances (over the 500 components)"),
-    lambda r: (_observance(rule=None, extra=f"RDATE:{_joined(r.choice([500, 40_000]), 3600, cut=15)}"
-                                            "\r\n"), "", "an observance with a huge RDATE list"),
+    lambda r: (_observance(rule=None,
+                           extra=f"RDATE:{_joined(r.choice([500, 40_000]), 3600, cut=15)}\r\n"),
+               "", "an observance with a huge RDATE list"),
     lambda r: (_observance(rule=r.choice(["FREQ=NEVER", "FREQ=YEARLY;BYDAY=99MO", ""])), "",
                "a broken transition rule"),
     lambda r: ("", "", "a zone without observances"),
@@ -848,7 +855,8 @@ DEEP_XML: list[Callable[[random.Random], tuple[str, str]]] = [
                + "".join(f"<D:p{i}/>" for i in range(r.choice([1000, 20_000, 100_000])))
                + "</D:prop></D:propfind>"),
     lambda r: ("PROPFIND", '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop>'
-               + "".join(f'<x{i}:p xmlns:x{i}="urn:n{i}"/>' for i in range(r.choice([1000, 30_000])))
+               + "".join(f'<x{i}:p xmlns:x{i}="urn:n{i}"/>'
+                         for i in range(r.choice([1000, 30_000])))
                + "</D:prop></D:propfind>"),
     lambda r: ("PROPFIND", '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop>'
                + "<D:getetag/>" * r.choice([1000, 100_000]) + "</D:prop></D:propfind>"),
@@ -1021,8 +1029,8 @@ def hostile_run(seed: int = 29, scale: float = 1.0, issue: bool = False) -> list
     of a known issue, or (``issue``) only those (the recurrences and zones that meet issue 29)."""
     rng = random.Random(seed)
     chosen: list[Probe] = []
-    for kind, wanted in RUN_MIX.items():
-        wanted = max(1, round(wanted * scale))
+    for kind, mixed in RUN_MIX.items():
+        wanted = max(1, round(mixed * scale))
         numbers = list(range(LOAD_CLASSES[kind][1]))
         rng.shuffle(numbers)
         taken = 0

@@ -39,7 +39,7 @@ def costly_event(uid: str, lines: int) -> str:
 
 
 def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_lock(
-        staff_passwords, database_url, hq, caplog: pytest.LogCaptureFixture) -> None:
+        staff_passwords: None, database_url: str, hq, caplog: pytest.LogCaptureFixture) -> None:
     with serving(database_url, storage={"request_budget": "0.001", "hard_limit": "0"}) as tight, \
             serving(database_url, storage={"write_wait": "2"}) as ordinary:
         path = "bwilson/appointments/costly.ics"
@@ -64,7 +64,7 @@ def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_l
 
 
 def test_one_process_logs_a_request_past_its_hard_limit_loudly(
-        staff_passwords, database_url, caplog: pytest.LogCaptureFixture) -> None:
+        staff_passwords: None, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     """It cannot stop the request's thread: it says so, with where the thread is."""
     with serving(database_url, server={"max_resource_size": "8000000"},
                  storage={"request_budget": "0.05", "hard_limit": "2", **UNCHECKED}) as tight, \
@@ -81,7 +81,7 @@ def test_one_process_logs_a_request_past_its_hard_limit_loudly(
     assert "Its thread is at:" in message and "do_PUT" in message
 
 
-def test_a_read_past_its_budget_is_answered_503(staff_passwords, database_url) -> None:
+def test_a_read_past_its_budget_is_answered_503(staff_passwords: None, database_url: str) -> None:
     with serving(database_url, storage={"report_budget": "0.001"}) as tight:
         http = tight.http("bwilson")
         listing = http.request("PROPFIND", tight.url + "bwilson/appointments/",

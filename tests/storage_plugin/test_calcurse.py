@@ -29,11 +29,12 @@ def calcurse_caldav(folder: Path, server_url: str, *args: str) -> str:
         "DryRun = No\nSyncFilter = cal\n[Auth]\nUsername = bwilson\n", encoding="utf-8")
     completed = subprocess.run(
         # (Debian's script, run by Debian's Python, which has its httplib2)
-        ["/usr/bin/python3", shutil.which("calcurse-caldav") or "", "--config", str(config), "--datadir", str(folder / "data"),
+        ["/usr/bin/python3", shutil.which("calcurse-caldav") or "", "--config", str(config),
+         "--datadir", str(folder / "data"),
          "--lockfile", str(folder / "lock"), "--syncdb", str(folder / "sync.db"), *args],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "CALCURSE_CALDAV_PASSWORD": PASSWORD, "TZ": "Europe/Warsaw",
-             "HOME": str(folder)})
+             "HOME": str(folder)}, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout + completed.stderr
 

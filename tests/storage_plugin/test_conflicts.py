@@ -8,12 +8,13 @@ import time
 import pytest
 from sqlalchemy import text
 
-from bridge.infra.db import transaction
 from bridge.hq.editing import find_activity
+from bridge.infra.db import transaction
 from bridge.infra.locks import owner_lock, take
 from tests.clock import day
 from tests.conftest import activities_json
-from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, moved_a_day as moved, serving
+from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, serving
+from tests.storage_plugin.conftest import moved_a_day as moved
 
 
 def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(

@@ -74,7 +74,7 @@ class TwoDatabases:
 
     def bridge(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([BRIDGE, "--databases", str(self.catalog), *args],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
 
 
 def _load_demo(url: str, data_dir: Path) -> None:
@@ -137,7 +137,7 @@ url = sqlite:///{root / "not-a-database.db"}
 """, encoding="utf-8")
     result = subprocess.run([BRIDGE, "--databases", str(catalog), "--db", "us", "employees",
                              "set-password", "bwilson", "--password-stdin"],
-                            input=US_PASSWORD + "\n", capture_output=True, text=True)
+                            input=US_PASSWORD + "\n", capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     server, process = start_bridge_serve("", root, "warning", catalog=catalog)
     yield TwoDatabases(server, catalog, f"sqlite:///{emea}", us_url, root)

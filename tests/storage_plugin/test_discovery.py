@@ -6,26 +6,26 @@ from tests.conftest import opened
 from tests.storage_plugin.conftest import PASSWORD
 
 
-def test_discovery_from_the_root_finds_the_representatives_collections(server):
+def test_discovery_from_the_root_finds_the_representatives_collections(server) -> None:
     principal = server.client("bwilson").principal()
     names = sorted(c.get_display_name() for c in principal.calendars())
     assert names == ["Appointments (Ben Wilson)", "Mobile appointments (Ben Wilson)",
                      "Tasks (Ben Wilson)"]
 
 
-def test_well_known_caldav_redirects_to_the_server(server):
+def test_well_known_caldav_redirects_to_the_server(server) -> None:
     response = server.http("bwilson").request("PROPFIND", server.url + ".well-known/caldav",
                                               allow_redirects=False)
     assert response.status_code in (301, 302, 307, 308)
 
 
-def test_wrong_password_is_refused(server):
+def test_wrong_password_is_refused(server) -> None:
     response = server.http("bwilson", "wrong-password").request(
         "PROPFIND", server.url + "bwilson/", headers={"Depth": "0"})
     assert response.status_code == 401
 
 
-def test_each_calendar_declares_its_components(server):
+def test_each_calendar_declares_its_components(server) -> None:
     principal = server.client("bwilson").principal()
     components = {c.get_display_name(): c.get_supported_components()
                   for c in principal.calendars()}
@@ -36,7 +36,7 @@ def test_each_calendar_declares_its_components(server):
     }
 
 
-def test_bridge_serve_answers_and_never_logs_the_password(served_by_command):
+def test_bridge_serve_answers_and_never_logs_the_password(served_by_command) -> None:
     server, process = served_by_command
     response = server.http("bwilson").request("PROPFIND", server.url + "bwilson/",
                                               headers={"Depth": "1"})
@@ -49,13 +49,13 @@ def test_bridge_serve_answers_and_never_logs_the_password(served_by_command):
     assert PASSWORD not in output and "wrong-password" not in output
 
 
-def test_unknown_login_is_refused(server):
+def test_unknown_login_is_refused(server) -> None:
     response = server.http("nobody").request("PROPFIND", server.url + "nobody/",
                                              headers={"Depth": "0"})
     assert response.status_code == 401
 
 
-def test_inactive_employee_is_refused(server, hq, write_export):
+def test_inactive_employee_is_refused(server, hq, write_export) -> None:
     from tests.conftest import employee
 
     assert hq("employees", "import", write_export("employees", [
@@ -89,7 +89,7 @@ def _serve_demo(directory):
     return url, stopped
 
 
-def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(tmp_path):
+def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(tmp_path) -> None:
     import caldav
 
     url, stopped = _serve_demo(tmp_path)

@@ -7,7 +7,7 @@ from tests.conftest import activities_json
 from tests.storage_plugin.conftest import EVENT
 
 
-def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(server, hq):
+def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(server, hq) -> None:
     url = server.url + "bwilson/appointments/visit.ics"
     text = EVENT.format(uid="visit", summary="Visit Acme", description="")
     response = server.put("bwilson", "bwilson/appointments/visit.ics", text)
@@ -16,7 +16,7 @@ def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(
     assert served.text == text and served.headers["ETag"] == response.headers["ETag"]
 
 
-def test_a_new_item_hq_changes_answers_without_etag(server, hq):
+def test_a_new_item_hq_changes_answers_without_etag(server, hq) -> None:
     """An unknown customer: HQ keeps none, and serves that."""
     url = server.url + "bwilson/appointments/visit.ics"
     text = EVENT.format(uid="visit", summary="Visit Acme", description="").replace(
@@ -29,7 +29,7 @@ def test_a_new_item_hq_changes_answers_without_etag(server, hq):
     assert served.headers["ETag"]
 
 
-def test_an_edit_whose_text_hq_keeps_answers_without_etag(hq, hq_appointment):
+def test_an_edit_whose_text_hq_keeps_answers_without_etag(hq, hq_appointment) -> None:
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", "Renamed in the client")
     response = http.put(url, data=edited, headers={"If-Match": before.headers["ETag"]})
@@ -41,7 +41,7 @@ def test_an_edit_whose_text_hq_keeps_answers_without_etag(hq, hq_appointment):
     assert [a["name"] for a in activities_json(hq)] == ["Visit"]
 
 
-def test_an_item_stored_as_sent_answers_with_its_etag(server, hq):
+def test_an_item_stored_as_sent_answers_with_its_etag(server, hq) -> None:
     http = server.http("bwilson")
     assert http.request("MKCALENDAR", server.url + "bwilson/private/").status_code == 201
     for path, extra in (("bwilson/private/lunch.ics", ""),
@@ -54,7 +54,7 @@ def test_an_item_stored_as_sent_answers_with_its_etag(server, hq):
     assert activities_json(hq) == []
 
 
-def test_an_etag_names_one_version_even_across_rebuilt_or_restored_databases():
+def test_an_etag_names_one_version_even_across_rebuilt_or_restored_databases() -> None:
     """Ids and revisions repeat in a database rebuilt from the same data, or restored from a
     backup and changed again; the instant of the change does not."""
     from bridge.calendars.sources import version_etag

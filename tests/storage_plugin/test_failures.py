@@ -36,7 +36,7 @@ def refusing_database(engine):
 
 
 def test_a_database_error_is_logged_with_an_error_id_and_without_customer_data(
-        server, refusing_database, caplog):
+        server, refusing_database, caplog: pytest.LogCaptureFixture) -> None:
     url = server.url + "bwilson/appointments/secret.ics"
     event = EVENT.format(uid="secret", summary="Acme Trading takeover talks", description="")
     response = server.http("bwilson").put(url, data=event)

@@ -5,7 +5,7 @@ bodies."""
 
 import gzip
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -50,14 +50,19 @@ PROPFINDS = [
 def answered_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The requests the fast reads answered (the servers run in this process)."""
     answered: list[str] = []
-    for name in ("report", "propfind"):
-        def counted(self: FastReads, *args: Any, _original: Any = getattr(FastReads, name),
-                    _name: str = name) -> Any:
-            answer = _original(self, *args)
+
+    def counting(name: str) -> Callable[..., Any]:
+        original = getattr(FastReads, name)
+
+        def counted(self: FastReads, *args: Any) -> Any:
+            answer = original(self, *args)
             if answer is not None:
-                answered.append(_name)
+                answered.append(name)
             return answer
-        monkeypatch.setattr(FastReads, name, counted)
+        return counted
+
+    for name in ("report", "propfind"):
+        monkeypatch.setattr(FastReads, name, counting(name))
     return answered
 
 
@@ -169,13 +174,13 @@ def test_propfind_depth_1_is_answered_as_radicale_does(servers, answered_fast, p
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
-def test_multiget_is_answered_as_radicale_does(servers, answered_fast, path):
+def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_fast, path) -> None:
     fast, radicale = servers
     _, _, listing = _same(fast, radicale, "bwilson", "PROPFIND", path, PROPFINDS[0], "1")
     hrefs = [href for href in _hrefs(listing) if not href.endswith("/")]
     kind, data = ("CR", "CR:address-data") if "customers" in path else ("C", "C:calendar-data")
-    wanted = hrefs + [f"/{path}missing.ics", "/bwilson/mobile/elsewhere.ics",
-                      f"/{path}../escape.ics", "/other/x.ics", f"http://host/{path}{{weird}}"]
+    wanted = [*hrefs, f"/{path}missing.ics", "/bwilson/mobile/elsewhere.ics",
+              f"/{path}../escape.ics", "/other/x.ics", f"http://host/{path}{{weird}}"]
     for props in (("getetag", data), ("getetag",), (data,), ("getcontenttype", "getetag")):
         status, _, answer = _same(fast, radicale, "bwilson", "REPORT", path,
                                   _multiget(kind, wanted, *props))

@@ -24,8 +24,13 @@ from bridge.infra import conflicts
 from storage_plugin.server import configuration
 from storage_plugin.storage import Storage
 from tests.conftest import STAFF
-from tests.storage_plugin.conftest import (PASSWORD, Server, free_port, start_bridge_serve,
-                                           stop_serving)
+from tests.storage_plugin.conftest import (
+    PASSWORD,
+    Server,
+    free_port,
+    start_bridge_serve,
+    stop_serving,
+)
 from tests.storage_plugin.test_races import event
 
 PROPFIND = ('<?xml version="1.0"?><propfind xmlns="DAV:"><prop><getetag/><displayname/>'
@@ -118,7 +123,7 @@ def postgresql(database_url: str) -> str:
 
 
 def test_connections_killed_under_load_fail_cleanly_and_the_server_recovers(
-        staff_passwords, postgresql, tmp_path):
+        staff_passwords: None, postgresql, tmp_path: Path) -> None:
     server, process = start_bridge_serve(postgresql, tmp_path, log_level="warning", workers=2)
     operator = create_engine(postgresql, connect_args={"application_name": "bridge tests"})
     try:
@@ -165,7 +170,7 @@ def test_a_request_whose_connection_is_killed_after_its_reading_keeps_its_answer
         operator.dispose()
 
 
-def test_a_write_after_its_read_connection_was_killed_is_no_conflict(postgresql):
+def test_a_write_after_its_read_connection_was_killed_is_no_conflict(postgresql) -> None:
     """Radicale reads (the principal) before a write: when that read's connection is killed
     in between, the write runs on a new connection and commits — so it must not be
     answered 503 "could not use its database" (the client would retry a stored change)."""
@@ -235,7 +240,7 @@ def own_cluster(postgresql: str) -> Iterator[Cluster]:
 
 
 def test_the_database_server_restarted_under_load_fails_cleanly_and_is_served_again(
-        own_cluster, tmp_path, write_export):
+        own_cluster, tmp_path: Path, write_export: Callable[..., Path]) -> None:
     url = own_cluster.url
     runner = CliRunner()
     for args, given in [(["init"], None),

@@ -36,7 +36,7 @@ def saved_and_served_back(server, hq):
     return activity["start"], event.icalendar_component.decoded("DTSTART")
 
 
-def test_a_floating_time_is_read_in_the_representatives_zone_and_shown_as_sent(server, hq):
+def test_a_floating_time_is_read_in_the_representatives_zone_and_shown_as_sent(server, hq) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw").exit_code == 0
     hq_start, served = saved_and_served_back(server, hq)
     assert hq_start == iso(15, "10:00")  # 10:00 in Warsaw
@@ -50,13 +50,13 @@ def test_without_a_zone_of_their_own_the_servers_zone_is_used(staff_passwords, d
     assert served == at(15, "10:00", "America/New_York")
 
 
-def test_the_default_zone_is_utc(server, hq):
+def test_the_default_zone_is_utc(server, hq) -> None:
     hq_start, served = saved_and_served_back(server, hq)
     assert datetime.fromisoformat(hq_start) == at(15, "10:00", "UTC")
     assert served.utcoffset().total_seconds() == 0 and served.hour == 10
 
 
-def test_a_representatives_zone_is_an_iana_or_windows_name(hq):
+def test_a_representatives_zone_is_an_iana_or_windows_name(hq) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", "Mars/Olympus").exit_code != 0
     refused = hq("settings", "set", "bwilson", "--time-zone", "Mars/Olympus")
     assert "unknown time zone 'Mars/Olympus'" in refused.output

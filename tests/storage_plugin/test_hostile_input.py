@@ -126,7 +126,7 @@ def assert_items_kept_only_when_accepted(server: Server, answered: list[tuple[Pr
     assert not wrong, "\n".join(wrong[:20])
 
 
-def test_the_generated_requests_cover_every_class_and_collection():
+def test_the_generated_requests_cover_every_class_and_collection() -> None:
     generated = probes()
     assert len(generated) >= 2000
     kinds = Counter(probe.kind for probe in generated)

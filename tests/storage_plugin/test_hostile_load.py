@@ -19,6 +19,7 @@ MAX_PROPERTIES), bodies over 10 MiB under ``--workers 2`` (413 at once, ``storag
 RDATE and EXDATE lists of 30 000+ (``bridge.calendars.recurrence``: MAX_DATES) — are in the run.
 """
 
+import contextlib
 import http.client
 import os
 import signal
@@ -171,10 +172,8 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.kill()
         process.wait(timeout=10)
     for child in children:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     log = _logs.pop(process.pid, None)
     if log is not None:
         print(f"--- end of the log of the server {process.pid} ---\n"
@@ -354,7 +353,7 @@ def test_an_interval_0_rule_does_not_hold_up_another_representatives_put(
     assert after == 207
 
 
-def test_the_generator_covers_every_family_of_issue_29():
+def test_the_generator_covers_every_family_of_issue_29() -> None:
     """At least 2 000 hostile items and bodies; every FREQ × INTERVAL × COUNT × UNTIL and
     BYxxx combination; the same for the same seed; issue 29's marked."""
     counted: Counter[str] = Counter()

@@ -27,7 +27,7 @@ def _propfind(server: Server, login: str, password: str) -> requests.Response:
                                                 headers={"Depth": "0"})
 
 
-def test_forty_parallel_guesses_for_one_login_are_mostly_refused_unchecked(server):
+def test_forty_parallel_guesses_for_one_login_are_mostly_refused_unchecked(server: Server) -> None:
     statuses = race([lambda n=n: _propfind(server, "bwilson", f"guess-{n}").status_code
                      for n in range(40)])
     checked, refused = statuses.count(401), statuses.count(429)

@@ -18,7 +18,7 @@ def _kept(engine) -> list[tuple[str, str, str | None, str, str]]:
                     select(LostValue, Employee.login).join(Employee).order_by(LostValue.id))]
 
 
-def test_text_that_priority_hq_overrides_is_kept_with_hqs_value(hq, hq_appointment, engine):
+def test_text_that_priority_hq_overrides_is_kept_with_hqs_value(hq, hq_appointment, engine) -> None:
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", "HQ-000001 Visit with samples")
     edited = edited.replace("END:VEVENT", "DESCRIPTION:Bring the samples\r\nEND:VEVENT")
@@ -31,7 +31,7 @@ def test_text_that_priority_hq_overrides_is_kept_with_hqs_value(hq, hq_appointme
     ]
 
 
-def test_an_edit_that_changes_no_text_keeps_nothing(hq, hq_appointment, engine):
+def test_an_edit_that_changes_no_text_keeps_nothing(hq, hq_appointment, engine) -> None:
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     moved = before.text.replace("T110000", "T123000").replace("T100000", "T113000")
     assert http.put(url, data=moved, headers={"If-Match": before.headers["ETag"]}
@@ -39,7 +39,7 @@ def test_an_edit_that_changes_no_text_keeps_nothing(hq, hq_appointment, engine):
     assert _kept(engine) == []
 
 
-def test_with_text_priority_client_nothing_is_lost(hq, hq_appointment, engine):
+def test_with_text_priority_client_nothing_is_lost(hq, hq_appointment, engine) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", "client").exit_code == 0
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", "HQ-000001 Renamed")
@@ -48,7 +48,7 @@ def test_with_text_priority_client_nothing_is_lost(hq, hq_appointment, engine):
     assert _kept(engine) == []
 
 
-def test_a_refused_edit_of_a_mobile_appointment_is_kept(server, hq, write_export, engine):
+def test_a_refused_edit_of_a_mobile_appointment_is_kept(server, hq, write_export, engine) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     [event] = calendar(server.client("bwilson"), "bwilson/mobile/").events()
     changed = event.data.replace("Quarterly review", "Quarterly review, moved to Friday")
@@ -61,7 +61,7 @@ def test_a_refused_edit_of_a_mobile_appointment_is_kept(server, hq, write_export
 
 
 def test_a_managers_refused_edit_of_a_team_calendar_is_not_kept_as_the_representatives(
-        server, hq, write_export, engine):
+        server, hq, write_export, engine) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     [event] = calendar(server.client("bwilson"), "bwilson/mobile/").events()
     changed = event.data.replace("Quarterly review", "Manager's idea")
@@ -69,7 +69,7 @@ def test_a_managers_refused_edit_of_a_team_calendar_is_not_kept_as_the_represent
     assert _kept(engine) == []
 
 
-def test_a_new_item_outside_the_window_is_refused_and_kept(server, hq, engine):
+def test_a_new_item_outside_the_window_is_refused_and_kept(server, hq, engine) -> None:
     far = EVENT.format(uid="far-1", summary="Trade fair", description="Booth 12").replace(
         VISIT_DAY, stamp(day(835)))  # the window ends a year ahead
     answer = server.put("bwilson", "bwilson/appointments/far-1.ics", far)

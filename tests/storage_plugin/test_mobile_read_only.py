@@ -16,7 +16,7 @@ def mobile(server, hq, write_export):
     return server
 
 
-def test_mobile_appointment_is_served_in_the_mobile_calendar(mobile):
+def test_mobile_appointment_is_served_in_the_mobile_calendar(mobile) -> None:
     events = calendar(mobile.client("bwilson"), "bwilson/mobile/").events()
     [event] = events
     component = event.icalendar_component
@@ -28,12 +28,12 @@ def test_mobile_appointment_is_served_in_the_mobile_calendar(mobile):
     assert "Customer: C-1001 Acme Trading" in str(component["DESCRIPTION"])
 
 
-def test_mobile_calendar_is_shown_read_only(mobile):
+def test_mobile_calendar_is_shown_read_only(mobile) -> None:
     body = mobile.privileges("bwilson", "bwilson/mobile/")
     assert "<read />" in body and "<write" not in body
 
 
-def test_editing_a_mobile_appointment_is_refused_and_hq_is_unchanged(mobile, hq):
+def test_editing_a_mobile_appointment_is_refused_and_hq_is_unchanged(mobile, hq) -> None:
     before = activities_json(hq)
     http = mobile.http("bwilson")
     [event] = calendar(mobile.client("bwilson"), "bwilson/mobile/").events()
@@ -45,14 +45,14 @@ def test_editing_a_mobile_appointment_is_refused_and_hq_is_unchanged(mobile, hq)
     assert activities_json(hq) == before
 
 
-def test_creating_in_the_mobile_calendar_is_refused(mobile, hq):
+def test_creating_in_the_mobile_calendar_is_refused(mobile, hq) -> None:
     response = mobile.put("bwilson", "bwilson/mobile/new.ics",
                           EVENT.format(uid="new-1", summary="Sneaky", description=""))
     assert response.status_code == 403
     assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
 
 
-def test_proppatch_of_the_mobile_calendar_is_refused(mobile):
+def test_proppatch_of_the_mobile_calendar_is_refused(mobile) -> None:
     response = mobile.http("bwilson").request(
         "PROPPATCH", mobile.url + "bwilson/mobile/",
         data='<propertyupdate xmlns="DAV:"><set><prop><displayname>Mine</displayname></prop>'
@@ -60,7 +60,7 @@ def test_proppatch_of_the_mobile_calendar_is_refused(mobile):
     assert response.status_code == 403
 
 
-def test_deleting_a_provisioned_calendar_is_refused(mobile):
+def test_deleting_a_provisioned_calendar_is_refused(mobile) -> None:
     http = mobile.http("bwilson")
     for name in ("appointments", "tasks", "mobile", "customers"):
         assert http.delete(mobile.url + f"bwilson/{name}/").status_code in (403, 405), name

@@ -55,7 +55,7 @@ def test_a_proxy_that_strips_its_prefix_and_names_it(staff_passwords, database_u
         check_prefixed(server, "", {"X-Script-Name": "/dav", **FORWARDED})
 
 
-def test_a_proxy_that_passes_the_whole_path(staff_passwords, database_url):
+def test_a_proxy_that_passes_the_whole_path(staff_passwords: None, database_url: str) -> None:
     # nginx: location /dav/ { proxy_pass http://127.0.0.1:5232; … } and script_name = /dav
     with serving(database_url, server={"script_name": "/dav"}) as server:
         check_prefixed(server, "dav/", FORWARDED)

@@ -15,7 +15,7 @@ VCARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:new-card\r\nFN:New customer\r\nEND:VC
 
 
 @pytest.fixture
-def slow_guessing(staff_passwords, database_url):
+def slow_guessing(staff_passwords: None, database_url: str):
     """The server with a login delay as an operator would set it."""
     with serving(database_url, auth={"delay": str(DELAY)}) as served:
         yield served
@@ -42,11 +42,12 @@ EVENT_TEXT = EVENT.format(uid="refused-1", summary="Mine now", description="")
     ("awhite", "PUT", "bwilson/appointments/x.ics", EVENT_TEXT,
      "you see the calendars of bwilson read-only, as their manager"),
     ("bwilson", "DELETE", "bwilson/", "", "your calendar home itself cannot be changed"),
-    ("bwilson", "PUT", "cdavis/appointments/x.ics", EVENT_TEXT, "/cdavis/ is not your calendar home"),
+    ("bwilson", "PUT", "cdavis/appointments/x.ics", EVENT_TEXT,
+     "/cdavis/ is not your calendar home"),
     ("eclerk", "MKCALENDAR", "eclerk/mine/", "", "only sales representatives have calendars"),
 ])
 def test_a_refused_write_names_its_rule_at_once(slow_guessing, login, method, path, body,
-                                                 reason):
+                                                 reason) -> None:
     answer, took = timed(lambda: slow_guessing.http(login).request(
         method, slow_guessing.url + path, data=body, headers={"Content-Type": "text/calendar"}))
     assert answer.status_code == 403
@@ -54,14 +55,14 @@ def test_a_refused_write_names_its_rule_at_once(slow_guessing, login, method, pa
     assert took < DELAY / 2
 
 
-def test_a_wrong_password_is_still_answered_slowly(slow_guessing):
+def test_a_wrong_password_is_still_answered_slowly(slow_guessing) -> None:
     answer, took = timed(lambda: put(slow_guessing, "bwilson", "bwilson/appointments/x.ics",
                                      EVENT_TEXT, password="guess"))
     assert answer.status_code == 401
     assert took >= DELAY / 2
 
 
-def test_the_status_line_carries_the_reason_for_sync_logs(server):
+def test_the_status_line_carries_the_reason_for_sync_logs(server) -> None:
     address = urlsplit(server.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
     credentials = base64.b64encode(f"bwilson:{PASSWORD}".encode()).decode()

@@ -35,14 +35,14 @@ def sync_collection(server, login, path, token=""):
     return root.findtext(f"{DAV}sync-token"), changed, gone
 
 
-def test_first_sync_lists_everything(server, hq, write_export):
+def test_first_sync_lists_everything(server, hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"))
     _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert changed == {_href("MA-1"), _href("MA-2")}
     assert gone == set()
 
 
-def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, write_export):
+def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"),
                         appointment("MA-3"))
     token, first, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
@@ -58,7 +58,7 @@ def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, writ
     assert again == set()
 
 
-def test_a_re_import_without_changes_leaves_the_token_alone(server, hq, write_export):
+def test_a_re_import_without_changes_leaves_the_token_alone(server, hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     import_appointments(hq, write_export, appointment("MA-1"))
@@ -67,7 +67,7 @@ def test_a_re_import_without_changes_leaves_the_token_alone(server, hq, write_ex
 
 
 def test_appointment_moved_to_another_representative_is_gone_from_the_first(
-        server, hq, write_export):
+        server, hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     import_appointments(hq, write_export, later_version("MA-1", representative="cdavis"))
@@ -75,7 +75,7 @@ def test_appointment_moved_to_another_representative_is_gone_from_the_first(
     assert gone == {_href("MA-1")} and changed == set()
 
 
-def test_an_hq_delete_shows_as_removed(server, hq):
+def test_an_hq_delete_shows_as_removed(server, hq) -> None:
     hq("activities", "add", "-r", "bwilson", "--name", "Visit",
        "--start", iso(7, "10:00"))
     token, changed, _ = sync_collection(server, "bwilson", "bwilson/appointments/")
@@ -85,7 +85,7 @@ def test_an_hq_delete_shows_as_removed(server, hq):
     assert gone == {"HQ-000001.ics"}
 
 
-def test_an_unknown_token_is_refused_so_the_client_starts_over(server):
+def test_an_unknown_token_is_refused_so_the_client_starts_over(server) -> None:
     response = server.http("bwilson").request(
         "REPORT", server.url + "bwilson/mobile/",
         data='<sync-collection xmlns="DAV:"><sync-token>http://example.com/ns/sync/1'
@@ -115,7 +115,7 @@ def _ahead(token, part):
     ("bwilson/mobile/", -3), ("bwilson/appointments/", -3), ("bwilson/customers/", -1),
     ("bwilson/private/", -1)])
 def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, write_export,
-                                                                  path, part):
+                                                                  path, part) -> None:
     """After a restore from a backup or a rebuilt database a client's token is ahead of the
     change log: 403 valid-sync-token makes the client sync afresh instead of keeping items
     the server no longer has."""
@@ -129,7 +129,7 @@ def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, writ
     assert sync_collection(server, "bwilson", path, token)[0] == token  # its own is fine
 
 
-def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, write_export):
+def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, write_export) -> None:
     far = appointment("MA-9", start=iso(554, "09:00"), end=iso(554, "10:00"))  # the window: a year
     import_appointments(hq, write_export, appointment("MA-1"), far)
     _, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
@@ -138,17 +138,17 @@ def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, writ
 
 
 def test_narrowing_the_window_removes_items_from_the_client_not_from_hq(
-        server, hq, write_export):
+        server, hq, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert hq("settings", "set", "bwilson", "--calendar-start", day(37).isoformat(),
               "--calendar-end", day(401).isoformat()).exit_code == 0  # after MA-1 (6 days)
-    _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
+    _, _, gone = sync_collection(server, "bwilson", "bwilson/mobile/", token)
     assert gone == {_href("MA-1")}
     assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
 
 
-def test_customers_are_served_as_vcards_and_changes_sync(server, hq, write_export):
+def test_customers_are_served_as_vcards_and_changes_sync(server, hq, write_export) -> None:
     token, changed, _ = sync_collection(server, "bwilson", "bwilson/customers/")
     assert changed == {"customer-C-1001.vcf"}
     vcard = server.http("bwilson").get(
@@ -168,7 +168,7 @@ def _href(mobile_id):
 
 
 def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, write_export,
-                                                                 database_url):
+                                                                 database_url: str) -> None:
     """The client synced changes that the restore took back; the restored database has
     changed since, so its counter passed the client's token again. The token still names no
     point of the restored history: 403, and the client drops what the server no longer has."""
@@ -182,7 +182,7 @@ def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, writ
     with sqlite3.connect(live) as source, sqlite3.connect(backup) as copy:
         source.backup(copy)
     import_appointments(hq, write_export, later_version("MA-1", name="Renamed"))
-    token, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
+    token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     with sqlite3.connect(backup) as copy, sqlite3.connect(live) as restored:
         copy.backup(restored)
     import_appointments(hq, write_export, appointment("MA-2"))  # the counter passes it again
@@ -210,7 +210,7 @@ def test_a_multiget_finds_customers_by_name_whatever_their_numbers(server, hq, w
 
 
 def test_a_window_ending_on_the_last_day_there_is_serves_everything_ahead(
-        server, hq, write_export):
+        server, hq, write_export) -> None:
     """9999-12-31 as the end ("no end"): accepted, shown, and served."""
     import_appointments(hq, write_export, appointment("MA-1"))
     result = hq("settings", "set", "bwilson", "--calendar-end", "9999-12-31")

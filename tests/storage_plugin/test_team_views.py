@@ -17,7 +17,7 @@ def discovered(server, login):
             for calendar in principal.calendars()}
 
 
-def test_a_manager_discovers_every_calendar_of_the_team(server, hq, write_export):
+def test_a_manager_discovers_every_calendar_of_the_team(server, hq, write_export) -> None:
     found = discovered(server, "awhite")
     for login in TEAM:
         for name in ("appointments", "mobile", "tasks"):
@@ -25,7 +25,7 @@ def test_a_manager_discovers_every_calendar_of_the_team(server, hq, write_export
     assert "/awhite/appointments/" in found  # the manager's own, as before
 
 
-def test_a_team_view_shows_the_representatives_items(server, hq, write_export):
+def test_a_team_view_shows_the_representatives_items(server, hq, write_export) -> None:
     hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
        "--now", NOW_ISO)
     [view] = [calendar for calendar in server.client("awhite").principal().calendars()
@@ -35,7 +35,7 @@ def test_a_team_view_shows_the_representatives_items(server, hq, write_export):
     assert view.get_display_name() == "Mobile appointments (Ben Wilson)"
 
 
-def test_a_team_view_is_read_only(server, hq):
+def test_a_team_view_is_read_only(server, hq) -> None:
     view = "awhite/team-bwilson-appointments/"
     body = server.privileges("awhite", view)
     assert "<read />" in body and "<write" not in body
@@ -49,7 +49,7 @@ def test_a_team_view_is_read_only(server, hq):
             EVENT.format(uid="y", summary="From the boss", description=""))
 
 
-def test_nobody_else_sees_team_views(server):
+def test_nobody_else_sees_team_views(server) -> None:
     assert not any("/team-" in path for path in discovered(server, "bwilson"))
     http = server.http("bwilson")
     for path in ("bwilson/team-cdavis-appointments/", "awhite/team-bwilson-appointments/"):

@@ -125,7 +125,7 @@ def served_start(client, href: str) -> datetime:
 
 
 @pytest.mark.parametrize("representative_zone", REPRESENTATIVE_ZONES)
-def test_every_tzid_form_is_the_instant_the_client_meant(server, hq, representative_zone):
+def test_every_tzid_form_is_the_instant_the_client_meant(server, hq, representative_zone) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", representative_zone).exit_code == 0
     client = server.client("bwilson")
     for number, (tzid, zones, when, meant) in enumerate(CASES):
@@ -140,7 +140,7 @@ def test_every_tzid_form_is_the_instant_the_client_meant(server, hq, representat
 
 @pytest.mark.parametrize("representative_zone", REPRESENTATIVE_ZONES)
 def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(server, hq,
-                                                                      representative_zone):
+                                                                      representative_zone) -> None:
     """The ``caldav`` library writes ``DTSTART;TZID="UTC+01:00":…`` without a VTIMEZONE."""
     assert hq("settings", "set", "bwilson", "--time-zone", representative_zone).exit_code == 0
     appointments = calendar(server.client("bwilson"), "bwilson/appointments/")
@@ -154,7 +154,7 @@ def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(server, hq
     assert served.icalendar_component.decoded("DTSTART") == start
 
 
-def test_an_all_day_event_stays_on_its_date_in_every_zone(server, hq):
+def test_an_all_day_event_stays_on_its_date_in_every_zone(server, hq) -> None:
     for login_zone in REPRESENTATIVE_ZONES:
         assert hq("settings", "set", "bwilson", "--time-zone", login_zone).exit_code == 0
         uid = f"all-day-{login_zone.replace('/', '-')}"
@@ -170,14 +170,15 @@ def test_an_all_day_event_stays_on_its_date_in_every_zone(server, hq):
 
 
 @pytest.mark.parametrize("tzid", ["Mars/Olympus", "UTC+25:00", "(UTC+01:00"])
-def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(server, hq, tzid):
+def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(server, hq, tzid) -> None:
     before = activities_json(hq)
     answer = server.put("bwilson", "bwilson/appointments/unknown.ics",
                         event("unknown", tzid, WINTER))
     assert answer.status_code == 403
     assert "valid-calendar-data" in answer.text and "names no time zone" in answer.text
     assert tzid in answer.text
-    refused = status_line(server, "bwilson/appointments/unknown.ics", event("unknown", tzid, WINTER))
+    refused = status_line(server, "bwilson/appointments/unknown.ics",
+                          event("unknown", tzid, WINTER))
     assert refused.startswith("403 Forbidden: TZID") and tzid in refused
     assert activities_json(hq) == before
     with server.http("bwilson") as http:
@@ -185,7 +186,7 @@ def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(server, hq, 
 
 
 def test_the_log_names_the_rule_that_resolved_a_tzid_at_debug_and_no_error(
-        staff_passwords, hq, database_url, tmp_path):
+        staff_passwords: None, hq, database_url: str, tmp_path) -> None:
     server, process = start_bridge_serve(database_url, tmp_path, log_level="debug")
     try:
         answer = server.put("bwilson", "bwilson/appointments/logged.ics",
@@ -198,7 +199,7 @@ def test_the_log_names_the_rule_that_resolved_a_tzid_at_debug_and_no_error(
     assert "[ERROR]" not in log and "'UTC+01:00'\n" not in log
 
 
-def test_the_zone_of_the_instant_is_served_back(server, hq):
+def test_the_zone_of_the_instant_is_served_back(server, hq) -> None:
     """An Outlook display name's zone is what HQ and the client then show."""
     uid = "display"
     tzid = "(UTC+01:00) Sarajevo, Skopje, Warsaw, Zagreb"

@@ -23,7 +23,7 @@ def window_props(server) -> str:
     return answer.text
 
 
-def test_the_last_day_the_calendar_knows_is_served_whole(server, hq):
+def test_the_last_day_the_calendar_knows_is_served_whole(server, hq) -> None:
     shown = hq("settings", "set", "bwilson", "--calendar-end", "9999-12-31").output
     assert "… 9999-12-31  (today: " in shown and shown.count("9999-12-31") == 2
     assert "99991231T235959Z</C:max-date-time>" in window_props(server)
@@ -33,7 +33,7 @@ def test_the_last_day_the_calendar_knows_is_served_whole(server, hq):
     assert [a["name"] for a in activities_json(hq)] == ["Visit last"]
 
 
-def test_the_window_ends_at_midnight_in_the_representatives_zone(server, hq):
+def test_the_window_ends_at_midnight_in_the_representatives_zone(server, hq) -> None:
     last = next_date(7, 20)
     assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw", "--calendar-end",
               last.isoformat()).exit_code == 0

@@ -31,7 +31,7 @@ PROPS = ('<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>'
          '<C:min-date-time/><C:max-date-time/></prop></propfind>')
 
 
-def test_the_calendar_advertises_its_window(server, hq):
+def test_the_calendar_advertises_its_window(server, hq) -> None:
     assert hq(*SET_WINDOW).exit_code == 0
     answer = server.http("bwilson").request(
         "PROPFIND", server.url + "bwilson/appointments/", data=PROPS, headers={"Depth": "0"})
@@ -41,7 +41,7 @@ def test_the_calendar_advertises_its_window(server, hq):
     assert f"{stamp(last_second)}</C:max-date-time>" in answer.text
 
 
-def test_an_item_beyond_the_window_is_refused_with_max_date_time(server, hq):
+def test_an_item_beyond_the_window_is_refused_with_max_date_time(server, hq) -> None:
     assert hq(*SET_WINDOW).exit_code == 0
     http = server.http("bwilson")
     url = server.url + "bwilson/appointments/fair.ics"
@@ -57,7 +57,7 @@ def test_an_item_beyond_the_window_is_refused_with_max_date_time(server, hq):
     assert inside.status_code == 201
 
 
-def test_an_item_before_the_window_is_refused_with_min_date_time(server, hq):
+def test_an_item_before_the_window_is_refused_with_min_date_time(server, hq) -> None:
     assert hq(*SET_WINDOW).exit_code == 0
     response = server.put("bwilson", "bwilson/appointments/old.ics",
                           FAR.format(uid="old", day=stamp(day(-625))))
@@ -76,7 +76,7 @@ def test_moving_an_activity_out_of_the_window_is_refused_and_changes_nothing(hq,
     assert http.get(url).headers["ETag"] == fetched.headers["ETag"]
 
 
-def test_an_item_kept_in_the_calendar_only_is_not_bound_to_the_window(server, hq):
+def test_an_item_kept_in_the_calendar_only_is_not_bound_to_the_window(server, hq) -> None:
     text = FAR.format(uid="private", day=stamp(day(3392))).replace(
         "END:VEVENT", "X-BRIDGE-TRANSFER:FALSE\nEND:VEVENT")
     assert server.put("bwilson", "bwilson/appointments/p.ics", text).status_code == 201

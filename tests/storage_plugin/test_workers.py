@@ -24,8 +24,14 @@ import requests
 
 from tests.clock import NOW_ISO
 from tests.conftest import MODIFIED_AT, appointment, run_command
-from tests.storage_plugin.conftest import (BRIDGE, PASSWORD, Server, free_port,
-                                           start_bridge_serve, stop_serving)
+from tests.storage_plugin.conftest import (
+    BRIDGE,
+    PASSWORD,
+    Server,
+    free_port,
+    start_bridge_serve,
+    stop_serving,
+)
 from tests.storage_plugin.test_races import event
 from tests.storage_plugin.test_sync import sync_collection
 
@@ -45,7 +51,8 @@ def four_workers(staff_passwords: None, database_url: str,
 
 
 def workers_of(process: subprocess.Popen[bytes]) -> set[int]:
-    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True,
+                           check=False)
     return {int(pid) for pid in found.stdout.split()}
 
 
@@ -235,7 +242,7 @@ def test_the_number_of_workers_comes_from_the_configuration_file(staff_passwords
 
 
 @pytest.mark.parametrize("value", ["0", "many"])
-def test_a_wrong_number_of_workers_is_named(bridge, tmp_path, value):
+def test_a_wrong_number_of_workers_is_named(bridge, tmp_path: Path, value) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(f"[server]\nworkers = {value}\n", encoding="utf-8")
     result = bridge("serve", "--config", config)

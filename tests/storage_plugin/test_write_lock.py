@@ -24,7 +24,7 @@ seconds (2 s and more), many times a small write's hold."""
 
 
 def test_a_large_edit_is_rendered_outside_the_lock_another_write_commits_meanwhile(
-        staff_passwords, hq, database_url):
+        staff_passwords: None, hq, database_url: str) -> None:
     with serving(database_url, server={"max_resource_size": str(8 * 1024 * 1024)},
                  storage={"request_budget": "120", "recurrence_check_seconds": "60"}) as server:
         assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call back",

@@ -105,7 +105,7 @@ def column(page, index: int) -> list[str]:
             page.locator(f"table.activities tbody tr td:nth-child({index})").all_inner_texts()]
 
 
-def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(page, demo):
+def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(page, demo) -> None:
     server, _, _ = demo
     page.goto(server.url)
     assert "/cockpit/sign-in" in page.url
@@ -115,13 +115,13 @@ def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(p
     page.get_by_role("alert").wait_for()
     assert page.get_by_role("alert").inner_text() == "Wrong login or password."
     sign_in(page, server, "awhite")
-    assert page.get_by_role("heading", name="Your team’s activities per week, by status")
+    assert page.get_by_role("heading", name="Your team’s activities per week, by status")  # noqa: RUF001 - the page's apostrophe
     assert page.locator("figure.chart svg rect").count() > 5
     assert page.locator("section[aria-labelledby=runs-heading] tbody tr").count() == 5
     shot(page, "start-page")
 
 
-def test_filter_sort_and_page_the_activities_with_the_view_in_the_url(page, demo):
+def test_filter_sort_and_page_the_activities_with_the_view_in_the_url(page, demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.get_by_role("link", name="Activities").first.click()
@@ -161,7 +161,7 @@ def _download(page, name: str, folder: Path) -> Path:
     return saved
 
 
-def test_each_export_holds_the_view_shown(page, demo, tmp_path):
+def test_each_export_holds_the_view_shown(page, demo, tmp_path: Path) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.goto(server.url + "cockpit/activities?status=Delayed&sort=number&size=200")
@@ -190,7 +190,7 @@ def open_first(page, server: Server, view: str) -> str:
     return number
 
 
-def test_the_detail_page_has_the_subject_and_the_four_tabs(page, demo):
+def test_the_detail_page_has_the_subject_and_the_four_tabs(page, demo) -> None:
     server, _, _ = demo
     number = open_first(page, server, "origin=mobile&status=Completed&sort=number")
     assert page.locator("header.subject h1").inner_text().startswith(number + " ")
@@ -249,7 +249,7 @@ def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calend
     assert subject in summaries
 
 
-def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, demo):
+def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, demo) -> None:
     server, _, _ = demo
     open_first(page, server, "origin=mobile&sort=number")
     note = page.get_by_role("note").inner_text()
@@ -261,7 +261,7 @@ def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, 
     assert "read-only" in page.locator("p.reason").inner_text()
 
 
-def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo):
+def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo) -> None:
     server, url, exports = demo
     source = json.loads((exports / "appointments-2.json").read_text())
     later = utc(10)
@@ -293,7 +293,7 @@ def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo
     assert _scalar(url, select(func.count()).select_from(uploaded.subquery())) == 4
 
 
-def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo):
+def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo) -> None:
     server, url, _ = demo
     sign_in(page, server, "awhite")
     page.get_by_role("link", name="Synchronization settings").click()
@@ -316,7 +316,7 @@ def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo):
     assert "neither a date" in page.get_by_role("alert").inner_text()
 
 
-def test_a_lost_client_value_is_applied_from_the_start_page(page, demo):
+def test_a_lost_client_value_is_applied_from_the_start_page(page, demo) -> None:
     server, url, _ = demo
     number = _hq_activity(url, "cdavis")
     client = opened(caldav.DAVClient(url=server.url, username="cdavis",
@@ -345,7 +345,7 @@ UNLABELLED = """() => [...document.querySelectorAll(
     .map(control => control.outerHTML)"""
 
 
-def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(page, demo):
+def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(page, demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.keyboard.press("Tab")
@@ -399,7 +399,7 @@ def test_the_table_sorted_by_start_reads_in_order_in_the_time_zone_its_header_na
     assert page.locator("dd").first.inner_text() == shown[0]
 
 
-def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, demo):
+def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, demo) -> None:
     """The form's time zone is the representative's; daylight saving time is that of the
     date: 10:00 in Warsaw is 08:00 UTC in July, 09:00 UTC in January."""
     server, url, _ = demo
@@ -429,7 +429,7 @@ def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, de
     assert page.get_by_label("Start time").input_value() == f"{when}T10:00"
 
 
-def test_the_time_zone_picker_works_on_a_phone(browser, demo):
+def test_the_time_zone_picker_works_on_a_phone(browser, demo) -> None:
     server, _, _ = demo
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                 has_touch=True)
@@ -448,7 +448,7 @@ def test_the_time_zone_picker_works_on_a_phone(browser, demo):
         phone.close()
 
 
-def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page, demo):
+def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page, demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.goto(server.url + "cockpit/activities/new")

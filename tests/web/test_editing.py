@@ -11,7 +11,7 @@ from tests.web.conftest import IN_WARSAW, wall
 
 
 def test_an_appointment_made_in_the_cockpit_is_an_hq_activity_in_the_calendar(
-        hq, cockpit, server):
+        hq, cockpit, server) -> None:
     ben = cockpit("bwilson")
     created = ben.post("activities/new", {
         "kind": "appointment", "name": "Demo at Acme", "start": wall(6, "10:00"),
@@ -27,7 +27,7 @@ def test_an_appointment_made_in_the_cockpit_is_an_hq_activity_in_the_calendar(
     assert str(event.icalendar_component["SUMMARY"]) == "HQ-000001 Demo at Acme"
 
 
-def test_complete_reopen_delete_and_restore(hq, cockpit):
+def test_complete_reopen_delete_and_restore(hq, cockpit) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")
@@ -45,7 +45,7 @@ def test_complete_reopen_delete_and_restore(hq, cockpit):
     assert [a["name"] for a in activities_json(hq)] == ["Visit"]
 
 
-def test_a_refused_form_says_why_keeps_what_was_typed_and_changes_nothing(hq, cockpit):
+def test_a_refused_form_says_why_keeps_what_was_typed_and_changes_nothing(hq, cockpit) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")

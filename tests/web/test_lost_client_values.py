@@ -18,7 +18,7 @@ def _ids(page: str, action: str) -> list[str]:
 
 
 def test_a_lost_name_applied_in_the_cockpit_reaches_hq_and_the_calendar(
-        hq, hq_appointment, cockpit, server):
+        hq, hq_appointment, cockpit, server) -> None:
     _rename_in_client(hq_appointment, "Visit with samples")
     anna = cockpit("awhite")
     assert "1 open" in anna.get("").text
@@ -35,7 +35,7 @@ def test_a_lost_name_applied_in_the_cockpit_reaches_hq_and_the_calendar(
     assert "applied by awhite" in resolved
 
 
-def test_a_dismissed_value_changes_nothing(hq, hq_appointment, cockpit):
+def test_a_dismissed_value_changes_nothing(hq, hq_appointment, cockpit) -> None:
     _rename_in_client(hq_appointment, "Something else")
     clerk = cockpit("eclerk")
     [lost_id] = _ids(clerk.get("lost").text, "dismiss")
@@ -45,7 +45,7 @@ def test_a_dismissed_value_changes_nothing(hq, hq_appointment, cockpit):
 
 
 def test_another_representative_neither_sees_nor_decides_a_lost_value(
-        hq, hq_appointment, cockpit):
+        hq, hq_appointment, cockpit) -> None:
     _rename_in_client(hq_appointment, "Private")
     [lost_id] = _ids(cockpit("eclerk").get("lost").text, "apply")
     carol = cockpit("cdavis")

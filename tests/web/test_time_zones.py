@@ -32,7 +32,7 @@ def _stored_zones(engine, login: str) -> tuple[str | None, str | None]:
 
 
 def test_an_hq_user_chooses_their_time_zone_and_the_table_shows_and_names_it(
-        hq, cockpit, engine):
+        hq, cockpit, engine) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     eve = cockpit("eclerk")
@@ -49,7 +49,7 @@ def test_an_hq_user_chooses_their_time_zone_and_the_table_shows_and_names_it(
 
 
 def test_a_representatives_time_zone_is_that_of_their_synchronization_settings(
-        hq, cockpit, engine):
+        hq, cockpit, engine) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")
@@ -60,21 +60,21 @@ def test_a_representatives_time_zone_is_that_of_their_synchronization_settings(
     assert _stored_zones(engine, "bwilson") == (None, NEW_YORK)
 
 
-def test_the_employees_export_may_give_an_hq_user_a_time_zone(hq, cockpit, write_export):
+def test_the_employees_export_may_give_an_hq_user_a_time_zone(hq, cockpit, write_export) -> None:
     staff = [{**person, "time_zone": WARSAW} if person["login"] == "eclerk" else person
              for person in STAFF]
     assert hq("employees", "import", write_export("employees", staff)).exit_code == 0
     assert f"Time zone: {WARSAW}" in cockpit("eclerk").get("activities").text
 
 
-def test_an_unknown_time_zone_is_refused_and_nothing_changes(hq, cockpit, engine):
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(hq, cockpit, engine) -> None:
     answer = cockpit("eclerk").post("time-zone", {"time_zone": "Mars/Olympus"})
     assert answer.status_code == 400
     assert "unknown time zone &#39;Mars/Olympus&#39;" in answer.text
     assert _stored_zones(engine, "eclerk") == (None, None)
 
 
-def test_a_new_appointments_time_zone_is_the_representatives(hq, cockpit):
+def test_a_new_appointments_time_zone_is_the_representatives(hq, cockpit) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", WARSAW).exit_code == 0
     ben = cockpit("bwilson")
     form = ben.get("activities/new").text
@@ -86,7 +86,7 @@ def test_a_new_appointments_time_zone_is_the_representatives(hq, cockpit):
     assert activities_json(hq)[0]["start"] == iso(6, "10:00")
 
 
-def test_of_a_time_the_clocks_show_twice_the_first_is_taken_and_the_user_told(hq, cockpit):
+def test_of_a_time_the_clocks_show_twice_the_first_is_taken_and_the_user_told(hq, cockpit) -> None:
     first = next_transition(WARSAW, to_summer=False) - timedelta(minutes=30)
     typed = first.astimezone(ZoneInfo(WARSAW))
     created = cockpit("eclerk").post("activities/new", {
@@ -100,7 +100,7 @@ def test_of_a_time_the_clocks_show_twice_the_first_is_taken_and_the_user_told(hq
 
 
 def test_the_run_pages_show_times_as_people_read_them_in_the_users_time_zone(
-        hq, cockpit, write_export):
+        hq, cockpit, write_export) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     eve = cockpit("eclerk")
     eve.post("time-zone", {"time_zone": WARSAW})
