@@ -136,7 +136,7 @@ def keep_new_activities(session: Session, rows: Iterable[Mapping[str, Any]]) -> 
     """Keep the texts of activities just inserted, rendered from their rows as stored
     (:meth:`bridge.infra.bulk.NewRows.stored`, with their ``id`` and ``customer_number``)
     instead of read back: an import inserts thousands at a time. A new activity has no
-    client copy yet, nor a kept text (its text is inserted)."""
+    client copy yet, nor a rendered text (its text is inserted)."""
     row = _row_type(tuple(column.key for column in ACTIVITY_ROWS.selected_columns))
     _render(session, _ACTIVITY, [row(**each, client_copy=None, client_revision=None)
                                  for each in rows], new=True)

@@ -181,7 +181,7 @@ class ChunkedImport(Generic[R, P]):
         records = cast(Iterator[R], validated(stream, self.model, self.report,
                                               self.reference_keys))
         plan: P | None = None
-        # what the calendars keep is rendered aside; the writes run behind
+        # the rendered texts are made aside; the writes run behind
         with rendered.helper_process(self.session), WriteBehind() as writer:
             for chunk in unique_chunks(records, self.key, self.chunk_size):
                 writer.wait()
