@@ -5,11 +5,12 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urljoin
 
 import pytest
+import requests
 from icalendar import Calendar
 
 from tests.clock import at, iso, stamp
-from tests.conftest import NOW_ISO, activities_json, appointment
-from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, VISIT_START, moved_a_day
+from tests.conftest import NOW_ISO, Bridge, WriteExport, activities_json, appointment
+from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, VISIT_START, Server, moved_a_day
 
 NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "CS": "http://calendarserver.org/ns/"}
 XML = {"Content-Type": "application/xml; charset=utf-8"}
@@ -30,7 +31,7 @@ def prop_texts(root: ET.Element, prop: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def outlook(server):
+def outlook(server: Server) -> tuple[requests.Session, str]:
     """bwilson's CalDav Synchronizer: a session and the server's URL."""
     return server.http("bwilson"), server.url
 
@@ -64,7 +65,8 @@ def discover_like_caldav_synchronizer(http, url):
     return found
 
 
-def test_caldav_synchronizer_discovers_calendars_and_which_are_read_only(outlook) -> None:
+def test_caldav_synchronizer_discovers_calendars_and_which_are_read_only(
+        outlook: tuple[requests.Session, str]) -> None:
     found = discover_like_caldav_synchronizer(*outlook)
     assert found["/bwilson/appointments/"][0] == {"VEVENT"}
     assert found["/bwilson/tasks/"][0] == {"VTODO"}
@@ -93,7 +95,8 @@ def multiget(http, url, hrefs):
         "C:calendar-data")
 
 
-def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(outlook, hq) -> None:
+def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(
+        outlook: tuple[requests.Session, str], hq: Bridge) -> None:
     http, url = outlook
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", VISIT_START).exit_code == 0
@@ -147,7 +150,8 @@ def sync_collection(http, url, token):
         response.findtext("D:href", namespaces=NS) for response in root.findall("D:response", NS)}
 
 
-def test_davx5_syncs_by_token_and_starts_over_on_valid_sync_token(server, hq, write_export) -> None:
+def test_davx5_syncs_by_token_and_starts_over_on_valid_sync_token(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     http = server.http("bwilson")
     mobile = server.url + "bwilson/mobile/"
     _, token, first = sync_collection(http, mobile, "")
@@ -173,7 +177,7 @@ def ctag(http, url):
     return root.find(".//CS:getctag", NS).text
 
 
-def test_thunderbird_polls_the_ctag_then_compares_etags(server, hq) -> None:
+def test_thunderbird_polls_the_ctag_then_compares_etags(server: Server, hq: Bridge) -> None:
     http = server.http("bwilson")
     appointments = server.url + "bwilson/appointments/"
     before = ctag(http, appointments)
