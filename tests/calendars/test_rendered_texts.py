@@ -113,7 +113,7 @@ def test_hq_commands_keep_what_they_change(engine: Engine, hq: Bridge) -> None:
 
 @pytest.mark.parametrize("text_priority", ["hq", "client"])
 def test_a_clients_write_back_keeps_its_copy_in_the_text(
-        engine: Engine, hq: Bridge, text_priority) -> None:
+        engine: Engine, hq: Bridge, text_priority: str) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
     now = NOW + timedelta(days=1)
     for href, summary in (("new.ics", "Lunch"), ("new.ics", "Lunch moved")):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
 from bridge.cli.main import cli
@@ -31,7 +31,7 @@ def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator
 ALL_COMMANDS = [(), *_command_paths(cli)]
 
 
-def _run(*args: str, input: str | None = None):
+def _run(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 

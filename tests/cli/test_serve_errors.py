@@ -27,7 +27,7 @@ INI_MISTAKES = [
 
 @pytest.mark.parametrize("text, said", INI_MISTAKES)
 def test_a_mistake_in_the_configuration_file_is_named_with_its_place(
-        bridge: Bridge, tmp_path: Path, text, said) -> None:
+        bridge: Bridge, tmp_path: Path, text: str, said: str) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(text, encoding="utf-8")
     result = bridge("serve", "--config", config)

@@ -388,7 +388,8 @@ def mobile_number(hq: Bridge, write_export: WriteExport) -> str:
     ["delete", "{n}"],
     ["restore", "{n}"],
 ], ids=lambda c: " ".join(c[:1] + c[2:]))
-def test_mobile_appointment_cannot_be_changed_in_hq(hq: Bridge, mobile_number: str, change) -> None:
+def test_mobile_appointment_cannot_be_changed_in_hq(
+        hq: Bridge, mobile_number: str, change: list[str]) -> None:
     before = activities_json(hq)
 
     result = hq("activities", *(part.format(n=mobile_number) for part in change))

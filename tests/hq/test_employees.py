@@ -1,6 +1,9 @@
 """HQ employees: the import of the master data, managers, sales channels, passwords."""
 
+from typing import Any
+
 from argon2 import PasswordHasher
+from click.testing import Result
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +20,8 @@ def staff(engine: Engine) -> dict[str, Employee]:
         return {e.login: e for e in employees}
 
 
-def import_employees(bridge: Bridge, write_export: WriteExport, records):
+def import_employees(bridge: Bridge, write_export: WriteExport,
+                     records: list[dict[str, Any]]) -> Result:
     result = bridge("employees", "import", write_export("employees", records))
     assert result.exit_code == 0, result.output
     return result

@@ -226,7 +226,7 @@ def test_unknown_sort_field_is_refused_clearly(cockpit: Bridge) -> None:
 
 @pytest.mark.parametrize("bad", [["--sort", "colour"], ["--team", "nobody"]])
 def test_refused_list_leaves_an_existing_output_file_alone(
-        cockpit: Bridge, tmp_path: Path, bad) -> None:
+        cockpit: Bridge, tmp_path: Path, bad: list[str]) -> None:
     report = tmp_path / "report.csv"
     report.write_text("yesterday's report\n", encoding="utf-8")
 

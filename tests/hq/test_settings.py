@@ -99,7 +99,8 @@ def test_transfer_of_appointments_can_be_switched_off_and_on(hq: Bridge, engine:
     ["--task-end", "-366d"],
     ["--calendar-start", str(day(366))],  # after the default end, +365d
 ])
-def test_window_ending_before_it_starts_is_refused_and_nothing_changes(hq: Bridge, bounds) -> None:
+def test_window_ending_before_it_starts_is_refused_and_nothing_changes(
+        hq: Bridge, bounds: list[str]) -> None:
     before = hq("settings", "show", "bwilson").output
 
     result = hq("settings", "set", "bwilson", *bounds, "--text-priority", "client")
@@ -120,7 +121,7 @@ def test_bad_bound_text_is_refused(hq: Bridge, engine: Engine, bound: str) -> No
 
 
 @pytest.mark.parametrize("command", [["show"], ["set", "--calendar-end", "+30d"]])
-def test_settings_of_a_non_representative_are_refused(hq: Bridge, command) -> None:
+def test_settings_of_a_non_representative_are_refused(hq: Bridge, command: list[str]) -> None:
     result = hq("settings", command[0], "eclerk", *command[1:])
 
     assert result.exit_code != 0
@@ -209,7 +210,8 @@ WINDOW = Window(at(10, 0), at(20, 0))  # [in 10 days 00:00, in 20 days 00:00)
     (None, at(5), False),
     (None, None, True),                    # no times at all: always served
 ])
-def test_window_contains_activities_that_overlap_it(start, end, inside: bool) -> None:
+def test_window_contains_activities_that_overlap_it(start: datetime | None, end: datetime | None,
+                                                    inside: bool) -> None:
     assert WINDOW.contains(start, end) is inside
 
 

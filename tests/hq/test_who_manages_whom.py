@@ -70,7 +70,7 @@ def organisation(bridge: Bridge, write_export: WriteExport) -> Bridge:
 
 @pytest.mark.parametrize("manager", sorted(SHAPES))
 def test_every_user_of_the_rule_gives_the_same_answer(
-        organisation: Bridge, database_url: str, manager) -> None:
+        organisation: Bridge, database_url: str, manager: str) -> None:
     expected = SHAPES[manager]
     team = {row["representative"] for row in activities_json(organisation, "--team", manager)}
     assert team == expected | ({manager} & REPRESENTATIVES), "the CLI's --team"

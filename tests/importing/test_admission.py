@@ -16,7 +16,7 @@ from tests.conftest import (
 )
 
 
-def numbers(hq: Bridge):
+def numbers(hq: Bridge) -> list[str]:
     return sorted(a["number"] for a in activities_json(hq))
 
 
@@ -45,7 +45,7 @@ def test_unconfirmed_appointment_is_skipped_with_its_reason(
 def test_appointment_starting_before_the_import_clock_is_skipped(
         hq: Bridge, write_export: WriteExport) -> None:
     # given in Warsaw time (not UTC): half an hour before and after the clock (09:00 UTC)
-    def warsaw(minutes):
+    def warsaw(minutes: int) -> str:
         return (NOW + timedelta(minutes=minutes)).astimezone(ZoneInfo(WARSAW)).isoformat()
 
     past = appointment("MA-1", start=warsaw(-30), end=warsaw(60))

@@ -4,11 +4,13 @@ others are imported. Unknown extra fields are ignored."""
 import json
 from pathlib import Path
 
+from click.testing import Result
+
 from tests.clock import at, iso
 from tests.conftest import NOW_ISO, Bridge, WriteExport, activities_json, appointment
 
 
-def run_import(hq: Bridge, path):
+def run_import(hq: Bridge, path: Path) -> Result:
     return hq("import", "activities", path, "--now", NOW_ISO)
 
 

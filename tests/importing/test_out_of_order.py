@@ -4,6 +4,7 @@ nothing and is reported per record — so an older export never moves an appoint
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.clock import NOW, iso, utc, zulu
 from tests.conftest import (
@@ -23,7 +24,7 @@ MUCH_LATER = zulu(utc(7, "09:00", "UTC"))  # after the appointments' period: the
 IDS = [f"MA-{n}" for n in range(1, 6)]
 
 
-def newer_export():
+def newer_export() -> list[dict[str, Any]]:
     """What the mobile system exported after the first export: an outcome for each."""
     return [
         later_version("MA-1", status="completed", completed_on=zulu(NOW - timedelta(hours=1)),
@@ -36,7 +37,7 @@ def newer_export():
     ]
 
 
-def imported_twice(hq: Bridge, write_export: WriteExport):
+def imported_twice(hq: Bridge, write_export: WriteExport) -> Path:
     older = write_export("appointments", [appointment(mobile_id) for mobile_id in IDS])
     assert hq("import", "activities", older, "--now", NOW_ISO).exit_code == 0
     assert hq("import", "activities", write_export("appointments", newer_export()),
@@ -44,7 +45,7 @@ def imported_twice(hq: Bridge, write_export: WriteExport):
     return older
 
 
-def last_run_messages(hq: Bridge):
+def last_run_messages(hq: Bridge) -> str:
     run_id = hq("runs", "list").output.splitlines()[1].split()[0]
     return hq("runs", "show", run_id).output
 
@@ -127,7 +128,7 @@ def test_two_versions_in_one_export_the_newer_wins_in_any_order(
 def test_concurrent_imports_of_an_older_and_a_newer_export_end_with_the_newer(
         hq: Bridge, write_export: WriteExport, database_url: str) -> None:
     for round_ in range(10):
-        def export(name, modified_at):
+        def export(name: str, modified_at: str) -> Path:
             return write_export("appointments", [
                 later_version(mobile_id, name=name, modified_at=modified_at)
                 for mobile_id in IDS])

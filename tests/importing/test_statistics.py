@@ -3,6 +3,8 @@
 tables as they now are — unless the statistics already know a table larger than what the
 import wrote."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import Engine, text
 
@@ -10,7 +12,7 @@ from bridge.importing import job
 from tests.conftest import Bridge, WriteExport, appointment, import_appointments
 
 
-def last_analyzed(engine: Engine):
+def last_analyzed(engine: Engine) -> datetime | None:
     with engine.connect() as connection:
         return connection.scalar(text(
             "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'activities'"))

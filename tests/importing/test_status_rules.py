@@ -1,8 +1,10 @@
 """Statuses on re-import: how mobile changes reach an imported appointment."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from click.testing import Result
 
 from tests.clock import NOW, iso, utc, zulu
 from tests.conftest import (
@@ -19,13 +21,14 @@ LATER = zulu(NOW + timedelta(days=1))
 MUCH_LATER = zulu(utc(7, "09:00", "UTC"))  # after the appointment, in 6 days 09:00-10:00 Warsaw
 
 
-def run(hq: Bridge, write_export: WriteExport, *records, now=NOW_ISO):
+def run(hq: Bridge, write_export: WriteExport, *records: dict[str, Any],
+        now: str = NOW_ISO) -> Result:
     result = hq("import", "activities", write_export("appointments", list(records)), "--now", now)
     assert result.exit_code == 0, result.output
     return result
 
 
-def the_one(hq: Bridge):
+def the_one(hq: Bridge) -> dict[str, Any]:
     [activity] = activities_json(hq)
     return activity
 
@@ -126,7 +129,7 @@ def test_completion_reported_in_the_same_run_wins_over_the_elapsed_period(
     ("waiting_for_customer", "waiting_for_customer"),
 ])
 def test_other_mobile_statuses_are_shown_in_the_description(
-        imported: Bridge, write_export: WriteExport, mobile_status, shown) -> None:
+        imported: Bridge, write_export: WriteExport, mobile_status: str, shown: str) -> None:
     run(imported, write_export, later_version("MA-1", status=mobile_status), now=LATER)
     activity = the_one(imported)
     assert activity["status"] == "Planned"

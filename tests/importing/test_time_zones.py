@@ -1,7 +1,10 @@
 """Times keep the offset they came with; "in the future" compares instants, not wall clocks."""
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from click.testing import Result
 
 from tests.clock import WARSAW, day, iso, next_transition, utc, zulu
 from tests.conftest import NOW_ISO, Bridge, WriteExport, activities_json, appointment
@@ -11,7 +14,8 @@ KOLKATA = "Asia/Kolkata"  # +05:30 all year
 KIRITIMATI = "Pacific/Kiritimati"  # +14:00 all year
 
 
-def run(hq: Bridge, write_export: WriteExport, *records, now=NOW_ISO):
+def run(hq: Bridge, write_export: WriteExport, *records: dict[str, Any],
+        now: str = NOW_ISO) -> Result:
     result = hq("import", "activities", write_export("appointments", list(records)), "--now", now)
     assert result.exit_code == 0, result.output
     return result

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def export(kind: str, records: list[dict]) -> bytes:
                        kind: records}).encode()
 
 
-def visits(*ids: str, **fields) -> bytes:
+def visits(*ids: str, **fields: Any) -> bytes:
     return export("appointments", [appointment(mobile_id, **{**FUTURE, **fields})
                                    for mobile_id in ids])
 

@@ -52,7 +52,7 @@ def test_once_hq_changes_it_hqs_values_are_served_over_the_clients_copy(
 
 @pytest.mark.parametrize(("text_priority", "summary"), [("hq", "Probe"), ("client", "Renamed")])
 def test_an_edit_hq_takes_as_written_is_served_as_written_again(
-        server: Server, hq: Bridge, text_priority, summary) -> None:
+        server: Server, hq: Bridge, text_priority: str, summary: str) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
     http = server.http("bwilson")
     url = f"{server.url}bwilson/appointments/probe.ics"

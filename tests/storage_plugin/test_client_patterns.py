@@ -2,6 +2,7 @@
 Outlook's CalDav Synchronizer, DAVx5 and Thunderbird."""
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
 import pytest
@@ -18,7 +19,7 @@ RANGE = stamp(at(-24, "00:00", "UTC")), stamp(at(37, "00:00", "UTC"))
 """The time range the Synchronizer lists: from weeks ago to weeks ahead."""
 
 
-def multistatus(answer) -> ET.Element:
+def multistatus(answer: requests.Response) -> ET.Element:
     assert answer.status_code == 207, answer.text
     return ET.fromstring(answer.content)
 
@@ -38,7 +39,9 @@ def outlook(server: Server) -> tuple[requests.Session, str]:
 
 # --- Outlook CalDav Synchronizer -------------------------------------------------------------
 
-def discover_like_caldav_synchronizer(http, url):
+def discover_like_caldav_synchronizer(
+        http: requests.Session, url: str,
+) -> dict[str | None, tuple[set[str | None], set[str]]]:
     principal = multistatus(http.request("PROPFIND", url, headers={"Depth": "0", **XML}, data=(
         '<D:propfind xmlns:D="DAV:"><D:prop><D:current-user-principal/></D:prop></D:propfind>')))
     principal_url = principal.find(".//D:current-user-principal/D:href", NS).text
@@ -76,7 +79,7 @@ def test_caldav_synchronizer_discovers_calendars_and_which_are_read_only(
     assert not {"write", "write-content", "bind", "all"} & found["/bwilson/mobile/"][1]
 
 
-def etags_in_range(http, url):
+def etags_in_range(http: requests.Session, url: str) -> dict[str, str]:
     return prop_texts(multistatus(http.request(
         "REPORT", url + "bwilson/appointments/", headers={"Depth": "1", **XML}, data=(
             '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -86,7 +89,7 @@ def etags_in_range(http, url):
             "</C:calendar-query>"))), "D:getetag")
 
 
-def multiget(http, url, hrefs):
+def multiget(http: requests.Session, url: str, hrefs: Iterable[str]) -> dict[str, str]:
     body = ('<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
             "<D:prop><D:getetag/><C:calendar-data/></D:prop>"
             + "".join(f"<D:href>{href}</D:href>" for href in hrefs) + "</C:calendar-multiget>")
@@ -138,7 +141,8 @@ def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(
 
 # --- DAVx5 -----------------------------------------------------------------------------------
 
-def sync_collection(http, url, token):
+def sync_collection(http: requests.Session, url: str, token: str
+                    ) -> tuple[requests.Response, str | None, set[str | None] | None]:
     answer = http.request("REPORT", url, headers={"Depth": "1", **XML}, data=(
         '<D:sync-collection xmlns:D="DAV:">'
         f"<D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>"
@@ -170,7 +174,7 @@ def test_davx5_syncs_by_token_and_starts_over_on_valid_sync_token(
 
 # --- Thunderbird -----------------------------------------------------------------------------
 
-def ctag(http, url):
+def ctag(http: requests.Session, url: str) -> str | None:
     root = multistatus(http.request("PROPFIND", url, headers={"Depth": "0", **XML}, data=(
         '<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop>'
         "<CS:getctag/></D:prop></D:propfind>")))

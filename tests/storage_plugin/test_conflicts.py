@@ -69,7 +69,7 @@ def test_a_request_that_loses_a_deadlock_is_run_again(
     assert activities_json(hq)[0]["start"].startswith(day(VISIT_DAYS + 1).isoformat())
 
 
-def _wait_until_a_request_waits_for_a_lock(engine: Engine):
+def _wait_until_a_request_waits_for_a_lock(engine: Engine) -> None:
     deadline = time.monotonic() + 10
     with engine.connect() as connection:
         while time.monotonic() < deadline:

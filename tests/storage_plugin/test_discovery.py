@@ -2,6 +2,7 @@
 collections: appointments, mobile appointments, tasks and customers."""
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.clock import utc
@@ -70,7 +71,7 @@ def test_inactive_employee_is_refused(server: Server, hq: Bridge,
     assert response.status_code == 401
 
 
-def _serve_demo(directory):
+def _serve_demo(directory: Path) -> tuple[str, Callable[[], str]]:
     """`bridge serve --demo` started in ``directory``: its address, and its output once
     stopped (call the second)."""
     import subprocess

@@ -26,7 +26,7 @@ POLL_TIMEOUT = 30
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
 def test_a_costly_client_never_stalls_a_polling_one(
         staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
-        tmp_path: Path, workers) -> None:
+        tmp_path: Path, workers: int) -> None:
     imported = hq("import", "activities", write_export("appointments", [
         appointment(f"MA-{n}", start=iso(n % 28 + 6, "09:00"), end=iso(n % 28 + 6, "10:00"))
         for n in range(200)]),

@@ -144,7 +144,7 @@ POLLS = [_poll("CS:getctag", "sync-token"), _poll("sync-token", "CS:getctag"),
 
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_a_poll_of_ctag_and_sync_token_is_answered_as_radicale_does(
-        servers: tuple[Server, Server], answered_fast: list[str], path) -> None:
+        servers: tuple[Server, Server], answered_fast: list[str], path: str) -> None:
     fast, radicale = servers
     before = [_same(fast, radicale, "bwilson", "PROPFIND", path, body, "0") for body in POLLS]
     assert all(status == 207 and len(answer) == 1 for status, _, answer in before)
@@ -161,7 +161,7 @@ def test_a_poll_of_ctag_and_sync_token_is_answered_as_radicale_does(
 
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_propfind_depth_1_is_answered_as_radicale_does(
-        servers: tuple[Server, Server], answered_fast: list[str], path) -> None:
+        servers: tuple[Server, Server], answered_fast: list[str], path: str) -> None:
     fast, radicale = servers
     for body in PROPFINDS:
         status, _, answer = _same(fast, radicale, "bwilson", "PROPFIND", path, body, "1")
@@ -176,7 +176,7 @@ def test_propfind_depth_1_is_answered_as_radicale_does(
 
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_fast: list[str],
-                                               path) -> None:
+                                               path: str) -> None:
     fast, radicale = servers
     _, _, listing = _same(fast, radicale, "bwilson", "PROPFIND", path, PROPFINDS[0], "1")
     hrefs = [href for href in _hrefs(listing) if not href.endswith("/")]
@@ -197,7 +197,7 @@ def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_f
 
 @pytest.mark.parametrize("encoding", ["identity", "gzip"])
 def test_a_fast_answer_is_sent_whole_plain_or_compressed(
-        servers: tuple[Server, Server], answered_fast: list[str], encoding) -> None:
+        servers: tuple[Server, Server], answered_fast: list[str], encoding: str) -> None:
     """Its parts are sent as written (or compressed as Radicale compresses): the length the
     headers announce is what arrives, and it reads as Radicale's answer."""
     _, _, listing = _same(*servers, "bwilson", "PROPFIND", "bwilson/mobile/", PROPFINDS[0], "1")
@@ -219,7 +219,7 @@ def test_a_fast_answer_is_sent_whole_plain_or_compressed(
 
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_sync_collection_is_answered_as_radicale_does(
-        servers: tuple[Server, Server], answered_fast: list[str], hq: Bridge, path) -> None:
+        servers: tuple[Server, Server], answered_fast: list[str], hq: Bridge, path: str) -> None:
     fast, radicale = servers
     data = "CR:address-data" if "customers" in path else "C:calendar-data"
     status, _, first = _same(fast, radicale, "bwilson", "REPORT", path, _sync("", "getetag"))

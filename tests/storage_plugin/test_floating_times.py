@@ -23,7 +23,7 @@ END:VCALENDAR
 """
 
 
-def saved_and_served_back(server: Server, hq: Bridge):
+def saved_and_served_back(server: Server, hq: Bridge) -> tuple[str, datetime]:
     """Save the floating event with a real client; HQ's start and what the client reads —
     as it sent it, then once HQ changed the activity."""
     appointments = calendar(server.client("bwilson"), "bwilson/appointments/")

@@ -256,13 +256,13 @@ def answers_a_propfind(server: Server, timeout: float = ORDINARY_BOUND) -> int:
 @WORKERS
 def test_hostile_input_never_stalls_other_representatives(
         staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
-        tmp_path: Path, workers) -> None:
+        tmp_path: Path, workers: int) -> None:
     run = hostile_run(scale=SUITE_SCALE)
     _under_load(run, staff_passwords, hq, write_export, database_url, tmp_path, workers)
 
 
 def _under_load(run: list[Probe], staff_passwords: None, hq: Bridge, write_export: WriteExport,
-                database_url: str, tmp_path: Path, workers) -> None:
+                database_url: str, tmp_path: Path, workers: int) -> None:
     server, process = started(staff_passwords, hq, write_export, database_url, tmp_path,
                               workers)
     try:
@@ -288,7 +288,7 @@ def _under_load(run: list[Probe], staff_passwords: None, hq: Bridge, write_expor
 @WORKERS
 def test_issue_29_recurrences_never_stall_other_representatives(
         staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
-        tmp_path: Path, workers) -> None:
+        tmp_path: Path, workers: int) -> None:
     """The same with the recurrences and zones of issue 29 (a dozen of them, at most
     ISSUE_SECONDS): INTERVAL<=0, COUNT<=0, rules that never occur."""
     run = hostile_run(issue=True)[:12]

@@ -115,7 +115,7 @@ def _declared(url: str, path: str, declared: int, sent: bytes) -> tuple[int, str
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
 def test_a_body_over_max_content_length_is_answered_413_at_once_unread(
-        staff_passwords: None, database_url: str, tmp_path: Path, workers) -> None:
+        staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """Issue 29: under --workers 2 a PUT over 10 MiB got no answer (Radicale checks the limit
     only under its own server, and parsed the body for minutes). It gets 413 at once, saying
     the limit, in one process and with workers alike; nothing is stored."""

@@ -53,7 +53,7 @@ def own_calendar(server: Server) -> tuple[requests.Session, str]:
 @pytest.mark.parametrize("rule", ["FREQ=SECONDLY", "FREQ=MINUTELY;COUNT=5000",
                                   "FREQ=HOURLY", "FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15"])
 def test_an_item_recurring_too_often_is_refused_with_max_instances(
-        own_calendar: tuple[requests.Session, str], server: Server, rule) -> None:
+        own_calendar: tuple[requests.Session, str], server: Server, rule: str) -> None:
     http, url = own_calendar
     answer = http.put(url + "dense.ics", data=RECURRING.format(uid="dense", rule=rule),
                       headers={"Content-Type": "text/calendar"})
@@ -120,7 +120,8 @@ NO_WALK = ["FREQ=DAILY;INTERVAL=0", "FREQ=YEARLY;INTERVAL=0", "FREQ=WEEKLY;INTER
 @pytest.mark.parametrize("rule", NO_WALK)
 @pytest.mark.parametrize("exclusion", [False, True])
 def test_a_rule_no_walk_should_follow_is_refused_at_once_naming_it(
-        own_calendar: tuple[requests.Session, str], server: Server, rule, exclusion) -> None:
+        own_calendar: tuple[requests.Session, str], server: Server, rule: str,
+        exclusion: bool) -> None:
     http, url = own_calendar
     text = RECURRING.format(uid="never", rule=rule)
     if exclusion:  # the same rule as an EXRULE of an ordinary daily series
@@ -196,7 +197,7 @@ def _stored_before_the_checks(database_url: str, path: str, text: str) -> None:
 
 @pytest.mark.parametrize("rule", ["FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31"])
 def test_an_item_stored_before_the_checks_is_left_out_of_searches_which_answer_at_once(
-        own_calendar: tuple[requests.Session, str], server: Server, database_url: str, rule,
+        own_calendar: tuple[requests.Session, str], server: Server, database_url: str, rule: str,
         caplog: pytest.LogCaptureFixture) -> None:
     http, url = own_calendar
     weekly = RECURRING.format(uid="weekly", rule="FREQ=WEEKLY")
@@ -231,7 +232,8 @@ def _date_list(name: str, count: int, per_line: int) -> str:
 @pytest.mark.parametrize(("name", "per_line"), [("RDATE", 1), ("RDATE", 700), ("EXDATE", 1),
                                                 ("EXDATE", 5000)])
 def test_a_component_listing_more_dates_than_kept_is_refused_at_once(
-        own_calendar: tuple[requests.Session, str], server: Server, name, per_line) -> None:
+        own_calendar: tuple[requests.Session, str], server: Server, name: str,
+        per_line: int) -> None:
     """Issue 29: 30 000-50 000 RDATE or EXDATE dates took a PUT 13-28 s of parsing beside
     other work. More than MAX_DATES in one component are refused with CALDAV:max-instances
     naming the property and the limit, before anything parses the item; MAX_DATES are kept."""

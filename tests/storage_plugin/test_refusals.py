@@ -4,10 +4,11 @@ only answers to what may be password guessing (401) keep Radicale's delay."""
 import base64
 import http.client
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from tests.storage_plugin.conftest import EVENT, PASSWORD, Server, serving
 
@@ -22,13 +23,14 @@ def slow_guessing(staff_passwords: None, database_url: str) -> Iterator[Server]:
         yield served
 
 
-def timed(call):
+def timed(call: Callable[[], requests.Response]) -> tuple[requests.Response, float]:
     started = time.monotonic()
     answer = call()
     return answer, time.monotonic() - started
 
 
-def put(server: Server, login, path, text, password=PASSWORD):
+def put(server: Server, login: str, path: str, text: str,
+        password: str = PASSWORD) -> requests.Response:
     return server.http(login, password).put(server.url + path, data=text,
                                             headers={"Content-Type": "text/calendar"})
 
@@ -47,8 +49,8 @@ EVENT_TEXT = EVENT.format(uid="refused-1", summary="Mine now", description="")
      "/cdavis/ is not your calendar home"),
     ("eclerk", "MKCALENDAR", "eclerk/mine/", "", "only sales representatives have calendars"),
 ])
-def test_a_refused_write_names_its_rule_at_once(slow_guessing: Server, login, method, path, body,
-                                                 reason) -> None:
+def test_a_refused_write_names_its_rule_at_once(slow_guessing: Server, login: str, method: str,
+                                                path: str, body: str, reason: str) -> None:
     answer, took = timed(lambda: slow_guessing.http(login).request(
         method, slow_guessing.url + path, data=body, headers={"Content-Type": "text/calendar"}))
     assert answer.status_code == 403

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+import requests
 
 from tests.clock import NOW, NOW_ISO, day, iso
 from tests.conftest import (
@@ -22,7 +23,8 @@ from tests.storage_plugin.conftest import Server
 DAV = "{DAV:}"
 
 
-def sync_collection(server: Server, login, path, token=""):
+def sync_collection(server: Server, login: str, path: str,
+                    token: str = "") -> tuple[str | None, set[str], set[str]]:
     body = ('<?xml version="1.0"?><sync-collection xmlns="DAV:">'
             f'<sync-token>{token}</sync-token><sync-level>1</sync-level>'
             '<prop><getetag/></prop></sync-collection>')
@@ -100,7 +102,7 @@ def test_an_unknown_token_is_refused_so_the_client_starts_over(server: Server) -
     assert "valid-sync-token" in response.text
 
 
-def _report(server: Server, path, token):
+def _report(server: Server, path: str, token: str) -> requests.Response:
     return server.http("bwilson").request(
         "REPORT", server.url + path,
         data=f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1'
@@ -108,7 +110,7 @@ def _report(server: Server, path, token):
         headers={"Content-Type": "application/xml"})
 
 
-def _ahead(token, part):
+def _ahead(token: str, part: int) -> str:
     """``token`` with the counter of its ``part``-th change-log point moved on by 5."""
     points = list(re.finditer(r"(?<![0-9])([0-9]+)(_[0-9a-f]+)?(?=[.-]|$)", token))
     point = points[part]
@@ -120,7 +122,7 @@ def _ahead(token, part):
     ("bwilson/mobile/", -3), ("bwilson/appointments/", -3), ("bwilson/customers/", -1),
     ("bwilson/private/", -1)])
 def test_a_token_from_beyond_the_collections_history_is_refused(
-        server: Server, hq: Bridge, write_export: WriteExport, path, part) -> None:
+        server: Server, hq: Bridge, write_export: WriteExport, path: str, part: int) -> None:
     """After a restore from a backup or a rebuilt database a client's token is ahead of the
     change log: 403 valid-sync-token makes the client sync afresh instead of keeping items
     the server no longer has."""
@@ -170,7 +172,7 @@ def test_customers_are_served_as_vcards_and_changes_sync(
                        "customer-C-1002.vcf"}
 
 
-def _href(mobile_id):
+def _href(mobile_id: str) -> str:
     return f"mobile-{mobile_id}.ics"
 
 

@@ -10,7 +10,7 @@ from tests.storage_plugin.conftest import EVENT, Server
 TEAM = ("bwilson", "cdavis", "ddiaz")  # awhite manages them (tests.conftest.STAFF)
 
 
-def discovered(server: Server, login):
+def discovered(server: Server, login: str) -> set[str]:
     """The collection paths ``login``'s client finds from the server address alone."""
     principal = server.client(login).principal()
     return {str(calendar.url).removeprefix(server.url.rstrip("/"))

@@ -8,6 +8,7 @@ import base64
 import http.client
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -118,7 +119,7 @@ def hq_start(hq: Bridge, uid: str) -> datetime:
     return datetime.fromisoformat(activity["start"])
 
 
-def served_start(client, href: str) -> datetime:
+def served_start(client: Any, href: str) -> datetime:
     response = client.request(href)
     assert response.status == 200, response.status
     component = Calendar.from_ical(response.raw).walk("VEVENT")[0]
@@ -127,7 +128,7 @@ def served_start(client, href: str) -> datetime:
 
 @pytest.mark.parametrize("representative_zone", REPRESENTATIVE_ZONES)
 def test_every_tzid_form_is_the_instant_the_client_meant(
-        server: Server, hq: Bridge, representative_zone) -> None:
+        server: Server, hq: Bridge, representative_zone: str) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", representative_zone).exit_code == 0
     client = server.client("bwilson")
     for number, (tzid, zones, when, meant) in enumerate(CASES):
@@ -141,8 +142,8 @@ def test_every_tzid_form_is_the_instant_the_client_meant(
 
 
 @pytest.mark.parametrize("representative_zone", REPRESENTATIVE_ZONES)
-def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(server: Server, hq: Bridge,
-                                                                      representative_zone) -> None:
+def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(
+        server: Server, hq: Bridge, representative_zone: str) -> None:
     """The ``caldav`` library writes ``DTSTART;TZID="UTC+01:00":…`` without a VTIMEZONE."""
     assert hq("settings", "set", "bwilson", "--time-zone", representative_zone).exit_code == 0
     appointments = calendar(server.client("bwilson"), "bwilson/appointments/")
@@ -173,7 +174,7 @@ def test_an_all_day_event_stays_on_its_date_in_every_zone(server: Server, hq: Br
 
 @pytest.mark.parametrize("tzid", ["Mars/Olympus", "UTC+25:00", "(UTC+01:00"])
 def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(
-        server: Server, hq: Bridge, tzid) -> None:
+        server: Server, hq: Bridge, tzid: str) -> None:
     before = activities_json(hq)
     answer = server.put("bwilson", "bwilson/appointments/unknown.ics",
                         event("unknown", tzid, WINTER))

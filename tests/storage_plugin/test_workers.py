@@ -243,7 +243,7 @@ def test_the_number_of_workers_comes_from_the_configuration_file(
 
 
 @pytest.mark.parametrize("value", ["0", "many"])
-def test_a_wrong_number_of_workers_is_named(bridge: Bridge, tmp_path: Path, value) -> None:
+def test_a_wrong_number_of_workers_is_named(bridge: Bridge, tmp_path: Path, value: str) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(f"[server]\nworkers = {value}\n", encoding="utf-8")
     result = bridge("serve", "--config", config)
@@ -254,7 +254,7 @@ def test_a_wrong_number_of_workers_is_named(bridge: Bridge, tmp_path: Path, valu
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
 def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(
-        staff_passwords: None, database_url: str, tmp_path: Path, workers) -> None:
+        staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """Three times as many clients at once as the server has threads (max_connections 20
     each): every one is answered, none is reset."""
     server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
@@ -285,7 +285,7 @@ def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
 def test_a_client_pausing_between_requests_keeps_its_connection(
-        staff_passwords: None, database_url: str, tmp_path: Path, workers) -> None:
+        staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """A client that sends its next request a few seconds after the last one, on the same
     connection, is answered (a server that had closed the idle connection meanwhile would
     leave a client sending at that moment with "connection closed without response")."""

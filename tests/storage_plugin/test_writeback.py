@@ -11,7 +11,7 @@ from tests.conftest import Bridge, activities_json
 from tests.storage_plugin.conftest import EVENT, TODO, VISIT_START, Server, calendar
 
 
-def by_name(hq: Bridge, name):
+def by_name(hq: Bridge, name: str) -> list[dict[str, Any]]:
     return [a for a in activities_json(hq) if a["name"] == name]
 
 
@@ -104,7 +104,7 @@ def hq_task(server: Server, hq: Bridge) -> Any:
     return todo
 
 
-def _edited(todo, summary, description, extra=""):
+def _edited(todo: Any, summary: str, description: str, extra: str = "") -> str:
     text = todo.data
     text = text.replace("SUMMARY:HQ-000001 Call back", f"SUMMARY:{summary}")
     text = text.replace("DESCRIPTION:HQ text", f"DESCRIPTION:{description}")

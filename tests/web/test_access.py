@@ -23,7 +23,7 @@ def _add(hq: Bridge, representative: str, name: str) -> str:
     return result.output.split()[2]  # "created appointment HQ-000001 …"
 
 
-def _names(answer) -> set[str]:
+def _names(answer: requests.Response) -> set[str]:
     return {row["name"] for row in csv.DictReader(io.StringIO(answer.text))}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import caldav
@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from bridge.demo import demo_password, load_demo
 from bridge.infra.db import make_engine, transaction
@@ -223,7 +224,7 @@ def _database(url: str) -> Iterator[Session]:
         engine.dispose()
 
 
-def _scalar(url: str, query):  # type: ignore[no-untyped-def]
+def _scalar(url: str, query: Executable) -> Any:
     with _database(url) as session:
         return session.scalar(query)
 

@@ -3,14 +3,16 @@ record's outcome; nothing is imported until the user confirms."""
 
 import json
 from datetime import timedelta
+from typing import Any
 
+import requests
 from sqlalchemy import Engine, func, select
 
 from bridge.infra.db import transaction
 from bridge.models import Activity, ImportRun
 from tests.clock import NOW, iso
 from tests.conftest import Bridge, appointment, customer, recorded_as_running
-from tests.web.conftest import Cockpits
+from tests.web.conftest import Cockpit, Cockpits
 
 EXPORTED_AT = (NOW - timedelta(hours=1)).isoformat()
 EXPORT = {"format": "bus-appointments/1", "exported_at": EXPORTED_AT,
@@ -21,7 +23,8 @@ EXPORT = {"format": "bus-appointments/1", "exported_at": EXPORTED_AT,
           ]}
 
 
-def _upload(hq_user, document=EXPORT, name="appointments.json"):
+def _upload(hq_user: Cockpit, document: dict[str, Any] = EXPORT,
+            name: str = "appointments.json") -> requests.Response:
     return hq_user.post("imports/upload", files={
         "file": (name, json.dumps(document).encode(), "application/json")})
 
