@@ -67,8 +67,8 @@ def answered_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def servers(staff_passwords: None, database_url: str, hq: Any,
-            write_export: Any) -> Iterator[tuple[Server, Server]]:
+def servers(staff_passwords: None, database_url: str, hq: Bridge,
+            write_export: WriteExport) -> Iterator[tuple[Server, Server]]:
     """bwilson with mobile appointments, HQ appointments, tasks, customers and a calendar of
     his own; one server with the fast reads, one without, on the same database."""
     records = [appointment(f"MA-{n}", start=iso(n + 5, "09:00"), end=iso(n + 5, "10:00"),

@@ -23,7 +23,7 @@ from bridge.cli.main import cli
 from bridge.infra import conflicts
 from storage_plugin.server import configuration
 from storage_plugin.storage import Storage
-from tests.conftest import STAFF
+from tests.conftest import STAFF, WriteExport
 from tests.storage_plugin.conftest import (
     PASSWORD,
     Server,
@@ -241,7 +241,7 @@ def own_cluster(postgresql: str) -> Iterator[Cluster]:
 
 
 def test_the_database_server_restarted_under_load_fails_cleanly_and_is_served_again(
-        own_cluster: Cluster, tmp_path: Path, write_export: Callable[..., Path]) -> None:
+        own_cluster: Cluster, tmp_path: Path, write_export: WriteExport) -> None:
     url = own_cluster.url
     runner = CliRunner()
     for args, given in [(["init"], None),

@@ -50,7 +50,7 @@ def listing(server: Server, path: str) -> str:
                                           data=LISTING, headers=DEPTH_1).text
 
 
-def prepare(server: Server, hq: Any, write_export: Any) -> None:
+def prepare(server: Server, hq: Bridge, write_export: WriteExport) -> None:
     """Mobile appointments for bwilson and cdavis, an HQ appointment, a general calendar and
     address book of bwilson's."""
     mobile = [appointment("M-1"), appointment("M-2", representative="cdavis",
