@@ -46,6 +46,11 @@ def _reset_server_database(url: str) -> None:
     engine.dispose()
 
 
+Bridge = Callable[..., Result]
+"""The ``bridge`` and ``hq`` fixtures: run a `bridge` command → click's Result."""
+WriteExport = Callable[..., Path]
+"""The ``write_export`` fixture: write an exchange file → its path."""
+
 T = TypeVar("T")
 _opened: list[Any] = []
 
@@ -116,7 +121,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def bridge(database_url: str) -> Callable[..., Result]:
+def bridge(database_url: str) -> Bridge:
     """Run a `bridge` command in-process against the test database, as a user would type it.
 
     ``bridge("import", "customers", path)`` → click's Result (exit_code, output).
@@ -131,7 +136,7 @@ def bridge(database_url: str) -> Callable[..., Result]:
 
 
 @pytest.fixture
-def write_export(tmp_path: Path) -> Callable[..., Path]:
+def write_export(tmp_path: Path) -> WriteExport:
     """Write an exchange file: ``write_export("appointments", [records…])`` → its path."""
     formats = {
         "customers": "bus-customers/1",
@@ -222,7 +227,7 @@ STAFF = [
 
 
 @pytest.fixture
-def hq(bridge: Callable[..., Result], write_export: Callable[..., Path]) -> Callable[..., Result]:
+def hq(bridge: Bridge, write_export: WriteExport) -> Bridge:
     """An HQ with the staff above, customers C-1001 (North) and C-2001 (South), and the
     definition activated. Returns ``bridge`` for convenience."""
     assert bridge("employees", "import", write_export("employees", STAFF)).exit_code == 0
@@ -235,7 +240,7 @@ def hq(bridge: Callable[..., Result], write_export: Callable[..., Path]) -> Call
     return bridge
 
 
-def import_appointments(hq: Callable[..., Result], write_export: Callable[..., Path],
+def import_appointments(hq: Bridge, write_export: WriteExport,
                         *records: dict[str, Any], now: str = NOW_ISO) -> Result:
     """`bridge import activities` of an export holding ``records``; it must succeed."""
     result = hq("import", "activities", write_export("appointments", list(records)),
@@ -244,7 +249,7 @@ def import_appointments(hq: Callable[..., Result], write_export: Callable[..., P
     return result
 
 
-def activities_json(bridge: Callable[..., Result], *args: str) -> list[dict[str, Any]]:
+def activities_json(bridge: Bridge, *args: str) -> list[dict[str, Any]]:
     """`bridge activities list --format json` parsed, as a script would read it."""
     result = bridge("activities", "list", "--format", "json", *args)
     assert result.exit_code == 0, result.output

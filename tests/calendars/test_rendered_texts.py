@@ -20,7 +20,7 @@ from bridge.ical.vcard import customer_vcard
 from bridge.infra.db import transaction
 from bridge.models import Activity, Customer, RenderedActivity, RenderedCustomer
 from tests.clock import NOW, day, iso, zulu
-from tests.conftest import NOW_ISO, appointment, customer, later_version
+from tests.conftest import NOW_ISO, Bridge, WriteExport, appointment, customer, later_version
 from tests.storage_plugin.conftest import EVENT
 
 
@@ -44,7 +44,8 @@ def assert_kept_current(engine: Engine) -> None:
     assert rows and customers, "nothing to check"
 
 
-def test_imports_keep_what_they_write(engine: Engine, hq, write_export) -> None:
+def test_imports_keep_what_they_write(engine: Engine, hq: Bridge,
+                                      write_export: WriteExport) -> None:
     assert hq("import", "activities", write_export("appointments", [
         appointment("MA-1"), appointment("MA-2", end=iso(0, "08:00"),
                                          start=iso(0, "07:00"))]),
@@ -80,7 +81,8 @@ def varied(i: int) -> dict[str, object]:
         status=status, completed_on=completed_on, completed_by=completed_by)
 
 
-def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_export):
+def test_a_long_import_keeps_what_a_helper_process_rendered(
+        engine: Engine, hq: Bridge, write_export: WriteExport) -> None:
     """New activities are rendered from the rows as written, not read back; from its second
     chunk on, an import renders in a helper process (``helper_process``): the texts kept are
     those of the rows as stored, whatever zone their times were given in, and an update
@@ -95,7 +97,7 @@ def test_a_long_import_keeps_what_a_helper_process_rendered(engine, hq, write_ex
             == "Visit 7, moved"
 
 
-def test_hq_commands_keep_what_they_change(engine: Engine, hq) -> None:
+def test_hq_commands_keep_what_they_change(engine: Engine, hq: Bridge) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(8, "10:00"), "--customer", "C-1001").exit_code == 0
     assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call",
@@ -110,7 +112,8 @@ def test_hq_commands_keep_what_they_change(engine: Engine, hq) -> None:
 
 
 @pytest.mark.parametrize("text_priority", ["hq", "client"])
-def test_a_clients_write_back_keeps_its_copy_in_the_text(engine: Engine, hq, text_priority) -> None:
+def test_a_clients_write_back_keeps_its_copy_in_the_text(
+        engine: Engine, hq: Bridge, text_priority: str) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
     now = NOW + timedelta(days=1)
     for href, summary in (("new.ics", "Lunch"), ("new.ics", "Lunch moved")):
@@ -132,7 +135,8 @@ def test_a_clients_write_back_keeps_its_copy_in_the_text(engine: Engine, hq, tex
     assert (served == text) is (text_priority == "client")
 
 
-def test_a_customer_update_keeps_its_card(engine: Engine, hq, write_export) -> None:
+def test_a_customer_update_keeps_its_card(engine: Engine, hq: Bridge,
+                                          write_export: WriteExport) -> None:
     assert hq("import", "customers", write_export("customers", [
         customer("C-1001", name="Acme Trading", sales_channel="South")]),
         "--now", NOW_ISO).exit_code == 0

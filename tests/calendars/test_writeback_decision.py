@@ -8,6 +8,7 @@ import pytest
 from bridge.calendars.writeback import (
     Before,
     Completion,
+    Decision,
     Forbidden,
     OutsideWindow,
     StoreAsSent,
@@ -18,7 +19,7 @@ from bridge.calendars.writeback import (
 from bridge.hq.settings import default_settings
 from bridge.hq.windows import Window
 from bridge.ical.parse import ClientItem
-from bridge.models import Activity, Kind, Origin, Status, TextPriority
+from bridge.models import Activity, Kind, Origin, Status, SyncSettings, TextPriority
 from tests.clock import NOW, day, on
 
 WINDOW = Window(on(day(-55), "00:00", "UTC"), on(day(371), "00:00", "UTC"))
@@ -44,7 +45,7 @@ def hq_activity(**given: object) -> Activity:
     return Activity(**{**values, **given})
 
 
-def settings(**given: object):
+def settings(**given: object) -> SyncSettings:
     chosen = default_settings()
     for name, value in given.items():
         setattr(chosen, name, value)
@@ -52,7 +53,7 @@ def settings(**given: object):
 
 
 def decided(item: ClientItem, before: Before = NOTHING, target: Target = APPOINTMENTS,
-            known_customer: bool = True, **chosen: object):
+            known_customer: bool = True, **chosen: object) -> Decision:
     return decide(before, item, target, settings(**chosen), WINDOW, known_customer, NOW)
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
-from sqlalchemy import func, select
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, func, select
 
 from bridge.cli.main import cli
 from bridge.infra.db import make_engine, transaction
 from bridge.models import ActivityDefinition, Employee
-from tests.conftest import NOW_ISO, STAFF, appointment, customer
+from tests.conftest import NOW_ISO, STAFF, Bridge, WriteExport, appointment, customer
 
 BRIDGE_SCRIPT = Path(sys.executable).parent / "bridge"
 
@@ -31,7 +31,7 @@ def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator
 ALL_COMMANDS = [(), *_command_paths(cli)]
 
 
-def _run(*args: str, input: str | None = None):
+def _run(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
@@ -106,7 +106,7 @@ def test_init_twice_is_fine_and_installs_the_definition_once(tmp_path: Path) -> 
     assert _run("--database", url, "activities", "list").exit_code == 0
 
 
-def test_init_on_a_database_in_use_keeps_its_data(hq, engine) -> None:
+def test_init_on_a_database_in_use_keeps_its_data(hq: Bridge, engine: Engine) -> None:
     result = hq("init")
 
     assert result.exit_code == 0, result.output
@@ -116,7 +116,7 @@ def test_init_on_a_database_in_use_keeps_its_data(hq, engine) -> None:
         assert definition.active
 
 
-def test_activating_an_unknown_definition_fails_clearly(bridge) -> None:
+def test_activating_an_unknown_definition_fails_clearly(bridge: Bridge) -> None:
     result = bridge("definition", "activate", "ibus.NoSuchThing")
 
     assert result.exit_code != 0
@@ -124,7 +124,7 @@ def test_activating_an_unknown_definition_fails_clearly(bridge) -> None:
     assert "does not exist" in result.output
 
 
-def test_definition_activate_and_deactivate_report_the_state(bridge) -> None:
+def test_definition_activate_and_deactivate_report_the_state(bridge: Bridge) -> None:
     activated = bridge("definition", "activate", "ibus.AppointmentSynchronize")
     deactivated = bridge("definition", "deactivate", "ibus.AppointmentSynchronize")
 
@@ -142,7 +142,7 @@ def _program(database_url: str, *args: object) -> subprocess.CompletedProcess[st
 
 
 def test_console_script_reports_a_file_that_is_not_json_by_name(
-    hq, database_url: str, tmp_path: Path
+    hq: Bridge, database_url: str, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken-export.json"
     broken.write_text("this is not JSON {", encoding="utf-8")
@@ -156,7 +156,7 @@ def test_console_script_reports_a_file_that_is_not_json_by_name(
 
 
 def test_console_script_refuses_a_file_of_the_wrong_format_by_name(
-    hq, database_url: str, write_export
+    hq: Bridge, database_url: str, write_export: WriteExport
 ) -> None:
     customers = write_export("customers", [customer("C-3001")], name="customers-export.json")
 
@@ -178,7 +178,8 @@ def test_console_script_on_uninitialised_database_says_run_init(tmp_path: Path) 
     assert "Traceback" not in completed.stderr
 
 
-def test_console_script_imports_a_good_file(hq, database_url: str, write_export) -> None:
+def test_console_script_imports_a_good_file(hq: Bridge, database_url: str,
+                                            write_export: WriteExport) -> None:
     export = write_export("appointments", [appointment("MA-1")])
 
     completed = _program(database_url, "import", "activities", export, "--now", NOW_ISO)

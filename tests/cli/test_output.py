@@ -5,7 +5,7 @@ import json
 import subprocess
 
 from tests.clock import iso
-from tests.conftest import BRIDGE
+from tests.conftest import BRIDGE, Bridge
 
 
 def piped(database_url: str, reader: str, *args: str) -> int:
@@ -17,20 +17,21 @@ def piped(database_url: str, reader: str, *args: str) -> int:
     return completed.returncode
 
 
-def test_a_change_is_kept_when_the_reader_closes_the_pipe_at_once(hq, database_url: str) -> None:
+def test_a_change_is_kept_when_the_reader_closes_the_pipe_at_once(
+        hq: Bridge, database_url: str) -> None:
     assert piped(database_url, "head -c0", "settings", "set", "bwilson",
                  "--text-priority", "client") == 0
     assert "Text priority:    client" in hq("settings", "show", "bwilson").output
 
 
-def test_a_new_activity_is_kept_when_its_output_is_not_read(hq, database_url: str) -> None:
+def test_a_new_activity_is_kept_when_its_output_is_not_read(hq: Bridge, database_url: str) -> None:
     assert piped(database_url, "true", "activities", "add", "-r", "bwilson", "--name",
                  "Call back", "--start", iso(3, "10:00"), "--customer", "C-1001") == 0
     listed = json.loads(hq("activities", "list", "--format", "json").output)
     assert [a["name"] for a in listed] == ["Call back"]
 
 
-def test_a_long_list_read_in_part_ends_quietly(hq, database_url: str) -> None:
+def test_a_long_list_read_in_part_ends_quietly(hq: Bridge, database_url: str) -> None:
     for number in range(30):
         assert hq("activities", "add", "-r", "bwilson", "--name", f"Visit {number}",
                   "--start", iso(3 + number % 5, "10:00")).exit_code == 0

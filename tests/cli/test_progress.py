@@ -6,11 +6,12 @@ import pty
 import re
 import subprocess
 
-from tests.conftest import NOW_ISO, appointment
+from tests.conftest import NOW_ISO, Bridge, WriteExport, appointment
 from tests.storage_plugin.conftest import BRIDGE
 
 
-def test_the_progress_bar_ends_at_100_percent_after_an_import(hq, write_export, database_url):
+def test_the_progress_bar_ends_at_100_percent_after_an_import(
+        hq: Bridge, write_export: WriteExport, database_url: str) -> None:
     path = write_export("appointments", [appointment(f"MA-{n}") for n in range(1200)])
     controller, terminal = pty.openpty()  # stderr is a terminal, as an operator's
     try:

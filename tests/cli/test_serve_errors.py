@@ -5,11 +5,12 @@ import os
 import socket
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import BRIDGE
+from tests.conftest import BRIDGE, Bridge
 from tests.storage_plugin.conftest import free_port
 
 INI_MISTAKES = [
@@ -25,8 +26,8 @@ INI_MISTAKES = [
 
 
 @pytest.mark.parametrize("text, said", INI_MISTAKES)
-def test_a_mistake_in_the_configuration_file_is_named_with_its_place(bridge, tmp_path, text,
-                                                                     said) -> None:
+def test_a_mistake_in_the_configuration_file_is_named_with_its_place(
+        bridge: Bridge, tmp_path: Path, text: str, said: str) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(text, encoding="utf-8")
     result = bridge("serve", "--config", config)
@@ -35,7 +36,7 @@ def test_a_mistake_in_the_configuration_file_is_named_with_its_place(bridge, tmp
     assert "unexpected" not in result.output and "Traceback" not in result.output
 
 
-def test_a_configuration_file_not_in_utf8_is_named(bridge, tmp_path) -> None:
+def test_a_configuration_file_not_in_utf8_is_named(bridge: Bridge, tmp_path: Path) -> None:
     config = tmp_path / "radicale.ini"
     config.write_bytes("[server]\n# Zürich\n".encode("latin-1"))
     result = bridge("serve", "--config", config)
@@ -43,7 +44,7 @@ def test_a_configuration_file_not_in_utf8_is_named(bridge, tmp_path) -> None:
     assert f"{config}: not UTF-8 at byte 13 (0xfc)" in result.output
 
 
-def test_a_port_in_use_is_said_so_with_what_to_do(bridge) -> None:
+def test_a_port_in_use_is_said_so_with_what_to_do(bridge: Bridge) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -58,14 +59,14 @@ def test_a_port_in_use_is_said_so_with_what_to_do(bridge) -> None:
     assert os.environ.get("PGAPPNAME") != "bridge serve"
 
 
-def test_port_0_is_refused_as_the_help_says(bridge) -> None:
+def test_port_0_is_refused_as_the_help_says(bridge: Bridge) -> None:
     result = bridge("serve", "--port", "0")
     assert result.exit_code == 2
     assert "0 is not in the range 1<=x<=65535" in result.output
 
 
 def test_a_postgresql_server_allowing_too_few_connections_is_said_so_as_it_starts(
-        database_url: str, tmp_path) -> None:
+        database_url: str, tmp_path: Path) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("the connection limits are PostgreSQL's")
     config = tmp_path / "radicale.ini"

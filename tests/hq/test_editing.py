@@ -9,19 +9,19 @@ import pytest
 from bridge.errors import InvalidInput
 from bridge.hq.editing import local_time
 from tests.clock import WARSAW, iso, next_date, next_transition
-from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.conftest import NOW_ISO, Bridge, WriteExport, activities_json, appointment
 
 FUTURE_START = iso(60, "09:00")
 FUTURE_END = iso(60, "10:30")
 
 
-def by_number(bridge, number: str, *args: str) -> dict:
+def by_number(bridge: Bridge, number: str, *args: str) -> dict:
     found = [a for a in activities_json(bridge, *args) if a["number"] == number]
     assert len(found) == 1, f"{number} listed {len(found)} times"
     return found[0]
 
 
-def add(bridge, *args: str, kind: str = "appointment") -> str:
+def add(bridge: Bridge, *args: str, kind: str = "appointment") -> str:
     """`bridge activities add`; returns the new activity's number."""
     before = {a["number"] for a in activities_json(bridge)}
     result = bridge("activities", "add", "--kind", kind, *args)
@@ -30,7 +30,7 @@ def add(bridge, *args: str, kind: str = "appointment") -> str:
     return number
 
 
-def add_visit(bridge, **options: str) -> str:
+def add_visit(bridge: Bridge, **options: str) -> str:
     given = {"name": "Visit", "start": FUTURE_START, "end": FUTURE_END,
              "representative": "bwilson", **options}
     return add(bridge, *(part for key, value in given.items()
@@ -43,14 +43,14 @@ def same_instant(iso: str | None, expected: str) -> bool:
 
 # --- add ---------------------------------------------------------------------------------------
 
-def test_hq_activities_are_numbered_hq_000001_onwards(hq) -> None:
+def test_hq_activities_are_numbered_hq_000001_onwards(hq: Bridge) -> None:
     numbers = [add_visit(hq), add(hq, "--name", "Call", "-r", "cdavis", kind="task"),
                add_visit(hq, name="Second visit")]
 
     assert numbers == ["HQ-000001", "HQ-000002", "HQ-000003"]
 
 
-def test_added_appointment_keeps_every_field(hq) -> None:
+def test_added_appointment_keeps_every_field(hq: Bridge) -> None:
     number = add_visit(hq, name="Price talk", priority="2", description="Bring samples",
                        customer="C-1001")
 
@@ -69,7 +69,7 @@ def test_added_appointment_keeps_every_field(hq) -> None:
     assert activity["completed_on"] is None and activity["completed_by"] is None
 
 
-def test_added_appointment_without_end_lasts_an_hour_and_has_priority_5(hq) -> None:
+def test_added_appointment_without_end_lasts_an_hour_and_has_priority_5(hq: Bridge) -> None:
     number = add(hq, "--name", "Visit", "--start", FUTURE_START, "-r", "bwilson")
 
     activity = by_number(hq, number)
@@ -77,7 +77,7 @@ def test_added_appointment_without_end_lasts_an_hour_and_has_priority_5(hq) -> N
     assert activity["priority"] == 5
 
 
-def test_added_task_keeps_its_fields(hq) -> None:
+def test_added_task_keeps_its_fields(hq: Bridge) -> None:
     number = add(hq, "--name", "Send offer", "--end", FUTURE_END, "-r", "cdavis",
                  "--customer", "C-2001", "--priority", "1", kind="task")
 
@@ -90,14 +90,14 @@ def test_added_task_keeps_its_fields(hq) -> None:
     assert activity["priority"] == 1
 
 
-def test_appointment_ending_in_the_past_when_added_is_delayed(hq) -> None:
+def test_appointment_ending_in_the_past_when_added_is_delayed(hq: Bridge) -> None:
     number = add(hq, "--name", "Last year's visit", "--start", iso(-30, "09:00"),
                  "--end", iso(-30, "10:00"), "-r", "bwilson")
 
     assert by_number(hq, number)["status"] == "Delayed"
 
 
-def test_tasks_stay_planned_until_completed_even_when_overdue(hq) -> None:
+def test_tasks_stay_planned_until_completed_even_when_overdue(hq: Bridge) -> None:
     number = add(hq, "--name", "Old task", "--end", iso(-30, "10:00"),
                  "-r", "bwilson", kind="task")
 
@@ -106,7 +106,7 @@ def test_tasks_stay_planned_until_completed_even_when_overdue(hq) -> None:
     assert by_number(hq, number)["status"] == "Planned"
 
 
-def test_appointment_moved_into_the_past_becomes_delayed_and_back_planned(hq) -> None:
+def test_appointment_moved_into_the_past_becomes_delayed_and_back_planned(hq: Bridge) -> None:
     number = add_visit(hq)
 
     hq("activities", "edit", number, "--start", iso(-30, "09:00", "UTC"),
@@ -117,7 +117,7 @@ def test_appointment_moved_into_the_past_becomes_delayed_and_back_planned(hq) ->
 
 
 @pytest.mark.parametrize("command", ["add", "edit"])
-def test_end_before_start_is_refused(hq, command: str) -> None:
+def test_end_before_start_is_refused(hq: Bridge, command: str) -> None:
     target = ["--name", "Visit", "-r", "bwilson"] if command == "add" else [add_visit(hq)]
     before = activities_json(hq)
 
@@ -130,7 +130,7 @@ def test_end_before_start_is_refused(hq, command: str) -> None:
 
 
 @pytest.mark.parametrize("priority", ["0", "10", "-1"])
-def test_priority_outside_1_to_9_is_refused(hq, priority: str) -> None:
+def test_priority_outside_1_to_9_is_refused(hq: Bridge, priority: str) -> None:
     result = hq("activities", "add", "--name", "Visit", "--start", FUTURE_START,
                 "-r", "bwilson", "--priority", priority)
 
@@ -139,7 +139,7 @@ def test_priority_outside_1_to_9_is_refused(hq, priority: str) -> None:
     assert activities_json(hq) == []
 
 
-def test_unknown_customer_is_refused(hq) -> None:
+def test_unknown_customer_is_refused(hq: Bridge) -> None:
     result = hq("activities", "add", "--name", "Visit", "--start", FUTURE_START,
                 "-r", "bwilson", "--customer", "C-9999")
 
@@ -149,7 +149,8 @@ def test_unknown_customer_is_refused(hq) -> None:
 
 
 @pytest.mark.parametrize("login", ["eclerk", "nobody"])
-def test_activity_for_someone_who_is_not_a_representative_is_refused(hq, login: str) -> None:
+def test_activity_for_someone_who_is_not_a_representative_is_refused(
+        hq: Bridge, login: str) -> None:
     result = hq("activities", "add", "--name", "Visit", "--start", FUTURE_START, "-r", login)
 
     assert result.exit_code != 0
@@ -157,7 +158,7 @@ def test_activity_for_someone_who_is_not_a_representative_is_refused(hq, login: 
     assert activities_json(hq) == []
 
 
-def test_edit_to_a_non_representative_is_refused_and_nothing_changes(hq) -> None:
+def test_edit_to_a_non_representative_is_refused_and_nothing_changes(hq: Bridge) -> None:
     number = add_visit(hq)
     before = by_number(hq, number)
 
@@ -168,7 +169,7 @@ def test_edit_to_a_non_representative_is_refused_and_nothing_changes(hq) -> None
     assert by_number(hq, number) == before
 
 
-def test_appointment_needs_name_representative_and_start(hq) -> None:
+def test_appointment_needs_name_representative_and_start(hq: Bridge) -> None:
     missing_name = hq("activities", "add", "--start", FUTURE_START, "-r", "bwilson")
     missing_rep = hq("activities", "add", "--name", "Visit", "--start", FUTURE_START)
     missing_start = hq("activities", "add", "--name", "Visit", "-r", "bwilson")
@@ -181,7 +182,7 @@ def test_appointment_needs_name_representative_and_start(hq) -> None:
 
 # --- edit, revisions ---------------------------------------------------------------------------
 
-def test_edit_changes_only_the_given_fields(hq) -> None:
+def test_edit_changes_only_the_given_fields(hq: Bridge) -> None:
     number = add_visit(hq, description="Bring samples", customer="C-1001")
 
     result = hq("activities", "edit", number, "--name", "Renamed visit", "--priority", "7",
@@ -197,7 +198,7 @@ def test_edit_changes_only_the_given_fields(hq) -> None:
     assert activity["start"] == FUTURE_START and activity["end"] == FUTURE_END
 
 
-def test_edit_with_empty_customer_removes_the_customer(hq) -> None:
+def test_edit_with_empty_customer_removes_the_customer(hq: Bridge) -> None:
     number = add_visit(hq, customer="C-1001")
 
     hq("activities", "edit", number, "--customer", "")
@@ -205,7 +206,7 @@ def test_edit_with_empty_customer_removes_the_customer(hq) -> None:
     assert by_number(hq, number)["customer"] is None
 
 
-def test_revision_grows_with_every_change(hq) -> None:
+def test_revision_grows_with_every_change(hq: Bridge) -> None:
     number = add_visit(hq)
     revisions = [by_number(hq, number)["revision"]]
 
@@ -223,7 +224,7 @@ def test_revision_grows_with_every_change(hq) -> None:
     assert revisions == [1, 2, 3, 4, 5, 6, 7]
 
 
-def test_edit_of_unknown_activity_is_refused(hq) -> None:
+def test_edit_of_unknown_activity_is_refused(hq: Bridge) -> None:
     result = hq("activities", "edit", "HQ-999999", "--name", "x")
 
     assert result.exit_code != 0
@@ -269,7 +270,7 @@ def test_of_a_local_time_the_clocks_show_twice_the_first_is_taken_and_said() -> 
 
 # --- complete ----------------------------------------------------------------------------------
 
-def test_completing_sets_completed_on_by_and_status(hq) -> None:
+def test_completing_sets_completed_on_by_and_status(hq: Bridge) -> None:
     number = add_visit(hq)
 
     result = hq("activities", "complete", number, "--on", iso(60, "11:00"),
@@ -282,7 +283,7 @@ def test_completing_sets_completed_on_by_and_status(hq) -> None:
     assert activity["completed_by"] == "awhite"
 
 
-def test_completing_without_on_and_by_uses_now_and_the_acting_user(hq) -> None:
+def test_completing_without_on_and_by_uses_now_and_the_acting_user(hq: Bridge) -> None:
     number = add_visit(hq)
     before = datetime.now(UTC)
 
@@ -293,7 +294,7 @@ def test_completing_without_on_and_by_uses_now_and_the_acting_user(hq) -> None:
     assert before <= datetime.fromisoformat(activity["completed_on"]) <= datetime.now(UTC)
 
 
-def test_completing_unprocessed_gives_completed_unprocessed(hq) -> None:
+def test_completing_unprocessed_gives_completed_unprocessed(hq: Bridge) -> None:
     number = add(hq, "--name", "Call", "-r", "bwilson", kind="task")
 
     hq("activities", "complete", number, "--unprocessed")
@@ -304,7 +305,7 @@ def test_completing_unprocessed_gives_completed_unprocessed(hq) -> None:
     assert activity["completed_on"] is not None
 
 
-def test_completed_task_is_completed(hq) -> None:
+def test_completed_task_is_completed(hq: Bridge) -> None:
     number = add(hq, "--name", "Call", "-r", "bwilson", kind="task")
 
     hq("activities", "complete", number)
@@ -312,7 +313,7 @@ def test_completed_task_is_completed(hq) -> None:
     assert by_number(hq, number)["status"] == "Completed"
 
 
-def test_reopening_clears_the_results(hq) -> None:
+def test_reopening_clears_the_results(hq: Bridge) -> None:
     number = add_visit(hq)
     hq("activities", "complete", number, "--by", "awhite")
 
@@ -326,7 +327,7 @@ def test_reopening_clears_the_results(hq) -> None:
 
 # --- delete, restore ---------------------------------------------------------------------------
 
-def test_deleted_activity_is_hidden_listed_with_deleted_and_restorable(hq) -> None:
+def test_deleted_activity_is_hidden_listed_with_deleted_and_restorable(hq: Bridge) -> None:
     kept, deleted = add_visit(hq, name="Kept"), add_visit(hq, name="Deleted")
 
     result = hq("activities", "delete", deleted)
@@ -344,7 +345,7 @@ def test_deleted_activity_is_hidden_listed_with_deleted_and_restorable(hq) -> No
     assert by_number(hq, deleted)["name"] == "Deleted"
 
 
-def test_deleted_activity_cannot_be_edited_until_restored(hq) -> None:
+def test_deleted_activity_cannot_be_edited_until_restored(hq: Bridge) -> None:
     number = add_visit(hq)
     hq("activities", "delete", number)
 
@@ -355,7 +356,7 @@ def test_deleted_activity_cannot_be_edited_until_restored(hq) -> None:
     assert by_number(hq, number, "--deleted")["name"] == "Visit"
 
 
-def test_restoring_an_activity_that_is_not_deleted_is_refused(hq) -> None:
+def test_restoring_an_activity_that_is_not_deleted_is_refused(hq: Bridge) -> None:
     number = add_visit(hq)
 
     result = hq("activities", "restore", number)
@@ -367,7 +368,7 @@ def test_restoring_an_activity_that_is_not_deleted_is_refused(hq) -> None:
 # --- mobile appointments are read-only in HQ ------------------------------------------------
 
 @pytest.fixture
-def mobile_number(hq, write_export) -> str:
+def mobile_number(hq: Bridge, write_export: WriteExport) -> str:
     result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
                 "--now", NOW_ISO)
     assert result.exit_code == 0, result.output
@@ -387,7 +388,8 @@ def mobile_number(hq, write_export) -> str:
     ["delete", "{n}"],
     ["restore", "{n}"],
 ], ids=lambda c: " ".join(c[:1] + c[2:]))
-def test_mobile_appointment_cannot_be_changed_in_hq(hq, mobile_number: str, change) -> None:
+def test_mobile_appointment_cannot_be_changed_in_hq(
+        hq: Bridge, mobile_number: str, change: list[str]) -> None:
     before = activities_json(hq)
 
     result = hq("activities", *(part.format(n=mobile_number) for part in change))
@@ -399,7 +401,7 @@ def test_mobile_appointment_cannot_be_changed_in_hq(hq, mobile_number: str, chan
     assert activities_json(hq, "--deleted") == []
 
 
-def test_mobile_appointment_cannot_be_edited_in_hq(hq, mobile_number: str) -> None:
+def test_mobile_appointment_cannot_be_edited_in_hq(hq: Bridge, mobile_number: str) -> None:
     before = by_number(hq, mobile_number)
 
     result = hq("activities", "edit", mobile_number, "--name", "Changed in HQ")
@@ -412,7 +414,7 @@ def test_mobile_appointment_cannot_be_edited_in_hq(hq, mobile_number: str) -> No
     assert after["revision"] == before["revision"]
 
 
-def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
+def test_hq_activity_takes_the_sales_channel_of_its_customer(hq: Bridge) -> None:
     hq("activities", "add", "-r", "bwilson", "--name", "Visit",
        "--start", iso(5, "10:00"), "--customer", "C-2001")
     hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call")
@@ -420,7 +422,7 @@ def test_hq_activity_takes_the_sales_channel_of_its_customer(hq) -> None:
     assert channels == {"Visit": "South", "Call": "North"}
 
 
-def test_a_name_longer_than_hq_keeps_is_refused_whole(hq) -> None:
+def test_a_name_longer_than_hq_keeps_is_refused_whole(hq: Bridge) -> None:
     result = hq("activities", "add", "-r", "bwilson", "--name", "x" * 300,
                 "--start", iso(6, "10:00"))
     assert result.exit_code == 1

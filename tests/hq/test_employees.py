@@ -1,15 +1,18 @@
 """HQ employees: the import of the master data, managers, sales channels, passwords."""
 
+from typing import Any
+
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from click.testing import Result
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
 
 from bridge.infra.db import transaction
 from bridge.models import Employee
-from tests.conftest import STAFF, employee
+from tests.conftest import STAFF, Bridge, WriteExport, employee
 
 
-def staff(engine) -> dict[str, Employee]:
+def staff(engine: Engine) -> dict[str, Employee]:
     """Every employee by login, with manager and sales channels loaded."""
     with transaction(engine, write=False) as session:
         employees = session.scalars(select(Employee).options(
@@ -17,13 +20,15 @@ def staff(engine) -> dict[str, Employee]:
         return {e.login: e for e in employees}
 
 
-def import_employees(bridge, write_export, records):
+def import_employees(bridge: Bridge, write_export: WriteExport,
+                     records: list[dict[str, Any]]) -> Result:
     result = bridge("employees", "import", write_export("employees", records))
     assert result.exit_code == 0, result.output
     return result
 
 
-def test_employees_import_creates_every_employee(bridge, write_export, engine) -> None:
+def test_employees_import_creates_every_employee(bridge: Bridge, write_export: WriteExport,
+                                                 engine: Engine) -> None:
     result = import_employees(bridge, write_export, STAFF)
 
     assert "imported 5" in result.output
@@ -36,7 +41,7 @@ def test_employees_import_creates_every_employee(bridge, write_export, engine) -
 
 
 def test_employees_import_run_again_with_the_same_file_changes_nothing(
-    bridge, write_export, engine
+    bridge: Bridge, write_export: WriteExport, engine: Engine
 ) -> None:
     path = write_export("employees", STAFF)
     assert bridge("employees", "import", path).exit_code == 0
@@ -50,7 +55,8 @@ def test_employees_import_run_again_with_the_same_file_changes_nothing(
     assert after == before
 
 
-def test_employees_import_updates_changed_employees(bridge, write_export, engine) -> None:
+def test_employees_import_updates_changed_employees(
+        bridge: Bridge, write_export: WriteExport, engine: Engine) -> None:
     import_employees(bridge, write_export, STAFF)
     changed = [employee("bwilson", name="Benjamin Wilson", manager=None,
                         sales_channels=["North", "West"]),
@@ -67,7 +73,8 @@ def test_employees_import_updates_changed_employees(bridge, write_export, engine
     assert people["cdavis"].manager.login == "awhite"  # not in the file: left as it was
 
 
-def test_manager_relations_are_imported(bridge, write_export, engine) -> None:
+def test_manager_relations_are_imported(bridge: Bridge, write_export: WriteExport,
+                                        engine: Engine) -> None:
     import_employees(bridge, write_export, STAFF)
 
     people = staff(engine)
@@ -76,14 +83,16 @@ def test_manager_relations_are_imported(bridge, write_export, engine) -> None:
         assert people[login].manager.login == "awhite"
 
 
-def test_manager_listed_after_the_employee_is_still_found(bridge, write_export, engine) -> None:
+def test_manager_listed_after_the_employee_is_still_found(
+        bridge: Bridge, write_export: WriteExport, engine: Engine) -> None:
     import_employees(bridge, write_export, [employee("bwilson", manager="awhite"),
                                             employee("awhite")])
 
     assert staff(engine)["bwilson"].manager.login == "awhite"
 
 
-def test_unknown_manager_gives_a_warning_and_no_manager(bridge, write_export, engine) -> None:
+def test_unknown_manager_gives_a_warning_and_no_manager(
+        bridge: Bridge, write_export: WriteExport, engine: Engine) -> None:
     result = import_employees(bridge, write_export, [employee("awhite"),
                                                      employee("bwilson", manager="ghost")])
 
@@ -95,7 +104,7 @@ def test_unknown_manager_gives_a_warning_and_no_manager(bridge, write_export, en
 
 
 def test_rerun_with_an_unknown_manager_reports_the_employee_unchanged(
-    bridge, write_export
+    bridge: Bridge, write_export: WriteExport
 ) -> None:
     path = write_export("employees", [employee("awhite"), employee("bwilson", manager="ghost")])
     assert bridge("employees", "import", path).exit_code == 0
@@ -105,7 +114,8 @@ def test_rerun_with_an_unknown_manager_reports_the_employee_unchanged(
     assert "imported 0, updated 0, unchanged 2" in again.output
 
 
-def test_management_cycle_is_refused_with_a_warning(bridge, write_export, engine) -> None:
+def test_management_cycle_is_refused_with_a_warning(
+        bridge: Bridge, write_export: WriteExport, engine: Engine) -> None:
     result = import_employees(bridge, write_export, [employee("awhite", manager="bwilson"),
                                                      employee("bwilson", manager="awhite")])
 
@@ -114,7 +124,8 @@ def test_management_cycle_is_refused_with_a_warning(bridge, write_export, engine
     assert (people["awhite"].manager is None) != (people["bwilson"].manager is None)
 
 
-def test_sales_channels_of_representatives_are_imported(bridge, write_export, engine) -> None:
+def test_sales_channels_of_representatives_are_imported(
+        bridge: Bridge, write_export: WriteExport, engine: Engine) -> None:
     import_employees(bridge, write_export, [
         *STAFF, employee("fgreen", sales_channels=["West", "North", "West"])])
 
@@ -127,7 +138,7 @@ def test_sales_channels_of_representatives_are_imported(bridge, write_export, en
 
 
 def test_employee_record_without_login_is_reported_and_the_others_imported(
-    bridge, write_export, engine
+    bridge: Bridge, write_export: WriteExport, engine: Engine
 ) -> None:
     broken = {key: value for key, value in employee("nobody").items() if key != "login"}
 
@@ -140,13 +151,13 @@ def test_employee_record_without_login_is_reported_and_the_others_imported(
 
 # --- passwords ---------------------------------------------------------------------------------
 
-def password_hash(engine, login: str) -> str | None:
+def password_hash(engine: Engine, login: str) -> str | None:
     with transaction(engine, write=False) as session:
         return session.scalars(select(Employee.password_hash)
                                .where(Employee.login == login)).one()
 
 
-def test_set_password_stores_an_argon2_hash_not_the_password(hq, engine) -> None:
+def test_set_password_stores_an_argon2_hash_not_the_password(hq: Bridge, engine: Engine) -> None:
     result = hq("employees", "set-password", "bwilson", "--password-stdin",
                 input="correct horse battery\n")
 
@@ -158,7 +169,7 @@ def test_set_password_stores_an_argon2_hash_not_the_password(hq, engine) -> None
     assert password_hash(engine, "cdavis") is None
 
 
-def test_set_password_again_replaces_the_hash(hq, engine) -> None:
+def test_set_password_again_replaces_the_hash(hq: Bridge, engine: Engine) -> None:
     hq("employees", "set-password", "bwilson", "--password-stdin", input="first-password\n")
     first = password_hash(engine, "bwilson")
 
@@ -169,7 +180,7 @@ def test_set_password_again_replaces_the_hash(hq, engine) -> None:
     assert PasswordHasher().verify(second, "second-password")
 
 
-def test_too_short_password_is_refused(hq, engine) -> None:
+def test_too_short_password_is_refused(hq: Bridge, engine: Engine) -> None:
     result = hq("employees", "set-password", "bwilson", "--password-stdin", input="short\n")
 
     assert result.exit_code != 0
@@ -177,7 +188,7 @@ def test_too_short_password_is_refused(hq, engine) -> None:
     assert password_hash(engine, "bwilson") is None
 
 
-def test_empty_password_is_refused(hq, engine) -> None:
+def test_empty_password_is_refused(hq: Bridge, engine: Engine) -> None:
     result = hq("employees", "set-password", "bwilson", "--password-stdin", input="\n")
 
     assert result.exit_code != 0
@@ -185,7 +196,7 @@ def test_empty_password_is_refused(hq, engine) -> None:
     assert password_hash(engine, "bwilson") is None
 
 
-def test_password_of_unknown_login_is_refused(hq) -> None:
+def test_password_of_unknown_login_is_refused(hq: Bridge) -> None:
     result = hq("employees", "set-password", "nobody", "--password-stdin",
                 input="long enough password\n")
 

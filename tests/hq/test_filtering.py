@@ -4,13 +4,14 @@ import csv
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
 from tests.clock import at, day, iso, utc
-from tests.conftest import NOW_ISO, activities_json, appointment, employee
+from tests.conftest import NOW_ISO, Bridge, WriteExport, activities_json, appointment, employee
 
 # The data set of every test here (see the `cockpit` fixture), in start order (days from
 # today; the mobile system's export has completed the third 1 day ago at 15:00 UTC):
@@ -30,7 +31,7 @@ REQUIRED_KEYS = {"number", "name", "kind", "origin", "status", "start", "end", "
 
 
 @pytest.fixture
-def cockpit(hq, write_export):
+def cockpit(hq: Bridge, write_export: WriteExport) -> Bridge:
     ok = hq("employees", "import", write_export("employees", [
         employee("fgreen", name="Fay Green", sales_channels=["West"])]))
     assert ok.exit_code == 0, ok.output
@@ -61,23 +62,23 @@ def cockpit(hq, write_export):
     return hq
 
 
-def numbers(bridge, *args: str) -> list[str]:
+def numbers(bridge: Bridge, *args: str) -> list[str]:
     return [a["number"] for a in activities_json(bridge, *args)]
 
 
-def test_list_shows_every_activity_in_start_order(cockpit) -> None:
+def test_list_shows_every_activity_in_start_order(cockpit: Bridge) -> None:
     assert numbers(cockpit) == IN_START_ORDER
 
 
 # --- filters -----------------------------------------------------------------------------------
 
-def test_filter_by_representative(cockpit) -> None:
+def test_filter_by_representative(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--representative", "bwilson") == ["APP/2026/0300", "HQ-000002"]
     assert numbers(cockpit, "-r", "bwilson", "-r", "cdavis") == [
         "APP/2026/0300", "APP/2026/0100", "HQ-000002"]
 
 
-def test_filter_by_team_is_the_manager_and_everyone_they_manage(cockpit) -> None:
+def test_filter_by_team_is_the_manager_and_everyone_they_manage(cockpit: Bridge) -> None:
     team = numbers(cockpit, "--team", "awhite")
 
     assert team == [n for n in IN_START_ORDER if n != "HQ-000003"]
@@ -85,11 +86,11 @@ def test_filter_by_team_is_the_manager_and_everyone_they_manage(cockpit) -> None
         "awhite", "bwilson", "cdavis", "ddiaz"}
 
 
-def test_team_of_someone_who_manages_nobody_is_themselves(cockpit) -> None:
+def test_team_of_someone_who_manages_nobody_is_themselves(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--team", "bwilson") == ["APP/2026/0300", "HQ-000002"]
 
 
-def test_team_of_unknown_login_is_refused(cockpit) -> None:
+def test_team_of_unknown_login_is_refused(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--team", "nobody")
 
     assert result.exit_code != 0
@@ -103,16 +104,16 @@ def test_team_of_unknown_login_is_refused(cockpit) -> None:
     ("planned", ["APP/2026/0300", "HQ-000001", "HQ-000002", "HQ-000003"]),
     ("Delayed", []),
 ])
-def test_filter_by_status_ignores_case(cockpit, status: str, expected: list[str]) -> None:
+def test_filter_by_status_ignores_case(cockpit: Bridge, status: str, expected: list[str]) -> None:
     assert numbers(cockpit, "--status", status) == expected
 
 
-def test_filter_by_several_statuses(cockpit) -> None:
+def test_filter_by_several_statuses(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--status", "completed", "--status", "completed unprocessed") == [
         "APP/2026/0100", "APP/2026/0200"]
 
 
-def test_unknown_status_is_refused_with_the_choices(cockpit) -> None:
+def test_unknown_status_is_refused_with_the_choices(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--status", "done")
 
     assert result.exit_code != 0
@@ -120,32 +121,32 @@ def test_unknown_status_is_refused_with_the_choices(cockpit) -> None:
     assert "Completed unprocessed" in result.output
 
 
-def test_filter_by_origin(cockpit) -> None:
+def test_filter_by_origin(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--origin", "mobile") == IN_START_ORDER[:3]
     assert numbers(cockpit, "--origin", "hq") == IN_START_ORDER[3:]
     assert numbers(cockpit, "--origin", "client") == []
 
 
-def test_filter_by_kind(cockpit) -> None:
+def test_filter_by_kind(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--kind", "task") == ["HQ-000002"]
     assert "HQ-000002" not in numbers(cockpit, "--kind", "appointment")
     assert len(numbers(cockpit, "--kind", "appointment")) == 5
 
 
-def test_filter_by_customer(cockpit) -> None:
+def test_filter_by_customer(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--customer", "C-2001") == ["APP/2026/0100", "HQ-000001"]
     assert numbers(cockpit, "--customer", "C-1001") == [
         "APP/2026/0300", "APP/2026/0200", "HQ-000003"]
 
 
-def test_filter_by_sales_channel(cockpit) -> None:
+def test_filter_by_sales_channel(cockpit: Bridge) -> None:
     """HQ activities belong to their customer's channel, else to their representative's."""
     assert numbers(cockpit, "--channel", "South") == ["APP/2026/0100", "HQ-000001"]
     assert sorted(numbers(cockpit, "--channel", "East", "--channel", "North")) == [
         "APP/2026/0200", "APP/2026/0300", "HQ-000002", "HQ-000003"]
 
 
-def test_filter_by_days_includes_both_ends(cockpit) -> None:
+def test_filter_by_days_includes_both_ends(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--from", str(day(8)), "--to", str(day(10))) == [
         "APP/2026/0100", "APP/2026/0200"]
     assert numbers(cockpit, "--from", str(day(61))) == ["HQ-000002", "HQ-000003"]
@@ -154,7 +155,7 @@ def test_filter_by_days_includes_both_ends(cockpit) -> None:
         "HQ-000002", "HQ-000003"]  # (the last day there is: no overflow)
 
 
-def test_days_are_those_of_the_time_zone_given(cockpit) -> None:
+def test_days_are_those_of_the_time_zone_given(cockpit: Bridge) -> None:
     """Half past midnight in Warsaw is the evening before in UTC."""
     added = cockpit("activities", "add", "-r", "bwilson", "--name", "Early start",
                     "--start", iso(20, "00:30"))
@@ -165,14 +166,14 @@ def test_days_are_those_of_the_time_zone_given(cockpit) -> None:
     assert numbers(cockpit, "--from", str(day(19)), "--to", str(day(19))) == ["HQ-000004"]
 
 
-def test_bad_day_is_refused(cockpit) -> None:
+def test_bad_day_is_refused(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--from", "tomorrow")
 
     assert result.exit_code != 0
     assert "--from" in result.output
 
 
-def test_search_looks_in_number_name_and_description_ignoring_case(cockpit) -> None:
+def test_search_looks_in_number_name_and_description_ignoring_case(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--search", "price list") == ["APP/2026/0300"]  # description
     assert numbers(cockpit, "--search", "PRICE") == ["APP/2026/0300", "APP/2026/0100"]
     assert numbers(cockpit, "--search", "budget") == ["HQ-000001"]
@@ -182,40 +183,40 @@ def test_search_looks_in_number_name_and_description_ignoring_case(cockpit) -> N
 
 
 @pytest.mark.parametrize("text", ["%", "_", "0_00"])
-def test_search_text_is_taken_literally(cockpit, text: str) -> None:
+def test_search_text_is_taken_literally(cockpit: Bridge, text: str) -> None:
     assert numbers(cockpit, "--search", text) == []
 
 
-def test_filters_combine(cockpit) -> None:
+def test_filters_combine(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--team", "awhite", "--origin", "hq", "--kind", "appointment") == [
         "HQ-000001"]
 
 
 # --- sorting and limit ------------------------------------------------------------------------
 
-def test_sort_by_start_descending(cockpit) -> None:
+def test_sort_by_start_descending(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--sort", "-start") == IN_START_ORDER[::-1]
 
 
-def test_sort_by_number(cockpit) -> None:
+def test_sort_by_number(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--sort", "number") == [
         "APP/2026/0100", "APP/2026/0200", "APP/2026/0300", "HQ-000001", "HQ-000002",
         "HQ-000003"]
 
 
-def test_sort_by_customer_puts_activities_without_customer_last(cockpit) -> None:
+def test_sort_by_customer_puts_activities_without_customer_last(cockpit: Bridge) -> None:
     listed = activities_json(cockpit, "--sort", "customer")
 
     assert [a["customer"] for a in listed] == ["C-1001"] * 3 + ["C-2001"] * 2 + [None]
 
 
-def test_sort_by_several_fields(cockpit) -> None:
+def test_sort_by_several_fields(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--sort", "customer,-start") == [
         "HQ-000003", "APP/2026/0200", "APP/2026/0300", "HQ-000001", "APP/2026/0100",
         "HQ-000002"]
 
 
-def test_unknown_sort_field_is_refused_clearly(cockpit) -> None:
+def test_unknown_sort_field_is_refused_clearly(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--sort", "colour")
 
     assert result.exit_code != 0
@@ -224,7 +225,8 @@ def test_unknown_sort_field_is_refused_clearly(cockpit) -> None:
 
 
 @pytest.mark.parametrize("bad", [["--sort", "colour"], ["--team", "nobody"]])
-def test_refused_list_leaves_an_existing_output_file_alone(cockpit, tmp_path, bad) -> None:
+def test_refused_list_leaves_an_existing_output_file_alone(
+        cockpit: Bridge, tmp_path: Path, bad: list[str]) -> None:
     report = tmp_path / "report.csv"
     report.write_text("yesterday's report\n", encoding="utf-8")
 
@@ -234,12 +236,12 @@ def test_refused_list_leaves_an_existing_output_file_alone(cockpit, tmp_path, ba
     assert report.read_text(encoding="utf-8") == "yesterday's report\n"
 
 
-def test_limit(cockpit) -> None:
+def test_limit(cockpit: Bridge) -> None:
     assert numbers(cockpit, "--limit", "2") == IN_START_ORDER[:2]
     assert numbers(cockpit, "--sort", "-start", "--limit", "1") == ["HQ-000003"]
 
 
-def test_limit_below_one_is_refused(cockpit) -> None:
+def test_limit_below_one_is_refused(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--limit", "0")
 
     assert result.exit_code != 0
@@ -248,7 +250,7 @@ def test_limit_below_one_is_refused(cockpit) -> None:
 
 # --- formats and files ------------------------------------------------------------------------
 
-def test_json_has_the_fields_of_the_fixed_interface(cockpit) -> None:
+def test_json_has_the_fields_of_the_fixed_interface(cockpit: Bridge) -> None:
     listed = activities_json(cockpit)
 
     for activity in listed:
@@ -271,14 +273,14 @@ def test_json_has_the_fields_of_the_fixed_interface(cockpit) -> None:
     assert datetime.fromisoformat(completed["completed_on"]) == utc(-1, "15:00", "UTC")
 
 
-def test_empty_list_is_an_empty_json_array(hq) -> None:
+def test_empty_list_is_an_empty_json_array(hq: Bridge) -> None:
     result = hq("activities", "list", "--format", "json")
 
     assert result.exit_code == 0
     assert json.loads(result.output) == []
 
 
-def test_csv_export_reads_back_with_the_csv_module(cockpit) -> None:
+def test_csv_export_reads_back_with_the_csv_module(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--format", "csv")
 
     assert result.exit_code == 0, result.output
@@ -293,7 +295,7 @@ def test_csv_export_reads_back_with_the_csv_module(cockpit) -> None:
     assert rows[1]["status"] == "Completed unprocessed"
 
 
-def test_ics_export_has_events_for_appointments_and_todos_for_tasks(cockpit) -> None:
+def test_ics_export_has_events_for_appointments_and_todos_for_tasks(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--format", "ics")
 
     assert result.exit_code == 0, result.output
@@ -310,7 +312,7 @@ def test_ics_export_has_events_for_appointments_and_todos_for_tasks(cockpit) -> 
     assert todos["HQ-000002 Call back"].decoded("DUE") == utc(70, "12:00", "UTC")
 
 
-def test_ics_export_follows_the_filters(cockpit) -> None:
+def test_ics_export_follows_the_filters(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--format", "ics", "--kind", "task")
 
     calendar = Calendar.from_ical(result.output)
@@ -318,7 +320,7 @@ def test_ics_export_follows_the_filters(cockpit) -> None:
     assert [str(c["SUMMARY"]) for c in calendar.walk("VTODO")] == ["HQ-000002 Call back"]
 
 
-def test_table_is_the_default_format(cockpit) -> None:
+def test_table_is_the_default_format(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--representative", "bwilson")
 
     assert result.exit_code == 0
@@ -329,7 +331,7 @@ def test_table_is_the_default_format(cockpit) -> None:
     assert lines[-1] == "(2 activities)"
 
 
-def test_the_table_shows_every_start_in_the_time_zone_its_header_names(cockpit) -> None:
+def test_the_table_shows_every_start_in_the_time_zone_its_header_names(cockpit: Bridge) -> None:
     """The starts were given in Warsaw and in UTC; the table shows them on one clock."""
     for zone in ("UTC", "Europe/Warsaw", "America/New_York"):
         flag = ["--time-zone", zone] if zone != "UTC" else []
@@ -342,14 +344,15 @@ def test_the_table_shows_every_start_in_the_time_zone_its_header_names(cockpit) 
             assert shown in starts[number], (zone, starts[number])
 
 
-def test_an_unknown_time_zone_is_refused(cockpit) -> None:
+def test_an_unknown_time_zone_is_refused(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--time-zone", "Mars/Olympus")
     assert result.exit_code != 0
     assert "unknown time zone 'Mars/Olympus'" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "ics", "table"])
-def test_output_writes_the_file_instead_of_the_terminal(cockpit, tmp_path, fmt: str) -> None:
+def test_output_writes_the_file_instead_of_the_terminal(
+        cockpit: Bridge, tmp_path: Path, fmt: str) -> None:
     target = tmp_path / f"export.{fmt}"
 
     result = cockpit("activities", "list", "--format", fmt, "--output", target)
@@ -361,7 +364,7 @@ def test_output_writes_the_file_instead_of_the_terminal(cockpit, tmp_path, fmt: 
     assert "6 activities written to" in result.output
 
 
-def test_output_file_of_json_is_the_same_as_the_terminal(cockpit, tmp_path) -> None:
+def test_output_file_of_json_is_the_same_as_the_terminal(cockpit: Bridge, tmp_path: Path) -> None:
     target = tmp_path / "export.json"
 
     cockpit("activities", "list", "--format", "json", "--output", target)
@@ -384,7 +387,7 @@ def sections(output: str) -> dict[str, str]:
     return {name: "\n".join(lines) for name, lines in found.items()}
 
 
-def test_show_prints_general_results_references_and_tasks(cockpit) -> None:
+def test_show_prints_general_results_references_and_tasks(cockpit: Bridge) -> None:
     result = cockpit("activities", "show", "APP/2026/0300")
 
     assert result.exit_code == 0, result.output
@@ -401,7 +404,7 @@ def test_show_prints_general_results_references_and_tasks(cockpit) -> None:
     assert "North" in parts["Tasks"]
 
 
-def test_show_of_completed_activity_has_the_results(cockpit) -> None:
+def test_show_of_completed_activity_has_the_results(cockpit: Bridge) -> None:
     parts = sections(cockpit("activities", "show", "APP/2026/0200").output)
 
     assert iso(-1, "15:00", "UTC") in parts["Results"]
@@ -409,7 +412,7 @@ def test_show_of_completed_activity_has_the_results(cockpit) -> None:
     assert "Completed" in parts["General"]
 
 
-def test_show_of_hq_task_without_customer(cockpit) -> None:
+def test_show_of_hq_task_without_customer(cockpit: Bridge) -> None:
     result = cockpit("activities", "show", "HQ-000002")
 
     assert result.exit_code == 0
@@ -420,20 +423,20 @@ def test_show_of_hq_task_without_customer(cockpit) -> None:
     assert "bwilson (Ben Wilson)" in parts["Tasks"]
 
 
-def test_show_of_unknown_number_fails(cockpit) -> None:
+def test_show_of_unknown_number_fails(cockpit: Bridge) -> None:
     result = cockpit("activities", "show", "HQ-999999")
 
     assert result.exit_code != 0
     assert "there is no activity HQ-999999" in result.output
 
 
-def test_unknown_representative_is_refused_not_an_empty_list(cockpit) -> None:
+def test_unknown_representative_is_refused_not_an_empty_list(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--representative", "nobody")
     assert result.exit_code != 0
     assert "no HQ employee with login 'nobody'" in result.output
 
 
-def test_output_into_a_missing_folder_is_a_clear_error(cockpit, tmp_path) -> None:
+def test_output_into_a_missing_folder_is_a_clear_error(cockpit: Bridge, tmp_path: Path) -> None:
     target = tmp_path / "missing" / "out.csv"
     result = cockpit("activities", "list", "--format", "csv", "--output", target)
     assert result.exit_code == 1

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import hq_changes, rendered
@@ -17,7 +17,14 @@ from bridge.hq.published import Change
 from bridge.infra.db import transaction
 from bridge.models import Activity, Kind
 from tests.clock import NOW, iso
-from tests.conftest import appointment, customer, import_appointments, later_version
+from tests.conftest import (
+    Bridge,
+    WriteExport,
+    appointment,
+    customer,
+    import_appointments,
+    later_version,
+)
 
 
 @pytest.fixture
@@ -35,7 +42,8 @@ def seen() -> Iterator[list[Change]]:
     published.unsubscribe(listener)
 
 
-def test_an_import_publishes_each_new_appointment_where_it_shows(hq, write_export, seen):
+def test_an_import_publishes_each_new_appointment_where_it_shows(
+        hq: Bridge, write_export: WriteExport, seen: list[Change]) -> None:
     import_appointments(hq, write_export, appointment("1"), appointment("2"))
     written = [each for change in seen for each in change.activities]
     assert sorted(each.href for each in written) == ["mobile-1.ics", "mobile-2.ics"]
@@ -44,7 +52,8 @@ def test_an_import_publishes_each_new_appointment_where_it_shows(hq, write_expor
     assert sorted(inserted) == ["APP/1", "APP/2"]
 
 
-def test_a_moved_activity_is_published_where_it_left_too(hq, write_export, seen):
+def test_a_moved_activity_is_published_where_it_left_too(
+        hq: Bridge, write_export: WriteExport, seen: list[Change]) -> None:
     import_appointments(hq, write_export, appointment("1"))
     seen.clear()
     import_appointments(hq, write_export, later_version("1", representative="cdavis",
@@ -55,7 +64,8 @@ def test_a_moved_activity_is_published_where_it_left_too(hq, write_export, seen)
     assert len(where) == 2, "where it is now and where it left"
 
 
-def test_an_hq_command_and_a_customer_import_publish_their_changes(hq, write_export, seen):
+def test_an_hq_command_and_a_customer_import_publish_their_changes(
+        hq: Bridge, write_export: WriteExport, seen: list[Change]) -> None:
     result = hq("activities", "add", "--kind", "task", "--name", "Call back",
                 "--representative", "bwilson", "--start", iso(60, "09:00"),
                 "--end", iso(60, "10:00"))
@@ -67,7 +77,7 @@ def test_an_hq_command_and_a_customer_import_publish_their_changes(hq, write_exp
     assert [each.number for change in seen for each in change.customers] == ["C-3001"]
 
 
-def test_a_write_nobody_subscribed_to_is_refused_not_lost(hq, engine):
+def test_a_write_nobody_subscribed_to_is_refused_not_lost(hq: Bridge, engine: Engine) -> None:
     """Without the calendar server's listeners, a change would reach no sync token: the
     write fails and its transaction is rolled back (an entry point forgot
     bridge.calendars.subscribe())."""

@@ -3,13 +3,14 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bridge.errors import InvalidInput
 from bridge.hq.windows import Window, parse_bound, resolve_bound, window
 from bridge.infra.db import transaction
 from bridge.models import Employee, SyncSettings, TextPriority
 from tests.clock import TODAY, day
+from tests.conftest import Bridge
 
 SINCE = str(day(-330))
 """An absolute start bound (a date some months ago)."""
@@ -17,7 +18,7 @@ FAR = str(date(TODAY.year + 70, 12, 31))
 """An absolute end bound decades ahead."""
 
 
-def stored(engine, login: str) -> SyncSettings:
+def stored(engine: Engine, login: str) -> SyncSettings:
     with transaction(engine, write=False) as session:
         return session.scalars(select(SyncSettings).join(Employee)
                                .where(Employee.login == login)).one()
@@ -29,7 +30,7 @@ def days(first: date, last: date) -> str:
 
 # --- bridge settings show|set --------------------------------------------------------------
 
-def test_defaults_of_a_representative(hq) -> None:
+def test_defaults_of_a_representative(hq: Bridge) -> None:
     today = TODAY
 
     result = hq("settings", "show", "bwilson")
@@ -45,7 +46,7 @@ def test_defaults_of_a_representative(hq) -> None:
     assert "Text priority:    hq" in result.output
 
 
-def test_every_imported_representative_has_settings_stored(hq, engine) -> None:
+def test_every_imported_representative_has_settings_stored(hq: Bridge, engine: Engine) -> None:
     for login in ("awhite", "bwilson", "cdavis", "ddiaz"):
         settings = stored(engine, login)
         assert (settings.calendar_start, settings.calendar_end) == ("-90d", "+365d")
@@ -54,7 +55,7 @@ def test_every_imported_representative_has_settings_stored(hq, engine) -> None:
         assert settings.text_priority is TextPriority.HQ
 
 
-def test_set_absolute_and_relative_bounds(hq, engine) -> None:
+def test_set_absolute_and_relative_bounds(hq: Bridge, engine: Engine) -> None:
     today = TODAY
 
     result = hq("settings", "set", "bwilson", "--calendar-start", SINCE,
@@ -71,7 +72,7 @@ def test_set_absolute_and_relative_bounds(hq, engine) -> None:
     assert stored(engine, "cdavis").calendar_start == "-90d"
 
 
-def test_settings_not_given_stay_as_they_are(hq) -> None:
+def test_settings_not_given_stay_as_they_are(hq: Bridge) -> None:
     hq("settings", "set", "bwilson", "--calendar-end", "+60d")
 
     result = hq("settings", "set", "bwilson", "--no-transfer-tasks",
@@ -84,7 +85,7 @@ def test_settings_not_given_stay_as_they_are(hq) -> None:
     assert "Text priority:    client" in shown
 
 
-def test_transfer_of_appointments_can_be_switched_off_and_on(hq, engine) -> None:
+def test_transfer_of_appointments_can_be_switched_off_and_on(hq: Bridge, engine: Engine) -> None:
     hq("settings", "set", "cdavis", "--no-transfer-appointments")
     assert stored(engine, "cdavis").transfer_appointments is False
 
@@ -98,7 +99,8 @@ def test_transfer_of_appointments_can_be_switched_off_and_on(hq, engine) -> None
     ["--task-end", "-366d"],
     ["--calendar-start", str(day(366))],  # after the default end, +365d
 ])
-def test_window_ending_before_it_starts_is_refused_and_nothing_changes(hq, bounds) -> None:
+def test_window_ending_before_it_starts_is_refused_and_nothing_changes(
+        hq: Bridge, bounds: list[str]) -> None:
     before = hq("settings", "show", "bwilson").output
 
     result = hq("settings", "set", "bwilson", *bounds, "--text-priority", "client")
@@ -110,7 +112,7 @@ def test_window_ending_before_it_starts_is_refused_and_nothing_changes(hq, bound
 
 @pytest.mark.parametrize("bound", ["next week", "+5w", f"{TODAY.year}-02-30", "1.5d", "",
                                    "+123456d"])
-def test_bad_bound_text_is_refused(hq, engine, bound: str) -> None:
+def test_bad_bound_text_is_refused(hq: Bridge, engine: Engine, bound: str) -> None:
     result = hq("settings", "set", "bwilson", "--calendar-end", bound)
 
     assert result.exit_code != 0
@@ -119,21 +121,21 @@ def test_bad_bound_text_is_refused(hq, engine, bound: str) -> None:
 
 
 @pytest.mark.parametrize("command", [["show"], ["set", "--calendar-end", "+30d"]])
-def test_settings_of_a_non_representative_are_refused(hq, command) -> None:
+def test_settings_of_a_non_representative_are_refused(hq: Bridge, command: list[str]) -> None:
     result = hq("settings", command[0], "eclerk", *command[1:])
 
     assert result.exit_code != 0
     assert "eclerk is not a sales representative" in result.output
 
 
-def test_settings_of_an_unknown_login_are_refused(hq) -> None:
+def test_settings_of_an_unknown_login_are_refused(hq: Bridge) -> None:
     result = hq("settings", "show", "nobody")
 
     assert result.exit_code != 0
     assert "'nobody'" in result.output
 
 
-def test_bad_text_priority_is_refused(hq) -> None:
+def test_bad_text_priority_is_refused(hq: Bridge) -> None:
     result = hq("settings", "set", "bwilson", "--text-priority", "mobile")
 
     assert result.exit_code != 0
@@ -208,7 +210,8 @@ WINDOW = Window(at(10, 0), at(20, 0))  # [in 10 days 00:00, in 20 days 00:00)
     (None, at(5), False),
     (None, None, True),                    # no times at all: always served
 ])
-def test_window_contains_activities_that_overlap_it(start, end, inside: bool) -> None:
+def test_window_contains_activities_that_overlap_it(start: datetime | None, end: datetime | None,
+                                                    inside: bool) -> None:
     assert WINDOW.contains(start, end) is inside
 
 

@@ -3,6 +3,8 @@ process shares the counts)."""
 
 from datetime import timedelta
 
+from sqlalchemy import Engine
+
 from bridge.hq.throttle import ADDRESS, LOGIN, Count, Throttle, counted
 from tests.clock import NOW
 from tests.conftest import race
@@ -36,7 +38,8 @@ def test_lock_durations_double_and_stop_at_the_longest() -> None:
     assert durations[-1] == LOGIN.longest_lock
 
 
-def test_forty_parallel_guesses_for_one_login_get_only_the_free_ones_checked(engine) -> None:
+def test_forty_parallel_guesses_for_one_login_get_only_the_free_ones_checked(
+        engine: Engine) -> None:
     throttle = Throttle(engine)
     answers = race([lambda n=n: throttle.attempt("bwilson", f"10.0.0.{n}", NOW)
                     for n in range(40)])
@@ -45,7 +48,8 @@ def test_forty_parallel_guesses_for_one_login_get_only_the_free_ones_checked(eng
     assert all(answer.until == NOW + LOGIN.first_lock for answer in answers if answer)
 
 
-def test_a_good_password_clears_its_login_and_does_not_count_against_the_address(engine) -> None:
+def test_a_good_password_clears_its_login_and_does_not_count_against_the_address(
+        engine: Engine) -> None:
     throttle = Throttle(engine)
     for _ in range(ADDRESS.free + 5):
         assert throttle.attempt("bwilson", "192.0.2.1", NOW) is None
@@ -53,7 +57,7 @@ def test_a_good_password_clears_its_login_and_does_not_count_against_the_address
     assert throttle.attempt("cdavis", "192.0.2.1", NOW) is None
 
 
-def test_guesses_from_one_address_at_many_logins_lock_the_address(engine) -> None:
+def test_guesses_from_one_address_at_many_logins_lock_the_address(engine: Engine) -> None:
     throttle = Throttle(engine)
     answers = [throttle.attempt(f"user{n}", "198.51.100.7", NOW) for n in range(ADDRESS.free + 2)]
     assert answers[:ADDRESS.free + 1] == [None] * (ADDRESS.free + 1)

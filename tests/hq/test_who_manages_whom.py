@@ -10,7 +10,7 @@ import pytest
 
 from bridge.hq.roles import Person, Staff
 from tests.clock import iso
-from tests.conftest import activities_json, employee
+from tests.conftest import Bridge, WriteExport, activities_json, employee
 from tests.storage_plugin.conftest import PASSWORD, serving
 from tests.web.conftest import sign_in
 
@@ -54,7 +54,7 @@ def test_the_rule_walks_through_inactive_managers_and_stops_at_loops() -> None:
 
 
 @pytest.fixture
-def organisation(bridge, write_export):
+def organisation(bridge: Bridge, write_export: WriteExport) -> Bridge:
     imported = bridge("employees", "import", write_export("employees", ORGANISATION))
     assert imported.exit_code == 0, imported.output
     assert "manager 'loopa' would make a management cycle" in imported.output
@@ -69,7 +69,8 @@ def organisation(bridge, write_export):
 
 
 @pytest.mark.parametrize("manager", sorted(SHAPES))
-def test_every_user_of_the_rule_gives_the_same_answer(organisation, database_url, manager):
+def test_every_user_of_the_rule_gives_the_same_answer(
+        organisation: Bridge, database_url: str, manager: str) -> None:
     expected = SHAPES[manager]
     team = {row["representative"] for row in activities_json(organisation, "--team", manager)}
     assert team == expected | ({manager} & REPRESENTATIVES), "the CLI's --team"
@@ -89,8 +90,8 @@ def test_every_user_of_the_rule_gives_the_same_answer(organisation, database_url
         assert seen == expected | ({manager} & REPRESENTATIVES), "the cockpit's reach"
 
 
-def test_an_office_user_who_manages_nobody_reaches_everyone_and_no_calendar(organisation,
-                                                                             database_url):
+def test_an_office_user_who_manages_nobody_reaches_everyone_and_no_calendar(
+        organisation: Bridge, database_url: str) -> None:
     with serving(database_url) as server:
         page = sign_in(server.url + "cockpit/", "office")
         activities = page.session.get(server.url + "cockpit/activities").text

@@ -37,13 +37,13 @@ FIXED = [
 
 
 @pytest.mark.parametrize(("tzid", "name", "rule"), NAMED)
-def test_a_named_zone_is_found_by_its_name_or_its_places(tzid, name, rule) -> None:
+def test_a_named_zone_is_found_by_its_name_or_its_places(tzid: str, name: str, rule: str) -> None:
     found = resolve_tzid(tzid)
     assert found is not None and (found.name, found.rule) == (name, rule)
 
 
 @pytest.mark.parametrize(("tzid", "minutes", "rule"), FIXED)
-def test_a_fixed_offset_is_that_offset_in_every_season(tzid, minutes, rule) -> None:
+def test_a_fixed_offset_is_that_offset_in_every_season(tzid: str, minutes: int, rule: str) -> None:
     found = resolve_tzid(tzid)
     assert found is not None and found.name is None and found.rule == rule
     assert found.zone == timezone(timedelta(minutes=minutes))
@@ -52,5 +52,5 @@ def test_a_fixed_offset_is_that_offset_in_every_season(tzid, minutes, rule) -> N
 @pytest.mark.parametrize("tzid", ["", "Mars/Olympus", "No/Such_Zone", "UTC+25:00", "UTC+01:75",
                                   "(UTC+01:00", "../../etc/passwd", "Z" * 5000,
                                   "Europe/Warsaw extra"])
-def test_a_tzid_that_explains_nothing_resolves_to_nothing(tzid) -> None:
+def test_a_tzid_that_explains_nothing_resolves_to_nothing(tzid: str) -> None:
     assert resolve_tzid(tzid) is None

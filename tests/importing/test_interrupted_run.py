@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import NOW_ISO, activities_json, appointment
+from tests.conftest import NOW_ISO, Bridge, activities_json, appointment
 
 BRIDGE = str(Path(sys.executable).parent / "bridge")
 
 
 def test_killed_import_leaves_the_database_as_before_and_is_listed_interrupted(
-        hq, database_url: str, tmp_path: Path) -> None:
+        hq: Bridge, database_url: str, tmp_path: Path) -> None:
     hq("import", "activities", _export(tmp_path / "first.json", 3), "--now", NOW_ISO)
     before = activities_json(hq)
     runs_before = hq("runs", "list").output.splitlines()[1:]

@@ -3,12 +3,16 @@ modified after the version HQ holds; anything older (or as old, with other conte
 nothing and is reported per record — so an older export never moves an appointment back."""
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from tests.clock import NOW, iso, utc, zulu
 from tests.conftest import (
     CHANGED_AT,
     MODIFIED_AT,
     NOW_ISO,
+    Bridge,
+    WriteExport,
     activities_json,
     appointment,
     later_version,
@@ -20,7 +24,7 @@ MUCH_LATER = zulu(utc(7, "09:00", "UTC"))  # after the appointments' period: the
 IDS = [f"MA-{n}" for n in range(1, 6)]
 
 
-def newer_export():
+def newer_export() -> list[dict[str, Any]]:
     """What the mobile system exported after the first export: an outcome for each."""
     return [
         later_version("MA-1", status="completed", completed_on=zulu(NOW - timedelta(hours=1)),
@@ -33,7 +37,7 @@ def newer_export():
     ]
 
 
-def imported_twice(hq, write_export):
+def imported_twice(hq: Bridge, write_export: WriteExport) -> Path:
     older = write_export("appointments", [appointment(mobile_id) for mobile_id in IDS])
     assert hq("import", "activities", older, "--now", NOW_ISO).exit_code == 0
     assert hq("import", "activities", write_export("appointments", newer_export()),
@@ -41,12 +45,13 @@ def imported_twice(hq, write_export):
     return older
 
 
-def last_run_messages(hq):
+def last_run_messages(hq: Bridge) -> str:
     run_id = hq("runs", "list").output.splitlines()[1].split()[0]
     return hq("runs", "show", run_id).output
 
 
-def test_an_older_export_after_a_newer_one_changes_nothing(hq, write_export) -> None:
+def test_an_older_export_after_a_newer_one_changes_nothing(
+        hq: Bridge, write_export: WriteExport) -> None:
     older = imported_twice(hq, write_export)
     newest = activities_json(hq)
     assert {a["mobile_id"]: a["status"] for a in newest}["MA-1"] == "Completed"
@@ -56,7 +61,8 @@ def test_an_older_export_after_a_newer_one_changes_nothing(hq, write_export) -> 
     assert activities_json(hq) == newest
 
 
-def test_each_older_record_is_reported_with_the_version_hq_holds(hq, write_export) -> None:
+def test_each_older_record_is_reported_with_the_version_hq_holds(
+        hq: Bridge, write_export: WriteExport) -> None:
     older = imported_twice(hq, write_export)
     hq("import", "activities", older, "--now", NOW_ISO)
     shown = last_run_messages(hq)
@@ -67,7 +73,7 @@ def test_each_older_record_is_reported_with_the_version_hq_holds(hq, write_expor
     assert "5 appointment(s) not applied: HQ already holds a version" in shown
 
 
-def test_a_dry_run_reports_the_same(hq, write_export) -> None:
+def test_a_dry_run_reports_the_same(hq: Bridge, write_export: WriteExport) -> None:
     older = imported_twice(hq, write_export)
     result = hq("import", "activities", older, "--now", NOW_ISO, "--dry-run")
     assert "DRY RUN" in result.output
@@ -76,7 +82,7 @@ def test_a_dry_run_reports_the_same(hq, write_export) -> None:
 
 
 def test_completed_appointments_stay_completed_even_when_their_period_has_passed(
-        hq, write_export) -> None:
+        hq: Bridge, write_export: WriteExport) -> None:
     older = imported_twice(hq, write_export)
     hq("import", "activities", older, "--now", MUCH_LATER)
     statuses = {a["mobile_id"]: (a["status"], a["frozen"]) for a in activities_json(hq)}
@@ -88,7 +94,8 @@ def test_completed_appointments_stay_completed_even_when_their_period_has_passed
     assert {a["mobile_id"]: a["status"] for a in activities_json(hq)}["MA-1"] == "Completed"
 
 
-def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(hq, write_export) -> None:
+def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(
+        hq: Bridge, write_export: WriteExport) -> None:
     imported_twice(hq, write_export)
     before = activities_json(hq)
     same_time = later_version("MA-3", name="Another name")
@@ -100,14 +107,16 @@ def test_a_record_as_old_as_hqs_version_but_different_changes_nothing(hq, write_
     assert activities_json(hq) == before
 
 
-def test_resending_the_newest_export_is_unchanged_not_skipped(hq, write_export) -> None:
+def test_resending_the_newest_export_is_unchanged_not_skipped(
+        hq: Bridge, write_export: WriteExport) -> None:
     imported_twice(hq, write_export)
     result = hq("import", "activities", write_export("appointments", newer_export()),
                 "--now", NOW_ISO)
     assert "imported 0, updated 0, unchanged 5, skipped 0" in result.output
 
 
-def test_two_versions_in_one_export_the_newer_wins_in_any_order(hq, write_export) -> None:
+def test_two_versions_in_one_export_the_newer_wins_in_any_order(
+        hq: Bridge, write_export: WriteExport) -> None:
     records = [later_version("MA-1", name="Newer"), appointment("MA-1", name="Older")]
     result = hq("import", "activities", write_export("appointments", records),
                 "--now", NOW_ISO)
@@ -117,9 +126,9 @@ def test_two_versions_in_one_export_the_newer_wins_in_any_order(hq, write_export
 
 
 def test_concurrent_imports_of_an_older_and_a_newer_export_end_with_the_newer(
-        hq, write_export, database_url: str) -> None:
+        hq: Bridge, write_export: WriteExport, database_url: str) -> None:
     for round_ in range(10):
-        def export(name, modified_at):
+        def export(name: str, modified_at: str) -> Path:
             return write_export("appointments", [
                 later_version(mobile_id, name=name, modified_at=modified_at)
                 for mobile_id in IDS])
@@ -131,7 +140,8 @@ def test_concurrent_imports_of_an_older_and_a_newer_export_end_with_the_newer(
         assert {a["name"] for a in activities_json(hq)} == {f"Newer {round_}"}
 
 
-def test_the_demos_first_export_imported_after_the_second_changes_nothing(bridge, tmp_path) -> None:
+def test_the_demos_first_export_imported_after_the_second_changes_nothing(
+        bridge: Bridge, tmp_path: Path) -> None:
     data = tmp_path / "demo"
     assert bridge("demo", "--data-dir", data).exit_code == 0
     before = activities_json(bridge)
@@ -141,7 +151,8 @@ def test_the_demos_first_export_imported_after_the_second_changes_nothing(bridge
     assert activities_json(bridge) == before
 
 
-def test_a_record_without_its_modification_time_is_applied(hq, write_export) -> None:
+def test_a_record_without_its_modification_time_is_applied(
+        hq: Bridge, write_export: WriteExport) -> None:
     """A record may leave out ``modified_at``: with nothing to compare, it is applied (such a
     record once failed the whole run, comparing nothing with HQ's time)."""
     first = write_export("appointments", [appointment("MA-1")])

@@ -7,13 +7,21 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bridge.importing.activities import ActivityImport
 from bridge.importing.customers import CustomerImport
 from bridge.importing.pipeline import WriteBehind
 from bridge.infra.db import transaction
-from tests.conftest import NOW_ISO, activities_json, appointment, customer, later_version
+from tests.conftest import (
+    NOW_ISO,
+    Bridge,
+    WriteExport,
+    activities_json,
+    appointment,
+    customer,
+    later_version,
+)
 
 RECORDS = [
     appointment("MA-1"), appointment("MA-2"),
@@ -30,13 +38,14 @@ RECORDS = [
 
 
 @pytest.fixture(params=[1000, 2], ids=["one chunk", "chunks of two"])
-def chunk_size(request, monkeypatch: pytest.MonkeyPatch) -> int:
+def chunk_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(ActivityImport, "chunk_size", request.param)
     monkeypatch.setattr(CustomerImport, "chunk_size", request.param)
     return request.param
 
 
-def test_chunks_see_what_the_chunks_before_them_wrote(hq, write_export, chunk_size) -> None:
+def test_chunks_see_what_the_chunks_before_them_wrote(
+        hq: Bridge, write_export: WriteExport, chunk_size: int) -> None:
     result = hq("import", "activities", write_export("appointments", RECORDS), "--now", NOW_ISO)
     assert result.exit_code == 0, result.output
     assert "imported 8, updated 3, unchanged 0, skipped 1" in result.output
@@ -49,7 +58,8 @@ def test_chunks_see_what_the_chunks_before_them_wrote(hq, write_export, chunk_si
     assert by_id["MA-9"]["number"] == "APP/MA-3"
 
 
-def test_customers_in_chunks_see_the_chunks_before_them(hq, write_export, chunk_size) -> None:
+def test_customers_in_chunks_see_the_chunks_before_them(
+        hq: Bridge, write_export: WriteExport, chunk_size: int) -> None:
     customers = [customer("C-7001"), customer("C-7002", sales_channel="West"),
                  customer("C-7001", name="Renamed"), customer("C-7003", sales_channel="West")]
     result = hq("import", "customers", write_export("customers", customers), "--now", NOW_ISO)
@@ -64,7 +74,7 @@ def test_customers_in_chunks_see_the_chunks_before_them(hq, write_export, chunk_
 
 
 @pytest.fixture
-def refused_number(engine) -> Iterator[str]:
+def refused_number(engine: Engine) -> Iterator[str]:
     """A rule in the database that refuses one activity number (a write failing there),
     dropped afterwards (a server database outlives the test)."""
     number = "APP/MA-7"
@@ -90,8 +100,8 @@ def refused_number(engine) -> Iterator[str]:
             session.execute(text("DROP TRIGGER refuse"))
 
 
-def test_a_write_failing_behind_fails_the_run_whole(hq, write_export, refused_number,
-                                                    chunk_size) -> None:
+def test_a_write_failing_behind_fails_the_run_whole(
+        hq: Bridge, write_export: WriteExport, refused_number: str, chunk_size: int) -> None:
     result = hq("import", "activities", write_export("appointments", RECORDS), "--now", NOW_ISO)
     assert result.exit_code != 0
     assert "refused by the test" in result.output

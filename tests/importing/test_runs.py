@@ -2,6 +2,9 @@
 
 import threading
 from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import Engine
 
 from bridge.importing.runs import INTERRUPTED, find_run, list_runs
 from bridge.infra import alive
@@ -9,10 +12,18 @@ from bridge.infra.db import transaction
 from bridge.infra.locks import IMPORT_LOCK
 from bridge.models import ImportRun
 from bridge.models.runs import RunStatus
-from tests.conftest import NOW_ISO, activities_json, appointment, customer, recorded_as_running
+from tests.conftest import (
+    NOW_ISO,
+    Bridge,
+    WriteExport,
+    activities_json,
+    appointment,
+    customer,
+    recorded_as_running,
+)
 
 
-def test_reimporting_the_same_export_changes_nothing(hq, write_export) -> None:
+def test_reimporting_the_same_export_changes_nothing(hq: Bridge, write_export: WriteExport) -> None:
     export = write_export("appointments", [appointment(f"MA-{i}") for i in range(20)]
                           + [appointment("MA-X", confirmed=False)])
     first = hq("import", "activities", export, "--now", NOW_ISO)
@@ -24,7 +35,7 @@ def test_reimporting_the_same_export_changes_nothing(hq, write_export) -> None:
     assert activities_json(hq) == snapshot
 
 
-def test_reimporting_customers_changes_nothing(hq, write_export) -> None:
+def test_reimporting_customers_changes_nothing(hq: Bridge, write_export: WriteExport) -> None:
     export = write_export("customers", [customer("C-1001", name="Acme Trading"),
                                         customer("C-2001", name="Southwind",
                                                  sales_channel="South")])
@@ -32,7 +43,8 @@ def test_reimporting_customers_changes_nothing(hq, write_export) -> None:
     assert "imported 0, updated 0, unchanged 2" in result.output
 
 
-def test_customer_import_creates_and_updates_partners(hq, write_export) -> None:
+def test_customer_import_creates_and_updates_partners(
+        hq: Bridge, write_export: WriteExport) -> None:
     export = write_export("customers", [customer("C-1001", name="Acme Trading Ltd"),
                                         customer("C-3001", sales_channel="West")])
     result = hq("import", "customers", export, "--now", NOW_ISO)
@@ -44,7 +56,8 @@ def test_customer_import_creates_and_updates_partners(hq, write_export) -> None:
     assert activity["sales_channel"] == "West"
 
 
-def test_each_run_is_recorded_with_who_when_counts_and_messages(hq, write_export) -> None:
+def test_each_run_is_recorded_with_who_when_counts_and_messages(
+        hq: Bridge, write_export: WriteExport) -> None:
     hq("import", "activities", write_export("appointments", [
         appointment("MA-1"), appointment("MA-2", customer="C-404")]), "--now", NOW_ISO)
     listing = hq("runs", "list").output
@@ -56,13 +69,13 @@ def test_each_run_is_recorded_with_who_when_counts_and_messages(hq, write_export
     assert "Sales Channel North – 1 element(s)" in shown
 
 
-def test_unknown_run_is_a_clear_error(hq) -> None:
+def test_unknown_run_is_a_clear_error(hq: Bridge) -> None:
     result = hq("runs", "show", "999")
     assert result.exit_code != 0
     assert "no import run 999" in result.output
 
 
-def test_dry_run_reports_but_changes_nothing(hq, write_export) -> None:
+def test_dry_run_reports_but_changes_nothing(hq: Bridge, write_export: WriteExport) -> None:
     export = write_export("appointments", [appointment("MA-1"),
                                            appointment("MA-2", customer="C-404")])
     runs_before = hq("runs", "list").output
@@ -74,7 +87,7 @@ def test_dry_run_reports_but_changes_nothing(hq, write_export) -> None:
     assert hq("runs", "list").output == runs_before
 
 
-def test_dry_run_of_customers_changes_nothing(hq, write_export) -> None:
+def test_dry_run_of_customers_changes_nothing(hq: Bridge, write_export: WriteExport) -> None:
     export = write_export("customers", [customer("C-5001")])
     hq("import", "customers", export, "--now", NOW_ISO, "--dry-run")
     hq("import", "activities", write_export("appointments", [
@@ -82,7 +95,8 @@ def test_dry_run_of_customers_changes_nothing(hq, write_export) -> None:
     assert activities_json(hq) == []
 
 
-def test_a_failed_run_leaves_the_database_as_before_and_is_recorded(hq, write_export, tmp_path):
+def test_a_failed_run_leaves_the_database_as_before_and_is_recorded(
+        hq: Bridge, write_export: WriteExport, tmp_path: Path) -> None:
     hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
        "--now", NOW_ISO)
     before = activities_json(hq)
@@ -97,7 +111,8 @@ def test_a_failed_run_leaves_the_database_as_before_and_is_recorded(hq, write_ex
     assert "failed" in listing[1]
 
 
-def test_a_run_is_listed_as_interrupted_only_once_its_process_is_gone(hq, write_export, engine):
+def test_a_run_is_listed_as_interrupted_only_once_its_process_is_gone(
+        hq: Bridge, write_export: WriteExport, engine: Engine) -> None:
     """A run on record as running whose process lives (here: waiting for the import lock)
     is left running by the runs and looks after it; once its process is gone (its lock
     free), the next look lists it as interrupted."""
@@ -112,7 +127,8 @@ def test_a_run_is_listed_as_interrupted_only_once_its_process_is_gone(hq, write_
         assert session.get(ImportRun, waiting_id).status == RunStatus.INTERRUPTED
 
 
-def test_a_dead_run_is_listed_as_interrupted_also_while_an_import_writes(hq, engine) -> None:
+def test_a_dead_run_is_listed_as_interrupted_also_while_an_import_writes(
+        hq: Bridge, engine: Engine) -> None:
     """A look at the runs never waits for an import at work (with SQLite it then cannot mark
     a run): a run whose process is gone is listed and shown as interrupted all the same."""
     dead = recorded_as_running(engine)
@@ -125,7 +141,8 @@ def test_a_dead_run_is_listed_as_interrupted_also_while_an_import_writes(hq, eng
         assert INTERRUPTED in hq("runs", "show", str(dead)).output
 
 
-def test_a_run_at_work_is_never_listed_as_interrupted(hq, write_export, engine) -> None:
+def test_a_run_at_work_is_never_listed_as_interrupted(
+        hq: Bridge, write_export: WriteExport, engine: Engine) -> None:
     """Runs are looked at (as `bridge runs list` does) without pause while runs start, in
     rounds: none of the runs, which all go on to succeed, was ever listed as interrupted."""
     export = write_export("appointments", [appointment("MA-1")])

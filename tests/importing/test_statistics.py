@@ -3,20 +3,24 @@
 tables as they now are — unless the statistics already know a table larger than what the
 import wrote."""
 
+from datetime import datetime
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bridge.importing import job
-from tests.conftest import appointment, import_appointments
+from tests.conftest import Bridge, WriteExport, appointment, import_appointments
 
 
-def last_analyzed(engine):
+def last_analyzed(engine: Engine) -> datetime | None:
     with engine.connect() as connection:
         return connection.scalar(text(
             "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'activities'"))
 
 
-def test_a_large_import_refreshes_the_planner_statistics(hq, write_export, engine, monkeypatch):
+def test_a_large_import_refreshes_the_planner_statistics(
+        hq: Bridge, write_export: WriteExport, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no planner statistics to refresh")
     monkeypatch.setattr(job, "ANALYZE_AFTER", 3)
@@ -27,7 +31,8 @@ def test_a_large_import_refreshes_the_planner_statistics(hq, write_export, engin
 
 
 def test_an_import_smaller_than_the_table_leaves_the_statistics_to_autovacuum(
-        hq, write_export, engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        hq: Bridge, write_export: WriteExport, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no planner statistics to refresh")
     monkeypatch.setattr(job, "ANALYZE_AFTER", 3)

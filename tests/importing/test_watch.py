@@ -11,11 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.clock import NOW, at, iso, zulu
-from tests.conftest import activities_json, appointment, customer
+from tests.conftest import Bridge, WriteExport, activities_json, appointment, customer
 from tests.storage_plugin.conftest import BRIDGE
 
 FUTURE = {"start": iso(30, "09:00"), "end": iso(30, "10:00")}
@@ -28,7 +29,7 @@ def export(kind: str, records: list[dict]) -> bytes:
                        kind: records}).encode()
 
 
-def visits(*ids: str, **fields) -> bytes:
+def visits(*ids: str, **fields: Any) -> bytes:
     return export("appointments", [appointment(mobile_id, **{**FUTURE, **fields})
                                    for mobile_id in ids])
 
@@ -87,7 +88,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def watching(hq, database_url: str, folder: Path) -> Iterator[Callable[..., Watching]]:
+def watching(hq: Bridge, database_url: str, folder: Path) -> Iterator[Callable[..., Watching]]:
     started: list[Watching] = []
 
     def start(*options: str) -> Watching:
@@ -99,13 +100,14 @@ def watching(hq, database_url: str, folder: Path) -> Iterator[Callable[..., Watc
         each.stop(signal.SIGKILL)
 
 
-def runs(hq) -> list[str]:
+def runs(hq: Bridge) -> list[str]:
     """`bridge runs list`: job, status and counts of each run, oldest first."""
     lines = hq("runs", "list").output.splitlines()[1:]
     return [" ".join(line.split()[3:10]) for line in reversed(lines)]
 
 
-def test_a_file_still_being_written_is_taken_only_once_it_is_whole(hq, watching, folder) -> None:
+def test_a_file_still_being_written_is_taken_only_once_it_is_whole(
+        hq: Bridge, watching: Callable[..., Watching], folder: Path) -> None:
     watcher = watching()
     data = visits(*(f"MA-{n}" for n in range(1, 301)))
     with (folder / "visits.json").open("wb") as growing:  # written in pieces, with pauses
@@ -121,7 +123,7 @@ def test_a_file_still_being_written_is_taken_only_once_it_is_whole(hq, watching,
 
 
 def test_customers_are_imported_before_the_appointments_that_arrived_with_them(
-        hq, watching, folder) -> None:
+        hq: Bridge, watching: Callable[..., Watching], folder: Path) -> None:
     drop(folder, "a-visits.json", visits("MA-1", customer="C-3001"))
     drop(folder, "b-customers.json", export("customers", [customer("C-3001")]))
     watcher = watching()
@@ -131,7 +133,8 @@ def test_customers_are_imported_before_the_appointments_that_arrived_with_them(
     assert [a["customer"] for a in activities_json(hq)] == ["C-3001"]
 
 
-def test_a_file_that_arrives_twice_or_late_changes_nothing(hq, watching, folder) -> None:
+def test_a_file_that_arrives_twice_or_late_changes_nothing(
+        hq: Bridge, watching: Callable[..., Watching], folder: Path) -> None:
     watcher = watching()
     newer = visits("MA-1", name="Newer", modified_at=zulu(at(-1, "10:00", "UTC")))
     drop(folder, "visits.json", newer)
@@ -147,7 +150,8 @@ def test_a_file_that_arrives_twice_or_late_changes_nothing(hq, watching, folder)
         "1 1 0 0", "1 0 0 1", "1 0 0 0"]  # read, new, updated, unchanged
 
 
-def test_a_file_that_cannot_be_imported_goes_to_failed_with_the_reason(hq, watching, folder):
+def test_a_file_that_cannot_be_imported_goes_to_failed_with_the_reason(
+        hq: Bridge, watching: Callable[..., Watching], folder: Path) -> None:
     drop(folder, "broken.json", visits("MA-1")[:-20])
     watcher = watching()
     wait_for(lambda: in_folder(folder, "failed") == ["broken.json"], "the failed import")
@@ -158,7 +162,7 @@ def test_a_file_that_cannot_be_imported_goes_to_failed_with_the_reason(hq, watch
 
 
 def test_a_watcher_killed_mid_import_imports_the_file_once_at_its_restart(
-        hq, watching, folder, database_url: str) -> None:
+        hq: Bridge, watching: Callable[..., Watching], folder: Path, database_url: str) -> None:
     drop(folder, "visits.json", visits(*(f"MA-{n}" for n in range(1, 20001))))
     first = watching()
     wait_for(lambda: list(folder.glob("importing/*.json")), "the file claimed")
@@ -174,7 +178,7 @@ def test_a_watcher_killed_mid_import_imports_the_file_once_at_its_restart(
 
 
 def test_a_file_imported_just_before_the_watcher_stopped_is_not_imported_again(
-        hq, watching, folder) -> None:
+        hq: Bridge, watching: Callable[..., Watching], folder: Path) -> None:
     claimed = folder / "importing" / f"{NOW:%Y%m%dT%H%M%S.%fZ}-visits.json"
     claimed.parent.mkdir()
     claimed.write_bytes(visits("MA-1"))
@@ -187,7 +191,8 @@ def test_a_file_imported_just_before_the_watcher_stopped_is_not_imported_again(
     assert len(runs(hq)) == 3  # employees, customers, that one run: no second
 
 
-def test_two_watchers_of_one_folder_take_turns(hq, watching, folder) -> None:
+def test_two_watchers_of_one_folder_take_turns(hq: Bridge, watching: Callable[..., Watching],
+                                               folder: Path) -> None:
     first = watching()
     wait_for(lambda: first.said("Watching"), "the first watcher")
     second = watching()
@@ -203,7 +208,8 @@ def test_two_watchers_of_one_folder_take_turns(hq, watching, folder) -> None:
     assert len([run for run in runs(hq) if run.startswith("activities")]) == 6
 
 
-def test_the_status_sweep_runs_without_an_import(hq, watching, folder, write_export):
+def test_the_status_sweep_runs_without_an_import(hq: Bridge, watching: Callable[..., Watching],
+                                                 folder: Path, write_export: WriteExport) -> None:
     # imported with a clock three days ago, it was in the future; by the watcher's (the
     # time) its period has passed
     past = appointment("MA-1", start=iso(-2, "09:00"), end=iso(-2, "10:00"))

@@ -6,7 +6,7 @@ import logging
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bridge.infra import budget
 from bridge.infra.db import transaction
@@ -53,7 +53,7 @@ def test_a_spent_budget_is_not_taken_for_an_error_of_the_data() -> None:
             budget.check()
 
 
-def test_a_write_transaction_whose_budget_runs_out_is_rolled_back(engine) -> None:
+def test_a_write_transaction_whose_budget_runs_out_is_rolled_back(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE budget_probe (n INTEGER)"))
     with budget.limited(0.05), pytest.raises(budget.OverBudget), \

@@ -1,13 +1,10 @@
 """Many rows at once (COPY on PostgreSQL): stored exactly as an INSERT stores them; a few
 rows (an INSERT) and many (a COPY) alike."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +13,7 @@ from bridge.infra.bulk import COPY_FROM_ROWS, insert_new, insert_rows, new_rows,
 from bridge.infra.db import make_engine, transaction
 from bridge.models import Activity, RenderedActivity, Status
 from tests.clock import day
-from tests.conftest import appointment, import_appointments
+from tests.conftest import Bridge, WriteExport, appointment, import_appointments
 
 DEFAULTED = ("all_day", "frozen", "revision", "created_at", "modified_at")
 """Columns the rows below leave out: their defaults are set in Python."""
@@ -31,7 +28,7 @@ FEW_AND_MANY = pytest.mark.parametrize("count", [2, COPY_FROM_ROWS], ids=["few",
 
 
 @pytest.fixture
-def imported(hq: Callable[..., Result], write_export: Callable[..., Path],
+def imported(hq: Bridge, write_export: WriteExport,
              engine: Engine) -> dict[str, Any]:
     """The columns of an activity the import admitted."""
     import_appointments(hq, write_export, appointment("MA-1"))

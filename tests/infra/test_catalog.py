@@ -35,7 +35,8 @@ def test_a_catalog_names_each_database_and_the_default(tmp_path: Path) -> None:
     assert catalog.named("us").shown_url == "postgresql+psycopg://bridge:***@db.example.com/us"
 
 
-def test_without_a_catalog_there_is_one_database_of_the_given_url(monkeypatch) -> None:
+def test_without_a_catalog_there_is_one_database_of_the_given_url(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BRIDGE_DATABASES", raising=False)
     monkeypatch.delenv("BRIDGE_DATABASE_URL", raising=False)
     assert resolve(None, None) == single("sqlite:///bridge.db")

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bridge.infra import held
 from bridge.infra.db import transaction
@@ -19,7 +20,7 @@ def a_slow_step_inside_a_write() -> None:
 
 
 def test_a_write_held_longer_than_the_limit_is_logged_once_with_its_place(
-        engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+        engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(held, "LONG_SECONDS", 1.0)
     held.watch()
     with caplog.at_level(logging.WARNING, logger="bridge.transactions"):

@@ -1,6 +1,7 @@
 """`bridge init` creates the schema and upgrades an older one, keeping the data."""
 
 import warnings
+from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -14,7 +15,8 @@ from bridge.models import Base
 from tests.clock import day
 
 
-def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(tmp_path) -> None:
+def test_init_upgrades_a_database_of_the_first_release_keeping_its_activities(
+        tmp_path: Path) -> None:
     then = day(-300)  # when its rows were written
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)

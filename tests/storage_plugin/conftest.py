@@ -12,13 +12,13 @@ from pathlib import Path
 import caldav
 import pytest
 import requests
-from click.testing import Result
 
 from bridge.infra.db import shared_engine
 from storage_plugin.server import configuration, serve
 from tests.clock import at, day, iso, local_stamp, stamp
 from tests.conftest import (
     BRIDGE,  # (the tests here import it from here)
+    Bridge,
     opened,
 )
 
@@ -66,7 +66,7 @@ TEST_CONFIG = {"auth": {"delay": "0"}, "server": {"delay_on_error": "0"}}
 
 
 @pytest.fixture
-def staff_passwords(hq: Callable[..., Result]) -> None:
+def staff_passwords(hq: Bridge) -> None:
     for login in ("awhite", "bwilson", "cdavis", "eclerk"):
         result = hq("employees", "set-password", login, "--password-stdin", input=PASSWORD + "\n")
         assert result.exit_code == 0, result.output
@@ -190,7 +190,7 @@ class Fetched:
 
 
 @pytest.fixture
-def hq_appointment(server: Server, hq: Callable[..., Result]) -> Fetched:
+def hq_appointment(server: Server, hq: Bridge) -> Fetched:
     """HQ-000001 "Visit", an HQ appointment of bwilson in VISIT_DAYS days at 10:00 Warsaw
     (when EVENT is), as bwilson's client fetched it."""
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",

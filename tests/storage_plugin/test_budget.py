@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import activities_json
+from tests.conftest import Bridge, activities_json
 from tests.storage_plugin.conftest import (
     BRIDGE,
     CLIENT_STALL_SECONDS,
@@ -39,7 +39,8 @@ def costly_event(uid: str, lines: int) -> str:
 
 
 def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_lock(
-        staff_passwords: None, database_url: str, hq, caplog: pytest.LogCaptureFixture) -> None:
+        staff_passwords: None, database_url: str, hq: Bridge,
+        caplog: pytest.LogCaptureFixture) -> None:
     with serving(database_url, storage={"request_budget": "0.001", "hard_limit": "0"}) as tight, \
             serving(database_url, storage={"write_wait": "2"}) as ordinary:
         path = "bwilson/appointments/costly.ics"
@@ -92,7 +93,8 @@ def test_a_read_past_its_budget_is_answered_503(staff_passwords: None, database_
         assert created.status_code == 201  # (writes have their own budget)
 
 
-def test_a_budget_that_is_not_a_number_is_refused_at_start(database_url, tmp_path) -> None:
+def test_a_budget_that_is_not_a_number_is_refused_at_start(
+        database_url: str, tmp_path: Path) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text("[storage]\nrequest_budget = soon\n", encoding="utf-8")
     result = subprocess.run([BRIDGE, "--database", database_url, "serve", "--port",
@@ -135,7 +137,7 @@ def two_tight_workers(staff_passwords: None, database_url: str,
 
 
 def test_a_worker_whose_request_never_checks_its_budget_is_replaced_the_other_serves(
-        two_tight_workers) -> None:
+        two_tight_workers: tuple[Server, subprocess.Popen[bytes], Path]) -> None:
     server, process, log = two_tight_workers
     deadline = time.monotonic() + 30
     while len(workers_of(process)) < 2 and time.monotonic() < deadline:

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.clock import day
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import PASSWORD
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import PASSWORD, Server
 
 pytestmark = pytest.mark.skipif(shutil.which("calcurse-caldav") is None,
                                 reason="calcurse is not installed (Debian: calcurse, "
@@ -45,7 +45,8 @@ def calcurse(folder: Path, *args: str) -> str:
                           check=True).stdout
 
 
-def test_calcurse_holds_what_the_server_serves_after_its_next_sync(server, hq, tmp_path):
+def test_calcurse_holds_what_the_server_serves_after_its_next_sync(
+        server: Server, hq: Bridge, tmp_path: Path) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw").exit_code == 0
     (tmp_path / "data").mkdir()
     when = day(5).strftime("%m/%d/%Y")

@@ -8,8 +8,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.clock import day, local_stamp, stamp
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import calendar
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import Server, calendar
 
 
 def event(uid: str, summary: str, days: int = 5) -> str:
@@ -21,7 +21,8 @@ def event(uid: str, summary: str, days: int = 5) -> str:
             "TRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
-def test_a_new_client_item_is_served_as_written_with_the_etag_of_its_put(server, hq) -> None:
+def test_a_new_client_item_is_served_as_written_with_the_etag_of_its_put(
+        server: Server, hq: Bridge) -> None:
     http = server.http("bwilson")
     url = f"{server.url}bwilson/appointments/probe.ics"
     text = event("probe-1", "Probe from a client")
@@ -34,7 +35,8 @@ def test_a_new_client_item_is_served_as_written_with_the_etag_of_its_put(server,
     assert (activity["origin"], activity["name"]) == ("client", "Probe from a client")
 
 
-def test_once_hq_changes_it_hqs_values_are_served_over_the_clients_copy(server, hq) -> None:
+def test_once_hq_changes_it_hqs_values_are_served_over_the_clients_copy(
+        server: Server, hq: Bridge) -> None:
     http = server.http("bwilson")
     url = f"{server.url}bwilson/appointments/probe.ics"
     put = http.put(url, data=event("probe-1", "Probe"), headers={"Content-Type": "text/calendar"})
@@ -49,8 +51,8 @@ def test_once_hq_changes_it_hqs_values_are_served_over_the_clients_copy(server, 
 
 
 @pytest.mark.parametrize(("text_priority", "summary"), [("hq", "Probe"), ("client", "Renamed")])
-def test_an_edit_hq_takes_as_written_is_served_as_written_again(server, hq, text_priority,
-                                                                summary) -> None:
+def test_an_edit_hq_takes_as_written_is_served_as_written_again(
+        server: Server, hq: Bridge, text_priority: str, summary: str) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", text_priority).exit_code == 0
     http = server.http("bwilson")
     url = f"{server.url}bwilson/appointments/probe.ics"
@@ -63,7 +65,8 @@ def test_an_edit_hq_takes_as_written_is_served_as_written_again(server, hq, text
     assert [a["name"] for a in activities_json(hq)] == [summary]
 
 
-def test_an_edit_whose_text_hq_keeps_is_rewritten_and_carries_no_etag(server, hq) -> None:
+def test_an_edit_whose_text_hq_keeps_is_rewritten_and_carries_no_etag(
+        server: Server, hq: Bridge) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", "hq").exit_code == 0
     http = server.http("bwilson")
     url = f"{server.url}bwilson/appointments/probe.ics"
@@ -75,14 +78,15 @@ def test_an_edit_whose_text_hq_keeps_is_rewritten_and_carries_no_etag(server, hq
     assert str(served["SUMMARY"]) == "Probe"
 
 
-def test_hq_made_items_keep_number_and_name(server, hq) -> None:
+def test_hq_made_items_keep_number_and_name(server: Server, hq: Bridge) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", f"{day(4)}T10:00:00+00:00").exit_code == 0
     [served] = calendar(server.client("bwilson"), "bwilson/appointments/").events()
     assert str(served.icalendar_component["SUMMARY"]) == "HQ-000001 Visit"
 
 
-def test_an_item_whose_zone_only_some_clients_know_is_served_with_hqs_zone(server, hq) -> None:
+def test_an_item_whose_zone_only_some_clients_know_is_served_with_hqs_zone(
+        server: Server, hq: Bridge) -> None:
     """``TZID="UTC+01:00"`` without a VTIMEZONE (the ``caldav`` library's fixed offsets):
     served as written, another device could read it an hour off; HQ serves its own zone."""
     http = server.http("bwilson")

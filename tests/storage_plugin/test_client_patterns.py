@@ -2,14 +2,16 @@
 Outlook's CalDav Synchronizer, DAVx5 and Thunderbird."""
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
 import pytest
+import requests
 from icalendar import Calendar
 
 from tests.clock import at, iso, stamp
-from tests.conftest import NOW_ISO, activities_json, appointment
-from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, VISIT_START, moved_a_day
+from tests.conftest import NOW_ISO, Bridge, WriteExport, activities_json, appointment
+from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, VISIT_START, Server, moved_a_day
 
 NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "CS": "http://calendarserver.org/ns/"}
 XML = {"Content-Type": "application/xml; charset=utf-8"}
@@ -17,7 +19,7 @@ RANGE = stamp(at(-24, "00:00", "UTC")), stamp(at(37, "00:00", "UTC"))
 """The time range the Synchronizer lists: from weeks ago to weeks ahead."""
 
 
-def multistatus(answer) -> ET.Element:
+def multistatus(answer: requests.Response) -> ET.Element:
     assert answer.status_code == 207, answer.text
     return ET.fromstring(answer.content)
 
@@ -30,14 +32,16 @@ def prop_texts(root: ET.Element, prop: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def outlook(server):
+def outlook(server: Server) -> tuple[requests.Session, str]:
     """bwilson's CalDav Synchronizer: a session and the server's URL."""
     return server.http("bwilson"), server.url
 
 
 # --- Outlook CalDav Synchronizer -------------------------------------------------------------
 
-def discover_like_caldav_synchronizer(http, url):
+def discover_like_caldav_synchronizer(
+        http: requests.Session, url: str,
+) -> dict[str | None, tuple[set[str | None], set[str]]]:
     principal = multistatus(http.request("PROPFIND", url, headers={"Depth": "0", **XML}, data=(
         '<D:propfind xmlns:D="DAV:"><D:prop><D:current-user-principal/></D:prop></D:propfind>')))
     principal_url = principal.find(".//D:current-user-principal/D:href", NS).text
@@ -64,7 +68,8 @@ def discover_like_caldav_synchronizer(http, url):
     return found
 
 
-def test_caldav_synchronizer_discovers_calendars_and_which_are_read_only(outlook) -> None:
+def test_caldav_synchronizer_discovers_calendars_and_which_are_read_only(
+        outlook: tuple[requests.Session, str]) -> None:
     found = discover_like_caldav_synchronizer(*outlook)
     assert found["/bwilson/appointments/"][0] == {"VEVENT"}
     assert found["/bwilson/tasks/"][0] == {"VTODO"}
@@ -74,7 +79,7 @@ def test_caldav_synchronizer_discovers_calendars_and_which_are_read_only(outlook
     assert not {"write", "write-content", "bind", "all"} & found["/bwilson/mobile/"][1]
 
 
-def etags_in_range(http, url):
+def etags_in_range(http: requests.Session, url: str) -> dict[str, str]:
     return prop_texts(multistatus(http.request(
         "REPORT", url + "bwilson/appointments/", headers={"Depth": "1", **XML}, data=(
             '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -84,7 +89,7 @@ def etags_in_range(http, url):
             "</C:calendar-query>"))), "D:getetag")
 
 
-def multiget(http, url, hrefs):
+def multiget(http: requests.Session, url: str, hrefs: Iterable[str]) -> dict[str, str]:
     body = ('<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
             "<D:prop><D:getetag/><C:calendar-data/></D:prop>"
             + "".join(f"<D:href>{href}</D:href>" for href in hrefs) + "</C:calendar-multiget>")
@@ -93,7 +98,8 @@ def multiget(http, url, hrefs):
         "C:calendar-data")
 
 
-def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(outlook, hq) -> None:
+def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(
+        outlook: tuple[requests.Session, str], hq: Bridge) -> None:
     http, url = outlook
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", VISIT_START).exit_code == 0
@@ -135,7 +141,8 @@ def test_caldav_synchronizer_lists_etags_fetches_and_writes_with_preconditions(o
 
 # --- DAVx5 -----------------------------------------------------------------------------------
 
-def sync_collection(http, url, token):
+def sync_collection(http: requests.Session, url: str, token: str
+                    ) -> tuple[requests.Response, str | None, set[str | None] | None]:
     answer = http.request("REPORT", url, headers={"Depth": "1", **XML}, data=(
         '<D:sync-collection xmlns:D="DAV:">'
         f"<D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>"
@@ -147,7 +154,8 @@ def sync_collection(http, url, token):
         response.findtext("D:href", namespaces=NS) for response in root.findall("D:response", NS)}
 
 
-def test_davx5_syncs_by_token_and_starts_over_on_valid_sync_token(server, hq, write_export) -> None:
+def test_davx5_syncs_by_token_and_starts_over_on_valid_sync_token(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     http = server.http("bwilson")
     mobile = server.url + "bwilson/mobile/"
     _, token, first = sync_collection(http, mobile, "")
@@ -166,14 +174,14 @@ def test_davx5_syncs_by_token_and_starts_over_on_valid_sync_token(server, hq, wr
 
 # --- Thunderbird -----------------------------------------------------------------------------
 
-def ctag(http, url):
+def ctag(http: requests.Session, url: str) -> str | None:
     root = multistatus(http.request("PROPFIND", url, headers={"Depth": "0", **XML}, data=(
         '<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop>'
         "<CS:getctag/></D:prop></D:propfind>")))
     return root.find(".//CS:getctag", NS).text
 
 
-def test_thunderbird_polls_the_ctag_then_compares_etags(server, hq) -> None:
+def test_thunderbird_polls_the_ctag_then_compares_etags(server: Server, hq: Bridge) -> None:
     http = server.http("bwilson")
     appointments = server.url + "bwilson/appointments/"
     before = ctag(http, appointments)

@@ -6,19 +6,20 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bridge.hq.editing import find_activity
 from bridge.infra.db import transaction
 from bridge.infra.locks import owner_lock, take
 from tests.clock import day
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, serving
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import EVENT, VISIT_DAYS, Server, serving
 from tests.storage_plugin.conftest import moved_a_day as moved
 
 
 def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(
-        hq, staff_passwords, database_url, engine, caplog):
+        hq: Bridge, staff_passwords: None, database_url: str, engine: Engine,
+        caplog: pytest.LogCaptureFixture) -> None:
     with serving(database_url, storage={"write_wait": "1"}) as server:
         url = server.url + "bwilson/appointments/visit.ics"
         http = server.http("bwilson")
@@ -43,7 +44,8 @@ def test_a_write_kept_waiting_past_write_wait_gets_503_and_changes_nothing(
         assert retried.status_code == 204
 
 
-def test_a_request_that_loses_a_deadlock_is_run_again(server, hq, engine, caplog):
+def test_a_request_that_loses_a_deadlock_is_run_again(
+        server: Server, hq: Bridge, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: writers cannot deadlock")
     url = server.url + "bwilson/appointments/visit.ics"
@@ -67,7 +69,7 @@ def test_a_request_that_loses_a_deadlock_is_run_again(server, hq, engine, caplog
     assert activities_json(hq)[0]["start"].startswith(day(VISIT_DAYS + 1).isoformat())
 
 
-def _wait_until_a_request_waits_for_a_lock(engine):
+def _wait_until_a_request_waits_for_a_lock(engine: Engine) -> None:
     deadline = time.monotonic() + 10
     with engine.connect() as connection:
         while time.monotonic() < deadline:

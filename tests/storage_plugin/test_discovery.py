@@ -1,31 +1,35 @@
 """A representative connects with the server address and their HQ login and finds their
 collections: appointments, mobile appointments, tasks and customers."""
 
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
 from tests.clock import utc
-from tests.conftest import opened
-from tests.storage_plugin.conftest import PASSWORD
+from tests.conftest import Bridge, WriteExport, opened
+from tests.storage_plugin.conftest import PASSWORD, Server
 
 
-def test_discovery_from_the_root_finds_the_representatives_collections(server) -> None:
+def test_discovery_from_the_root_finds_the_representatives_collections(server: Server) -> None:
     principal = server.client("bwilson").principal()
     names = sorted(c.get_display_name() for c in principal.calendars())
     assert names == ["Appointments (Ben Wilson)", "Mobile appointments (Ben Wilson)",
                      "Tasks (Ben Wilson)"]
 
 
-def test_well_known_caldav_redirects_to_the_server(server) -> None:
+def test_well_known_caldav_redirects_to_the_server(server: Server) -> None:
     response = server.http("bwilson").request("PROPFIND", server.url + ".well-known/caldav",
                                               allow_redirects=False)
     assert response.status_code in (301, 302, 307, 308)
 
 
-def test_wrong_password_is_refused(server) -> None:
+def test_wrong_password_is_refused(server: Server) -> None:
     response = server.http("bwilson", "wrong-password").request(
         "PROPFIND", server.url + "bwilson/", headers={"Depth": "0"})
     assert response.status_code == 401
 
 
-def test_each_calendar_declares_its_components(server) -> None:
+def test_each_calendar_declares_its_components(server: Server) -> None:
     principal = server.client("bwilson").principal()
     components = {c.get_display_name(): c.get_supported_components()
                   for c in principal.calendars()}
@@ -36,7 +40,8 @@ def test_each_calendar_declares_its_components(server) -> None:
     }
 
 
-def test_bridge_serve_answers_and_never_logs_the_password(served_by_command) -> None:
+def test_bridge_serve_answers_and_never_logs_the_password(
+        served_by_command: tuple[Server, subprocess.Popen[bytes]]) -> None:
     server, process = served_by_command
     response = server.http("bwilson").request("PROPFIND", server.url + "bwilson/",
                                               headers={"Depth": "1"})
@@ -49,13 +54,14 @@ def test_bridge_serve_answers_and_never_logs_the_password(served_by_command) -> 
     assert PASSWORD not in output and "wrong-password" not in output
 
 
-def test_unknown_login_is_refused(server) -> None:
+def test_unknown_login_is_refused(server: Server) -> None:
     response = server.http("nobody").request("PROPFIND", server.url + "nobody/",
                                              headers={"Depth": "0"})
     assert response.status_code == 401
 
 
-def test_inactive_employee_is_refused(server, hq, write_export) -> None:
+def test_inactive_employee_is_refused(server: Server, hq: Bridge,
+                                      write_export: WriteExport) -> None:
     from tests.conftest import employee
 
     assert hq("employees", "import", write_export("employees", [
@@ -65,7 +71,7 @@ def test_inactive_employee_is_refused(server, hq, write_export) -> None:
     assert response.status_code == 401
 
 
-def _serve_demo(directory):
+def _serve_demo(directory: Path) -> tuple[str, Callable[[], str]]:
     """`bridge serve --demo` started in ``directory``: its address, and its output once
     stopped (call the second)."""
     import subprocess
@@ -89,7 +95,8 @@ def _serve_demo(directory):
     return url, stopped
 
 
-def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(tmp_path) -> None:
+def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(
+        tmp_path: Path) -> None:
     import caldav
 
     url, stopped = _serve_demo(tmp_path)

@@ -3,11 +3,12 @@ sent answers without an ETag, so the client fetches the server's version instead
 own; an item stored as it came answers with its ETag, as in stock Radicale."""
 
 from tests.clock import utc
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import EVENT
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import EVENT, Fetched, Server
 
 
-def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(server, hq) -> None:
+def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(
+        server: Server, hq: Bridge) -> None:
     url = server.url + "bwilson/appointments/visit.ics"
     text = EVENT.format(uid="visit", summary="Visit Acme", description="")
     response = server.put("bwilson", "bwilson/appointments/visit.ics", text)
@@ -16,7 +17,7 @@ def test_a_new_item_hq_takes_as_written_answers_with_the_etag_it_is_served_with(
     assert served.text == text and served.headers["ETag"] == response.headers["ETag"]
 
 
-def test_a_new_item_hq_changes_answers_without_etag(server, hq) -> None:
+def test_a_new_item_hq_changes_answers_without_etag(server: Server, hq: Bridge) -> None:
     """An unknown customer: HQ keeps none, and serves that."""
     url = server.url + "bwilson/appointments/visit.ics"
     text = EVENT.format(uid="visit", summary="Visit Acme", description="").replace(
@@ -29,7 +30,8 @@ def test_a_new_item_hq_changes_answers_without_etag(server, hq) -> None:
     assert served.headers["ETag"]
 
 
-def test_an_edit_whose_text_hq_keeps_answers_without_etag(hq, hq_appointment) -> None:
+def test_an_edit_whose_text_hq_keeps_answers_without_etag(
+        hq: Bridge, hq_appointment: Fetched) -> None:
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", "Renamed in the client")
     response = http.put(url, data=edited, headers={"If-Match": before.headers["ETag"]})
@@ -41,7 +43,7 @@ def test_an_edit_whose_text_hq_keeps_answers_without_etag(hq, hq_appointment) ->
     assert [a["name"] for a in activities_json(hq)] == ["Visit"]
 
 
-def test_an_item_stored_as_sent_answers_with_its_etag(server, hq) -> None:
+def test_an_item_stored_as_sent_answers_with_its_etag(server: Server, hq: Bridge) -> None:
     http = server.http("bwilson")
     assert http.request("MKCALENDAR", server.url + "bwilson/private/").status_code == 201
     for path, extra in (("bwilson/private/lunch.ics", ""),

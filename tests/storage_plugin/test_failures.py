@@ -3,12 +3,13 @@ said and an error id — never the SQL's parameters (customer data) — and the 
 answer carries the same id."""
 
 import re
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bridge.infra.db import transaction
-from tests.storage_plugin.conftest import EVENT
+from tests.storage_plugin.conftest import EVENT, Server
 
 REFUSING = {
     "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON activities "
@@ -22,7 +23,7 @@ REFUSING = {
 
 
 @pytest.fixture
-def refusing_database(engine):
+def refusing_database(engine: Engine) -> Iterator[None]:
     """A database that fails every new activity (as a full disk or a broken table would)."""
     with transaction(engine) as session:
         for statement in REFUSING[engine.dialect.name]:
@@ -36,7 +37,7 @@ def refusing_database(engine):
 
 
 def test_a_database_error_is_logged_with_an_error_id_and_without_customer_data(
-        server, refusing_database, caplog: pytest.LogCaptureFixture) -> None:
+        server: Server, refusing_database: None, caplog: pytest.LogCaptureFixture) -> None:
     url = server.url + "bwilson/appointments/secret.ics"
     event = EVENT.format(uid="secret", summary="Acme Trading takeover talks", description="")
     response = server.http("bwilson").put(url, data=event)

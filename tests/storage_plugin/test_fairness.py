@@ -7,12 +7,13 @@ are figures of ``bench/fairness_bench.py``, not asserted here."""
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.clock import NOW_ISO, iso
-from tests.conftest import appointment
+from tests.conftest import Bridge, WriteExport, appointment
 from tests.storage_plugin.conftest import PASSWORD, start_bridge_serve, stop_serving
 from tests.storage_plugin.hostile import GENERAL_CALENDAR, costly, send
 from tests.storage_plugin.test_sync import sync_collection
@@ -23,8 +24,9 @@ POLL_TIMEOUT = 30
 
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
-def test_a_costly_client_never_stalls_a_polling_one(staff_passwords: None, hq, write_export,
-                                                    database_url: str, tmp_path, workers) -> None:
+def test_a_costly_client_never_stalls_a_polling_one(
+        staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
+        tmp_path: Path, workers: int) -> None:
     imported = hq("import", "activities", write_export("appointments", [
         appointment(f"MA-{n}", start=iso(n % 28 + 6, "09:00"), end=iso(n % 28 + 6, "10:00"))
         for n in range(200)]),

@@ -12,7 +12,7 @@ import pytest
 
 from storage_plugin.fast_reads import FastReads
 from tests.clock import iso
-from tests.conftest import NOW_ISO, appointment, customer
+from tests.conftest import NOW_ISO, Bridge, WriteExport, appointment, customer
 from tests.storage_plugin.conftest import EVENT, TODO, Server, serving
 
 DAV = "{DAV:}"
@@ -67,8 +67,8 @@ def answered_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def servers(staff_passwords: None, database_url: str, hq: Any,
-            write_export: Any) -> Iterator[tuple[Server, Server]]:
+def servers(staff_passwords: None, database_url: str, hq: Bridge,
+            write_export: WriteExport) -> Iterator[tuple[Server, Server]]:
     """bwilson with mobile appointments, HQ appointments, tasks, customers and a calendar of
     his own; one server with the fast reads, one without, on the same database."""
     records = [appointment(f"MA-{n}", start=iso(n + 5, "09:00"), end=iso(n + 5, "10:00"),
@@ -143,8 +143,8 @@ POLLS = [_poll("CS:getctag", "sync-token"), _poll("sync-token", "CS:getctag"),
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
-def test_a_poll_of_ctag_and_sync_token_is_answered_as_radicale_does(servers, answered_fast,
-                                                                     path):
+def test_a_poll_of_ctag_and_sync_token_is_answered_as_radicale_does(
+        servers: tuple[Server, Server], answered_fast: list[str], path: str) -> None:
     fast, radicale = servers
     before = [_same(fast, radicale, "bwilson", "PROPFIND", path, body, "0") for body in POLLS]
     assert all(status == 207 and len(answer) == 1 for status, _, answer in before)
@@ -160,7 +160,8 @@ def test_a_poll_of_ctag_and_sync_token_is_answered_as_radicale_does(servers, ans
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
-def test_propfind_depth_1_is_answered_as_radicale_does(servers, answered_fast, path):
+def test_propfind_depth_1_is_answered_as_radicale_does(
+        servers: tuple[Server, Server], answered_fast: list[str], path: str) -> None:
     fast, radicale = servers
     for body in PROPFINDS:
         status, _, answer = _same(fast, radicale, "bwilson", "PROPFIND", path, body, "1")
@@ -174,7 +175,8 @@ def test_propfind_depth_1_is_answered_as_radicale_does(servers, answered_fast, p
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
-def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_fast, path) -> None:
+def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_fast: list[str],
+                                               path: str) -> None:
     fast, radicale = servers
     _, _, listing = _same(fast, radicale, "bwilson", "PROPFIND", path, PROPFINDS[0], "1")
     hrefs = [href for href in _hrefs(listing) if not href.endswith("/")]
@@ -194,7 +196,8 @@ def test_multiget_is_answered_as_radicale_does(servers: list[Server], answered_f
 
 
 @pytest.mark.parametrize("encoding", ["identity", "gzip"])
-def test_a_fast_answer_is_sent_whole_plain_or_compressed(servers, answered_fast, encoding):
+def test_a_fast_answer_is_sent_whole_plain_or_compressed(
+        servers: tuple[Server, Server], answered_fast: list[str], encoding: str) -> None:
     """Its parts are sent as written (or compressed as Radicale compresses): the length the
     headers announce is what arrives, and it reads as Radicale's answer."""
     _, _, listing = _same(*servers, "bwilson", "PROPFIND", "bwilson/mobile/", PROPFINDS[0], "1")
@@ -215,7 +218,8 @@ def test_a_fast_answer_is_sent_whole_plain_or_compressed(servers, answered_fast,
 
 
 @pytest.mark.parametrize("path", COLLECTIONS)
-def test_sync_collection_is_answered_as_radicale_does(servers, answered_fast, hq, path):
+def test_sync_collection_is_answered_as_radicale_does(
+        servers: tuple[Server, Server], answered_fast: list[str], hq: Bridge, path: str) -> None:
     fast, radicale = servers
     data = "CR:address-data" if "customers" in path else "C:calendar-data"
     status, _, first = _same(fast, radicale, "bwilson", "REPORT", path, _sync("", "getetag"))
@@ -233,8 +237,9 @@ def test_sync_collection_is_answered_as_radicale_does(servers, answered_fast, hq
     _same(fast, radicale, "cdavis", "REPORT", path, _sync("", "getetag"))
 
 
-def test_too_many_events_are_refused_as_radicale_refuses_them(staff_passwords, database_url,
-                                                               hq, write_export, answered_fast):
+def test_too_many_events_are_refused_as_radicale_refuses_them(
+        staff_passwords: None, database_url: str, hq: Bridge, write_export: WriteExport,
+        answered_fast: list[str]) -> None:
     records = [appointment(f"MA-{n}", start=iso(n + 5, "09:00"), end=iso(n + 5, "10:00"))
                for n in range(1, 6)]
     assert hq("import", "activities", write_export("appointments", records),

@@ -23,7 +23,7 @@ from bridge.cli.main import cli
 from bridge.infra import conflicts
 from storage_plugin.server import configuration
 from storage_plugin.storage import Storage
-from tests.conftest import STAFF
+from tests.conftest import STAFF, WriteExport
 from tests.storage_plugin.conftest import (
     PASSWORD,
     Server,
@@ -123,7 +123,7 @@ def postgresql(database_url: str) -> str:
 
 
 def test_connections_killed_under_load_fail_cleanly_and_the_server_recovers(
-        staff_passwords: None, postgresql, tmp_path: Path) -> None:
+        staff_passwords: None, postgresql: str, tmp_path: Path) -> None:
     server, process = start_bridge_serve(postgresql, tmp_path, log_level="warning", workers=2)
     operator = create_engine(postgresql, connect_args={"application_name": "bridge tests"})
     try:
@@ -148,7 +148,8 @@ def test_connections_killed_under_load_fail_cleanly_and_the_server_recovers(
         stop_serving(process)
 
 
-def test_a_request_whose_connection_is_killed_after_its_reading_keeps_its_answer(postgresql):
+def test_a_request_whose_connection_is_killed_after_its_reading_keeps_its_answer(
+        postgresql: str) -> None:
     """The kill lands between the reading and the end of the read transaction (the moment
     the load test above only hits by chance): the request ends without an error and the next
     one reads on a new connection."""
@@ -170,7 +171,7 @@ def test_a_request_whose_connection_is_killed_after_its_reading_keeps_its_answer
         operator.dispose()
 
 
-def test_a_write_after_its_read_connection_was_killed_is_no_conflict(postgresql) -> None:
+def test_a_write_after_its_read_connection_was_killed_is_no_conflict(postgresql: str) -> None:
     """Radicale reads (the principal) before a write: when that read's connection is killed
     in between, the write runs on a new connection and commits — so it must not be
     answered 503 "could not use its database" (the client would retry a stored change)."""
@@ -240,7 +241,7 @@ def own_cluster(postgresql: str) -> Iterator[Cluster]:
 
 
 def test_the_database_server_restarted_under_load_fails_cleanly_and_is_served_again(
-        own_cluster, tmp_path: Path, write_export: Callable[..., Path]) -> None:
+        own_cluster: Cluster, tmp_path: Path, write_export: WriteExport) -> None:
     url = own_cluster.url
     runner = CliRunner()
     for args, given in [(["init"], None),

@@ -6,8 +6,8 @@ once HQ changes it, in that zone, so every client and HQ show the time the clien
 from datetime import datetime
 
 from tests.clock import at, iso, local_stamp, stamp
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import calendar, serving
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import Server, calendar, serving
 
 FLOATING = f"""BEGIN:VCALENDAR
 VERSION:2.0
@@ -23,7 +23,7 @@ END:VCALENDAR
 """
 
 
-def saved_and_served_back(server, hq):
+def saved_and_served_back(server: Server, hq: Bridge) -> tuple[str, datetime]:
     """Save the floating event with a real client; HQ's start and what the client reads —
     as it sent it, then once HQ changed the activity."""
     appointments = calendar(server.client("bwilson"), "bwilson/appointments/")
@@ -36,27 +36,29 @@ def saved_and_served_back(server, hq):
     return activity["start"], event.icalendar_component.decoded("DTSTART")
 
 
-def test_a_floating_time_is_read_in_the_representatives_zone_and_shown_as_sent(server, hq) -> None:
+def test_a_floating_time_is_read_in_the_representatives_zone_and_shown_as_sent(
+        server: Server, hq: Bridge) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw").exit_code == 0
     hq_start, served = saved_and_served_back(server, hq)
     assert hq_start == iso(15, "10:00")  # 10:00 in Warsaw
     assert served == at(15, "10:00", "Europe/Warsaw")
 
 
-def test_without_a_zone_of_their_own_the_servers_zone_is_used(staff_passwords, database_url, hq):
+def test_without_a_zone_of_their_own_the_servers_zone_is_used(
+        staff_passwords: None, database_url: str, hq: Bridge) -> None:
     with serving(database_url, storage={"time_zone": "America/New_York"}) as server:
             hq_start, served = saved_and_served_back(server, hq)
     assert hq_start == iso(15, "10:00", "America/New_York")
     assert served == at(15, "10:00", "America/New_York")
 
 
-def test_the_default_zone_is_utc(server, hq) -> None:
+def test_the_default_zone_is_utc(server: Server, hq: Bridge) -> None:
     hq_start, served = saved_and_served_back(server, hq)
     assert datetime.fromisoformat(hq_start) == at(15, "10:00", "UTC")
     assert served.utcoffset().total_seconds() == 0 and served.hour == 10
 
 
-def test_a_representatives_zone_is_an_iana_or_windows_name(hq) -> None:
+def test_a_representatives_zone_is_an_iana_or_windows_name(hq: Bridge) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", "Mars/Olympus").exit_code != 0
     refused = hq("settings", "set", "bwilson", "--time-zone", "Mars/Olympus")
     assert "unknown time zone 'Mars/Olympus'" in refused.output

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from bridge.models import Activity, Customer
-from tests.conftest import NOW_ISO, appointment
+from tests.conftest import NOW_ISO, Bridge, WriteExport, appointment
 from tests.storage_plugin.conftest import PASSWORD, VISIT_START, Server
 from tests.storage_plugin.hostile import (
     BOOKS,
@@ -50,7 +50,7 @@ def listing(server: Server, path: str) -> str:
                                           data=LISTING, headers=DEPTH_1).text
 
 
-def prepare(server: Server, hq: Any, write_export: Any) -> None:
+def prepare(server: Server, hq: Bridge, write_export: WriteExport) -> None:
     """Mobile appointments for bwilson and cdavis, an HQ appointment, a general calendar and
     address book of bwilson's."""
     mobile = [appointment("M-1"), appointment("M-2", representative="cdavis",
@@ -68,7 +68,8 @@ def prepare(server: Server, hq: Any, write_export: Any) -> None:
     assert made.status_code == 201
 
 
-def test_hostile_requests_never_get_5xx_and_change_nothing(server, hq, write_export, engine):
+def test_hostile_requests_never_get_5xx_and_change_nothing(
+        server: Server, hq: Bridge, write_export: WriteExport, engine: Engine) -> None:
     prepare(server, hq, write_export)
     before = hq_rows(engine)
     read_only_before = {path: listing(server, path) for path in READ_ONLY}

@@ -36,6 +36,7 @@ import pytest
 import requests
 
 from tests.clock import at, stamp
+from tests.conftest import Bridge, WriteExport
 from tests.storage_plugin.conftest import (
     EVENT,
     PASSWORD,
@@ -231,8 +232,8 @@ def hostile_load(server: Server, run: list[Probe], seconds: float
     return seen, statuses, failures, [f"{elapsed:.2f} s {what}" for elapsed, what in slowest[:8]]
 
 
-def started(staff_passwords: None, hq, write_export, database_url: str, tmp_path: Path,
-            workers: int) -> tuple[Server, subprocess.Popen[bytes]]:
+def started(staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
+            tmp_path: Path, workers: int) -> tuple[Server, subprocess.Popen[bytes]]:
     """`bridge serve` in ``workers`` processes, with what the probes and the ordinary
     clients need (test_hostile_input.prepare; awhite's calendar ORDINARY_CALENDAR)."""
     server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
@@ -253,14 +254,15 @@ def answers_a_propfind(server: Server, timeout: float = ORDINARY_BOUND) -> int:
 
 
 @WORKERS
-def test_hostile_input_never_stalls_other_representatives(staff_passwords, hq, write_export,
-                                                         database_url, tmp_path, workers):
+def test_hostile_input_never_stalls_other_representatives(
+        staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
+        tmp_path: Path, workers: int) -> None:
     run = hostile_run(scale=SUITE_SCALE)
     _under_load(run, staff_passwords, hq, write_export, database_url, tmp_path, workers)
 
 
-def _under_load(run: list[Probe], staff_passwords, hq, write_export, database_url, tmp_path,
-                workers) -> None:
+def _under_load(run: list[Probe], staff_passwords: None, hq: Bridge, write_export: WriteExport,
+                database_url: str, tmp_path: Path, workers: int) -> None:
     server, process = started(staff_passwords, hq, write_export, database_url, tmp_path,
                               workers)
     try:
@@ -285,7 +287,8 @@ def _under_load(run: list[Probe], staff_passwords, hq, write_export, database_ur
 
 @WORKERS
 def test_issue_29_recurrences_never_stall_other_representatives(
-        staff_passwords, hq, write_export, database_url, tmp_path, workers):
+        staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
+        tmp_path: Path, workers: int) -> None:
     """The same with the recurrences and zones of issue 29 (a dozen of them, at most
     ISSUE_SECONDS): INTERVAL<=0, COUNT<=0, rules that never occur."""
     run = hostile_run(issue=True)[:12]
@@ -306,7 +309,8 @@ def test_issue_29_recurrences_never_stall_other_representatives(
 
 
 def test_an_interval_0_rule_does_not_hold_up_another_representatives_put(
-        staff_passwords, hq, write_export, database_url, tmp_path):
+        staff_passwords: None, hq: Bridge, write_export: WriteExport, database_url: str,
+        tmp_path: Path) -> None:
     """Issue 29's acceptance: bwilson PUTs RRULE:FREQ=DAILY;INTERVAL=0 while cdavis PUTs an
     ordinary event at the same time: both answer (within a second on an idle machine, the
     figure printed; a stall, before, was for ever), cdavis's with 2xx, and the server answers

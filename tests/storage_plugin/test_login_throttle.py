@@ -6,9 +6,10 @@ representative out). Passwords and their hashes never appear in the server's log
 
 import base64
 import time
+from pathlib import Path
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bridge.infra.db import transaction
 from bridge.models import Employee
@@ -36,7 +37,8 @@ def test_forty_parallel_guesses_for_one_login_are_mostly_refused_unchecked(serve
     assert checked <= 8 and refused >= 32, statuses
 
 
-def test_a_lock_counts_on_every_server_process_and_passes(server, staff_passwords, database_url):
+def test_a_lock_counts_on_every_server_process_and_passes(
+        server: Server, staff_passwords: None, database_url: str) -> None:
     with serving(database_url) as second:
         for n in range(6):
             assert _propfind(server, "cdavis", f"guess-{n}").status_code == 401
@@ -50,7 +52,8 @@ def test_a_lock_counts_on_every_server_process_and_passes(server, staff_password
         assert answer.status_code == 207, answer.text
 
 
-def test_a_client_signed_in_before_keeps_syncing_while_guesses_lock_its_login(server):
+def test_a_client_signed_in_before_keeps_syncing_while_guesses_lock_its_login(
+        server: Server) -> None:
     assert _propfind(server, "bwilson", PASSWORD).status_code == 207
     for n in range(8):
         assert _propfind(server, "bwilson", f"guess-{n}").status_code in (401, 429)
@@ -58,8 +61,8 @@ def test_a_client_signed_in_before_keeps_syncing_while_guesses_lock_its_login(se
     assert _propfind(server, "bwilson", PASSWORD).status_code == 207
 
 
-def test_passwords_and_hashes_never_appear_in_the_log(staff_passwords, database_url, engine,
-                                                      tmp_path):
+def test_passwords_and_hashes_never_appear_in_the_log(
+        staff_passwords: None, database_url: str, engine: Engine, tmp_path: Path) -> None:
     served, process = start_bridge_serve(database_url, tmp_path, "debug")
     try:
         assert _propfind(served, "bwilson", PASSWORD).status_code == 207

@@ -2,23 +2,24 @@
 or a refused write (a mobile appointment, an item outside the window) — is kept with who,
 when and why (bridge.hq.lost), and the client's answer is what it was before."""
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bridge.infra.db import transaction
 from bridge.models import Employee, LostReason, LostValue
 from tests.clock import day, stamp
-from tests.conftest import activities_json, appointment, import_appointments
-from tests.storage_plugin.conftest import EVENT, VISIT_DAY, VISIT_START, calendar
+from tests.conftest import Bridge, WriteExport, activities_json, appointment, import_appointments
+from tests.storage_plugin.conftest import EVENT, VISIT_DAY, VISIT_START, Fetched, Server, calendar
 
 
-def _kept(engine) -> list[tuple[str, str, str | None, str, str]]:
+def _kept(engine: Engine) -> list[tuple[str, str, str | None, str, str]]:
     with transaction(engine, write=False) as session:
         return [(lost.field, lost.client_value, lost.hq_value, lost.reason.value, login)
                 for lost, login in session.execute(
                     select(LostValue, Employee.login).join(Employee).order_by(LostValue.id))]
 
 
-def test_text_that_priority_hq_overrides_is_kept_with_hqs_value(hq, hq_appointment, engine) -> None:
+def test_text_that_priority_hq_overrides_is_kept_with_hqs_value(
+        hq: Bridge, hq_appointment: Fetched, engine: Engine) -> None:
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", "HQ-000001 Visit with samples")
     edited = edited.replace("END:VEVENT", "DESCRIPTION:Bring the samples\r\nEND:VEVENT")
@@ -31,7 +32,8 @@ def test_text_that_priority_hq_overrides_is_kept_with_hqs_value(hq, hq_appointme
     ]
 
 
-def test_an_edit_that_changes_no_text_keeps_nothing(hq, hq_appointment, engine) -> None:
+def test_an_edit_that_changes_no_text_keeps_nothing(
+        hq: Bridge, hq_appointment: Fetched, engine: Engine) -> None:
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     moved = before.text.replace("T110000", "T123000").replace("T100000", "T113000")
     assert http.put(url, data=moved, headers={"If-Match": before.headers["ETag"]}
@@ -39,7 +41,8 @@ def test_an_edit_that_changes_no_text_keeps_nothing(hq, hq_appointment, engine) 
     assert _kept(engine) == []
 
 
-def test_with_text_priority_client_nothing_is_lost(hq, hq_appointment, engine) -> None:
+def test_with_text_priority_client_nothing_is_lost(
+        hq: Bridge, hq_appointment: Fetched, engine: Engine) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", "client").exit_code == 0
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", "HQ-000001 Renamed")
@@ -48,7 +51,8 @@ def test_with_text_priority_client_nothing_is_lost(hq, hq_appointment, engine) -
     assert _kept(engine) == []
 
 
-def test_a_refused_edit_of_a_mobile_appointment_is_kept(server, hq, write_export, engine) -> None:
+def test_a_refused_edit_of_a_mobile_appointment_is_kept(
+        server: Server, hq: Bridge, write_export: WriteExport, engine: Engine) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     [event] = calendar(server.client("bwilson"), "bwilson/mobile/").events()
     changed = event.data.replace("Quarterly review", "Quarterly review, moved to Friday")
@@ -61,7 +65,7 @@ def test_a_refused_edit_of_a_mobile_appointment_is_kept(server, hq, write_export
 
 
 def test_a_managers_refused_edit_of_a_team_calendar_is_not_kept_as_the_representatives(
-        server, hq, write_export, engine) -> None:
+        server: Server, hq: Bridge, write_export: WriteExport, engine: Engine) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     [event] = calendar(server.client("bwilson"), "bwilson/mobile/").events()
     changed = event.data.replace("Quarterly review", "Manager's idea")
@@ -69,7 +73,8 @@ def test_a_managers_refused_edit_of_a_team_calendar_is_not_kept_as_the_represent
     assert _kept(engine) == []
 
 
-def test_a_new_item_outside_the_window_is_refused_and_kept(server, hq, engine) -> None:
+def test_a_new_item_outside_the_window_is_refused_and_kept(
+        server: Server, hq: Bridge, engine: Engine) -> None:
     far = EVENT.format(uid="far-1", summary="Trade fair", description="Booth 12").replace(
         VISIT_DAY, stamp(day(835)))  # the window ends a year ahead
     answer = server.put("bwilson", "bwilson/appointments/far-1.ics", far)
@@ -79,7 +84,8 @@ def test_a_new_item_outside_the_window_is_refused_and_kept(server, hq, engine) -
     assert {field for field, *_ in kept} == {"name", "description", "start", "end"}
 
 
-def test_an_edit_that_breaks_a_rule_half_way_leaves_hq_as_it_was(hq, hq_appointment, engine):
+def test_an_edit_that_breaks_a_rule_half_way_leaves_hq_as_it_was(
+        hq: Bridge, hq_appointment: Fetched, engine: Engine) -> None:
     """(The end before the start is found after other fields were applied.)"""
     http, url, before = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     broken = before.text.replace("PRIORITY:5", "PRIORITY:1").replace("T100000", "T113000")

@@ -6,16 +6,18 @@ PROPFIND or query wider than any client sends — are refused at once, saying th
 import base64
 import http.client
 import time
+from pathlib import Path
 
 import pytest
 
 from storage_plugin.screening import MAX_FILTERS, MAX_PROPERTIES
 from storage_plugin.server import MAX_CONTENT_LENGTH
 from tests.clock import at, stamp
-from tests.conftest import activities_json
+from tests.conftest import Bridge, activities_json
 from tests.storage_plugin.conftest import (
     EVENT,
     PASSWORD,
+    Server,
     start_bridge_serve,
     stop_serving,
 )
@@ -26,14 +28,14 @@ AT_ONCE = 10.0
 stall, before, was minutes or for ever)."""
 
 
-def test_a_title_longer_than_hq_keeps_is_refused(server, hq) -> None:
+def test_a_title_longer_than_hq_keeps_is_refused(server: Server, hq: Bridge) -> None:
     text = EVENT.format(uid="long", summary="x" * 1_000_000, description="")
     response = server.put("bwilson", "bwilson/appointments/long.ics", text)
     assert response.status_code == 400
     assert activities_json(hq) == []
 
 
-def test_an_item_name_or_uid_longer_than_hq_keeps_is_refused(server, hq) -> None:
+def test_an_item_name_or_uid_longer_than_hq_keeps_is_refused(server: Server, hq: Bridge) -> None:
     long_name = "n" * 300 + ".ics"
     text = EVENT.format(uid="u", summary="Visit", description="")
     assert server.put("bwilson", f"bwilson/appointments/{long_name}", text).status_code == 400
@@ -42,7 +44,7 @@ def test_an_item_name_or_uid_longer_than_hq_keeps_is_refused(server, hq) -> None
     assert activities_json(hq) == []
 
 
-def test_a_collection_path_longer_than_hq_keeps_is_refused(server, hq) -> None:
+def test_a_collection_path_longer_than_hq_keeps_is_refused(server: Server, hq: Bridge) -> None:
     http = server.http("bwilson")
     response = http.request("MKCALENDAR", server.url + "bwilson/" + "c" * 600 + "/")
     assert 400 <= response.status_code < 500
@@ -54,7 +56,7 @@ def test_a_collection_path_longer_than_hq_keeps_is_refused(server, hq) -> None:
                         headers={"Depth": "0"}).status_code == 207
 
 
-def test_an_over_long_display_name_is_refused_and_the_old_one_kept(server) -> None:
+def test_an_over_long_display_name_is_refused_and_the_old_one_kept(server: Server) -> None:
     http = server.http("bwilson")
     rename = ('<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>{}'
               "</D:displayname></D:prop></D:set></D:propertyupdate>")
@@ -66,7 +68,8 @@ def test_an_over_long_display_name_is_refused_and_the_old_one_kept(server) -> No
     assert "My%20tasks.ics" in answer.headers["Content-Disposition"]
 
 
-def test_an_item_larger_than_max_resource_size_is_refused_unread(server, hq) -> None:
+def test_an_item_larger_than_max_resource_size_is_refused_unread(
+        server: Server, hq: Bridge) -> None:
     """RFC 4791 §5.3.2.1 and RFC 6352 §6.3.2.1: the server's max-resource-size (1 MiB by
     default), announced on every calendar, holds for every item."""
     http = server.http("bwilson")
@@ -112,7 +115,7 @@ def _declared(url: str, path: str, declared: int, sent: bytes) -> tuple[int, str
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
 def test_a_body_over_max_content_length_is_answered_413_at_once_unread(
-        staff_passwords: None, database_url: str, tmp_path, workers) -> None:
+        staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """Issue 29: under --workers 2 a PUT over 10 MiB got no answer (Radicale checks the limit
     only under its own server, and parsed the body for minutes). It gets 413 at once, saying
     the limit, in one process and with workers alike; nothing is stored."""
@@ -161,7 +164,7 @@ def _book_query(filters: int) -> str:
             "</CR:addressbook-query>")
 
 
-def test_a_propfind_or_query_wider_than_any_client_asks_is_refused_at_once(server) -> None:
+def test_a_propfind_or_query_wider_than_any_client_asks_is_refused_at_once(server: Server) -> None:
     """Issue 29: a PROPFIND of 30 000 properties or a calendar-query of 5 000 comp-filters
     held a thread for minutes. Over MAX_PROPERTIES properties in a DAV:prop is 400, over
     MAX_FILTERS filters in a query 403 with its supported-filter precondition (RFC 4791 §7.8,

@@ -6,7 +6,7 @@ with ``[storage] proxies = 1`` the client's own address counts in the sign-in th
 import re
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bridge.infra.db import transaction
 from bridge.models.security import LoginFailures
@@ -49,7 +49,8 @@ def check_prefixed(server: Server, address: str, headers: dict[str, str]) -> Non
     assert links(page) and all(link.startswith("/dav/cockpit/") for link in links(page))
 
 
-def test_a_proxy_that_strips_its_prefix_and_names_it(staff_passwords, database_url):
+def test_a_proxy_that_strips_its_prefix_and_names_it(
+        staff_passwords: None, database_url: str) -> None:
     # nginx: location /dav/ { proxy_pass http://127.0.0.1:5232/; X-Script-Name /dav; … }
     with serving(database_url) as server:
         check_prefixed(server, "", {"X-Script-Name": "/dav", **FORWARDED})
@@ -61,8 +62,8 @@ def test_a_proxy_that_passes_the_whole_path(staff_passwords: None, database_url:
         check_prefixed(server, "dav/", FORWARDED)
 
 
-def test_the_sign_in_throttle_counts_the_client_not_the_proxy(staff_passwords, database_url,
-                                                              engine):
+def test_the_sign_in_throttle_counts_the_client_not_the_proxy(
+        staff_passwords: None, database_url: str, engine: Engine) -> None:
     with serving(database_url, storage={"proxies": "1"}) as server:
         refused = server.http("bwilson", "a guess").request(
             "PROPFIND", server.url + "bwilson/", headers={"Depth": "0", **FORWARDED})

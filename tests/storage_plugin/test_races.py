@@ -17,10 +17,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from click.testing import Result
 
 from tests.clock import NOW_ISO, day, iso, local_stamp
-from tests.conftest import MODIFIED_AT, activities_json, appointment, race, run_command
+from tests.conftest import (
+    MODIFIED_AT,
+    Bridge,
+    WriteExport,
+    activities_json,
+    appointment,
+    race,
+    run_command,
+)
 from tests.storage_plugin.conftest import DUE, VISIT_DAYS, Server, start_bridge_serve, stop_serving
 from tests.storage_plugin.test_sync import sync_collection
 
@@ -65,7 +72,7 @@ COLLECTIONS = {"hq": "bwilson/appointments/", "stored": "bwilson/private/"}
 @pytest.mark.parametrize("where", COLLECTIONS)
 @pytest.mark.parametrize("mix", ["puts", "puts-and-deletes"])
 def test_racing_if_match_writes_to_one_item_have_exactly_one_winner(
-        servers: list[Server], hq: Callable[..., Result], where: str, mix: str) -> None:
+        servers: list[Server], hq: Bridge, where: str, mix: str) -> None:
     base = COLLECTIONS[where]
     first, http = client(servers, 0)
     if where == "stored":
@@ -110,7 +117,7 @@ def _if_match_round(servers: list[Server], http: requests.Session, base: str, mi
 
 
 def test_a_stale_put_racing_an_hq_edit_never_overwrites_it(
-        servers: list[Server], hq: Callable[..., Result], database_url: str) -> None:
+        servers: list[Server], hq: Bridge, database_url: str) -> None:
     assert hq("settings", "set", "bwilson", "--text-priority", "client").exit_code == 0
     first, http = client(servers, 0)
     outcomes: Counter[str] = Counter()
@@ -120,7 +127,7 @@ def test_a_stale_put_racing_an_hq_edit_never_overwrites_it(
     print(f"\nstale PUT vs HQ edit on {len(servers)} server(s): {dict(outcomes)}")
 
 
-def _stale_put_round(http: requests.Session, hq: Callable[..., Result], database_url: str,
+def _stale_put_round(http: requests.Session, hq: Bridge, database_url: str,
                      root: str, round_: int) -> int:
     """One round: a client's PUT with a stale If-Match against an HQ edit of the item, at
     once; checks that the HQ edit is kept and returns the PUT's status."""
@@ -154,7 +161,7 @@ def _stale_put_round(http: requests.Session, hq: Callable[..., Result], database
 
 
 def test_concurrent_creations_are_all_stored_with_unique_numbers(
-        servers: list[Server], hq: Callable[..., Result], database_url: str) -> None:
+        servers: list[Server], hq: Bridge, database_url: str) -> None:
     def create(round_: int, index: int) -> int:
         if index % 4 == 3:
             run_command(database_url, "activities", "add", "-r", "cdavis", "--name",
@@ -187,8 +194,8 @@ TODO_TEXT = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//tests//EN\nBEGIN:VTODO\nUI
 
 
 def test_incremental_sync_from_the_first_token_misses_no_change(
-        servers: list[Server], hq: Callable[..., Result], database_url: str,
-        write_export: Callable[..., Path]) -> None:
+        servers: list[Server], hq: Bridge, database_url: str,
+        write_export: WriteExport) -> None:
     for name in ("Visit 1", "Visit 2"):
         assert hq("activities", "add", "-r", "bwilson", "--name", name,
                   "--start", iso(13, "09:00")).exit_code == 0
@@ -207,7 +214,7 @@ def test_incremental_sync_from_the_first_token_misses_no_change(
           f"per round and client {reported_per_round}, none missed")
 
 
-def _sync_round(servers: list[Server], database_url: str, write_export: Callable[..., Path],
+def _sync_round(servers: list[Server], database_url: str, write_export: WriteExport,
                 readers: list[Server], logins: list[str], tokens: list[dict[str, str]],
                 round_: int) -> list[int]:
     """One round: client PUTs, HQ edits and a mobile import at once, while each reader syncs

@@ -5,6 +5,7 @@ recurring items are stored and expanded as clients ask."""
 from datetime import timedelta
 
 import pytest
+import requests
 
 from bridge.calendars.recurrence import (
     MAX_COMPONENTS,
@@ -13,7 +14,8 @@ from bridge.calendars.recurrence import (
     MAX_RULES,
 )
 from tests.clock import at, day, on, stamp
-from tests.storage_plugin.conftest import calendar
+from tests.conftest import Bridge
+from tests.storage_plugin.conftest import Server, calendar
 
 FIRST = next(when for when in map(day, range(15, 22)) if when.weekday() < 5)
 """The first day of the stand-up: a weekday in about two weeks."""
@@ -42,7 +44,7 @@ EXPAND_TEN_YEARS = f"""<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params
 
 
 @pytest.fixture
-def own_calendar(server):
+def own_calendar(server: Server) -> tuple[requests.Session, str]:
     http = server.http("bwilson")
     assert http.request("MKCALENDAR", server.url + "bwilson/team/").status_code == 201
     return http, server.url + "bwilson/team/"
@@ -50,7 +52,8 @@ def own_calendar(server):
 
 @pytest.mark.parametrize("rule", ["FREQ=SECONDLY", "FREQ=MINUTELY;COUNT=5000",
                                   "FREQ=HOURLY", "FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15"])
-def test_an_item_recurring_too_often_is_refused_with_max_instances(own_calendar, server, rule):
+def test_an_item_recurring_too_often_is_refused_with_max_instances(
+        own_calendar: tuple[requests.Session, str], server: Server, rule: str) -> None:
     http, url = own_calendar
     answer = http.put(url + "dense.ics", data=RECURRING.format(uid="dense", rule=rule),
                       headers={"Content-Type": "text/calendar"})
@@ -63,7 +66,8 @@ def test_an_item_recurring_too_often_is_refused_with_max_instances(own_calendar,
         assert refused.status_code == 403 and http.get(server.url + path).status_code == 404
 
 
-def test_a_daily_item_without_end_is_kept_and_expanded(own_calendar, server) -> None:
+def test_a_daily_item_without_end_is_kept_and_expanded(
+        own_calendar: tuple[requests.Session, str], server: Server) -> None:
     http, url = own_calendar
     daily = RECURRING.format(uid="daily", rule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR")
     assert http.put(url + "daily.ics", data=daily,
@@ -82,8 +86,8 @@ def test_a_daily_item_without_end_is_kept_and_expanded(own_calendar, server) -> 
     assert answer.text.count("RECURRENCE-ID") == len(weekdays)  # each one of ten years
 
 
-def test_an_item_of_too_many_parts_is_refused_and_its_calendar_stays_as_it_was(own_calendar,
-                                                                             server) -> None:
+def test_an_item_of_too_many_parts_is_refused_and_its_calendar_stays_as_it_was(
+        own_calendar: tuple[requests.Session, str], server: Server) -> None:
     http, url = own_calendar
     alarm = "BEGIN:VALARM\nACTION:DISPLAY\nDESCRIPTION:Soon\nTRIGGER:-PT15M\nEND:VALARM\n"
     many_alarms = RECURRING.format(uid="alarms", rule="FREQ=WEEKLY").replace(
@@ -115,8 +119,9 @@ NO_WALK = ["FREQ=DAILY;INTERVAL=0", "FREQ=YEARLY;INTERVAL=0", "FREQ=WEEKLY;INTER
 
 @pytest.mark.parametrize("rule", NO_WALK)
 @pytest.mark.parametrize("exclusion", [False, True])
-def test_a_rule_no_walk_should_follow_is_refused_at_once_naming_it(own_calendar, server, rule,
-                                                                   exclusion) -> None:
+def test_a_rule_no_walk_should_follow_is_refused_at_once_naming_it(
+        own_calendar: tuple[requests.Session, str], server: Server, rule: str,
+        exclusion: bool) -> None:
     http, url = own_calendar
     text = RECURRING.format(uid="never", rule=rule)
     if exclusion:  # the same rule as an EXRULE of an ordinary daily series
@@ -130,7 +135,8 @@ def test_a_rule_no_walk_should_follow_is_refused_at_once_naming_it(own_calendar,
         assert http.get(target).status_code == 404
 
 
-def test_another_representatives_write_is_not_held_up_by_such_a_rule(own_calendar, server) -> None:
+def test_another_representatives_write_is_not_held_up_by_such_a_rule(
+        own_calendar: tuple[requests.Session, str], server: Server) -> None:
     import concurrent.futures
 
     http, url = own_calendar
@@ -145,8 +151,8 @@ def test_another_representatives_write_is_not_held_up_by_such_a_rule(own_calenda
     assert stored.status_code == 201 and stored.elapsed.total_seconds() < STALL
 
 
-def test_a_slow_check_holds_no_lock_another_writer_commits_meanwhile(staff_passwords: None, hq,
-                                                                       database_url: str) -> None:
+def test_a_slow_check_holds_no_lock_another_writer_commits_meanwhile(
+        staff_passwords: None, hq: Bridge, database_url: str) -> None:
     """The checks run before the write lock: a PUT whose check takes long (here a rule
     walked a whole second, under a generous limit) does not hold up a write to the same
     calendar by the same representative."""
@@ -191,7 +197,8 @@ def _stored_before_the_checks(database_url: str, path: str, text: str) -> None:
 
 @pytest.mark.parametrize("rule", ["FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31"])
 def test_an_item_stored_before_the_checks_is_left_out_of_searches_which_answer_at_once(
-        own_calendar, server, database_url: str, rule, caplog: pytest.LogCaptureFixture) -> None:
+        own_calendar: tuple[requests.Session, str], server: Server, database_url: str, rule: str,
+        caplog: pytest.LogCaptureFixture) -> None:
     http, url = own_calendar
     weekly = RECURRING.format(uid="weekly", rule="FREQ=WEEKLY")
     assert http.put(url + "weekly.ics", data=weekly,
@@ -224,8 +231,9 @@ def _date_list(name: str, count: int, per_line: int) -> str:
 
 @pytest.mark.parametrize(("name", "per_line"), [("RDATE", 1), ("RDATE", 700), ("EXDATE", 1),
                                                 ("EXDATE", 5000)])
-def test_a_component_listing_more_dates_than_kept_is_refused_at_once(own_calendar, server,
-                                                                     name, per_line) -> None:
+def test_a_component_listing_more_dates_than_kept_is_refused_at_once(
+        own_calendar: tuple[requests.Session, str], server: Server, name: str,
+        per_line: int) -> None:
     """Issue 29: 30 000-50 000 RDATE or EXDATE dates took a PUT 13-28 s of parsing beside
     other work. More than MAX_DATES in one component are refused with CALDAV:max-instances
     naming the property and the limit, before anything parses the item; MAX_DATES are kept."""

@@ -4,30 +4,33 @@ only answers to what may be password guessing (401) keep Radicale's delay."""
 import base64
 import http.client
 import time
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
-from tests.storage_plugin.conftest import EVENT, PASSWORD, serving
+from tests.storage_plugin.conftest import EVENT, PASSWORD, Server, serving
 
 DELAY = 2.0
 VCARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:new-card\r\nFN:New customer\r\nEND:VCARD\r\n"
 
 
 @pytest.fixture
-def slow_guessing(staff_passwords: None, database_url: str):
+def slow_guessing(staff_passwords: None, database_url: str) -> Iterator[Server]:
     """The server with a login delay as an operator would set it."""
     with serving(database_url, auth={"delay": str(DELAY)}) as served:
         yield served
 
 
-def timed(call):
+def timed(call: Callable[[], requests.Response]) -> tuple[requests.Response, float]:
     started = time.monotonic()
     answer = call()
     return answer, time.monotonic() - started
 
 
-def put(server, login, path, text, password=PASSWORD):
+def put(server: Server, login: str, path: str, text: str,
+        password: str = PASSWORD) -> requests.Response:
     return server.http(login, password).put(server.url + path, data=text,
                                             headers={"Content-Type": "text/calendar"})
 
@@ -46,8 +49,8 @@ EVENT_TEXT = EVENT.format(uid="refused-1", summary="Mine now", description="")
      "/cdavis/ is not your calendar home"),
     ("eclerk", "MKCALENDAR", "eclerk/mine/", "", "only sales representatives have calendars"),
 ])
-def test_a_refused_write_names_its_rule_at_once(slow_guessing, login, method, path, body,
-                                                 reason) -> None:
+def test_a_refused_write_names_its_rule_at_once(slow_guessing: Server, login: str, method: str,
+                                                path: str, body: str, reason: str) -> None:
     answer, took = timed(lambda: slow_guessing.http(login).request(
         method, slow_guessing.url + path, data=body, headers={"Content-Type": "text/calendar"}))
     assert answer.status_code == 403
@@ -55,14 +58,14 @@ def test_a_refused_write_names_its_rule_at_once(slow_guessing, login, method, pa
     assert took < DELAY / 2
 
 
-def test_a_wrong_password_is_still_answered_slowly(slow_guessing) -> None:
+def test_a_wrong_password_is_still_answered_slowly(slow_guessing: Server) -> None:
     answer, took = timed(lambda: put(slow_guessing, "bwilson", "bwilson/appointments/x.ics",
                                      EVENT_TEXT, password="guess"))
     assert answer.status_code == 401
     assert took >= DELAY / 2
 
 
-def test_the_status_line_carries_the_reason_for_sync_logs(server) -> None:
+def test_the_status_line_carries_the_reason_for_sync_logs(server: Server) -> None:
     address = urlsplit(server.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
     credentials = base64.b64encode(f"bwilson:{PASSWORD}".encode()).decode()

@@ -6,20 +6,25 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+import requests
 
 from tests.clock import NOW, NOW_ISO, day, iso
 from tests.conftest import (
+    Bridge,
+    WriteExport,
     activities_json,
     appointment,
     customer,
     import_appointments,
     later_version,
 )
+from tests.storage_plugin.conftest import Server
 
 DAV = "{DAV:}"
 
 
-def sync_collection(server, login, path, token=""):
+def sync_collection(server: Server, login: str, path: str,
+                    token: str = "") -> tuple[str | None, set[str], set[str]]:
     body = ('<?xml version="1.0"?><sync-collection xmlns="DAV:">'
             f'<sync-token>{token}</sync-token><sync-level>1</sync-level>'
             '<prop><getetag/></prop></sync-collection>')
@@ -35,14 +40,15 @@ def sync_collection(server, login, path, token=""):
     return root.findtext(f"{DAV}sync-token"), changed, gone
 
 
-def test_first_sync_lists_everything(server, hq, write_export) -> None:
+def test_first_sync_lists_everything(server: Server, hq: Bridge, write_export: WriteExport) -> None:
     import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"))
     _, changed, gone = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert changed == {_href("MA-1"), _href("MA-2")}
     assert gone == set()
 
 
-def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, write_export) -> None:
+def test_an_import_after_a_sync_shows_exactly_the_changed_items(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"),
                         appointment("MA-3"))
     token, first, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
@@ -58,7 +64,8 @@ def test_an_import_after_a_sync_shows_exactly_the_changed_items(server, hq, writ
     assert again == set()
 
 
-def test_a_re_import_without_changes_leaves_the_token_alone(server, hq, write_export) -> None:
+def test_a_re_import_without_changes_leaves_the_token_alone(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     import_appointments(hq, write_export, appointment("MA-1"))
@@ -67,7 +74,7 @@ def test_a_re_import_without_changes_leaves_the_token_alone(server, hq, write_ex
 
 
 def test_appointment_moved_to_another_representative_is_gone_from_the_first(
-        server, hq, write_export) -> None:
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     import_appointments(hq, write_export, later_version("MA-1", representative="cdavis"))
@@ -75,7 +82,7 @@ def test_appointment_moved_to_another_representative_is_gone_from_the_first(
     assert gone == {_href("MA-1")} and changed == set()
 
 
-def test_an_hq_delete_shows_as_removed(server, hq) -> None:
+def test_an_hq_delete_shows_as_removed(server: Server, hq: Bridge) -> None:
     hq("activities", "add", "-r", "bwilson", "--name", "Visit",
        "--start", iso(7, "10:00"))
     token, changed, _ = sync_collection(server, "bwilson", "bwilson/appointments/")
@@ -85,7 +92,7 @@ def test_an_hq_delete_shows_as_removed(server, hq) -> None:
     assert gone == {"HQ-000001.ics"}
 
 
-def test_an_unknown_token_is_refused_so_the_client_starts_over(server) -> None:
+def test_an_unknown_token_is_refused_so_the_client_starts_over(server: Server) -> None:
     response = server.http("bwilson").request(
         "REPORT", server.url + "bwilson/mobile/",
         data='<sync-collection xmlns="DAV:"><sync-token>http://example.com/ns/sync/1'
@@ -95,7 +102,7 @@ def test_an_unknown_token_is_refused_so_the_client_starts_over(server) -> None:
     assert "valid-sync-token" in response.text
 
 
-def _report(server, path, token):
+def _report(server: Server, path: str, token: str) -> requests.Response:
     return server.http("bwilson").request(
         "REPORT", server.url + path,
         data=f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1'
@@ -103,7 +110,7 @@ def _report(server, path, token):
         headers={"Content-Type": "application/xml"})
 
 
-def _ahead(token, part):
+def _ahead(token: str, part: int) -> str:
     """``token`` with the counter of its ``part``-th change-log point moved on by 5."""
     points = list(re.finditer(r"(?<![0-9])([0-9]+)(_[0-9a-f]+)?(?=[.-]|$)", token))
     point = points[part]
@@ -114,8 +121,8 @@ def _ahead(token, part):
 @pytest.mark.parametrize("path, part", [
     ("bwilson/mobile/", -3), ("bwilson/appointments/", -3), ("bwilson/customers/", -1),
     ("bwilson/private/", -1)])
-def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, write_export,
-                                                                  path, part) -> None:
+def test_a_token_from_beyond_the_collections_history_is_refused(
+        server: Server, hq: Bridge, write_export: WriteExport, path: str, part: int) -> None:
     """After a restore from a backup or a rebuilt database a client's token is ahead of the
     change log: 403 valid-sync-token makes the client sync afresh instead of keeping items
     the server no longer has."""
@@ -129,7 +136,8 @@ def test_a_token_from_beyond_the_collections_history_is_refused(server, hq, writ
     assert sync_collection(server, "bwilson", path, token)[0] == token  # its own is fine
 
 
-def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, write_export) -> None:
+def test_items_outside_the_window_are_not_served_and_stay_in_hq(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     far = appointment("MA-9", start=iso(554, "09:00"), end=iso(554, "10:00"))  # the window: a year
     import_appointments(hq, write_export, appointment("MA-1"), far)
     _, changed, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
@@ -138,7 +146,7 @@ def test_items_outside_the_window_are_not_served_and_stay_in_hq(server, hq, writ
 
 
 def test_narrowing_the_window_removes_items_from_the_client_not_from_hq(
-        server, hq, write_export) -> None:
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     token, _, _ = sync_collection(server, "bwilson", "bwilson/mobile/")
     assert hq("settings", "set", "bwilson", "--calendar-start", day(37).isoformat(),
@@ -148,7 +156,8 @@ def test_narrowing_the_window_removes_items_from_the_client_not_from_hq(
     assert [a["mobile_id"] for a in activities_json(hq)] == ["MA-1"]
 
 
-def test_customers_are_served_as_vcards_and_changes_sync(server, hq, write_export) -> None:
+def test_customers_are_served_as_vcards_and_changes_sync(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     token, changed, _ = sync_collection(server, "bwilson", "bwilson/customers/")
     assert changed == {"customer-C-1001.vcf"}
     vcard = server.http("bwilson").get(
@@ -163,12 +172,12 @@ def test_customers_are_served_as_vcards_and_changes_sync(server, hq, write_expor
                        "customer-C-1002.vcf"}
 
 
-def _href(mobile_id):
+def _href(mobile_id: str) -> str:
     return f"mobile-{mobile_id}.ics"
 
 
-def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, write_export,
-                                                                 database_url: str) -> None:
+def test_after_a_restore_from_a_backup_a_newer_token_is_refused(
+        server: Server, hq: Bridge, write_export: WriteExport, database_url: str) -> None:
     """The client synced changes that the restore took back; the restored database has
     changed since, so its counter passed the client's token again. The token still names no
     point of the restored history: 403, and the client drops what the server no longer has."""
@@ -193,7 +202,8 @@ def test_after_a_restore_from_a_backup_a_newer_token_is_refused(server, hq, writ
     assert "valid-sync-token" in response.text
 
 
-def test_a_multiget_finds_customers_by_name_whatever_their_numbers(server, hq, write_export):
+def test_a_multiget_finds_customers_by_name_whatever_their_numbers(
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     odd = [customer("C/77", name="Slash Trading"), customer("C-1002", name="Plain Trading")]
     assert hq("import", "customers", write_export("customers", odd),
               "--now", NOW_ISO).exit_code == 0
@@ -210,7 +220,7 @@ def test_a_multiget_finds_customers_by_name_whatever_their_numbers(server, hq, w
 
 
 def test_a_window_ending_on_the_last_day_there_is_serves_everything_ahead(
-        server, hq, write_export) -> None:
+        server: Server, hq: Bridge, write_export: WriteExport) -> None:
     """9999-12-31 as the end ("no end"): accepted, shown, and served."""
     import_appointments(hq, write_export, appointment("MA-1"))
     result = hq("settings", "set", "bwilson", "--calendar-end", "9999-12-31")

@@ -7,6 +7,8 @@ and nothing is stored."""
 import base64
 import http.client
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -14,8 +16,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.clock import next_date, on, stamp
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import PASSWORD, calendar, start_bridge_serve
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import PASSWORD, Server, calendar, start_bridge_serve
 
 WINTER = next_date(1, 15)
 SUMMER = next_date(7, 1)
@@ -91,12 +93,12 @@ CASES = [
 
 
 @pytest.fixture(autouse=True)
-def window_of_two_years(hq):
+def window_of_two_years(hq: Bridge) -> None:
     """The dates above lie up to 13 months ahead: past the default window's year."""
     assert hq("settings", "set", "bwilson", "--calendar-end", "+800d").exit_code == 0
 
 
-def status_line(server, path: str, text: str) -> str:
+def status_line(server: Server, path: str, text: str) -> str:
     """The status line of bwilson's PUT, as sync logs show it (read with http.client: the
     HTTP library of the other helpers keeps no reason phrase)."""
     address = urlsplit(server.url)
@@ -112,12 +114,12 @@ def status_line(server, path: str, text: str) -> str:
         connection.close()
 
 
-def hq_start(hq, uid: str) -> datetime:
+def hq_start(hq: Bridge, uid: str) -> datetime:
     [activity] = [a for a in activities_json(hq) if a["name"].endswith(f"Visit {uid}")]
     return datetime.fromisoformat(activity["start"])
 
 
-def served_start(client, href: str) -> datetime:
+def served_start(client: Any, href: str) -> datetime:
     response = client.request(href)
     assert response.status == 200, response.status
     component = Calendar.from_ical(response.raw).walk("VEVENT")[0]
@@ -125,7 +127,8 @@ def served_start(client, href: str) -> datetime:
 
 
 @pytest.mark.parametrize("representative_zone", REPRESENTATIVE_ZONES)
-def test_every_tzid_form_is_the_instant_the_client_meant(server, hq, representative_zone) -> None:
+def test_every_tzid_form_is_the_instant_the_client_meant(
+        server: Server, hq: Bridge, representative_zone: str) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", representative_zone).exit_code == 0
     client = server.client("bwilson")
     for number, (tzid, zones, when, meant) in enumerate(CASES):
@@ -139,8 +142,8 @@ def test_every_tzid_form_is_the_instant_the_client_meant(server, hq, representat
 
 
 @pytest.mark.parametrize("representative_zone", REPRESENTATIVE_ZONES)
-def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(server, hq,
-                                                                      representative_zone) -> None:
+def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(
+        server: Server, hq: Bridge, representative_zone: str) -> None:
     """The ``caldav`` library writes ``DTSTART;TZID="UTC+01:00":…`` without a VTIMEZONE."""
     assert hq("settings", "set", "bwilson", "--time-zone", representative_zone).exit_code == 0
     appointments = calendar(server.client("bwilson"), "bwilson/appointments/")
@@ -154,7 +157,7 @@ def test_a_caldav_client_saving_a_fixed_offset_time_keeps_its_instant(server, hq
     assert served.icalendar_component.decoded("DTSTART") == start
 
 
-def test_an_all_day_event_stays_on_its_date_in_every_zone(server, hq) -> None:
+def test_an_all_day_event_stays_on_its_date_in_every_zone(server: Server, hq: Bridge) -> None:
     for login_zone in REPRESENTATIVE_ZONES:
         assert hq("settings", "set", "bwilson", "--time-zone", login_zone).exit_code == 0
         uid = f"all-day-{login_zone.replace('/', '-')}"
@@ -170,7 +173,8 @@ def test_an_all_day_event_stays_on_its_date_in_every_zone(server, hq) -> None:
 
 
 @pytest.mark.parametrize("tzid", ["Mars/Olympus", "UTC+25:00", "(UTC+01:00"])
-def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(server, hq, tzid) -> None:
+def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(
+        server: Server, hq: Bridge, tzid: str) -> None:
     before = activities_json(hq)
     answer = server.put("bwilson", "bwilson/appointments/unknown.ics",
                         event("unknown", tzid, WINTER))
@@ -186,7 +190,7 @@ def test_a_tzid_that_names_no_zone_is_refused_and_nothing_is_stored(server, hq, 
 
 
 def test_the_log_names_the_rule_that_resolved_a_tzid_at_debug_and_no_error(
-        staff_passwords: None, hq, database_url: str, tmp_path) -> None:
+        staff_passwords: None, hq: Bridge, database_url: str, tmp_path: Path) -> None:
     server, process = start_bridge_serve(database_url, tmp_path, log_level="debug")
     try:
         answer = server.put("bwilson", "bwilson/appointments/logged.ics",
@@ -199,7 +203,7 @@ def test_the_log_names_the_rule_that_resolved_a_tzid_at_debug_and_no_error(
     assert "[ERROR]" not in log and "'UTC+01:00'\n" not in log
 
 
-def test_the_zone_of_the_instant_is_served_back(server, hq) -> None:
+def test_the_zone_of_the_instant_is_served_back(server: Server, hq: Bridge) -> None:
     """An Outlook display name's zone is what HQ and the client then show."""
     uid = "display"
     tzid = "(UTC+01:00) Sarajevo, Skopje, Warsaw, Zagreb"

@@ -58,7 +58,8 @@ def signed_in_as(server: Server, certificates: Certificates, certificate: tuple[
                             auth=(login, PASSWORD) if login else None, timeout=30)
 
 
-def test_a_client_without_a_certificate_of_the_ca_cannot_connect(https) -> None:
+def test_a_client_without_a_certificate_of_the_ca_cannot_connect(
+        https: tuple[Server, Certificates]) -> None:
     server, certificates = https
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(server.url, verify=certificates.server_ca_file, auth=("bwilson", PASSWORD),
@@ -68,7 +69,8 @@ def test_a_client_without_a_certificate_of_the_ca_cannot_connect(https) -> None:
                      "bwilson")
 
 
-def test_a_certificate_naming_a_representative_signs_them_in(https) -> None:
+def test_a_certificate_naming_a_representative_signs_them_in(
+        https: tuple[Server, Certificates]) -> None:
     server, certificates = https
     theirs = certificates.client("bwilson")
     answer = signed_in_as(server, certificates, theirs)
@@ -82,7 +84,8 @@ def test_a_certificate_naming_a_representative_signs_them_in(https) -> None:
     assert calendar.status_code == 207
 
 
-def test_a_certificate_naming_nobody_leaves_it_to_the_password(https) -> None:
+def test_a_certificate_naming_nobody_leaves_it_to_the_password(
+        https: tuple[Server, Certificates]) -> None:
     server, certificates = https
     device = certificates.client("Sales laptop 7")
     assert signed_in_as(server, certificates, device).status_code == 401

@@ -4,14 +4,12 @@ the real vdirsyncer CLI (two pairs: calendars and contacts), as its documentatio
 
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from tests.clock import NOW_ISO, at, stamp
-from tests.conftest import activities_json, appointment
+from tests.conftest import Bridge, WriteExport, activities_json, appointment
 from tests.storage_plugin.conftest import PASSWORD, TODO, Server
 
 VDIRSYNCER = Path(sys.executable).parent / "vdirsyncer"
@@ -119,7 +117,7 @@ def files(folder: Path, ext: str) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*" + ext))}
 
 
-def client_tasks(hq: Callable[..., Result], *args: str) -> dict[str, dict]:
+def client_tasks(hq: Bridge, *args: str) -> dict[str, dict]:
     """HQ activities of origin client by name."""
     return {a["name"]: a for a in activities_json(hq, "--origin", "client", *args)}
 
@@ -132,7 +130,7 @@ def vdirsyncer(server: Server, tmp_path: Path) -> Vdirsyncer:
 
 
 @pytest.fixture
-def mobile_appointment(hq: Callable[..., Result], write_export: Callable[..., Path]) -> None:
+def mobile_appointment(hq: Bridge, write_export: WriteExport) -> None:
     result = hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
                 "--now", NOW_ISO)
     assert result.exit_code == 0, result.output
@@ -167,7 +165,7 @@ def test_first_sync_downloads_mobile_appointments_and_customers(
 
 
 def test_local_task_is_uploaded_edited_deleted_and_a_quiet_sync_changes_nothing(
-        hq: Callable[..., Result], mobile_appointment: None, vdirsyncer: Vdirsyncer) -> None:
+        hq: Bridge, mobile_appointment: None, vdirsyncer: Vdirsyncer) -> None:
     vdirsyncer.discover()
     vdirsyncer.sync()
     tasks = vdirsyncer.calendars / "tasks"

@@ -4,7 +4,8 @@ served as the instant that ends that day (RFC 4791 max-date-time, to the second)
 from datetime import UTC, timedelta
 
 from tests.clock import next_date, on, stamp
-from tests.conftest import activities_json
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import Server
 
 PROPS = ('<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>'
          '<C:min-date-time/><C:max-date-time/></prop></propfind>')
@@ -16,14 +17,14 @@ def event(uid: str, start: str) -> str:
             "END:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
-def window_props(server) -> str:
+def window_props(server: Server) -> str:
     answer = server.http("bwilson").request(
         "PROPFIND", server.url + "bwilson/appointments/", data=PROPS, headers={"Depth": "0"})
     assert answer.status_code == 207
     return answer.text
 
 
-def test_the_last_day_the_calendar_knows_is_served_whole(server, hq) -> None:
+def test_the_last_day_the_calendar_knows_is_served_whole(server: Server, hq: Bridge) -> None:
     shown = hq("settings", "set", "bwilson", "--calendar-end", "9999-12-31").output
     assert "… 9999-12-31  (today: " in shown and shown.count("9999-12-31") == 2
     assert "99991231T235959Z</C:max-date-time>" in window_props(server)
@@ -33,7 +34,8 @@ def test_the_last_day_the_calendar_knows_is_served_whole(server, hq) -> None:
     assert [a["name"] for a in activities_json(hq)] == ["Visit last"]
 
 
-def test_the_window_ends_at_midnight_in_the_representatives_zone(server, hq) -> None:
+def test_the_window_ends_at_midnight_in_the_representatives_zone(
+        server: Server, hq: Bridge) -> None:
     last = next_date(7, 20)
     assert hq("settings", "set", "bwilson", "--time-zone", "Europe/Warsaw", "--calendar-end",
               last.isoformat()).exit_code == 0

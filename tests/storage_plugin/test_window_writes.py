@@ -7,8 +7,8 @@ advertises, and nothing is stored."""
 from datetime import timedelta
 
 from tests.clock import day, on, stamp
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import VISIT_DAY, VISIT_DAYS
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import VISIT_DAY, VISIT_DAYS, Fetched, Server
 
 FAR = """BEGIN:VCALENDAR
 VERSION:2.0
@@ -31,7 +31,7 @@ PROPS = ('<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>'
          '<C:min-date-time/><C:max-date-time/></prop></propfind>')
 
 
-def test_the_calendar_advertises_its_window(server, hq) -> None:
+def test_the_calendar_advertises_its_window(server: Server, hq: Bridge) -> None:
     assert hq(*SET_WINDOW).exit_code == 0
     answer = server.http("bwilson").request(
         "PROPFIND", server.url + "bwilson/appointments/", data=PROPS, headers={"Depth": "0"})
@@ -41,7 +41,8 @@ def test_the_calendar_advertises_its_window(server, hq) -> None:
     assert f"{stamp(last_second)}</C:max-date-time>" in answer.text
 
 
-def test_an_item_beyond_the_window_is_refused_with_max_date_time(server, hq) -> None:
+def test_an_item_beyond_the_window_is_refused_with_max_date_time(
+        server: Server, hq: Bridge) -> None:
     assert hq(*SET_WINDOW).exit_code == 0
     http = server.http("bwilson")
     url = server.url + "bwilson/appointments/fair.ics"
@@ -57,7 +58,8 @@ def test_an_item_beyond_the_window_is_refused_with_max_date_time(server, hq) -> 
     assert inside.status_code == 201
 
 
-def test_an_item_before_the_window_is_refused_with_min_date_time(server, hq) -> None:
+def test_an_item_before_the_window_is_refused_with_min_date_time(
+        server: Server, hq: Bridge) -> None:
     assert hq(*SET_WINDOW).exit_code == 0
     response = server.put("bwilson", "bwilson/appointments/old.ics",
                           FAR.format(uid="old", day=stamp(day(-625))))
@@ -66,7 +68,8 @@ def test_an_item_before_the_window_is_refused_with_min_date_time(server, hq) -> 
     assert activities_json(hq) == []
 
 
-def test_moving_an_activity_out_of_the_window_is_refused_and_changes_nothing(hq, hq_appointment):
+def test_moving_an_activity_out_of_the_window_is_refused_and_changes_nothing(
+        hq: Bridge, hq_appointment: Fetched) -> None:
     http, url, fetched = hq_appointment.http, hq_appointment.url, hq_appointment.answer
     moved = fetched.text.replace(VISIT_DAY, stamp(day(VISIT_DAYS + 3287)))  # 9 years on
     response = http.put(url, data=moved, headers={"If-Match": fetched.headers["ETag"]})
@@ -76,7 +79,8 @@ def test_moving_an_activity_out_of_the_window_is_refused_and_changes_nothing(hq,
     assert http.get(url).headers["ETag"] == fetched.headers["ETag"]
 
 
-def test_an_item_kept_in_the_calendar_only_is_not_bound_to_the_window(server, hq) -> None:
+def test_an_item_kept_in_the_calendar_only_is_not_bound_to_the_window(
+        server: Server, hq: Bridge) -> None:
     text = FAR.format(uid="private", day=stamp(day(3392))).replace(
         "END:VEVENT", "X-BRIDGE-TRANSFER:FALSE\nEND:VEVENT")
     assert server.put("bwilson", "bwilson/appointments/p.ics", text).status_code == 201

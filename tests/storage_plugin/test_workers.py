@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from tests.clock import NOW_ISO
-from tests.conftest import MODIFIED_AT, appointment, run_command
+from tests.conftest import MODIFIED_AT, Bridge, WriteExport, appointment, run_command
 from tests.storage_plugin.conftest import (
     BRIDGE,
     PASSWORD,
@@ -105,8 +105,9 @@ def client_work(server: Server, index: int, outcomes: Outcomes) -> None:
         outcomes.deleted.add(own)
 
 
-def test_32_clients_on_4_workers_lose_no_write_while_imports_run(four_workers, hq, database_url,
-                                                                 write_export):
+def test_32_clients_on_4_workers_lose_no_write_while_imports_run(
+        four_workers: tuple[Server, subprocess.Popen[bytes]], hq: Bridge, database_url: str,
+        write_export: WriteExport) -> None:
     server, _ = four_workers
     http = server.http("bwilson")
     assert http.request("MKCALENDAR", server.url + PRIVATE).status_code == 201
@@ -161,8 +162,8 @@ def test_32_clients_on_4_workers_lose_no_write_while_imports_run(four_workers, h
         assert changed_hrefs <= changed | gone
 
 
-def test_a_worker_killed_mid_writes_loses_no_acknowledged_write(staff_passwords, database_url,
-                                                                tmp_path):
+def test_a_worker_killed_mid_writes_loses_no_acknowledged_write(
+        staff_passwords: None, database_url: str, tmp_path: Path) -> None:
     server, process = start_bridge_serve(database_url, tmp_path, log_level="warning", workers=2)
     try:
         assert server.http("bwilson").request("MKCALENDAR", server.url + PRIVATE).ok
@@ -224,8 +225,8 @@ def test_a_worker_killed_mid_writes_loses_no_acknowledged_write(staff_passwords,
         stop_serving(process)
 
 
-def test_the_number_of_workers_comes_from_the_configuration_file(staff_passwords, database_url,
-                                                                 tmp_path):
+def test_the_number_of_workers_comes_from_the_configuration_file(
+        staff_passwords: None, database_url: str, tmp_path: Path) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text("[server]\nworkers = 3\n[logging]\nlevel = warning\n", encoding="utf-8")
     port = str(free_port())
@@ -242,7 +243,7 @@ def test_the_number_of_workers_comes_from_the_configuration_file(staff_passwords
 
 
 @pytest.mark.parametrize("value", ["0", "many"])
-def test_a_wrong_number_of_workers_is_named(bridge, tmp_path: Path, value) -> None:
+def test_a_wrong_number_of_workers_is_named(bridge: Bridge, tmp_path: Path, value: str) -> None:
     config = tmp_path / "radicale.ini"
     config.write_text(f"[server]\nworkers = {value}\n", encoding="utf-8")
     result = bridge("serve", "--config", config)
@@ -252,9 +253,8 @@ def test_a_wrong_number_of_workers_is_named(bridge, tmp_path: Path, value) -> No
 
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
-def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(staff_passwords,
-                                                                     database_url, tmp_path,
-                                                                     workers):
+def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(
+        staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """Three times as many clients at once as the server has threads (max_connections 20
     each): every one is answered, none is reset."""
     server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
@@ -284,8 +284,8 @@ def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(staff_passw
 
 
 @pytest.mark.parametrize("workers", [1, 2], ids=["one process", "2 workers"])
-def test_a_client_pausing_between_requests_keeps_its_connection(staff_passwords, database_url,
-                                                                tmp_path, workers):
+def test_a_client_pausing_between_requests_keeps_its_connection(
+        staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """A client that sends its next request a few seconds after the last one, on the same
     connection, is answered (a server that had closed the idle connection meanwhile would
     leave a client sending at that moment with "connection closed without response")."""

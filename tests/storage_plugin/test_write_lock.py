@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from bridge.infra import held
 from tests.clock import iso
-from tests.conftest import activities_json
+from tests.conftest import Bridge, activities_json
 from tests.storage_plugin.conftest import TODO, calendar, serving
 
 NOTES = 55_000
@@ -24,7 +24,7 @@ seconds (2 s and more), many times a small write's hold."""
 
 
 def test_a_large_edit_is_rendered_outside_the_lock_another_write_commits_meanwhile(
-        staff_passwords: None, hq, database_url: str) -> None:
+        staff_passwords: None, hq: Bridge, database_url: str) -> None:
     with serving(database_url, server={"max_resource_size": str(8 * 1024 * 1024)},
                  storage={"request_budget": "120", "recurrence_check_seconds": "60"}) as server:
         assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Call back",

@@ -2,7 +2,7 @@
 `bridge serve`, and, for the browser tests, headless Chromium (Debian's ``chromium``)."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,10 @@ class Cockpit:
         return self.http.post(self.url(path), data=data, **kwargs)
 
 
+Cockpits = Callable[[str], Cockpit]
+"""The ``cockpit`` fixture: ``cockpit("bwilson")`` → that employee's signed-in :class:`Cockpit`."""
+
+
 def wall(days: int, clock: str = "09:00") -> str:
     """A form's date and time field (``datetime-local``) of ``clock`` ``days`` from today, as
     typed in Warsaw (the forms' ``time_zone``: :data:`WARSAW`)."""
@@ -74,7 +78,7 @@ def sign_in(base: str, login: str, password: str = PASSWORD) -> requests.Respons
 
 
 @pytest.fixture
-def cockpit(server: Server) -> Iterator[Any]:  # noqa: F811
+def cockpit(server: Server) -> Iterator[Cockpits]:  # noqa: F811
     """``cockpit("bwilson")`` → that employee's signed-in :class:`Cockpit` on the server."""
     base = server.url + "cockpit/"
 

@@ -6,29 +6,29 @@ import io
 import time
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bridge.infra.db import transaction
 from bridge.models import Activity
 from tests.clock import iso
-from tests.conftest import appointment, import_appointments
-from tests.storage_plugin.conftest import PASSWORD, serving
-from tests.web.conftest import IN_WARSAW, csrf_token, sign_in, wall
+from tests.conftest import Bridge, WriteExport, appointment, import_appointments
+from tests.storage_plugin.conftest import PASSWORD, Server, serving
+from tests.web.conftest import IN_WARSAW, Cockpits, csrf_token, sign_in, wall
 
 
-def _add(hq, representative: str, name: str) -> str:
+def _add(hq: Bridge, representative: str, name: str) -> str:
     result = hq("activities", "add", "-r", representative, "--name", name,
                 "--start", iso(6, "10:00"))
     assert result.exit_code == 0, result.output
     return result.output.split()[2]  # "created appointment HQ-000001 …"
 
 
-def _names(answer) -> set[str]:
+def _names(answer: requests.Response) -> set[str]:
     return {row["name"] for row in csv.DictReader(io.StringIO(answer.text))}
 
 
 def test_a_representative_cannot_open_change_or_export_anothers_activity_by_editing_a_url(
-        hq, cockpit, engine) -> None:
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     own = _add(hq, "bwilson", "Visit of Ben")
     other = _add(hq, "cdavis", "Visit of Carol")
     ben = cockpit("bwilson")
@@ -49,7 +49,8 @@ def test_a_representative_cannot_open_change_or_export_anothers_activity_by_edit
         assert session.scalar(select(Activity.id).where(Activity.name == "For Carol")) is None
 
 
-def test_a_manager_sees_and_changes_their_teams_activities_an_hq_user_everyones(hq, cockpit):
+def test_a_manager_sees_and_changes_their_teams_activities_an_hq_user_everyones(
+        hq: Bridge, cockpit: Cockpits) -> None:
     bens = _add(hq, "bwilson", "Visit of Ben")
     _add(hq, "cdavis", "Visit of Carol")
     _add(hq, "ddiaz", "Visit of Dan")
@@ -64,7 +65,7 @@ def test_a_manager_sees_and_changes_their_teams_activities_an_hq_user_everyones(
 
 
 def test_a_mobile_appointment_is_shown_read_only_with_the_reason_and_cannot_be_changed(
-        hq, write_export, cockpit, engine) -> None:
+        hq: Bridge, write_export: WriteExport, cockpit: Cockpits, engine: Engine) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     anna = cockpit("awhite")
     page = anna.get("activities/APP/MA-1")
@@ -79,7 +80,8 @@ def test_a_mobile_appointment_is_shown_read_only_with_the_reason_and_cannot_be_c
             Activity.mobile_id == "MA-1")) == "Quarterly review"
 
 
-def test_a_form_without_its_csrf_token_changes_nothing(hq, cockpit, engine) -> None:
+def test_a_form_without_its_csrf_token_changes_nothing(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     number = _add(hq, "bwilson", "Visit")
     ben = cockpit("bwilson")
     answer = ben.post(f"activities/{number}/delete", token=False)
@@ -89,14 +91,15 @@ def test_a_form_without_its_csrf_token_changes_nothing(hq, cockpit, engine) -> N
             Activity.number == number)) is None
 
 
-def test_pages_escape_what_they_show(hq, cockpit) -> None:
+def test_pages_escape_what_they_show(hq: Bridge, cockpit: Cockpits) -> None:
     number = _add(hq, "bwilson", "<script>alert('x')</script>")
     page = cockpit("bwilson").get(f"activities/{number}").text
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(" in page
 
 
-def test_the_session_cookie_is_signed_httponly_and_samesite(server, staff_passwords: None) -> None:
+def test_the_session_cookie_is_signed_httponly_and_samesite(
+        server: Server, staff_passwords: None) -> None:
     answer = sign_in(server.url + "cockpit/", "bwilson")
     cookie = next(c for c in answer.session.cookies if c.name == "bridge_cockpit")
     assert cookie.has_nonstandard_attr("HttpOnly")
@@ -109,7 +112,7 @@ def test_the_session_cookie_is_signed_httponly_and_samesite(server, staff_passwo
 
 
 def test_after_signing_in_the_user_lands_on_the_page_they_asked_for_never_another_site(
-        server, staff_passwords: None) -> None:
+        server: Server, staff_passwords: None) -> None:
     base = server.url + "cockpit/"
     asked = server.url + "cockpit/activities?status=Delayed"
     http = requests.Session()
@@ -129,7 +132,7 @@ def test_after_signing_in_the_user_lands_on_the_page_they_asked_for_never_anothe
 
 
 def test_guesses_are_throttled_across_server_processes_and_a_good_login_works_after_the_lock(
-        server, staff_passwords: None, database_url: str) -> None:
+        server: Server, staff_passwords: None, database_url: str) -> None:
     """Two servers on one database (as two worker processes would be): the count is one."""
     with serving(database_url) as second:
         bases = [server.url + "cockpit/", second.url + "cockpit/"]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import caldav
@@ -22,6 +23,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from bridge.demo import demo_password, load_demo
 from bridge.infra.db import make_engine, transaction
@@ -30,16 +32,22 @@ from tests.clock import NOW, WARSAW, next_date, next_transition, on, utc
 from tests.conftest import fresh_database, opened
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
 
+if TYPE_CHECKING:  # (playwright is imported by the browser fixture, when it runs)
+    from playwright.sync_api import Browser, Page
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("BRIDGE_SCREENSHOTS")
              or Path(__file__).parents[2] / "build" / "screenshots")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+Demo = tuple[Server, str, Path]
+"""The demo fixture: the server, its database URL and the folder of the demo's exports."""
+
 
 @pytest.fixture(scope="module")
 def demo(_migrated: str, tmp_path_factory: pytest.TempPathFactory
-         ) -> Iterator[tuple[Server, str, Path]]:
+         ) -> Iterator[Demo]:
     """`bridge serve` on a database holding the demo data: the server, its database URL and
     the folder of the demo's export files."""
     folder = tmp_path_factory.mktemp("cockpit-demo")
@@ -53,7 +61,7 @@ def demo(_migrated: str, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator["Browser"]:
     if not os.path.exists(CHROMIUM):
         message = ("Debian's chromium is not installed (apt-get install chromium): the browser "
                    "tests need it")
@@ -80,14 +88,14 @@ def _real_clock() -> dict[str, str]:
 
 
 @pytest.fixture
-def page(browser, demo):
+def page(browser: "Browser", demo: Demo) -> Iterator["Page"]:
     context = browser.new_context(viewport={"width": 1280, "height": 900},
                                   accept_downloads=True)
     yield context.new_page()
     context.close()
 
 
-def sign_in(page, server: Server, login: str) -> None:
+def sign_in(page: "Page", server: Server, login: str) -> None:
     page.goto(server.url)
     page.get_by_label("Login").fill(login)
     page.get_by_label("Password").fill(demo_password(login))
@@ -95,17 +103,18 @@ def sign_in(page, server: Server, login: str) -> None:
     page.get_by_role("button", name="Sign out").wait_for()
 
 
-def shot(page, name: str) -> None:
+def shot(page: "Page", name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def column(page, index: int) -> list[str]:
+def column(page: "Page", index: int) -> list[str]:
     return [text.strip() for text in
             page.locator(f"table.activities tbody tr td:nth-child({index})").all_inner_texts()]
 
 
-def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(page, demo) -> None:
+def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(
+        page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     page.goto(server.url)
     assert "/cockpit/sign-in" in page.url
@@ -121,7 +130,8 @@ def test_signing_in_leads_to_the_start_page_with_the_chart_and_the_latest_runs(p
     shot(page, "start-page")
 
 
-def test_filter_sort_and_page_the_activities_with_the_view_in_the_url(page, demo) -> None:
+def test_filter_sort_and_page_the_activities_with_the_view_in_the_url(
+        page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.get_by_role("link", name="Activities").first.click()
@@ -152,7 +162,7 @@ def test_filter_sort_and_page_the_activities_with_the_view_in_the_url(page, demo
     assert set(column(page, 2)) == {"Stock check"}
 
 
-def _download(page, name: str, folder: Path) -> Path:
+def _download(page: "Page", name: str, folder: Path) -> Path:
     """The file a click on the link ``name`` downloads, saved under the name it suggests."""
     with page.expect_download() as info:
         page.get_by_role("link", name=name, exact=True).click()
@@ -161,7 +171,7 @@ def _download(page, name: str, folder: Path) -> Path:
     return saved
 
 
-def test_each_export_holds_the_view_shown(page, demo, tmp_path: Path) -> None:
+def test_each_export_holds_the_view_shown(page: "Page", demo: Demo, tmp_path: Path) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.goto(server.url + "cockpit/activities?status=Delayed&sort=number&size=200")
@@ -181,7 +191,7 @@ def test_each_export_holds_the_view_shown(page, demo, tmp_path: Path) -> None:
     assert [record["number"] for record in json.loads(files["JSON"].read_text())] == shown
 
 
-def open_first(page, server: Server, view: str) -> str:
+def open_first(page: "Page", server: Server, view: str) -> str:
     """Open the first activity of the table's ``view`` as HQ admin; its number."""
     sign_in(page, server, "hqadmin")
     page.goto(server.url + "cockpit/activities?" + view)
@@ -190,7 +200,7 @@ def open_first(page, server: Server, view: str) -> str:
     return number
 
 
-def test_the_detail_page_has_the_subject_and_the_four_tabs(page, demo) -> None:
+def test_the_detail_page_has_the_subject_and_the_four_tabs(page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     number = open_first(page, server, "origin=mobile&status=Completed&sort=number")
     assert page.locator("header.subject h1").inner_text().startswith(number + " ")
@@ -214,7 +224,7 @@ def _database(url: str) -> Iterator[Session]:
         engine.dispose()
 
 
-def _scalar(url: str, query):  # type: ignore[no-untyped-def]
+def _scalar(url: str, query: Executable) -> Any:
     with _database(url) as session:
         return session.scalar(query)
 
@@ -229,7 +239,8 @@ def _hq_activity(url: str, login: str) -> str:
                    .order_by(Activity.number))
 
 
-def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calendar(page, demo):
+def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calendar(
+        page: "Page", demo: Demo) -> None:
     server, url, _ = demo
     number = _hq_activity(url, "bwilson")
     sign_in(page, server, "hqadmin")
@@ -249,7 +260,8 @@ def test_an_hq_activity_edited_in_the_cockpit_reaches_the_representatives_calend
     assert subject in summaries
 
 
-def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, demo) -> None:
+def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(
+        page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     open_first(page, server, "origin=mobile&sort=number")
     note = page.get_by_role("note").inner_text()
@@ -261,7 +273,8 @@ def test_a_mobile_appointment_shows_every_field_read_only_with_the_reason(page, 
     assert "read-only" in page.locator("p.reason").inner_text()
 
 
-def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo) -> None:
+def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(
+        page: "Page", demo: Demo) -> None:
     server, url, exports = demo
     source = json.loads((exports / "appointments-2.json").read_text())
     later = utc(10)
@@ -293,7 +306,7 @@ def test_an_uploaded_export_is_previewed_then_imported_when_confirmed(page, demo
     assert _scalar(url, select(func.count()).select_from(uploaded.subquery())) == 4
 
 
-def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo) -> None:
+def test_a_representatives_settings_are_changed_in_the_cockpit(page: "Page", demo: Demo) -> None:
     server, url, _ = demo
     sign_in(page, server, "awhite")
     page.get_by_role("link", name="Synchronization settings").click()
@@ -316,7 +329,7 @@ def test_a_representatives_settings_are_changed_in_the_cockpit(page, demo) -> No
     assert "neither a date" in page.get_by_role("alert").inner_text()
 
 
-def test_a_lost_client_value_is_applied_from_the_start_page(page, demo) -> None:
+def test_a_lost_client_value_is_applied_from_the_start_page(page: "Page", demo: Demo) -> None:
     server, url, _ = demo
     number = _hq_activity(url, "cdavis")
     client = opened(caldav.DAVClient(url=server.url, username="cdavis",
@@ -345,7 +358,8 @@ UNLABELLED = """() => [...document.querySelectorAll(
     .map(control => control.outerHTML)"""
 
 
-def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(page, demo) -> None:
+def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(
+        page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.keyboard.press("Tab")
@@ -356,7 +370,7 @@ def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(pa
         assert page.evaluate(UNLABELLED) == [], path
 
 
-def choose_my_time_zone(page, zone: str) -> None:
+def choose_my_time_zone(page: "Page", zone: str) -> None:
     """The signed-in user's own time zone, chosen from the link in the page's header."""
     page.get_by_role("link", name=re.compile("^Time zone: ")).click()
     page.get_by_label("Time zone").select_option(zone)
@@ -365,7 +379,7 @@ def choose_my_time_zone(page, zone: str) -> None:
     assert page.get_by_role("link", name=f"Time zone: {zone}").is_visible()
 
 
-def set_representatives_time_zone(page, server: Server, login: str, zone: str) -> None:
+def set_representatives_time_zone(page: "Page", server: Server, login: str, zone: str) -> None:
     page.goto(server.url + f"cockpit/settings/{login}")
     page.get_by_label("Time zone of floating times").fill(zone)
     page.get_by_role("button", name="Save").click()
@@ -378,7 +392,8 @@ def _starts(url: str, numbers: list[str]) -> dict[str, datetime]:
                                     .where(Activity.number.in_(numbers))).all())
 
 
-def test_the_table_sorted_by_start_reads_in_order_in_the_time_zone_its_header_names(page, demo):
+def test_the_table_sorted_by_start_reads_in_order_in_the_time_zone_its_header_names(
+        page: "Page", demo: Demo) -> None:
     """The demo's activities were given at +01:00, +02:00 and UTC: shown in one zone."""
     server, url, _ = demo
     sign_in(page, server, "hqadmin")
@@ -399,7 +414,8 @@ def test_the_table_sorted_by_start_reads_in_order_in_the_time_zone_its_header_na
     assert page.locator("dd").first.inner_text() == shown[0]
 
 
-def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, demo) -> None:
+def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(
+        page: "Page", demo: Demo) -> None:
     """The form's time zone is the representative's; daylight saving time is that of the
     date: 10:00 in Warsaw is 08:00 UTC in July, 09:00 UTC in January."""
     server, url, _ = demo
@@ -429,7 +445,7 @@ def test_a_warsaw_hq_user_makes_appointments_at_ten_in_july_and_january(page, de
     assert page.get_by_label("Start time").input_value() == f"{when}T10:00"
 
 
-def test_the_time_zone_picker_works_on_a_phone(browser, demo) -> None:
+def test_the_time_zone_picker_works_on_a_phone(browser: "Browser", demo: Demo) -> None:
     server, _, _ = demo
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                 has_touch=True)
@@ -448,7 +464,7 @@ def test_the_time_zone_picker_works_on_a_phone(browser, demo) -> None:
         phone.close()
 
 
-def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page, demo) -> None:
+def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
     page.goto(server.url + "cockpit/activities/new")

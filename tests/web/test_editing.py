@@ -5,13 +5,13 @@ nothing."""
 import html
 
 from tests.clock import iso
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import calendar
-from tests.web.conftest import IN_WARSAW, wall
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import Server, calendar
+from tests.web.conftest import IN_WARSAW, Cockpits, wall
 
 
 def test_an_appointment_made_in_the_cockpit_is_an_hq_activity_in_the_calendar(
-        hq, cockpit, server) -> None:
+        hq: Bridge, cockpit: Cockpits, server: Server) -> None:
     ben = cockpit("bwilson")
     created = ben.post("activities/new", {
         "kind": "appointment", "name": "Demo at Acme", "start": wall(6, "10:00"),
@@ -27,7 +27,7 @@ def test_an_appointment_made_in_the_cockpit_is_an_hq_activity_in_the_calendar(
     assert str(event.icalendar_component["SUMMARY"]) == "HQ-000001 Demo at Acme"
 
 
-def test_complete_reopen_delete_and_restore(hq, cockpit) -> None:
+def test_complete_reopen_delete_and_restore(hq: Bridge, cockpit: Cockpits) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")
@@ -45,7 +45,8 @@ def test_complete_reopen_delete_and_restore(hq, cockpit) -> None:
     assert [a["name"] for a in activities_json(hq)] == ["Visit"]
 
 
-def test_a_refused_form_says_why_keeps_what_was_typed_and_changes_nothing(hq, cockpit) -> None:
+def test_a_refused_form_says_why_keeps_what_was_typed_and_changes_nothing(
+        hq: Bridge, cockpit: Cockpits) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")

@@ -11,10 +11,12 @@ import pytest
 from bridge.hq import export
 from bridge.web import exports
 from tests.clock import day, iso
+from tests.conftest import Bridge
+from tests.web.conftest import Cockpits
 
 
 @pytest.fixture
-def activities(hq):
+def activities(hq: Bridge) -> None:
     for name, representative, start in (
             ("Alpha", "bwilson", iso(8, "10:00")),
             ("Bravo", "cdavis", iso(6, "10:00")),
@@ -29,7 +31,7 @@ VIEW = f"?rep=bwilson,cdavis&status=Planned&from={day(6)}&to={day(36)}&sort=name
 
 
 def test_the_table_and_every_export_hold_the_same_activities_in_the_same_order(
-        activities, cockpit) -> None:
+        activities: None, cockpit: Cockpits) -> None:
     anna = cockpit("awhite")
     page = anna.get("activities" + VIEW + "&col=number&col=name").text
     assert page.index(">Alpha<") < page.index(">Bravo<")
@@ -50,14 +52,14 @@ def test_the_table_and_every_export_hold_the_same_activities_in_the_same_order(
         "HQ-000001 Alpha", "HQ-000002 Bravo"]
 
 
-def test_sorting_descending_reverses_the_export(activities, cockpit) -> None:
+def test_sorting_descending_reverses_the_export(activities: None, cockpit: Cockpits) -> None:
     anna = cockpit("awhite")
     names = [record["name"] for record in anna.get("activities/export.json?sort=-name").json()]
     assert names == ["Delta", "Charlie", "Bravo", "Alpha"]
 
 
 def test_a_view_beyond_excels_rows_is_refused_with_a_pointer_to_csv(
-        activities, cockpit, monkeypatch: pytest.MonkeyPatch) -> None:
+        activities: None, cockpit: Cockpits, monkeypatch: pytest.MonkeyPatch) -> None:
     """(Excel's row limit made small: a million activities do not fit a test.)"""
     monkeypatch.setattr(exports, "EXCEL_ROWS", 3)
     monkeypatch.setattr(export, "EXCEL_ROWS", 3)
@@ -67,14 +69,15 @@ def test_a_view_beyond_excels_rows_is_refused_with_a_pointer_to_csv(
     assert 'href="/cockpit/activities/export.csv' in answer.text
 
 
-def test_a_bad_filter_in_the_url_is_answered_with_what_is_wrong(cockpit, hq) -> None:
+def test_a_bad_filter_in_the_url_is_answered_with_what_is_wrong(
+        cockpit: Cockpits, hq: Bridge) -> None:
     answer = cockpit("eclerk").get("activities?status=Sleeping")
     assert answer.status_code == 400
     assert "status: &#39;Sleeping&#39; is not one of Planned" in answer.text
     assert cockpit("eclerk").get("activities/export.csv?sort=colour").status_code == 400
 
 
-def test_paging_walks_the_view_without_gaps_or_repeats(hq, cockpit) -> None:
+def test_paging_walks_the_view_without_gaps_or_repeats(hq: Bridge, cockpit: Cockpits) -> None:
     for index in range(60):
         assert hq("activities", "add", "-r", "bwilson", "--name", f"Visit {index:02d}",
                   "--start", iso(6, "10:00")).exit_code == 0

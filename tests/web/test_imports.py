@@ -3,13 +3,16 @@ record's outcome; nothing is imported until the user confirms."""
 
 import json
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+import requests
+from sqlalchemy import Engine, func, select
 
 from bridge.infra.db import transaction
 from bridge.models import Activity, ImportRun
 from tests.clock import NOW, iso
-from tests.conftest import appointment, customer, recorded_as_running
+from tests.conftest import Bridge, appointment, customer, recorded_as_running
+from tests.web.conftest import Cockpit, Cockpits
 
 EXPORTED_AT = (NOW - timedelta(hours=1)).isoformat()
 EXPORT = {"format": "bus-appointments/1", "exported_at": EXPORTED_AT,
@@ -20,18 +23,20 @@ EXPORT = {"format": "bus-appointments/1", "exported_at": EXPORTED_AT,
           ]}
 
 
-def _upload(hq_user, document=EXPORT, name="appointments.json"):
+def _upload(hq_user: Cockpit, document: dict[str, Any] = EXPORT,
+            name: str = "appointments.json") -> requests.Response:
     return hq_user.post("imports/upload", files={
         "file": (name, json.dumps(document).encode(), "application/json")})
 
 
-def _counts(engine) -> tuple[int, int]:
+def _counts(engine: Engine) -> tuple[int, int]:
     with transaction(engine, write=False) as session:
         return (session.scalar(select(func.count()).select_from(Activity)),
                 session.scalar(select(func.count()).select_from(ImportRun)))
 
 
-def test_an_upload_previews_each_record_then_imports_only_when_confirmed(hq, cockpit, engine):
+def test_an_upload_previews_each_record_then_imports_only_when_confirmed(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     before = _counts(engine)
     clerk = cockpit("eclerk")
     preview = _upload(clerk)
@@ -51,7 +56,8 @@ def test_an_upload_previews_each_record_then_imports_only_when_confirmed(hq, coc
         assert (run.imported, run.skipped, run.started_by) == (1, 1, "eclerk")
 
 
-def test_a_run_whose_process_is_gone_is_shown_as_interrupted(hq, cockpit, engine) -> None:
+def test_a_run_whose_process_is_gone_is_shown_as_interrupted(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     gone = recorded_as_running(engine)
     clerk = cockpit("eclerk")
     listing = clerk.get("imports").text
@@ -61,7 +67,8 @@ def test_a_run_whose_process_is_gone_is_shown_as_interrupted(hq, cockpit, engine
     assert "nothing of it was imported — run it again" in page
 
 
-def test_a_discarded_upload_imports_nothing_and_is_gone(hq, cockpit, engine) -> None:
+def test_a_discarded_upload_imports_nothing_and_is_gone(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     before = _counts(engine)
     clerk = cockpit("eclerk")
     preview = _upload(clerk)
@@ -71,7 +78,7 @@ def test_a_discarded_upload_imports_nothing_and_is_gone(hq, cockpit, engine) -> 
     assert _counts(engine) == before
 
 
-def test_a_customers_export_is_recognised_and_previewed_too(hq, cockpit) -> None:
+def test_a_customers_export_is_recognised_and_previewed_too(hq: Bridge, cockpit: Cockpits) -> None:
     document = {"format": "bus-customers/1", "exported_at": EXPORTED_AT,
                 "customers": [customer("C-1001", name="Acme Trading"),
                               customer("C-3001", name="New One")]}
@@ -80,7 +87,8 @@ def test_a_customers_export_is_recognised_and_previewed_too(hq, cockpit) -> None
     assert "C-3001 / New One</td><td>admitted" in page
 
 
-def test_only_the_uploader_sees_their_preview_and_only_hq_users_import(hq, cockpit) -> None:
+def test_only_the_uploader_sees_their_preview_and_only_hq_users_import(
+        hq: Bridge, cockpit: Cockpits) -> None:
     preview = _upload(cockpit("eclerk"))
     path = preview.url.split("/cockpit/")[1]
     assert cockpit("awhite").get(path).status_code == 403  # a manager is no HQ user
@@ -88,7 +96,8 @@ def test_only_the_uploader_sees_their_preview_and_only_hq_users_import(hq, cockp
     assert _upload(cockpit("bwilson")).status_code == 403
 
 
-def test_a_broken_file_is_refused_with_its_name_and_the_problem(hq, cockpit, engine) -> None:
+def test_a_broken_file_is_refused_with_its_name_and_the_problem(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     before = _counts(engine)
     clerk = cockpit("eclerk")
     answer = clerk.http.post(clerk.url("imports/upload"), data={"csrf_token": clerk.token()},

@@ -3,11 +3,12 @@ calendar client sees it at its next sync) or dismissed; counted on the start pag
 
 import re
 
-from tests.conftest import activities_json
-from tests.storage_plugin.conftest import calendar
+from tests.conftest import Bridge, activities_json
+from tests.storage_plugin.conftest import Fetched, Server, calendar
+from tests.web.conftest import Cockpits
 
 
-def _rename_in_client(hq_appointment, summary: str) -> None:
+def _rename_in_client(hq_appointment: Fetched, summary: str) -> None:
     before = hq_appointment.answer
     edited = before.text.replace("HQ-000001 Visit", f"HQ-000001 {summary}")
     assert hq_appointment.http.put(hq_appointment.url, data=edited).status_code == 204
@@ -18,7 +19,7 @@ def _ids(page: str, action: str) -> list[str]:
 
 
 def test_a_lost_name_applied_in_the_cockpit_reaches_hq_and_the_calendar(
-        hq, hq_appointment, cockpit, server) -> None:
+        hq: Bridge, hq_appointment: Fetched, cockpit: Cockpits, server: Server) -> None:
     _rename_in_client(hq_appointment, "Visit with samples")
     anna = cockpit("awhite")
     assert "1 open" in anna.get("").text
@@ -35,7 +36,8 @@ def test_a_lost_name_applied_in_the_cockpit_reaches_hq_and_the_calendar(
     assert "applied by awhite" in resolved
 
 
-def test_a_dismissed_value_changes_nothing(hq, hq_appointment, cockpit) -> None:
+def test_a_dismissed_value_changes_nothing(hq: Bridge, hq_appointment: Fetched,
+                                           cockpit: Cockpits) -> None:
     _rename_in_client(hq_appointment, "Something else")
     clerk = cockpit("eclerk")
     [lost_id] = _ids(clerk.get("lost").text, "dismiss")
@@ -45,7 +47,7 @@ def test_a_dismissed_value_changes_nothing(hq, hq_appointment, cockpit) -> None:
 
 
 def test_another_representative_neither_sees_nor_decides_a_lost_value(
-        hq, hq_appointment, cockpit) -> None:
+        hq: Bridge, hq_appointment: Fetched, cockpit: Cockpits) -> None:
     _rename_in_client(hq_appointment, "Private")
     [lost_id] = _ids(cockpit("eclerk").get("lost").text, "apply")
     carol = cockpit("cdavis")

@@ -6,13 +6,20 @@ import html
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bridge.infra.db import transaction
 from bridge.models import Employee, SyncSettings
 from tests.clock import NOW, WARSAW, at, iso, next_transition
-from tests.conftest import STAFF, activities_json, appointment, import_appointments
-from tests.web.conftest import wall
+from tests.conftest import (
+    STAFF,
+    Bridge,
+    WriteExport,
+    activities_json,
+    appointment,
+    import_appointments,
+)
+from tests.web.conftest import Cockpits, wall
 
 NEW_YORK = "America/New_York"
 
@@ -22,7 +29,7 @@ def _on_the_clock(days: int, clock: str, zone: str) -> str:
     return at(days, clock).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _stored_zones(engine, login: str) -> tuple[str | None, str | None]:
+def _stored_zones(engine: Engine, login: str) -> tuple[str | None, str | None]:
     """(the employee's own time zone, their synchronization settings' one)."""
     with transaction(engine, write=False) as session:
         return session.execute(
@@ -32,7 +39,7 @@ def _stored_zones(engine, login: str) -> tuple[str | None, str | None]:
 
 
 def test_an_hq_user_chooses_their_time_zone_and_the_table_shows_and_names_it(
-        hq, cockpit, engine) -> None:
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     eve = cockpit("eclerk")
@@ -49,7 +56,7 @@ def test_an_hq_user_chooses_their_time_zone_and_the_table_shows_and_names_it(
 
 
 def test_a_representatives_time_zone_is_that_of_their_synchronization_settings(
-        hq, cockpit, engine) -> None:
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(6, "10:00")).exit_code == 0
     ben = cockpit("bwilson")
@@ -60,21 +67,23 @@ def test_a_representatives_time_zone_is_that_of_their_synchronization_settings(
     assert _stored_zones(engine, "bwilson") == (None, NEW_YORK)
 
 
-def test_the_employees_export_may_give_an_hq_user_a_time_zone(hq, cockpit, write_export) -> None:
+def test_the_employees_export_may_give_an_hq_user_a_time_zone(
+        hq: Bridge, cockpit: Cockpits, write_export: WriteExport) -> None:
     staff = [{**person, "time_zone": WARSAW} if person["login"] == "eclerk" else person
              for person in STAFF]
     assert hq("employees", "import", write_export("employees", staff)).exit_code == 0
     assert f"Time zone: {WARSAW}" in cockpit("eclerk").get("activities").text
 
 
-def test_an_unknown_time_zone_is_refused_and_nothing_changes(hq, cockpit, engine) -> None:
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
     answer = cockpit("eclerk").post("time-zone", {"time_zone": "Mars/Olympus"})
     assert answer.status_code == 400
     assert "unknown time zone &#39;Mars/Olympus&#39;" in answer.text
     assert _stored_zones(engine, "eclerk") == (None, None)
 
 
-def test_a_new_appointments_time_zone_is_the_representatives(hq, cockpit) -> None:
+def test_a_new_appointments_time_zone_is_the_representatives(hq: Bridge, cockpit: Cockpits) -> None:
     assert hq("settings", "set", "bwilson", "--time-zone", WARSAW).exit_code == 0
     ben = cockpit("bwilson")
     form = ben.get("activities/new").text
@@ -86,7 +95,8 @@ def test_a_new_appointments_time_zone_is_the_representatives(hq, cockpit) -> Non
     assert activities_json(hq)[0]["start"] == iso(6, "10:00")
 
 
-def test_of_a_time_the_clocks_show_twice_the_first_is_taken_and_the_user_told(hq, cockpit) -> None:
+def test_of_a_time_the_clocks_show_twice_the_first_is_taken_and_the_user_told(
+        hq: Bridge, cockpit: Cockpits) -> None:
     first = next_transition(WARSAW, to_summer=False) - timedelta(minutes=30)
     typed = first.astimezone(ZoneInfo(WARSAW))
     created = cockpit("eclerk").post("activities/new", {
@@ -100,7 +110,7 @@ def test_of_a_time_the_clocks_show_twice_the_first_is_taken_and_the_user_told(hq
 
 
 def test_the_run_pages_show_times_as_people_read_them_in_the_users_time_zone(
-        hq, cockpit, write_export) -> None:
+        hq: Bridge, cockpit: Cockpits, write_export: WriteExport) -> None:
     import_appointments(hq, write_export, appointment("MA-1"))
     eve = cockpit("eclerk")
     eve.post("time-zone", {"time_zone": WARSAW})
@@ -114,7 +124,8 @@ def test_the_run_pages_show_times_as_people_read_them_in_the_users_time_zone(
     assert "+00:00" not in page and "T09:00" not in page
 
 
-def test_who_has_no_time_zone_of_their_own_sees_the_servers(staff_passwords, hq, database_url):
+def test_who_has_no_time_zone_of_their_own_sees_the_servers(
+        staff_passwords: None, hq: Bridge, database_url: str) -> None:
     """``[storage] time_zone`` of the server is the cockpit's zone for them too."""
     from tests.storage_plugin.conftest import serving
     from tests.web.conftest import sign_in
