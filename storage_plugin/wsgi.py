@@ -27,7 +27,8 @@ as they were written: the data of 10 000 items is not held twice).
 not 401: a client then waits instead of asking its user for the password again.
 
 **The web cockpit.** Requests under ``/cockpit/`` go to HQ's web cockpit (``bridge.web``), and
-a browser's ``GET /`` is sent there (``storage_plugin.cockpit``).
+a browser's ``GET /`` is sent there (``storage_plugin.cockpit``). ``/feeds/SECRET.ics`` is a
+representative's calendar subscription, read without signing in (``storage_plugin.feeds``).
 
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``), a query of more filters than it tests 403 with the failed
@@ -81,6 +82,7 @@ from bridge.infra.catalog import Catalog, Database
 from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
+from storage_plugin.feeds import feeds
 from storage_plugin.options import flag, seconds
 from storage_plugin.proxy import writable
 from storage_plugin.screening import Refused, screen_headers, screen_xml
@@ -144,6 +146,7 @@ class Application(radicale_compat.HookedApplication):
         radicale_compat.set_auth_delay(self, 0.0)
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
         self._cockpit = cockpit(configuration, catalog, database)
+        self._feeds = feeds(configuration)
         self._write_budget = seconds(configuration, "request_budget",
                                      budget.REQUEST_BUDGET_SECONDS)
         self._read_budget = seconds(configuration, "report_budget", budget.REPORT_BUDGET_SECONDS)
@@ -154,8 +157,8 @@ class Application(radicale_compat.HookedApplication):
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
-        if self._cockpit is not None:
-            page = self._cockpit(environ, start_response)
+        for pages in (self._cockpit, self._feeds):
+            page = pages(environ, start_response) if pages is not None else None
             if page is not None:
                 return page
         try:

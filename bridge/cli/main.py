@@ -26,6 +26,7 @@ COMMANDS = {
     "runs": "bridge.cli.imports:runs_group",
     "activities": "bridge.cli.activities:activities_group",
     "settings": "bridge.cli.settings:settings_group",
+    "subscriptions": "bridge.cli.subscriptions:subscriptions_group",
     "demo": "bridge.cli.demo:demo_command",
     "serve": "bridge.cli.serve:serve_command",
     "databases": "bridge.cli.databases:databases_group",

@@ -87,7 +87,7 @@ def zone_named(name: str) -> str:
     return found
 
 
-def floating_zone(settings: SyncSettings, server_zone: str) -> str:
+def floating_zone(settings: "WindowSettings", server_zone: str) -> str:
     """The zone a representative's floating times are read in."""
     return settings.time_zone or server_zone
 

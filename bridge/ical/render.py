@@ -30,6 +30,7 @@ from bridge.ical.zones import (
     fixed_offset_tzid,
     fixed_offset_vtimezone,
     local_zone,
+    resolve_tzid,
 )
 from bridge.models import Kind, Origin, Status, subject
 
@@ -192,13 +193,39 @@ def _base(activity: Shown, client_copy: str | None) -> Component:
 
 
 def vtimezones(tzids: Iterable[str]) -> list[Component]:
-    """VTIMEZONEs for TZIDs: fixed offsets ("UTC+01:00") and IANA names."""
-    zones: list[Component] = []
-    for tzid in sorted(set(tzids)):
-        offset = fixed_offset_of(tzid)
-        zones.append(fixed_offset_vtimezone(offset) if offset is not None
-                     else Timezone.from_tzid(tzid))
-    return zones
+    """VTIMEZONEs for TZIDs: fixed offsets ("UTC+01:00"), IANA names and every other name
+    the server reads (those naming no zone left out)."""
+    return [zone for zone in map(vtimezone_for, sorted(set(tzids))) if zone is not None]
+
+
+def vtimezone_for(tzid: str) -> Component | None:
+    """A VTIMEZONE named ``tzid`` for the zone the server reads it as
+    (:func:`bridge.ical.zones.resolve_tzid`); None when it names none."""
+    offset = fixed_offset_of(tzid)
+    if offset is not None:
+        return fixed_offset_vtimezone(offset)
+    resolved = resolve_tzid(tzid)
+    if resolved is None:
+        return None
+    zone: Component = Timezone.from_tzid(resolved.name) if resolved.name else \
+        fixed_offset_vtimezone(resolved.zone.utcoffset(None) or timedelta(0))
+    zone["TZID"] = tzid
+    return zone
+
+
+def with_every_timezone(text: str) -> str:
+    """A calendar object with a VTIMEZONE for each TZID it uses and does not define (a
+    client may leave them out; a subscribing calendar such as Outlook's needs them)."""
+    calendar = Calendar.from_ical(text)
+    missing = sorted(calendar.get_missing_tzids())
+    if not missing:
+        return text
+    for tzid in missing:
+        zone = vtimezone_for(tzid)
+        if zone is not None:
+            calendar.add_component(zone)
+    written: bytes = calendar.to_ical()
+    return written.decode("utf-8")
 
 
 def used_tzids(component: Component) -> set[str]:

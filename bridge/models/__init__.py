@@ -28,11 +28,13 @@ from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
 from bridge.models.security import LoginFailures, ServerKey
 from bridge.models.sequences import NumberSequence
 from bridge.models.settings import SyncSettings, TextPriority
+from bridge.models.subscriptions import CalendarSubscription
 
 __all__ = [
     "Activity",
     "ActivityDefinition",
     "Base",
+    "CalendarSubscription",
     "ClientCopy",
     "Customer",
     "DavCollection",

@@ -1,0 +1,150 @@
+"""Calendar subscriptions over HTTP: ``GET /feeds/SECRET.ics`` answers a representative's
+appointments as one iCalendar file (``bridge.calendars.feed``), without signing in — the
+secret is the key (``bridge.hq.subscriptions``).
+
+- An unknown, renewed or revoked secret is ``404`` with the same body as any other unknown
+  path: nothing tells whether it ever existed.
+- ``ETag`` and ``Last-Modified``; a conditional GET of the same version is ``304`` after a
+  few row reads (pollers ask every few minutes); ``gzip`` when the client accepts it.
+- A file once put together is kept in memory by its version, so a second subscriber's
+  device, or a poller that does not send its ETag, costs no second assembly.
+"""
+
+import gzip
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from radicale import types
+from radicale.log import logger
+from sqlalchemy import Engine
+from werkzeug.datastructures import ETags
+from werkzeug.http import http_date
+from werkzeug.wrappers import Request
+
+from bridge.calendars.feed import PREFIX, SUFFIX, Version, feed_text, version
+from bridge.calendars.store import CalendarStore
+from bridge.hq.settings import zone_named
+from bridge.hq.subscriptions import subscriber
+from bridge.infra import budget
+from bridge.infra.db import shared_engine, transaction
+from storage_plugin import proxy
+from storage_plugin.cockpit import Dispatch
+from storage_plugin.options import option
+
+KEPT_FILES = 16
+"""Files kept in memory (the latest version of the most recently read subscriptions)."""
+NOT_FOUND = b"The requested resource could not be found.\n"
+
+
+class _Kept:
+    """Assembled files by ETag, the most recently used kept (a lock guards the dictionary
+    only: files are assembled and compressed outside it)."""
+
+    def __init__(self) -> None:
+        self._files: OrderedDict[str, tuple[bytes, bytes | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> tuple[bytes, bytes | None] | None:
+        with self._lock:
+            found = self._files.get(etag)
+            if found is not None:
+                self._files.move_to_end(etag)
+            return found
+
+    def put(self, etag: str, body: bytes, zipped: bytes | None) -> None:
+        with self._lock:
+            old = self._files.get(etag)
+            self._files[etag] = (body, zipped or (old[1] if old else None))
+            self._files.move_to_end(etag)
+            while len(self._files) > KEPT_FILES:
+                self._files.popitem(last=False)
+
+
+def feeds(configuration: Any) -> Dispatch | None:
+    """What answers ``/feeds/`` (None for every other request), or None when the storage is
+    not ours."""
+    if configuration.get("storage", "type") != "storage_plugin.storage":
+        return None
+    engine = shared_engine(option(configuration, "database_url") or None)
+    server_zone = zone_named(option(configuration, "time_zone") or "UTC")
+    script_name = configuration.get("server", "script_name")
+    seconds = float(option(configuration, "report_budget") or budget.REPORT_BUDGET_SECONDS)
+    kept = _Kept()
+
+    def dispatch(environ: types.WSGIEnviron,
+                 start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:
+        split = proxy.split(environ, script_name)
+        if split is None or not split[1].startswith(PREFIX):
+            return None
+        name = split[1][len(PREFIX):]
+        with budget.limited(seconds, "GET of a calendar subscription"):
+            try:
+                return _answer(Request(proxy.writable(environ)), start_response, name,
+                               engine, server_zone, kept)
+            except budget.OverBudget as error:
+                logger.warning("%s: answered 503", error)
+                return _plain(start_response, "503 Service Unavailable",
+                              b"The calendar took too long to put together; please try "
+                              b"again later.\n", [("Retry-After", "60")])
+
+    return dispatch
+
+
+def _answer(request: Request, start_response: types.WSGIStartResponse, name: str,
+            engine: Engine, server_zone: str, kept: _Kept) -> Iterable[bytes]:
+    if request.method not in ("GET", "HEAD"):
+        return _plain(start_response, "405 Method Not Allowed",
+                      b"A calendar subscription is only read (GET).\n",
+                      [("Allow", "GET, HEAD")])
+    secret = name.removesuffix(SUFFIX) if name.endswith(SUFFIX) else ""
+    with transaction(engine, write=False, keep=False) as session:
+        found = subscriber(session, secret)
+        if found is None:
+            return _plain(start_response, "404 Not Found", NOT_FOUND)
+        store = CalendarStore(session, datetime.now(UTC), server_zone=server_zone)
+        current = version(store, found)
+        headers = _validators(current)
+        if _unchanged(request, current):
+            start_response("304 Not Modified", headers)
+            return [b""]
+        files = kept.get(current.etag)
+        if files is None:
+            files = (feed_text(store, found).encode(), None)
+            kept.put(current.etag, *files)
+    body, zipped = files
+    if request.accept_encodings["gzip"]:
+        if zipped is None:
+            zipped = gzip.compress(body, compresslevel=6)
+            kept.put(current.etag, body, zipped)
+        body = zipped
+        headers.append(("Content-Encoding", "gzip"))
+    headers += [("Content-Type", "text/calendar; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Content-Disposition", 'inline; filename="appointments.ics"')]
+    start_response("200 OK", headers)
+    return [b""] if request.method == "HEAD" else [body]
+
+
+def _validators(current: Version) -> list[tuple[str, str]]:
+    return [("ETag", current.etag), ("Last-Modified", http_date(current.last_modified)),
+            ("Cache-Control", "private, no-cache"), ("Vary", "Accept-Encoding"),
+            ("Referrer-Policy", "no-referrer")]
+
+
+def _unchanged(request: Request, current: Version) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when sent; else If-Modified-Since."""
+    if request.if_none_match:
+        tags: ETags = request.if_none_match
+        return tags.contains_weak(current.etag.strip('"'))
+    since = request.if_modified_since
+    return since is not None and current.last_modified <= since
+
+
+def _plain(start_response: types.WSGIStartResponse, status: str, body: bytes,
+           headers: Iterable[tuple[str, str]] = ()) -> Iterable[bytes]:
+    start_response(status, [*headers, ("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(body)))])
+    return [body]
