@@ -20,6 +20,14 @@ collection properties), and times on both, in the same run, turn by turn (median
   sync-nochange    sync-collection with the current token, nothing changed
   propfind-ctag    PROPFIND Depth 0, getctag + sync-token
 
+Then a representative's calendar subscription (``bridge subscriptions renew``), the file
+Outlook, Google and Apple Calendar subscribe to (appointments/ and mobile/, 2N events),
+beside its counterpart on Radicale, a GET of each of those two collections (Radicale answers
+a calendar's GET with all its items as one file):
+
+  feed-full        GET of the whole file (bridge: /feeds/SECRET.ics; Radicale: both GETs)
+  feed-304         the same GET with the ETag last answered (a poller's usual request)
+
 Then, cold: an import changes every mobile appointment (``bridge import activities``) and the
 first read of ``mobile/`` is timed once on each (Radicale's files are rewritten with the
 changed items): a multiget of every item, then, after another such import, an initial
@@ -371,6 +379,7 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
                 print(f"  {name:13} {op:15} " + "  ".join(
                     f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in timed.items()),
                       flush=True)
+        results.update(bench_feed(workdir, database, bridge, radicale, args))
         for round_, op in enumerate(COLD, start=1):
             results[("mobile", f"cold {op}")] = cold = cold_read(
                 workdir, database, (bridge, radicale), hrefs["mobile"], round_, op)
@@ -384,6 +393,59 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
     finally:
         for server in servers:
             server.stop()
+
+
+FEED_COLLECTIONS = ("appointments", "mobile")
+
+
+@dataclass
+class FeedWorkload:
+    """A subscribing calendar's GETs: of the bridge's subscription file, or of the same
+    collections' files on Radicale; ``etags`` holds what was last answered (for a 304)."""
+
+    server: Server
+    paths: list[str]
+    etags: dict[str, str] = field(default_factory=dict)
+    events: int = 0
+    """Events in the files of the last full GET (each server must hold the same)."""
+
+    def run(self, op: str) -> float:
+        total, events = 0.0, 0
+        for path in self.paths:
+            conditional = {"If-None-Match": self.etags[path]} if op == "feed-304" else {}
+            elapsed, response = request(self.server, "GET", path, None,
+                                        {"Accept-Encoding": "identity", **conditional},
+                                        expect=(200, 304))
+            check(self.server, response, response.status_code == 200 or conditional,
+                  f"{op} of {path}: status {response.status_code}")
+            check(self.server, response, response.status_code == 304 or not conditional
+                  or self.server.name != "bridge", f"{op} of {path}: the bridge did not say 304")
+            self.etags[path] = response.headers.get("ETag", "")
+            events += response.text.count("BEGIN:VEVENT")  # (a 304 has none)
+            total += elapsed
+        if op == "feed-full":
+            self.events = events
+        return total
+
+
+def bench_feed(workdir: Path, database: str, bridge: Server, radicale: Server,
+               args: argparse.Namespace) -> dict[tuple[str, str], dict[str, float]]:
+    printed = run_checked([str(BRIDGE), "--database", database, "subscriptions", "renew", LOGIN,
+                           "--server-url", "http://bench"], workdir)
+    feed = next(word for word in printed.split() if word.startswith("http://bench/"))
+    workloads = {"bridge": FeedWorkload(bridge, [feed.removeprefix("http://bench")]),
+                 "radicale": FeedWorkload(radicale, [path_of(name) for name in FEED_COLLECTIONS])}
+    results = {}
+    for op in ("feed-full", "feed-304"):
+        timed = measure(workloads, op, args.warmup, args.repeat, [])
+        results[("subscription", op)] = timed
+        counts = {name: workload.events for name, workload in workloads.items()}
+        if len(set(counts.values())) != 1:
+            raise BenchError(f"the subscription and Radicale's files hold other events: {counts}")
+        print(f"  subscription  {op:15} " + "  ".join(
+            f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in timed.items()),
+              flush=True)
+    return results
 
 
 def cold_read(workdir: Path, database: str, servers: tuple[Server, Server], hrefs: set[str],
