@@ -6,7 +6,7 @@ is sent there. Behind a reverse proxy its pages link under the proxy's prefix
 ``cockpit_secure_cookies`` (when the server is reached over HTTPS only). Its pages show
 times in the user's time zone, else in the server's ``[storage] time_zone``."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,9 @@ from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from storage_plugin import proxy
 from storage_plugin.options import flag, option
+from storage_plugin.pages import Dispatch
 
 PREFIX = "/cockpit"
-
-Dispatch = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes] | None]
-
 
 def cockpit(configuration: Any, catalog: Catalog | None = None,
             database: Database | None = None) -> Dispatch | None:

@@ -34,7 +34,8 @@ from bridge.infra.db import shared_engine
 from bridge.infra.readiness import problem
 from storage_plugin import proxy
 from storage_plugin.cockpit import PREFIX as COCKPIT
-from storage_plugin.wsgi import Application, answer
+from storage_plugin.pages import answer, basic_credentials
+from storage_plugin.wsgi import Application
 
 CHECK_EVERY = 5.0
 """Seconds a database's state (reachable and prepared) is trusted before it is checked again."""
@@ -172,24 +173,10 @@ def _unavailable(start_response: types.WSGIStartResponse, database: Database,
                   [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
 
-def _credentials(environ: types.WSGIEnviron) -> tuple[str, str] | None:
-    """The login and password of Basic authentication, read as Radicale reads them (None:
-    none, or not readable — Radicale answers for that)."""
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    if not header.startswith("Basic"):
-        return None
-    try:
-        login, found, password = base64.b64decode(
-            header[len("Basic"):].strip().encode("ascii")).decode("utf-8").partition(":")
-    except ValueError:  # not base64 (not even ASCII), not UTF-8
-        return None
-    return (login, password) if found else None
-
-
 def _realm(catalog: Catalog, environ: types.WSGIEnviron) -> Database | None:
     """The database the request's login names (None: no realm); the login the application
     sees is put in place without it."""
-    credentials = _credentials(environ)
+    credentials = basic_credentials(environ)
     if credentials is None:
         return None
     login, realm = catalog.realm(credentials[0])

@@ -10,6 +10,7 @@ secret is the key (``bridge.hq.subscriptions``).
   device, or a poller that does not send its ETag, costs no second assembly.
 """
 
+import functools
 import gzip
 import threading
 from collections import OrderedDict
@@ -18,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from radicale import types
-from radicale.log import logger
 from sqlalchemy import Engine
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date
@@ -28,15 +28,13 @@ from bridge.calendars.feed import PREFIX, SUFFIX, Version, feed_text, version
 from bridge.calendars.store import CalendarStore
 from bridge.hq.settings import zone_named
 from bridge.hq.subscriptions import subscriber
-from bridge.infra import budget
 from bridge.infra.db import shared_engine, transaction
-from storage_plugin import proxy
-from storage_plugin.cockpit import Dispatch
 from storage_plugin.options import option
+from storage_plugin.pages import Dispatch, answer, prefixed
 
 KEPT_FILES = 16
 """Files kept in memory (the latest version of the most recently read subscriptions)."""
-NOT_FOUND = b"The requested resource could not be found.\n"
+NOT_FOUND = "The requested resource could not be found.\n"
 
 
 class _Kept:
@@ -70,40 +68,21 @@ def feeds(configuration: Any) -> Dispatch | None:
         return None
     engine = shared_engine(option(configuration, "database_url") or None)
     server_zone = zone_named(option(configuration, "time_zone") or "UTC")
-    script_name = configuration.get("server", "script_name")
-    seconds = float(option(configuration, "report_budget") or budget.REPORT_BUDGET_SECONDS)
     kept = _Kept()
-
-    def dispatch(environ: types.WSGIEnviron,
-                 start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:
-        split = proxy.split(environ, script_name)
-        if split is None or not split[1].startswith(PREFIX):
-            return None
-        name = split[1][len(PREFIX):]
-        with budget.limited(seconds, "GET of a calendar subscription"):
-            try:
-                return _answer(Request(proxy.writable(environ)), start_response, name,
-                               engine, server_zone, kept)
-            except budget.OverBudget as error:
-                logger.warning("%s: answered 503", error)
-                return _plain(start_response, "503 Service Unavailable",
-                              b"The calendar took too long to put together; please try "
-                              b"again later.\n", [("Retry-After", "60")])
-
-    return dispatch
+    return prefixed(configuration, PREFIX, "calendar subscription", functools.partial(
+        _answer, engine=engine, server_zone=server_zone, kept=kept))
 
 
-def _answer(request: Request, start_response: types.WSGIStartResponse, name: str,
+def _answer(request: Request, start_response: types.WSGIStartResponse, name: str, *,
             engine: Engine, server_zone: str, kept: _Kept) -> Iterable[bytes]:
     if request.method not in ("GET", "HEAD"):
-        return _plain(start_response, "405 Method Not Allowed",
-                      b"A calendar subscription is only read (GET).\n",
-                      [("Allow", "GET, HEAD")])
+        return answer(start_response, "405 Method Not Allowed",
+                      "A calendar subscription is only read (GET).\n", [("Allow", "GET, HEAD")])
     secret = name.removesuffix(SUFFIX) if name.endswith(SUFFIX) else ""
     with transaction(engine, write=False, keep=False) as session:
         found = subscriber(session, secret)
         if found is None:
-            return _plain(start_response, "404 Not Found", NOT_FOUND)
+            return answer(start_response, "404 Not Found", NOT_FOUND)
         store = CalendarStore(session, datetime.now(UTC), server_zone=server_zone)
         current = version(store, found)
         headers = _validators(current)
@@ -141,10 +120,3 @@ def _unchanged(request: Request, current: Version) -> bool:
         return tags.contains_weak(current.etag.strip('"'))
     since = request.if_modified_since
     return since is not None and current.last_modified <= since
-
-
-def _plain(start_response: types.WSGIStartResponse, status: str, body: bytes,
-           headers: Iterable[tuple[str, str]] = ()) -> Iterable[bytes]:
-    start_response(status, [*headers, ("Content-Type", "text/plain; charset=utf-8"),
-                            ("Content-Length", str(len(body)))])
-    return [body]

@@ -28,7 +28,8 @@ not 401: a client then waits instead of asking its user for the password again.
 
 **The web cockpit.** Requests under ``/cockpit/`` go to HQ's web cockpit (``bridge.web``), and
 a browser's ``GET /`` is sent there (``storage_plugin.cockpit``). ``/feeds/SECRET.ics`` is a
-representative's calendar subscription, read without signing in (``storage_plugin.feeds``).
+representative's calendar subscription, read without signing in (``storage_plugin.feeds``);
+``/freebusy/LOGIN.vfb`` their busy time, for signed-in colleagues (``storage_plugin.freebusy``).
 
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``), a query of more filters than it tests 403 with the failed
@@ -83,7 +84,9 @@ from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.feeds import feeds
+from storage_plugin.freebusy import freebusy
 from storage_plugin.options import flag, seconds
+from storage_plugin.pages import answer
 from storage_plugin.proxy import writable
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
@@ -145,8 +148,9 @@ class Application(radicale_compat.HookedApplication):
         self._refusal_delay = radicale_compat.auth_delay(self)
         radicale_compat.set_auth_delay(self, 0.0)
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
-        self._cockpit = cockpit(configuration, catalog, database)
-        self._feeds = feeds(configuration)
+        self._pages = [pages for pages in (cockpit(configuration, catalog, database),
+                                           feeds(configuration), freebusy(configuration))
+                       if pages is not None]
         self._write_budget = seconds(configuration, "request_budget",
                                      budget.REQUEST_BUDGET_SECONDS)
         self._read_budget = seconds(configuration, "report_budget", budget.REPORT_BUDGET_SECONDS)
@@ -157,8 +161,8 @@ class Application(radicale_compat.HookedApplication):
 
     def __call__(self, environ: types.WSGIEnviron,
                  start_response: types.WSGIStartResponse) -> Iterable[bytes]:
-        for pages in (self._cockpit, self._feeds):
-            page = pages(environ, start_response) if pages is not None else None
+        for pages in self._pages:
+            page = pages(environ, start_response)
             if page is not None:
                 return page
         try:
@@ -419,13 +423,3 @@ def _precondition(name: str, reason: str | None = None) -> str:
     error = ET.Element(xmlutils.make_clark("D:error"))
     ET.SubElement(error, xmlutils.make_clark(name)).text = reason
     return ET.tostring(error, encoding="unicode", xml_declaration=True)
-
-
-def answer(start_response: types.WSGIStartResponse, status: str, text: str,
-           headers: list[tuple[str, str]],
-           content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:
-    """A short answer of this layer's own (a refusal, a redirect)."""
-    data = text.encode()
-    start_response(status, [("Content-Type", content_type),
-                            ("Content-Length", str(len(data))), *headers])
-    return [data]

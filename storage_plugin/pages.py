@@ -1,0 +1,68 @@
+"""Plain HTTP pages beside the calendar server (``/feeds/``, ``/freebusy/``): a path prefix
+answered by a handler of its own, within a request budget, and the short answers every layer
+in front of Radicale gives."""
+
+import base64
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from radicale import types
+from radicale.log import logger
+from werkzeug.wrappers import Request
+
+from bridge.infra import budget
+from storage_plugin import proxy
+from storage_plugin.options import option
+
+Dispatch = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes] | None]
+Handler = Callable[[Request, types.WSGIStartResponse, str], Iterable[bytes]]
+"""Answers a request under the prefix, given the rest of its path."""
+RETRY_AFTER_SECONDS = 60
+
+
+def answer(start_response: types.WSGIStartResponse, status: str, text: str,
+           headers: Iterable[tuple[str, str]] = (),
+           content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:
+    """A short answer of this layer's own (a refusal, a redirect)."""
+    data = text.encode()
+    start_response(status, [("Content-Type", content_type),
+                            ("Content-Length", str(len(data))), *headers])
+    return [data]
+
+
+def prefixed(configuration: Any, prefix: str, what: str, handler: Handler) -> Dispatch:
+    """What answers the requests under ``prefix`` with ``handler`` (None for the others),
+    each within the server's ``[storage] report_budget`` (over it: 503)."""
+    script_name = configuration.get("server", "script_name")
+    seconds = float(option(configuration, "report_budget") or budget.REPORT_BUDGET_SECONDS)
+
+    def dispatch(environ: types.WSGIEnviron,
+                 start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:
+        split = proxy.split(environ, script_name)
+        if split is None or not split[1].startswith(prefix):
+            return None
+        with budget.limited(seconds, what):
+            try:
+                return handler(Request(proxy.writable(environ)), start_response,
+                               split[1][len(prefix):])
+            except budget.OverBudget as error:
+                logger.warning("%s: answered 503", error)
+                return answer(start_response, "503 Service Unavailable",
+                              f"The {what} took too long; please try again later.\n",
+                              [("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+    return dispatch
+
+
+def basic_credentials(environ: types.WSGIEnviron) -> tuple[str, str] | None:
+    """The login and password of Basic authentication, read as Radicale reads them (None:
+    none, or not readable)."""
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Basic"):
+        return None
+    try:
+        login, found, password = base64.b64decode(
+            header[len("Basic"):].strip().encode("ascii")).decode("utf-8").partition(":")
+    except ValueError:  # not base64 (not even ASCII), not UTF-8
+        return None
+    return (login, password) if found else None
