@@ -5,6 +5,7 @@ writes; this module decides what a write means for a general collection (store t
 for a representative's provisioned collections (write back to HQ, see ``writeback``).
 """
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,6 +30,7 @@ from bridge.hq.placement import Projection
 from bridge.hq.settings import default_settings, floating_zone
 from bridge.hq.windows import Window
 from bridge.ical.parse import ClientItem, parse_client_item
+from bridge.ical.privacy import shown_to_others
 from bridge.ical.render import activity_calendar
 from bridge.ical.zones import UnknownTimeZone
 from bridge.models import DavCollection, DavItem, Kind, SyncSettings
@@ -116,7 +118,8 @@ class CalendarStore:
         """Every item, or those at ``hrefs``, read as they are consumed; ``texts=False``:
         their texts are read only when asked for (an answer of ETags alone)."""
         source = self.source(collection)
-        return source.all(texts) if hrefs is None else source.by_hrefs(hrefs, texts)
+        return _as_shown(collection,
+                         source.all(texts) if hrefs is None else source.by_hrefs(hrefs, texts))
 
     def items_by_href(self, collection: CollectionInfo, hrefs: Iterable[str],
                       texts: bool = True) -> dict[str, ItemInfo]:
@@ -124,7 +127,7 @@ class CalendarStore:
 
     def items_in_range(self, collection: CollectionInfo, component: str | None, start: int,
                        end: int) -> Iterator[ItemInfo]:
-        return self.source(collection).in_range(component, start, end)
+        return _as_shown(collection, self.source(collection).in_range(component, start, end))
 
     def window(self, collection: CollectionInfo) -> Window:
         """The synchronization window of a representative's calendar or task list."""
@@ -286,6 +289,20 @@ class CalendarStore:
         meta = ItemMeta(item.uid, item.etag, item.component, item.time_range)
         self._store(to, to_href, item.serialize(), meta)
         self.delete_item(collection, href)
+
+
+def _as_shown(collection: CollectionInfo, found: Iterator[ItemInfo]) -> Iterator[ItemInfo]:
+    """The items as the collection's reader may see them: a team view is read by a manager,
+    who sees a private item as busy time only (``bridge.ical.privacy``). (Its filters —
+    a calendar-query's text-match — see only that too: they read these texts.)"""
+    if collection.team_view_of is None:
+        return found
+    return (replace(item, text=None, render=functools.partial(_shown_to_others, item))
+            for item in found)
+
+
+def _shown_to_others(item: ItemInfo) -> str:
+    return shown_to_others(item.serialize())
 
 
 def _parsed(text: str | Calendar, zone: str) -> ClientItem:

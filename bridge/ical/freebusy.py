@@ -93,8 +93,9 @@ def vfreebusy(periods: Iterable[Period], start: datetime, end: datetime, now: da
     if organizer:
         busy.add("organizer", f"mailto:{organizer}")
     for period in merged(periods):
-        busy.add("freebusy", vPeriod((period.start, period.end)),
-                 parameters={"FBTYPE": period.kind})
+        value = vPeriod((period.start, period.end))
+        value.params.pop("VALUE", None)  # (PERIOD is FREEBUSY's own type: said by nobody)
+        busy.add("freebusy", value, parameters={"FBTYPE": period.kind})
     calendar.add_component(busy)
     written: bytes = calendar.to_ical()
     return written.decode("utf-8")
