@@ -27,7 +27,17 @@ from bridge.importing.staging import Staging
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.secrets import shared_secret
-from bridge.web import activities, exports, home, imports, lost, settings, signin, zones
+from bridge.web import (
+    activities,
+    exports,
+    home,
+    imports,
+    lost,
+    settings,
+    signin,
+    subscriptions,
+    zones,
+)
 
 MAX_UPLOAD = 512 * 1024 * 1024
 """The largest export file an upload takes."""
@@ -62,7 +72,8 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
         (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
-    for module in (signin, home, activities, exports, imports, settings, lost, zones):
+    for module in (signin, home, activities, exports, imports, settings, lost, subscriptions,
+                   zones):
         app.register_blueprint(module.blueprint)
     app.jinja_env.filters.update(sentence=_sentence, when=zones.shown)
     app.context_processor(lambda: {"database": database, "several": catalog.several,

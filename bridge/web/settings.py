@@ -13,7 +13,7 @@ from bridge.hq.settings import (
     change_settings,
     default_settings,
 )
-from bridge.models import Employee, SyncSettings, TextPriority
+from bridge.models import CalendarSubscription, Employee, SyncSettings, TextPriority
 from bridge.web.database import reading, writing
 from bridge.web.signin import viewer
 
@@ -23,10 +23,13 @@ blueprint = Blueprint("settings", __name__)
 @blueprint.route("/settings")
 def overview() -> Any:
     with reading() as db:
-        rows = db.execute(select(Employee, SyncSettings)
+        rows = db.execute(select(Employee, SyncSettings, CalendarSubscription.created_at)
                           .outerjoin(SyncSettings, SyncSettings.employee_id == Employee.id)
+                          .outerjoin(CalendarSubscription,
+                                     CalendarSubscription.employee_id == Employee.id)
                           .where(Employee.eligible).order_by(Employee.login)).all()
-    shown = [(employee, settings or default_settings()) for employee, settings in rows
+    shown = [(employee, settings or default_settings(), subscribed)
+             for employee, settings, subscribed in rows
              if viewer().reach.covers(employee.login)]
     return render_template("settings.html", rows=shown)
 

@@ -55,6 +55,11 @@ class Viewer:
     def hq(self) -> bool:
         return self.role is Role.HQ
 
+    @property
+    def representative(self) -> bool:
+        """An active sales representative (who has calendars, and a calendar subscription)."""
+        return self.staff.is_representative(self.login)
+
 
 def viewer() -> Viewer:
     found: Viewer = g.viewer  # (untyped in Flask)

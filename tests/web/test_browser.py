@@ -21,13 +21,22 @@ import caldav
 import icalendar
 import openpyxl
 import pytest
+import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from bridge.demo import demo_password, load_demo
 from bridge.infra.db import make_engine, transaction
-from bridge.models import Activity, Employee, Kind, Origin, SyncSettings, TextPriority
+from bridge.models import (
+    Activity,
+    CalendarSubscription,
+    Employee,
+    Kind,
+    Origin,
+    SyncSettings,
+    TextPriority,
+)
 from tests.clock import NOW, WARSAW, next_date, next_transition, on, utc
 from tests.conftest import fresh_database, opened
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
@@ -351,6 +360,91 @@ def test_a_lost_client_value_is_applied_from_the_start_page(page: "Page", demo: 
     assert page.locator("header.subject h1").inner_text().endswith("(bring samples)")
 
 
+def _feed(url: str) -> int:
+    """The status of a subscribing calendar's GET of ``url`` (no credentials)."""
+    return opened(requests.Session()).get(url).status_code
+
+
+def test_a_representative_subscribes_copies_the_address_and_revokes_it(
+        browser: "Browser", demo: Demo) -> None:
+    server, _, _ = demo
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, "bwilson")
+        page.get_by_role("link", name="Calendar subscription").click()
+        assert page.get_by_role("heading", name="Your calendar subscription").is_visible()
+        assert "You have no calendar subscription." in page.locator("#state").inner_text()
+        page.get_by_label("Include open tasks with a due date").check()
+        page.get_by_role("button", name="Make my subscription address").click()
+        field = page.get_by_label("Address for Outlook and Google Calendar")
+        url = field.input_value()
+        assert url.startswith(server.url + "feeds/") and url.endswith(".ics")
+        webcal = page.get_by_role("link", name="Open in Apple Calendar or Outlook (webcal link)")
+        assert webcal.get_attribute("href") == "webcal://" + url.removeprefix("http://")
+        assert "tasks with a due date are included" in page.locator("#state").inner_text()
+        assert page.evaluate(UNLABELLED) == []
+        page.get_by_role("button", name="Copy").click()
+        assert page.get_by_role("status").filter(has_text="Copied").inner_text() == \
+            "Copied to the clipboard."
+        assert page.evaluate("navigator.clipboard.readText()") == url
+        shot(page, "subscription")
+        assert _feed(url) == 200
+        page.reload()
+        assert page.locator("#feed-address").count() == 0  # (shown once)
+        page.get_by_role("link", name="Revoke the subscription…").click()
+        assert page.get_by_role("heading", name="Revoke your calendar subscription?").is_visible()
+        assert _feed(url) == 200
+        page.get_by_role("button", name="Revoke").click()
+        assert "is revoked" in page.get_by_role("status").first.inner_text()
+        assert "You have no calendar subscription." in page.locator("#state").inner_text()
+        assert _feed(url) == 404
+    finally:
+        context.close()
+
+
+NO_CLIPBOARD = "Object.defineProperty(navigator, 'clipboard', {value: undefined});"
+"""A browser without the Clipboard API (as on a page not served over HTTPS)."""
+
+
+def test_the_subscription_page_works_on_a_phone_and_without_the_clipboard_api(
+        browser: "Browser", demo: Demo) -> None:
+    server, url, _ = demo
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True)
+    phone.add_init_script(NO_CLIPBOARD)
+    page = phone.new_page()
+    try:
+        sign_in(page, server, "cdavis")
+        page.get_by_role("link", name="Calendar subscription").click()
+        page.get_by_role("button", name="Make my subscription address").click()
+        field = page.get_by_label("Address for Outlook and Google Calendar")
+        copy = page.get_by_role("button", name="Copy")
+        copy.scroll_into_view_if_needed()
+        assert field.is_visible() and copy.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        copy.tap()
+        status = page.locator("#copy-status").inner_text()
+        assert status in ("Copied to the clipboard.", "The address is selected: copy it with "
+                          "Ctrl+C (⌘C on a Mac), or press and hold it on a phone.")
+        selected = page.evaluate("[document.activeElement.id, "
+                                 "document.activeElement.selectionStart, "
+                                 "document.activeElement.selectionEnd]")
+        assert selected == ["feed-address", 0, len(field.input_value())]
+        shot(page, "subscription-phone")
+        address = field.input_value()
+        assert _feed(address) == 200
+        page.get_by_role("link", name="Revoke the subscription…").tap()
+        page.get_by_role("button", name="Revoke").tap()
+        assert "is revoked" in page.get_by_role("status").first.inner_text()
+        assert _feed(address) == 404
+    finally:
+        phone.close()
+    with _database(url) as session:
+        assert session.scalar(select(func.count()).select_from(CalendarSubscription)) == 0
+
+
 UNLABELLED = """() => [...document.querySelectorAll(
         'input:not([type=hidden]), select, textarea, button')]
     .filter(control => !(control.labels && control.labels.length) &&
@@ -365,7 +459,8 @@ def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     for path in ("", "activities", "activities/new", "lost", "imports", "settings",
-                 "settings/bwilson", "time-zone"):
+                 "settings/bwilson", "subscription/bwilson", "subscription/bwilson/revoke",
+                 "time-zone"):
         page.goto(server.url + "cockpit/" + path)
         assert page.evaluate(UNLABELLED) == [], path
 
