@@ -32,17 +32,21 @@ from bridge.infra.db import shared_engine, transaction
 from storage_plugin.options import option
 from storage_plugin.pages import Dispatch, answer, prefixed
 
-KEPT_FILES = 16
-"""Files kept in memory (the latest version of the most recently read subscriptions)."""
+KEPT_BYTES = 64 * 1024 * 1024
+"""Memory the kept files may take in one server process (20 000 events make a file of
+some 15 MB): the most recently read are kept; a file larger than this alone is not."""
 NOT_FOUND = "The requested resource could not be found.\n"
 
 
-class _Kept:
-    """Assembled files by ETag, the most recently used kept (a lock guards the dictionary
-    only: files are assembled and compressed outside it)."""
+class Kept:
+    """Assembled files (and their gzip) by ETag, the most recently used kept within
+    ``limit`` bytes (a lock guards the dictionary only: files are assembled and compressed
+    outside it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = KEPT_BYTES) -> None:
         self._files: OrderedDict[str, tuple[bytes, bytes | None]] = OrderedDict()
+        self._limit = limit
+        self._size = 0
         self._lock = threading.Lock()
 
     def get(self, etag: str) -> tuple[bytes, bytes | None] | None:
@@ -54,11 +58,26 @@ class _Kept:
 
     def put(self, etag: str, body: bytes, zipped: bytes | None) -> None:
         with self._lock:
-            old = self._files.get(etag)
-            self._files[etag] = (body, zipped or (old[1] if old else None))
-            self._files.move_to_end(etag)
-            while len(self._files) > KEPT_FILES:
-                self._files.popitem(last=False)
+            old = self._files.pop(etag, None)
+            if old is not None:
+                self._size -= _size(old)
+                zipped = zipped or old[1]
+            files = (body, zipped)
+            if _size(files) > self._limit:
+                return
+            self._files[etag] = files
+            self._size += _size(files)
+            while self._size > self._limit:
+                _, dropped = self._files.popitem(last=False)
+                self._size -= _size(dropped)
+
+    def size(self) -> int:
+        with self._lock:
+            return self._size
+
+
+def _size(files: tuple[bytes, bytes | None]) -> int:
+    return len(files[0]) + len(files[1] or b"")
 
 
 def feeds(configuration: Any) -> Dispatch | None:
@@ -68,13 +87,13 @@ def feeds(configuration: Any) -> Dispatch | None:
         return None
     engine = shared_engine(option(configuration, "database_url") or None)
     server_zone = zone_named(option(configuration, "time_zone") or "UTC")
-    kept = _Kept()
+    kept = Kept()
     return prefixed(configuration, PREFIX, "calendar subscription", functools.partial(
         _answer, engine=engine, server_zone=server_zone, kept=kept))
 
 
 def _answer(request: Request, start_response: types.WSGIStartResponse, name: str, *,
-            engine: Engine, server_zone: str, kept: _Kept) -> Iterable[bytes]:
+            engine: Engine, server_zone: str, kept: Kept) -> Iterable[bytes]:
     if request.method not in ("GET", "HEAD"):
         return answer(start_response, "405 Method Not Allowed",
                       "A calendar subscription is only read (GET).\n", [("Allow", "GET, HEAD")])

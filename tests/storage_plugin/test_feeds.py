@@ -11,6 +11,7 @@ import pytest
 import recurring_ical_events
 import requests
 
+from storage_plugin.feeds import Kept
 from tests.clock import at, day, iso, utc
 from tests.conftest import Bridge, WriteExport, appointment, import_appointments, opened
 from tests.storage_plugin.conftest import (
@@ -192,3 +193,15 @@ def test_the_window_bounds_the_file(appointments: Server, hq: Bridge) -> None:
               (day(-800)).isoformat()).exit_code == 0
     after = fetch(appointments, address, **{"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and "HQ-000002 Old visit" in after.text
+
+
+def test_the_files_kept_in_memory_stay_within_their_bound() -> None:
+    kept = Kept(limit=1000)
+    for number in range(10):
+        kept.put(f"v{number}", b"x" * 300, None)
+    assert kept.size() <= 1000
+    assert kept.get("v9") is not None and kept.get("v0") is None  # the oldest went first
+    kept.put("v9", b"x" * 300, b"z" * 100)  # its gzip added: counted too
+    assert kept.size() <= 1000 and kept.get("v9") == (b"x" * 300, b"z" * 100)
+    kept.put("huge", b"x" * 2000, None)  # larger than the bound alone: not kept
+    assert kept.get("huge") is None and kept.get("v9") is not None
