@@ -297,8 +297,13 @@ def _as_shown(collection: CollectionInfo, found: Iterator[ItemInfo]) -> Iterator
     a calendar-query's text-match — see only that too: they read these texts.)"""
     if collection.team_view_of is None:
         return found
-    return (replace(item, text=None, render=functools.partial(_shown_to_others, item))
-            for item in found)
+    return map(_shown_to_others_item, found)
+
+
+def _shown_to_others_item(item: ItemInfo) -> ItemInfo:
+    if item.text is not None:  # (a look at the text: parsed only if it may be private)
+        return replace(item, text=shown_to_others(item.text))
+    return replace(item, render=functools.partial(_shown_to_others, item))
 
 
 def _shown_to_others(item: ItemInfo) -> str:
