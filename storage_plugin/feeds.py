@@ -110,7 +110,7 @@ def _answer(request: Request, start_response: types.WSGIStartResponse, name: str
             return [b""]
         files = kept.get(current.etag)
         if files is None:
-            files = (feed_text(store, found).encode(), None)
+            files = (feed_text(store, found, current).encode(), None)
             kept.put(current.etag, *files)
     body, zipped = files
     if request.accept_encodings["gzip"]:

@@ -11,7 +11,7 @@ it, tasks aside): each item's components are copied as they are, each time zone 
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Component, Event, vDuration
@@ -59,19 +59,21 @@ def webcal(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Version:
-    """What a conditional GET is answered from."""
-
-    etag: str
-    last_modified: datetime
-
-
-@dataclass(frozen=True)
 class _Parts:
     collections: list[CollectionInfo]
     settings: WindowSettings
     zone: str
     """Where the file says its floating times are (the representative's, else the server's)."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """What a conditional GET is answered from (and what the file is then put together
+    from, read once)."""
+
+    etag: str
+    last_modified: datetime
+    parts: _Parts = field(compare=False, repr=False)
 
 
 def _parts(store: CalendarStore, subscriber: Subscriber) -> _Parts:
@@ -93,7 +95,7 @@ def version(store: CalendarStore, subscriber: Subscriber) -> Version:
     seed = "|".join([FORMAT, subscriber.login, subscriber.name, parts.zone,
                      str(subscriber.include_tasks), *states])
     etag = f'"feed-{hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()}"'
-    return Version(etag, _last_modified(store, parts))
+    return Version(etag, _last_modified(store, parts), parts)
 
 
 def _last_modified(store: CalendarStore, parts: _Parts) -> datetime:
@@ -107,9 +109,9 @@ def _last_modified(store: CalendarStore, parts: _Parts) -> datetime:
     return max(moved, changed or moved).replace(microsecond=0)
 
 
-def feed_text(store: CalendarStore, subscriber: Subscriber) -> str:
-    """The file, as of the store's transaction."""
-    parts = _parts(store, subscriber)
+def feed_text(store: CalendarStore, subscriber: Subscriber, current: Version) -> str:
+    """The file of ``current`` (its version, read in the same transaction)."""
+    parts = current.parts
     zones: dict[str, str] = {}
     components: list[str] = []
     for item_text, is_task in _texts(store, parts.collections):
