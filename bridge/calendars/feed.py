@@ -1,7 +1,8 @@
 """A representative's calendar subscription as one iCalendar file: their appointments (HQ,
 client and mobile ones, inside their calendar window) and, if they chose so, their open tasks
 with a due date as events — what Outlook, Google and Apple Calendar read from a subscribed
-address.
+address. A subscription its representative shares with others holds their private
+appointments as busy time only (``bridge.ical.privacy``).
 
 The file is put together from the texts the calendar server keeps (nothing is rendered for
 it, tasks aside): each item's components are copied as they are, each time zone once. Its
@@ -30,6 +31,7 @@ from bridge.hq.settings import (
 )
 from bridge.hq.subscriptions import Subscriber
 from bridge.hq.windows import day_start
+from bridge.ical.privacy import shown_to_others
 from bridge.ical.render import with_every_timezone
 from bridge.infra import budget
 from bridge.models import SyncScope
@@ -93,7 +95,7 @@ def version(store: CalendarStore, subscriber: Subscriber) -> Version:
     parts = _parts(store, subscriber)
     states = [f"{each.id}:{store.source(each).state()}" for each in parts.collections]
     seed = "|".join([FORMAT, subscriber.login, subscriber.name, parts.zone,
-                     str(subscriber.include_tasks), *states])
+                     str(subscriber.include_tasks), str(subscriber.shared), *states])
     etag = f'"feed-{hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()}"'
     return Version(etag, _last_modified(store, parts), parts)
 
@@ -114,7 +116,8 @@ def feed_text(store: CalendarStore, subscriber: Subscriber, current: Version) ->
     parts = current.parts
     zones: dict[str, str] = {}
     components: list[str] = []
-    for item_text, is_task in _texts(store, parts.collections):
+    for text, is_task in _texts(store, parts.collections):
+        item_text = shown_to_others(text) if subscriber.shared else text
         item_zones, item_components = split_calendar(_with_zones(item_text))
         if is_task:
             item_components = [each for each in map(task_as_event, item_components) if each]

@@ -252,6 +252,7 @@ def _fields(item: ClientItem, number: str | None, take_text: bool,
         end=end,
         priority=item.priority if item.priority and 1 <= item.priority <= 9 else None,
         customer=customer,
+        private=item.private,
     )
 
 

@@ -143,7 +143,7 @@ def _day(value: datetime | None) -> date | None:
 def show_command(app: AppContext, number: str) -> None:
     """Show activity NUMBER: the General, Results, References and Tasks views."""
     with transaction(app.engine(), write=False) as session:
-        view = activity_view(session, number)
+        view = activity_view(session, number, None)
         if view is None:
             raise NotFound(f"there is no activity {number}")
         _print_view(view)
@@ -157,6 +157,7 @@ def _print_view(view: ActivityView) -> None:
         f"Origin: {a.origin.value}{' (read-only)' if a.read_only_because else ''}"
         + (f", mobile id {a.mobile_id}" if a.mobile_id else "")
         + (", frozen for the import" if a.frozen else "")
+        + (", private (shown as busy time only)" if a.private else "")
         + (f", DELETED {record['deleted_at']}" if a.deleted_at else ""),
         "",
         "General",
@@ -201,6 +202,9 @@ def activity_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--customer", metavar="NUMBER", help="The customer ('' to remove)."),
         click.option("--representative", "-r", metavar="LOGIN",
                      help="The sales representative it belongs to."),
+        click.option("--private/--not-private", default=None,
+                     help="Only the representative sees what it is about (others: busy "
+                          "time; listings here show it so too)."),
     ]
     for option in reversed(options):
         command = option(command)

@@ -33,7 +33,9 @@ def show(app: AppContext, login: str) -> None:
                  "makes one." if found is None else
                  f"{login} has a calendar subscription, made {found.created_at:%Y-%m-%d %H:%M} "
                  f"UTC by {found.created_by}; tasks with a due date "
-                 f"{'included' if found.include_tasks else 'not included'}. (Its address was "
+                 f"{'included' if found.include_tasks else 'not included'}; "
+                 f"{'shared: private appointments as busy time only' if found.shared else 'own'}"
+                 ". (Its address was "
                  "shown when it was made; `renew` makes a new one.)")
     click.echo(shown)
 
@@ -43,15 +45,19 @@ def show(app: AppContext, login: str) -> None:
 @click.option("--tasks/--no-tasks", "include_tasks", default=None,
               help="Include open tasks with a due date, as events (default: as before; "
                    "not for a new subscription).")
+@click.option("--shared/--own", "shared", default=None,
+              help="Shared: the address is given to others (an assistant, a team calendar), "
+                   "so private appointments are in it as busy time only (default: as before; "
+                   "own for a new subscription).")
 @click.option("--server-url", envvar=SERVER_URL_ENV, default=DEFAULT_SERVER_URL,
               show_default=True, metavar="URL",
               help=f"The server's address as representatives reach it (or ${SERVER_URL_ENV}).")
 @pass_app
 def renew_command(app: AppContext, login: str, include_tasks: bool | None,
-                  server_url: str) -> None:
+                  shared: bool | None, server_url: str) -> None:
     """Make LOGIN's subscription address (a new one if there was one: the old stops)."""
     with transaction(app.engine()) as session:
-        secret = renew(session, login, app.user, include_tasks)
+        secret = renew(session, login, app.user, include_tasks, shared)
     url = address(server_url.rstrip("/") + app.catalog.mount(app.selected), secret)
     click.echo(f"Calendar subscription of {login} (keep it secret: whoever has it reads the "
                f"appointments):\n  {url}\n  {webcal(url)}")

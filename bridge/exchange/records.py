@@ -84,6 +84,8 @@ class AppointmentRecord(Record):
     completed_on: Instant | None = None
     completed_by: StrictStr | None = None
     modified_at: Instant | None = None
+    private: StrictBool = False
+    """Only the representative sees what it is about (``bridge.hq.privacy``)."""
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> "AppointmentRecord":

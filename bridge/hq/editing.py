@@ -45,6 +45,7 @@ class ActivityFields:
     description: str | None = None
     customer: str | None = None
     representative: str | None = None
+    private: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def add_activity(
     activity = Activity(
         number=number, kind=kind, origin=origin, status=Status.PLANNED,
         name=given.name, priority=DEFAULT_PRIORITY, description="",
-        created_at=now, modified_at=now, revision=1, uid=uid,
+        created_at=now, modified_at=now, revision=1, uid=uid, private=False,
         href=href or default_href(number, None),
     )
     if kind is Kind.APPOINTMENT and given.end is None and given.start is not None:
@@ -186,16 +187,7 @@ def restore_activity(session: Session, number: str, now: datetime) -> Activity:
 
 
 def _apply(session: Session, activity: Activity, given: ActivityFields, now: datetime) -> None:
-    if given.name is not None:
-        if not given.name.strip():
-            raise InvalidInput("the name may not be empty")
-        activity.name = require_fits(Activity.name, given.name.strip(), "the name")
-    if given.priority is not None:
-        if not 1 <= given.priority <= 9:
-            raise InvalidInput(f"priority {given.priority} is outside 1 (highest) … 9 (lowest)")
-        activity.priority = given.priority
-    if given.description is not None:
-        activity.description = given.description
+    _apply_own_fields(activity, given)
     if given.start is not None:
         activity.start_at, activity.start_offset = given.start, offset_minutes(given.start)
     if given.end is not None:
@@ -211,6 +203,22 @@ def _apply(session: Session, activity: Activity, given: ActivityFields, now: dat
     activity.sales_channel = _sales_channel(activity)
     if activity.status in OPEN:
         activity.status = status_by_time(activity.kind is Kind.TASK, activity.end_at, now)
+
+
+def _apply_own_fields(activity: Activity, given: ActivityFields) -> None:
+    """The fields that need nothing but themselves: name, priority, description, private."""
+    if given.name is not None:
+        if not given.name.strip():
+            raise InvalidInput("the name may not be empty")
+        activity.name = require_fits(Activity.name, given.name.strip(), "the name")
+    if given.priority is not None:
+        if not 1 <= given.priority <= 9:
+            raise InvalidInput(f"priority {given.priority} is outside 1 (highest) … 9 (lowest)")
+        activity.priority = given.priority
+    if given.description is not None:
+        activity.description = given.description
+    if given.private is not None:
+        activity.private = given.private
 
 
 def _set_customer(session: Session, activity: Activity, number: str) -> None:

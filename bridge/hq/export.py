@@ -21,7 +21,7 @@ header names."""
 CSV_COLUMNS = (
     "number", "name", "kind", "origin", "status", "start", "end", "priority", "customer",
     "customer_name", "representative", "sales_channel", "mobile_status", "completed_on",
-    "completed_by", "mobile_id", "description",
+    "completed_by", "mobile_id", "private", "description",
 )
 EXCEL_ROWS = 1_048_576
 """Rows of an Excel worksheet (the header takes one)."""

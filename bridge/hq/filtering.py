@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bridge.errors import InvalidInput
 from bridge.hq.employees import get_employee
+from bridge.hq.privacy import busy_only, hidden_clause, hidden_from
 from bridge.hq.roles import Reach, Staff
 from bridge.models import (
     Activity,
@@ -73,6 +74,10 @@ class ActivityFilter:
     """Only the activities of the representatives someone may see (``bridge.hq.roles``)."""
     time_zone: str = "UTC"
     """The IANA zone whose whole days ``start_from`` and ``start_to`` are."""
+    viewer: str | None = None
+    """Who reads (a login; None: an operator's listing): others' private activities are
+    shown as busy time only, and no text, customer or channel finds them
+    (``bridge.hq.privacy``)."""
 
 
 Completer = aliased(Employee)
@@ -109,6 +114,8 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
     query = _in_dates(wanted, query)
     if wanted.text:
         query = query.where(SEARCH_TEXT.ilike(f"%{_escaped(wanted.text)}%", escape="/"))
+    if wanted.text or wanted.customers or wanted.channels:
+        query = query.where(~hidden_clause(Employee.login, wanted.viewer))
     return query
 
 
@@ -231,6 +238,8 @@ class ActivityView:
     representative_name: str
     sales_channel: str | None
     completed_by_name: str | None
+    hidden: bool = False
+    """Shown as busy time only: private to its representative, who is not the viewer."""
 
     def as_record(self) -> dict[str, Any]:
         """The JSON/CSV shape (the fixed interface of `activities list --format json`)."""
@@ -257,6 +266,7 @@ class ActivityView:
             "completed_by": a.completed_by,
             "mobile_id": a.mobile_id,
             "frozen": a.frozen,
+            "private": a.private,
             "read_only": a.read_only_because is not None,
             "revision": a.revision,
             "modified_at": _iso(a.modified_at),
@@ -274,13 +284,22 @@ def list_activities(session: Session, wanted: ActivityFilter) -> Iterator[Activi
     if wanted.limit is None:
         result = session.execute(_sorted(session, wanted).execution_options(yield_per=1000))
         for row in result:
-            yield ActivityView(*row)
+            yield _seen(row, wanted.viewer)
             session.expunge(row[0])
         return
     ids = _page_ids(session, wanted)
     rows = {row[0].id: row for row in session.execute(_base().where(Activity.id.in_(ids)))}
     for activity_id in ids:
-        yield ActivityView(*rows[activity_id])
+        yield _seen(rows[activity_id], wanted.viewer)
+
+
+def _seen(row: Any, viewer: str | None) -> ActivityView:
+    """A row of :func:`_base` as ``viewer`` sees it."""
+    view = ActivityView(*row)
+    if not hidden_from(view.activity, view.representative_login, viewer):
+        return view
+    return ActivityView(busy_only(view.activity), None, None, view.representative_login,
+                        view.representative_name, None, view.completed_by_name, hidden=True)
 
 
 def count_activities(session: Session, wanted: ActivityFilter, up_to: int) -> int:
@@ -290,9 +309,11 @@ def count_activities(session: Session, wanted: ActivityFilter, up_to: int) -> in
     return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
-def activity_view(session: Session, number: str, *, deleted: bool = True) -> ActivityView | None:
+def activity_view(session: Session, number: str, viewer: str | None, *,
+                  deleted: bool = True) -> ActivityView | None:
+    """Activity ``number`` as ``viewer`` sees it (None: no such activity)."""
     query = _base().where(Activity.number == number)
     if not deleted:
         query = query.where(Activity.deleted_at.is_(None))
     row = session.execute(query).one_or_none()
-    return ActivityView(*row) if row else None
+    return _seen(row, viewer) if row else None

@@ -32,6 +32,8 @@ class Subscriber:
     login: str
     name: str
     include_tasks: bool
+    shared: bool = False
+    """Given to others: private appointments are in the file as busy time only."""
 
 
 def secret_hash(secret: str) -> str:
@@ -53,9 +55,10 @@ def subscription_of(session: Session, login: str) -> CalendarSubscription | None
     return session.get(CalendarSubscription, employee.id)
 
 
-def renew(session: Session, login: str, by: str, include_tasks: bool | None = None) -> str:
+def renew(session: Session, login: str, by: str, include_tasks: bool | None = None,
+          shared: bool | None = None) -> str:
     """A new secret for ``login``'s subscription (made if there was none), returned once; the
-    old one stops. ``include_tasks`` None keeps the current choice."""
+    old one stops. ``include_tasks`` and ``shared`` None keep the current choice."""
     employee = get_employee(session, login)
     if not (employee.active and employee.sales_representative):
         raise InvalidInput(f"{login} is not an active sales representative: only they have "
@@ -64,13 +67,16 @@ def renew(session: Session, login: str, by: str, include_tasks: bool | None = No
     found = session.get(CalendarSubscription, employee.id, with_for_update=True)
     if found is None:
         session.add(CalendarSubscription(employee_id=employee.id, secret_hash=secret_hash(secret),
-                                         include_tasks=bool(include_tasks), created_by=by))
+                                         include_tasks=bool(include_tasks), shared=bool(shared),
+                                         created_by=by))
     else:
         found.secret_hash = secret_hash(secret)
         found.created_by = by
         found.created_at = utcnow()
         if include_tasks is not None:
             found.include_tasks = include_tasks
+        if shared is not None:
+            found.shared = shared
     session.flush()
     return secret
 
@@ -89,8 +95,10 @@ def subscriber(session: Session, secret: str) -> Subscriber | None:
     if not secret or len(secret) > 2 * SECRET_BYTES:
         return None
     row = session.execute(
-        select(Employee.id, Employee.login, Employee.name, CalendarSubscription.include_tasks)
+        select(Employee.id, Employee.login, Employee.name, CalendarSubscription.include_tasks,
+               CalendarSubscription.shared)
         .join(CalendarSubscription, CalendarSubscription.employee_id == Employee.id)
         .where(CalendarSubscription.secret_hash == secret_hash(secret),
                Employee.active.is_(True), Employee.sales_representative.is_(True))).first()
-    return Subscriber(row.id, row.login, row.name, row.include_tasks) if row else None
+    return Subscriber(row.id, row.login, row.name, row.include_tasks, row.shared) \
+        if row else None

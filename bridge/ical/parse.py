@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component
 
 from bridge.errors import InvalidInput
+from bridge.ical.privacy import is_private_class
 from bridge.ical.zones import IANA, UnknownTimeZone, resolve_tzid, zone_name_of
 
 RECURRENCE = ("RRULE", "RDATE", "RECURRENCE-ID")
@@ -29,6 +30,8 @@ class ClientItem:
     customer: str | None
     transfer: bool | None
     recurring: bool
+    private: bool | None = None
+    """Its CLASS: private (PRIVATE, CONFIDENTIAL), not (PUBLIC or another), or not given."""
     portable: bool = True
     """Every zone its times name is one any client knows: defined by a VTIMEZONE of the
     item, or an IANA name (not a Windows name or an offset only some clients resolve)."""
@@ -69,6 +72,7 @@ def parse_client_item(source: str | Calendar, floating_zone: str = "UTC") -> Cli
         customer=_text(main, "X-BRIDGE-CUSTOMER"),
         transfer=_flag(main, "X-BRIDGE-TRANSFER"),
         recurring=len(mains) > 1 or any(name in main for name in RECURRENCE),
+        private=is_private_class(main["CLASS"]) if "CLASS" in main else None,
         portable=_portable(calendar, main),
     )
 

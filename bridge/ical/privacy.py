@@ -19,8 +19,13 @@ def might_be_private(text: str) -> bool:
     return "CLASS" in upper and ("PRIVATE" in upper or "CONFIDENTIAL" in upper)
 
 
+def is_private_class(value: object) -> bool:
+    """Whether a CLASS value (None: no CLASS, which is PUBLIC) keeps an item private."""
+    return value is not None and str(value).strip().upper() in PRIVATE_CLASSES
+
+
 def is_private(calendar: Calendar) -> bool:
-    return any(str(component.get("CLASS", "")).upper() in PRIVATE_CLASSES
+    return any(is_private_class(component.get("CLASS"))
                for component in calendar.subcomponents if component.name in TIMED)
 
 

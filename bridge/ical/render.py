@@ -25,6 +25,7 @@ from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vDDDTypes, vText
 
+from bridge.ical.privacy import is_private_class
 from bridge.ical.zones import (
     fixed_offset_of,
     fixed_offset_tzid,
@@ -86,6 +87,7 @@ class Shown(Protocol):
     created_at: datetime
     modified_at: datetime
     revision: int
+    private: bool
 
 
 def new_calendar() -> Calendar:
@@ -96,8 +98,9 @@ def new_calendar() -> Calendar:
 
 
 def hq_properties(activity: Shown, customer: str | None,
-                  categories: bool = True) -> list[Property]:
-    """Everything HQ shows of an activity (``categories``: also the default category)."""
+                  categories: bool = True, privacy: bool = True) -> list[Property]:
+    """Everything HQ shows of an activity (``categories``: also the default category;
+    ``privacy``: also CLASS:PRIVATE if it is private)."""
     is_task = activity.kind is Kind.TASK
     found: list[Property] = [
         ("UID", activity.uid, PLAIN),
@@ -120,6 +123,8 @@ def hq_properties(activity: Shown, customer: str | None,
     found.append(("STATUS", (TODO_STATUS if is_task else EVENT_STATUS)[activity.status], PLAIN))
     if categories:
         found.append(("CATEGORIES", ["Sales task" if is_task else "Sales appointment"], PLAIN))
+    if privacy and activity.private:
+        found.append(("CLASS", "PRIVATE", PLAIN))
     if is_task and activity.completed_on:
         found.append(("COMPLETED", activity.completed_on, PLAIN))
         found.append(("PERCENT-COMPLETE", 100, PLAIN))
@@ -171,7 +176,8 @@ def render_activity(
     """The VEVENT or VTODO of an activity (without its VCALENDAR)."""
     component = _base(activity, client_copy)
     for name, value, parameters in hq_properties(activity, customer,
-                                                 categories="CATEGORIES" not in component):
+                                                 categories="CATEGORIES" not in component,
+                                                 privacy="CLASS" not in component):
         # icalendar writes unknown properties unescaped
         added = vText(value) if name.startswith("X-") else value
         if parameters:
@@ -188,6 +194,8 @@ def _base(activity: Shown, client_copy: str | None) -> Component:
                 for name in list(component.keys()):
                     if name in HQ_OWNED or name.startswith("X-BRIDGE-"):
                         del component[name]
+                if is_private_class(component.get("CLASS")) != activity.private:
+                    component.pop("CLASS", None)  # (HQ's choice stands; the client's if alike)
                 return component
     return Todo() if activity.kind is Kind.TASK else Event()
 
@@ -279,7 +287,7 @@ def _order(task: bool, names: tuple[str, ...]) -> list[str]:
 
 
 _FEW_VALUES = frozenset({
-    "DTSTAMP", "LAST-MODIFIED", "CREATED", "SEQUENCE", "PRIORITY", "STATUS", "COMPLETED",
+    "CLASS", "DTSTAMP", "LAST-MODIFIED", "CREATED", "SEQUENCE", "PRIORITY", "STATUS", "COMPLETED",
     "PERCENT-COMPLETE", "X-BRIDGE-ORIGIN", "X-BRIDGE-STATUS", "X-BRIDGE-KIND",
     "X-BRIDGE-MOBILE-STATUS", "X-BRIDGE-COMPLETED-BY", "X-BRIDGE-COMPLETED-ON"})
 """Properties without parameters whose values (texts, numbers, UTC times) recur from one

@@ -92,9 +92,9 @@ def fingerprint(record: AppointmentRecord, customer: CustomerRef, definition: De
 
 
 def record_fingerprint(record: AppointmentRecord) -> str:
-    return hashlib.blake2b(
-        _SORTED_JSON.encode(record.model_dump(mode="json")).encode(), digest_size=15
-    ).hexdigest()
+    # (a field added later counts only when set: the fingerprints written before it stay)
+    fields = record.model_dump(mode="json", exclude=None if record.private else {"private"})
+    return hashlib.blake2b(_SORTED_JSON.encode(fields).encode(), digest_size=15).hexdigest()
 
 
 _SORTED_JSON = json.JSONEncoder(sort_keys=True)
@@ -237,4 +237,5 @@ def _values(
         "mobile_modified_at": record.modified_at,
         "mobile_fingerprint": written,
         "frozen": outcome.frozen,
+        "private": record.private,
     }

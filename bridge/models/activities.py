@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.base import Base, UTCDateTime, utcnow
@@ -101,6 +101,9 @@ class Activity(Base):
     mobile_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mobile_fingerprint: Mapped[str | None] = mapped_column(String(64))
     frozen: Mapped[bool] = mapped_column(default=False)
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Only its representative sees what it is about; anyone else sees busy time
+    (``bridge.hq.privacy``)."""
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,7 @@ iCalendar file, for clients that subscribe to a calendar by URL (Outlook, Google
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridge.models.base import Base, UTCDateTime, utcnow
@@ -22,6 +22,9 @@ class CalendarSubscription(Base):
     needed, and a request is found by one indexed lookup)."""
     include_tasks: Mapped[bool] = mapped_column(default=False)
     """Whether tasks with a due date are in the file too, as events at their due time."""
+    shared: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the representative gives the address to others: then their private
+    appointments are in the file as busy time only."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     """Login of whoever made (or last renewed) it."""

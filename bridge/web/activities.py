@@ -65,9 +65,10 @@ def table() -> Any:
 
 
 def within_reach(wanted: ActivityFilter) -> ActivityFilter:
-    """``wanted`` as the viewer may see it: their representatives, days in their zone."""
+    """``wanted`` as the viewer may see it: their representatives, days in their zone, others'
+    private activities as busy time only."""
     who = viewer()
-    return replace(wanted, reach=who.reach, time_zone=who.time_zone)
+    return replace(wanted, reach=who.reach, time_zone=who.time_zone, viewer=who.login)
 
 
 def _people(db: Session, who: Viewer) -> list[tuple[str, str]]:
@@ -91,13 +92,13 @@ def detail(number: str) -> Any:
         tasks = _employee(db, view)
     return render_template("activity.html", view=view, employee=tasks,
                            tab=request.args.get("tab", "general"),
-                           why=view.activity.read_only_because)
+                           why=read_only_because(view))
 
 
 def _visible(db: Session, number: str) -> ActivityView:
     """The activity, if the viewer may see it: else 404, as if it did not exist (a URL
     edited to another representative's activity tells nothing)."""
-    view = activity_view(db, number)
+    view = activity_view(db, number, viewer().login)
     if view is None or not viewer().reach.covers(view.representative_login):
         abort(404, f"there is no activity {number} you may see")
     return view
@@ -206,10 +207,18 @@ def _writable(db: Session, number: str, deleted: bool = False) -> ActivityView:
     view = _visible(db, number)
     if view.activity.deleted_at is not None and not deleted:
         abort(404, f"activity {number} is deleted: restore it first")
-    why = view.activity.read_only_because
+    why = read_only_because(view)
     if why:
         raise Forbidden(why)
     return view
+
+
+def read_only_because(view: ActivityView) -> str | None:
+    """Why the viewer may not change the activity here (None: they may)."""
+    if view.hidden:
+        return (f"activity {view.activity.number} is private: only its representative "
+                f"({view.representative_login}) sees and changes it")
+    return view.activity.read_only_because
 
 
 def _check_representative(login: str | None) -> None:
@@ -244,6 +253,7 @@ def _values(view: ActivityView | None, people: list[tuple[str, str]],
         "name": a.name, "description": a.description or "", "priority": str(a.priority),
         "start": _wall(a.start_at, zone), "end": _wall(a.end_at, zone), "time_zone": zone,
         "customer": view.customer_number or "", "representative": view.representative_login,
+        "private": "on" if a.private else "",
     }
 
 
@@ -265,6 +275,7 @@ def _fields(form: Any, zone: str) -> tuple[ActivityFields, list[str]]:
         description=form.get("description", "").replace("\r\n", "\n"),
         customer=form.get("customer", "").strip(),
         representative=form.get("representative") or None,
+        private=bool(form.get("private")),
     )
     return fields, [given.note for given in (start, end) if given and given.note]
 

@@ -49,6 +49,7 @@ class Made:
     created_by: str
     created_by_name: str | None
     include_tasks: bool
+    shared: bool
 
 
 @blueprint.route("/subscription")
@@ -75,7 +76,8 @@ def make(login: str) -> Any:
         raise Forbidden(f"only {login} makes their calendar subscription's address (it is "
                         "theirs to paste into their calendar)")
     with writing() as db:
-        secret = renew(db, login, me.login, include_tasks="include_tasks" in request.form)
+        secret = renew(db, login, me.login, include_tasks="include_tasks" in request.form,
+                       shared="shared" in request.form)
     session[SHOWN_ONCE] = {"login": login, "secret": secret}
     return redirect(_back(login))
 
@@ -109,7 +111,7 @@ def _page(login: str) -> Any:
         made = None if found is None else Made(
             found.created_at, found.created_by,
             db.scalar(select(Employee.name).where(Employee.login == found.created_by)),
-            found.include_tasks)
+            found.include_tasks, found.shared)
     shown = session.pop(SHOWN_ONCE, None)
     url = None
     if shown and shown.get("login") == login and made is not None:

@@ -1,0 +1,206 @@
+"""Private stays private, everywhere: a private appointment — one the mobile export marks
+private, one its representative makes private in the cockpit, one a calendar client sends
+with ``CLASS:PRIVATE`` — is shown to anyone but its representative as busy time only. Every
+kind of request a manager, a colleague and an HQ user can make is sent (calendar requests on
+the team views, free/busy, a shared subscription, cockpit pages, searches and exports, the
+CLI's listings), and no answer carries anything of what the appointments are about."""
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bridge.infra.db import make_engine, transaction
+from bridge.models import Activity
+from tests.clock import at, local_stamp
+from tests.conftest import Bridge, WriteExport, activities_json, appointment, import_appointments
+from tests.storage_plugin.conftest import Server
+from tests.storage_plugin.test_private_appointments import report
+from tests.web.conftest import IN_WARSAW, Cockpits, wall
+
+SECRETS = ("Merger talk", "Do not tell the team", "Secret pricing", "Cut 40 percent",
+           "Southwind", "Hiring call", "Poach their lead")
+"""What bwilson's three private appointments are about."""
+TEAM_VIEWS = ("awhite/team-bwilson-appointments/", "awhite/team-bwilson-mobile/")
+CALDAV = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
+DATA = '<D:prop><D:getetag/><C:calendar-data/></D:prop>'
+
+
+def hiring_call() -> str:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"
+            "UID:hiring-1\r\nCLASS:PRIVATE\r\nSUMMARY:Hiring call\r\n"
+            "DESCRIPTION:Poach their lead\r\n"
+            f"DTSTART;TZID=Europe/Warsaw:{local_stamp(4, '15:00')}\r\n"
+            f"DTEND;TZID=Europe/Warsaw:{local_stamp(4, '16:00')}\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.fixture
+def privates(server: Server, hq: Bridge, write_export: WriteExport,
+             cockpit: Cockpits, database_url: str) -> list[str]:
+    """bwilson's three private appointments (and a public one); their numbers."""
+    import_appointments(hq, write_export,
+                        appointment("MP-1", name="Merger talk", private=True,
+                                    description="Do not tell the team"),
+                        appointment("MA-2", name="Open visit", start=at(7, "09:00").isoformat(),
+                                    end=at(7, "10:00").isoformat()))
+    made = cockpit("bwilson").post("activities/new", {
+        "kind": "appointment", "name": "Secret pricing", "description": "Cut 40 percent",
+        "customer": "C-2001", "representative": "bwilson", "start": wall(5, "09:00"),
+        "end": wall(5, "10:00"), "private": "on", **IN_WARSAW})
+    assert made.status_code == 200 and "Created" in made.text, made.text[:400]
+    assert server.put("bwilson", "bwilson/appointments/hiring-1.ics",
+                      hiring_call()).status_code == 201
+    with transaction(make_engine(database_url), write=False) as session:
+        private = session.execute(select(Activity.number, Activity.name)
+                                  .where(Activity.private.is_(True))).all()
+    assert sorted(name for _, name in private) == ["Hiring call", "Merger talk",
+                                                   "Secret pricing"]
+    return sorted(number for number, _ in private)
+
+
+def leaks(answers: dict[str, str]) -> list[str]:
+    return [f"{request}: {secret!r}" for request, text in answers.items()
+            for secret in SECRETS if secret in text]
+
+
+def dav_answers(server: Server, login: str, path: str) -> dict[str, str]:
+    """Every kind of calendar request ``login`` can send to the collection ``path``."""
+    http = server.http(login)
+    url = server.url + path
+    listing = http.request("PROPFIND", url, headers={"Depth": "1"})
+    assert listing.status_code == 207, listing.text
+    hrefs = re.findall(r"<(?:D:)?href>([^<]+\.ics)</(?:D:)?href>", listing.text)
+    assert hrefs, f"{path} lists no items"
+    start, end = (at(-1, "00:00").strftime("%Y%m%dT%H%M%SZ"),
+                  at(30, "00:00").strftime("%Y%m%dT%H%M%SZ"))
+    in_range = f'<C:time-range start="{start}" end="{end}"/>'
+    events = f'<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{in_range}' \
+             '</C:comp-filter></C:comp-filter>'
+    answers = {f"{path} PROPFIND": listing.text}
+    answers |= {f"GET {href}": http.get(server.url + href.lstrip("/")).text for href in hrefs}
+    answers[f"{path} multiget"] = report(http, url, f"<C:calendar-multiget {CALDAV}>{DATA}"
+                                         + "".join(f"<D:href>{h}</D:href>" for h in hrefs)
+                                         + "</C:calendar-multiget>")
+    answers[f"{path} query"] = report(http, url, f"<C:calendar-query {CALDAV}>{DATA}"
+                                      f"<C:filter>{events}</C:filter></C:calendar-query>")
+    answers[f"{path} expand"] = report(
+        http, url, f'<C:calendar-query {CALDAV}><D:prop><C:calendar-data><C:expand '
+                   f'start="{start}" end="{end}"/></C:calendar-data></D:prop>'
+                   f"<C:filter>{events}</C:filter></C:calendar-query>")
+    answers[f"{path} sync"] = report(http, url, f"<D:sync-collection {CALDAV}><D:sync-token/>"
+                                     f"<D:sync-level>1</D:sync-level>{DATA}"
+                                     "</D:sync-collection>")
+    answers[f"{path} free-busy"] = report(http, url, f"<C:free-busy-query {CALDAV}>{in_range}"
+                                          "</C:free-busy-query>")
+    return answers
+
+
+def cockpit_answers(cockpit: Cockpits, login: str, numbers: list[str]) -> dict[str, str]:
+    """The cockpit's pages, searches and exports as ``login`` sees them."""
+    signed_in = cockpit(login)
+    pages = {f"table {query}": f"activities?{query}" for query in (
+        "size=200", "q=Merger", "q=pricing", "customer=C-2001",
+        "col=name&col=customer&col=customer_name&col=sales_channel&col=mobile_status",
+        "sort=customer_name", "rep=bwilson&sort=name")}
+    pages |= {f"export {fmt}": f"activities/export.{fmt}?size=200" for fmt in ("csv", "json",
+                                                                              "ics")}
+    pages |= {f"{number} {tab}": f"activities/{number}?tab={tab}" for number in numbers
+              for tab in ("general", "results", "references", "tasks")}
+    answers = {}
+    for name, path in pages.items():
+        answer = signed_in.get(path)
+        assert answer.status_code == 200, f"{name}: {answer.status_code}"
+        answers[name] = answer.text
+    workbook = signed_in.get("activities/export.xlsx?size=200")
+    assert workbook.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(workbook.content)) as opened:
+        answers["export xlsx"] = "".join(opened.read(name).decode()
+                                         for name in opened.namelist())
+    for number in numbers:
+        answers[f"{number} edit"] = signed_in.get(f"activities/{number}/edit").text
+        refused = signed_in.post(f"activities/{number}/complete", {})
+        assert refused.status_code == 403, f"{login} changed {number}"
+    return answers
+
+
+def cli_answers(hq: Bridge, numbers: list[str]) -> Iterator[tuple[str, str]]:
+    for fmt in ("json", "csv", "table", "ics"):
+        yield f"activities list {fmt}", hq("activities", "list", "--format", fmt).output
+    yield "activities list --text", hq("activities", "list", "--text", "Merger").output
+    for number in numbers:
+        yield f"activities show {number}", hq("activities", "show", number).output
+
+
+def test_the_manager_sees_busy_time_only_in_every_answer(
+        privates: list[str], server: Server, cockpit: Cockpits) -> None:
+    answers: dict[str, str] = {}
+    for view in TEAM_VIEWS:
+        answers |= dav_answers(server, "awhite", view)
+    answers |= cockpit_answers(cockpit, "awhite", privates)
+    assert leaks(answers) == []
+    # … but when: the manager plans around them
+    assert answers["table size=200"].count("Private appointment") == 3
+    assert "Open visit" in answers["table size=200"]
+    assert answers[f"{TEAM_VIEWS[0]} query"].count("SUMMARY:Private appointment") == 2
+    assert all(number not in answers["table q=Merger"] for number in privates)
+
+
+def test_an_hq_user_sees_busy_time_only_in_the_cockpit(privates: list[str],
+                                                        cockpit: Cockpits) -> None:
+    answers = cockpit_answers(cockpit, "eclerk", privates)
+    assert leaks(answers) == []
+    assert all(number in answers["table size=200"] for number in privates)
+
+
+def test_colleagues_and_anyone_with_free_busy_see_busy_time(
+        privates: list[str], server: Server) -> None:
+    for login in ("cdavis", "eclerk", "awhite"):
+        busy = server.http(login).get(f"{server.url}freebusy/bwilson.vfb")
+        assert busy.status_code == 200 and "FREEBUSY" in busy.text
+        assert leaks({f"{login} .vfb": busy.text}) == []
+    refused = server.http("cdavis").request("PROPFIND", server.url + "bwilson/appointments/",
+                                            headers={"Depth": "1"})
+    assert refused.status_code in (403, 404)
+
+
+def test_a_shared_subscription_holds_busy_time_only(privates: list[str], server: Server,
+                                                     hq: Bridge) -> None:
+    def feed(*option: str) -> str:
+        made = hq("subscriptions", "renew", "bwilson", *option, "--server-url",
+                  server.url.rstrip("/"))
+        assert made.exit_code == 0, made.output
+        url = re.search(r"https?://\S+\.ics", made.output)
+        assert url, made.output
+        answer = requests.get(url.group(0), timeout=30)
+        assert answer.status_code == 200
+        return answer.text
+
+    shared = feed("--shared")
+    assert leaks({"shared feed": shared}) == []
+    assert shared.count("SUMMARY:Private appointment") == 3 and "Open visit" in shared
+    own = feed("--own")
+    assert all(secret in own for secret in ("Merger talk", "Secret pricing", "Hiring call"))
+
+
+def test_an_operator_listing_shows_busy_time_only(privates: list[str], hq: Bridge) -> None:
+    answers = dict(cli_answers(hq, privates))
+    assert leaks(answers) == []
+    listed = {row["number"]: row for row in activities_json(hq)}
+    assert all(listed[number]["private"] and listed[number]["name"] == "Private appointment"
+               for number in privates)
+
+
+def test_its_representative_sees_and_changes_all_of_it(privates: list[str],
+                                                        cockpit: Cockpits) -> None:
+    own = cockpit("bwilson")
+    table = own.get("activities?size=200").text
+    assert all(name in table for name in ("Merger talk", "Secret pricing", "Hiring call"))
+    assert own.get("activities?q=pricing").text.count("Secret pricing") >= 1
+    hq_made = next(number for number in privates if number.startswith("HQ-"))
+    assert "Cut 40 percent" in own.get(f"activities/{hq_made}").text
+    assert own.get(f"activities/{hq_made}/edit").status_code == 200
