@@ -136,3 +136,13 @@ def test_an_event_without_an_end_lasts_an_hour_or_a_day() -> None:
     all_day = decided(event(end=None, all_day=True, start=on(day(8), "00:00", "UTC")))
     assert all_day.fields.end == on(day(9), "00:00", "UTC")
 
+
+
+@pytest.mark.parametrize(("klass", "private"), [("PRIVATE", True), ("CONFIDENTIAL", True),
+                                                ("PUBLIC", False), (None, None)])
+def test_a_clients_class_makes_an_activity_private_or_not_and_none_leaves_it(
+        klass: str | None, private: bool | None) -> None:
+    decision = decided(event(private=None if klass is None else klass != "PUBLIC"),
+                       Before(hq_activity(private=True), stored=False))
+    assert isinstance(decision, WriteToHQ)
+    assert decision.fields.private is private

@@ -13,6 +13,7 @@ from tests.conftest import (
     appointment,
     employee,
     import_appointments,
+    later_version,
 )
 
 
@@ -168,3 +169,14 @@ def test_definition_is_installed_inactive_by_init(bridge: Bridge,
                     "--now", NOW_ISO)
     assert result.exit_code != 0
     assert "inactive" in result.output
+
+
+def test_an_appointment_the_export_marks_private_is_private_in_hq(
+        hq: Bridge, write_export: WriteExport) -> None:
+    import_appointments(hq, write_export, appointment("MA-1"))
+    again = import_appointments(hq, write_export, appointment("MA-1"))
+    assert "unchanged 1" in again.output  # (its fingerprint is the one written before)
+    marked = import_appointments(hq, write_export, later_version("MA-1", private=True))
+    assert "updated 1" in marked.output
+    [listed] = activities_json(hq)
+    assert listed["private"] and listed["name"] == "Private appointment"

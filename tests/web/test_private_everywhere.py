@@ -204,3 +204,25 @@ def test_its_representative_sees_and_changes_all_of_it(privates: list[str],
     hq_made = next(number for number in privates if number.startswith("HQ-"))
     assert "Cut 40 percent" in own.get(f"activities/{hq_made}").text
     assert own.get(f"activities/{hq_made}/edit").status_code == 200
+
+
+def test_calendars_carry_it_as_class_private_and_a_client_can_make_it_public(
+        privates: list[str], server: Server, database_url: str) -> None:
+    http = server.http("bwilson")
+    own = http.request("REPORT", server.url + "bwilson/appointments/", headers={
+        "Depth": "1", "Content-Type": "application/xml"},
+        data=f"<C:calendar-query {CALDAV}>{DATA}<C:filter><C:comp-filter name=\"VCALENDAR\"/>"
+             "</C:filter></C:calendar-query>").text
+    assert "SUMMARY:HQ-000001 Secret pricing" in own and own.count("CLASS:PRIVATE") == 2
+    without_class = hiring_call().replace("CLASS:PRIVATE\r\n", "")
+    assert server.put("bwilson", "bwilson/appointments/hiring-1.ics",
+                      without_class).status_code == 204
+    assert _private("Hiring call", database_url)  # (a client that leaves CLASS out)
+    public = hiring_call().replace("CLASS:PRIVATE", "CLASS:PUBLIC")
+    assert server.put("bwilson", "bwilson/appointments/hiring-1.ics", public).status_code == 204
+    assert not _private("Hiring call", database_url)
+
+
+def _private(name: str, database_url: str) -> bool:
+    with transaction(make_engine(database_url), write=False) as session:
+        return bool(session.scalar(select(Activity.private).where(Activity.name == name)))
