@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bridge.errors import InvalidInput
 from bridge.hq.editing import ActivityFields, edit_activity
 from bridge.hq.errors import NotFound
+from bridge.hq.privacy import hidden_clause
 from bridge.hq.roles import Reach
 from bridge.models import Activity, Employee, LostReason, LostValue
 
@@ -48,18 +49,23 @@ class Summary:
 T = TypeVar("T", bound=tuple[Any, ...])
 
 
-def _within(query: Select[T], reach: Reach) -> Select[T]:
+def _within(query: Select[T], reach: Reach, viewer: str) -> Select[T]:
+    """``query`` (of lost values, their representative and activity) limited to what
+    ``viewer`` may see: of the representatives they reach, none of another's private
+    activity (only its representative decides those: ``bridge.hq.privacy``)."""
+    query = query.where(~hidden_clause(Employee.login, viewer))
     if reach.everyone:
         return query
     return query.where(Employee.login.in_(sorted(reach.logins)))
 
 
-def open_summary(session: Session, reach: Reach) -> Summary:
-    """How many lost values wait for a decision, and since when."""
+def open_summary(session: Session, reach: Reach, viewer: str) -> Summary:
+    """How many lost values wait for ``viewer``'s decision, and since when."""
     query = (select(func.count(LostValue.id), func.min(LostValue.received_at))
              .join(Employee, LostValue.representative_id == Employee.id)
+             .outerjoin(Activity, LostValue.activity_id == Activity.id)
              .where(LostValue.resolved_at.is_(None)))
-    count, oldest = session.execute(_within(query, reach)).one()
+    count, oldest = session.execute(_within(query, reach, viewer)).one()
     return Summary(count, oldest)
 
 
@@ -76,7 +82,7 @@ class LostView:
         return self.number is not None and not self.read_only and self.lost.resolved_at is None
 
 
-def list_lost(session: Session, reach: Reach, *, resolved: bool = False,
+def list_lost(session: Session, reach: Reach, viewer: str, *, resolved: bool = False,
               representative: str | None = None, lost_id: int | None = None,
               limit: int = 500) -> list[LostView]:
     query = (select(LostValue, Employee.login, Activity.number, Activity.origin)
@@ -90,12 +96,12 @@ def list_lost(session: Session, reach: Reach, *, resolved: bool = False,
     if lost_id is not None:
         query = query.where(LostValue.id == lost_id)
     return [LostView(lost, login, number, origin is not None and origin.value == "mobile")
-            for lost, login, number, origin in session.execute(_within(query, reach))]
+            for lost, login, number, origin in session.execute(_within(query, reach, viewer))]
 
 
-def find_lost(session: Session, lost_id: int, reach: Reach) -> LostView:
+def find_lost(session: Session, lost_id: int, reach: Reach, viewer: str) -> LostView:
     """A lost value the viewer may see (NotFound otherwise, as if there were none)."""
-    for view in list_lost(session, reach, lost_id=lost_id, limit=1):
+    for view in list_lost(session, reach, viewer, lost_id=lost_id, limit=1):
         return view
     raise NotFound(f"there is no open lost value {lost_id}")
 

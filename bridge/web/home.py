@@ -23,6 +23,6 @@ def start() -> Any:
     with reading() as db:
         weeks = weeks_by_status(db, viewer().reach, today, zone=viewer().time_zone)
         runs = latest_runs(db)
-        lost = open_summary(db, viewer().reach)
+        lost = open_summary(db, viewer().reach, viewer().login)
     return render_template("home.html", weeks=weeks, chart=stacked_weeks(weeks, today),
                            colours=COLOURS, runs=runs, lost=lost, now=now)

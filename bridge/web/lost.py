@@ -18,7 +18,8 @@ def overview() -> Any:
     representative = request.args.get("rep") or None
     resolved = request.args.get("resolved") == "1"
     with reading() as db:
-        views = list_lost(db, viewer().reach, resolved=resolved, representative=representative)
+        views = list_lost(db, viewer().reach, viewer().login, resolved=resolved,
+                          representative=representative)
     return render_template("lost.html", views=views, resolved=resolved,
                            representative=representative)
 
@@ -26,7 +27,7 @@ def overview() -> Any:
 @blueprint.route("/lost/<int:lost_id>/<any(apply, dismiss):action>", methods=["POST"])
 def decide(lost_id: int, action: str) -> Any:
     with writing() as db:
-        view = find_lost(db, lost_id, viewer().reach)
+        view = find_lost(db, lost_id, viewer().reach, viewer().login)
         if action == "apply":
             activity = apply_lost(db, view, viewer().login, datetime.now(UTC))
             message = (f"Applied the {view.lost.field} to {activity.number}; calendars show "

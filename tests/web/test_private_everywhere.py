@@ -55,12 +55,30 @@ def privates(server: Server, hq: Bridge, write_export: WriteExport,
     assert made.status_code == 200 and "Created" in made.text, made.text[:400]
     assert server.put("bwilson", "bwilson/appointments/hiring-1.ics",
                       hiring_call()).status_code == 201
+    _edit_in_calendar(server, "Secret pricing", "DESCRIPTION:Cut 40 percent, final offer")
     with transaction(make_engine(database_url), write=False) as session:
         private = session.execute(select(Activity.number, Activity.name)
                                   .where(Activity.private.is_(True))).all()
     assert sorted(name for _, name in private) == ["Hiring call", "Merger talk",
                                                    "Secret pricing"]
     return sorted(number for number, _ in private)
+
+
+def _edit_in_calendar(server: Server, name: str, description: str) -> None:
+    """bwilson's calendar client changes the description of ``name``: HQ keeps its own text
+    (text priority hq) and the client's as a lost value, for bwilson to decide on."""
+    http = server.http("bwilson")
+    listing = http.request("PROPFIND", server.url + "bwilson/appointments/",
+                           headers={"Depth": "1"}).text
+    for href in re.findall(r"<(?:D:)?href>([^<]+\.ics)</(?:D:)?href>", listing):
+        item = http.get(server.url + href.lstrip("/"))
+        if name in item.text:
+            text = re.sub(r"DESCRIPTION:[^\r\n]*", description, item.text)
+            edited = http.put(server.url + href.lstrip("/"), data=text, headers={
+                "Content-Type": "text/calendar", "If-Match": item.headers["ETag"]})
+            assert edited.status_code == 204, edited.text
+            return
+    raise AssertionError(f"bwilson's calendar has no {name!r}")
 
 
 def leaks(answers: dict[str, str]) -> list[str]:
@@ -103,7 +121,8 @@ def dav_answers(server: Server, login: str, path: str) -> dict[str, str]:
 def cockpit_answers(cockpit: Cockpits, login: str, numbers: list[str]) -> dict[str, str]:
     """The cockpit's pages, searches and exports as ``login`` sees them."""
     signed_in = cockpit(login)
-    pages = {f"table {query}": f"activities?{query}" for query in (
+    pages = {"start page": "", "lost values": "lost"}
+    pages |= {f"table {query}": f"activities?{query}" for query in (
         "size=200", "q=Merger", "q=pricing", "customer=C-2001",
         "col=name&col=customer&col=customer_name&col=sales_channel&col=mobile_status",
         "sort=customer_name", "rep=bwilson&sort=name")}
@@ -203,6 +222,7 @@ def test_its_representative_sees_and_changes_all_of_it(privates: list[str],
     assert own.get("activities?q=pricing").text.count("Secret pricing") >= 1
     hq_made = next(number for number in privates if number.startswith("HQ-"))
     assert "Cut 40 percent" in own.get(f"activities/{hq_made}").text
+    assert "final offer" in own.get("lost").text  # (the lost value is theirs to decide on)
     assert own.get(f"activities/{hq_made}/edit").status_code == 200
 
 
