@@ -14,7 +14,7 @@ from bridge.hq.placement import Projection
 from bridge.hq.settings import floating_zone, today, window_settings, zone_of
 from bridge.hq.windows import day_start
 from bridge.ical.freebusy import Period, busy_periods
-from bridge.ical.render import with_every_timezone
+from bridge.ical.render import add_missing_timezones
 from bridge.infra import budget
 from bridge.models import Employee
 
@@ -57,6 +57,7 @@ def busy_time(store: CalendarStore, employee: Employee, start: datetime,
         if collection is None:
             continue
         for item in budget.bounded(store.items_in_range(collection, "VEVENT", low, high)):
-            calendar = Calendar.from_ical(with_every_timezone(item.serialize()))
+            calendar = Calendar.from_ical(item.serialize())
+            add_missing_timezones(calendar)  # (a client may leave its zones out)
             periods.extend(busy_periods(calendar, start, end, zone))
     return periods

@@ -225,15 +225,21 @@ def with_every_timezone(text: str) -> str:
     """A calendar object with a VTIMEZONE for each TZID it uses and does not define (a
     client may leave them out; a subscribing calendar such as Outlook's needs them)."""
     calendar = Calendar.from_ical(text)
-    missing = sorted(calendar.get_missing_tzids())
-    if not missing:
+    if not add_missing_timezones(calendar):
         return text
+    written: bytes = calendar.to_ical()
+    return written.decode("utf-8")
+
+
+def add_missing_timezones(calendar: Calendar) -> bool:
+    """Add a VTIMEZONE for each TZID ``calendar`` uses and does not define; whether any
+    was missing."""
+    missing = sorted(calendar.get_missing_tzids())
     for tzid in missing:
         zone = vtimezone_for(tzid)
         if zone is not None:
             calendar.add_component(zone)
-    written: bytes = calendar.to_ical()
-    return written.decode("utf-8")
+    return bool(missing)
 
 
 def used_tzids(component: Component) -> set[str]:
