@@ -114,16 +114,22 @@ def spread(i: int, n: int, first_day: int, days: int) -> datetime:
 
 
 def build_hq(workdir: Path, n: int, database: str | None = None,
-             representatives: tuple[str, ...] = (LOGIN,)) -> str:
+             representatives: tuple[str, ...] = (LOGIN,), manager: str | None = None) -> str:
     """An HQ of N customers of one sales channel, and N mobile appointments, N HQ appointments
     and N HQ tasks of each of the ``representatives`` (all of that channel, all signing in
-    with PASSWORD), in ``database`` (an empty one; by default SQLite in ``workdir``)."""
+    with PASSWORD), in ``database`` (an empty one; by default SQLite in ``workdir``). With
+    ``manager``, an employee (no representative, signing in with PASSWORD too) who manages
+    them all: their team."""
     database = database or f"sqlite:///{workdir / 'hq.db'}"
+    employees = [{"login": login, "name": "Bench Mark" if login == LOGIN else login.title(),
+                  "email": f"{login}@example.com", "sales_representative": True,
+                  "manager": manager, "sales_channels": [CHANNEL]} for login in representatives]
+    if manager is not None:
+        employees.append({"login": manager, "name": manager.title(),
+                          "email": f"{manager}@example.com", "sales_representative": False,
+                          "manager": None, "sales_channels": []})
     files = {
-        "employees": [{"login": login, "name": "Bench Mark" if login == LOGIN else login.title(),
-                       "email": f"{login}@example.com", "sales_representative": True,
-                       "manager": None, "sales_channels": [CHANNEL]}
-                      for login in representatives],
+        "employees": employees,
         "customers": [{"number": f"C-{i:06d}", "name": f"Customer {i} Trading",
                        "sales_channel": CHANNEL, "phone": "+48 22 000 00 00",
                        "email": f"c{i}@customer.example", "active": True,
@@ -145,7 +151,7 @@ def build_hq(workdir: Path, n: int, database: str | None = None,
     bridge = [str(BRIDGE), "--database", database]
     run_checked([*bridge, "init"], workdir)
     run_checked([*bridge, "employees", "import", str(workdir / "employees.json")], workdir)
-    for login in representatives:
+    for login in (*representatives, *([manager] if manager else [])):
         run_checked([*bridge, "employees", "set-password", login, "--password-stdin"], workdir,
                     stdin=f"{PASSWORD}\n")
     run_checked([*bridge, "definition", "activate", "ibus.AppointmentSynchronize"], workdir)
@@ -491,16 +497,28 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as error:
         print(f"benchmark could not run: {error}", file=sys.stderr)
         return 1
-    print("\n| collection | operation | size | bridge ms | radicale ms | ratio |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for name, op, n, ours, theirs in sorted(rows, key=lambda row: (row[0], row[1], row[2])):
-        ratio = f"{theirs / ours:.2f}" if ours and theirs else "-"
-        print(f"| {name} | {op} | {n:,} | {ours * 1000 if ours else float('nan'):.1f} | "
-              f"{theirs * 1000 if theirs else float('nan'):.1f} | {ratio} |".replace(",", " "))
+    print_table(rows, ("collection", "operation"))
+    print_memory(memory)
+    return 0
+
+
+def print_table(rows: list[tuple], labels: tuple[str, ...]) -> None:
+    """A markdown table of ``rows`` (``*labels, size, bridge s, radicale s``; a server without
+    a figure: –), sorted by labels and size; ratio = radicale / bridge."""
+    print(f"\n| {' | '.join(labels)} | size | bridge ms | radicale ms | ratio |")
+    print(f"|{' --- |' * len(labels)} ---: | ---: | ---: | ---: |")
+    for *names, n, ours, theirs in sorted(rows, key=lambda row: row[:-2]):
+        ratio = f"{theirs / ours:.2f}" if ours and theirs else "–"
+        figures = [f"{seconds * 1000:.1f}" if seconds else "–" for seconds in (ours, theirs)]
+        print(f"| {' | '.join(names)} | {n:,} | ".replace(",", " ")
+              + f"{' | '.join(figures)} | {ratio} |")
+
+
+def print_memory(memory: dict[int, dict[str, float]]) -> None:
+    """A markdown table of each server's peak resident memory (MiB) per size."""
     print("\n| size | bridge peak RSS MiB | radicale peak RSS MiB |\n| ---: | ---: | ---: |")
     for n, peaks in memory.items():
         print(f"| {n:,} | {peaks['bridge']:.0f} | {peaks['radicale']:.0f} |".replace(",", " "))
-    return 0
 
 
 if __name__ == "__main__":
