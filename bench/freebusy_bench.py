@@ -56,7 +56,7 @@ from hq_dav_bench import (
     TODAY,
     build_hq,
     copy_collection,
-    peak_rss_mib,
+    peak_memory,
     print_memory,
     print_table,
 )
@@ -238,10 +238,7 @@ def bench_size(n: int, args: argparse.Namespace, root: Path, warnings: list[str]
         for problem in disagreements(probes):
             warnings.append(f"N={n}: {problem}")
             print(f"  WARNING: {problem}", flush=True)
-        memory = {server.name: peak_rss_mib(server) for server in servers}
-        print("  peak memory  " + "  ".join(f"{name}: {mib:6.1f} MiB"
-                                           for name, mib in memory.items()), flush=True)
-        return results, memory
+        return results, peak_memory(servers)
     finally:
         for server in servers:
             server.stop()

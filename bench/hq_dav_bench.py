@@ -197,6 +197,14 @@ def peak_rss_mib(server: Server) -> float:
     return kib / 1024
 
 
+def peak_memory(servers: list[Server]) -> dict[str, float]:
+    """Each server's peak resident memory (MiB) by name, also printed."""
+    memory = {server.name: peak_rss_mib(server) for server in servers}
+    print("  peak memory   " + "  ".join(f"{name}: {mib:6.1f} MiB"
+                                        for name, mib in memory.items()), flush=True)
+    return memory
+
+
 def add_hq_activities(database: str, n: int, login: str = LOGIN) -> None:
     """N HQ appointments and N HQ tasks of ``login``, as `bridge activities add` makes them."""
     from bridge import calendars
@@ -393,10 +401,7 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
                 f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in cold.items()),
                   flush=True)
         results.update(bench_feed(workdir, database, bridge, radicale, args))  # (round 3)
-        memory = {server.name: peak_rss_mib(server) for server in servers}
-        print("  peak memory   " + "  ".join(f"{name}: {mib:6.1f} MiB"
-                                            for name, mib in memory.items()), flush=True)
-        return results, memory
+        return results, peak_memory(servers)
     finally:
         for server in servers:
             server.stop()
