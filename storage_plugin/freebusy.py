@@ -4,7 +4,8 @@ Free/Busy" option reads (``…/freebusy/%NAME%.vfb``), and what a script or a co
 planning a visit asks for. Busy time only: never what an appointment is about.
 
 - Behind sign-in (Basic, the calendar server's passwords and throttle): every active
-  employee may read the busy time of every active representative of the same HQ database.
+  employee may read the busy time of every active representative of the same HQ database
+  (``bridge.calendars.busy_time``).
 - ``?start=&end=`` (dates in the representative's zone, or instants with an offset); by
   default two weeks back and eight weeks ahead; at most a year (else 400, with the reason).
 - An unknown login, or one without calendars, is 404.
@@ -16,10 +17,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from radicale import types
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from werkzeug.wrappers import Request
 
-from bridge.calendars.busy_time import busy_time, check_span, default_span
+from bridge.calendars.busy_time import busy_time, check_span, default_span, representative
 from bridge.calendars.store import CalendarStore
 from bridge.errors import InvalidInput
 from bridge.hq.authentication import Authenticator
@@ -29,7 +30,7 @@ from bridge.ical.freebusy import vfreebusy
 from bridge.infra.db import shared_engine, transaction
 from bridge.models import Employee
 from storage_plugin.options import option
-from storage_plugin.pages import Dispatch, answer, basic_credentials, prefixed
+from storage_plugin.pages import Dispatch, answer, prefixed, signed_in
 
 PREFIX = "/freebusy/"
 SUFFIX = ".vfb"
@@ -53,15 +54,13 @@ def _answer(request: Request, start_response: types.WSGIStartResponse, name: str
     if request.method not in ("GET", "HEAD"):
         return answer(start_response, "405 Method Not Allowed",
                       "Free/busy time is only read (GET).\n", [("Allow", "GET, HEAD")])
-    refusal = _signed_in(request, start_response, authenticator, realm)
-    if refusal is not None:
-        return refusal
+    signed = signed_in(request, start_response, authenticator, realm)
+    if not isinstance(signed, str):
+        return signed
     login = name.removesuffix(SUFFIX) if name.endswith(SUFFIX) else ""
     now = datetime.now(UTC)
     with transaction(engine, write=False, keep=False) as session:
-        employee = session.scalar(select(Employee).where(
-            Employee.login == login, Employee.active.is_(True),
-            Employee.sales_representative.is_(True))) if login else None
+        employee = representative(session, login) if login else None
         if employee is None:
             return answer(start_response, "404 Not Found",
                           f"No sales representative {login!r} has free/busy time here.\n")
@@ -77,25 +76,6 @@ def _answer(request: Request, start_response: types.WSGIStartResponse, name: str
                               ("Content-Length", str(len(body))),
                               ("Cache-Control", "private, no-cache")])
     return [b""] if request.method == "HEAD" else [body]
-
-
-def _signed_in(request: Request, start_response: types.WSGIStartResponse,
-               authenticator: Authenticator, realm: str) -> Iterable[bytes] | None:
-    """None for an active employee's right password; else the answer (401, or 429 while
-    the login or address is locked)."""
-    credentials = basic_credentials(request.environ)
-    if credentials is not None:
-        verdict = authenticator.check(*credentials, request.remote_addr or "",
-                                      datetime.now(UTC))
-        if verdict.accepted:
-            return None
-        if verdict.locked_until is not None:
-            wait = max(1, int((verdict.locked_until - datetime.now(UTC)).total_seconds()))
-            return answer(start_response, "429 Too Many Requests",
-                          "Too many failed sign-ins; please wait.\n",
-                          [("Retry-After", str(wait))])
-    return answer(start_response, "401 Unauthorized", "Sign in with your HQ login.\n",
-                  [("WWW-Authenticate", f'Basic realm="{realm}", charset="UTF-8"')])
 
 
 def _span(request: Request, store: CalendarStore, employee: Employee

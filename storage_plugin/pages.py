@@ -3,13 +3,16 @@ answered by a handler of its own, within a request budget, and the short answers
 in front of Radicale gives."""
 
 import base64
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
-from radicale import types
+from radicale import types, xmlutils
 from radicale.log import logger
 from werkzeug.wrappers import Request
 
+from bridge.hq.authentication import Authenticator
 from bridge.infra import budget
 from storage_plugin import proxy
 from storage_plugin.options import option
@@ -18,6 +21,8 @@ Dispatch = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes
 Handler = Callable[[Request, types.WSGIStartResponse, str], Iterable[bytes]]
 """Answers a request under the prefix, given the rest of its path."""
 RETRY_AFTER_SECONDS = 60
+MAX_PHRASE = 200
+"""Longest reason phrase of a status line this layer writes (reasons may quote paths)."""
 
 
 def answer(start_response: types.WSGIStartResponse, status: str, text: str,
@@ -66,3 +71,38 @@ def basic_credentials(environ: types.WSGIEnviron) -> tuple[str, str] | None:
     except ValueError:  # not base64 (not even ASCII), not UTF-8
         return None
     return (login, password) if found else None
+
+
+def signed_in(request: Request, start_response: types.WSGIStartResponse,
+              authenticator: Authenticator, realm: str) -> str | Iterable[bytes]:
+    """The login of an active employee who gave their right password (Basic); else the
+    answer refusing the request (401, or 429 while the login or address is locked)."""
+    credentials = basic_credentials(request.environ)
+    if credentials is not None:
+        verdict = authenticator.check(*credentials, request.remote_addr or "",
+                                      datetime.now(UTC))
+        if verdict.accepted:
+            return credentials[0]
+        if verdict.locked_until is not None:
+            wait = max(1, int((verdict.locked_until - datetime.now(UTC)).total_seconds()))
+            return answer(start_response, "429 Too Many Requests",
+                          "Too many failed sign-ins; please wait.\n",
+                          [("Retry-After", str(wait))])
+    return answer(start_response, "401 Unauthorized", "Sign in with your HQ login.\n",
+                  [("WWW-Authenticate", f'Basic realm="{realm}", charset="UTF-8"')])
+
+
+def forbidden(reason: str | None) -> str:
+    """A 403's status line, with the reason in its phrase (client libraries and sync logs
+    show that, not the body)."""
+    if not reason:
+        return "403 Forbidden"
+    return f"403 Forbidden: {reason.encode('ascii', 'replace').decode()[:MAX_PHRASE]}"
+
+
+def precondition(name: str, reason: str | None = None) -> str:
+    """The body of a 403 for a failed DAV/CalDAV precondition (RFC 4918 §16), the reason
+    in words inside the precondition's element."""
+    error = ET.Element(xmlutils.make_clark("D:error"))
+    ET.SubElement(error, xmlutils.make_clark(name)).text = reason
+    return ET.tostring(error, encoding="unicode", xml_declaration=True)

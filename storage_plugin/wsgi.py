@@ -71,7 +71,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from radicale import pathutils, types, xmlutils
+from radicale import pathutils, types
 from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -86,13 +86,12 @@ from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.feeds import feeds
 from storage_plugin.freebusy import freebusy
 from storage_plugin.options import flag, seconds
-from storage_plugin.pages import answer
+from storage_plugin.pages import MAX_PHRASE, answer, forbidden, precondition
 from storage_plugin.proxy import writable
+from storage_plugin.scheduling import scheduling, with_scheduling
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
 RETRIES = 4
-MAX_PHRASE = 200
-"""Longest reason phrase of a status line this layer writes (reasons may quote paths)."""
 RETRY_AFTER_SECONDS = 5
 READS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
 """Methods whose budget is ``report_budget`` (every other one's is ``request_budget``)."""
@@ -126,6 +125,8 @@ class RequestNotes:
     """The body of a PUT, as the client sent it (what is kept and served of its item)."""
     parsed: Any = None
     """That body as parsed (an icalendar Calendar), before any lock was taken."""
+    xml: ET.Element | None = None
+    """The request's XML body as Radicale parsed it (None: none)."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -148,9 +149,11 @@ class Application(radicale_compat.HookedApplication):
         self._refusal_delay = radicale_compat.auth_delay(self)
         radicale_compat.set_auth_delay(self, 0.0)
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
-        self._pages = [pages for pages in (cockpit(configuration, catalog, database),
-                                           feeds(configuration), freebusy(configuration))
-                       if pages is not None]
+        self._scheduling = scheduling(configuration)
+        self._pages = [pages for pages in (
+            cockpit(configuration, catalog, database), feeds(configuration),
+            freebusy(configuration), self._scheduling.pages() if self._scheduling else None,
+        ) if pages is not None]
         self._write_budget = seconds(configuration, "request_budget",
                                      budget.REQUEST_BUDGET_SECONDS)
         self._read_budget = seconds(configuration, "report_budget", budget.REPORT_BUDGET_SECONDS)
@@ -175,7 +178,7 @@ class Application(radicale_compat.HookedApplication):
         # (a PUT too large is refused before anything reads it)
         if environ.get("REQUEST_METHOD") == "PUT" and body and \
                 len(body) > radicale_compat.max_resource_size(self):
-            return answer(start_response, "403 Forbidden", _precondition(_size_limit(environ)),
+            return answer(start_response, "403 Forbidden", precondition(_size_limit(environ)),
                           [], "application/xml; charset=utf-8")
         method = environ.get("REQUEST_METHOD", "")
         with budget.limited(self._read_budget if method in READS else self._write_budget,
@@ -249,13 +252,13 @@ class Application(radicale_compat.HookedApplication):
         if status.startswith("401") or (status.startswith("403") and not notes.user):
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):
-            return answer(start_response, _forbidden(notes.forbidden),
-                          _precondition(notes.precondition, notes.forbidden), [],
+            return answer(start_response, forbidden(notes.forbidden),
+                          precondition(notes.precondition, notes.forbidden), [],
                           "application/xml; charset=utf-8")
         if notes.refusal and status.startswith("400"):
             if notes.refused_for is not None:
-                return answer(start_response, _forbidden(notes.refusal),
-                              _precondition(notes.refused_for, notes.refusal), [],
+                return answer(start_response, forbidden(notes.refusal),
+                              precondition(notes.refused_for, notes.refusal), [],
                               "application/xml; charset=utf-8")
             return answer(start_response, status, f"{notes.refusal}\n", [])
         if status.startswith("500") and notes.error_id:
@@ -267,9 +270,12 @@ class Application(radicale_compat.HookedApplication):
         if status.startswith("403") and notes.user and _plain_text(headers):
             # The reason phrase carries it too: client libraries and sync logs show that.
             reason = notes.forbidden or self._why_refused(environ, notes.user)
-            return answer(start_response, _forbidden(reason), f"Forbidden: {reason}.\n", [])
+            return answer(start_response, forbidden(reason), f"Forbidden: {reason}.\n", [])
         if notes.rewritten:
             headers = [(name, value) for name, value in headers if name.lower() != "etag"]
+        if self._scheduling is not None:
+            headers = [(name, with_scheduling(value) if name.lower() == "dav" else value)
+                       for name, value in headers]
         if notes.body is not None:
             headers, answers = _parted(headers, notes.body)
         start_response(status, headers)
@@ -312,8 +318,15 @@ class Application(radicale_compat.HookedApplication):
         can (Radicale answers for the collection itself)."""
         request = (environ, base_prefix, path, user, user_groups, request_info)
         radicale = super().do_PROPFIND
-        return (self._fast and self._fast.propfind(
+        answered = (self._fast and self._fast.propfind(
             *request, lambda changed: radicale(changed, *request[1:]))) or radicale(*request)
+        status, headers, body, logged = answered
+        if self._scheduling is None or not user or status != 207 or \
+                not isinstance(body, bytes) or path not in ("/", f"/{user}/"):
+            return answered
+        return status, headers, self._scheduling.principal(
+            body, request_notes().xml, base_prefix, user,
+            radicale_compat.request_encoding(self)), logged
 
     def _keep_refused_edit(self, environ: types.WSGIEnviron, user: str, body: bytes) -> None:
         """The rights refused a representative's PUT (a mobile appointment): the storage
@@ -341,7 +354,8 @@ class Application(radicale_compat.HookedApplication):
                        parse: Callable[[], ET.Element | None]) -> ET.Element | None:
         """Radicale's parse, with hostile XML refused as malformed XML is (400)."""
         try:
-            return screen_xml(environ["REQUEST_METHOD"], parse)
+            request_notes().xml = screen_xml(environ["REQUEST_METHOD"], parse)
+            return request_notes().xml
         except Refused as error:
             notes = request_notes()
             notes.refusal, notes.refused_for = str(error), error.precondition
@@ -407,19 +421,3 @@ def _size_limit(environ: types.WSGIEnviron) -> str:
     vcard = "vcard" in environ.get("CONTENT_TYPE", "").lower() or \
         environ.get("PATH_INFO", "").lower().endswith(".vcf")
     return "CR:max-resource-size" if vcard else "C:max-resource-size"
-
-
-def _forbidden(reason: str | None) -> str:
-    """A 403's status line, with the reason in its phrase (client libraries and sync logs
-    show that, not the body)."""
-    if not reason:
-        return "403 Forbidden"
-    return f"403 Forbidden: {reason.encode('ascii', 'replace').decode()[:MAX_PHRASE]}"
-
-
-def _precondition(name: str, reason: str | None = None) -> str:
-    """The body of a 403 for a failed DAV/CalDAV precondition (RFC 4918 §16), the reason
-    in words inside the precondition's element."""
-    error = ET.Element(xmlutils.make_clark("D:error"))
-    ET.SubElement(error, xmlutils.make_clark(name)).text = reason
-    return ET.tostring(error, encoding="unicode", xml_declaration=True)
