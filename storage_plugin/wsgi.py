@@ -31,6 +31,11 @@ a browser's ``GET /`` is sent there (``storage_plugin.cockpit``). ``/feeds/SECRE
 representative's calendar subscription, read without signing in (``storage_plugin.feeds``);
 ``/freebusy/LOGIN.vfb`` their busy time, for signed-in colleagues (``storage_plugin.freebusy``).
 
+**Free/busy requests.** ``/scheduling/LOGIN/outbox/`` answers RFC 6638's free/busy requests
+("find a time"), and the signed-in user's principal resource names it, their ``mailto:``
+address and their (empty) inbox; the DAV header says ``calendar-schedule``
+(``storage_plugin.scheduling``). No invitation is delivered.
+
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``), a query of more filters than it tests 403 with the failed
 precondition; a MOVE to another server gets 403, not Radicale's 502.
@@ -315,7 +320,8 @@ class Application(radicale_compat.HookedApplication):
     def do_PROPFIND(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
                     user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """A calendar's or address book's items on ``storage_plugin.fast_reads`` when it
-        can (Radicale answers for the collection itself)."""
+        can (Radicale answers for the collection itself); the signed-in user's principal
+        with its scheduling properties (``storage_plugin.scheduling``)."""
         request = (environ, base_prefix, path, user, user_groups, request_info)
         radicale = super().do_PROPFIND
         answered = (self._fast and self._fast.propfind(

@@ -199,6 +199,16 @@ def test_a_client_discovers_each_database_from_the_server_address(two: TwoDataba
     assert _hrefs(emea, "/bwilson/") == _hrefs(us, "/us/bwilson/") and emea
 
 
+def test_find_a_time_asks_the_database_of_the_login(two: TwoDatabases) -> None:
+    principal = opened(caldav.DAVClient(url=two.server.url, username="bwilson@us",
+                                        password=US_PASSWORD)).principal()
+    assert str(principal.schedule_outbox().url) == f"{two.server.url}us/scheduling/bwilson/outbox/"
+    address, home = principal.calendar_user_address_set()
+    assert address.startswith("mailto:") and home == "/us/bwilson/"
+    answers = principal.freebusy_request(at(0, "00:00"), at(28, "00:00"), [address])
+    assert answers["errors"] == {} and "FREEBUSY" in answers[address].data
+
+
 def test_the_same_login_is_two_representatives_with_two_passwords(two: TwoDatabases) -> None:
     emea, us = two.server.url + "bwilson/", two.server.url + "us/bwilson/"
     cases = [  # login, password, address → status

@@ -12,6 +12,7 @@ import icalendar
 import pytest
 import requests
 
+from storage_plugin.scheduling import calendar_user_addresses, is_own
 from tests.clock import at, stamp
 from tests.conftest import Bridge, WriteExport, appointment, import_appointments
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
@@ -238,3 +239,12 @@ def test_find_a_time_on_every_worker(two_workers: Server) -> None:
         answers = principal.freebusy_request(at(3, "00:00"), at(4, "00:00"), TEAM[1:2])
         assert busy_of(answers, TEAM[1]) == [("BUSY", utc_at(3, "09:00"),
                                               utc_at(3, "10:00"))]
+
+
+def test_the_organizer_is_one_of_the_users_addresses() -> None:
+    addresses = calendar_user_addresses("Ben@Example.com ", "/bwilson/")
+    assert addresses == ["mailto:Ben@Example.com", "/bwilson/"]
+    assert is_own("MAILTO:ben@example.com", addresses)
+    assert is_own("http://calendar.example.com:5232/bwilson/", addresses)
+    assert not is_own("mailto:cdavis@example.com", addresses)
+    assert calendar_user_addresses(None, "/eclerk/") == ["/eclerk/"]
