@@ -33,7 +33,8 @@ def check_prefixed(server: Server, address: str, headers: dict[str, str]) -> Non
         "Depth": "1", **headers})
     assert home.status_code == 207
     assert "/dav/bwilson/appointments/" in hrefs(home)
-    assert all(href.startswith("/dav/") for href in hrefs(home))
+    assert "/dav/scheduling/bwilson/outbox/" in hrefs(home)  # (and a mailto: address)
+    assert all(href.startswith(("/dav/", "mailto:")) for href in hrefs(home))
     discovery = requests.get(server.url + address + ".well-known/caldav", headers=headers,
                              allow_redirects=False)
     assert discovery.headers["Location"].startswith("/dav/")
