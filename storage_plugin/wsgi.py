@@ -360,12 +360,13 @@ class Application(radicale_compat.HookedApplication):
                        parse: Callable[[], ET.Element | None]) -> ET.Element | None:
         """Radicale's parse, with hostile XML refused as malformed XML is (400)."""
         try:
-            request_notes().xml = screen_xml(environ["REQUEST_METHOD"], parse)
-            return request_notes().xml
+            parsed = screen_xml(environ["REQUEST_METHOD"], parse)
         except Refused as error:
             notes = request_notes()
             notes.refusal, notes.refused_for = str(error), error.precondition
             raise RuntimeError(str(error)) from error
+        request_notes().xml = parsed  # (which properties a PROPFIND asked for)
+        return parsed
 
 
 def _claimed_login(environ: types.WSGIEnviron) -> str:
