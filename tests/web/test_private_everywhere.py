@@ -20,6 +20,7 @@ from tests.clock import at, local_stamp
 from tests.conftest import Bridge, WriteExport, activities_json, appointment, import_appointments
 from tests.storage_plugin.conftest import Server
 from tests.storage_plugin.test_private_appointments import report
+from tests.storage_plugin.test_scheduling import post, request_text
 from tests.web.conftest import IN_WARSAW, Cockpits, wall
 
 SECRETS = ("Merger talk", "Do not tell the team", "Secret pricing", "Cut 40 percent",
@@ -181,7 +182,13 @@ def test_colleagues_and_anyone_with_free_busy_see_busy_time(
     for login in ("cdavis", "eclerk", "awhite"):
         busy = server.http(login).get(f"{server.url}freebusy/bwilson.vfb")
         assert busy.status_code == 200 and "FREEBUSY" in busy.text
-        assert leaks({f"{login} .vfb": busy.text}) == []
+        asked = post(server, request_text(f"mailto:{login}@example.com",
+                                          "mailto:bwilson@example.com", days=(0, 10)),
+                     login=login, outbox=login)
+        assert asked.status_code == 200 and "2.0;Success" in asked.text, asked.text
+        periods = re.findall(r"^FREEBUSY[;:]", asked.text, re.MULTILINE)
+        assert len(periods) == 4, asked.text  # (the three private ones and the open visit)
+        assert leaks({f"{login} .vfb": busy.text, f"{login} outbox": asked.text}) == []
     refused = server.http("cdavis").request("PROPFIND", server.url + "bwilson/appointments/",
                                             headers={"Depth": "1"})
     assert refused.status_code in (403, 404)
