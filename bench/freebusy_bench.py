@@ -15,10 +15,14 @@ signed in as the manager, over eight weeks from the benchmark's today:
                 of each of the 10 representatives (20 REPORTs), answered in sequence
   team .vfb     GET /freebusy/{login}.vfb?start=…&end=… of each representative (10 GETs; the
                 bridge's Internet free/busy, Basic auth); Radicale has no counterpart: –
+  team outbox   one RFC 6638 free/busy request POSTed to the manager's schedule outbox for
+                all 10 representatives by e-mail (Thunderbird's and Apple Calendar's "find a
+                time"); stock Radicale has no scheduling: –
 
 Each server's answers are compared: the BUSY* periods of every REPORT (Radicale lists a
 cancelled event as FBTYPE=FREE, the bridge's busy time lists busy time only), and each
-representative's .vfb against the merged periods of their two REPORTs on the bridge; a
+representative's .vfb and outbox reply against the merged periods of their two REPORTs on the
+bridge; a
 difference is printed as a warning (the figures are printed anyway). Then each server's peak
 resident memory. Prints a markdown table (ratio = radicale ms / bridge ms; above 1 the bridge
 is faster). Exit 0 whatever the figures; 1 if the benchmark could not run.
@@ -34,6 +38,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -168,9 +173,33 @@ def team_vfb(probe: Probe) -> float:
     return total
 
 
+OUTBOX_REQUEST = "\r\n".join([
+    "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN", "METHOD:REQUEST",
+    "BEGIN:VFREEBUSY", "UID:bench-find-a-time", f"DTSTAMP:{SPAN_START:%Y%m%dT%H%M%SZ}",
+    f"DTSTART:{SPAN_START:%Y%m%dT%H%M%SZ}", f"DTEND:{SPAN_END:%Y%m%dT%H%M%SZ}",
+    f"ORGANIZER:mailto:{MANAGER}@example.com",
+    *(f"ATTENDEE:mailto:{login}@example.com" for login in TEAM),
+    "END:VFREEBUSY", "END:VCALENDAR", ""])
+"""The manager's "find a time" for the whole team over the span, as Thunderbird asks it."""
+
+
+def team_outbox(probe: Probe) -> float:
+    """One free/busy request for the whole team to the manager's schedule outbox."""
+    elapsed, response = request(probe.server, "POST", f"/scheduling/{MANAGER}/outbox/",
+                                OUTBOX_REQUEST, {"Content-Type": "text/calendar"},
+                                expect=(200,), login=MANAGER)
+    replies = ET.fromstring(response.content).iter(f"{{{CALDAV}}}response")
+    probe.answers["team outbox"] = {
+        reply.findtext(f"{{{CALDAV}}}recipient/{{DAV:}}href", "").removeprefix("mailto:")
+        .removesuffix("@example.com"): busy_of(reply.findtext(f"{{{CALDAV}}}calendar-data", ""))
+        for reply in replies}
+    return elapsed
+
+
 OPERATIONS: dict[str, dict[str, Callable[[Probe], float]]] = {
     "team REPORT": {"bridge": team_report, "radicale": team_report},
     "team .vfb": {"bridge": team_vfb},
+    "team outbox": {"bridge": team_outbox},
 }
 """Operation → server → what times it there (a server without a counterpart is left out)."""
 
@@ -195,11 +224,14 @@ def disagreements(probes: dict[str, Probe]) -> list[str]:
         theirs = radicale.get("team REPORT", {}).get(path)
         if theirs is not None:
             found.append(_difference(f"REPORT {path}", ours, theirs, "on Radicale"))
-    for login, ours in bridge.get("team .vfb", {}).items():
-        reports = [bridge.get("team REPORT", {}).get(view_path(login, name)) for name in CALENDARS]
-        if all(report is not None for report in reports):
-            found.append(_difference(f"{login}.vfb", ours, merged(frozenset().union(*reports)),
-                                     "in the bridge's two REPORTs"))
+    for op, what in (("team .vfb", "{}.vfb"), ("team outbox", "outbox reply for {}")):
+        for login, ours in bridge.get(op, {}).items():
+            reports = [bridge.get("team REPORT", {}).get(view_path(login, name))
+                       for name in CALENDARS]
+            if all(report is not None for report in reports):
+                found.append(_difference(what.format(login), ours,
+                                         merged(frozenset().union(*reports)),
+                                         "in the bridge's two REPORTs"))
     return [each for each in found if each]
 
 
