@@ -20,11 +20,10 @@ from typing import Any
 
 from radicale import types
 from sqlalchemy import Engine
-from werkzeug.datastructures import ETags
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request
 
-from bridge.calendars.feed import PREFIX, SUFFIX, Version, feed_text, version
+from bridge.calendars.feed import PREFIX, SUFFIX, Version, feed_text, last_modified, version
 from bridge.calendars.store import CalendarStore
 from bridge.hq.settings import zone_named
 from bridge.hq.subscriptions import subscriber
@@ -105,7 +104,7 @@ def _answer(request: Request, start_response: types.WSGIStartResponse, name: str
         store = CalendarStore(session, datetime.now(UTC), server_zone=server_zone)
         current = version(store, found)
         headers = _validators(current)
-        if _unchanged(request, current):
+        if _not_modified(request, store, current, headers):
             start_response("304 Not Modified", headers)
             return [b""]
         files = kept.get(current.etag)
@@ -126,16 +125,19 @@ def _answer(request: Request, start_response: types.WSGIStartResponse, name: str
     return [b""] if request.method == "HEAD" else [body]
 
 
+def _not_modified(request: Request, store: CalendarStore, current: Version,
+                  headers: list[tuple[str, str]]) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when sent — its 304 needs no Last-Modified
+    (§15.4.5), so none is read; else If-Modified-Since. ``headers`` gain the Last-Modified
+    when it was read."""
+    if request.if_none_match and request.if_none_match.contains_weak(current.etag.strip('"')):
+        return True
+    modified = last_modified(store, current)
+    headers.append(("Last-Modified", http_date(modified)))
+    since = None if request.if_none_match else request.if_modified_since
+    return since is not None and modified <= since
+
+
 def _validators(current: Version) -> list[tuple[str, str]]:
-    return [("ETag", current.etag), ("Last-Modified", http_date(current.last_modified)),
-            ("Cache-Control", "private, no-cache"), ("Vary", "Accept-Encoding"),
-            ("Referrer-Policy", "no-referrer")]
-
-
-def _unchanged(request: Request, current: Version) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when sent; else If-Modified-Since."""
-    if request.if_none_match:
-        tags: ETags = request.if_none_match
-        return tags.contains_weak(current.etag.strip('"'))
-    since = request.if_modified_since
-    return since is not None and current.last_modified <= since
+    return [("ETag", current.etag), ("Cache-Control", "private, no-cache"),
+            ("Vary", "Accept-Encoding"), ("Referrer-Policy", "no-referrer")]

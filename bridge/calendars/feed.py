@@ -74,7 +74,6 @@ class Version:
     from, read once)."""
 
     etag: str
-    last_modified: datetime
     parts: _Parts = field(compare=False, repr=False)
 
 
@@ -97,12 +96,14 @@ def version(store: CalendarStore, subscriber: Subscriber) -> Version:
     seed = "|".join([FORMAT, subscriber.login, subscriber.name, parts.zone,
                      str(subscriber.include_tasks), str(subscriber.shared), *states])
     etag = f'"feed-{hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()}"'
-    return Version(etag, _last_modified(store, parts), parts)
+    return Version(etag, parts)
 
 
-def _last_modified(store: CalendarStore, parts: _Parts) -> datetime:
+def last_modified(store: CalendarStore, current: Version) -> datetime:
     """The last change of its collections, or the start of the representative's day (when
-    their window last moved), whichever is later — to the second, as HTTP dates are."""
+    their window last moved), whichever is later — to the second, as HTTP dates are. (Read
+    only when asked: a poller that sends the ETag gets its 304 without it.)"""
+    parts = current.parts
     moved = day_start(today(parts.settings, store.now), zone_of(parts.settings))
     scopes = [each.scope_id for each in parts.collections]
     changed = store.session.scalar(
