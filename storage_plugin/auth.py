@@ -24,7 +24,7 @@ class Auth(ContextAuth):
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
         self._engine = shared_engine(url)
-        self._authenticator = Authenticator(self._engine)
+        self._authenticator = Authenticator(self._engine, "calendar server")
         self._certified = secrets.token_urlsafe(32)
         """What stands for the password of a login its certificate proved (never sent)."""
 

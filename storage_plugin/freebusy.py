@@ -43,7 +43,7 @@ def freebusy(configuration: Any) -> Dispatch | None:
         return None
     engine = shared_engine(option(configuration, "database_url") or None)
     return prefixed(configuration, PREFIX, "free/busy request", functools.partial(
-        _answer, engine=engine, authenticator=Authenticator(engine),
+        _answer, engine=engine, authenticator=Authenticator(engine, "calendar server"),
         server_zone=option(configuration, "time_zone") or "UTC",
         realm=configuration.get("auth", "realm")))
 

@@ -100,7 +100,7 @@ class Scheduling:
     def __init__(self, configuration: Any) -> None:
         self._configuration = configuration
         self._engine = shared_engine(option(configuration, "database_url") or None)
-        self._authenticator = Authenticator(self._engine)
+        self._authenticator = Authenticator(self._engine, "calendar server")
         self._server_zone = option(configuration, "time_zone") or "UTC"
         self._realm = configuration.get("auth", "realm")
         self._script_name = configuration.get("server", "script_name")

@@ -7,7 +7,8 @@ unknown login costs the same hash as a known one, so the time of an answer tells
 exists. A success is remembered for a while (a syncing client is not slowed down by the
 deliberately slow hash on every request, and a remembered password is not counted again);
 a changed password or a deactivated employee takes effect at once (the stored hash and the
-active flag are read on every check).
+active flag are read on every check). Every check made (not a remembered one) goes into the
+audit trail (``bridge.hq.audit``).
 """
 
 import functools
@@ -19,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from bridge.hq.audit import Event, Kind, record_apart
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.throttle import Throttle
 from bridge.models import Employee
@@ -47,8 +49,11 @@ class Verdict:
 
 
 class Authenticator:
-    def __init__(self, engine: Engine, remember_seconds: float = 300.0) -> None:
+    def __init__(self, engine: Engine, place: str, remember_seconds: float = 300.0) -> None:
+        """``place``: where the sign-ins are, as the audit trail names it ("calendar server",
+        "cockpit")."""
         self._engine = engine
+        self._place = place
         self._throttle = Throttle(engine)
         self._remember = remember_seconds
         self._lock = threading.Lock()
@@ -79,13 +84,19 @@ class Authenticator:
                  stored: str | None, key: tuple[str, str, str]) -> Verdict:
         refused = self._throttle.attempt(login, address, now)
         if refused is not None:
+            self._audit(Kind.SIGN_IN_REFUSED, login, address, now)
             return Verdict(False, locked_until=refused.until)
         if not (verify_password(stored or _stand_in(), password) and stored):
+            self._audit(Kind.SIGN_IN_FAILED, login, address, now)
             return Verdict(False)
         self._throttle.succeeded(login, address)
+        self._audit(Kind.SIGN_IN, login, address, now)
         with self._lock:
             self._verified[key] = time.monotonic() + self._remember
         return Verdict(True, password_hash=stored)
+
+    def _audit(self, kind: Kind, login: str, address: str, now: datetime) -> None:
+        record_apart(self._engine, Event(kind, login, address, detail=self._place), now)
 
 
 @functools.cache

@@ -25,7 +25,7 @@ from bridge.models.dav import (
 from bridge.models.lost import LostReason, LostValue
 from bridge.models.people import Employee, SalesChannel, employee_channels
 from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
-from bridge.models.security import LoginFailures, ServerKey
+from bridge.models.security import AuditEvent, DevicePassword, LoginFailures, ServerKey
 from bridge.models.sequences import NumberSequence
 from bridge.models.settings import SyncSettings, TextPriority
 from bridge.models.subscriptions import CalendarSubscription
@@ -33,12 +33,14 @@ from bridge.models.subscriptions import CalendarSubscription
 __all__ = [
     "Activity",
     "ActivityDefinition",
+    "AuditEvent",
     "Base",
     "CalendarSubscription",
     "ClientCopy",
     "Customer",
     "DavCollection",
     "DavItem",
+    "DevicePassword",
     "Employee",
     "ImportRun",
     "Kind",

@@ -44,6 +44,9 @@ class Employee(Base):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     """IANA zone the cockpit shows this employee's pages in; None: the server's ([storage]
     time_zone). A representative's synchronization settings' zone comes first."""
+    session_version: Mapped[int] = mapped_column(default=0)
+    """Raised to end every cockpit session of the employee at once, on every worker (a
+    session carries the version it began with)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

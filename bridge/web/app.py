@@ -67,7 +67,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.extensions["bridge.catalog"] = catalog
     app.extensions["bridge.database"] = database
     app.extensions["bridge.server_zone"] = server_zone
-    app.extensions["bridge.authenticator"] = Authenticator(engine)
+    app.extensions["bridge.authenticator"] = Authenticator(engine, "cockpit")
     app.extensions["bridge.staging"] = Staging(  # a database's uploads: a folder of its own
         (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
     app.session_interface = _CockpitSessions()
