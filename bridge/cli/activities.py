@@ -21,6 +21,7 @@ from bridge.hq.editing import (
     reopen_activity,
     restore_activity,
 )
+from bridge.hq.employees import get_employee
 from bridge.hq.errors import NotFound
 from bridge.hq.export import FORMATS, write_activities
 from bridge.hq.filtering import (
@@ -107,6 +108,8 @@ def list_command(app: AppContext, representatives: tuple[str, ...], team: str | 
         time_zone=zone,
     )
     with transaction(app.engine(), write=False) as session:
+        for login in (*representatives, *([team] if team else [])):
+            get_employee(session, login)  # (an operator is told of a mistyped login)
         views = list_activities(session, wanted)
         if output is None:
             write_activities(views, fmt, sys.stdout, zone)

@@ -11,7 +11,7 @@ from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
 from bridge.cli.imports import EXISTING_FILE, print_summary
 from bridge.errors import InvalidInput
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
-from bridge.hq.employees import set_password
+from bridge.hq.sessions import change_password, end_sessions
 from bridge.importing.employees import import_employees
 from bridge.importing.job import ImportOptions
 from bridge.infra.db import transaction
@@ -99,10 +99,22 @@ def employees_import(app: AppContext, file: Path, dry_run: bool) -> None:
               help="Read the password from the first line of standard input.")
 @pass_app
 def employees_set_password(app: AppContext, login: str, password_stdin: bool) -> None:
-    """Set LOGIN's password (stored as an Argon2id hash, never plain)."""
+    """Set LOGIN's password (stored as an Argon2id hash, never plain); their cockpit sessions
+    end."""
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise InvalidInput("no password on standard input")
     with transaction(app.engine()) as session:
-        set_password(session, login, password)
-    click.echo(f"password of {login} set")
+        change_password(session, login, password, now(), actor=app.user)
+    click.echo(f"password of {login} set; their cockpit sessions have ended")
+
+
+@employees_group.command("end-sessions")
+@click.argument("login")
+@pass_app
+def employees_end_sessions(app: AppContext, login: str) -> None:
+    """End every cockpit session of LOGIN at once, on every server process (they sign in
+    again; their calendar clients are not affected)."""
+    with transaction(app.engine()) as session:
+        end_sessions(session, login, now(), actor=app.user)
+    click.echo(f"the cockpit sessions of {login} have ended")

@@ -30,6 +30,7 @@ COMMANDS = {
     "demo": "bridge.cli.demo:demo_command",
     "serve": "bridge.cli.serve:serve_command",
     "databases": "bridge.cli.databases:databases_group",
+    "audit": "bridge.cli.audit:audit_group",
 }
 """Each command and where it lives: loaded when it runs (or when the help lists it)."""
 

@@ -88,5 +88,6 @@ def set_(app: AppContext, /, login: str, text_priority: str | None, **bounds: An
         **bounds,
     )
     with transaction(app.engine()) as session:
-        shown = _shown(login, change_settings(session, login, change, datetime.now(UTC)))
+        shown = _shown(login, change_settings(session, login, change, datetime.now(UTC),
+                                              actor=app.user))
     click.echo(shown)

@@ -18,6 +18,8 @@ def get_employee(session: Session, login: str) -> Employee:
 
 
 def set_password(session: Session, login: str, password: str) -> None:
+    """Set ``login``'s password (the caller ends their sessions and records it:
+    :func:`bridge.hq.sessions.change_password`)."""
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"the password must have at least {MIN_LENGTH} characters")
     get_employee(session, login).password_hash = hash_password(password)

@@ -11,7 +11,6 @@ from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from bridge.errors import InvalidInput
-from bridge.hq.employees import get_employee
 from bridge.hq.privacy import busy_only, hidden_clause, hidden_from
 from bridge.hq.roles import Reach, Staff
 from bridge.models import (
@@ -121,14 +120,15 @@ def _filtered(session: Session, wanted: ActivityFilter) -> Select[Any]:
 
 def _of_representatives(session: Session, wanted: ActivityFilter,
                         query: Select[Any]) -> Select[Any]:
-    """``query`` limited to the representatives and team ``wanted`` names, within its reach."""
-    ids = [get_employee(session, login).id for login in wanted.representatives]
+    """``query`` limited to the representatives and team ``wanted`` names, within its reach.
+    A login that names nobody matches nothing, as one outside the reach does: the answer
+    does not tell who exists."""
+    logins = set(wanted.representatives)
     if wanted.team:
-        ids.append(get_employee(session, wanted.team).id)
-        ids += session.scalars(select(Employee.id).where(  # (one query for the whole team)
-            Employee.login.in_(Staff.load(session).below(wanted.team))))
-    if ids:
-        query = query.where(Activity.representative_id.in_(ids))
+        logins |= {wanted.team, *Staff.load(session).below(wanted.team)}
+    if logins:
+        query = query.where(Activity.representative_id.in_(
+            select(Employee.id).where(Employee.login.in_(sorted(logins))).scalar_subquery()))
     if wanted.reach is not None and not wanted.reach.everyone:
         query = query.where(Activity.representative_id.in_(
             select(Employee.id).where(Employee.login.in_(sorted(wanted.reach.logins)))

@@ -1,6 +1,6 @@
 """Activity synchronization settings of a representative: show and change them."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bridge.errors import InvalidInput
+from bridge.hq.audit import Event, Kind, record
 from bridge.hq.employees import get_employee
 from bridge.hq.windows import Window, parse_bound, window
 from bridge.ical.zones import iana_name
@@ -54,9 +55,11 @@ class SettingsChange:
 
 
 def change_settings(
-    session: Session, login: str, change: SettingsChange, now: datetime
+    session: Session, login: str, change: SettingsChange, now: datetime, *,
+    actor: str | None = None, address: str | None = None,
 ) -> SyncSettings:
-    """Apply the given fields; the windows must still make sense afterwards."""
+    """Apply the given fields; the windows must still make sense afterwards. Kept in the audit
+    trail (``actor``: who changed them, if not ``login``)."""
     settings = settings_of(session, login)
     for name in ("calendar_start", "calendar_end", "task_start", "task_end"):
         value = getattr(change, name)
@@ -71,7 +74,15 @@ def change_settings(
             change.time_zone)
     calendar_window(settings, now)
     task_window(settings, now)
+    record(session, Event(Kind.SETTINGS_CHANGED, login, address,
+                          actor if actor != login else None, described(change)), now)
     return settings
+
+
+def described(change: SettingsChange) -> str:
+    """The fields ``change`` sets, for the audit trail ("calendar_start=-7d, …")."""
+    return ", ".join(f"{name}={getattr(value, 'value', value)}"
+                     for name, value in asdict(change).items() if value is not None)
 
 
 SERVER_ZONE = "server"

@@ -28,7 +28,9 @@ from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.secrets import shared_secret
 from bridge.web import (
+    account,
     activities,
+    audit,
     exports,
     home,
     imports,
@@ -73,7 +75,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
     for module in (signin, home, activities, exports, imports, settings, lost, subscriptions,
-                   zones):
+                   zones, account, audit):
         app.register_blueprint(module.blueprint)
     app.jinja_env.filters.update(sentence=_sentence, when=zones.shown)
     app.context_processor(lambda: {"database": database, "several": catalog.several,

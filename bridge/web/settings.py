@@ -41,7 +41,8 @@ def edit(login: str) -> Any:
     if request.method == "POST":
         try:
             with writing() as db:
-                change_settings(db, login, _change(request.form), datetime.now(UTC))
+                change_settings(db, login, _change(request.form), datetime.now(UTC),
+                                actor=viewer().login, address=request.remote_addr)
         except InvalidInput as error:
             flash(str(error), "error")
             return _form(login, request.form), 400

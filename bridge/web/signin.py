@@ -1,13 +1,13 @@
 """Signing in to the cockpit with the HQ login and password, and who is signed in.
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax); it holds the login and a
-stamp of the password hash, so a changed password or a deactivated employee ends every
-session at its next request. Failed sign-ins are throttled per login and per address
-(``bridge.hq.throttle``).
+The session is Flask's signed cookie (HttpOnly, SameSite=Lax); it holds the login and the
+employee's session version when it began (``bridge.hq.sessions``), so signing out everywhere,
+a changed password, an HQ user ending the sessions or a deactivated employee ends every
+session at its next request, on every server process. Failed sign-ins are throttled per login
+and per address (``bridge.hq.throttle``).
 """
 
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from werkzeug.exceptions import Forbidden
 
 from bridge.hq.authentication import Authenticator
 from bridge.hq.roles import Reach, Role, Staff
+from bridge.hq.sessions import end_sessions, session_version
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import transaction
 from bridge.models import Employee
@@ -66,16 +67,12 @@ def viewer() -> Viewer:
     return found
 
 
-def _stamp(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
-
-
 def load_viewer() -> Any:
     """(Before every request.) The signed-in viewer; to the sign-in page without one."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     login = session.get("login")
-    found = _viewer(login, session.get("stamp")) \
+    found = _viewer(login, session.get("version")) \
         if login and session.get("database") == _database().name else None
     if found is None:
         session.clear()
@@ -85,12 +82,11 @@ def load_viewer() -> Any:
     return None
 
 
-def _viewer(login: str, stamp: str | None) -> Viewer | None:
+def _viewer(login: str, version: int | None) -> Viewer | None:
     with transaction(current_app.extensions["bridge.engine"], write=False) as db:
         employee = db.scalars(select(Employee).where(
             Employee.login == login, Employee.active.is_(True))).one_or_none()
-        if employee is None or not employee.password_hash or \
-                _stamp(employee.password_hash) != stamp:
+        if employee is None or employee.session_version != version:
             return None
         staff = Staff.load(db)
         role = staff.role(login)
@@ -117,13 +113,15 @@ def sign_in() -> Any:
         flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
         return render_template("sign_in.html", next=target, login=login,
                                others=_others()), 429
-    if not verdict.accepted or verdict.password_hash is None:
+    with transaction(current_app.extensions["bridge.engine"], write=False) as db:
+        version = session_version(db, login) if verdict.accepted else None
+    if version is None:
         flash("Wrong login or password.", "error")
         return render_template("sign_in.html", next=target, login=login,
                                others=_others()), 401
     session.clear()
     session.permanent = True
-    session["login"], session["stamp"] = login, _stamp(verdict.password_hash)
+    session["login"], session["version"] = login, version
     session["database"] = _database().name  # a copy of the database has the same key
     return redirect(target)
 
@@ -132,6 +130,16 @@ def sign_in() -> Any:
 def sign_out() -> Any:
     session.clear()
     flash("You are signed out.", "info")
+    return redirect(url_for("signin.sign_in"))
+
+
+@blueprint.route("/sign-out-everywhere", methods=["POST"])
+def sign_out_everywhere() -> Any:
+    """End every cockpit session of the viewer, in every browser (not their calendars)."""
+    with transaction(current_app.extensions["bridge.engine"]) as db:
+        end_sessions(db, viewer().login, datetime.now(UTC), address=request.remote_addr)
+    session.clear()
+    flash("You are signed out everywhere: every browser signs in again.", "info")
     return redirect(url_for("signin.sign_in"))
 
 

@@ -93,7 +93,8 @@ def _set(db: Session, login: str, name: str) -> None:
     else's is their own."""
     employee = db.scalars(select(Employee).where(Employee.login == login)).one()
     if employee.sales_representative:
-        change_settings(db, login, SettingsChange(time_zone=name), datetime.now(UTC))
+        change_settings(db, login, SettingsChange(time_zone=name), datetime.now(UTC),
+                        actor=login, address=request.remote_addr)
     else:
         employee.time_zone = None if name == SERVER_ZONE else zone_named(name)
 

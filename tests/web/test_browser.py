@@ -460,7 +460,7 @@ def test_every_control_has_a_label_and_the_keyboard_reaches_the_content_first(
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     for path in ("", "activities", "activities/new", "lost", "imports", "settings",
                  "settings/bwilson", "subscription/bwilson", "subscription/bwilson/revoke",
-                 "time-zone"):
+                 "time-zone", "account", "audit"):
         page.goto(server.url + "cockpit/" + path)
         assert page.evaluate(UNLABELLED) == [], path
 
@@ -573,3 +573,29 @@ def test_a_time_the_clocks_skip_is_refused_and_the_form_kept(page: "Page", demo:
     assert "does not exist in Europe/Warsaw" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Start time").input_value() == skipped
     assert page.get_by_label("Time zone of these times").input_value() == WARSAW
+
+
+def test_an_hq_user_finds_a_failed_sign_in_in_the_audit_trail_on_a_phone(
+        browser: "Browser", demo: Demo) -> None:
+    server, _, _ = demo
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True)
+    page = phone.new_page()
+    try:
+        page.goto(server.url)
+        page.get_by_label("Login").fill("bwilson")
+        page.get_by_label("Password").fill("not-bens-password")
+        page.get_by_role("button", name="Sign in").click()
+        assert page.get_by_role("alert").inner_text() == "Wrong login or password."
+        sign_in(page, server, "hqadmin")
+        page.get_by_role("link", name="Audit trail").click()
+        page.get_by_label("What").select_option(label="Sign-in failed")
+        page.get_by_label("Login", exact=True).fill("bwilson")
+        page.get_by_role("button", name="Filter").click()
+        rows = page.locator("tbody tr")
+        assert rows.count() >= 1
+        assert all("Sign-in failed" in text and "bwilson" in text
+                   for text in rows.all_inner_texts())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        phone.close()
