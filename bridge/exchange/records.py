@@ -94,8 +94,21 @@ class AppointmentRecord(Record):
         return self
 
 
+SERVER_PATHS = frozenset({"cockpit", "feeds", "freebusy", "scheduling", ".well-known"})
+"""The first path segments the server answers itself: a login named so would have a calendar
+home no client reaches (``storage_plugin``'s prefixes; a test keeps the two alike)."""
+
+
+def _not_a_server_path(login: str) -> str:
+    if login.lower() in SERVER_PATHS:
+        raise ValueError(f"{login!r} is a path of the server itself "
+                         f"({', '.join(sorted(SERVER_PATHS))}): choose another login")
+    return login
+
+
 class EmployeeRecord(Record):
-    login: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[^/\s]+$")]
+    login: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[^/\s]+$"),
+                     AfterValidator(_not_a_server_path)]
     name: Text
     email: StrictStr | None = None
     sales_representative: StrictBool = False

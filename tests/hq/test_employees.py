@@ -149,6 +149,17 @@ def test_employee_record_without_login_is_reported_and_the_others_imported(
     assert sorted(staff(engine)) == ["awhite"]
 
 
+def test_a_login_that_is_a_path_of_the_server_is_refused_with_the_reason(
+    bridge: Bridge, write_export: WriteExport, engine: Engine
+) -> None:
+    result = import_employees(bridge, write_export, [employee("awhite"), employee("Feeds"),
+                                                     employee("cockpit")])
+
+    assert "skipped 2" in result.output
+    assert "'Feeds' is a path of the server itself" in result.output
+    assert sorted(staff(engine)) == ["awhite"]
+
+
 # --- passwords ---------------------------------------------------------------------------------
 
 def password_hash(engine: Engine, login: str) -> str | None:

@@ -5,6 +5,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from bridge.calendars import feed
+from bridge.exchange.records import SERVER_PATHS
+from storage_plugin import cockpit, freebusy, scheduling
 from tests.clock import utc
 from tests.conftest import Bridge, WriteExport, opened
 from tests.storage_plugin.conftest import PASSWORD, Server
@@ -124,3 +127,10 @@ def test_bridge_serve_demo_serves_the_demo_data_and_keeps_it_for_the_next_time(
         output = stopped()
     assert "served as you left it (delete the file to start afresh)" in output
     assert "bwilson    bwilson-demo-2026" in output
+
+
+def test_no_login_may_be_a_path_the_server_answers_itself() -> None:
+    """The employee import refuses these logins (bridge.exchange.records.SERVER_PATHS)."""
+    answered = {prefix.strip("/") for prefix in (cockpit.PREFIX, feed.PREFIX, freebusy.PREFIX,
+                                                 scheduling.PREFIX)} | {".well-known"}
+    assert answered == SERVER_PATHS
