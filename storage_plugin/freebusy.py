@@ -20,10 +20,11 @@ from radicale import types
 from sqlalchemy import Engine
 from werkzeug.wrappers import Request
 
-from bridge.calendars.busy_time import busy_time, check_span, default_span, representative
+from bridge.calendars.busy_time import busy_time, check_span, default_span
 from bridge.calendars.store import CalendarStore
 from bridge.errors import InvalidInput
 from bridge.hq.authentication import Authenticator
+from bridge.hq.busy_time import representative
 from bridge.hq.settings import window_settings, zone_of
 from bridge.hq.windows import day_start
 from bridge.ical.freebusy import vfreebusy

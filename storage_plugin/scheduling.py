@@ -28,17 +28,11 @@ from radicale import types, xmlutils
 from sqlalchemy import select
 from werkzeug.wrappers import Request
 
-from bridge.calendars.busy_time import (
-    MAILTO,
-    MOST_ATTENDEES,
-    addressed,
-    busy_time,
-    check_span,
-    recipients,
-)
+from bridge.calendars.busy_time import busy_time, check_span
 from bridge.calendars.store import CalendarStore
 from bridge.errors import InvalidInput
 from bridge.hq.authentication import Authenticator
+from bridge.hq.busy_time import MAILTO, MOST_ATTENDEES, addressed, recipients
 from bridge.ical.freebusy import BusyRequest, NotABusyRequest, busy_reply, busy_request
 from bridge.infra.db import shared_engine, transaction
 from bridge.models import Employee

@@ -1,7 +1,7 @@
-"""Whose busy time a free/busy request is answered with (``bridge.calendars.busy_time``):
+"""Whose busy time a free/busy request is answered with (``bridge.hq.busy_time``):
 every active sales representative's, found by e-mail in any case; nobody else's."""
 
-from bridge.calendars.busy_time import (
+from bridge.hq.busy_time import (
     NO_AUTHORITY,
     SUCCESS,
     UNKNOWN,
