@@ -15,7 +15,7 @@ some fifteen times faster, because the import renders every appointment it write
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -97,10 +97,15 @@ def new_calendar() -> Calendar:
     return calendar
 
 
+CLIENT_MAY_KEEP = frozenset({"CATEGORIES", "CLASS"})
+"""What a client's own copy may hold instead of HQ's: its categories, and its CLASS where it
+agrees with HQ's privacy (:func:`_base` drops one that does not)."""
+
+
 def hq_properties(activity: Shown, customer: str | None,
-                  categories: bool = True, privacy: bool = True) -> list[Property]:
-    """Everything HQ shows of an activity (``categories``: also the default category;
-    ``privacy``: also CLASS:PRIVATE if it is private)."""
+                  kept: Collection[str] = frozenset()) -> list[Property]:
+    """Everything HQ shows of an activity, but for the properties of :data:`CLIENT_MAY_KEEP`
+    a client's copy ``kept``."""
     is_task = activity.kind is Kind.TASK
     found: list[Property] = [
         ("UID", activity.uid, PLAIN),
@@ -121,9 +126,9 @@ def hq_properties(activity: Shown, customer: str | None,
         found.append(("LOCATION", activity.customer_address, PLAIN))
     found.append(("PRIORITY", activity.priority, PLAIN))
     found.append(("STATUS", (TODO_STATUS if is_task else EVENT_STATUS)[activity.status], PLAIN))
-    if categories:
+    if "CATEGORIES" not in kept:
         found.append(("CATEGORIES", ["Sales task" if is_task else "Sales appointment"], PLAIN))
-    if privacy and activity.private:
+    if "CLASS" not in kept and activity.private:
         found.append(("CLASS", "PRIVATE", PLAIN))
     if is_task and activity.completed_on:
         found.append(("COMPLETED", activity.completed_on, PLAIN))
@@ -175,9 +180,8 @@ def render_activity(
 ) -> Component:
     """The VEVENT or VTODO of an activity (without its VCALENDAR)."""
     component = _base(activity, client_copy)
-    for name, value, parameters in hq_properties(activity, customer,
-                                                 categories="CATEGORIES" not in component,
-                                                 privacy="CLASS" not in component):
+    kept = {name for name in CLIENT_MAY_KEEP if name in component}
+    for name, value, parameters in hq_properties(activity, customer, kept):
         # icalendar writes unknown properties unescaped
         added = vText(value) if name.startswith("X-") else value
         if parameters:
