@@ -3,6 +3,8 @@
 only. Every kind of request a manager can make on the team view is sent, and no answer
 carries anything of what the appointment is about; its representative still sees it all."""
 
+import re
+
 import pytest
 import requests
 
@@ -58,53 +60,59 @@ DATA = '<D:prop xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:geteta
        '<C:calendar-data/></D:prop>'
 
 
-def every_request(server: Server, login: str, path: str) -> dict[str, str]:
-    """What ``login`` gets from each kind of request on the collection at ``path``."""
+CALDAV = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
+
+
+def every_request(server: Server, login: str, path: str, search: str = "Merger",
+                  days: tuple[int, int] = (-1, 40)) -> dict[str, str]:
+    """What ``login`` gets from each kind of calendar request on the collection at ``path``:
+    its listing, a GET of each item, a multiget, a query (plain, expanded, by ``search`` in
+    the SUMMARY) and free/busy over ``days`` from today, a sync."""
     http = server.http(login)
     url = server.url + path
-    start, end = at(0, "00:00").strftime("%Y%m%dT%H%M%SZ"), at(40, "00:00").strftime(
-        "%Y%m%dT%H%M%SZ")
-    range_ = f'<C:time-range start="{start}" end="{end}"/>'
-    caldav_ns = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
-    answers = {
-        "PROPFIND": http.request("PROPFIND", url, headers={"Depth": "1"}).text,
-        "GET": http.get(url + "private-1.ics").text,
-        "multiget": report(http, url, f'<C:calendar-multiget {caldav_ns}>{DATA}'
-                                      f'<D:href>/{path}private-1.ics</D:href>'
-                                      '</C:calendar-multiget>'),
-        "query": report(http, url, f'<C:calendar-query {caldav_ns}>{DATA}<C:filter>'
-                                   f'<C:comp-filter name="VCALENDAR"><C:comp-filter '
-                                   f'name="VEVENT">{range_}</C:comp-filter></C:comp-filter>'
-                                   '</C:filter></C:calendar-query>'),
-        "expand": report(http, url, f'<C:calendar-query {caldav_ns}><D:prop><C:calendar-data>'
-                                    f'<C:expand start="{start}" end="{end}"/></C:calendar-data>'
-                                    '</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-                                    f'<C:comp-filter name="VEVENT">{range_}</C:comp-filter>'
-                                    '</C:comp-filter></C:filter></C:calendar-query>'),
-        "text-match": report(http, url, f'<C:calendar-query {caldav_ns}>{DATA}<C:filter>'
-                                        '<C:comp-filter name="VCALENDAR"><C:comp-filter '
-                                        'name="VEVENT"><C:prop-filter name="SUMMARY">'
-                                        '<C:text-match>Merger</C:text-match></C:prop-filter>'
-                                        '</C:comp-filter></C:comp-filter></C:filter>'
-                                        '</C:calendar-query>'),
-        "sync": report(http, url, f'<D:sync-collection {caldav_ns}><D:sync-token/>'
-                                  f'<D:sync-level>1</D:sync-level>{DATA}</D:sync-collection>'),
-        "free-busy": report(http, url, f'<C:free-busy-query {caldav_ns}>{range_}'
-                                       '</C:free-busy-query>'),
-    }
-    fb = opened(requests.Session())
-    fb.auth = (login, PASSWORD)
-    answers["vfb"] = fb.get(f"{server.url}freebusy/bwilson.vfb").text
+    listing = http.request("PROPFIND", url, headers={"Depth": "1"})
+    assert listing.status_code == 207, listing.text
+    hrefs = re.findall(r"<(?:D:)?href>([^<]+\.ics)</(?:D:)?href>", listing.text)
+    assert hrefs, f"{path} lists no items"
+    start, end = (at(day, "00:00").strftime("%Y%m%dT%H%M%SZ") for day in days)
+    in_range = f'<C:time-range start="{start}" end="{end}"/>'
+    events = f'<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{in_range}' \
+             '</C:comp-filter></C:comp-filter>'
+    answers = {"PROPFIND": listing.text}
+    answers |= {f"GET {href}": http.get(server.url + href.lstrip("/")).text for href in hrefs}
+    answers["multiget"] = report(http, url, f"<C:calendar-multiget {CALDAV}>{DATA}"
+                                 + "".join(f"<D:href>{h}</D:href>" for h in hrefs)
+                                 + "</C:calendar-multiget>")
+    answers["query"] = report(http, url, f"<C:calendar-query {CALDAV}>{DATA}"
+                                         f"<C:filter>{events}</C:filter></C:calendar-query>")
+    answers["expand"] = report(
+        http, url, f'<C:calendar-query {CALDAV}><D:prop><C:calendar-data><C:expand '
+                   f'start="{start}" end="{end}"/></C:calendar-data></D:prop>'
+                   f"<C:filter>{events}</C:filter></C:calendar-query>")
+    answers["text-match"] = report(
+        http, url, f'<C:calendar-query {CALDAV}>{DATA}<C:filter><C:comp-filter '
+                   'name="VCALENDAR"><C:comp-filter name="VEVENT"><C:prop-filter '
+                   f'name="SUMMARY"><C:text-match>{search}</C:text-match></C:prop-filter>'
+                   "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>")
+    answers["sync"] = report(http, url, f"<D:sync-collection {CALDAV}><D:sync-token/>"
+                                        f"<D:sync-level>1</D:sync-level>{DATA}"
+                                        "</D:sync-collection>")
+    answers["free-busy"] = report(http, url, f"<C:free-busy-query {CALDAV}>{in_range}"
+                                             "</C:free-busy-query>")
     return answers
 
 
 def test_nothing_of_a_private_appointment_reaches_the_manager(private: Server) -> None:
     answers = every_request(private, "awhite", VIEW)
+    fb = opened(requests.Session())
+    fb.auth = ("awhite", PASSWORD)
+    answers["vfb"] = fb.get(f"{private.url}freebusy/bwilson.vfb").text
     for request, text in answers.items():
         for secret in SECRETS:
             assert secret not in text, f"{request} tells the manager {secret!r}"
     # … but its time does: the manager plans around it
-    assert "Private appointment" in answers["GET"] and "RRULE:FREQ=WEEKLY" in answers["GET"]
+    item = answers[f"GET /{VIEW}private-1.ics"]
+    assert "Private appointment" in item and "RRULE:FREQ=WEEKLY" in item
     assert "private-1.ics" not in answers["text-match"]  # the search sees what is shown
     assert "private-1.ics" in answers["query"] and "Open visit" in answers["query"]
     assert "FREEBUSY;FBTYPE=BUSY:" in answers["vfb"]

@@ -19,7 +19,7 @@ from bridge.models import Activity
 from tests.clock import at, local_stamp
 from tests.conftest import Bridge, WriteExport, activities_json, appointment, import_appointments
 from tests.storage_plugin.conftest import Server
-from tests.storage_plugin.test_private_appointments import report
+from tests.storage_plugin.test_private_appointments import every_request
 from tests.storage_plugin.test_scheduling import post, request_text
 from tests.web.conftest import IN_WARSAW, Cockpits, wall
 
@@ -87,38 +87,6 @@ def leaks(answers: dict[str, str]) -> list[str]:
             for secret in SECRETS if secret in text]
 
 
-def dav_answers(server: Server, login: str, path: str) -> dict[str, str]:
-    """Every kind of calendar request ``login`` can send to the collection ``path``."""
-    http = server.http(login)
-    url = server.url + path
-    listing = http.request("PROPFIND", url, headers={"Depth": "1"})
-    assert listing.status_code == 207, listing.text
-    hrefs = re.findall(r"<(?:D:)?href>([^<]+\.ics)</(?:D:)?href>", listing.text)
-    assert hrefs, f"{path} lists no items"
-    start, end = (at(-1, "00:00").strftime("%Y%m%dT%H%M%SZ"),
-                  at(30, "00:00").strftime("%Y%m%dT%H%M%SZ"))
-    in_range = f'<C:time-range start="{start}" end="{end}"/>'
-    events = f'<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{in_range}' \
-             '</C:comp-filter></C:comp-filter>'
-    answers = {f"{path} PROPFIND": listing.text}
-    answers |= {f"GET {href}": http.get(server.url + href.lstrip("/")).text for href in hrefs}
-    answers[f"{path} multiget"] = report(http, url, f"<C:calendar-multiget {CALDAV}>{DATA}"
-                                         + "".join(f"<D:href>{h}</D:href>" for h in hrefs)
-                                         + "</C:calendar-multiget>")
-    answers[f"{path} query"] = report(http, url, f"<C:calendar-query {CALDAV}>{DATA}"
-                                      f"<C:filter>{events}</C:filter></C:calendar-query>")
-    answers[f"{path} expand"] = report(
-        http, url, f'<C:calendar-query {CALDAV}><D:prop><C:calendar-data><C:expand '
-                   f'start="{start}" end="{end}"/></C:calendar-data></D:prop>'
-                   f"<C:filter>{events}</C:filter></C:calendar-query>")
-    answers[f"{path} sync"] = report(http, url, f"<D:sync-collection {CALDAV}><D:sync-token/>"
-                                     f"<D:sync-level>1</D:sync-level>{DATA}"
-                                     "</D:sync-collection>")
-    answers[f"{path} free-busy"] = report(http, url, f"<C:free-busy-query {CALDAV}>{in_range}"
-                                          "</C:free-busy-query>")
-    return answers
-
-
 def cockpit_answers(cockpit: Cockpits, login: str, numbers: list[str]) -> dict[str, str]:
     """The cockpit's pages, searches and exports as ``login`` sees them."""
     signed_in = cockpit(login)
@@ -160,7 +128,8 @@ def test_the_manager_sees_busy_time_only_in_every_answer(
         privates: list[str], server: Server, cockpit: Cockpits) -> None:
     answers: dict[str, str] = {}
     for view in TEAM_VIEWS:
-        answers |= dav_answers(server, "awhite", view)
+        answers |= {f"{view} {kind}": text for kind, text in every_request(
+            server, "awhite", view, search="Merger", days=(-1, 30)).items()}
     answers |= cockpit_answers(cockpit, "awhite", privates)
     assert leaks(answers) == []
     # … but when: the manager plans around them
