@@ -81,8 +81,8 @@ def _answer(request: Request, start_response: types.WSGIStartResponse, name: str
 
 def _span(request: Request, store: CalendarStore, employee: Employee
           ) -> tuple[datetime, datetime]:
-    start, end = default_span(store, employee)
     settings = window_settings(store.session, employee.id)
+    start, end = default_span(settings, store.now)
     zone = zone_of(settings)
     asked = {name: request.args.get(name) for name in ("start", "end")}
     if asked["start"]:

@@ -13,7 +13,7 @@ from bridge.calendars.layout import collection_path
 from bridge.calendars.store import CalendarStore
 from bridge.errors import InvalidInput
 from bridge.hq.placement import Projection
-from bridge.hq.settings import floating_zone, today, window_settings, zone_of
+from bridge.hq.settings import WindowSettings, floating_zone, today, window_settings, zone_of
 from bridge.hq.windows import day_start
 from bridge.ical.freebusy import Period, busy_periods
 from bridge.ical.render import add_missing_timezones
@@ -27,10 +27,10 @@ DEFAULT_BEFORE, DEFAULT_AFTER = 14, 56
 SOURCES = (Projection.APPOINTMENTS, Projection.MOBILE)
 
 
-def default_span(store: CalendarStore, employee: Employee) -> tuple[datetime, datetime]:
-    """Two weeks back to eight weeks ahead, whole days in the representative's zone."""
-    settings = window_settings(store.session, employee.id)
-    day = today(settings, store.now)
+def default_span(settings: WindowSettings, now: datetime) -> tuple[datetime, datetime]:
+    """Two weeks back to eight weeks ahead, whole days in the representative's zone (of
+    their ``settings``)."""
+    day = today(settings, now)
     zone = zone_of(settings)
     return (day_start(day - timedelta(days=DEFAULT_BEFORE), zone),
             day_start(day + timedelta(days=DEFAULT_AFTER), zone))
