@@ -5,7 +5,11 @@ the counts in the database.
 A TLS client certificate (``[server] certificate_authority``: only certificates of that CA
 connect at all) whose common name is the login of an active employee signs that employee
 in, without a password; a certificate that names nobody (a device's) leaves it to the
-password."""
+password.
+
+A device password (``bridge.hq.devices``) is looked up on every request, before Radicale's
+login cache: revoked, it is refused at once; read-only, the request's notes say so to the
+rights. ``[auth] calendar_passwords = devices-only`` turns the account password off here."""
 
 import secrets
 from datetime import UTC, datetime
@@ -14,6 +18,14 @@ from typing import Any
 from radicale import auth, types
 
 from bridge.hq.authentication import Authenticator, is_active_employee
+from bridge.hq.devices import (
+    READ_ONLY_BECAUSE,
+    STOPPED,
+    CalendarPasswords,
+    DeviceSignIn,
+    Match,
+    calendar_passwords,
+)
 from bridge.infra.db import shared_engine
 from storage_plugin.radicale_compat import ContextAuth
 from storage_plugin.wsgi import request_notes
@@ -27,6 +39,9 @@ class Auth(ContextAuth):
         self._authenticator = Authenticator(self._engine, "calendar server")
         self._certified = secrets.token_urlsafe(32)
         """What stands for the password of a login its certificate proved (never sent)."""
+        self._devices = DeviceSignIn(self._engine, "calendar server")
+        self._devices_only = calendar_passwords_of(configuration) is \
+            CalendarPasswords.DEVICES_ONLY
 
     def get_external_login(self, environ: types.WSGIEnviron) -> tuple[()] | tuple[str, str]:
         login = certificate_name(environ.get("REMOTE_CERTIFICATE"))
@@ -39,8 +54,9 @@ class Auth(ContextAuth):
         if request_notes().certified == login and secrets.compare_digest(password,
                                                                          self._certified):
             return login
-        verdict = self._authenticator.check(login, password, context.remote_addr or "",
-                                            datetime.now(UTC))
+        verdict = self._devices.refused(login, context.remote_addr or "", datetime.now(
+            UTC)) if self._devices_only else self._authenticator.check(
+                login, password, context.remote_addr or "", datetime.now(UTC))
         request_notes().locked_until = verdict.locked_until
         return login if verdict.accepted else ""
 
@@ -48,10 +64,28 @@ class Auth(ContextAuth):
     # from its cache, where _login_ext is not asked; it calls Radicale's whole.
     def login(self, login: str, password: str,  # type: ignore[misc]  # (final for typing only)
               context: auth.AuthContext) -> tuple[str, str, set[str]]:
-        """Radicale's login (with its cache); the request's notes learn who signed in."""
+        """Radicale's login (with its cache) — a device password's before it; the request's
+        notes learn who signed in."""
+        device = self._devices.matching(login, password, context.remote_addr or "",
+                                        datetime.now(UTC))
+        if isinstance(device, Match):
+            request_notes().user = login
+            request_notes().read_only_because = READ_ONLY_BECAUSE if device.read_only else None
+            return login, "device password", set()
+        if device is STOPPED:  # (revoked: refused, not counted as a guess)
+            return "", "device password", set()
         user, method, groups = super().login(login, password, context)
         request_notes().user = user
         return user, method, groups
+
+
+def calendar_passwords_of(configuration: Any) -> CalendarPasswords:
+    """``[auth] calendar_passwords`` (InvalidInput if it is neither value)."""
+    try:
+        value = configuration.get("auth", "calendar_passwords")
+    except KeyError:
+        value = None
+    return calendar_passwords(value)
 
 
 def certificate_name(certificate: Any) -> str | None:

@@ -16,6 +16,7 @@ from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
 from bridge.infra.files import read_ini
 from storage_plugin import radicale_compat
+from storage_plugin.auth import calendar_passwords_of
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
 from storage_plugin.options import seconds
@@ -89,6 +90,10 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
             seconds(loaded, name, 0.0)
         except ValueError as error:
             raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
+    try:
+        calendar_passwords_of(loaded)
+    except InvalidInput as error:
+        raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
     return Settings(loaded, workers or configured_workers)
 
 

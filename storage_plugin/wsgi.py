@@ -122,6 +122,8 @@ class RequestNotes:
     """The login was refused unchecked until then (too many failed sign-ins)."""
     certified: str | None = None
     """The login the client's TLS certificate names (``storage_plugin.auth``)."""
+    read_only_because: str | None = None
+    """The sign-in reads only (a read-only device password): why, for a refused write."""
     body: Body | None = None
     """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
     error_id: str | None = None

@@ -27,6 +27,7 @@ COMMANDS = {
     "activities": "bridge.cli.activities:activities_group",
     "settings": "bridge.cli.settings:settings_group",
     "subscriptions": "bridge.cli.subscriptions:subscriptions_group",
+    "devices": "bridge.cli.devices:devices_group",
     "demo": "bridge.cli.demo:demo_command",
     "serve": "bridge.cli.serve:serve_command",
     "databases": "bridge.cli.databases:databases_group",

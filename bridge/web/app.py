@@ -31,6 +31,7 @@ from bridge.web import (
     account,
     activities,
     audit,
+    devices,
     exports,
     home,
     imports,
@@ -75,7 +76,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
     for module in (signin, home, activities, exports, imports, settings, lost, subscriptions,
-                   zones, account, audit):
+                   zones, account, audit, devices):
         app.register_blueprint(module.blueprint)
     app.jinja_env.filters.update(sentence=_sentence, when=zones.shown)
     app.context_processor(lambda: {"database": database, "several": catalog.several,
