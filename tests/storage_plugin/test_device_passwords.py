@@ -89,11 +89,17 @@ def test_a_caldav_client_syncs_with_a_device_password_and_the_account_password_s
 def test_devices_only_turns_the_account_password_off_for_calendar_clients(
         staff_passwords: None, database_url: str, engine: Engine) -> None:
     _, secret = made(engine)
+    _, managers = made(engine, "awhite", "Anna's phone")
     with serving(database_url, auth={"calendar_passwords": "devices-only"}) as server:
         assert propfind(server, "bwilson", PASSWORD) == 401
         assert propfind(server, "bwilson", secret) == 207
         with pytest.raises(AuthorizationError):
             server.client("cdavis").principal()
+        # the account password is still a wrong password here: counted, then locked…
+        statuses = [propfind(server, "awhite", PASSWORD) for _ in range(7)]
+        assert statuses[:5] == [401] * 5 and statuses[-1] == 429, statuses
+        # …while the device password, no guess, goes on syncing
+        assert propfind(server, "awhite", managers) == 207
         with opened(requests.Session()) as http:  # the cockpit still takes it
             page = http.get(server.url + "cockpit/sign-in")
             token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
