@@ -234,24 +234,6 @@ class Stopped:
 STOPPED = Stopped()
 
 
-def matching(session: Session, login: str, password: str, address: str,
-             now: datetime) -> Match | None:
-    """The active device password of active employee ``login`` that ``password`` is (None:
-    none), its last use recorded (see the module's docstring)."""
-    found = _lookup(session, login, password)
-    if found is None:
-        return None
-    if use_due(found.last_used_at, found.last_used_from, address[:64], now):
-        _used(session, login, found, address[:64], now)
-    return Match(found.id, found.name, found.read_only)
-
-
-def _lookup(session: Session, login: str, password: str) -> _Found | None:
-    """One query, by the hash's unique index (the active device password only)."""
-    found = _known(session, login, password)
-    return found if found is not None and found.active else None
-
-
 def _known(session: Session, login: str, password: str) -> _Found | None:
     """``login``'s device password that ``password`` is, revoked or not."""
     hashed = secret_hash(password) if login else None

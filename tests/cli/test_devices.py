@@ -5,7 +5,7 @@ import re
 from sqlalchemy import Engine
 
 from bridge.hq.audit import Filter, Kind, events
-from bridge.hq.devices import matching
+from bridge.hq.devices import STOPPED, DeviceSignIn
 from bridge.infra.db import transaction
 from tests.clock import NOW
 from tests.conftest import Bridge
@@ -37,8 +37,9 @@ def test_an_hq_user_makes_lists_and_revokes_anyone_s_device_password(
     assert hq("devices", "list", "bwilson").output.strip() == \
         "bwilson has no device passwords."
     assert "revoked" in hq("devices", "list", "bwilson", "--revoked").output
+    assert DeviceSignIn(engine, "calendar server").matching(
+        "bwilson", secret, "10.0.0.1", NOW) is STOPPED
     with transaction(engine) as session:
-        assert matching(session, "bwilson", secret, "10.0.0.1", NOW) is None
         [event] = events(session, Filter(login="bwilson", kind=Kind.DEVICE_REVOKED))
         assert event.actor == "tester"
 

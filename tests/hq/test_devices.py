@@ -13,12 +13,14 @@ from bridge.hq.devices import (
     ALPHABET,
     LAST_USE_EVERY,
     MAX_ACTIVE,
+    STOPPED,
     CalendarPasswords,
+    DeviceSignIn,
+    Match,
     calendar_passwords,
     checked_name,
     create,
     devices,
-    matching,
     may_manage,
     new_secret,
     normalized,
@@ -102,15 +104,15 @@ def test_made_listed_matched_and_revoked_with_the_audit_trail(hq: Bridge,
         assert secret not in " ".join(kept) and secret_hash(secret) in kept
         assert [each.name for each in devices(session, "bwilson")] == ["Pixel 8 – DAVx5"]
         assert {each.login for each in devices(session)} == {"bwilson", "cdavis"}
-    with transaction(engine) as session:
-        assert matching(session, "cdavis", secret, "10.0.0.1", NOW) is None  # not theirs
-        assert matching(session, "bwilson", "wrong", "10.0.0.1", NOW) is None
-        found = matching(session, "bwilson", secret.upper(), "10.0.0.1", NOW)
-        assert found is not None and found.read_only and found.id == made.id
-        # the same address soon again, then a second one: one event per new address
-        matching(session, "bwilson", secret, "10.0.0.1", NOW + timedelta(minutes=1))
-        matching(session, "bwilson", secret, "10.0.0.2", NOW + timedelta(minutes=2))
-        matching(session, "bwilson", secret, "10.0.0.1", NOW + timedelta(minutes=3))
+    matching = DeviceSignIn(engine, "calendar server").matching
+    assert matching("cdavis", secret, "10.0.0.1", NOW) is None  # not theirs
+    assert matching("bwilson", "wrong", "10.0.0.1", NOW) is None
+    found = matching("bwilson", secret.upper(), "10.0.0.1", NOW)
+    assert isinstance(found, Match) and found.read_only and found.id == made.id
+    # the same address soon again, then a second one: one event per new address
+    matching("bwilson", secret, "10.0.0.1", NOW + timedelta(minutes=1))
+    matching("bwilson", secret, "10.0.0.2", NOW + timedelta(minutes=2))
+    matching("bwilson", secret, "10.0.0.1", NOW + timedelta(minutes=3))
     with transaction(engine, write=False) as session:
         [listed] = devices(session, "bwilson")
         assert (listed.last_used_at, listed.last_used_from) == (
@@ -126,11 +128,12 @@ def test_made_listed_matched_and_revoked_with_the_audit_trail(hq: Bridge,
         revoked = revoke(session, made.id, actor="tester", address=None, now=NOW)
         assert revoked is not None and revoked.revoked_at == NOW
         assert revoke(session, made.id, actor="tester", address=None, now=NOW) is None
-        assert matching(session, "bwilson", secret, "10.0.0.1", NOW) is None
         assert devices(session, "bwilson") == []
         assert [each.id for each in devices(session, "bwilson", revoked=True)] == [made.id]
         [event] = events(session, Filter(login="bwilson", kind=Kind.DEVICE_REVOKED))
         assert (event.actor, event.detail) == ("tester", "Pixel 8 – DAVx5")
+    assert matching("bwilson", secret, "10.0.0.1", NOW) is STOPPED
+    with transaction(engine) as session:
         # a revoked name can be used again
         create(session, "bwilson", "Pixel 8 – DAVx5", read_only=False, actor="bwilson",
                address=None, now=NOW)
@@ -142,10 +145,13 @@ def test_a_deactivated_employee_s_device_passwords_stop_at_once(hq: Bridge,
     with transaction(engine) as session:
         _, secret = create(session, "bwilson", "Laptop", read_only=False, actor="bwilson",
                            address=None, now=NOW)
-        assert matching(session, "bwilson", secret, "10.0.0.1", NOW) is not None
+    matching = DeviceSignIn(engine, "calendar server").matching
+    assert isinstance(matching("bwilson", secret, "10.0.0.1", NOW), Match)
+    with transaction(engine) as session:
         session.execute(update(Employee).where(Employee.login == "bwilson")
                         .values(active=False))
-        assert matching(session, "bwilson", secret, "10.0.0.1", NOW) is None
-        with pytest.raises(InvalidInput, match="not an active employee"):
-            create(session, "bwilson", "Phone", read_only=False, actor="tester",
-                   address=None, now=NOW)
+    assert matching("bwilson", secret, "10.0.0.1", NOW) is STOPPED
+    with transaction(engine) as session, pytest.raises(InvalidInput,
+                                                        match="not an active employee"):
+        create(session, "bwilson", "Phone", read_only=False, actor="tester", address=None,
+               now=NOW)
