@@ -9,7 +9,11 @@ password.
 
 A device password (``bridge.hq.devices``) is looked up on every request, before Radicale's
 login cache: revoked, it is refused at once; read-only, the request's notes say so to the
-rights. ``[auth] calendar_passwords = devices-only`` turns the account password off here."""
+rights. ``[auth] calendar_passwords = devices-only`` turns the account password off here.
+
+With ``[auth] directory_url`` (``storage_plugin.directories``), passwords are checked by the
+directory; while it cannot be used, a sign-in is answered 503 (``storage_plugin.wsgi``), not
+401."""
 
 import secrets
 from datetime import UTC, datetime
@@ -27,6 +31,7 @@ from bridge.hq.devices import (
     calendar_passwords,
 )
 from bridge.infra.db import shared_engine
+from storage_plugin.directories import directory_of
 from storage_plugin.radicale_compat import ContextAuth
 from storage_plugin.wsgi import request_notes
 
@@ -36,7 +41,8 @@ class Auth(ContextAuth):
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
         self._engine = shared_engine(url)
-        self._authenticator = Authenticator(self._engine, "calendar server")
+        self._authenticator = Authenticator(self._engine, "calendar server",
+                                            directory=directory_of(configuration))
         self._certified = secrets.token_urlsafe(32)
         """What stands for the password of a login its certificate proved (never sent)."""
         self._devices = DeviceSignIn(self._engine, "calendar server")
@@ -58,6 +64,7 @@ class Auth(ContextAuth):
             UTC)) if self._devices_only else self._authenticator.check(
                 login, password, context.remote_addr or "", datetime.now(UTC))
         request_notes().locked_until = verdict.locked_until
+        request_notes().unavailable = verdict.unavailable
         return login if verdict.accepted else ""
 
     # Radicale marks login @final (for typing only): overridden to learn who signed in, also

@@ -16,6 +16,7 @@ from bridge.hq.settings import zone_named
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from storage_plugin import proxy
+from storage_plugin.directories import directory_of
 from storage_plugin.options import flag, option
 from storage_plugin.pages import Dispatch
 
@@ -35,7 +36,7 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
     app = create_app(shared_engine(option(configuration, "database_url") or None),
                      upload_dir=Path(uploads) if uploads else None,
                      secure_cookies=flag(configuration, "cockpit_secure_cookies", False),
-                     catalog=catalog, database=database,
+                     catalog=catalog, database=database, directory=directory_of(configuration),
                      server_zone=zone_named(option(configuration, "time_zone") or "UTC"))
 
     script_name = configuration.get("server", "script_name")

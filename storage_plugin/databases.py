@@ -101,6 +101,8 @@ class Databases:
             own.update({"storage": {"database_url": database.url,
                                     "sync_token_namespace": mount.strip("/")}},
                        f"database {database.name}")
+            if database.directory:  # its own sign-in directory (bridge.infra.catalog)
+                own.update({"auth": dict(database.directory)}, f"database {database.name}")
             if script_name and mount:  # Radicale's base for proxied requests
                 own.update({"server": {"script_name": script_name + mount}}, "databases")
             if catalog.several and configuration.get("auth", "realm") == STOCK_REALM:

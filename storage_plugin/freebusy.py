@@ -30,6 +30,7 @@ from bridge.hq.windows import day_start
 from bridge.ical.freebusy import vfreebusy
 from bridge.infra.db import shared_engine, transaction
 from bridge.models import Employee
+from storage_plugin.directories import directory_of
 from storage_plugin.options import option
 from storage_plugin.pages import Dispatch, answer, prefixed, signed_in
 
@@ -44,7 +45,8 @@ def freebusy(configuration: Any) -> Dispatch | None:
         return None
     engine = shared_engine(option(configuration, "database_url") or None)
     return prefixed(configuration, PREFIX, "free/busy request", functools.partial(
-        _answer, engine=engine, authenticator=Authenticator(engine, "calendar server"),
+        _answer, engine=engine, authenticator=Authenticator(engine, "calendar server",
+                                                    directory=directory_of(configuration)),
         server_zone=option(configuration, "time_zone") or "UTC",
         realm=configuration.get("auth", "realm")))
 

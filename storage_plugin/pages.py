@@ -15,6 +15,8 @@ from werkzeug.wrappers import Request
 from bridge.hq.authentication import Authenticator
 from bridge.infra import budget
 from storage_plugin import proxy
+from storage_plugin.directories import DIRECTORY_UNAVAILABLE
+from storage_plugin.directories import RETRY_AFTER_SECONDS as DIRECTORY_RETRY_AFTER
 from storage_plugin.options import option
 
 Dispatch = Callable[[types.WSGIEnviron, types.WSGIStartResponse], Iterable[bytes] | None]
@@ -88,6 +90,9 @@ def signed_in(request: Request, start_response: types.WSGIStartResponse,
             return answer(start_response, "429 Too Many Requests",
                           "Too many failed sign-ins; please wait.\n",
                           [("Retry-After", str(wait))])
+        if verdict.unavailable:
+            return answer(start_response, "503 Service Unavailable", DIRECTORY_UNAVAILABLE,
+                          [("Retry-After", str(DIRECTORY_RETRY_AFTER))])
     return answer(start_response, "401 Unauthorized", "Sign in with your HQ login.\n",
                   [("WWW-Authenticate", f'Basic realm="{realm}", charset="UTF-8"')])
 

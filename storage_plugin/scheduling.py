@@ -37,6 +37,7 @@ from bridge.ical.freebusy import BusyRequest, NotABusyRequest, busy_reply, busy_
 from bridge.infra.db import shared_engine, transaction
 from bridge.models import Employee
 from storage_plugin import proxy
+from storage_plugin.directories import directory_of
 from storage_plugin.options import option
 from storage_plugin.pages import Dispatch, answer, forbidden, precondition, prefixed, signed_in
 
@@ -94,7 +95,8 @@ class Scheduling:
     def __init__(self, configuration: Any) -> None:
         self._configuration = configuration
         self._engine = shared_engine(option(configuration, "database_url") or None)
-        self._authenticator = Authenticator(self._engine, "calendar server")
+        self._authenticator = Authenticator(self._engine, "calendar server",
+                                            directory=directory_of(configuration))
         self._server_zone = option(configuration, "time_zone") or "UTC"
         self._realm = configuration.get("auth", "realm")
         self._script_name = configuration.get("server", "script_name")

@@ -14,10 +14,12 @@ from bridge.errors import InvalidInput
 from bridge.infra import budget
 from bridge.infra.catalog import Catalog, CatalogError, single
 from bridge.infra.db import WRITE_WAIT_SECONDS
+from bridge.infra.directory import DirectorySettingError, settings_from
 from bridge.infra.files import read_ini
 from storage_plugin import radicale_compat
 from storage_plugin.auth import calendar_passwords_of
 from storage_plugin.databases import Databases
+from storage_plugin.directories import directory_options
 from storage_plugin.logs import start_logging
 from storage_plugin.options import seconds
 from storage_plugin.proxy import WSGIApplication, behind_proxies
@@ -94,6 +96,10 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
         calendar_passwords_of(loaded)
     except InvalidInput as error:
         raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
+    try:
+        settings_from(directory_options(loaded))
+    except DirectorySettingError as error:
+        raise InvalidInput(f"[auth] {error} — see the README's sign-in directory") from error
     return Settings(loaded, workers or configured_workers)
 
 
@@ -122,6 +128,12 @@ def served_catalog(loaded: radicale_config.Configuration, catalog: Catalog | Non
     if catalog.source is not None and url != catalog.default.url:
         raise CatalogError(f"the databases are named in {catalog.source}; leave [storage] "
                            "database_url out of the server's configuration")
+    for database in catalog.databases:
+        try:
+            settings_from(directory_options(loaded) | dict(database.directory))
+        except DirectorySettingError as error:
+            raise CatalogError(f"{catalog.source}: [database {database.name}]: {error} (over "
+                               "the server's [auth])") from error
     return catalog
 
 

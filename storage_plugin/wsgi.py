@@ -24,7 +24,9 @@ as they were written: the data of 10 000 items is not held twice).
 
 **Locked logins.** A sign-in refused unchecked because of too many failed ones
 (``bridge.hq.authentication``) is answered ``429 Too Many Requests`` with ``Retry-After``,
-not 401: a client then waits instead of asking its user for the password again.
+not 401: a client then waits instead of asking its user for the password again. Likewise a
+password the sign-in directory could not check (``storage_plugin.directories``) is answered
+``503 Service Unavailable`` with ``Retry-After``.
 
 **The web cockpit.** Requests under ``/cockpit/`` go to HQ's web cockpit (``bridge.web``), and
 a browser's ``GET /`` is sent there (``storage_plugin.cockpit``). ``/feeds/SECRET.ics`` is a
@@ -87,6 +89,8 @@ from bridge.infra import budget, conflicts
 from bridge.infra.catalog import Catalog, Database
 from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
+from storage_plugin.directories import DIRECTORY_UNAVAILABLE
+from storage_plugin.directories import RETRY_AFTER_SECONDS as DIRECTORY_RETRY_AFTER
 from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.feeds import feeds
 from storage_plugin.freebusy import freebusy
@@ -120,6 +124,8 @@ class RequestNotes:
     """Who signed in ("" for nobody)."""
     locked_until: datetime | None = None
     """The login was refused unchecked until then (too many failed sign-ins)."""
+    unavailable: bool = False
+    """The password was not checked: the sign-in directory cannot be used."""
     certified: str | None = None
     """The login the client's TLS certificate names (``storage_plugin.auth``)."""
     read_only_because: str | None = None
@@ -251,11 +257,8 @@ class Application(radicale_compat.HookedApplication):
                   notes: RequestNotes, status: str, headers: list[tuple[str, str]],
                   answers: Iterable[bytes]) -> Iterable[bytes]:
         """Radicale's answer, as this layer corrects it (see the module's docstring)."""
-        if status.startswith("401") and notes.locked_until is not None:
-            wait = max(1, math.ceil((notes.locked_until - datetime.now(UTC)).total_seconds()))
-            return answer(start_response, "429 Too Many Requests",
-                          f"Too many failed sign-ins: try again in {wait} seconds.\n",
-                          [("Retry-After", str(wait))])
+        if status.startswith("401") and (notes.locked_until is not None or notes.unavailable):
+            return _unchecked(start_response, notes)
         if status.startswith("401") or (status.startswith("403") and not notes.user):
             time.sleep(self._refusal_delay * random.uniform(0.5, 1.5))
         if notes.precondition and status.startswith("403"):
@@ -430,3 +433,15 @@ def _size_limit(environ: types.WSGIEnviron) -> str:
     vcard = "vcard" in environ.get("CONTENT_TYPE", "").lower() or \
         environ.get("PATH_INFO", "").lower().endswith(".vcf")
     return "CR:max-resource-size" if vcard else "C:max-resource-size"
+
+
+def _unchecked(start_response: types.WSGIStartResponse, notes: RequestNotes) -> Iterable[bytes]:
+    """A sign-in refused unchecked: 429 while the login or address is locked, 503 while the
+    sign-in directory cannot be used (the client waits, it does not ask for the password)."""
+    if notes.locked_until is not None:
+        wait = max(1, math.ceil((notes.locked_until - datetime.now(UTC)).total_seconds()))
+        return answer(start_response, "429 Too Many Requests",
+                      f"Too many failed sign-ins: try again in {wait} seconds.\n",
+                      [("Retry-After", str(wait))])
+    return answer(start_response, "503 Service Unavailable", DIRECTORY_UNAVAILABLE,
+                  [("Retry-After", str(DIRECTORY_RETRY_AFTER))])

@@ -9,10 +9,17 @@ deliberately slow hash on every request, and a remembered password is not counte
 a changed password or a deactivated employee takes effect at once (the stored hash and the
 active flag are read on every check). Every check made (not a remembered one) goes into the
 audit trail (``bridge.hq.audit``).
+
+With a directory (``bridge.infra.directory``), the directory checks the password and whether
+the account is enabled, instead of the stored hash; the employee must still be active in HQ.
+Its failures are throttled alike; a directory that cannot be used refuses unchecked with
+``Verdict.unavailable`` (the client is told to come back later, not that its password is
+wrong).
 """
 
 import functools
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -23,7 +30,10 @@ from sqlalchemy import Engine, select
 from bridge.hq.audit import Event, Kind, record_apart
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.throttle import Throttle
+from bridge.infra.directory import Accepted, Directory, Refused
 from bridge.models import Employee
+
+logger = logging.getLogger("bridge.sign_in")
 
 
 def stored_hash(engine: Engine, login: str) -> str | None:
@@ -45,17 +55,23 @@ class Verdict:
     locked_until: datetime | None = None
     """Refused unchecked until then: too many failed checks of the login or from the address."""
     password_hash: str | None = None
-    """The stored hash the password matched (the cockpit stamps its session with it)."""
+    """The stored hash the password matched (the cockpit stamps its session with it; None
+    for a password the directory checked)."""
+    unavailable: bool = False
+    """Refused unchecked: the directory cannot be used (the log says why)."""
 
 
 class Authenticator:
-    def __init__(self, engine: Engine, place: str, remember_seconds: float = 300.0) -> None:
+    def __init__(self, engine: Engine, place: str, remember_seconds: float = 300.0,
+                 directory: Directory | None = None) -> None:
         """``place``: where the sign-ins are, as the audit trail names it ("calendar server",
-        "cockpit")."""
+        "cockpit"); ``directory``: the one that checks the passwords (then remembered for its
+        ``remember`` seconds)."""
         self._engine = engine
         self._place = place
         self._throttle = Throttle(engine)
-        self._remember = remember_seconds
+        self._remember = remember_seconds if directory is None else directory.settings.remember
+        self._directory = directory
         self._lock = threading.Lock()
         self._stripes = [threading.Lock() for _ in range(64)]
         self._verified: dict[tuple[str, str, str], float] = {}
@@ -64,6 +80,8 @@ class Authenticator:
         """Whether ``password`` is ``login``'s, asked from ``address`` at ``now``."""
         if not login or not password:
             return Verdict(False)
+        if self._directory is not None:
+            return self._by_directory(self._directory, login, password, address, now)
         stored = stored_hash(self._engine, login)
         key = (login, stored or "", hashlib.sha256(password.encode()).hexdigest())
         if stored and self._remembered(key):
@@ -94,6 +112,40 @@ class Authenticator:
         with self._lock:
             self._verified[key] = time.monotonic() + self._remember
         return Verdict(True, password_hash=stored)
+
+    def _by_directory(self, directory: Directory, login: str, password: str, address: str,
+                      now: datetime) -> Verdict:
+        """``check`` by the directory: remembered (while the employee is active in HQ),
+        throttled and audited as a stored hash is."""
+        active = is_active_employee(self._engine, login)
+        key = (login, "\0directory", hashlib.sha256(password.encode()).hexdigest())
+        if active and self._remembered(key):
+            return Verdict(True)
+        with self._stripes[hash(login) % len(self._stripes)]:
+            if active and self._remembered(key):
+                return Verdict(True)
+            refused = self._throttle.attempt(login, address, now)
+            if refused is not None:
+                self._audit(Kind.SIGN_IN_REFUSED, login, address, now)
+                return Verdict(False, locked_until=refused.until)
+            outcome = directory.check(login, password)
+            if isinstance(outcome, Accepted) and active:
+                self._throttle.succeeded(login, address)
+                self._audit(Kind.SIGN_IN, login, address, now)
+                with self._lock:
+                    self._verified[key] = time.monotonic() + self._remember
+                return Verdict(True)
+            why = ("the directory is unavailable" if not isinstance(outcome, Accepted | Refused)
+                   else outcome.reason.value if isinstance(outcome, Refused)
+                   else "not an active employee in HQ")
+            if isinstance(outcome, Accepted | Refused):
+                logger.warning("sign-in of %r at the %s refused: %s", login, self._place, why)
+            else:
+                logger.error("sign-in of %r at the %s not checked: %s", login, self._place,
+                             outcome.problem)
+            record_apart(self._engine, Event(Kind.SIGN_IN_FAILED, login, address,
+                                             detail=f"{self._place}: {why}"), now)
+            return Verdict(False, unavailable=not isinstance(outcome, Accepted | Refused))
 
     def _audit(self, kind: Kind, login: str, address: str, now: datetime) -> None:
         record_apart(self._engine, Event(kind, login, address, detail=self._place), now)

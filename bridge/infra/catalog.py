@@ -9,6 +9,10 @@ with ``default = yes`` (or the only one) serves the logins that name no database
 A login picks its database with a realm: ``bwilson@emea`` (``bwilson%40emea`` as iOS sends
 it). A suffix that names no database is part of the login (``ann@example.com``), so the
 default database keeps logins with an ``@``.
+
+A section may also give the database its own sign-in directory: its ``directory_*`` settings
+(``bridge.infra.directory``) are laid over the server's ``[auth]`` ones for that database
+(``directory_url =``, empty, turns the directory off for it).
 """
 
 import configparser
@@ -21,6 +25,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bridge.errors import BridgeError
+from bridge.infra.directory import PREFIX as DIRECTORY_PREFIX
+from bridge.infra.directory import SETTINGS as DIRECTORY_SETTINGS
 from bridge.infra.files import read_ini
 
 DATABASE_ENV = "BRIDGE_DATABASE_URL"
@@ -33,7 +39,8 @@ NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 RESERVED = frozenset({"cockpit", "well-known"})
 """Names that are paths of the server itself (a database's address is ``/NAME/``)."""
 SECTION = re.compile(r"database\s+(\S+)")
-KEYS = frozenset({"title", "url", "default"})
+KEYS = frozenset({"title", "url", "default"}) | {DIRECTORY_PREFIX + name
+                                                  for name in DIRECTORY_SETTINGS}
 TRUE, FALSE = frozenset({"yes", "true", "on", "1"}), frozenset({"no", "false", "off", "0"})
 
 
@@ -46,6 +53,8 @@ class Database:
     name: str
     title: str
     url: str
+    directory: tuple[tuple[str, str], ...] = ()
+    """``directory_*`` settings of this database's own (over the server's ``[auth]``)."""
 
     @property
     def shown_url(self) -> str:
@@ -134,7 +143,7 @@ def _database(path: Path, section: str,
     unknown = set(fields) - KEYS
     if unknown:
         raise CatalogError(f"{where}: unknown setting {sorted(unknown)[0]!r} "
-                           f"(settings: {', '.join(sorted(KEYS))})")
+                           f"(settings: title, url, default, {DIRECTORY_PREFIX}*)")
     url = fields.get("url", "").strip()
     if not url:
         raise CatalogError(f"{where}: url is missing (a SQLAlchemy URL)")
@@ -146,7 +155,9 @@ def _database(path: Path, section: str,
     if default not in TRUE | FALSE:
         raise CatalogError(f"{where}: default is yes or no, not {default!r}")
     title = fields.get("title", "").strip() or name
-    return Database(name, title, url), default in TRUE
+    directory = tuple(sorted((key, value.strip()) for key, value in fields.items()
+                             if key.startswith(DIRECTORY_PREFIX)))
+    return Database(name, title, url, directory), default in TRUE
 
 
 def _check_distinct(path: Path, databases: list[tuple[Database, bool]]) -> None:

@@ -26,6 +26,7 @@ from bridge.hq.errors import NotFound, ReadOnly
 from bridge.importing.staging import Staging
 from bridge.infra.catalog import Catalog, Database, single
 from bridge.infra.conflicts import conflict_of
+from bridge.infra.directory import Directory
 from bridge.infra.secrets import shared_secret
 from bridge.web import (
     account,
@@ -48,11 +49,12 @@ MAX_UPLOAD = 512 * 1024 * 1024
 
 def create_app(engine: Engine, *, upload_dir: Path | None = None,
                secure_cookies: bool = False, catalog: Catalog | None = None,
-               database: Database | None = None, server_zone: str = "UTC") -> Flask:
+               database: Database | None = None, server_zone: str = "UTC",
+               directory: Directory | None = None) -> Flask:
     """The cockpit of one HQ database (``database`` of ``catalog``; by default the one
     database of ``engine``). It touches the database only when it answers a request; it
     shows times in ``server_zone`` (an IANA name) to whoever has no time zone of their
-    own."""
+    own; ``directory``: the one that checks passwords (by default the HQ database does)."""
     calendars.subscribe()
     catalog = catalog or single(engine.url.render_as_string(hide_password=False))
     database = database or catalog.default
@@ -70,7 +72,8 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.extensions["bridge.catalog"] = catalog
     app.extensions["bridge.database"] = database
     app.extensions["bridge.server_zone"] = server_zone
-    app.extensions["bridge.authenticator"] = Authenticator(engine, "cockpit")
+    app.extensions["bridge.authenticator"] = Authenticator(engine, "cockpit",
+                                                         directory=directory)
     app.extensions["bridge.staging"] = Staging(  # a database's uploads: a folder of its own
         (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
     app.session_interface = _CockpitSessions()

@@ -113,6 +113,11 @@ def sign_in() -> Any:
         flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
         return render_template("sign_in.html", next=target, login=login,
                                others=_others()), 429
+    if verdict.unavailable:
+        flash("The sign-in directory cannot be reached, so your password was not checked: "
+              "try again in a few minutes (the server's log says what to fix).", "error")
+        return render_template("sign_in.html", next=target, login=login,
+                               others=_others()), 503
     with transaction(current_app.extensions["bridge.engine"], write=False) as db:
         version = session_version(db, login) if verdict.accepted else None
     if version is None:

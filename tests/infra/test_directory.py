@@ -1,0 +1,151 @@
+"""Passwords checked against a real OpenLDAP server shaped like Active Directory
+(``tests.slapd``): by a search with a service account or by a DN template, disabled and
+locked-out accounts refused, and every way the directory cannot be used said as what to fix."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bridge.infra.directory import (
+    Accepted,
+    Directory,
+    DirectorySettingError,
+    Reason,
+    Refused,
+    Settings,
+    Unavailable,
+    settings_from,
+)
+from tests.slapd import (
+    AD_ENABLED,
+    PEOPLE,
+    SERVICE_DN,
+    SERVICE_PASSWORD,
+    Account,
+    Slapd,
+    needs_slapd,
+    running_slapd,
+)
+from tests.storage_plugin.conftest import free_port
+
+ACCOUNTS = [
+    Account("bwilson", "b-directory-pw", "Ben Wilson"),
+    Account("cdavis", "c-directory-pw", "Carol Davis", control=514),  # 512 + ACCOUNTDISABLE
+    Account("ddiaz", "d-directory-pw", "Dan Diaz", lockout=134_000_000_000_000_000),
+    Account("twin", "t1", "Twin One"),
+]
+
+
+@pytest.fixture(scope="module")
+def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
+    needs_slapd()
+    with running_slapd(tmp_path_factory.mktemp("slapd"), free_port(), ACCOUNTS) as server:
+        yield server
+
+
+def searching(url: str, **more: str) -> Directory:
+    options = {"directory_url": url, "directory_search_base": PEOPLE,
+               "directory_search_filter": "(sAMAccountName={login})",
+               "directory_bind_dn": SERVICE_DN, "directory_bind_password": SERVICE_PASSWORD,
+               "directory_enabled_filter": AD_ENABLED, "directory_timeout": "2", **more}
+    settings = settings_from(options)
+    assert settings is not None
+    return Directory(settings)
+
+
+def test_a_search_finds_the_account_and_binds_its_password(slapd: Slapd) -> None:
+    directory = searching(slapd.url)
+    assert directory.check("bwilson", "b-directory-pw") == Accepted(ACCOUNTS[0].dn)
+    assert directory.check("BWilson", "b-directory-pw") == Accepted(ACCOUNTS[0].dn)
+    assert directory.check("bwilson", "wrong") == Refused(Reason.WRONG_PASSWORD)
+    assert directory.check("bwilson", "") == Refused(Reason.WRONG_PASSWORD)  # not anonymous
+    assert directory.check("nobody", "b-directory-pw") == Refused(Reason.NO_SUCH_USER)
+
+
+def test_a_disabled_or_locked_out_account_is_refused_with_its_right_password(
+        slapd: Slapd) -> None:
+    directory = searching(slapd.url)
+    assert directory.check("cdavis", "c-directory-pw") == Refused(Reason.DISABLED)
+    assert directory.check("ddiaz", "d-directory-pw") == Refused(Reason.DISABLED)
+    # without the filter, the directory's own bind decides (slapd knows no AD flags)
+    plain = searching(slapd.url, directory_enabled_filter="")
+    assert isinstance(plain.check("cdavis", "c-directory-pw"), Accepted)
+
+
+def test_a_login_is_never_a_filter_nor_a_dn(slapd: Slapd) -> None:
+    directory = searching(slapd.url)
+    assert directory.check("*", "b-directory-pw") == Refused(Reason.NO_SUCH_USER)
+    assert directory.check("bwilson)(sAMAccountName=*", "x") == Refused(Reason.NO_SUCH_USER)
+    template = Directory(_settings(slapd.url, directory_user_dn=f"cn={{login}},{PEOPLE}"))
+    assert isinstance(template.check("Ben Wilson", "b-directory-pw"), Accepted)
+    assert template.check("Ben Wilson", "nope") == Refused(Reason.WRONG_PASSWORD_OR_UNKNOWN)
+    assert template.check("x,cn=Ben Wilson", "b-directory-pw") == \
+        Refused(Reason.WRONG_PASSWORD_OR_UNKNOWN)
+
+
+def test_a_dn_template_binds_directly_and_the_account_reads_its_own_flags(slapd: Slapd) -> None:
+    template = Directory(_settings(slapd.url, directory_user_dn=f"cn={{login}},{PEOPLE}",
+                                   directory_enabled_filter=AD_ENABLED))
+    assert isinstance(template.check("Ben Wilson", "b-directory-pw"), Accepted)
+    assert template.check("Carol Davis", "c-directory-pw") == Refused(Reason.DISABLED)
+
+
+def test_a_refused_service_account_says_what_to_fix(slapd: Slapd) -> None:
+    outcome = searching(slapd.url, directory_bind_password="not-it").check("bwilson", "x")
+    assert isinstance(outcome, Unavailable)
+    assert "service account" in outcome.problem and "directory_bind_password" in outcome.problem
+
+
+def test_an_unreachable_server_says_what_to_fix_and_the_next_url_is_tried(slapd: Slapd) -> None:
+    dead = f"ldap://127.0.0.1:{free_port()}"
+    outcome = searching(dead).check("bwilson", "b-directory-pw")
+    assert isinstance(outcome, Unavailable)
+    assert dead in outcome.problem and "directory_url" in outcome.problem
+    both = searching(f"{dead} {slapd.url}")
+    assert isinstance(both.check("bwilson", "b-directory-pw"), Accepted)
+
+
+def test_starttls_to_a_server_without_tls_is_unavailable_not_a_wrong_password(
+        slapd: Slapd) -> None:
+    outcome = searching(slapd.url, directory_start_tls="yes").check("bwilson", "b-directory-pw")
+    assert isinstance(outcome, Unavailable) and "StartTLS" in outcome.problem
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    ({"directory_url": "http://dc1"}, "not an ldap:// or ldaps://"),
+    ({"directory_url": "ldap://dc1"}, "either directory_user_dn"),
+    ({"directory_url": "ldap://dc1", "directory_user_dn": "x", "directory_search_base": "y"},
+     "either directory_user_dn"),
+    ({"directory_url": "ldap://dc1", "directory_user_dn": "cn=x"}, "must contain {login}"),
+    ({"directory_url": "ldap://dc1", "directory_search_base": "dc=x"}, "search_filter must"),
+    ({"directory_url": "ldap://dc1", "directory_user_dn": "{login}@x",
+      "directory_bind_dn": "cn=s"}, "together"),
+    ({"directory_url": "ldap://dc1", "directory_user_dn": "{login}@x",
+      "directory_timeout": "soon"}, "directory_timeout must be a number"),
+    ({"directory_url": "ldap://dc1", "directory_user_dn": "{login}@x",
+      "directory_start_tls": "maybe"}, "yes or no"),
+    ({"directory_url": "ldap://dc1", "directory_user_dn": "{login}@x",
+      "directory_ca_file": "/nonexistent/ca.pem"}, "is not a file"),
+    ({"directory_urls": "ldap://dc1"}, "unknown setting directory_urls"),
+])
+def test_settings_that_cannot_work_are_refused_saying_which(options: dict[str, str],
+                                                             said: str) -> None:
+    with pytest.raises(DirectorySettingError, match=re.escape(said)):
+        settings_from(options)
+
+
+def test_without_a_url_there_is_no_directory(tmp_path: Path) -> None:
+    assert settings_from({}) is None
+    assert settings_from({"directory_url": " ", "directory_user_dn": "{login}@x"}) is None
+    settings = settings_from({"directory_url": "ldaps://dc1 ldaps://dc2",
+                              "directory_user_dn": "{login}@example.com"})
+    assert settings is not None and settings.urls == ("ldaps://dc1", "ldaps://dc2")
+    assert settings.timeout == 5 and settings.remember == 300
+
+
+def _settings(url: str, **more: str) -> Settings:
+    settings = settings_from({"directory_url": url, "directory_timeout": "2", **more})
+    assert settings is not None
+    return settings
