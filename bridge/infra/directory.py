@@ -180,10 +180,14 @@ class Directory:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        tls = ldap3.Tls(ca_certs_file=str(settings.ca_file) if settings.ca_file else None,
-                        validate=ssl.CERT_REQUIRED)
-        self._servers = [ldap3.Server(url, connect_timeout=settings.timeout,
-                                      get_info=ldap3.NONE, tls=tls) for url in settings.urls]
+        self._tls = ldap3.Tls(ca_certs_file=str(settings.ca_file) if settings.ca_file else None,
+                              validate=ssl.CERT_REQUIRED)
+
+    def _servers(self) -> list[ldap3.Server]:
+        """The servers, afresh for each check (an ldap3 server that failed once is marked
+        unavailable for good: the directory back after an outage would not be tried)."""
+        return [ldap3.Server(url, connect_timeout=self.settings.timeout, get_info=ldap3.NONE,
+                             tls=self._tls) for url in self.settings.urls]
 
     def check(self, login: str, password: str) -> Outcome:
         """Whether ``password`` is the password of ``login``'s enabled account."""
@@ -239,7 +243,7 @@ class Directory:
         """A connection bound as ``dn`` (None: the directory refused the password);
         :class:`_Down` if no server can be reached, or the service account is refused."""
         problems = []
-        for server in self._servers:
+        for server in self._servers():
             connection = ldap3.Connection(server, user=dn, password=password,
                                           receive_timeout=math.ceil(self.settings.timeout),
                                           raise_exceptions=False, read_only=True)

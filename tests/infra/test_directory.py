@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.infra.catalog import CatalogError, load_catalog
 from bridge.infra.directory import (
     Accepted,
     Directory,
@@ -149,3 +150,29 @@ def _settings(url: str, **more: str) -> Settings:
     settings = settings_from({"directory_url": url, "directory_timeout": "2", **more})
     assert settings is not None
     return settings
+
+
+def test_the_directory_back_after_an_outage_is_used_again(slapd: Slapd) -> None:
+    directory = searching(slapd.url)
+    slapd.stop()
+    try:
+        assert isinstance(directory.check("bwilson", "b-directory-pw"), Unavailable)
+    finally:
+        slapd.start()
+    assert isinstance(directory.check("bwilson", "b-directory-pw"), Accepted)
+
+
+def test_a_catalog_database_carries_directory_settings_of_its_own(tmp_path: Path) -> None:
+    catalog = tmp_path / "databases.ini"
+    catalog.write_text("[database emea]\nurl = sqlite:///emea.db\ndefault = yes\n"
+                       "directory_url = ldaps://dc1.emea.example.com\n"
+                       "directory_user_dn = {login}@emea.example.com\n"
+                       "[database us]\nurl = sqlite:///us.db\n", encoding="utf-8")
+    emea, us = load_catalog(catalog).databases
+    assert dict(emea.directory) == {"directory_url": "ldaps://dc1.emea.example.com",
+                                    "directory_user_dn": "{login}@emea.example.com"}
+    assert us.directory == ()
+    catalog.write_text("[database emea]\nurl = sqlite:///emea.db\ndirectory_uri = x\n",
+                       encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown setting 'directory_uri'"):
+        load_catalog(catalog)
