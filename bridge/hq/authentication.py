@@ -30,7 +30,7 @@ from sqlalchemy import Engine, select
 from bridge.hq.audit import Event, Kind, record_apart
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.throttle import Throttle
-from bridge.infra.directory import Accepted, Directory, Refused
+from bridge.infra.directory import Accepted, Directory, Refused, Unavailable
 from bridge.models import Employee
 
 logger = logging.getLogger("bridge.sign_in")
@@ -135,17 +135,17 @@ class Authenticator:
                 with self._lock:
                     self._verified[key] = time.monotonic() + self._remember
                 return Verdict(True)
-            why = ("the directory is unavailable" if not isinstance(outcome, Accepted | Refused)
-                   else outcome.reason.value if isinstance(outcome, Refused)
-                   else "not an active employee in HQ")
-            if isinstance(outcome, Accepted | Refused):
-                logger.warning("sign-in of %r at the %s refused: %s", login, self._place, why)
-            else:
+            if isinstance(outcome, Unavailable):
+                why = "the directory is unavailable"
                 logger.error("sign-in of %r at the %s not checked: %s", login, self._place,
                              outcome.problem)
+            else:
+                why = outcome.reason.value if isinstance(outcome, Refused) \
+                    else "not an active employee in HQ"
+                logger.warning("sign-in of %r at the %s refused: %s", login, self._place, why)
             record_apart(self._engine, Event(Kind.SIGN_IN_FAILED, login, address,
                                              detail=f"{self._place}: {why}"), now)
-            return Verdict(False, unavailable=not isinstance(outcome, Accepted | Refused))
+            return Verdict(False, unavailable=isinstance(outcome, Unavailable))
 
     def _audit(self, kind: Kind, login: str, address: str, now: datetime) -> None:
         record_apart(self._engine, Event(kind, login, address, detail=self._place), now)
