@@ -98,14 +98,22 @@ class Slapd:
     folder: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    tls_port: int | None = None
+    """Where it also listens for ldaps:// (None: it has no certificate)."""
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def tls_url(self) -> str:
+        assert self.tls_port is not None
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
     def start(self) -> None:
+        listeners = f"{self.url}/" + (f" {self.tls_url}/" if self.tls_port else "")
         self.process = subprocess.Popen(
-            [SLAPD, "-f", str(self.folder / "slapd.conf"), "-h", f"{self.url}/", "-d", "0"],
+            [SLAPD, "-f", str(self.folder / "slapd.conf"), "-h", listeners, "-d", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while True:
@@ -130,10 +138,21 @@ class Slapd:
         self.process = None
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """The server's certificate and key (PEM files), and the port of its ldaps://."""
+
+    certificate: Path
+    key: Path
+    tls_port: int
+
+
 @contextmanager
 def running_slapd(folder: Path, port: int, accounts: list[Account],
-                  hq_members: list[str] = ()) -> Iterator[Slapd]:  # type: ignore[assignment]
-    """slapd with a config and data of its own in ``folder``, listening on ``port``."""
+                  hq_members: list[str] = (),  # type: ignore[assignment]
+                  tls: Certificate | None = None) -> Iterator[Slapd]:
+    """slapd with a config and data of its own in ``folder``, listening on ``port`` (and
+    with ``tls``, StartTLS there and ldaps:// on its port)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / "data"
     data.mkdir(exist_ok=True)
@@ -143,6 +162,8 @@ def running_slapd(folder: Path, port: int, accounts: list[Account],
     (folder / "slapd.conf").write_text(
         f"{includes}include {folder / 'ad-like.schema'}\n"
         f"pidfile {folder / 'slapd.pid'}\nmodulepath {MODULES}\nmoduleload back_mdb\n"
+        + (f"TLSCertificateFile {tls.certificate}\nTLSCertificateKeyFile {tls.key}\n"
+           if tls else "") +
         "access to attrs=userPassword by anonymous auth by * none\n"
         "access to * by * read\n"
         f'database mdb\nmaxsize 10485760\nsuffix "{BASE}"\nrootdn "cn=admin,{BASE}"\n'
@@ -152,7 +173,7 @@ def running_slapd(folder: Path, port: int, accounts: list[Account],
                              str(folder / "data.ldif")], capture_output=True, check=False)
     if loaded.returncode != 0:
         raise RuntimeError(f"slapadd failed: {loaded.stderr.decode(errors='replace')}")
-    server = Slapd(folder, port)
+    server = Slapd(folder, port, tls_port=tls.tls_port if tls else None)
     server.start()
     try:
         yield server

@@ -25,6 +25,7 @@ refused: the problem says what to fix; the client is answered 503, not asked for
 password again).
 """
 
+import contextlib
 import enum
 import math
 import ssl
@@ -208,7 +209,7 @@ class Directory:
             try:
                 return self._if_enabled(user, dn)
             finally:
-                user.unbind()
+                _close(user)
         assert settings.search_base is not None and settings.search_filter is not None
         service = self._bound(settings.bind_dn, settings.bind_password, service=True)
         assert service is not None
@@ -224,11 +225,11 @@ class Directory:
             if not isinstance(enabled, Accepted):
                 return enabled
         finally:
-            service.unbind()
+            _close(service)
         user = self._bound(dn, password)
         if user is None:
             return Refused(Reason.WRONG_PASSWORD)
-        user.unbind()
+        _close(user)
         return Accepted(dn)
 
     def _if_enabled(self, connection: ldap3.Connection, dn: str) -> Outcome:
@@ -250,14 +251,14 @@ class Directory:
             try:
                 connection.open()
             except ldap_errors.LDAPException as error:
-                connection.unbind()
+                _close(connection)
                 problems.append(f"{server.name}: {error}")
                 continue
             try:
                 if self.settings.start_tls and not server.ssl:
                     connection.start_tls()
             except ldap_errors.LDAPException as error:
-                connection.unbind()
+                _close(connection)
                 raise _Down(f"directory {server.name}: StartTLS failed ({error}): check that "
                             "the server offers StartTLS, and directory_ca_file (the CA that "
                             "signed the server's certificate)") from error
@@ -265,11 +266,11 @@ class Directory:
                 if connection.bind():
                     return connection
             except ldap_errors.LDAPException as error:
-                connection.unbind()
+                _close(connection)
                 problems.append(f"{server.name}: {error}")
                 continue
             result = dict(connection.result or {})
-            connection.unbind()
+            _close(connection)
             if result.get("description") == "invalidCredentials":
                 if service:
                     raise _Down(f"directory {server.name}: the service account's bind was "
@@ -298,6 +299,13 @@ class Directory:
                         "and that the service account may read there")
         return [entry["dn"] for entry in connection.response or ()
                 if entry.get("type") == "searchResEntry"]
+
+
+def _close(connection: ldap3.Connection) -> None:
+    """Unbind and close (a connection the server dropped, or a failed StartTLS, may fail
+    to: it is closed all the same)."""
+    with contextlib.suppress(ldap_errors.LDAPException, OSError):
+        connection.unbind()
 
 
 def _said_result(result: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from bridge.infra.catalog import CatalogError, load_catalog
 from bridge.infra.directory import (
@@ -25,6 +26,7 @@ from tests.slapd import (
     SERVICE_DN,
     SERVICE_PASSWORD,
     Account,
+    Certificate,
     Slapd,
     needs_slapd,
     running_slapd,
@@ -176,3 +178,33 @@ def test_a_catalog_database_carries_directory_settings_of_its_own(tmp_path: Path
                        encoding="utf-8")
     with pytest.raises(CatalogError, match="unknown setting 'directory_uri'"):
         load_catalog(catalog)
+
+
+@pytest.fixture(scope="module")
+def tls_slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Slapd, Path]]:
+    """slapd with a certificate for 127.0.0.1 (StartTLS, and ldaps://), and its CA's file."""
+    needs_slapd()
+    folder = tmp_path_factory.mktemp("tls-slapd")
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    issued.cert_chain_pems[0].write_to_path(str(folder / "server.pem"))
+    issued.private_key_pem.write_to_path(str(folder / "server.key"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    trustme.CA().cert_pem.write_to_path(str(folder / "other-ca.pem"))
+    tls = Certificate(folder / "server.pem", folder / "server.key", free_port())
+    with running_slapd(folder / "slapd", free_port(), ACCOUNTS, tls=tls) as server:
+        yield server, folder
+
+
+def test_starttls_and_ldaps_check_the_certificate_against_the_ca_file(
+        tls_slapd: tuple[Slapd, Path]) -> None:
+    slapd, folder = tls_slapd
+    ca, other = str(folder / "ca.pem"), str(folder / "other-ca.pem")
+    for url, more in ((slapd.url, {"directory_start_tls": "yes"}), (slapd.tls_url, {})):
+        trusted = searching(url, directory_ca_file=ca, **more)
+        assert isinstance(trusted.check("bwilson", "b-directory-pw"), Accepted), url
+        assert trusted.check("bwilson", "wrong") == Refused(Reason.WRONG_PASSWORD)
+        outcome = searching(url, directory_ca_file=other, **more).check("bwilson",
+                                                                       "b-directory-pw")
+        assert isinstance(outcome, Unavailable), url
+        assert "directory_ca_file" in outcome.problem
