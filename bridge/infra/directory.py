@@ -271,13 +271,11 @@ class Directory:
                 continue
             result = dict(connection.result or {})
             _close(connection)
-            if result.get("description") == "invalidCredentials":
-                if service:
-                    raise _Down(f"directory {server.name}: the service account's bind was "
-                                f"refused ({_said_result(result)}): fix directory_bind_dn or "
-                                "directory_bind_password")
-                return None
-            problems.append(f"{server.name}: bind failed ({_said_result(result)})")
+            if not service:  # the directory answered: not this password (AD also says so
+                return None  # of a disabled, locked-out or expired account)
+            raise _Down(f"directory {server.name}: the service account's bind was refused "
+                        f"({_said_result(result)}): fix directory_bind_dn or "
+                        "directory_bind_password")
         raise _Down("cannot reach the directory (" + "; ".join(problems) + "): check "
                     "directory_url, that the server runs, the network or firewall between, "
                     "and for ldaps:// directory_ca_file (the CA that signed the server's "
@@ -289,8 +287,9 @@ class Directory:
             ok = connection.search(base, wanted, search_scope=scope, attributes=[],
                                    size_limit=2)
         except ldap_errors.LDAPException as error:
-            raise _Down(f"directory search under {base!r} failed ({error}): check "
-                        "directory_url and that the server runs") from error
+            raise _Down(f"directory search {wanted!r} under {base!r} failed ({error}): check "
+                        "directory_search_filter and directory_enabled_filter, and that the "
+                        "server runs") from error
         result = dict(connection.result or {})
         if not ok and result.get("description") not in ("success", "noSuchObject",
                                                         "sizeLimitExceeded"):

@@ -208,3 +208,9 @@ def test_starttls_and_ldaps_check_the_certificate_against_the_ca_file(
                                                                        "b-directory-pw")
         assert isinstance(outcome, Unavailable), url
         assert "directory_ca_file" in outcome.problem
+
+
+def test_a_filter_that_cannot_be_parsed_is_unavailable_and_named(slapd: Slapd) -> None:
+    outcome = searching(slapd.url, directory_search_filter="(sAMAccountName={login}").check(
+        "bwilson", "b-directory-pw")
+    assert isinstance(outcome, Unavailable) and "directory_search_filter" in outcome.problem
