@@ -98,6 +98,8 @@ def test_the_directory_stopped_mid_run_is_a_503_and_the_signed_in_keep_syncing(
     assert _propfind(server, "bwilson", B_PASSWORD).status_code == 207  # remembered
     page = sign_in(server.url + "cockpit/", "awhite", ACCOUNTS[0].password)
     assert page.status_code == 503 and "directory cannot be reached" in page.text
+    busy = server.http("awhite", ACCOUNTS[0].password).get(server.url + "freebusy/bwilson.vfb")
+    assert busy.status_code == 503 and "Retry-After" in busy.headers
     slapd.start()
     assert _propfind(server, "awhite", ACCOUNTS[0].password).status_code == 207
 
