@@ -30,7 +30,7 @@ from sqlalchemy import Engine, select
 from bridge.hq.audit import Event, Kind, record_apart
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.throttle import Throttle
-from bridge.infra.directory import Accepted, Directory, Refused, Unavailable
+from bridge.infra.directory import Accepted, Directory, Outcome, Reason, Refused, Unavailable
 from bridge.models import Employee
 
 logger = logging.getLogger("bridge.sign_in")
@@ -54,11 +54,11 @@ class Verdict:
     accepted: bool
     locked_until: datetime | None = None
     """Refused unchecked until then: too many failed checks of the login or from the address."""
-    password_hash: str | None = None
-    """The stored hash the password matched (the cockpit stamps its session with it; None
-    for a password the directory checked)."""
     unavailable: bool = False
     """Refused unchecked: the directory cannot be used (the log says why)."""
+
+
+NOT_ACTIVE = "not an active employee in HQ"
 
 
 class Authenticator:
@@ -80,75 +80,65 @@ class Authenticator:
         """Whether ``password`` is ``login``'s, asked from ``address`` at ``now``."""
         if not login or not password:
             return Verdict(False)
-        if self._directory is not None:
-            return self._by_directory(self._directory, login, password, address, now)
-        stored = stored_hash(self._engine, login)
-        key = (login, stored or "", hashlib.sha256(password.encode()).hexdigest())
-        if stored and self._remembered(key):
-            return Verdict(True, password_hash=stored)
+        if self._directory is None:
+            stored = stored_hash(self._engine, login)
+            known, version = stored is not None, stored or ""
+        else:
+            stored, known = None, is_active_employee(self._engine, login)
+            version = "\0directory"
+        key = (login, version, hashlib.sha256(password.encode()).hexdigest())
+        if known and self._remembered(key):
+            return Verdict(True)
         # One check of a login at a time in this process: a client opening several
         # connections at once has its password checked (and counted) once, the others find
         # it remembered; and parallel guesses are counted one by one.
         with self._stripes[hash(login) % len(self._stripes)]:
-            if stored and self._remembered(key):
-                return Verdict(True, password_hash=stored)
-            return self._checked(login, password, address, now, stored, key)
-
-    def _remembered(self, key: tuple[str, str, str]) -> bool:
-        with self._lock:
-            return self._verified.get(key, float("-inf")) > time.monotonic()
-
-    def _checked(self, login: str, password: str, address: str, now: datetime,
-                 stored: str | None, key: tuple[str, str, str]) -> Verdict:
-        refused = self._throttle.attempt(login, address, now)
-        if refused is not None:
-            self._audit(Kind.SIGN_IN_REFUSED, login, address, now)
-            return Verdict(False, locked_until=refused.until)
-        if not (verify_password(stored or _stand_in(), password) and stored):
-            self._audit(Kind.SIGN_IN_FAILED, login, address, now)
-            return Verdict(False)
-        self._throttle.succeeded(login, address)
-        self._audit(Kind.SIGN_IN, login, address, now)
-        with self._lock:
-            self._verified[key] = time.monotonic() + self._remember
-        return Verdict(True, password_hash=stored)
-
-    def _by_directory(self, directory: Directory, login: str, password: str, address: str,
-                      now: datetime) -> Verdict:
-        """``check`` by the directory: remembered (while the employee is active in HQ),
-        throttled and audited as a stored hash is."""
-        active = is_active_employee(self._engine, login)
-        key = (login, "\0directory", hashlib.sha256(password.encode()).hexdigest())
-        if active and self._remembered(key):
-            return Verdict(True)
-        with self._stripes[hash(login) % len(self._stripes)]:
-            if active and self._remembered(key):
+            if known and self._remembered(key):
                 return Verdict(True)
             refused = self._throttle.attempt(login, address, now)
             if refused is not None:
                 self._audit(Kind.SIGN_IN_REFUSED, login, address, now)
                 return Verdict(False, locked_until=refused.until)
-            outcome = directory.check(login, password)
-            if isinstance(outcome, Accepted) and active:
+            outcome = self._verified_by(login, password, stored)
+            if isinstance(outcome, Accepted) and known:
                 self._throttle.succeeded(login, address)
                 self._audit(Kind.SIGN_IN, login, address, now)
                 with self._lock:
                     self._verified[key] = time.monotonic() + self._remember
                 return Verdict(True)
-            if isinstance(outcome, Unavailable):
-                why = "the directory is unavailable"
-                logger.error("sign-in of %r at the %s not checked: %s", login, self._place,
-                             outcome.problem)
-            else:
-                why = outcome.reason.value if isinstance(outcome, Refused) \
-                    else "not an active employee in HQ"
-                logger.warning("sign-in of %r at the %s refused: %s", login, self._place, why)
-            record_apart(self._engine, Event(Kind.SIGN_IN_FAILED, login, address,
-                                             detail=f"{self._place}: {why}"), now)
+            self._refused(outcome, known, login, address, now)
             return Verdict(False, unavailable=isinstance(outcome, Unavailable))
 
-    def _audit(self, kind: Kind, login: str, address: str, now: datetime) -> None:
-        record_apart(self._engine, Event(kind, login, address, detail=self._place), now)
+    def _verified_by(self, login: str, password: str, stored: str | None) -> Outcome:
+        """The directory's answer, or the stored hash's (an unknown login's checked against a
+        stand-in: it costs the same)."""
+        if self._directory is not None:
+            return self._directory.check(login, password)
+        if verify_password(stored or _stand_in(), password):
+            return Accepted("")
+        return Refused(Reason.WRONG_PASSWORD)
+
+    def _remembered(self, key: tuple[str, str, str]) -> bool:
+        with self._lock:
+            return self._verified.get(key, float("-inf")) > time.monotonic()
+
+    def _refused(self, outcome: Outcome, known: bool, login: str, address: str,
+                 now: datetime) -> None:
+        """Log and audit a refusal with its reason (for the operator; never the client's)."""
+        if isinstance(outcome, Unavailable):
+            why = "the directory is unavailable"
+            logger.error("sign-in of %r at the %s not checked: %s", login, self._place,
+                         outcome.problem)
+        else:
+            why = outcome.reason.value if known and isinstance(outcome, Refused) \
+                else NOT_ACTIVE
+            logger.warning("sign-in of %r at the %s refused: %s", login, self._place, why)
+        self._audit(Kind.SIGN_IN_FAILED, login, address, now, why)
+
+    def _audit(self, kind: Kind, login: str, address: str, now: datetime,
+               why: str = "") -> None:
+        detail = f"{self._place}: {why}" if why else self._place
+        record_apart(self._engine, Event(kind, login, address, detail=detail), now)
 
 
 @functools.cache

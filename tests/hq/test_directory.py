@@ -1,68 +1,72 @@
-"""Sign-in checked by a directory (``bridge.infra.directory``): the directory decides the
-password and whether the account is enabled, HQ whether the employee is active; an accepted
-password is remembered (no directory bind for a client's polls) but never a refused one;
-failures are throttled and audited with the reason; a directory that cannot be used refuses
-unchecked, as unavailable. (The directory here is a stand-in; tests/infra/test_directory.py
-and tests/storage_plugin/test_directory_sign_in.py use a real slapd.)"""
+"""Sign-in checked by a directory (``bridge.infra.directory``, here a real slapd shaped like
+Active Directory: ``tests.slapd``): the directory decides the password and whether the account
+is enabled, HQ whether the employee is active; an accepted password is remembered (no
+directory bind for a client's polls: it signs in while the directory is down) but never a
+refused one; failures are throttled and audited with the reason; a directory that cannot be
+used refuses unchecked, as unavailable."""
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
 
 from bridge.hq.audit import Filter, Kind, events
 from bridge.hq.authentication import Authenticator, Verdict
 from bridge.infra.db import transaction
-from bridge.infra.directory import (
-    Accepted,
-    Directory,
-    Outcome,
-    Reason,
-    Refused,
-    Settings,
-    Unavailable,
-)
+from bridge.infra.directory import Directory, Settings
 from bridge.models import Employee
 from tests.clock import NOW
 from tests.conftest import Bridge
+from tests.slapd import (
+    AD_ENABLED,
+    PEOPLE,
+    SERVICE_DN,
+    SERVICE_PASSWORD,
+    Account,
+    Slapd,
+    needs_slapd,
+    running_slapd,
+)
+from tests.storage_plugin.conftest import free_port
 
-PASSWORDS = {"bwilson": "b-pw", "awhite": "a-pw", "ghost": "g-pw"}
-"""The stand-in directory's accounts (ghost is not an HQ employee)."""
+ACCOUNTS = [Account("bwilson", "b-pw-1234", "Ben Wilson"),
+            Account("awhite", "a-pw-1234", "Anna White"),
+            Account("ghost", "g-pw-1234", "Not In HQ"),
+            Account("eclerk", "e-pw-1234", "Eve Clerk", control=514)]  # disabled
+"""The directory's accounts: ghost is no HQ employee, cdavis (an HQ employee) is not here."""
+B_PW, A_PW = ACCOUNTS[0].password, ACCOUNTS[1].password
 
 
-class StandIn(Directory):
-    def __init__(self, remember: float = 300.0) -> None:
-        super().__init__(Settings(("ldap://127.0.0.1:1",), user_dn="{login}",
-                                  remember=remember))
-        self.asked: list[str] = []
-        self.down = False
-        self.disabled: set[str] = set()
+@pytest.fixture
+def slapd(tmp_path: Path) -> Iterator[Slapd]:
+    needs_slapd()
+    with running_slapd(tmp_path / "slapd", free_port(), ACCOUNTS) as server:
+        yield server
 
-    def check(self, login: str, password: str) -> Outcome:
-        self.asked.append(login)
-        if self.down:
-            return Unavailable("cannot reach the directory (stand-in)")
-        if login not in PASSWORDS:
-            return Refused(Reason.NO_SUCH_USER)
-        if PASSWORDS[login] != password:
-            return Refused(Reason.WRONG_PASSWORD)
-        if login in self.disabled:
-            return Refused(Reason.DISABLED)
-        return Accepted(f"cn={login}")
+
+def directory(slapd: Slapd, remember: float = 300.0) -> Directory:
+    return Directory(Settings((slapd.url,), search_base=PEOPLE,
+                              search_filter="(sAMAccountName={login})", bind_dn=SERVICE_DN,
+                              bind_password=SERVICE_PASSWORD, enabled_filter=AD_ENABLED,
+                              timeout=2, remember=remember))
 
 
 def _details(engine: Engine, login: str) -> list[tuple[str, str]]:
     with transaction(engine, write=False) as session:
-        return [(event.kind, event.detail) for event in events(session, Filter(login=login))]
+        return [(event.kind, event.detail) for event in events(session, Filter(login=login))
+                if event.kind.startswith("sign-in")]
 
 
 def test_the_directory_decides_the_password_and_hq_who_is_active(
-        hq: Bridge, engine: Engine) -> None:
-    directory = StandIn()
-    authenticator = Authenticator(engine, "calendar server", directory=directory)
-    assert authenticator.check("bwilson", "b-pw", "10.0.0.1", NOW) == Verdict(True)
+        hq: Bridge, engine: Engine, slapd: Slapd) -> None:
+    authenticator = Authenticator(engine, "calendar server", directory=directory(slapd))
+    assert authenticator.check("bwilson", B_PW, "10.0.0.1", NOW) == Verdict(True)
     assert authenticator.check("bwilson", "wrong", "10.0.0.1", NOW) == Verdict(False)
-    assert authenticator.check("ghost", "g-pw", "10.0.0.1", NOW) == Verdict(False)
+    assert authenticator.check("ghost", "g-pw-1234", "10.0.0.1", NOW) == Verdict(False)
     assert authenticator.check("cdavis", "anything", "10.0.0.1", NOW) == Verdict(False)
+    assert authenticator.check("eclerk", "e-pw-1234", "10.0.0.1", NOW) == Verdict(False)
     assert _details(engine, "bwilson") == [
         (Kind.SIGN_IN_FAILED, "calendar server: wrong password"),
         (Kind.SIGN_IN, "calendar server")]
@@ -70,73 +74,70 @@ def test_the_directory_decides_the_password_and_hq_who_is_active(
         (Kind.SIGN_IN_FAILED, "calendar server: not an active employee in HQ")]
     assert _details(engine, "cdavis") == [
         (Kind.SIGN_IN_FAILED, "calendar server: no such account in the directory")]
+    assert _details(engine, "eclerk") == [
+        (Kind.SIGN_IN_FAILED,
+         "calendar server: the account is disabled or locked out in the directory")]
 
 
 def test_an_accepted_password_is_remembered_until_the_employee_is_deactivated(
-        hq: Bridge, engine: Engine) -> None:
-    directory = StandIn()
-    authenticator = Authenticator(engine, "calendar server", directory=directory)
+        hq: Bridge, engine: Engine, slapd: Slapd) -> None:
+    authenticator = Authenticator(engine, "calendar server", directory=directory(slapd))
+    assert authenticator.check("bwilson", B_PW, "10.0.0.1", NOW).accepted
+    slapd.stop()  # no bind can be made: what signs in now is remembered
     for _ in range(5):
-        assert authenticator.check("bwilson", "b-pw", "10.0.0.1", NOW).accepted
-    assert directory.asked == ["bwilson"]  # one bind for five requests
-    directory.disabled.add("bwilson")  # in the directory: remembered for its while
-    assert authenticator.check("bwilson", "b-pw", "10.0.0.1", NOW).accepted
+        assert authenticator.check("bwilson", B_PW, "10.0.0.1", NOW).accepted
+    assert _details(engine, "bwilson") == [(Kind.SIGN_IN, "calendar server")]  # one check
     with transaction(engine) as session:
         session.execute(update(Employee).where(Employee.login == "bwilson").values(active=False))
-    assert not authenticator.check("bwilson", "b-pw", "10.0.0.1", NOW).accepted  # at once
+    assert not authenticator.check("bwilson", B_PW, "10.0.0.1", NOW).accepted  # at once
 
 
 def test_a_refused_or_unchecked_password_is_never_remembered(
-        hq: Bridge, engine: Engine) -> None:
-    directory = StandIn()
-    authenticator = Authenticator(engine, "calendar server", directory=directory)
-    directory.down = True
-    assert authenticator.check("awhite", "a-pw", "10.0.0.1", NOW) == \
+        hq: Bridge, engine: Engine, slapd: Slapd) -> None:
+    authenticator = Authenticator(engine, "calendar server", directory=directory(slapd))
+    slapd.stop()
+    assert authenticator.check("awhite", A_PW, "10.0.0.1", NOW) == \
         Verdict(False, unavailable=True)
-    directory.down = False
-    directory.disabled.add("awhite")
-    assert authenticator.check("awhite", "a-pw", "10.0.0.1", NOW) == Verdict(False)
-    directory.disabled.clear()
-    assert authenticator.check("awhite", "a-pw", "10.0.0.1", NOW) == Verdict(True)
-    assert directory.asked == ["awhite"] * 3
+    slapd.start()
+    assert authenticator.check("awhite", "not-a-pw", "10.0.0.1", NOW) == Verdict(False)
+    assert authenticator.check("awhite", A_PW, "10.0.0.1", NOW) == Verdict(True)
     assert [detail for _, detail in _details(engine, "awhite")] == [
-        "calendar server", "calendar server: the account is disabled or locked out in the "
-        "directory", "calendar server: the directory is unavailable"]
+        "calendar server", "calendar server: wrong password",
+        "calendar server: the directory is unavailable"]
 
 
-def test_no_remembering_when_the_directory_says_so(hq: Bridge, engine: Engine) -> None:
-    directory = StandIn(remember=0)
-    authenticator = Authenticator(engine, "cockpit", directory=directory)
-    for _ in range(3):
-        assert authenticator.check("bwilson", "b-pw", "10.0.0.1", NOW).accepted
-    assert directory.asked == ["bwilson"] * 3
+def test_no_remembering_when_the_directory_says_so(hq: Bridge, engine: Engine,
+                                                   slapd: Slapd) -> None:
+    authenticator = Authenticator(engine, "cockpit", directory=directory(slapd, remember=0))
+    assert authenticator.check("bwilson", B_PW, "10.0.0.1", NOW).accepted
+    slapd.stop()
+    assert authenticator.check("bwilson", B_PW, "10.0.0.1", NOW).unavailable
 
 
 def test_directory_failures_are_throttled_and_a_locked_login_is_not_asked_about(
-        hq: Bridge, engine: Engine) -> None:
-    directory = StandIn()
-    authenticator = Authenticator(engine, "calendar server", directory=directory)
+        hq: Bridge, engine: Engine, slapd: Slapd) -> None:
+    authenticator = Authenticator(engine, "calendar server", directory=directory(slapd))
     verdicts = [authenticator.check("bwilson", f"guess-{n}", "10.0.0.1", NOW) for n in range(6)]
     assert [verdict.accepted for verdict in verdicts] == [False] * 6
-    assert verdicts[-1].locked_until is None and len(directory.asked) == 6
-    locked = authenticator.check("bwilson", "b-pw", "10.0.0.1", NOW)
+    assert verdicts[-1].locked_until is None
+    slapd.stop()  # locked: refused unchecked, so not "unavailable"
+    locked = authenticator.check("bwilson", B_PW, "10.0.0.1", NOW)
     assert locked.locked_until is not None and locked.locked_until > NOW
-    assert len(directory.asked) == 6  # refused unchecked
+    assert not locked.unavailable
+    slapd.start()
     later = NOW + timedelta(minutes=20)
-    assert authenticator.check("bwilson", "b-pw", "10.0.0.1", later).accepted
+    assert authenticator.check("bwilson", B_PW, "10.0.0.1", later).accepted
     kinds = [kind for kind, _ in _details(engine, "bwilson")]
     assert kinds == [Kind.SIGN_IN, Kind.SIGN_IN_REFUSED] + [Kind.SIGN_IN_FAILED] * 6
 
 
 def test_without_a_directory_the_stored_hash_decides_as_before(
-        hq: Bridge, engine: Engine) -> None:
+        hq: Bridge, engine: Engine, slapd: Slapd) -> None:
     result = hq("employees", "set-password", "bwilson", "--password-stdin", input="hq-password-1\n")
     assert result.exit_code == 0, result.output
     authenticator = Authenticator(engine, "calendar server")
-    verdict = authenticator.check("bwilson", "hq-password-1", "10.0.0.1", NOW)
-    assert verdict.accepted and verdict.password_hash is not None
-    directory = StandIn()
-    by_directory = Authenticator(engine, "calendar server", directory=directory)
+    assert authenticator.check("bwilson", "hq-password-1", "10.0.0.1", NOW).accepted
+    assert not authenticator.check("bwilson", B_PW, "10.0.0.1", NOW).accepted
+    by_directory = Authenticator(engine, "calendar server", directory=directory(slapd))
     assert not by_directory.check("bwilson", "hq-password-1", "10.0.0.1", NOW).accepted
-    verdict = by_directory.check("bwilson", "b-pw", "10.0.0.1", NOW)
-    assert verdict.accepted and verdict.password_hash is None
+    assert by_directory.check("bwilson", B_PW, "10.0.0.1", NOW).accepted

@@ -109,9 +109,6 @@ def test_the_cockpit_refuses_a_wrong_directory_password_as_any_other(server: Ser
     assert page.status_code == 401 and "Wrong login or password" in page.text
 
 
-@pytest.mark.xfail(reason="the cockpit's session is a stamp of the HQ password hash, which a "
-                   "directory user has not: this passes once the session is keyed on "
-                   "Employee.session_version", strict=False)
 def test_the_cockpit_signs_in_with_the_directory_password(server: Server) -> None:
     page = sign_in(server.url + "cockpit/", "awhite", ACCOUNTS[0].password)
     assert page.status_code == 200 and "Sign out" in page.text

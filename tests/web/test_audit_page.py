@@ -28,9 +28,10 @@ def test_sign_ins_of_both_servers_are_kept_with_the_address_and_no_password(
                     AuditEvent.kind.like("sign-in%")).order_by(AuditEvent.id))]
         texts = " ".join(f"{e.kind} {e.login} {e.actor} {e.detail}"
                          for e in session.scalars(select(AuditEvent)))
-    assert kept == [("sign-in failed", "bwilson", "127.0.0.1", "cockpit"),
+    assert kept == [("sign-in failed", "bwilson", "127.0.0.1", "cockpit: wrong password"),
                     ("sign-in", "bwilson", "127.0.0.1", "cockpit"),
-                    ("sign-in failed", "nosuchlogin", "127.0.0.1", "cockpit"),
+                    ("sign-in failed", "nosuchlogin", "127.0.0.1",
+                     "cockpit: not an active employee in HQ"),
                     ("sign-in", "cdavis", "127.0.0.1", "calendar server")]
     assert PASSWORD not in texts and WRONG not in texts
 
