@@ -41,11 +41,12 @@ class Auth(ContextAuth):
         super().__init__(configuration)
         url = configuration.get("storage", "database_url") or None
         self._engine = shared_engine(url)
+        directory = directory_of(configuration)
         self._authenticator = Authenticator(self._engine, "calendar server",
-                                            directory=directory_of(configuration))
+                                            directory=directory)
         self._certified = secrets.token_urlsafe(32)
         """What stands for the password of a login its certificate proved (never sent)."""
-        self._devices = DeviceSignIn(self._engine, "calendar server")
+        self._devices = DeviceSignIn(self._engine, "calendar server", directory)
         self._devices_only = calendar_passwords_of(configuration) is \
             CalendarPasswords.DEVICES_ONLY
 

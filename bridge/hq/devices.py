@@ -18,7 +18,10 @@ manages their own device passwords (:func:`may_manage`); an HQ user's command li
 
 import enum
 import hashlib
+import logging
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +37,10 @@ from bridge.hq.errors import NotFound
 from bridge.hq.roles import Staff
 from bridge.hq.throttle import Throttle
 from bridge.infra.db import transaction
+from bridge.infra.directory import Accepted, Directory, Refused, Unavailable
 from bridge.models import AuditEvent, DevicePassword, Employee
+
+logger = logging.getLogger("bridge.sign_in")
 
 ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 """32 symbols (5 bits each) without the look-alikes l, o, 0 and 1: easy to type on a phone."""
@@ -268,13 +274,22 @@ def _used(session: Session, login: str, found: _Found, address: str, now: dateti
                now)
 
 
-class DeviceSignIn:
-    """The calendar server's check of device passwords (``storage_plugin.auth``)."""
+ASK_DIRECTORY_EVERY = 60.0
+"""Seconds the directory's word that an account is enabled holds for its device passwords:
+an account disabled (or removed) in the directory has its device passwords stop within it."""
 
-    def __init__(self, engine: Engine, place: str) -> None:
+
+class DeviceSignIn:
+    """The calendar server's check of device passwords (``storage_plugin.auth``); with a
+    ``directory``, only those of an account the directory has enabled."""
+
+    def __init__(self, engine: Engine, place: str, directory: Directory | None = None) -> None:
         self._engine = engine
         self._place = place
         self._throttle = Throttle(engine)
+        self._directory = directory
+        self._lock = threading.Lock()
+        self._enabled: dict[str, tuple[float, bool]] = {}
 
     def matching(self, login: str, password: str, address: str,
                  now: datetime) -> Match | Stopped | None:
@@ -288,12 +303,34 @@ class DeviceSignIn:
             found = _known(session, login, password)
         if found is None:
             return None
-        if not found.active:
+        if not found.active or not self._directory_allows(login):
             return STOPPED
         if use_due(found.last_used_at, found.last_used_from, address[:64], now):
             with transaction(self._engine) as session:
                 _used(session, login, found, address[:64], now)
         return Match(found.id, found.name, found.read_only)
+
+    def _directory_allows(self, login: str) -> bool:
+        """Whether the directory has ``login``'s account enabled (asked at most every
+        :data:`ASK_DIRECTORY_EVERY` seconds; while it cannot be asked, its last word stands,
+        and without one the device password's own state decides)."""
+        if self._directory is None:
+            return True
+        with self._lock:
+            known = self._enabled.get(login)
+        if known is not None and known[0] > time.monotonic():
+            return known[1]
+        outcome = self._directory.enabled(login)
+        if isinstance(outcome, Unavailable):
+            logger.warning("device password of %r: the directory was not asked whether the "
+                           "account is enabled: %s", login, outcome.problem)
+            return known[1] if known is not None else True
+        allowed = isinstance(outcome, Accepted)
+        if isinstance(outcome, Refused):
+            logger.warning("device password of %r refused: %s", login, outcome.reason.value)
+        with self._lock:
+            self._enabled[login] = (time.monotonic() + ASK_DIRECTORY_EVERY, allowed)
+        return allowed
 
     def refused(self, login: str, address: str, now: datetime) -> Verdict:
         """A password that is no device password where only they sign in: counted as a failed

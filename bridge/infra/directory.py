@@ -199,6 +199,34 @@ class Directory:
         except _Down as down:
             return Unavailable(down.problem)
 
+    def enabled(self, login: str) -> Outcome:
+        """Whether ``login``'s account is there and enabled, asked without its password (for
+        a device password, which the directory does not know): looked up with the service
+        account (anonymously without one). Accepted, Refused (no such account, disabled) or
+        Unavailable."""
+        settings = self.settings
+        try:
+            service = self._bound(settings.bind_dn, settings.bind_password, service=True)
+            assert service is not None
+            try:
+                if settings.user_dn is not None:
+                    dn = settings.user_dn.replace("{login}", escape_rdn(login))
+                    if "=" not in dn:  # (a user principal name: no entry to look at)
+                        return Accepted(dn)
+                    if not self._search(service, dn, "(objectClass=*)", ldap3.BASE):
+                        return Refused(Reason.NO_SUCH_USER)
+                    return self._if_enabled(service, dn)
+                assert settings.search_base is not None and settings.search_filter is not None
+                wanted = settings.search_filter.replace("{login}", escape_filter_chars(login))
+                found = self._search(service, settings.search_base, wanted, ldap3.SUBTREE)
+                if len(found) != 1:
+                    return Refused(Reason.NO_SUCH_USER if not found else Reason.SEVERAL)
+                return self._if_enabled(service, found[0])
+            finally:
+                _close(service)
+        except _Down as down:
+            return Unavailable(down.problem)
+
     def _checked(self, login: str, password: str) -> Outcome:
         settings = self.settings
         if settings.user_dn is not None:

@@ -95,6 +95,19 @@ def test_a_dn_template_binds_directly_and_the_account_reads_its_own_flags(slapd:
     assert template.check("Carol Davis", "c-directory-pw") == Refused(Reason.DISABLED)
 
 
+def test_whether_an_account_is_enabled_is_asked_without_its_password(slapd: Slapd) -> None:
+    """(For device passwords, which the directory does not know.)"""
+    for directory in (searching(slapd.url), Directory(_settings(
+            slapd.url, directory_user_dn=f"cn={{login}},{PEOPLE}",
+            directory_enabled_filter=AD_ENABLED))):
+        name = "bwilson" if directory.settings.user_dn is None else "Ben Wilson"
+        assert isinstance(directory.enabled(name), Accepted)
+        carol = "cdavis" if directory.settings.user_dn is None else "Carol Davis"
+        assert directory.enabled(carol) == Refused(Reason.DISABLED)
+        assert directory.enabled("nobody") == Refused(Reason.NO_SUCH_USER)
+    assert isinstance(searching("ldap://127.0.0.1:1").enabled("bwilson"), Unavailable)
+
+
 def test_a_refused_service_account_says_what_to_fix(slapd: Slapd) -> None:
     outcome = searching(slapd.url, directory_bind_password="not-it").check("bwilson", "x")
     assert isinstance(outcome, Unavailable)

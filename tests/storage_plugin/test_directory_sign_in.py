@@ -14,6 +14,7 @@ from pathlib import Path
 import caldav
 import pytest
 import requests
+from sqlalchemy import Engine
 
 from bridge.errors import InvalidInput
 from bridge.infra.catalog import CatalogError, load_catalog
@@ -38,6 +39,7 @@ from tests.storage_plugin.conftest import (
     free_port,
     serving,
 )
+from tests.storage_plugin.test_device_passwords import made
 from tests.web.conftest import sign_in
 
 ACCOUNTS = [
@@ -157,3 +159,16 @@ def test_a_directory_setting_that_cannot_work_stops_bridge_serve_saying_which(
                        "directory_url = ldap://dc1.example.com\n", encoding="utf-8")
     with pytest.raises(CatalogError, match=r"\[database hq\]: give either directory_user_dn"):
         served_catalog(configuration(database_url).configuration, load_catalog(catalog))
+
+
+def test_device_passwords_sign_in_only_while_the_directory_has_the_account_enabled(
+        server: Server, slapd: Slapd, engine: Engine) -> None:
+    """cdavis is disabled in the directory: his device password stops too (the directory's
+    word is asked without the password, by the service account, and holds a minute)."""
+    _, bens = made(engine, "bwilson")
+    _, carols = made(engine, "cdavis")
+    assert _propfind(server, "bwilson", bens).status_code == 207
+    assert _propfind(server, "cdavis", carols).status_code == 401
+    slapd.stop()  # the directory's last word stands while it cannot be asked
+    assert _propfind(server, "bwilson", bens).status_code == 207
+    assert _propfind(server, "cdavis", carols).status_code == 401
