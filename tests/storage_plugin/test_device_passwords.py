@@ -158,9 +158,13 @@ def test_a_revoked_device_password_is_refused_at_once_on_every_worker(
     try:
         # Each request on a connection of its own: the two workers both answer some.
         assert [propfind(server, "bwilson", secret) for _ in range(12)] == [207] * 12
+        phone = server.client("bwilson", secret)  # a syncing client, its connection kept
+        assert calendar(phone, "bwilson/appointments/").events() == []
         revoked(engine, device_id)
         started = time.monotonic()
         assert [propfind(server, "bwilson", secret) for _ in range(12)] == [401] * 12
+        with pytest.raises(AuthorizationError):
+            calendar(phone, "bwilson/appointments/").events()
         assert time.monotonic() - started < 60
         # (a revoked phone that keeps syncing is no guesser: its owner is not locked out)
         assert propfind(server, "bwilson", PASSWORD) == 207
