@@ -1,13 +1,11 @@
 """The web cockpit (``bridge.web``) beside the calendar server: requests under ``/cockpit/``
 go to it, on the storage's HQ database; a browser opening the server's address (``GET /``)
 is sent there. Behind a reverse proxy its pages link under the proxy's prefix
-(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default),
-``cockpit_uploads`` (where uploaded export files wait for their confirmation) and
+(``storage_plugin.proxy``). Options, in ``[storage]``: ``cockpit`` (on by default) and
 ``cockpit_secure_cookies`` (when the server is reached over HTTPS only). Its pages show
 times in the user's time zone, else in the server's ``[storage] time_zone``."""
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from radicale import types
@@ -32,9 +30,7 @@ def cockpit(configuration: Any, catalog: Catalog | None = None,
         return None
     from bridge.web.app import create_app  # Flask is loaded only when the cockpit is on
 
-    uploads = option(configuration, "cockpit_uploads")
     app = create_app(shared_engine(option(configuration, "database_url") or None),
-                     upload_dir=Path(uploads) if uploads else None,
                      secure_cookies=flag(configuration, "cockpit_secure_cookies", False),
                      catalog=catalog, database=database, directory=directory_of(configuration),
                      server_zone=zone_named(option(configuration, "time_zone") or "UTC"))

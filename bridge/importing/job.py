@@ -37,6 +37,8 @@ class ImportOptions:
     progress: Progress | None = None
     outcomes: list[Outcome] | None = None
     """Given a list, each record's outcome is appended to it (a preview's detail)."""
+    source: str | None = None
+    """What its run records as its file (by default the path read): an upload's name."""
 
 
 def run_job(
@@ -139,8 +141,8 @@ class ChunkedImport(Generic[R, P]):
     @classmethod
     def execute(cls, engine: Engine, path: Path, options: ImportOptions) -> RunReport:
         header = read_header(path, expect=cls.records_key)
-        report = RunReport(cls.job, str(path), options.started_by, options.now, options.dry_run,
-                           outcomes=options.outcomes)
+        report = RunReport(cls.job, options.source or str(path), options.started_by,
+                           options.now, options.dry_run, outcomes=options.outcomes)
         report.exported_at = header.exported_at
         return run_job(
             engine, report, lambda session, run: cls(session, run, header, options).run(),

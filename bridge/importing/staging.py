@@ -1,27 +1,38 @@
 """An uploaded export file, staged: run as a dry run first, its preview kept (counts,
 messages and every record's outcome), then imported when confirmed, or discarded.
 
-Each upload has a folder of its own under the staging root, named by an unguessable token
-and readable only by whoever uploaded it. Folders older than :data:`KEPT_FOR` are removed.
+Uploads are kept in the database (``bridge.models.uploads``), never on a server's disk: behind
+a load balancer, an upload previewed through one server process is imported (or discarded)
+through any other. The file is streamed into the database in parts of a MiB, each written in
+a short transaction of its own (a slow upload holds no write lock); it is read back into a
+temporary file for as long as its dry run or its import runs. Each upload is named by an
+unguessable token and is found only by whoever uploaded it. Uploads older than
+:data:`KEPT_FOR` are removed whenever a file is staged.
 """
 
 import json
 import secrets
-import shutil
-import time
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from bridge.errors import InvalidInput
 from bridge.hq.errors import NotFound
 from bridge.importing.report import COUNTS, Outcome, RunReport
+from bridge.infra.db import transaction
+from bridge.models import StagedUpload, StagedUploadPart
 
-KEPT_FOR = 24 * 3600
+KEPT_FOR = timedelta(days=1)
+PART = 1 << 20
+"""The bytes of one part of an upload as it is kept."""
+GONE = "there is no such upload (it was imported, discarded or expired)"
 
 
 @dataclass(frozen=True)
@@ -36,74 +47,118 @@ class Preview:
 
 
 class Staging:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    """The uploads of one HQ database."""
 
-    def stage(self, upload: IO[bytes], filename: str, owner: str) -> str:
-        """Keep the uploaded file; its token."""
-        self._sweep()
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def stage(self, upload: IO[bytes], filename: str, owner: str, now: datetime) -> str:
+        """Keep the uploaded file (``filename``: its name as uploaded); its token. Uploads
+        older than :data:`KEPT_FOR` at ``now`` are removed first."""
+        self.sweep(now)
         token = secrets.token_urlsafe(18)
-        folder = self.root / token
-        folder.mkdir(parents=True, mode=0o700)
-        with (folder / _safe(filename)).open("wb") as out:
-            shutil.copyfileobj(upload, out, 1 << 20)
-        (folder / "owner.json").write_text(json.dumps({"owner": owner, "filename": filename}))
+        with transaction(self.engine) as session:
+            session.add(StagedUpload(token=token, owner=owner, filename=_shown(filename),
+                                     created_at=now))
+        try:
+            size = seq = 0
+            while part := upload.read(PART):
+                with transaction(self.engine) as session:
+                    session.execute(insert(StagedUploadPart),
+                                    {"token": token, "seq": seq, "data": part})
+                seq, size = seq + 1, size + len(part)
+            with transaction(self.engine) as session:
+                session.execute(update(StagedUpload).where(StagedUpload.token == token)
+                                .values(size=size, complete=True))
+        except BaseException:
+            self._forget(token)
+            raise
         return token
 
-    def dry_run(self, engine: Engine, token: str, owner: str, now: datetime) -> Preview:
+    def dry_run(self, token: str, owner: str, now: datetime) -> Preview:
         """Run the staged file as a dry run and keep what it would do."""
-        folder, filename = self._folder(token, owner)
+        filename = self._filename(token, owner)
         outcomes: list[Outcome] = []
-        report = _run(engine, folder / _safe(filename), now=now, started_by=owner,
-                      dry_run=True, outcomes=outcomes)
+        with self._file(token, filename) as path:
+            report = _run(self.engine, path, now=now, started_by=owner, dry_run=True,
+                          outcomes=outcomes, source=filename)
         preview = Preview(token, owner, filename, report.job,
                           {name: report.counts[name] for name in COUNTS},
                           [str(message) for message in report.sample], len(outcomes))
-        with (folder / "outcomes.jsonl").open("w", encoding="utf-8") as out:
-            for outcome in outcomes:
-                out.write(json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
-        (folder / "preview.json").write_text(json.dumps(asdict(preview), ensure_ascii=False))
+        kept = {key: value for key, value in asdict(preview).items()
+                if key not in ("token", "owner", "filename")}
+        with transaction(self.engine) as session:
+            session.execute(update(StagedUpload).where(StagedUpload.token == token).values(
+                preview=json.dumps(kept, ensure_ascii=False),
+                outcomes="".join(json.dumps(asdict(outcome), ensure_ascii=False) + "\n"
+                                 for outcome in outcomes)))
         return preview
 
     def preview(self, token: str, owner: str) -> Preview:
-        folder, _ = self._folder(token, owner)
-        try:
-            return Preview(**json.loads((folder / "preview.json").read_text()))
-        except FileNotFoundError:
-            raise NotFound("this upload has no preview yet") from None
+        with transaction(self.engine, write=False) as session:
+            staged = _found(session, token, owner)
+        if staged.preview is None:
+            raise NotFound("this upload has no preview yet")
+        return Preview(token, owner, staged.filename, **json.loads(staged.preview))
 
     def outcomes(self, token: str, owner: str, offset: int, limit: int) -> list[Outcome]:
-        folder, _ = self._folder(token, owner)
-        return [Outcome(**json.loads(line)) for line in
-                _lines(folder / "outcomes.jsonl", offset, limit)]
+        with transaction(self.engine, write=False) as session:
+            lines = (_found(session, token, owner).outcomes or "").splitlines()
+        return [Outcome(**json.loads(line)) for line in lines[offset:offset + limit]]
 
-    def confirm(self, engine: Engine, token: str, owner: str, now: datetime) -> RunReport:
+    def confirm(self, token: str, owner: str, now: datetime) -> RunReport:
         """Import the staged file for real, then forget it."""
-        folder, filename = self._folder(token, owner)
-        report = _run(engine, folder / _safe(filename), now=now, started_by=owner)
-        shutil.rmtree(folder, ignore_errors=True)
+        filename = self._filename(token, owner)
+        with self._file(token, filename) as path:
+            report = _run(self.engine, path, now=now, started_by=owner, source=filename)
+        self._forget(token)
         return report
 
     def discard(self, token: str, owner: str) -> None:
-        folder, _ = self._folder(token, owner)
-        shutil.rmtree(folder, ignore_errors=True)
+        self._filename(token, owner)
+        self._forget(token)
 
-    def _folder(self, token: str, owner: str) -> tuple[Path, str]:
-        folder = self.root / token
-        if not token.replace("-", "").replace("_", "").isalnum() or not folder.is_dir():
-            raise NotFound("there is no such upload (it was imported, discarded or expired)")
-        stated = json.loads((folder / "owner.json").read_text())
-        if stated["owner"] != owner:
-            raise NotFound("there is no such upload (it was imported, discarded or expired)")
-        return folder, stated["filename"]
+    def sweep(self, now: datetime) -> int:
+        """Remove the uploads older than :data:`KEPT_FOR` at ``now``; how many."""
+        with transaction(self.engine) as session:
+            old = list(session.scalars(select(StagedUpload.token)
+                                       .where(StagedUpload.created_at < now - KEPT_FOR)))
+            _delete(session, old)
+        return len(old)
 
-    def _sweep(self) -> None:
-        if not self.root.is_dir():
-            return
-        oldest = time.time() - KEPT_FOR
-        for folder in self.root.iterdir():
-            if folder.is_dir() and folder.stat().st_mtime < oldest:
-                shutil.rmtree(folder, ignore_errors=True)
+    def _filename(self, token: str, owner: str) -> str:
+        with transaction(self.engine, write=False) as session:
+            return _found(session, token, owner).filename
+
+    def _forget(self, token: str) -> None:
+        with transaction(self.engine) as session:
+            _delete(session, [token])
+
+    @contextmanager
+    def _file(self, token: str, filename: str) -> Iterator[Path]:
+        """The staged file's bytes in a temporary file, for as long as it is used."""
+        with tempfile.TemporaryDirectory(prefix="bridge-upload-") as folder:
+            path = Path(folder) / _safe(filename)
+            with path.open("wb") as out, transaction(self.engine, write=False) as session:
+                parts = session.scalars(
+                    select(StagedUploadPart.data).where(StagedUploadPart.token == token)
+                    .order_by(StagedUploadPart.seq).execution_options(yield_per=4))
+                for part in parts:
+                    out.write(part)
+            yield path
+
+
+def _found(session: Session, token: str, owner: str) -> StagedUpload:
+    staged = session.get(StagedUpload, token) if len(token) <= 64 else None
+    if staged is None or staged.owner != owner or not staged.complete:
+        raise NotFound(GONE)
+    return staged
+
+
+def _delete(session: Session, tokens: list[str]) -> None:
+    if tokens:  # (its parts too, explicitly: whatever the database's foreign key support)
+        session.execute(delete(StagedUploadPart).where(StagedUploadPart.token.in_(tokens)))
+        session.execute(delete(StagedUpload).where(StagedUpload.token.in_(tokens)))
 
 
 def _run(engine: Engine, path: Path, **options: Any) -> RunReport:
@@ -120,17 +175,14 @@ def _run(engine: Engine, path: Path, **options: Any) -> RunReport:
     return steps[0].job(engine, steps[0].path, ImportOptions(**options))
 
 
+def _shown(filename: str) -> str:
+    """The uploaded file's name as pages show it (no folder a browser may send with it)."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:255] or "export.json"
+
+
 def _safe(filename: str) -> str:
-    """The uploaded file's name as it is kept (its folder is the upload's own)."""
+    """The uploaded file's name as its temporary copy is named."""
     name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_"
                    for c in Path(filename).name).lstrip(".")
     return name[:100] or "export.json"
-
-
-def _lines(path: Path, offset: int, limit: int) -> Iterator[str]:
-    with path.open(encoding="utf-8") as lines:
-        for index, line in enumerate(lines):
-            if index >= offset + limit:
-                return
-            if index >= offset:
-                yield line

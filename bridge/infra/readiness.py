@@ -13,7 +13,7 @@ from bridge.errors import DatabaseNotReady
 from bridge.infra.conflicts import conflict_of
 from bridge.infra.db import make_engine
 
-SCHEMA_REVISION = "0016"
+SCHEMA_REVISION = "0017"
 """The revision of the newest migration in ``bridge/migrations/versions`` (a test holds
 them equal: a new migration changes this too)."""
 

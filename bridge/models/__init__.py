@@ -29,6 +29,7 @@ from bridge.models.security import AuditEvent, DevicePassword, LoginFailures, Se
 from bridge.models.sequences import NumberSequence
 from bridge.models.settings import SyncSettings, TextPriority
 from bridge.models.subscriptions import CalendarSubscription
+from bridge.models.uploads import StagedUpload, StagedUploadPart
 
 __all__ = [
     "Activity",
@@ -56,6 +57,8 @@ __all__ = [
     "RunStatus",
     "SalesChannel",
     "ServerKey",
+    "StagedUpload",
+    "StagedUploadPart",
     "Status",
     "SyncChange",
     "SyncPoint",

@@ -6,10 +6,8 @@ a CSRF token (Flask-WTF); the session is a signed, HttpOnly, SameSite cookie who
 server processes share through the database.
 """
 
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, flash, g, render_template, request
@@ -47,8 +45,7 @@ MAX_UPLOAD = 512 * 1024 * 1024
 """The largest export file an upload takes."""
 
 
-def create_app(engine: Engine, *, upload_dir: Path | None = None,
-               secure_cookies: bool = False, catalog: Catalog | None = None,
+def create_app(engine: Engine, *, secure_cookies: bool = False, catalog: Catalog | None = None,
                database: Database | None = None, server_zone: str = "UTC",
                directory: Directory | None = None) -> Flask:
     """The cockpit of one HQ database (``database`` of ``catalog``; by default the one
@@ -74,8 +71,7 @@ def create_app(engine: Engine, *, upload_dir: Path | None = None,
     app.extensions["bridge.server_zone"] = server_zone
     app.extensions["bridge.authenticator"] = Authenticator(engine, "cockpit",
                                                          directory=directory)
-    app.extensions["bridge.staging"] = Staging(  # a database's uploads: a folder of its own
-        (upload_dir or Path(tempfile.gettempdir()) / "bridge-cockpit-uploads") / database.name)
+    app.extensions["bridge.staging"] = Staging(engine)  # (its uploads: in the database)
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
     for module in (signin, home, activities, exports, imports, settings, lost, subscriptions,

@@ -69,9 +69,9 @@ def upload() -> Any:
     if sent is None or not sent.filename:
         flash("Choose an export file to upload.", "error")
         return redirect(url_for("imports.runs"))
-    token = _staging().stage(sent.stream, sent.filename, viewer().login)
+    token = _staging().stage(sent.stream, sent.filename, viewer().login, datetime.now(UTC))
     try:
-        _staging().dry_run(engine(), token, viewer().login, datetime.now(UTC))
+        _staging().dry_run(token, viewer().login, datetime.now(UTC))
     except BridgeError as error:
         _staging().discard(token, viewer().login)
         flash(f"{sent.filename}: {error}", "error")
@@ -98,7 +98,7 @@ def decide(token: str, action: str) -> Any:
         flash("The upload was discarded: nothing was imported.", "info")
         return redirect(url_for("imports.runs"))
     try:
-        report = _staging().confirm(engine(), token, viewer().login, datetime.now(UTC))
+        report = _staging().confirm(token, viewer().login, datetime.now(UTC))
     except InvalidInput as error:
         flash(str(error), "error")
         return redirect(url_for("imports.preview", token=token))

@@ -105,10 +105,11 @@ CLIENT_STALL_SECONDS = 600
 
 def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
                        catalog: Path | None = None, workers: int = 1,
-                       tls: str = "") -> tuple[Server, subprocess.Popen[bytes]]:
+                       tls: str = "", cwd: Path | None = None,
+                       ) -> tuple[Server, subprocess.Popen[bytes]]:
     """`bridge serve` exactly as an operator starts it, as a separate process (of the
     databases of ``catalog``, if given; in ``workers`` processes; serving HTTPS with the
-    ``[server]`` settings ``tls``, if given)."""
+    ``[server]`` settings ``tls``, if given; in the working folder ``cwd``, if given)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
     # A client connection that sends nothing is closed after [server] timeout (30 s by
@@ -124,7 +125,7 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     log = None if log_level == "debug" else (config_dir / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
         [BRIDGE, *databases, "serve", "--port", str(port), "--config", config,
-         "--workers", str(workers)],
+         "--workers", str(workers)], cwd=cwd,
         stdout=subprocess.PIPE if log is None else log, stderr=subprocess.STDOUT,
     )
     if log is not None:
