@@ -263,6 +263,17 @@ def complete_command(app: AppContext, number: str, on: datetime | None, by: str 
     click.echo(said)
 
 
+@activities_group.command("reopen")
+@click.argument("number")
+@pass_app
+def reopen_command(app: AppContext, number: str) -> None:
+    """Undo the completion of activity NUMBER (as `complete --reopen`)."""
+    with transaction(app.engine()) as session:
+        activity = reopen_activity(session, number, now())
+        said = f"{activity.subject} is {activity.status.value}"
+    click.echo(said)
+
+
 @activities_group.command("delete")
 @click.argument("number")
 @pass_app

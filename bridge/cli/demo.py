@@ -1,8 +1,10 @@
 """`bridge demo`: load the demo data set."""
 
+import shlex
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from bridge.cli.context import AppContext, now, pass_app
 from bridge.cli.imports import print_summary
@@ -33,4 +35,17 @@ def demo_command(app: AppContext, data_dir: Path, seed: int) -> None:
     click.echo("Logins (also for calendar clients):")
     for login, password, name in result.logins:
         click.echo(f"  {login:10} {password:22} {name}")
-    click.echo("Try: bridge activities list --team awhite --status delayed")
+    click.echo(f"Try: bridge{_same_database(app)} activities list --team awhite "
+               "--status delayed")
+
+
+def _same_database(app: AppContext) -> str:
+    """The options that choose the demo's database again, as given on the command line
+    (none when it came from the environment, which the next command has too)."""
+    root = click.get_current_context().find_root()
+    chosen = ""
+    for option, name in (("--databases", "catalog_file"), ("--database", "url"),
+                         ("--db", "name")):
+        if root.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            chosen += f" {option} {shlex.quote(str(root.params[name]))}"
+    return chosen

@@ -11,6 +11,13 @@ from bridge.cli.context import AppContext, BridgeGroup, now, pass_app
 from bridge.cli.imports import EXISTING_FILE, print_summary
 from bridge.errors import InvalidInput
 from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE, install_defaults, set_active
+from bridge.hq.listings import (
+    EMPLOYEE_COLUMNS,
+    FORMATS,
+    EmployeeFilter,
+    list_employees,
+    write_records,
+)
 from bridge.hq.sessions import change_password, end_sessions
 from bridge.importing.employees import import_employees
 from bridge.importing.job import ImportOptions
@@ -91,6 +98,31 @@ def employees_import(app: AppContext, file: Path, dry_run: bool) -> None:
     """Create or update employees from an hq-employees/1 FILE (managers, sales channels)."""
     options = ImportOptions(now=now(), started_by=app.user, dry_run=dry_run)
     print_summary(import_employees(app.engine(), file, options))
+
+
+@employees_group.command("list")
+@click.option("--representatives-only", is_flag=True,
+              help="Only sales representatives (who have calendars).")
+@click.option("--active/--inactive", "active", default=None,
+              help="Only active (or only inactive) employees; default: both.")
+@click.option("--team", metavar="LOGIN",
+              help="A manager's team: LOGIN and everyone they manage, directly or not.")
+@click.option("--channel", "channels", multiple=True, metavar="NAME",
+              help="Only employees of this sales channel (repeatable).")
+@click.option("--search", "text", metavar="TEXT",
+              help="TEXT in the login, name or e-mail address (any case).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="table for reading, csv/json for other programs.")
+@pass_app
+def employees_list(app: AppContext, representatives_only: bool, active: bool | None,
+                   team: str | None, channels: tuple[str, ...], text: str | None,
+                   fmt: str) -> None:
+    """List HQ employees, by login: their role, manager and sales channels."""
+    wanted = EmployeeFilter(representatives_only=representatives_only, active=active,
+                            team=team, channels=channels, text=text)
+    with transaction(app.engine(), write=False) as session:
+        records = list_employees(session, wanted)
+    write_records(records, EMPLOYEE_COLUMNS, fmt, sys.stdout, ("employee", "employees"))
 
 
 @employees_group.command("set-password")

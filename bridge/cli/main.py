@@ -25,6 +25,7 @@ COMMANDS = {
     "import": "bridge.cli.imports:import_group",
     "runs": "bridge.cli.imports:runs_group",
     "activities": "bridge.cli.activities:activities_group",
+    "customers": "bridge.cli.customers:customers_group",
     "settings": "bridge.cli.settings:settings_group",
     "subscriptions": "bridge.cli.subscriptions:subscriptions_group",
     "devices": "bridge.cli.devices:devices_group",

@@ -16,9 +16,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.errors import InvalidInput
 from bridge.infra import held, locks
 from bridge.infra.catalog import database_url
 from bridge.infra.conflicts import notice_conflicts
@@ -63,6 +64,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     The pool hands out the connection returned last: one after another, requests reuse one
     warm connection, and the others (each with its own page cache) stay few."""
     resolved = make_url(database_url(url))
+    try:
+        resolved.get_dialect().import_dbapi()
+    except ImportError as error:
+        raise InvalidInput(_driver_missing(resolved, error)) from error
     kwargs.setdefault("hide_parameters", True)  # errors never quote (customer) data
     if resolved.database not in (None, "", ":memory:"):  # (in memory: one connection)
         kwargs.setdefault("pool_use_lifo", True)
@@ -77,6 +82,16 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(resolved, pool_pre_ping=True, **kwargs)
     notice_conflicts(engine)
     return engine
+
+
+def _driver_missing(url: URL, error: ImportError) -> str:
+    shown = url.render_as_string(hide_password=True)
+    said = f"{shown}: its database driver ({error.name or error}) is not installed"
+    if url.get_backend_name() == "postgresql":
+        return (f"{said}; for PostgreSQL install the `postgresql` extra (pip install -e "
+                "'.[postgresql]', or pip install 'sales-calendar-bridge[postgresql]') and "
+                "write the URL as postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE")
+    return f"{said}; install it, or use sqlite:///PATH or postgresql+psycopg://…"
 
 
 SERVER_POOL_KEPT = 5

@@ -6,6 +6,8 @@ records with one query and does not load Alembic (a tenth of the server's memory
 migrations themselves are :mod:`bridge.infra.schema`.
 """
 
+import os
+
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -20,7 +22,13 @@ them equal: a new migration changes this too)."""
 
 def problem(engine: Engine) -> tuple[str, str] | None:
     """What keeps the database from being used by this version — a short reason anyone may
-    read, and the detail for the operator — or None when it is ready."""
+    read, and the detail for the operator — or None when it is ready. An SQLite file that
+    is not there is not made (connecting would leave an empty one behind a mistyped path)."""
+    missing = missing_file(engine)
+    if missing is not None:
+        return "not prepared yet", (
+            f"there is no database file {missing}; check the path, or run `bridge init` first "
+            "to create it")
     try:
         revisions = recorded_revisions(engine)
     except (OperationalError, OSError) as error:
@@ -36,6 +44,16 @@ def problem(engine: Engine) -> tuple[str, str] | None:
             f"the database schema is at revision {', '.join(revisions)}, this version needs "
             f"{SCHEMA_REVISION}; run `bridge init` to upgrade it")
     return None
+
+
+def missing_file(engine: Engine) -> str | None:
+    """The path of the SQLite database file ``engine`` would open when there is no such file
+    (None for another database, one in memory, or a file that is there)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.database.startswith("file:") or "mode" in url.query:
+        return None
+    return None if os.path.exists(url.database) else url.database
 
 
 def ensure_ready(engine: Engine) -> None:
