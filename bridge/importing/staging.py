@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import CursorResult, Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bridge.errors import InvalidInput
@@ -69,7 +69,7 @@ class Staging:
                 seq, size = seq + 1, size + len(part)
             with transaction(self.engine) as session:
                 session.execute(update(StagedUpload).where(StagedUpload.token == token)
-                                .values(size=size, complete=True))
+                                .values(size=size, ready=True))
         except BaseException:
             self._forget(token)
             raise
@@ -107,10 +107,23 @@ class Staging:
         return [Outcome(**json.loads(line)) for line in lines[offset:offset + limit]]
 
     def confirm(self, token: str, owner: str, now: datetime) -> RunReport:
-        """Import the staged file for real, then forget it."""
+        """Import the staged file for real, then forget it. The import claims the upload
+        first: a second confirmation meanwhile (another server's, say) finds it gone."""
         filename = self._filename(token, owner)
-        with self._file(token, filename) as path:
-            report = _run(self.engine, path, now=now, started_by=owner, source=filename)
+        with transaction(self.engine) as session:
+            # (a DML statement's result is a CursorResult: Session.execute is typed for any)
+            claimed = cast(CursorResult[Any], session.execute(update(StagedUpload).where(
+                StagedUpload.token == token, StagedUpload.ready).values(ready=False))).rowcount
+        if claimed != 1:
+            raise NotFound(GONE)
+        try:
+            with self._file(token, filename) as path:
+                report = _run(self.engine, path, now=now, started_by=owner, source=filename)
+        except BaseException:
+            with transaction(self.engine) as session:  # (to be confirmed again, or discarded)
+                session.execute(update(StagedUpload).where(StagedUpload.token == token)
+                                .values(ready=True))
+            raise
         self._forget(token)
         return report
 
@@ -150,7 +163,7 @@ class Staging:
 
 def _found(session: Session, token: str, owner: str) -> StagedUpload:
     staged = session.get(StagedUpload, token) if len(token) <= 64 else None
-    if staged is None or staged.owner != owner or not staged.complete:
+    if staged is None or staged.owner != owner or not staged.ready:
         raise NotFound(GONE)
     return staged
 

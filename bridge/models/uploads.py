@@ -20,8 +20,9 @@ class StagedUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     """As uploaded (what pages show)."""
     size: Mapped[int] = mapped_column(default=0)
-    complete: Mapped[bool] = mapped_column(default=False)
-    """All its parts are kept (an upload cut off half-way never is)."""
+    ready: Mapped[bool] = mapped_column(default=False)
+    """All its parts are kept (an upload cut off half-way never is) and no server process is
+    importing it (one claims it for its import: never two at once)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     preview: Mapped[str | None] = mapped_column(Text)
     """Its dry run's counts and messages (JSON), once run."""

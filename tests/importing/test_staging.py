@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bridge.errors import BridgeError
 from bridge.hq.errors import NotFound
 from bridge.importing.staging import KEPT_FOR, PART, Staging
 from bridge.infra.db import transaction
@@ -33,7 +34,7 @@ def test_a_large_upload_is_kept_in_parts_and_read_back_whole(hq: Bridge, engine:
     with transaction(engine, write=False) as session:
         staged = session.get(StagedUpload, token)
         assert staged is not None
-        assert (staged.filename, staged.size, staged.complete) == (
+        assert (staged.filename, staged.size, staged.ready) == (
             "big export.json", len(content), True)
     preview = staging.dry_run(token, "eclerk", NOW)
     assert (preview.filename, preview.records, preview.counts["imported"]) == (
@@ -84,3 +85,18 @@ def test_an_upload_cut_off_half_way_leaves_nothing(hq: Bridge, engine: Engine) -
     with transaction(engine, write=False) as session:
         assert session.scalar(select(func.count()).select_from(StagedUpload)) == 0
     assert _parts(engine) == 0
+
+
+def test_an_import_that_fails_leaves_the_upload_to_confirm_again(hq: Bridge,
+                                                                 engine: Engine) -> None:
+    staging = Staging(engine)
+    token = staging.stage(io.BytesIO(json.dumps(EXPORT).encode()), "a.json", "eclerk", NOW)
+    staging.dry_run(token, "eclerk", NOW)
+    assert hq("definition", "deactivate", "ibus.AppointmentSynchronize").exit_code == 0
+    with pytest.raises(BridgeError):
+        staging.confirm(token, "eclerk", NOW)
+    assert staging.preview(token, "eclerk").records == 1  # still there, ready
+    assert hq("definition", "activate", "ibus.AppointmentSynchronize").exit_code == 0
+    assert staging.confirm(token, "eclerk", NOW).counts["imported"] == 1
+    with pytest.raises(NotFound):  # imported: a second confirmation finds nothing
+        staging.confirm(token, "eclerk", NOW)

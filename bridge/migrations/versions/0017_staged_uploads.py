@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column('owner', sa.String(length=64), nullable=False),
         sa.Column('filename', sa.String(length=255), nullable=False),
         sa.Column('size', sa.Integer(), nullable=False),
-        sa.Column('complete', sa.Boolean(), nullable=False),
+        sa.Column('ready', sa.Boolean(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('preview', sa.Text(), nullable=True),
         sa.Column('outcomes', sa.Text(), nullable=True),
