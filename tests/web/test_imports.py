@@ -1,15 +1,18 @@
 """An export file uploaded in the cockpit runs as a dry run first; the preview shows every
 record's outcome; nothing is imported until the user confirms."""
 
+import http.client
 import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import Engine, func, select
 
 from bridge.infra.db import transaction
-from bridge.models import Activity, ImportRun
+from bridge.models import Activity, ImportRun, StagedUpload
+from bridge.web.app import MAX_UPLOAD
 from tests.clock import NOW, iso
 from tests.conftest import Bridge, appointment, customer, recorded_as_running
 from tests.web.conftest import Cockpit, Cockpits
@@ -105,3 +108,24 @@ def test_a_broken_file_is_refused_with_its_name_and_the_problem(
     assert answer.status_code == 200 and answer.url.endswith("/imports")
     assert "broken.json" in answer.text and "not valid JSON" in answer.text
     assert _counts(engine) == before
+
+
+def test_an_upload_over_the_limit_is_refused_with_413_and_nothing_is_kept(
+        hq: Bridge, cockpit: Cockpits, engine: Engine) -> None:
+    clerk = cockpit("eclerk")
+    head = (f"--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{clerk.token()}\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; "
+            "filename=\"big.json\"\r\n\r\n").encode()
+    address = urlsplit(clerk.url("imports/upload"))
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest("POST", address.path)
+    for name, value in (("Content-Type", "multipart/form-data; boundary=b"),
+                        ("Content-Length", str(MAX_UPLOAD + 1)),
+                        ("Cookie", "; ".join(f"{c.name}={c.value}" for c in clerk.http.cookies))):
+        connection.putheader(name, value)
+    connection.endheaders(head + b" " * 65536)  # (the rest is never sent: refused by its length)
+    answer = connection.getresponse()
+    assert answer.status == 413, answer.read()[:600]
+    connection.close()
+    with transaction(engine, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(StagedUpload)) == 0
