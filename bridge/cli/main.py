@@ -33,6 +33,8 @@ COMMANDS = {
     "serve": "bridge.cli.serve:serve_command",
     "databases": "bridge.cli.databases:databases_group",
     "audit": "bridge.cli.audit:audit_group",
+    "backup": "bridge.cli.backup:backup_command",
+    "restore": "bridge.cli.backup:restore_command",
 }
 """Each command and where it lives: loaded when it runs (or when the help lists it)."""
 
