@@ -281,6 +281,8 @@ def _counting(stream: Iterator[str], pattern: str, progress: Progress | None,
                 progress(min(done, _TABLES), _TABLES)
         elif "pg_dump: " not in line or "error" in line.lower():
             kept.append(line)
+    if progress is not None:
+        progress(_TABLES, _TABLES)
 
 
 def _pg_backup(url: URL, partial: Path, progress: Progress | None) -> None:
