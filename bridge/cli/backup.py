@@ -12,7 +12,7 @@ from sqlalchemy import make_url
 
 from bridge.cli.context import AppContext, pass_app
 from bridge.infra import backup as backups
-from bridge.infra.readiness import SCHEMA_REVISION
+from bridge.infra.readiness import SCHEMA_REVISION, recorded_revisions
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -45,13 +45,16 @@ def _progress(label: str) -> Iterator[backups.Progress | None]:
 @pass_app
 def backup_command(app: AppContext, file: Path, force: bool) -> None:
     """Write a backup of the HQ database to FILE, while the server and the import watcher
-    keep working.
+    keep working (and before `bridge init` upgrades the database to a new version).
 
     SQLite: FILE is an SQLite database (SQLite's backup API: a consistent copy).
     PostgreSQL: FILE is a `pg_dump --format=custom` dump (PostgreSQL's client tools must be
     installed, of the server's version or newer). `bridge restore FILE` puts it back.
     """
-    app.engine()  # (a database of ours, at this version's schema)
+    # A database of ours at any schema revision: the backup before `bridge init` upgrades it.
+    if not recorded_revisions(app.engine(ready=False)):
+        raise click.ClickException(f"the {app.described()} has no schema (`bridge{app.option()} "
+                                   "init` prepares one): nothing to back up")
     app.close()
     with _progress(f"Backing up to {file.name}") as progress:
         backups.backup(app.database, file, overwrite=force, progress=progress)

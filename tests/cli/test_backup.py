@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from bridge.infra.backup import backup
 from tests.conftest import BRIDGE, Bridge, WriteExport, appointment, import_appointments
 
 
@@ -43,6 +42,14 @@ def test_restore_asks_first_and_a_no_changes_nothing(
     assert _count(engine) == 0
 
 
+def test_a_database_without_a_schema_has_nothing_to_back_up(tmp_path: Path) -> None:
+    run = subprocess.run([BRIDGE, "--database", f"sqlite:///{tmp_path / 'empty.db'}", "backup",
+                          str(tmp_path / "hq.backup")], capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert run.returncode == 1 and "has no schema" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "hq.backup").exists()
+
+
 def test_bad_files_are_named_with_exit_1_and_no_traceback(
         hq: Bridge, database_url: str, tmp_path: Path) -> None:
     junk = tmp_path / "junk.bin"
@@ -60,14 +67,15 @@ def test_bad_files_are_named_with_exit_1_and_no_traceback(
         assert "Traceback" not in run.stderr
 
 
-def test_a_backup_of_an_older_schema_says_to_upgrade(
-        hq: Bridge, database_url: str, engine: Engine, tmp_path: Path) -> None:
+def test_an_older_schema_is_backed_up_and_its_restore_says_to_upgrade(
+        hq: Bridge, engine: Engine, tmp_path: Path) -> None:
     with engine.begin() as connection:
         current = connection.scalar(text("SELECT version_num FROM alembic_version"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0015'"))
     file = tmp_path / "old.backup"
     engine.dispose()
-    backup(database_url, file)
+    made = hq("backup", file)  # (a database not upgraded yet is backed up: before `init`)
+    assert made.exit_code == 0, made.output
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
     engine.dispose()
