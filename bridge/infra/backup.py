@@ -25,6 +25,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -334,12 +335,40 @@ def _pg_tables(address: str, environment: dict[str, str], url: URL) -> list[str]
     return listed.stdout.split()
 
 
+EXTENSION_ENTRY = re.compile(r"^\d+; \d+ \d+ (?:EXTENSION - (\S+)|COMMENT - EXTENSION \S+)")
+"""An extension, or its comment, in ``pg_restore --list``."""
+
+
 def _pg_restore(url: URL, path: Path, progress: Progress | None) -> None:
     address, environment = _libpq(url)
     tables = _pg_tables(address, environment, url)
+    # Extensions (pg_trgm) are left in place, made only where missing: dropping one, or
+    # commenting it, needs its owner — maybe the superuser who made it for the bridge.
+    listing, extensions = [], []
+    for line in _pg_listing(path).splitlines():
+        entry = EXTENSION_ENTRY.match(line)
+        if entry is None:
+            listing.append(line)
+        elif entry.group(1):
+            extensions.append(entry.group(1))
+    chosen = path.with_name(f".{path.name}.list-{os.getpid()}")
+    try:
+        chosen.write_text("\n".join(listing) + "\n", encoding="utf-8")
+    except OSError:
+        chosen = Path(tempfile.mkstemp(suffix=".list")[1])
+        chosen.write_text("\n".join(listing) + "\n", encoding="utf-8")
+    try:
+        _pg_run_restore(url, path, chosen, tables, extensions, progress)
+    finally:
+        chosen.unlink(missing_ok=True)
+
+
+def _pg_run_restore(url: URL, path: Path, chosen: Path, tables: list[str],
+                    extensions: list[str], progress: Progress | None) -> None:
+    address, environment = _libpq(url)
     script = subprocess.Popen(
         [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-         "--verbose", "--file=-", str(path)],
+         "--verbose", f"--use-list={chosen}", "--file=-", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     assert script.stdout is not None and script.stderr is not None
     psql = subprocess.Popen(
@@ -352,8 +381,9 @@ def _pg_restore(url: URL, path: Path, progress: Progress | None) -> None:
     # --single-transaction would commit what it got when its input ends early). Every table
     # of the database goes first: a backup of an older schema leaves none of a newer one
     # behind (the dump's own "DROP … IF EXISTS" then find nothing).
-    prologue = "BEGIN;\n" + "".join(f"DROP TABLE IF EXISTS {table} CASCADE;\n"
-                                    for table in tables)
+    prologue = "BEGIN;\n" + "".join(
+        [f"DROP TABLE IF EXISTS {table} CASCADE;\n" for table in tables]
+        + [f'CREATE EXTENSION IF NOT EXISTS "{name}";\n' for name in extensions])
     feeder = threading.Thread(target=_feed, args=(script, psql, prologue), daemon=True)
     feeder.start()
     kept: list[str] = []

@@ -143,3 +143,25 @@ def test_postgresql_without_its_client_tools_is_a_clear_error(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(backups.BackupError, match=r"`pg_dump` is not installed"):
         backups.backup(database_url, tmp_path / "hq.backup")
+
+
+def test_a_postgresql_restore_leaves_the_database_s_extensions_in_place(
+        hq: Bridge, database_url: str, engine: Engine, tmp_path: Path) -> None:
+    """Dropping an extension needs its owner — maybe the superuser who made it for the
+    bridge's user: the restore makes one only where it is missing."""
+    if _is_sqlite(database_url):
+        pytest.skip("PostgreSQL's extensions")
+    query = text("SELECT oid FROM pg_extension WHERE extname = 'pg_trgm'")
+    with engine.connect() as connection:
+        before = connection.scalar(query)
+    if before is None:
+        pytest.skip("pg_trgm is not installed on this server")
+    file = tmp_path / "hq.backup"
+    backups.backup(database_url, file)
+    engine.dispose()
+    backups.restore(database_url, file)
+    with engine.connect() as connection:
+        assert connection.scalar(query) == before
+        assert connection.scalar(text(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_activities_search_trgm'")) == 1
+    engine.dispose()
