@@ -8,7 +8,7 @@ connections see the restored database at their next request — the file is neve
 under them.
 
 PostgreSQL: the backup is ``pg_dump --format=custom``; the restore is the dump's script run
-by ``psql`` in a single transaction (every table of the database dropped first, so that
+by ``psql`` in a single transaction (every table of the bridge dropped first, so that
 nothing of a newer schema is left beside an older backup); an error rolls all of it back.
 Both tools come with PostgreSQL's client package, of a version not older than the server.
 
@@ -267,7 +267,7 @@ def _said(stderr: str) -> str:
     return "; ".join((errors or lines)[-3:]) or "no message"
 
 
-_TABLES = len(Base.metadata.tables) + 1  # (and Alembic's alembic_version)
+_TABLES = len(Base.metadata.tables) + 1  # (and Alembic's alembic_version: progress's total)
 
 
 def _counting(stream: Iterator[str], pattern: str, progress: Progress | None,
@@ -325,10 +325,17 @@ def _pg_revision(path: Path) -> str:
     return _one_revision(path, revisions)
 
 
+OWN_TABLES = sorted({*Base.metadata.tables, "alembic_version"})
+"""The bridge's tables (of this version): what a restore drops before the backup's are made."""
+
+
 def _pg_tables(address: str, environment: dict[str, str], url: URL) -> list[str]:
+    """Those of the bridge's tables the database has (another application's stay)."""
+    own = ", ".join(f"'{name}'" for name in OWN_TABLES)
     listed = subprocess.run(
         [_tool("psql"), "-X", "-q", "-At", f"--dbname={address}", "-c",
-         "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"],
+         "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() "
+         f"AND tablename IN ({own})"],
         env=environment, capture_output=True, text=True, check=False)
     if listed.returncode != 0:
         raise BackupError(f"{_shown(url)}: cannot read the database: {_said(listed.stderr)}")
@@ -379,8 +386,8 @@ def _pg_run_restore(url: URL, path: Path, chosen: Path, tables: list[str],
     assert psql.stdin is not None and psql.stderr is not None
     # One transaction, committed only once pg_restore has written all of its script (psql's
     # --single-transaction would commit what it got when its input ends early). Every table
-    # of the database goes first: a backup of an older schema leaves none of a newer one
-    # behind (the dump's own "DROP … IF EXISTS" then find nothing).
+    # of the bridge goes first: a backup of an older schema leaves none of a newer one behind
+    # (the dump's own "DROP … IF EXISTS" then find nothing).
     prologue = "BEGIN;\n" + "".join(
         [f"DROP TABLE IF EXISTS {table} CASCADE;\n" for table in tables]
         + [f'CREATE EXTENSION IF NOT EXISTS "{name}";\n' for name in extensions])

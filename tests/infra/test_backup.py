@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from bridge.infra import backup as backups
 from bridge.infra.readiness import SCHEMA_REVISION
+from bridge.models import Base
 from tests.conftest import Bridge, WriteExport, appointment, import_appointments
 
 
@@ -40,13 +41,19 @@ def test_a_restore_puts_back_what_was_backed_up(
     assert steps and steps[-1][0] == steps[-1][1]
     assert backups.file_kind(file) == backups.kind(database_url)
     import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-2"))
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE made_after_the_backup (id INTEGER)"))
+    with engine.begin() as connection:  # (another application's table beside ours)
+        connection.execute(text("CREATE TABLE someone_elses (id INTEGER)"))
     engine.dispose()
     restored = backups.restore(database_url, file)
     assert restored.revision == SCHEMA_REVISION and not restored.needs_upgrade
     assert _mobile_ids(engine) == ["MA-1"]
-    assert "made_after_the_backup" not in _tables(engine)  # (nothing of later is left)
+    if _is_sqlite(database_url):  # (the file is the backup's, whole)
+        assert "someone_elses" not in _tables(engine)
+    else:  # (PostgreSQL: the bridge's tables are replaced, not the database)
+        assert "someone_elses" in _tables(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE someone_elses"))
+        engine.dispose()
     import_appointments(hq, write_export, appointment("MA-1"), appointment("MA-3"))
     assert _mobile_ids(engine) == ["MA-1", "MA-3"]  # (it works on: sequences restored too)
 
@@ -164,4 +171,26 @@ def test_a_postgresql_restore_leaves_the_database_s_extensions_in_place(
         assert connection.scalar(query) == before
         assert connection.scalar(text(
             "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_activities_search_trgm'")) == 1
+    engine.dispose()
+
+
+def test_a_restore_of_an_older_schema_leaves_no_table_of_the_newer_one(
+        hq: Bridge, database_url: str, engine: Engine, tmp_path: Path) -> None:
+    newer = Base.metadata.tables["audit_events"]  # (as if the newer schema had added it)
+    with engine.begin() as connection:
+        newer.drop(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0015'"))
+    file = tmp_path / "older.backup"
+    backups.backup(database_url, file)
+    with engine.begin() as connection:
+        newer.create(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = :revision"),
+                           {"revision": SCHEMA_REVISION})
+    engine.dispose()
+    assert backups.restore(database_url, file).needs_upgrade
+    assert "audit_events" not in _tables(engine)  # (`bridge init` makes it again)
+    with engine.begin() as connection:  # (the upgrade's part, for the tests after this one)
+        newer.create(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = :revision"),
+                           {"revision": SCHEMA_REVISION})
     engine.dispose()
