@@ -188,6 +188,11 @@ def _sqlite_backup(live: Path, partial: Path, progress: Progress | None) -> None
     except sqlite3.Error as error:
         raise BackupError(f"{live}: cannot open the database: {error}") from None
     try:
+        # One read transaction for all the steps: the copy is the database at its start,
+        # whatever is written meanwhile (else SQLite starts the copy over after each write of
+        # another connection, and under a steady stream of writes might never finish).
+        source.execute("BEGIN")
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()
         target = sqlite3.connect(partial)
         try:
             _copy(source, target, progress)

@@ -194,3 +194,28 @@ def test_a_restore_of_an_older_schema_leaves_no_table_of_the_newer_one(
         connection.execute(text("UPDATE alembic_version SET version_num = :revision"),
                            {"revision": SCHEMA_REVISION})
     engine.dispose()
+
+
+def test_an_sqlite_backup_is_the_database_at_its_start_whatever_is_written_meanwhile(
+        hq: Bridge, write_export: WriteExport, database_url: str, engine: Engine,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not _is_sqlite(database_url):
+        pytest.skip("SQLite's backup API")
+    import_appointments(hq, write_export, *(appointment(f"MA-{n}") for n in range(200)))
+    monkeypatch.setattr(backups, "PAGES_PER_STEP", 2)
+    writes = 0
+
+    def write_meanwhile(done: int, total: int) -> None:
+        nonlocal writes
+        if done < total:
+            with engine.begin() as connection:  # (another connection, between two steps)
+                connection.execute(text("UPDATE activities SET name = 'Written meanwhile'"))
+            writes += 1
+
+    file = tmp_path / "hq.backup"
+    backups.backup(database_url, file, progress=write_meanwhile)
+    assert writes > 3
+    with sqlite3.connect(file) as copy:
+        names = {row[0] for row in copy.execute("SELECT name FROM activities")}
+    copy.close()
+    assert names == {"Quarterly review"}
