@@ -29,6 +29,7 @@ from radicale import types
 from radicale.log import logger
 from sqlalchemy import Engine
 
+from bridge.infra import metrics
 from bridge.infra.catalog import Catalog, Database
 from bridge.infra.db import shared_engine
 from bridge.infra.readiness import problem
@@ -169,6 +170,7 @@ def _served(target: _Mounted, environ: types.WSGIEnviron,
 
 def _unavailable(start_response: types.WSGIStartResponse, database: Database,
                  refusal: str) -> Iterable[bytes]:
+    metrics.unavailable(metrics.Cause.DATABASE)
     return answer(start_response, "503 Service Unavailable",
                   f"The database {database.title} is {refusal}; the other databases of this "
                   "server are not affected. Please try again later.\n",

@@ -13,7 +13,7 @@ from radicale.log import logger
 from werkzeug.wrappers import Request
 
 from bridge.hq.authentication import Authenticator
-from bridge.infra import budget
+from bridge.infra import budget, metrics
 from storage_plugin import proxy
 from storage_plugin.directories import DIRECTORY_UNAVAILABLE
 from storage_plugin.directories import RETRY_AFTER_SECONDS as DIRECTORY_RETRY_AFTER
@@ -54,6 +54,7 @@ def prefixed(configuration: Any, prefix: str, what: str, handler: Handler) -> Di
                                split[1][len(prefix):])
             except budget.OverBudget as error:
                 logger.warning("%s: answered 503", error)
+                metrics.unavailable(metrics.Cause.BUDGET)
                 return answer(start_response, "503 Service Unavailable",
                               f"The {what} took too long; please try again later.\n",
                               [("Retry-After", str(RETRY_AFTER_SECONDS))])
@@ -84,6 +85,7 @@ def signed_in(request: Request, start_response: types.WSGIStartResponse,
         verdict = authenticator.check(*credentials, request.remote_addr or "",
                                       datetime.now(UTC))
         if verdict.accepted:
+            metrics.observation().login = credentials[0]
             return credentials[0]
         if verdict.locked_until is not None:
             wait = max(1, int((verdict.locked_until - datetime.now(UTC)).total_seconds()))
@@ -91,6 +93,7 @@ def signed_in(request: Request, start_response: types.WSGIStartResponse,
                           "Too many failed sign-ins; please wait.\n",
                           [("Retry-After", str(wait))])
         if verdict.unavailable:
+            metrics.unavailable(metrics.Cause.DIRECTORY)
             return answer(start_response, "503 Service Unavailable", DIRECTORY_UNAVAILABLE,
                           [("Retry-After", str(DIRECTORY_RETRY_AFTER))])
     return answer(start_response, "401 Unauthorized", "Sign in with your HQ login.\n",

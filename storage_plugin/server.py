@@ -21,6 +21,7 @@ from storage_plugin.auth import calendar_passwords_of
 from storage_plugin.databases import Databases
 from storage_plugin.directories import directory_options
 from storage_plugin.logs import start_logging
+from storage_plugin.monitoring import monitored
 from storage_plugin.options import seconds
 from storage_plugin.proxy import WSGIApplication, behind_proxies
 
@@ -178,7 +179,8 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     budget.watch()  # (a stuck request is logged; one process cannot stop its thread)
 
     def application(configuration: radicale_config.Configuration) -> WSGIApplication:
-        return behind_proxies(Databases(configuration, catalog=served), configuration)
+        return behind_proxies(monitored(configuration, served,
+                                        Databases(configuration, catalog=served)), configuration)
 
     radicale_compat.use_application(application)  # what Radicale's server makes
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients

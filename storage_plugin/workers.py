@@ -26,9 +26,12 @@ connection closes with the process.
 """
 
 import os
+import shutil
 import ssl
 import sys
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -36,10 +39,11 @@ from gunicorn.workers.gthread import ThreadWorker
 from radicale import config as radicale_config
 from radicale import types
 
-from bridge.infra import budget
+from bridge.infra import budget, metrics
 from bridge.infra.catalog import Catalog
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
+from storage_plugin.monitoring import monitored
 from storage_plugin.proxy import WSGIApplication, behind_proxies, writable
 
 DEFAULT_THREADS = 20
@@ -92,8 +96,21 @@ class Workers(BaseApplication):
     def load(self) -> WSGIApplication:
         """A worker's application (gunicorn calls this in each worker, after the fork)."""
         start_logging(self._loaded)
-        return _with_peer_certificate(behind_proxies(
-            Databases(self._loaded, catalog=self._catalog), self._loaded))
+        return _with_peer_certificate(behind_proxies(monitored(
+            self._loaded, self._catalog, Databases(self._loaded, catalog=self._catalog)),
+            self._loaded))
+
+    def run(self) -> None:
+        """Gunicorn's master, its workers' metrics counted in a directory of its own
+        (``bridge.infra.metrics``), removed when it ends (by the master: a worker ends by
+        raising SystemExit through this call too)."""
+        directory, master = tempfile.mkdtemp(prefix="bridge-metrics-"), os.getpid()
+        metrics.share_between_processes(Path(directory))
+        try:
+            super().run()
+        finally:
+            if os.getpid() == master:
+                shutil.rmtree(directory, ignore_errors=True)
 
 
 def threads_of(loaded: radicale_config.Configuration) -> int:
@@ -117,6 +134,7 @@ def _settings(loaded: radicale_config.Configuration, workers: int,
         "accesslog": None, "errorlog": "-",
         "loglevel": loaded.get("logging", "level"),
         "forwarded_allow_ips": "",  # (Radicale reads X-Forwarded-*, see [server] script_name)
+        "child_exit": lambda _arbiter, worker: metrics.process_ended(worker.pid),
     }
     if loaded.get("server", "ssl"):
         settings.update(certfile=loaded.get("server", "certificate"),

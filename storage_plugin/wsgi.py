@@ -85,7 +85,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.calendars.recurrence import WALK_SECONDS, check_calendar
 from bridge.calendars.writeback import Forbidden
 from bridge.errors import BridgeError
-from bridge.infra import budget, conflicts
+from bridge.infra import budget, conflicts, metrics
 from bridge.infra.catalog import Catalog, Database
 from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
@@ -205,6 +205,7 @@ class Application(radicale_compat.HookedApplication):
         logger.warning("%s by %s stopped after %.1f s of work, over its budget of %g s: "
                        "answered 503, nothing was changed", limit.what, limit.user or "nobody",
                        limit.spent(), limit.seconds)
+        metrics.unavailable(metrics.Cause.BUDGET)
         return answer(start_response, "503 Service Unavailable",
                       f"The request took more than {limit.seconds:g} s of work and was "
                       "stopped; nothing was changed. Please try again later.\n",
@@ -231,6 +232,8 @@ class Application(radicale_compat.HookedApplication):
                 getattr(radicale_compat.storage_of(self), "end_request", lambda: None)()
                 if limit is not None:
                     limit.user = notes.user or limit.user
+                if notes.user:
+                    metrics.observation().login = notes.user
             if budget.exceeded():  # (an OverBudget caught on its way: the answer is wrong)
                 assert limit is not None  # (only a request's budget is exceeded)
                 raise budget.OverBudget(limit)
@@ -249,6 +252,7 @@ class Application(radicale_compat.HookedApplication):
                        environ.get("PATH_INFO"), time.monotonic() - started, seen[-1].reason)
         reason = (f"could not use its database ({seen[-1].reason})" if seen[-1].lost else
                   "is busy with another change to the same items; nothing was changed")
+        metrics.unavailable(metrics.Cause.DATABASE_LOST if seen[-1].lost else metrics.Cause.BUSY)
         return answer(start_response, "503 Service Unavailable",
                       f"The calendar server {reason}. Please try again.\n",
                       [("Retry-After", str(RETRY_AFTER_SECONDS))])
@@ -443,5 +447,6 @@ def _unchecked(start_response: types.WSGIStartResponse, notes: RequestNotes) -> 
         return answer(start_response, "429 Too Many Requests",
                       f"Too many failed sign-ins: try again in {wait} seconds.\n",
                       [("Retry-After", str(wait))])
+    metrics.unavailable(metrics.Cause.DIRECTORY)
     return answer(start_response, "503 Service Unavailable", DIRECTORY_UNAVAILABLE,
                   [("Retry-After", str(DIRECTORY_RETRY_AFTER))])

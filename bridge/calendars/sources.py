@@ -34,6 +34,7 @@ from bridge.calendars.tokens import InvalidToken, make_token, read_token
 from bridge.hq.placement import Projection, customer_href, customer_number, customer_uid
 from bridge.hq.settings import calendar_window, task_window, window_settings
 from bridge.hq.windows import Window, overlapping
+from bridge.infra import metrics
 from bridge.infra.db import among
 from bridge.models import (
     Activity,
@@ -254,6 +255,8 @@ ACTIVITY_ITEMS = (
 def _activity_item(session: Session, row: Any, texts: bool) -> ItemInfo:
     id_, href, uid, revision, modified_at, kind, start_at, end_at = row[:8]
     text = row[9] if texts and row[8] == revision else None
+    if texts:
+        metrics.render_cache("activity", text is not None)
     return _item(id_, href, uid, revision, modified_at, kind, start_at, end_at, text,
                  lambda: rendered.activity_text(session, id_))
 
@@ -303,6 +306,8 @@ class CustomerSource(StoredSource):
     def _item(self, row: Any, texts: bool) -> ItemInfo:
         id_, number, revision, modified_at = row[:4]
         text = row[5] if texts and row[4] == revision else None
+        if texts:
+            metrics.render_cache("customer", text is not None)
         return customer_item(id_, number, revision, modified_at, text,
                              lambda: rendered.customer_text(self.session, id_))
 

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select
 from bridge.hq.audit import Event, Kind, record_apart
 from bridge.hq.passwords import hash_password, verify_password
 from bridge.hq.throttle import Throttle
+from bridge.infra import metrics
 from bridge.infra.directory import Accepted, Directory, Outcome, Reason, Refused, Unavailable
 from bridge.models import Employee
 
@@ -97,6 +98,7 @@ class Authenticator:
                 return Verdict(True)
             refused = self._throttle.attempt(login, address, now)
             if refused is not None:
+                metrics.THROTTLED_LOGINS.labels(self._place).inc()
                 self._audit(Kind.SIGN_IN_REFUSED, login, address, now)
                 return Verdict(False, locked_until=refused.until)
             outcome = self._verified_by(login, password, stored)
@@ -133,6 +135,7 @@ class Authenticator:
             why = outcome.reason.value if known and isinstance(outcome, Refused) \
                 else NOT_ACTIVE
             logger.warning("sign-in of %r at the %s refused: %s", login, self._place, why)
+        metrics.SIGN_IN_FAILURES.labels(self._place, why).inc()
         self._audit(Kind.SIGN_IN_FAILED, login, address, now, why)
 
     def _audit(self, kind: Kind, login: str, address: str, now: datetime,

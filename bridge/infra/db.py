@@ -1,6 +1,7 @@
 """Engine and session factory for the headquarters database (SQLite or PostgreSQL)."""
 
 import functools
+import time
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import InvalidInput
-from bridge.infra import held, locks
+from bridge.infra import held, locks, metrics
 from bridge.infra.catalog import database_url
 from bridge.infra.conflicts import notice_conflicts
 
@@ -153,10 +154,12 @@ def begin(session: Session, *, write: bool, take: Iterable[locks.Lock] = (),
     options: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
     if wait is not None:
         options["write_wait"] = wait
+    waiting = time.monotonic()
     connection = session.connection(execution_options=options)
     if wait is not None and connection.dialect.name == "postgresql":  # (0 would be no limit)
         connection.execute(text(f"SET LOCAL lock_timeout = '{max(1, round(wait * 1000))}ms'"))
     locks.take(connection, take)
+    metrics.WRITE_LOCK_WAIT.labels(connection.dialect.name).observe(time.monotonic() - waiting)
 
 
 @contextmanager
@@ -167,7 +170,7 @@ def transaction(engine: Engine, *, write: bool = True, take: Iterable[locks.Lock
     is one of these; ``write``, ``take`` and ``wait`` are :func:`begin`'s."""
     with session_factory(engine)() as session:
         begin(session, write=write, take=take, wait=wait)
-        with held.holding() if write else nullcontext():
+        with held.holding(engine.dialect.name) if write else nullcontext():
             try:
                 yield session
             except BaseException:

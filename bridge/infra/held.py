@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bridge.infra import budget
+from bridge.infra import budget, metrics
 
 LONG_SECONDS = 10.0
 STALL_SECONDS = 10.0
@@ -57,8 +57,9 @@ for good while the process still tidies up)."""
 
 
 @contextmanager
-def holding() -> Iterator[None]:
-    """The current thread holds a write transaction while this is open."""
+def holding(dialect: str = "") -> Iterator[None]:
+    """The current thread holds a write transaction (on a database of ``dialect``) while
+    this is open."""
     token = object()
     with _lock:
         _held[token] = (threading.get_ident(), time.monotonic())
@@ -68,8 +69,9 @@ def holding() -> Iterator[None]:
         current = budget.current()
         with _lock:
             _, began = _held.pop(token)
-            _ended.append(Hold(current.what if current else "", began,
-                               time.monotonic() - began))
+            hold = Hold(current.what if current else "", began, time.monotonic() - began)
+            _ended.append(hold)
+        metrics.WRITE_LOCK_HELD.labels(dialect or "unknown").observe(hold.seconds)
 
 
 def recent_holds() -> list[Hold]:

@@ -105,11 +105,12 @@ CLIENT_STALL_SECONDS = 600
 
 def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
                        catalog: Path | None = None, workers: int = 1,
-                       tls: str = "", cwd: Path | None = None,
+                       tls: str = "", cwd: Path | None = None, storage: str = "",
                        ) -> tuple[Server, subprocess.Popen[bytes]]:
     """`bridge serve` exactly as an operator starts it, as a separate process (of the
     databases of ``catalog``, if given; in ``workers`` processes; serving HTTPS with the
-    ``[server]`` settings ``tls``, if given; in the working folder ``cwd``, if given)."""
+    ``[server]`` settings ``tls``, if given; with the ``[storage]`` settings ``storage``; in
+    the working folder ``cwd``, if given)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
     # A client connection that sends nothing is closed after [server] timeout (30 s by
@@ -117,8 +118,8 @@ def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "de
     # connecting and sending, and its request then found the connection closed.
     server = (f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n"
               + (f"ssl = True\n{tls}\n" if tls else ""))
-    config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n",
-                      encoding="utf-8")
+    config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n"
+                      + (f"[storage]\n{storage}\n" if storage else ""), encoding="utf-8")
     databases = ["--databases", str(catalog)] if catalog else ["--database", database_url]
     # (below debug, the log goes to a file that stop_serving shows: pytest prints it when
     # the test failed)
