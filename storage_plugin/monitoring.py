@@ -150,9 +150,9 @@ class _Monitored:
         if code == "503":
             metrics.UNAVAILABLE.labels(observation.cause or metrics.Cause.OTHER).inc()
         if self._access_log:
-            access_logger.info("%s %s %s %s %d %.0f %s", environ.get("REMOTE_ADDR", "-"),
-                               method, shown_path(environ), code, sent, seconds * 1000,
-                               observation.login or "-")
+            access_logger.info('%s %s "%s %s" %s %d B %.0f ms', environ.get("REMOTE_ADDR", "-"),
+                               observation.login or "-", method, shown_path(environ), code,
+                               sent, seconds * 1000)
 
 
 class _Counted:
