@@ -114,7 +114,6 @@ class _Monitored:
             if found is not None:
                 problems.append(f"database {database.name} ({database.title}): {found[0]}")
         if problems:
-            metrics.unavailable(metrics.Cause.DATABASE)
             return answer(start_response, "503 Service Unavailable",
                           "not ready:\n" + "".join(f"{each}\n" for each in problems),
                           [("Cache-Control", "no-store")])
@@ -147,7 +146,7 @@ class _Monitored:
         code = status.partition(" ")[0]
         metrics.REQUESTS.labels(method, kind, code).inc()
         metrics.REQUEST_SECONDS.labels(method, kind).observe(seconds)
-        if code == "503":
+        if code == "503" and kind != "monitoring":  # (/readyz says not ready: not an outage)
             metrics.UNAVAILABLE.labels(observation.cause or metrics.Cause.OTHER).inc()
         if self._access_log:
             access_logger.info('%s %s "%s %s" %s %d B %.0f ms', environ.get("REMOTE_ADDR", "-"),
