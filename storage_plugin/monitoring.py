@@ -90,8 +90,13 @@ class _Monitored:
             raise
         finally:
             metrics.stop_observing(token)
-        return _Counted(answered, lambda sent: self._done(
-            environ, path, statuses[-1] if statuses else "500", observation, started, sent))
+        def done(sent: int) -> None:
+            self._done(environ, path, statuses[-1] if statuses else "500", observation,
+                       started, sent)
+
+        if isinstance(answered, list):  # (a list still: a server may count its parts)
+            return _Listed(answered, done)
+        return _Counted(answered, done)
 
     def _page(self, path: str, environ: types.WSGIEnviron,
               start_response: types.WSGIStartResponse) -> Iterable[bytes] | None:
@@ -152,6 +157,23 @@ class _Monitored:
             access_logger.info('%s %s "%s %s" %s %d B %.0f ms', environ.get("REMOTE_ADDR", "-"),
                                observation.login or "-", method, shown_path(environ), code,
                                sent, seconds * 1000)
+
+
+class _Listed(list[bytes]):
+    """An answer's body given whole (a list), as :class:`_Counted` sees it through."""
+
+    def __init__(self, body: list[bytes], done: Callable[[int], None]) -> None:
+        super().__init__(body)
+        self._body, self._done, self._closed = body, done, False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            getattr(self._body, "close", lambda: None)()
+        finally:
+            self._done(sum(map(len, self)))
 
 
 class _Counted:
