@@ -9,7 +9,7 @@ Radicale's own lines by their wording, and the storage words its errors so that 
 them to 403 or 400; the server runs our application in Radicale's own server. None of that is
 public API: each is reached here, through a function (or base class) named for what it does,
 and nowhere else. ``tests/storage_plugin/test_radicale_compat.py`` checks each against the
-installed Radicale; README "Upgrading Radicale" says what to do when one fails.
+installed Radicale; docs/operators/upgrades.md says what to do when one fails.
 """
 
 import logging

@@ -100,7 +100,7 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
     try:
         settings_from(directory_options(loaded))
     except DirectorySettingError as error:
-        raise InvalidInput(f"[auth] {error} — see the README's sign-in directory") from error
+        raise InvalidInput(f"[auth] {error} — see docs/operators/directory.md") from error
     return Settings(loaded, workers or configured_workers)
 
 

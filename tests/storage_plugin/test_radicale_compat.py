@@ -1,7 +1,7 @@
 """The Radicale internals the bridge relies on (``storage_plugin.radicale_compat``), checked
 against the installed Radicale: one rule per internal, each failing with "Radicale upgrade:
 <internal> changed" when a new Radicale renames it or changes what it does. Run this file
-first when moving the Radicale pin (README "Upgrading Radicale")."""
+first when moving the Radicale pin (docs/operators/upgrades.md)."""
 
 import ast
 import base64
@@ -60,7 +60,7 @@ PROPFIND = b'<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>'
 
 
 def upgrade(internal: str) -> str:
-    return f"Radicale upgrade: {internal} changed; see README 'Upgrading Radicale'"
+    return f"Radicale upgrade: {internal} changed; see docs/operators/upgrades.md"
 
 
 @contextmanager

@@ -1,0 +1,132 @@
+"""The documentation stays alive: its relative links resolve, the README points nowhere outside
+the repository and its commands hold no date that ages, and the configuration reference is
+what the code's settings make of it (docs/tools/config_reference.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = sorted((ROOT / "docs").rglob("*.md"))
+PAGES = [README, *DOCS]
+FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.M | re.S)
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+DATE = re.compile(r"\b20\d\d-[01]\d-[0-3]\d\b")
+DATED_OPTION = re.compile(r"--[a-z-]+[ =]\"?20\d\d-[01]\d-[0-3]\d")
+
+
+def _prose(text: str) -> str:
+    """The page without its fenced code blocks (their `#` lines are no headings, their
+    brackets no links)."""
+    return FENCE.sub("", text)
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"`|\*|_(?=\W)|(?<=\W)_", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    found: set[str] = set()
+    for match in re.finditer(r"^#{1,6}\s+(.+?)\s*#*\s*$", _prose(page.read_text()), re.M):
+        base = slug(match.group(1))
+        name, n = base, 0
+        while name in found:
+            n += 1
+            name = f"{base}-{n}"
+        found.add(name)
+    return found
+
+
+def links(page: Path) -> list[str]:
+    return [target for target in LINK.findall(_prose(page.read_text()))
+            if not re.match(r"[a-z][a-z0-9+.-]*:", target)]
+
+
+def test_slug_is_githubs() -> None:
+    assert slug("Sign-in directory (LDAP, Active Directory)") == \
+        "sign-in-directory-ldap-active-directory"
+    assert slug("Free/busy") == "freebusy"
+    assert slug("Without an add-in: a calendar subscription") == \
+        "without-an-add-in-a-calendar-subscription"
+    assert slug("[server]") == "server"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_resolves(page: Path) -> None:
+    broken = []
+    for target in links(page):
+        path, _, anchor = target.partition("#")
+        resolved = (page.parent / path).resolve() if path else page
+        if not resolved.exists():
+            broken.append(f"{target}: no file {resolved}")
+            continue
+        if not resolved.is_relative_to(ROOT):
+            broken.append(f"{target}: outside the repository")
+            continue
+        if anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
+            broken.append(f"{target}: no heading #{anchor} in {resolved.relative_to(ROOT)}")
+    assert not broken, f"{page.relative_to(ROOT)}: " + "; ".join(broken)
+
+
+def test_the_docs_are_reachable_from_the_readme() -> None:
+    """Every page under docs/ is linked from the README or from a page linked from it."""
+    seen, todo = set(), [README]
+    while todo:
+        page = todo.pop()
+        if page in seen:
+            continue
+        seen.add(page)
+        for target in links(page):
+            path = target.partition("#")[0]
+            if path.endswith(".md"):
+                todo.append((page.parent / path).resolve())
+    assert not [str(p.relative_to(ROOT)) for p in DOCS if p.resolve() not in seen]
+
+
+def test_readme_points_nowhere_outside_the_repository() -> None:
+    text = README.read_text()
+    assert "../" not in text
+    assert "SPEC.md" not in text
+
+
+def test_readme_is_short() -> None:
+    assert len(README.read_text().splitlines()) < 250
+
+
+def test_readme_commands_hold_no_date_that_ages() -> None:
+    """An example run next year must do what it does today: days come from `date`."""
+    text = README.read_text()
+    code = "\n".join(m.group(0) for m in FENCE.finditer(text))
+    code += "\n" + "\n".join(re.findall(r"`([^`\n]+)`", _prose(text)))
+    assert not DATE.findall(code)
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_docs_commands_give_no_fixed_date_to_an_option(page: Path) -> None:
+    """`bridge … --start 2026-12-02…` ages; file names and sample output may hold a date."""
+    text = page.read_text()
+    dated = [line.strip() for block in FENCE.finditer(text) for line in block.group(0).splitlines()
+             if line.lstrip().startswith(("bridge ", "curl ")) and DATED_OPTION.search(line)]
+    assert not dated
+
+
+def test_configuration_reference_is_generated_from_the_code() -> None:
+    path = ROOT / "docs" / "tools" / "config_reference.py"
+    spec = importlib.util.spec_from_file_location("config_reference", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("config_reference", module)
+    spec.loader.exec_module(module)
+    committed = (ROOT / "docs" / "operators" / "configuration.md").read_text()
+    assert module.render() == committed, (
+        "docs/operators/configuration.md is out of date: run "
+        "`python docs/tools/config_reference.py --write`")
