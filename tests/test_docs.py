@@ -5,7 +5,9 @@ what the code's settings make of it (docs/tools/config_reference.py)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -130,3 +132,45 @@ def test_configuration_reference_is_generated_from_the_code() -> None:
     assert module.render() == committed, (
         "docs/operators/configuration.md is out of date: run "
         "`python docs/tools/config_reference.py --write`")
+
+
+def _readme_demo_commands() -> list[str]:
+    """The commands of the README's five minutes with the demo, continuation lines joined."""
+    block = next(m.group(0) for m in FENCE.finditer(README.read_text())
+                 if "bridge runs list" in m.group(0))
+    commands: list[str] = []
+    pending = ""
+    for line in block.splitlines()[1:-1]:
+        if line.lstrip().startswith("#") or not line.strip():
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        commands.append(pending)
+        pending = ""
+    return commands
+
+
+def test_readme_demo_commands_run_as_written(tmp_path: Path) -> None:
+    """Each command of the README's demo works on today's demo data (one said to be refused
+    is refused), whatever day it is: what it adds is Planned, not Delayed."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "BRIDGE_DATABASE_URL": "sqlite:///bridge.db"}
+    env.pop("BRIDGE_DATABASES", None)
+    env.pop("BRIDGE_DB", None)
+    subprocess.run([str(bin_dir / "bridge"), "demo"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    commands = _readme_demo_commands()
+    assert len(commands) > 10
+    failed = []
+    for command in commands:
+        result = subprocess.run(["bash", "-c", command], check=False, cwd=tmp_path, env=env,
+                                capture_output=True, text=True)
+        refused = "# refused" in command
+        if (result.returncode != 0) != refused:
+            failed.append(f"{command}: exit {result.returncode}: {result.stderr.strip()[-300:]}")
+        elif "activities add" in command and "(Planned)" not in result.stdout:
+            failed.append(f"{command}: not Planned: {result.stdout.strip()}")
+    assert not failed
