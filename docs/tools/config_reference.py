@@ -36,6 +36,14 @@ UNUSED = {("storage", "filesystem_folder"), ("storage", "filesystem_cache_folder
           ("storage", "max_sync_token_age"), ("storage", "skip_broken_item"),
           ("storage", "hook"), ("storage", "predefined_collections")}
 """Radicale's file-storage settings: the bridge's storage keeps everything in the database."""
+OTHER_PLUGINS = {"auth": ("htpasswd_", "dovecot_", "ldap_", "imap_", "oauth2_", "pam_"),
+                 "rights": ("file",)}
+"""Settings of Radicale's other authentication and rights plugins: the bridge's own are used
+(its sign-in directory is ``[auth] directory_*``, not Radicale's ``ldap_*``)."""
+SET_BY_THE_SERVER = {("storage", "sync_token_namespace"): (
+    "set by `bridge serve` itself for each database of a catalog (its name, which sync tokens "
+    "carry); not to be set in the file")}
+"""Options our plugins read that the server sets, not the operator."""
 
 
 def _ours_in_storage() -> dict[str, str | None]:
@@ -134,6 +142,7 @@ def render() -> str:
     ]
     for (section, name), default in sorted(ours.items()):
         text = helps.get((section, name), "(not described in config/radicale.ini.example)")
+        text = SET_BY_THE_SERVER.get((section, name), text)
         if name.startswith(directory.PREFIX):
             text = ("the sign-in directory (LDAP, Active Directory): see "
                     "[directory.md](directory.md)")
@@ -145,13 +154,17 @@ def render() -> str:
         "",
         "Radicale's own settings in the sections an operator of the bridge sets, with",
         "Radicale's help text; *default* is what `bridge serve` uses (the bridge's default where",
-        "it sets one, marked *bridge*). Radicale's file-storage settings are left out: the",
-        "bridge keeps everything in the HQ database. Other sections keep Radicale's defaults.",
+        "it sets one, marked *bridge*). Left out: Radicale's file-storage settings (the bridge",
+        "keeps everything in the HQ database) and those of Radicale's other authentication and",
+        "rights plugins (htpasswd, LDAP, IMAP, PAM, OAuth2, rights file: the bridge's plugins are",
+        "used; its own directory is `[auth] directory_*`). Keep `type` of `[auth]`, `[rights]`",
+        "and `[storage]` as they are. Other sections keep Radicale's defaults.",
     ]
     for section in SECTIONS:
         out += ["", f"### [{section}]", "", "| setting | default | meaning |", "|---|---|---|"]
         for name, spec in schema[section].items():
-            if name.startswith("_") or (section, name) in UNUSED or (section, name) in ours:
+            if name.startswith("_") or (section, name) in UNUSED or (section, name) in ours \
+                    or name.startswith(OTHER_PLUGINS.get(section, ())):
                 continue
             ours_value = ours_defaults.get(section, {}).get(name)
             if ours_value is not None:
