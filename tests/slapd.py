@@ -27,7 +27,7 @@ SERVICE_DN = f"cn=bridge-service,{BASE}"
 SERVICE_PASSWORD = "service-secret-7"
 HQ_GROUP = f"cn=Bridge HQ,ou=Groups,{BASE}"
 AD_ENABLED = "(&(!(userAccountControl:1.2.840.113556.1.4.803:=2))(!(lockoutTime>=1)))"
-"""Active Directory's "enabled and not locked out" (what README's example says)."""
+"""Active Directory's "enabled and not locked out" (docs/operators/directory.md's example)."""
 
 AD_LIKE_SCHEMA = """
 attributetype ( 1.3.6.1.4.1.99999.1.1 NAME 'sAMAccountName'

@@ -59,7 +59,7 @@ def slapd(tmp_path: Path) -> Iterator[Slapd]:
 
 
 def directory_settings(slapd: Slapd) -> dict[str, str]:
-    """Active Directory's way, as the README's example: a service account searches."""
+    """Active Directory's way, as docs/operators/directory.md shows: a service account searches."""
     return {"directory_url": slapd.url, "directory_search_base": PEOPLE,
             "directory_search_filter": "(sAMAccountName={login})",
             "directory_bind_dn": SERVICE_DN, "directory_bind_password": SERVICE_PASSWORD,
