@@ -1,7 +1,7 @@
-"""Every cockpit page checked by axe-core 4.14.1 (vendored from npm in ``tests/web/vendor``: ``axe.min.js`` and its MPL-2.0 ``LICENSE``) in
-headless Chromium, for an HQ user and a representative, at desktop width and on a phone
-(390 px): no serious or critical violation, and no horizontal scrolling of the page on the
-phone (a wide table scrolls in its own box)."""
+"""Every cockpit page checked by axe-core 4.14.1 (vendored from npm in ``tests/web/vendor``:
+``axe.min.js`` and its MPL-2.0 ``LICENSE``) in headless Chromium, for an HQ user and a
+representative, at desktop width and on a phone (390 px): no serious or critical violation,
+and no horizontal scrolling of the page on the phone (a wide table scrolls in its own box)."""
 
 import re
 from pathlib import Path
