@@ -56,12 +56,13 @@ def table() -> Any:
     with reading() as db:
         rows = list(list_activities(db, within_reach(page_filter(view))))
         total = count_activities(db, within_reach(view.wanted), COUNT_UP_TO + 1)
-        people = _people(db, who)
+        people = people_in_reach(db, who)
+        teams = _teams(db, who)
     return render_template(
         "activities.html", view=view, rows=rows[:view.size], more=len(rows) > view.size,
         total=total, capped=total > COUNT_UP_TO, up_to=COUNT_UP_TO, columns=COLUMNS,
         sort_link=sort_link,
-        page_sizes=PAGE_SIZES, people=people, teams=_teams(who))
+        page_sizes=PAGE_SIZES, people=people, teams=teams)
 
 
 def within_reach(wanted: ActivityFilter) -> ActivityFilter:
@@ -71,18 +72,24 @@ def within_reach(wanted: ActivityFilter) -> ActivityFilter:
     return replace(wanted, reach=who.reach, time_zone=who.time_zone, viewer=who.login)
 
 
-def _people(db: Session, who: Viewer) -> list[tuple[str, str]]:
+def people_in_reach(db: Session, who: Viewer) -> list[tuple[str, str]]:
     """The representatives the viewer may filter by (login, name)."""
     rows = db.execute(select(Employee.login, Employee.name)
                       .where(Employee.eligible).order_by(Employee.login)).all()
     return [(login, name) for login, name in rows if who.reach.covers(login)]
 
 
-def _teams(who: Viewer) -> list[str]:
-    """The managers whose team the viewer may filter by: their own, and those below them."""
-    return sorted(login for login in who.staff.people
-                  if who.staff.manages_anyone(login)
-                  and (login == who.login or who.reach.covers(login)))
+def _teams(db: Session, who: Viewer) -> list[tuple[str, str]]:
+    """The managers whose team the viewer may filter by (login, name): their own, and those
+    below them."""
+    logins = {login for login in who.staff.people
+              if who.staff.manages_anyone(login)
+              and (login == who.login or who.reach.covers(login))}
+    if not logins:
+        return []
+    names = {login: name for login, name in db.execute(
+        select(Employee.login, Employee.name).where(Employee.login.in_(logins)))}
+    return [(login, names.get(login, login)) for login in sorted(logins)]
 
 
 @blueprint.route("/activities/<path:number>")
@@ -229,7 +236,7 @@ def _check_representative(login: str | None) -> None:
 def _form(view: ActivityView | None, kind: Kind, given: Any = None) -> Any:
     who = viewer()
     with reading() as db:
-        people = _people(db, who)
+        people = people_in_reach(db, who)
         if view is not None and view.representative_login not in dict(people):
             people.insert(0, (view.representative_login, view.representative_name))
         zones = zones_of(db, dict(people))

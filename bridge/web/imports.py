@@ -13,18 +13,26 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bridge.errors import BridgeError, InvalidInput
+from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE
+from bridge.hq.errors import DefinitionInactive
 from bridge.importing.runs import INTERRUPTED, find_run, list_runs
 from bridge.importing.staging import Staging
-from bridge.models import RunMessage, RunStatus
+from bridge.models import Level, RunMessage, RunStatus
 from bridge.web.database import engine, reading
 from bridge.web.signin import requires_hq, viewer
 
 blueprint = Blueprint("imports", __name__)
 RUNS_PER_PAGE = 50
 LINES_PER_PAGE = 500
+KINDS = {Level.ERROR.value: "Errors", Level.WARNING.value: "Warnings",
+         Level.INFO.value: "Information"}
+"""The kinds of a run's messages, in the order they are shown, and their headings."""
+INACTIVE = (f"imports are switched off: the activity definition {APPOINTMENT_SYNCHRONIZE} is "
+            "inactive, and nothing was imported. An administrator of the server activates it.")
+"""Said instead of the command line that activates it (the cockpit shows no commands)."""
 
 
 def _staging() -> Staging:
@@ -49,14 +57,32 @@ def runs() -> Any:
 @blueprint.route("/imports/<int:run_id>")
 @requires_hq
 def run(run_id: int) -> Any:
+    """A run: its counts, its summary lines (the run's own messages, per sales channel), then
+    the messages about records, grouped by kind (errors, warnings, information) and filtered
+    by one kind with ``?kind=``."""
     page = _page()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KINDS else ""
     found = find_run(engine(), run_id)
+    ours = RunMessage.run_id == run_id
+    about_records = RunMessage.record.is_not(None)
+    order = case({level: rank for rank, level in enumerate(KINDS)}, value=RunMessage.level,
+                 else_=len(KINDS))
     with reading() as db:
-        total = db.scalar(select(func.count()).where(RunMessage.run_id == run_id)) or 0
+        summary = list(db.scalars(select(RunMessage).where(ours, RunMessage.record.is_(None))
+                                  .order_by(RunMessage.id).limit(LINES_PER_PAGE)))
+        counts: dict[str, int] = {
+            level: number for level, number in db.execute(
+                select(RunMessage.level, func.count()).where(ours, about_records)
+                .group_by(RunMessage.level))}
+        chosen = [ours, about_records] + ([RunMessage.level == kind] if kind else [])
         messages = list(db.scalars(
-            select(RunMessage).where(RunMessage.run_id == run_id).order_by(RunMessage.id)
+            select(RunMessage).where(*chosen).order_by(order, RunMessage.id)
             .limit(LINES_PER_PAGE).offset((page - 1) * LINES_PER_PAGE)))
-    return render_template("run.html", run=found, messages=messages, total=total, page=page,
+    total = counts.get(kind, 0) if kind else sum(counts.values())
+    return render_template("run.html", run=found, summary=summary, messages=messages,
+                           total=total, counts=counts, kinds=KINDS, kind=kind, page=page,
+                           pages=max(1, -(-total // LINES_PER_PAGE)),
                            more=page * LINES_PER_PAGE < total,
                            interrupted=INTERRUPTED if found.status == RunStatus.INTERRUPTED
                            else None)
@@ -72,6 +98,10 @@ def upload() -> Any:
     token = _staging().stage(sent.stream, sent.filename, viewer().login, datetime.now(UTC))
     try:
         _staging().dry_run(token, viewer().login, datetime.now(UTC))
+    except DefinitionInactive:
+        _staging().discard(token, viewer().login)
+        flash(f"{sent.filename}: {INACTIVE}", "error")
+        return redirect(url_for("imports.runs"))
     except BridgeError as error:
         _staging().discard(token, viewer().login)
         flash(f"{sent.filename}: {error}", "error")
@@ -99,6 +129,9 @@ def decide(token: str, action: str) -> Any:
         return redirect(url_for("imports.runs"))
     try:
         report = _staging().confirm(token, viewer().login, datetime.now(UTC))
+    except DefinitionInactive:
+        flash(INACTIVE, "error")
+        return redirect(url_for("imports.preview", token=token))
     except InvalidInput as error:
         flash(str(error), "error")
         return redirect(url_for("imports.preview", token=token))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from bridge.hq.lost import apply_lost, dismiss_lost, find_lost, list_lost
+from bridge.web.activities import people_in_reach
 from bridge.web.database import reading, writing
 from bridge.web.signin import viewer
 
@@ -20,8 +21,9 @@ def overview() -> Any:
     with reading() as db:
         views = list_lost(db, viewer().reach, viewer().login, resolved=resolved,
                           representative=representative)
+        people = people_in_reach(db, viewer())
     return render_template("lost.html", views=views, resolved=resolved,
-                           representative=representative)
+                           representative=representative, people=people)
 
 
 @blueprint.route("/lost/<int:lost_id>/<any(apply, dismiss):action>", methods=["POST"])
