@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 from sqlalchemy import CursorResult, Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from bridge.errors import InvalidInput
+from bridge.errors import BridgeError, InvalidInput
 from bridge.hq.errors import NotFound
 from bridge.importing.report import COUNTS, Outcome, RunReport
 from bridge.infra.db import transaction
@@ -158,7 +158,12 @@ class Staging:
                     .order_by(StagedUploadPart.seq).execution_options(yield_per=4))
                 for part in parts:
                     out.write(part)
-            yield path
+            try:
+                yield path
+            except BridgeError as error:  # (said with the name as uploaded, not the path)
+                error.args = tuple(str(arg).replace(str(path), filename)
+                                   if isinstance(arg, str) else arg for arg in error.args)
+                raise
 
 
 def _found(session: Session, token: str, owner: str) -> StagedUpload:

@@ -30,6 +30,7 @@ from bridge.web import (
     account,
     activities,
     audit,
+    customers,
     devices,
     exports,
     home,
@@ -74,10 +75,10 @@ def create_app(engine: Engine, *, secure_cookies: bool = False, catalog: Catalog
     app.extensions["bridge.staging"] = Staging(engine)  # (its uploads: in the database)
     app.session_interface = _CockpitSessions()
     CSRFProtect(app)
-    for module in (signin, home, activities, exports, imports, settings, lost, subscriptions,
-                   zones, account, audit, devices):
+    for module in (signin, home, activities, customers, exports, imports, settings, lost,
+                   subscriptions, zones, account, audit, devices):
         app.register_blueprint(module.blueprint)
-    app.jinja_env.filters.update(sentence=_sentence, when=zones.shown)
+    app.jinja_env.filters.update(sentence=_sentence, when=zones.shown, file_name=_file_name)
     app.context_processor(lambda: {"database": database, "several": catalog.several,
                                    "page_zone": zones.page_zone})
     app.before_request(_started)
@@ -99,6 +100,12 @@ class _CockpitSessions(SecureCookieSessionInterface):
         if not app.secret_key:
             app.secret_key = shared_secret(app.extensions["bridge.engine"], "cockpit-session")
         return super().get_signing_serializer(app)
+
+
+def _file_name(source: str | None) -> str:
+    """A run's file by its name only: a run the server imported from a folder recorded its
+    path there, which no page shows."""
+    return (source or "").replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _sentence(text: str) -> str:

@@ -30,7 +30,8 @@ SERIOUS = """async () => {
              + ' — ' + violation.nodes.slice(0, 3).map(node => node.html).join(' | '));
 }"""
 
-COMMON = ["", "activities", "activities/new", "lost", "settings", "time-zone", "account"]
+COMMON = ["", "activities", "activities/new", "lost", "settings", "time-zone", "account",
+          "customers?q=C-10"]
 HQ_ONLY = ["imports", "audit", "settings/bwilson", "subscription/bwilson",
            "subscription/bwilson/revoke"]
 REPRESENTATIVE_ONLY = ["settings/bwilson", "subscription", "subscription/bwilson/revoke",
