@@ -20,7 +20,7 @@ from bridge.hq.definitions import APPOINTMENT_SYNCHRONIZE
 from bridge.hq.errors import DefinitionInactive
 from bridge.importing.runs import INTERRUPTED, find_run, list_runs
 from bridge.importing.staging import Staging
-from bridge.models import Level, RunMessage, RunStatus
+from bridge.models import ImportRun, Level, RunMessage, RunStatus
 from bridge.web.database import engine, reading
 from bridge.web.signin import requires_hq, viewer
 
@@ -50,8 +50,11 @@ def _page() -> int:
 def runs() -> Any:
     page = _page()
     found = list_runs(engine(), RUNS_PER_PAGE + 1, offset=(page - 1) * RUNS_PER_PAGE)
+    with reading() as db:
+        total = db.scalar(select(func.count()).select_from(ImportRun)) or 0
     return render_template("runs.html", runs=found[:RUNS_PER_PAGE], page=page,
-                           more=len(found) > RUNS_PER_PAGE)
+                           more=len(found) > RUNS_PER_PAGE,
+                           pages=max(1, -(-total // RUNS_PER_PAGE)))
 
 
 @blueprint.route("/imports/<int:run_id>")
@@ -117,7 +120,8 @@ def preview(token: str) -> Any:
     outcomes = _staging().outcomes(token, viewer().login, (page - 1) * LINES_PER_PAGE,
                                    LINES_PER_PAGE)
     return render_template("preview.html", preview=staged, outcomes=outcomes, page=page,
-                           more=page * LINES_PER_PAGE < staged.records)
+                           more=page * LINES_PER_PAGE < staged.records,
+                           pages=max(1, -(-staged.records // LINES_PER_PAGE)))
 
 
 @blueprint.route("/imports/preview/<token>/<any(confirm, discard):action>", methods=["POST"])

@@ -82,6 +82,7 @@ def test_an_upload_shows_its_name_as_uploaded_never_a_server_path_and_its_run_in
     assert "Page 1 of 1" in page.get_by_role("navigation", name="Pages").inner_text()
 
     page.goto(server.url + "cockpit/imports")
+    assert "Page 1 of 1" in page.get_by_role("navigation", name="Pages").inner_text()
     files = page.locator("td.file").all_inner_texts()
     assert "week 12 export.json" in files
     for path in ("", "imports", "imports/1", run_page.split("/cockpit/")[1]):
