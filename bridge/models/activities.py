@@ -122,7 +122,7 @@ class Activity(Base):
         """Why only the import may change the activity (None: HQ users and clients may)."""
         if self.origin == Origin.MOBILE:
             return (f"activity {self.number} comes from the mobile system and is read-only in "
-                    "HQ: it changes only through `bridge import activities`")
+                    "HQ: it changes only when a newer export of the mobile system is imported")
         return None
 
     @property

@@ -94,9 +94,11 @@ def test_an_upload_shows_its_name_as_uploaded_never_a_server_path_and_its_run_in
 def test_no_page_shows_a_command_line(page: "Page", demo: Demo) -> None:
     server, _, _ = demo
     sign_in(page, server, "hqadmin")
-    for path in ("", "activities", "activities/new", "lost", "imports", "settings",
+    page.goto(server.url + "cockpit/activities?origin=mobile&sort=number")
+    mobile = page.locator("table.activities tbody tr td:first-child").first.inner_text().strip()
+    for path in ("", "activities", "activities/new", "lost", "imports", "imports/1", "settings",
                  "settings/bwilson", "subscription/bwilson", "time-zone", "account", "audit",
-                 "customers?q=C-10"):
+                 "customers?q=C-10", f"activities/{mobile}", f"activities/{mobile}/edit"):
         page.goto(server.url + "cockpit/" + path)
         assert not COMMAND.search(page.locator("body").inner_text()), path
 
