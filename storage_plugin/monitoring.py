@@ -159,12 +159,15 @@ class _Monitored:
                                sent, seconds * 1000)
 
 
-class _Listed(list[bytes]):
-    """An answer's body given whole (a list), as :class:`_Counted` sees it through."""
+class _Closing:
+    """Closes an answer's body once, then tells ``done`` how many bytes were sent."""
 
-    def __init__(self, body: list[bytes], done: Callable[[int], None]) -> None:
-        super().__init__(body)
-        self._body, self._done, self._closed = body, done, False
+    _body: Iterable[bytes]
+    _done: Callable[[int], None]
+    _closed: bool = False
+
+    def _sent_bytes(self) -> int:
+        raise NotImplementedError
 
     def close(self) -> None:
         if self._closed:
@@ -173,29 +176,34 @@ class _Listed(list[bytes]):
         try:
             getattr(self._body, "close", lambda: None)()
         finally:
-            self._done(sum(map(len, self)))
+            self._done(self._sent_bytes())
 
 
-class _Counted:
+class _Listed(_Closing, list[bytes]):
+    """An answer's body given whole (a list), as :class:`_Counted` sees it through."""
+
+    def __init__(self, body: list[bytes], done: Callable[[int], None]) -> None:
+        super().__init__(body)
+        self._body, self._done = body, done
+
+    def _sent_bytes(self) -> int:
+        return sum(map(len, self))
+
+
+class _Counted(_Closing):
     """An answer's body, its bytes counted as they are sent; ``done`` is told how many once
     the server closes it (the answer was sent)."""
 
     def __init__(self, body: Iterable[bytes], done: Callable[[int], None]) -> None:
-        self._body, self._done, self._sent, self._closed = body, done, 0, False
+        self._body, self._done, self._sent = body, done, 0
 
     def __iter__(self) -> Iterator[bytes]:
         for part in self._body:
             self._sent += len(part)
             yield part
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            getattr(self._body, "close", lambda: None)()
-        finally:
-            self._done(self._sent)
+    def _sent_bytes(self) -> int:
+        return self._sent
 
 
 def kind_of(path: str, mounts: Collection[str] = ()) -> str:

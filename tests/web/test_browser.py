@@ -42,7 +42,7 @@ from tests.conftest import fresh_database, opened
 from tests.storage_plugin.conftest import Server, start_bridge_serve, stop_serving
 
 if TYPE_CHECKING:  # (playwright is imported by the browser fixture, when it runs)
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("BRIDGE_SCREENSHOTS")
@@ -404,6 +404,23 @@ def test_a_representative_subscribes_copies_the_address_and_revokes_it(
         context.close()
 
 
+def tap_copy_on_a_phone(page: "Page", field: "Locator", field_id: str) -> None:
+    """Tap *Copy* beside ``field`` at a phone's width: the page does not scroll sideways, and
+    the secret is copied, or (without the Clipboard API) selected whole for the user to copy."""
+    copy = page.get_by_role("button", name="Copy")
+    copy.scroll_into_view_if_needed()
+    assert field.is_visible() and copy.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    copy.tap()
+    status = page.locator("#copy-status").inner_text()
+    assert status in ("Copied to the clipboard.", "The address is selected: copy it with "
+                      "Ctrl+C (⌘C on a Mac), or press and hold it on a phone.")
+    selected = page.evaluate("[document.activeElement.id, "
+                             "document.activeElement.selectionStart, "
+                             "document.activeElement.selectionEnd]")
+    assert selected == [field_id, 0, len(field.input_value())]
+
+
 NO_CLIPBOARD = "Object.defineProperty(navigator, 'clipboard', {value: undefined});"
 """A browser without the Clipboard API (as on a page not served over HTTPS)."""
 
@@ -420,18 +437,7 @@ def test_the_subscription_page_works_on_a_phone_and_without_the_clipboard_api(
         page.get_by_role("link", name="Calendar subscription").click()
         page.get_by_role("button", name="Make my subscription address").click()
         field = page.get_by_label("Address for Outlook and Google Calendar")
-        copy = page.get_by_role("button", name="Copy")
-        copy.scroll_into_view_if_needed()
-        assert field.is_visible() and copy.is_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        copy.tap()
-        status = page.locator("#copy-status").inner_text()
-        assert status in ("Copied to the clipboard.", "The address is selected: copy it with "
-                          "Ctrl+C (⌘C on a Mac), or press and hold it on a phone.")
-        selected = page.evaluate("[document.activeElement.id, "
-                                 "document.activeElement.selectionStart, "
-                                 "document.activeElement.selectionEnd]")
-        assert selected == ["feed-address", 0, len(field.input_value())]
+        tap_copy_on_a_phone(page, field, "feed-address")
         shot(page, "subscription-phone")
         address = field.input_value()
         assert _feed(address) == 200

@@ -13,6 +13,7 @@ from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
     UNLABELLED,
     browser,
     shot,
+    tap_copy_on_a_phone,
 )
 
 if TYPE_CHECKING:
@@ -86,18 +87,7 @@ def test_the_device_page_works_on_a_phone_without_the_clipboard_api(
         page.get_by_label("Read-only").check()
         page.get_by_role("button", name="Make the password").tap()
         field = page.get_by_label("Device password", exact=True)
-        copy = page.get_by_role("button", name="Copy")
-        copy.scroll_into_view_if_needed()
-        assert field.is_visible() and copy.is_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
-        copy.tap()
-        status = page.locator("#copy-status").inner_text()
-        assert status in ("Copied to the clipboard.", "The address is selected: copy it with "
-                          "Ctrl+C (⌘C on a Mac), or press and hold it on a phone.")
-        selected = page.evaluate("[document.activeElement.id, "
-                                 "document.activeElement.selectionStart, "
-                                 "document.activeElement.selectionEnd]")
-        assert selected == ["device-password", 0, len(field.input_value())]
+        tap_copy_on_a_phone(page, field, "device-password")
         shot(page, "device-passwords-phone")
         secret = field.input_value()
         assert _signs_in(server, "cdavis", secret) == 207
