@@ -12,6 +12,7 @@ from bridge.errors import InvalidInput
 from bridge.hq.audit import Filter, Kind, events
 from bridge.hq.sessions import end_sessions
 from bridge.web.database import reading, writing
+from bridge.web.listing import day_parameter
 from bridge.web.signin import requires_hq, viewer
 
 blueprint = Blueprint("audit", __name__)
@@ -49,21 +50,12 @@ def _filter(args: Any) -> Filter:
     if kind is not None and kind not in {each.value for each in Kind}:
         raise InvalidInput(f"kind: there is no kind of event {kind!r}")
     zone = ZoneInfo(viewer().time_zone)
-    since, until = _day(args.get("from"), "from"), _day(args.get("to"), "to")
+    since, until = day_parameter(args.get("from"), "from"), day_parameter(args.get("to"), "to")
     return Filter(login=(args.get("login") or "").strip() or None,
                   kind=Kind(kind) if kind else None,
                   since=_midnight(since, zone) if since else None,
                   until=_midnight(until + timedelta(days=1), zone) if until else None,
                   limit=SHOWN)
-
-
-def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

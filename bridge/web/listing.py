@@ -82,8 +82,8 @@ def parse_view(args: Mapping[str, Any]) -> TableView:
         kinds=[_choice(Kind, value, "kind") for value in _list(values, "kind")],
         customers=_list(values, "customer"),
         channels=_list(values, "channel"),
-        start_from=_day(values.get("from"), "from"),
-        start_to=_day(values.get("to"), "to"),
+        start_from=day_parameter(values.get("from"), "from"),
+        start_to=day_parameter(values.get("to"), "to"),
         text=(values.get("q") or "").strip() or None,
         deleted=values.get("deleted") in ("1", "on", "true"),
         sort=keys,
@@ -141,7 +141,8 @@ def _choice(kind: Any, value: str, name: str) -> Any:
     raise InvalidInput(f"{name}: {value!r} is not one of {', '.join(m.value for m in kind)}")
 
 
-def _day(value: str | None, name: str) -> date | None:
+def day_parameter(value: str | None, name: str) -> date | None:
+    """The day a query parameter ``name`` gives (None: none); InvalidInput naming it."""
     if not value:
         return None
     try:

@@ -2,14 +2,13 @@
 before the database is replaced, errors that name the file (exit 1, no traceback), progress
 on a terminal."""
 
-import os
-import pty
 import re
 import subprocess
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from tests.cli.test_progress import on_a_terminal
 from tests.conftest import BRIDGE, Bridge, WriteExport, appointment, import_appointments
 
 
@@ -89,25 +88,9 @@ def test_an_older_schema_is_backed_up_and_its_restore_says_to_upgrade(
 
 def test_a_backup_shows_its_progress_on_a_terminal(hq: Bridge, database_url: str,
                                                    tmp_path: Path) -> None:
-    controller, terminal = pty.openpty()
-    try:
-        finished = subprocess.run(
-            [BRIDGE, "--database", database_url, "backup", str(tmp_path / "hq.backup")],
-            stdout=subprocess.PIPE, stderr=terminal, timeout=120, check=False)
-        os.close(terminal)
-        shown = b""
-        while chunk := _read(controller):
-            shown += chunk
-    finally:
-        os.close(controller)
+    finished, shown = on_a_terminal(
+        [BRIDGE, "--database", database_url, "backup", str(tmp_path / "hq.backup")])
     assert finished.returncode == 0
     assert b"Backed up the database" in finished.stdout
     frames = re.findall(rb"(\d+)%", shown)
     assert frames and frames[-1] == b"100", shown[-300:]
-
-
-def _read(descriptor: int) -> bytes:
-    try:
-        return os.read(descriptor, 4096)
-    except OSError:  # (the terminal's other end closed)
-        return b""
