@@ -136,6 +136,21 @@ def test_configuration_reference_is_generated_from_the_code() -> None:
         "`python docs/tools/config_reference.py --write`")
 
 
+ENVIRONMENT = re.compile(r"\bBRIDGE_[A-Z_]+\b")
+
+
+def test_every_environment_variable_the_commands_read_is_in_the_operators_table() -> None:
+    read = {name for package in ("bridge", "storage_plugin")
+            for source in (ROOT / package).rglob("*.py")
+            for name in ENVIRONMENT.findall(source.read_text())}
+    example = set(ENVIRONMENT.findall((ROOT / "config" / "bridge.env.example").read_text()))
+    table = set(ENVIRONMENT.findall(
+        (ROOT / "docs" / "operators" / "README.md").read_text().split("## Environment")[1]))
+    assert read, "no environment variable found in the code: the pattern is wrong"
+    assert read == table, "docs/operators/README.md's table is not what the code reads"
+    assert read == example, "config/bridge.env.example is not what the code reads"
+
+
 def _readme_demo_commands() -> list[str]:
     """The commands of the README's five minutes with the demo, continuation lines joined."""
     block = next(m.group(0) for m in FENCE.finditer(README.read_text())

@@ -94,8 +94,7 @@ def read_header(path: Path, expect: str | None = None) -> Header:
     header = Header(path, fmt, _parse_exported_at(path, found.get("exported_at")))
     if expect is not None and header.records_key != expect:
         raise InvalidInput(
-            f"{path}: is a {fmt} file, this import reads {expect} "
-            "(`bridge import data` takes files of every kind)"
+            f"{path}: is a {fmt} file, this import reads {expect}"
         )
     return header
 

@@ -36,7 +36,7 @@ def get_definition(
         select(ActivityDefinition).where(ActivityDefinition.code == code)
     ).one_or_none()
     if definition is None and required:
-        raise NotFound(f"activity definition {code!r} does not exist (run `bridge init`)")
+        raise NotFound(f"activity definition {code!r} does not exist")
     return definition
 
 

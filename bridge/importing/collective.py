@@ -34,7 +34,7 @@ def plan(paths: Sequence[Path]) -> list[Step]:
     others = [path for path in paths if kinds[path] not in dict(ORDER)]
     if others:
         raise InvalidInput(
-            f"{others[0]}: is a {kinds[others[0]]} file; `bridge import data` takes the mobile "
-            "exports of customers and appointments"
+            f"{others[0]}: holds {kinds[others[0]]}; only the mobile exports of customers "
+            "and appointments are imported together"
         )
     return steps

@@ -46,7 +46,7 @@ def test_no_warning_once_customers_were_imported(hq: Bridge, write_export: Write
 def test_import_data_refuses_an_employees_file(hq: Bridge, write_export: WriteExport) -> None:
     result = hq("import", "data", write_export("employees", STAFF), "--now", NOW_ISO)
     assert result.exit_code != 0
-    assert "hq-employees/1" in result.output or "employees file" in result.output
+    assert "employees-2.json: holds employees; only the mobile exports of customers" in result.output, result.output
 
 
 def test_import_data_stops_at_a_failing_step(hq: Bridge, write_export: WriteExport,
