@@ -46,7 +46,8 @@ def test_no_warning_once_customers_were_imported(hq: Bridge, write_export: Write
 def test_import_data_refuses_an_employees_file(hq: Bridge, write_export: WriteExport) -> None:
     result = hq("import", "data", write_export("employees", STAFF), "--now", NOW_ISO)
     assert result.exit_code != 0
-    assert "employees-2.json: holds employees; only the mobile exports of customers" in result.output, result.output
+    refusal = "employees-2.json: holds employees; only the mobile exports of customers"
+    assert refusal in result.output, result.output
 
 
 def test_import_data_stops_at_a_failing_step(hq: Bridge, write_export: WriteExport,
