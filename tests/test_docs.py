@@ -1,17 +1,22 @@
 """The documentation stays alive: its relative links resolve, the README points nowhere outside
-the repository and its commands hold no date that ages, and the configuration reference is
-what the code's settings make of it (docs/tools/config_reference.py)."""
+the repository and its commands hold no date that ages, every command and option they show
+exists, and the configuration reference is what the code's settings make of it
+(docs/tools/config_reference.py)."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+
+from bridge.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -149,6 +154,69 @@ def test_every_environment_variable_the_commands_read_is_in_the_operators_table(
     assert read, "no environment variable found in the code: the pattern is wrong"
     assert read == table, "docs/operators/README.md's table is not what the code reads"
     assert read == example, "config/bridge.env.example is not what the code reads"
+
+
+def _documented_commands() -> list[tuple[Path, list[str]]]:
+    """Each ``bridge …`` command line of the README's and docs' code blocks, as its words
+    (continuation lines joined, comments and anything after a pipe or ``;``/``&&`` dropped)."""
+    found = []
+    for page in PAGES:
+        for block in FENCE.finditer(page.read_text()):
+            text = block.group(0).split("\n", 1)[1].rsplit("\n", 1)[0].replace("\\\n", " ")
+            for written in text.splitlines():
+                line = written.strip().removeprefix("$ ")
+                if not line.startswith("bridge "):
+                    continue
+                words = shlex.split(re.split(r"\s(?:\||;|&&)\s", line)[0], comments=True)
+                found.append((page, words))
+    return found
+
+
+def _resolved(words: list[str]) -> tuple[list[click.Command], list[str]]:
+    """The command chain ``words`` name (``bridge``, its group, the command) and the words
+    left (options and arguments)."""
+    command: click.Command = cli
+    chain = [command]
+    rest = words[1:]
+    while isinstance(command, click.Group):
+        index = next((i for i, word in enumerate(rest) if not word.startswith("-")
+                      and not (i and _takes_value(chain, rest[i - 1]))), None)
+        if index is None:
+            break
+        found = command.get_command(click.Context(command), rest[index])
+        assert found is not None, f"no command {' '.join(words[:index + 2])!r}"
+        command = found
+        chain.append(command)
+        rest = rest[:index] + rest[index + 1:]
+    return chain, rest
+
+
+def _takes_value(chain: list[click.Command], word: str) -> bool:
+    name = word.split("=", 1)[0]
+    return "=" not in word and any(
+        name in option.opts + option.secondary_opts and not option.is_flag
+        for command in chain for option in command.params if isinstance(option, click.Option))
+
+
+def test_every_documented_command_exists_with_its_options() -> None:
+    """A command or option renamed in the code cannot stay in the docs (the README's demo
+    commands are also run: below)."""
+    commands = _documented_commands()
+    assert len(commands) > 30
+    wrong = []
+    for page, words in commands:
+        try:
+            chain, rest = _resolved(words)
+        except AssertionError as error:
+            wrong.append(f"{page.relative_to(ROOT)}: {error}")
+            continue
+        known = {opt for command in chain for param in command.params
+                 for opt in param.opts + param.secondary_opts} | {"--help"}
+        options = [word for i, word in enumerate(rest) if word.startswith("-") and len(word) > 1
+                   and not (i and _takes_value(chain, rest[i - 1]))]
+        wrong += [f"{page.relative_to(ROOT)}: {' '.join(words)}: no option {word!r}"
+                  for word in options if word.split("=", 1)[0] not in known]
+    assert not wrong, "\n".join(wrong)
 
 
 def _readme_demo_commands() -> list[str]:
