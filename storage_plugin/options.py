@@ -32,3 +32,14 @@ def seconds(configuration: Any, name: str, default: float) -> float:
     if not number >= 0 or number == float("inf"):
         raise ValueError(f"[storage] {name} must be a number (0 or more), not {value!r}")
     return number
+
+
+def count(configuration: Any, name: str, default: int) -> int:
+    """A whole number (1 or more); ValueError saying which setting, if it is none."""
+    value = option(configuration, name)
+    if value is None or str(value).strip() == "":
+        return default
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise ValueError(f"[storage] {name} must be a whole number (1 or more), not {value!r}")
+    return int(text)

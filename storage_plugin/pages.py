@@ -114,3 +114,9 @@ def precondition(name: str, reason: str | None = None) -> str:
     error = ET.Element(xmlutils.make_clark("D:error"))
     ET.SubElement(error, xmlutils.make_clark(name)).text = reason
     return ET.tostring(error, encoding="unicode", xml_declaration=True)
+
+
+def with_feature(dav: str, feature: str) -> str:
+    """A DAV header's features with ``feature`` (once)."""
+    features = [each.strip() for each in dav.split(",")]
+    return dav if feature in features else f"{dav}, {feature}"

@@ -39,7 +39,15 @@ from bridge.models import Employee
 from storage_plugin import proxy
 from storage_plugin.directories import directory_of
 from storage_plugin.options import option
-from storage_plugin.pages import Dispatch, answer, forbidden, precondition, prefixed, signed_in
+from storage_plugin.pages import (
+    Dispatch,
+    answer,
+    forbidden,
+    precondition,
+    prefixed,
+    signed_in,
+    with_feature,
+)
 
 PREFIX = "/scheduling/"
 OUTBOX, INBOX = "outbox", "inbox"
@@ -129,7 +137,7 @@ class Scheduling:
             if body is None:
                 return _too_large(start_response, self._most_bytes)
             try:
-                asked = _asked(ElementTree.fromstring(body) if body.strip() else None)
+                asked = asked_properties(ElementTree.fromstring(body) if body.strip() else None)
             except (ET.ParseError, DefusedXmlException) as error:
                 return answer(start_response, "400 Bad Request",
                               f"The PROPFIND body is not XML that can be read: {error}.\n")
@@ -192,12 +200,12 @@ class Scheduling:
                 with transaction(self._engine, write=False, keep=False) as session:
                     email = session.scalar(select(Employee.email).where(
                         Employee.login == user))
-                _add_properties(response, _asked(asked), {
+                add_properties(response, asked_properties(asked), {
                     ADDRESS_SET: calendar_user_addresses(email, own),
                     USER_TYPE: "INDIVIDUAL",
                     OUTBOX_URL: [box_href(base_prefix, user, OUTBOX)],
                     INBOX_URL: [box_href(base_prefix, user, INBOX)]})
-                return _written(tree, encoding)
+                return written(tree, encoding)
         return body
 
 
@@ -210,8 +218,7 @@ def scheduling(configuration: Any) -> Scheduling | None:
 
 def with_scheduling(dav: str) -> str:
     """A DAV header's features with :data:`FEATURE` (once)."""
-    features = [feature.strip() for feature in dav.split(",")]
-    return dav if FEATURE in features else f"{dav}, {FEATURE}"
+    return with_feature(dav, FEATURE)
 
 
 def _schedule_response(store: CalendarStore, asked: BusyRequest, now: datetime) -> bytes:
@@ -229,10 +236,10 @@ def _schedule_response(store: CalendarStore, asked: BusyRequest, now: datetime) 
             periods = busy_time(store, recipient.employee, asked.start, asked.end)
             ET.SubElement(response, xmlutils.make_clark("C:calendar-data")).text = \
                 busy_reply(periods, asked, recipient.address, now)
-    return _written(root, "utf-8")
+    return written(root, "utf-8")
 
 
-def _asked(request: ET.Element | None) -> set[str] | None:
+def asked_properties(request: ET.Element | None) -> set[str] | None:
     """The properties a PROPFIND asked for by name; None for all of them (allprop, or no
     body); an empty set for their names (propname)."""
     top = request[0] if request is not None and len(request) else None
@@ -243,8 +250,12 @@ def _asked(request: ET.Element | None) -> set[str] | None:
     return {prop.tag for prop in top}
 
 
-def _add_properties(response: ET.Element, asked: set[str] | None,
-                    values: dict[str, list[str] | str]) -> None:
+Value = list[str] | str | list[ET.Element]
+"""A live property's value: a text, hrefs, or elements (see :func:`add_properties`)."""
+
+
+def add_properties(response: ET.Element, asked: set[str] | None,
+                   values: dict[str, Value]) -> None:
     """``values`` into a PROPFIND ``response``: those asked for (all: ``asked`` None),
     taken out of its 404 propstat; their names only when ``asked`` is empty (propname)."""
     found = _propstats(response)
@@ -273,15 +284,19 @@ def _found(response: ET.Element, found: dict[str, ET.Element], tag: str) -> ET.E
     return ET.SubElement(found["200"], tag) if existing is None else existing
 
 
-def _set(element: ET.Element, value: list[str] | str) -> None:
-    """A property's value: a text, or hrefs — before those Radicale answered (kept)."""
+def _set(element: ET.Element, value: Value) -> None:
+    """A property's value: a text, elements (replacing what Radicale answered), or hrefs —
+    before those Radicale answered (kept)."""
     if isinstance(value, str):
         element.text = value
         return
     kept = [href.text for href in element.findall(HREF) if href.text]
     for child in list(element):
         element.remove(child)
-    for text in dict.fromkeys([*value, *kept]):
+    if any(isinstance(each, ET.Element) for each in value):
+        element.extend(each for each in value if isinstance(each, ET.Element))
+        return
+    for text in dict.fromkeys([*(each for each in value if isinstance(each, str)), *kept]):
         ET.SubElement(element, HREF).text = text
 
 
@@ -325,7 +340,7 @@ def _multistatus(start_response: types.WSGIStartResponse,
                  responses: list[ET.Element]) -> Iterable[bytes]:
     root = ET.Element(xmlutils.make_clark("D:multistatus"))
     root.extend(responses)
-    body = _written(root, "utf-8")
+    body = written(root, "utf-8")
     start_response("207 Multi-Status", [("Content-Type", XML),
                                         ("Content-Length", str(len(body)))])
     return [body]
@@ -341,6 +356,6 @@ def _refused(start_response: types.WSGIStartResponse, name: str,
     return answer(start_response, forbidden(reason), precondition(name, reason), [], XML)
 
 
-def _written(tree: ET.Element, encoding: str) -> bytes:
-    written: bytes = ET.tostring(tree, encoding=encoding, xml_declaration=True)
-    return written
+def written(tree: ET.Element, encoding: str) -> bytes:
+    text: bytes = ET.tostring(tree, encoding=encoding, xml_declaration=True)
+    return text

@@ -38,6 +38,11 @@ representative's calendar subscription, read without signing in (``storage_plugi
 address and their (empty) inbox; the DAV header says ``calendar-schedule``
 (``storage_plugin.scheduling``). No invitation is delivered.
 
+**WebDAV-Push.** The DAV header says ``webdav-push``; a PROPFIND of a representative's
+collection answers the push properties asked for, a POST of ``push-register`` to it registers
+a device's Web Push subscription and a DELETE of ``/push-registrations/ID`` removes it
+(``storage_plugin.push``; Radicale's own sign-in and rights decide who may).
+
 **Hostile input.** Headers and XML bodies Radicale would fail on get 400 with the reason
 (``storage_plugin.screening``), a query of more filters than it tests 403 with the failed
 precondition; a MOVE to another server gets 403, not Radicale's 502.
@@ -78,7 +83,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from radicale import pathutils, types
+from radicale import httputils, pathutils, types
 from radicale.log import logger
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -95,8 +100,9 @@ from storage_plugin.fast_reads import Body, FastReads
 from storage_plugin.feeds import feeds
 from storage_plugin.freebusy import freebusy
 from storage_plugin.options import flag, seconds
-from storage_plugin.pages import MAX_PHRASE, answer, forbidden, precondition
+from storage_plugin.pages import MAX_PHRASE, answer, forbidden, precondition, with_feature
 from storage_plugin.proxy import writable
+from storage_plugin.push import clark, is_register, is_registration, push_of
 from storage_plugin.scheduling import scheduling, with_scheduling
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
@@ -163,6 +169,7 @@ class Application(radicale_compat.HookedApplication):
         radicale_compat.set_auth_delay(self, 0.0)
         self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
         self._scheduling = scheduling(configuration)
+        self._push = push_of(configuration)
         self._pages = [pages for pages in (
             cockpit(configuration, catalog, database), feeds(configuration),
             freebusy(configuration), self._scheduling.pages() if self._scheduling else None,
@@ -287,13 +294,17 @@ class Application(radicale_compat.HookedApplication):
             return answer(start_response, forbidden(reason), f"Forbidden: {reason}.\n", [])
         if notes.rewritten:
             headers = [(name, value) for name, value in headers if name.lower() != "etag"]
-        if self._scheduling is not None:
-            headers = [(name, with_scheduling(value) if name.lower() == "dav" else value)
-                       for name, value in headers]
+        headers = [(name, self._features(value) if name.lower() == "dav" else value)
+                   for name, value in headers]
         if notes.body is not None:
             headers, answers = _parted(headers, notes.body)
         start_response(status, headers)
         return answers
+
+    def _features(self, dav: str) -> str:
+        """The DAV header's features, with scheduling's and push's."""
+        dav = with_scheduling(dav) if self._scheduling is not None else dav
+        return with_feature(dav, "webdav-push") if self._push is not None else dav
 
     def do_REPORT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
                   user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
@@ -330,18 +341,51 @@ class Application(radicale_compat.HookedApplication):
                     user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
         """A calendar's or address book's items on ``storage_plugin.fast_reads`` when it
         can (Radicale answers for the collection itself); the signed-in user's principal
-        with its scheduling properties (``storage_plugin.scheduling``)."""
+        with its scheduling properties (``storage_plugin.scheduling``), collections with
+        their push properties (``storage_plugin.push``)."""
         request = (environ, base_prefix, path, user, user_groups, request_info)
         radicale = super().do_PROPFIND
         answered = (self._fast and self._fast.propfind(
             *request, lambda changed: radicale(changed, *request[1:]))) or radicale(*request)
         status, headers, body, logged = answered
-        if self._scheduling is None or not user or status != 207 or \
-                not isinstance(body, bytes) or path not in ("/", f"/{user}/"):
+        if not user or status != 207 or not isinstance(body, bytes):
             return answered
-        return status, headers, self._scheduling.principal(
-            body, request_notes().xml, base_prefix, user,
-            radicale_compat.request_encoding(self)), logged
+        encoding = radicale_compat.request_encoding(self)
+        if self._push is not None:
+            body = self._push.properties(body, request_notes().xml, base_prefix, encoding)
+        if self._scheduling is not None and path in ("/", f"/{user}/"):
+            body = self._scheduling.principal(body, request_notes().xml, base_prefix, user,
+                                              encoding)
+        return status, headers, body, logged
+
+    def do_POST(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+                user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
+        """A WebDAV-Push registration on a collection (``storage_plugin.push``); Radicale's
+        own POSTs (``/.web``) otherwise."""
+        if self._push is None or path.startswith(("/.web", "/.sharing")):
+            return super().do_POST(environ, base_prefix, path, user, user_groups, request_info)
+        if not user:
+            return httputils.NOT_ALLOWED
+        try:
+            body = radicale_compat.read_xml_body(self, environ, request_info)
+        except RuntimeError as error:
+            return 400, {"Content-Type": "text/plain; charset=utf-8"}, \
+                f"The body is not XML that can be read: {error}.\n", None
+        if not is_register(body):
+            return super().do_POST(environ, base_prefix, path, user, user_groups, request_info)
+        assert body is not None  # (is_register)
+        if not radicale_compat.may_read(self, user, user_groups, path):
+            return _refused(clark("push-not-available"),
+                            "you may not read this collection")
+        return self._push.register(environ, base_prefix, path, user, body, _refused)
+
+    def do_DELETE(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
+                  user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:
+        """The removal of a WebDAV-Push registration (its URL); Radicale's DELETE
+        otherwise."""
+        if self._push is not None and is_registration(path):
+            return self._push.unregister(path, user) if user else httputils.NOT_ALLOWED
+        return super().do_DELETE(environ, base_prefix, path, user, user_groups, request_info)
 
     def _keep_refused_edit(self, environ: types.WSGIEnviron, user: str, body: bytes) -> None:
         """The rights refused a representative's PUT (a mobile appointment): the storage
@@ -376,6 +420,14 @@ class Application(radicale_compat.HookedApplication):
             raise RuntimeError(str(error)) from error
         request_notes().xml = parsed  # (which properties a PROPFIND asked for)
         return parsed
+
+
+def _refused(name: str, reason: str) -> types.WSGIResponse:
+    """A 403 for the failed precondition ``name``, the reason in words (see
+    :meth:`Application._answered`)."""
+    notes = request_notes()
+    notes.precondition, notes.forbidden = name, reason
+    return 403, {}, None, None
 
 
 def _claimed_login(environ: types.WSGIEnviron) -> str:

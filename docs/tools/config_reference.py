@@ -5,8 +5,8 @@
 
 Where the settings come from:
 
-- our plugins' options: every ``option``/``flag``/``seconds`` call with a literal name in
-  ``storage_plugin/`` (``[storage]``), ``bridge.infra.directory.SETTINGS`` (``[auth]
+- our plugins' options: every ``option``/``flag``/``seconds``/``count`` call with a literal
+  name in ``storage_plugin/`` (``[storage]``), ``bridge.infra.directory.SETTINGS`` (``[auth]
   directory_*``), ``[auth] calendar_passwords`` (``bridge.hq.devices.CalendarPasswords``) and
   ``[server] workers``; their defaults from ``storage_plugin.server.defaults`` or the call's
   default argument, their help from the comment above them in ``config/radicale.ini.example``;
@@ -52,7 +52,8 @@ def _ours_in_storage() -> dict[str, str | None]:
     for path in sorted((ROOT / "storage_plugin").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("option", "flag", "seconds") and len(node.args) >= 2
+                    and node.func.id in ("option", "flag", "seconds", "count")
+                    and len(node.args) >= 2
                     and isinstance(node.args[1], ast.Constant)
                     and isinstance(node.args[1].value, str)):
                 continue
