@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from radicale import types, xmlutils
 from radicale.log import logger
-from werkzeug.wrappers import Request
+from sqlalchemy.exc import IntegrityError
 
 from bridge.calendars import push
 from bridge.errors import InvalidInput
@@ -136,10 +136,8 @@ class Push:
             triggers = push.accepted_triggers(asked.content_depth, asked.property_depth,
                                               asked.trigger_given)
             check_push_resource(asked.subscription.push_resource, self._allowed)
-            with transaction(self._engine) as session:
-                subscribed = push.register(
-                    session, user, target, asked.subscription, triggers,
-                    push.lifetime_until(asked.expires, now), now, self._most)
+            subscribed = self._subscribed(user, target, asked.subscription, triggers,
+                                          push.lifetime_until(asked.expires, now), now)
         except (push.InvalidSubscription, push.NoSupportedTrigger, push.PushNotAvailable,
                 UnsafePushResource) as error:
             logger.info("push: %s's registration on %s refused: %s", user, path, error)
@@ -148,12 +146,27 @@ class Push:
                     user, "registered" if subscribed.created else "renewed", path,
                     urlsplit(asked.subscription.push_resource).hostname, _described(triggers),
                     subscribed.expires_at.isoformat())
-        location = (Request(dict(environ)).host_url.rstrip("/") + base_prefix + REGISTRATIONS
-                    + subscribed.registration)
+        location = _origin(environ) + base_prefix + REGISTRATIONS + subscribed.registration
         return (201 if subscribed.created else 204, {
             "Location": location,
             "Expires": email.utils.format_datetime(subscribed.expires_at, usegmt=True)},
             None, None)
+
+    def _subscribed(self, user: str, target: str, subscription: push.WebPushSubscription,
+                    triggers: push.Triggers, expires_at: datetime,
+                    now: datetime) -> push.Subscribed:
+        """The registration made or renewed; the same push resource registered at once by
+        two requests makes one of them fail on the table's uniqueness: it is then the
+        renewal of the other's."""
+        for attempt in (1, 2):
+            try:
+                with transaction(self._engine) as session:
+                    return push.register(session, user, target, subscription, triggers,
+                                         expires_at, now, self._most)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def unregister(self, path: str, user: str) -> types.WSGIResponse:
         """A DELETE of a registration URL: 204, or 404 when it is not one of ``user``'s."""
@@ -226,6 +239,15 @@ def _expires(text: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _origin(environ: types.WSGIEnviron) -> str:
+    """The scheme and host the client reached the server at (through a reverse proxy: what
+    it says in X-Forwarded-Proto and -Host; only the client's own answer carries it)."""
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST") or \
+        f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+    return f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}"
 
 
 def _described(triggers: push.Triggers) -> str:

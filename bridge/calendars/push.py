@@ -206,6 +206,14 @@ def live_subscriptions(session: Session, collection_id: int,
                              row.expires_at) for row in rows]
 
 
+def forget_expired(session: Session, now: datetime) -> int:
+    """Removes every expired subscription (nothing is sent to them: see
+    :func:`live_subscriptions`); how many."""
+    removed = session.execute(delete(PushSubscription).where(
+        PushSubscription.expires_at <= now))
+    return int(getattr(removed, "rowcount", 0) or 0)
+
+
 def _check_room(session: Session, employee_id: int, now: datetime, most: int) -> None:
     """Room for one more of the employee's subscriptions (their expired ones removed)."""
     session.execute(delete(PushSubscription).where(
@@ -220,6 +228,7 @@ def _check_room(session: Session, employee_id: int, now: datetime, most: int) ->
 
 def _decoded(text: str, what: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        return base64.b64decode(text.strip() + "=" * (-len(text.strip()) % 4), b"-_",
+                                validate=True)
     except (binascii.Error, ValueError) as error:
         raise InvalidSubscription(f"the {what} is not base64url") from error

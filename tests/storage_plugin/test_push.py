@@ -4,6 +4,7 @@ removal of a device's subscription, the draft's refusals, who may register, the 
 and push resources the server refuses to post to (server-side request forgery)."""
 
 import base64
+import logging
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -255,3 +256,20 @@ def test_each_user_holds_at_most_the_cap(allowing: Server) -> None:
     assert "the most this server keeps per user" in refused.text
     assert register(allowing, "cdavis", "cdavis/appointments/", register_body(
         f"http://{ALLOWED}:9/device-3")).status_code == 201  # (others have their own)
+
+
+def test_registrations_are_logged_without_keys_or_the_devices_address(
+        allowing: Server, caplog: pytest.LogCaptureFixture) -> None:
+    public_key, auth = keys = device_keys()
+    device = f"http://{ALLOWED}:9/capability-of-the-device"
+    with caplog.at_level(logging.DEBUG, logger="radicale"):
+        assert register(allowing, "bwilson", APPOINTMENTS,
+                        register_body(device, keys=keys)).status_code == 201
+        assert register(allowing, "bwilson", APPOINTMENTS,
+                        register_body(device, keys=keys)).status_code == 204
+    said = "\n".join(record.getMessage() for record in caplog.records)
+    assert "push: bwilson registered a subscription to /bwilson/appointments/ (push " \
+        f"service {ALLOWED}, content updates), until" in said
+    assert "push: bwilson renewed" in said
+    for secret in (public_key, auth, "capability-of-the-device"):
+        assert secret not in said
