@@ -81,11 +81,7 @@ class Push:
 
     def __init__(self, configuration: Any) -> None:
         self._engine = shared_engine(option(configuration, "database_url") or None)
-        try:
-            self._allowed = AllowList.parse(option(configuration, "push_allow"))
-        except ValueError as error:
-            raise InvalidInput(f"[storage] push_allow: {error}") from error
-        self._most = count(configuration, "push_most_subscriptions", push.MOST_SUBSCRIPTIONS)
+        self._allowed, self._most = push_settings(configuration)
         self._lock = threading.Lock()
         self._keys: tuple[str, str] | None = None
 
@@ -179,6 +175,16 @@ class Push:
                     None)
         logger.info("push: %s removed a subscription", user)
         return 204, {}, None, None
+
+
+def push_settings(configuration: Any) -> tuple[AllowList, int]:
+    """The allow-list and the cap per user; ValueError naming a bad setting (``bridge
+    serve`` checks them before it starts)."""
+    try:
+        allowed = AllowList.parse(option(configuration, "push_allow"))
+    except ValueError as error:
+        raise ValueError(f"[storage] push_allow: {error}") from error
+    return allowed, count(configuration, "push_most_subscriptions", push.MOST_SUBSCRIPTIONS)
 
 
 def push_of(configuration: Any) -> Push | None:

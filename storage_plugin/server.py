@@ -24,6 +24,7 @@ from storage_plugin.logs import start_logging
 from storage_plugin.monitoring import monitored
 from storage_plugin.options import seconds
 from storage_plugin.proxy import WSGIApplication, behind_proxies
+from storage_plugin.push import push_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
@@ -93,6 +94,10 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
             seconds(loaded, name, 0.0)
         except ValueError as error:
             raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
+    try:
+        push_settings(loaded)
+    except ValueError as error:
+        raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
     try:
         calendar_passwords_of(loaded)
     except InvalidInput as error:

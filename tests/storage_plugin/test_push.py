@@ -10,12 +10,15 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from bridge.errors import InvalidInput
+from storage_plugin.server import configuration
 from tests.clock import utc
 from tests.storage_plugin.conftest import Server, serving
 
@@ -273,3 +276,26 @@ def test_registrations_are_logged_without_keys_or_the_devices_address(
     assert "push: bwilson renewed" in said
     for secret in (public_key, auth, "capability-of-the-device"):
         assert secret not in said
+
+
+def test_push_can_be_turned_off(staff_passwords: None, database_url: str) -> None:
+    with serving(database_url, storage={"push": "False"}) as served:
+        http = served.http("bwilson")
+        assert "webdav-push" not in http.options(served.url + APPOINTMENTS).headers["DAV"]
+        assert http.post(served.url + APPOINTMENTS, data=register_body(PUSH_SERVICE),
+                         headers={"Content-Type": "application/xml"}).status_code == 405
+        tree = propfind(served, "bwilson", APPOINTMENTS, "<D:prop><P:topic/></D:prop>")
+        assert tree.find(f".//{{{P}}}topic") is not None  # (asked for, and not found:)
+        assert "404" in (tree.findtext(f".//{{{D}}}status") or "")
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("push_allow = 127.0.0.1 no_such_thing!", "[storage] push_allow: 'no_such_thing!'"),
+    ("push_most_subscriptions = 0", "[storage] push_most_subscriptions must be a whole"),
+])
+def test_bad_push_settings_are_refused_at_start(database_url: str, tmp_path: Path,
+                                                setting: str, said: str) -> None:
+    config = tmp_path / "radicale.ini"
+    config.write_text(f"[storage]\n{setting}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        configuration(database_url, config_file=config)
