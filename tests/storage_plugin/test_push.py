@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from bridge.errors import InvalidInput
 from storage_plugin.server import configuration
 from tests.clock import utc
-from tests.storage_plugin.conftest import Server, serving
+from tests.storage_plugin.conftest import Server, serving, start_bridge_serve, stop_serving
 
 P = "https://bitfire.at/webdav-push"
 D = "DAV:"
@@ -299,3 +299,25 @@ def test_bad_push_settings_are_refused_at_start(database_url: str, tmp_path: Pat
     config.write_text(f"[storage]\n{setting}\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match=re.escape(said)):
         configuration(database_url, config_file=config)
+
+
+def test_every_worker_shows_one_key_and_topic_and_renews_the_same_registration(
+        staff_passwords: None, database_url: str, tmp_path: Path) -> None:
+    served, process = start_bridge_serve(database_url, tmp_path, "warning", workers=2,
+                                         storage=f"push_allow = {ALLOWED}")
+    try:
+        shown = set()
+        for _ in range(6):  # (the requests go to either worker)
+            prop = found(propfind(served, "bwilson", APPOINTMENTS,
+                                  f"<D:prop>{PROPERTIES}</D:prop>"), APPOINTMENTS)
+            shown.add((prop.findtext(f".//{{{P}}}vapid-public-key"),
+                       prop.findtext(f"{{{P}}}topic")))
+        assert len(shown) == 1
+        keys, device = device_keys(), f"http://{ALLOWED}:9/workers"
+        answers = [register(served, "bwilson", APPOINTMENTS, register_body(device, keys=keys))
+                   for _ in range(4)]
+        assert [answer.status_code for answer in answers] == [201, 204, 204, 204]
+        assert len({answer.headers["Location"] for answer in answers}) == 1
+        assert served.http("bwilson").delete(answers[0].headers["Location"]).status_code == 204
+    finally:
+        stop_serving(process)
