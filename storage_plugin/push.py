@@ -41,7 +41,6 @@ NAMESPACE = "https://bitfire.at/webdav-push"
 FEATURE = "webdav-push"
 REGISTRATIONS = "/push-registrations/"
 """Where registration URLs are (``/push-registrations/ID``)."""
-XML = "application/xml; charset=utf-8"
 
 ET.register_namespace("P", NAMESPACE)
 
@@ -58,9 +57,8 @@ REFUSALS: dict[type[InvalidInput], str] = {
     push.InvalidSubscription: clark("invalid-subscription"),
     UnsafePushResource: clark("invalid-subscription"),
     push.NoSupportedTrigger: clark("no-supported-trigger"),
-    push.PushNotAvailable: clark("push-not-available"),
 }
-"""The draft's precondition of each refusal."""
+"""The draft's precondition of each refusal (any other: ``push-not-available``)."""
 Refuse = Callable[[str, str], types.WSGIResponse]
 """Notes a refusal (precondition, reason) for ``storage_plugin.wsgi`` to answer: a 403."""
 
@@ -122,22 +120,14 @@ class Push:
                  body: ET.Element, refuse: Refuse) -> types.WSGIResponse:
         """A POST of ``push-register`` to the collection at ``path`` (the caller checked
         that ``user`` may read it): 201 new, 204 renewed, or refused (see the module)."""
-        target = push.push_target(path)
         now = datetime.now(UTC).replace(microsecond=0)
         try:
-            if target is None:
-                raise push.PushNotAvailable("this collection has no push notifications")
-            asked = read_register(body)
-            push.check_subscription(asked.subscription)
-            triggers = push.accepted_triggers(asked.content_depth, asked.property_depth,
-                                              asked.trigger_given)
-            check_push_resource(asked.subscription.push_resource, self._allowed)
+            target, asked, triggers = self._checked(path, body)
             subscribed = self._subscribed(user, target, asked.subscription, triggers,
                                           push.lifetime_until(asked.expires, now), now)
-        except (push.InvalidSubscription, push.NoSupportedTrigger, push.PushNotAvailable,
-                UnsafePushResource) as error:
+        except InvalidInput as error:
             logger.info("push: %s's registration on %s refused: %s", user, path, error)
-            return refuse(REFUSALS[type(error)], str(error))
+            return refuse(_refusal(error), str(error))
         logger.info("push: %s %s a subscription to %s (push service %s, %s), until %s",
                     user, "registered" if subscribed.created else "renewed", path,
                     urlsplit(asked.subscription.push_resource).hostname, _described(triggers),
@@ -147,6 +137,20 @@ class Push:
             "Location": location,
             "Expires": email.utils.format_datetime(subscribed.expires_at, usegmt=True)},
             None, None)
+
+    def _checked(self, path: str, body: ET.Element
+                 ) -> tuple[str, RegisterRequest, push.Triggers]:
+        """The collection registered on, the request and the triggers served, all checked
+        before the database is written (else the refusal, an InvalidInput)."""
+        target = push.push_target(path)
+        if target is None:
+            raise push.PushNotAvailable("this collection has no push notifications")
+        asked = read_register(body)
+        push.check_subscription(asked.subscription)
+        triggers = push.accepted_triggers(asked.content_depth, asked.property_depth,
+                                          asked.trigger_given)
+        check_push_resource(asked.subscription.push_resource, self._allowed)
+        return target, asked, triggers
 
     def _subscribed(self, user: str, target: str, subscription: push.WebPushSubscription,
                     triggers: push.Triggers, expires_at: datetime,
@@ -245,6 +249,12 @@ def _expires(text: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _refusal(error: InvalidInput) -> str:
+    """The precondition a refusal failed (see :data:`REFUSALS`)."""
+    return next((name for kind, name in REFUSALS.items() if isinstance(error, kind)),
+                clark("push-not-available"))
 
 
 def _origin(environ: types.WSGIEnviron) -> str:

@@ -102,6 +102,7 @@ from storage_plugin.freebusy import freebusy
 from storage_plugin.options import flag, seconds
 from storage_plugin.pages import MAX_PHRASE, answer, forbidden, precondition, with_feature
 from storage_plugin.proxy import writable
+from storage_plugin.push import FEATURE as PUSH_FEATURE
 from storage_plugin.push import clark, is_register, is_registration, push_of
 from storage_plugin.scheduling import scheduling, with_scheduling
 from storage_plugin.screening import Refused, screen_headers, screen_xml
@@ -304,7 +305,7 @@ class Application(radicale_compat.HookedApplication):
     def _features(self, dav: str) -> str:
         """The DAV header's features, with scheduling's and push's."""
         dav = with_scheduling(dav) if self._scheduling is not None else dav
-        return with_feature(dav, "webdav-push") if self._push is not None else dav
+        return with_feature(dav, PUSH_FEATURE) if self._push is not None else dav
 
     def do_REPORT(self, environ: types.WSGIEnviron, base_prefix: str, path: str, user: str,
                   user_groups: set[str], request_info: dict[str, Any]) -> types.WSGIResponse:

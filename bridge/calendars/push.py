@@ -95,6 +95,9 @@ class LiveSubscription:
 
     id: int
     registration: str
+    login: str
+    """Who registered it (whether they may still read the collection is the sender's to
+    check: a manager's team changes)."""
     push_resource: str
     public_key: str
     auth_secret: str
@@ -198,12 +201,14 @@ def unregister(session: Session, login: str, registration: str) -> bool:
 def live_subscriptions(session: Session, collection_id: int,
                        now: datetime) -> list[LiveSubscription]:
     """The subscriptions a change of the collection wakes (not expired), oldest first."""
-    rows = session.scalars(select(PushSubscription).where(
-        PushSubscription.collection_id == collection_id, PushSubscription.expires_at > now)
-        .order_by(PushSubscription.id))
-    return [LiveSubscription(row.id, row.registration, row.push_resource, row.public_key,
-                             row.auth_secret, row.content_update, row.property_update,
-                             row.expires_at) for row in rows]
+    rows = session.execute(select(PushSubscription, Employee.login)
+                           .join(Employee, Employee.id == PushSubscription.employee_id)
+                           .where(PushSubscription.collection_id == collection_id,
+                                  PushSubscription.expires_at > now)
+                           .order_by(PushSubscription.id))
+    return [LiveSubscription(row.id, row.registration, login, row.push_resource,
+                             row.public_key, row.auth_secret, row.content_update,
+                             row.property_update, row.expires_at) for row, login in rows]
 
 
 def forget_expired(session: Session, now: datetime) -> int:

@@ -95,8 +95,8 @@ def test_registrations_are_renewed_listed_for_the_dispatcher_and_expire(
                       CONTENT, NOW + timedelta(days=3), NOW)
         collection = get_collections(session, ["bwilson/appointments"])["bwilson/appointments"]
         live = push.live_subscriptions(session, collection.id, NOW)
-        assert [(each.push_resource, each.property_update) for each in live] == [
-            (device.push_resource, True), ("https://x.example/2", False)]
+        assert [(each.login, each.push_resource, each.property_update) for each in live] == [
+            ("bwilson", device.push_resource, True), ("awhite", "https://x.example/2", False)]
         assert live[0].public_key == device.public_key
         later = NOW + timedelta(days=4)
         assert [each.push_resource for each in push.live_subscriptions(
