@@ -20,25 +20,31 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from radicale import types, xmlutils
 from radicale.log import logger
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from werkzeug.http import parse_list_header
 
 from bridge.calendars import push
+from bridge.calendars.push_dispatch import MERGE, Dispatcher
 from bridge.errors import InvalidInput
+from bridge.infra.catalog import Catalog
 from bridge.infra.db import shared_engine, transaction
 from bridge.infra.push_urls import AllowList, UnsafePushResource, check_push_resource
 from bridge.infra.secrets import shared_secret
 from bridge.infra.vapid import vapid_keys
-from storage_plugin.options import count, flag, option
+from bridge.infra.web_push import Sender
+from storage_plugin.options import count, flag, option, seconds
 from storage_plugin.scheduling import Value, add_properties, asked_properties, written
 
 NAMESPACE = "https://bitfire.at/webdav-push"
 FEATURE = "webdav-push"
+DEFAULT_CONTACT = "mailto:postmaster@localhost"
 REGISTRATIONS = "/push-registrations/"
 """Where registration URLs are (``/push-registrations/ID``)."""
 
@@ -79,7 +85,8 @@ class Push:
 
     def __init__(self, configuration: Any) -> None:
         self._engine = shared_engine(option(configuration, "database_url") or None)
-        self._allowed, self._most = push_settings(configuration)
+        settings = push_settings(configuration)
+        self._allowed, self._most = settings.allowed, settings.most
         self._lock = threading.Lock()
         self._keys: tuple[str, str] | None = None
 
@@ -181,14 +188,75 @@ class Push:
         return 204, {}, None, None
 
 
-def push_settings(configuration: Any) -> tuple[AllowList, int]:
-    """The allow-list and the cap per user; ValueError naming a bad setting (``bridge
-    serve`` checks them before it starts)."""
+@dataclass(frozen=True)
+class PushSettings:
+    allowed: AllowList
+    most: int
+    """Live subscriptions per user."""
+    contact: str
+    """The VAPID ``sub`` claim push services may write to."""
+    merge: timedelta
+    """The least time between two messages to one device."""
+
+
+def push_settings(configuration: Any) -> PushSettings:
+    """The allow-list, the cap per user and the contact; ValueError naming a bad setting
+    (``bridge serve`` checks them before it starts)."""
     try:
         allowed = AllowList.parse(option(configuration, "push_allow"))
     except ValueError as error:
         raise ValueError(f"[storage] push_allow: {error}") from error
-    return allowed, count(configuration, "push_most_subscriptions", push.MOST_SUBSCRIPTIONS)
+    contact = str(option(configuration, "push_contact") or DEFAULT_CONTACT).strip()
+    if not contact.startswith(("mailto:", "https://")) or len(contact) < 12:
+        raise ValueError(f"[storage] push_contact must be a mailto: or https:// address, "
+                         f"not {contact!r}")
+    merge = timedelta(seconds=seconds(configuration, "push_merge_seconds",
+                                      MERGE.total_seconds()))
+    return PushSettings(allowed, count(configuration, "push_most_subscriptions",
+                                       push.MOST_SUBSCRIPTIONS), contact, merge)
+
+
+def start_dispatchers(configuration: Any, catalog: Catalog) -> list[Dispatcher]:
+    """The push dispatcher of each database ``bridge serve`` serves, started (none when
+    push is off); one process at a time sends for a database, whichever starts it."""
+    if push_of(configuration) is None:
+        return []
+    settings = push_settings(configuration)
+    started = []
+    for database in catalog.databases:
+        engine = shared_engine(database.url)
+
+        def sender(engine: Engine = engine) -> Sender:
+            return Sender(vapid_keys(engine), settings.contact, settings.allowed)
+
+        dispatcher = Dispatcher(engine, sender, catalog.mount(database).strip("/"),
+                                settings.merge)
+        dispatcher.start()
+        started.append(dispatcher)
+    return started
+
+
+@dataclass(frozen=True)
+class DontNotify:
+    """A request's ``Push-Dont-Notify``: the registrations (their ids) not to wake for its
+    change, or every one of the user's (``*``)."""
+
+    every: bool
+    registrations: frozenset[str]
+
+
+def dont_notify(value: str | None) -> DontNotify | None:
+    """The header as the draft writes it (quoted registration URLs, or ``*``); values that
+    are not registration URLs of this server are ignored, as the draft asks."""
+    if not value or not value.strip():
+        return None
+    if value.strip() == "*":
+        return DontNotify(True, frozenset())
+    found = frozenset(
+        path.rsplit(REGISTRATIONS, 1)[1].strip("/")
+        for path in (urlsplit(each).path for each in parse_list_header(value))
+        if REGISTRATIONS in path and path.rsplit(REGISTRATIONS, 1)[1].strip("/"))
+    return DontNotify(False, found) if found else None
 
 
 def push_of(configuration: Any) -> Push | None:

@@ -24,7 +24,7 @@ from storage_plugin.logs import start_logging
 from storage_plugin.monitoring import monitored
 from storage_plugin.options import seconds
 from storage_plugin.proxy import WSGIApplication, behind_proxies
-from storage_plugin.push import push_settings
+from storage_plugin.push import push_settings, start_dispatchers
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
@@ -191,4 +191,9 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
     radicale_compat.set_listen_backlog(LISTEN_BACKLOG)
-    server.serve(loaded, shutdown_socket)
+    dispatchers = start_dispatchers(loaded, served)
+    try:
+        server.serve(loaded, shutdown_socket)
+    finally:
+        for dispatcher in dispatchers:
+            dispatcher.stop()

@@ -28,6 +28,7 @@ from bridge import calendars
 from bridge.calendars import rendered
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
+from bridge.calendars.push_dispatch import heard_own_change
 from bridge.calendars.recurrence import WALK_SECONDS, walk_refusal
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
@@ -181,8 +182,9 @@ class Collection(storage.BaseCollection):
             if old is not None:
                 old.serialize()
         text = _as_sent(item)
-        written = _protocol_errors(lambda: self._plugin.run(
-            lambda store: store.put(self.info, href, text, _meta(item), request_notes().parsed)))
+        written = _protocol_errors(lambda: self._plugin.run(lambda store: _quietly(
+            store, self.info,
+            lambda: store.put(self.info, href, text, _meta(item), request_notes().parsed))))
         if not written.as_sent:
             request_notes().rewritten = True
         return self._item(written.item), old
@@ -192,8 +194,8 @@ class Collection(storage.BaseCollection):
             _protocol_errors(lambda: self._plugin.run(
                 lambda store: store.delete_collection(self.info)))
         else:
-            _protocol_errors(lambda: self._plugin.run(
-                lambda store: store.delete_item(self.info, href)))
+            _protocol_errors(lambda: self._plugin.run(lambda store: _quietly(
+                store, self.info, lambda: store.delete_item(self.info, href))))
 
     @overload
     def get_meta(self, key: None = None) -> Mapping[str, str]: ...
@@ -230,6 +232,21 @@ class Collection(storage.BaseCollection):
         except InvalidToken as error:
             raise ValueError(str(error)) from error
         return in_namespace(token, namespace), changed
+
+
+def _quietly(store: CalendarStore, collection: CollectionInfo, write: Callable[[], T]) -> T:
+    """``write`` to ``collection``; when the request says ``Push-Dont-Notify``, the push
+    subscriptions it names hear of the change as their own (``bridge.calendars.push_dispatch``:
+    they are not woken by it)."""
+    notes = request_notes()
+    quiet = notes.dont_notify
+    if quiet is None or not notes.user:
+        return write()
+    before = store.sync_token(collection)
+    done = write()
+    heard_own_change(store.session, notes.user, collection.path, quiet.registrations,
+                     quiet.every, before, store.sync_token(collection))
+    return done
 
 
 class _AllHrefs:

@@ -45,6 +45,7 @@ from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
 from storage_plugin.monitoring import monitored
 from storage_plugin.proxy import WSGIApplication, behind_proxies, writable
+from storage_plugin.push import start_dispatchers
 
 DEFAULT_THREADS = 20
 GRACEFUL_SECONDS = 10
@@ -96,6 +97,7 @@ class Workers(BaseApplication):
     def load(self) -> WSGIApplication:
         """A worker's application (gunicorn calls this in each worker, after the fork)."""
         start_logging(self._loaded)
+        start_dispatchers(self._loaded, self._catalog)
         return _with_peer_certificate(behind_proxies(monitored(
             self._loaded, self._catalog, Databases(self._loaded, catalog=self._catalog)),
             self._loaded))

@@ -103,7 +103,14 @@ from storage_plugin.options import flag, seconds
 from storage_plugin.pages import MAX_PHRASE, answer, forbidden, precondition, with_feature
 from storage_plugin.proxy import writable
 from storage_plugin.push import FEATURE as PUSH_FEATURE
-from storage_plugin.push import clark, is_register, is_registration, push_of
+from storage_plugin.push import (
+    DontNotify,
+    clark,
+    dont_notify,
+    is_register,
+    is_registration,
+    push_of,
+)
 from storage_plugin.scheduling import scheduling, with_scheduling
 from storage_plugin.screening import Refused, screen_headers, screen_xml
 
@@ -147,6 +154,8 @@ class RequestNotes:
     """That body as parsed (an icalendar Calendar), before any lock was taken."""
     xml: ET.Element | None = None
     """The request's XML body as Radicale parsed it (None: none)."""
+    dont_notify: DontNotify | None = None
+    """Whose push subscriptions its change is not to wake (``Push-Dont-Notify``)."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -228,7 +237,8 @@ class Application(radicale_compat.HookedApplication):
         for attempt in range(RETRIES + 1):
             writable(environ)["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
-            notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None)
+            notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None,
+                                 dont_notify=dont_notify(environ.get("HTTP_PUSH_DONT_NOTIFY")))
             token = _notes.set(notes)
             try:
                 with conflicts.watch() as seen, failures.watching(environ) as failure:

@@ -15,6 +15,8 @@ messages is the dispatcher's, which reads :func:`live_subscriptions`.
 - A subscription lasts what the client asked, within :data:`LEAST_LIFETIME` and
   :data:`MOST_LIFETIME` (:data:`DEFAULT_LIFETIME` if it asked nothing); a registration of the
   same push resource on the same collection renews it, under the same registration URL.
+- A new subscription has heard of the collection's token of the moment it was made: the
+  dispatcher (``bridge.calendars.push_dispatch``) wakes it once the token moves on.
 - Each employee has at most so many live subscriptions (``[storage]
   push_most_subscriptions``): a phone that re-registers with a new push resource each time
   without unregistering cannot fill the table.
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from bridge.calendars import team
 from bridge.calendars.collections import get_collections
+from bridge.calendars.store import CalendarStore
 from bridge.errors import InvalidInput
 from bridge.hq.placement import Projection
 from bridge.models import Employee, PushSubscription
@@ -179,7 +182,9 @@ def register(session: Session, login: str, target: str, subscription: WebPushSub
         _check_room(session, employee_id, now, most)
         found = PushSubscription(registration=secrets.token_urlsafe(24),
                                  employee_id=employee_id, collection_id=collection.id,
-                                 push_resource=subscription.push_resource, created_at=now)
+                                 push_resource=subscription.push_resource, created_at=now,
+                                 known_token=CalendarStore(session, now).sync_token(collection),
+                                 failures=0)
         session.add(found)
     found.public_key, found.auth_secret = subscription.public_key, subscription.auth_secret
     found.content_update = triggers.content_update

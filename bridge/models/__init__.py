@@ -24,7 +24,7 @@ from bridge.models.dav import (
 )
 from bridge.models.lost import LostReason, LostValue
 from bridge.models.people import Employee, SalesChannel, employee_channels
-from bridge.models.push import PushSubscription
+from bridge.models.push import PushSubscription, ServerLease
 from bridge.models.runs import ImportRun, Level, RunMessage, RunStatus
 from bridge.models.security import AuditEvent, DevicePassword, LoginFailures, ServerKey
 from bridge.models.sequences import NumberSequence
@@ -59,6 +59,7 @@ __all__ = [
     "RunStatus",
     "SalesChannel",
     "ServerKey",
+    "ServerLease",
     "StagedUpload",
     "StagedUploadPart",
     "Status",

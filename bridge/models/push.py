@@ -1,7 +1,8 @@
 """WebDAV-Push subscriptions (draft-bitfire-webdav-push-00): a device's Web Push
 subscription to one collection's changes, registered by its calendar client
-(``bridge.calendars.push``). The server's VAPID key pair and the secret its push topics are
-made with are ``ServerKey`` rows (``bridge.infra.vapid``)."""
+(``bridge.calendars.push``), and what the dispatcher sent it. The server's VAPID key pair
+and the secret its push topics are made with are ``ServerKey`` rows
+(``bridge.infra.vapid``)."""
 
 from datetime import datetime
 
@@ -40,3 +41,22 @@ class PushSubscription(Base):
     property_update: Mapped[bool] = mapped_column(default=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    known_token: Mapped[str | None] = mapped_column(String(512))
+    """The collection's sync token the device last heard of (by a message, its registration
+    or its own change): a different one wakes it."""
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a message last reached its push service (bursts are merged after it)."""
+    failures: Mapped[int] = mapped_column(default=0)
+    """Deliveries failed in a row (404/410 remove it at once; others are retried later)."""
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServerLease(Base):
+    """Work one server process at a time may do (across workers and machines): held by
+    ``holder`` until ``expires_at`` unless renewed (``bridge.infra.leases``)."""
+
+    __tablename__ = "server_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

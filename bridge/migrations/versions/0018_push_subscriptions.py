@@ -1,5 +1,6 @@
 """push subscriptions: WebDAV-Push registrations of calendar clients (a device's Web Push
-subscription to one collection's changes)
+subscription to one collection's changes, and what was sent to it); server leases (work one
+server process does at a time: the push dispatcher)
 
 Revision ID: 0018
 Revises: 0017
@@ -33,6 +34,10 @@ def upgrade() -> None:
         sa.Column('property_update', sa.Boolean(), nullable=False),
         sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('known_token', sa.String(length=512), nullable=True),
+        sa.Column('sent_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('retry_at', UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['employee_id'], ['employees.id'], ondelete='CASCADE',
                                 name=op.f('fk_push_subscriptions_employee_id_employees')),
         sa.ForeignKeyConstraint(['collection_id'], ['dav_collections.id'], ondelete='CASCADE',
@@ -46,7 +51,15 @@ def upgrade() -> None:
                     ['collection_id'])
     op.create_index('ix_push_subscriptions_employee_expires', 'push_subscriptions',
                     ['employee_id', 'expires_at'])
+    op.create_table(
+        'server_leases',
+        sa.Column('name', sa.String(length=64), nullable=False),
+        sa.Column('holder', sa.String(length=128), nullable=False),
+        sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_server_leases')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('server_leases')
     op.drop_table('push_subscriptions')

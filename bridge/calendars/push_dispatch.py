@@ -1,0 +1,319 @@
+"""The WebDAV-Push dispatcher: wakes each subscribed device when its collection's sync token
+has moved past the one the device last heard of.
+
+Every source of change moves a collection's token: a calendar client's write, the cockpit,
+the HQ commands, an import run and its status sweep (through the seam HQ's writes publish
+on, into the change log: ``bridge.calendars.hq_changes``), and a settings change or a new day
+that moves the synchronization window (a token holds the window's bounds). So the
+dispatcher compares tokens, the way a client would, instead of listening for changes: what
+changed while no dispatcher ran is still sent when one runs again, and nothing needs to say
+that it changed something.
+
+A pass (:func:`dispatch`) reads, in one snapshot, every live subscription that may be sent
+to now and its collection's token; sends a ``push-message`` (the topic and the new token) to
+each whose device has not heard of that token; and keeps what became of each message:
+delivered (the device has heard of the token), gone (the push service answered 404 or 410,
+the push resource became unsafe, or the registrant may no longer read the collection: the
+subscription is removed) or failed (retried after a growing pause). A device is sent at most
+one message per :data:`MERGE` (a burst of changes — an import — wakes it once, then once
+more with the last token), and a device whose own change brought the token (it sent
+``Push-Dont-Notify`` naming its registration, or ``*``: :func:`heard_own_change`) is not
+woken by it.
+
+One process at a time dispatches for a database (``bridge.infra.leases``), whichever worker
+or machine it is; ``bridge serve`` runs the loop (:class:`Dispatcher`).
+"""
+
+import logging
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, aliased
+
+from bridge.calendars.collections import get_collections
+from bridge.calendars.push import TOPIC_SECRET, push_target, topic
+from bridge.calendars.store import CalendarStore
+from bridge.calendars.tokens import in_namespace
+from bridge.hq.roles import Staff
+from bridge.infra import leases, web_push
+from bridge.infra.db import transaction
+from bridge.infra.secrets import shared_secret
+from bridge.infra.web_push import Delivery, Message, Outcome, Sender
+from bridge.models import DavCollection, Employee, PushSubscription
+
+logger = logging.getLogger("bridge.push")
+
+NAMESPACE = "https://bitfire.at/webdav-push"
+LEASE_NAME = "push-dispatcher"
+MERGE = timedelta(seconds=10)
+"""The least time between two messages to one device, by default (``[storage]
+push_merge_seconds``)."""
+FIRST_RETRY, LAST_RETRY = timedelta(seconds=30), timedelta(hours=1)
+"""The pause after a failed delivery: doubled with each failure in a row, up to the last."""
+TTL = 86_400
+"""Seconds a push service keeps a message for a device that is offline."""
+MOST_PER_PASS = 2_000
+"""Messages one pass sends at most (the rest: the next pass)."""
+SENDING_THREADS = 8
+INTERVAL = 1.0
+"""Seconds between passes."""
+LEASE = timedelta(seconds=10)
+"""How long the lease lasts unless renewed (a dispatcher that died holds it no longer)."""
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A live subscription, as a pass reads it."""
+
+    id: int
+    login: str
+    """Who registered it."""
+    path: str
+    """The collection it is about (a manager's view: the representative's collection)."""
+    push_resource: str
+    public_key: str
+    auth_secret: str
+    known_token: str | None
+    sent_at: datetime | None
+    retry_at: datetime | None
+
+
+def may_send(watched: Watched, now: datetime, merge: timedelta = MERGE) -> bool:
+    """Whether a message may go to the device now (not within ``merge`` of the last one,
+    nor before a failed one's retry)."""
+    if watched.retry_at is not None and now < watched.retry_at:
+        return False
+    return watched.sent_at is None or now >= watched.sent_at + merge
+
+
+def retry_pause(failures: int) -> timedelta:
+    """The pause after ``failures`` failed deliveries in a row (1 or more)."""
+    pause: timedelta = FIRST_RETRY * 2 ** min(failures - 1, 20)
+    return min(pause, LAST_RETRY)
+
+
+def push_message(topic_: str, token: str) -> bytes:
+    """The draft's ``push-message``: the collection's topic, and its content update with the
+    new sync token."""
+    root = ET.Element(f"{{{NAMESPACE}}}push-message")
+    ET.SubElement(root, f"{{{NAMESPACE}}}topic").text = topic_
+    update_ = ET.SubElement(root, f"{{{NAMESPACE}}}content-update")
+    ET.SubElement(update_, "{DAV:}sync-token").text = token
+    written: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return written
+
+
+@dataclass(frozen=True)
+class Wake:
+    """A message to send: to whom, and the token (as the collection holds it) it carries."""
+
+    watched: Watched
+    token: str
+    message: Message
+
+
+@dataclass
+class Report:
+    """What one pass did."""
+
+    delivered: int = 0
+    gone: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.delivered or self.gone or self.failed)
+
+
+def dispatch(engine: Engine, sender: Sender, now: datetime, namespace: str = "",
+             merge: timedelta = MERGE) -> Report:
+    """One pass (see the module); ``namespace``: the database's name on a server of several
+    (it is in the tokens clients hold)."""
+    wakes, unreadable = _planned(engine, now, namespace, merge)
+    report = Report(gone=len(unreadable))
+    if not wakes and not unreadable:
+        return report
+    with ThreadPoolExecutor(SENDING_THREADS) as pool:
+        deliveries = list(pool.map(lambda wake: sender.send(wake.message), wakes))
+    with transaction(engine) as session:
+        _forget(session, unreadable, "its registrant may no longer read the collection")
+        for wake, delivery in zip(wakes, deliveries, strict=True):
+            _record(session, wake, delivery, now)
+            setattr(report, delivery.outcome.value,
+                    getattr(report, delivery.outcome.value) + 1)
+    return report
+
+
+def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta
+             ) -> tuple[list[Wake], list[Watched]]:
+    """The messages due now, and the subscriptions whose registrant may no longer read
+    their collection — read in one snapshot (subscriptions first, then the tokens: a
+    device's own change and its ``known_token`` are one commit)."""
+    secret = shared_secret(engine, TOPIC_SECRET)
+    with transaction(engine, write=False) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        ready = [each for each in _watched(session, now) if may_send(each, now, merge)]
+        if not ready:
+            return [], []
+        staff = Staff.load(session)
+        readable = [each for each in ready if _may_read(staff, each)]
+        tokens = _tokens(session, {each.path for each in readable}, now)
+    wakes = [Wake(each, tokens[each.path], _message(each, secret, tokens[each.path], namespace))
+             for each in readable
+             if each.path in tokens and tokens[each.path] != each.known_token]
+    return wakes[:MOST_PER_PASS], [each for each in ready if each not in readable]
+
+
+def _watched(session: Session, now: datetime) -> list[Watched]:
+    registrant = aliased(Employee)
+    rows = session.execute(
+        select(PushSubscription, registrant.login, DavCollection.path)
+        .join(registrant, registrant.id == PushSubscription.employee_id)
+        .join(DavCollection, DavCollection.id == PushSubscription.collection_id)
+        .where(PushSubscription.expires_at > now)
+        .order_by(PushSubscription.id))
+    return [Watched(row.id, login, path, row.push_resource, row.public_key, row.auth_secret,
+                    row.known_token, row.sent_at, row.retry_at) for row, login, path in rows]
+
+
+def _may_read(staff: Staff, watched: Watched) -> bool:
+    """Whether the registrant may still read the collection: their own, or a team member's."""
+    owner = watched.path.split("/")[0]
+    if not staff.is_active(watched.login):
+        return False
+    return owner == watched.login or owner in staff.team(watched.login)
+
+
+def _tokens(session: Session, paths: set[str], now: datetime) -> dict[str, str]:
+    store = CalendarStore(session, now)
+    return {path: store.sync_token(info)
+            for path, info in get_collections(session, sorted(paths)).items()}
+
+
+def _message(watched: Watched, secret: str, token: str, namespace: str) -> Message:
+    target = push_target(watched.path) or watched.path
+    topic_ = topic(secret, target)
+    return Message(watched.push_resource, watched.public_key, watched.auth_secret,
+                   push_message(topic_, in_namespace(token, namespace)), topic_, TTL)
+
+
+def _record(session: Session, wake: Wake, delivery: Delivery, now: datetime) -> None:
+    watched = wake.watched
+    if delivery.outcome is Outcome.GONE:
+        _forget(session, [watched], delivery.reason)
+    elif delivery.outcome is Outcome.DELIVERED:
+        session.execute(  # (unless the device's own change moved it on meanwhile)
+            update(PushSubscription)
+            .where(PushSubscription.id == watched.id,
+                   PushSubscription.known_token.is_not_distinct_from(watched.known_token))
+            .values(known_token=wake.token))
+        session.execute(update(PushSubscription).where(PushSubscription.id == watched.id)
+                        .values(sent_at=now, failures=0, retry_at=None))
+    else:
+        found = session.get(PushSubscription, watched.id)
+        if found is not None:
+            found.failures += 1
+            found.retry_at = now + retry_pause(found.failures)
+            logger.info("push: a message to %s's subscription %s failed (%s); retried at %s",
+                        watched.login, watched.id, delivery.reason, found.retry_at.isoformat())
+
+
+def _forget(session: Session, gone: Iterable[Watched], reason: str) -> None:
+    for watched in gone:
+        session.execute(delete(PushSubscription).where(PushSubscription.id == watched.id))
+        logger.info("push: %s's subscription %s to %s removed: %s", watched.login, watched.id,
+                    watched.path, reason)
+
+
+def heard_own_change(session: Session, login: str, path: str, registrations: Iterable[str],
+                     every: bool, before: str, after: str) -> None:
+    """A write by ``login`` to the collection at ``path`` that moved its token from
+    ``before`` to ``after`` came with ``Push-Dont-Notify``: the named registrations of
+    theirs (``every``, for ``*``: all of theirs on the collection; another user's are never
+    named) hear of nothing new — if they had heard of
+    ``before``, they have heard of ``after`` (one that had not is still woken, by the other
+    change it missed)."""
+    target = push_target(path)
+    collection = get_collections(session, [target]).get(target) if target else None
+    if collection is None or before == after:
+        return
+    mine = select(Employee.id).where(Employee.login == login).scalar_subquery()
+    named = () if every else (PushSubscription.registration.in_(list(registrations)),)
+    session.execute(update(PushSubscription)
+                    .where(PushSubscription.collection_id == collection.id,
+                           PushSubscription.employee_id == mine,
+                           PushSubscription.known_token == before, *named)
+                    .values(known_token=after))
+
+
+class Dispatcher:
+    """The loop ``bridge serve`` runs for a database: a pass every :data:`INTERVAL` seconds
+    while this process holds the lease (another process's passes meanwhile: none)."""
+
+    def __init__(self, engine: Engine, sender: Callable[[], Sender], namespace: str = "",
+                 merge: timedelta = MERGE) -> None:
+        self._engine = engine
+        self._sender = sender
+        self._namespace = namespace
+        self._merge = merge
+        self._holder = f"{uuid.uuid4().hex[:12]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._held_until: datetime | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True, name="push dispatcher")
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the pass under way; the lease is left for another process at once."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2 * web_push.TIMEOUT)
+        if self._held_until is not None:
+            try:
+                leases.release(self._engine, LEASE_NAME, self._holder, datetime.now(UTC))
+            except DBAPIError as error:  # (it expires)
+                logger.info("push: the dispatcher's lease was not released: %s", error)
+
+    def _run(self) -> None:
+        sender: Sender | None = None
+        while not self._stop.wait(INTERVAL):
+            try:
+                now = datetime.now(UTC)
+                if not self._holding(now):
+                    continue
+                sender = sender or self._sender()
+                report = dispatch(self._engine, sender, now, self._namespace, self._merge)
+                if report:
+                    logger.info("push: %d delivered, %d removed, %d failed", report.delivered,
+                                report.gone, report.failed)
+            except Exception:
+                logger.exception("push: a dispatcher pass failed; the next one tries again")
+
+    def _holding(self, now: datetime) -> bool:
+        """Whether this process dispatches now: there are live subscriptions (a read; no
+        lease is written while nobody subscribed) and it holds the lease (renewed when half
+        of it is left)."""
+        if not _anyone_subscribed(self._engine, now):
+            return False
+        if self._held_until is not None and now < self._held_until - LEASE / 2:
+            return True
+        if leases.hold(self._engine, LEASE_NAME, self._holder, now, LEASE.total_seconds()):
+            self._held_until = now + LEASE
+            return True
+        self._held_until = None
+        return False
+
+
+def _anyone_subscribed(engine: Engine, now: datetime) -> bool:
+    with transaction(engine, write=False) as session:
+        return session.scalar(select(PushSubscription.id)
+                              .where(PushSubscription.expires_at > now).limit(1)) is not None

@@ -1,0 +1,168 @@
+"""WebDAV-Push delivery: every source of change wakes the devices subscribed to the changed
+collections — and only them — with a message their push service takes (VAPID-signed, RFC
+8291-encrypted: tests/storage_plugin/push_receiver.py checks both) carrying the new sync
+token, from which a ``caldav`` client then syncs just that change; the device that made a
+change is not woken by it; a subscription its push service says is gone is removed; under
+two workers each change is sent once; a change made while no server ran is sent when one
+starts."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.clock import NOW_ISO, iso, local_stamp
+from tests.conftest import Bridge, WriteExport, appointment
+from tests.storage_plugin.conftest import Server, serving, start_bridge_serve, stop_serving
+from tests.storage_plugin.push_receiver import Device, Receiver, receiving
+from tests.storage_plugin.test_push import found, propfind, register, register_body
+from tests.storage_plugin.test_sync import sync_collection
+
+P = "https://bitfire.at/webdav-push"
+APPOINTMENTS = "bwilson/appointments/"
+PUSH_SETTINGS = {"push_allow": "127.0.0.1", "push_merge_seconds": "1"}
+QUIET_SECONDS = 3.0
+"""How long a device that is not to be woken is watched (three dispatcher passes)."""
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as made:
+        yield made
+
+
+@pytest.fixture
+def pushing(staff_passwords: None, database_url: str) -> Iterator[Server]:
+    """The server, its loopback push service allow-listed, a device woken at most once a
+    second."""
+    with serving(database_url, storage=PUSH_SETTINGS) as served:
+        yield served
+
+
+def subscribe(server: Server, login: str, path: str, device: Device) -> str:
+    """``device``'s registration on ``path`` as ``login``; its URL."""
+    answer = register(server, login, path, register_body(
+        device.resource, keys=(device.public_key, device.auth)))
+    assert answer.status_code == 201, answer.text
+    return answer.headers["Location"]
+
+
+def push_properties(server: Server, login: str, path: str) -> tuple[str, str]:
+    """The collection's topic and the server's VAPID key, as a client reads them."""
+    prop = found(propfind(server, login, path, "<D:prop><P:topic/><P:transports/></D:prop>"),
+                 path)
+    key = prop.findtext(f"{{{P}}}transports/{{{P}}}web-push/{{{P}}}vapid-public-key")
+    return prop.findtext(f"{{{P}}}topic") or "", key or ""
+
+
+def still(receiver: Receiver, counts: dict[str, int]) -> None:
+    """Each device has had exactly its count of messages, and no more comes meanwhile."""
+    time.sleep(QUIET_SECONDS)
+    assert {name: len(receiver.of(name)) for name in counts} == counts, receiver.refused
+
+
+def test_a_client_change_wakes_the_other_device_with_the_token_to_sync_just_it(
+        pushing: Server, receiver: Receiver) -> None:
+    phone, laptop = receiver.device("phone"), receiver.device("laptop")
+    subscribe(pushing, "bwilson", APPOINTMENTS, phone)
+    laptop_registration = subscribe(pushing, "bwilson", APPOINTMENTS, laptop)
+    held, _, _ = sync_collection(pushing, "bwilson", APPOINTMENTS)
+    event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"
+             f"UID:from-laptop\r\nDTSTART;TZID=Europe/Warsaw:{local_stamp(3, '10:00')}\r\n"
+             "DURATION:PT1H\r\nSUMMARY:Call from the laptop\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert pushing.put("bwilson", APPOINTMENTS + "from-laptop.ics", event,
+                       **{"Push-Dont-Notify": f'"{laptop_registration}"'}).status_code == 201
+
+    [message] = receiver.wait_for("phone")
+    topic, key = push_properties(pushing, "bwilson", APPOINTMENTS)
+    assert (message.topic, message.vapid_key) == (topic, key)
+    calendar = pushing.client("bwilson").calendar(url=pushing.url + APPOINTMENTS)
+    synced = calendar.get_objects_by_sync_token(held, load_objects=False,
+                                                disable_fallback=True)
+    assert [str(item.url).rsplit("/", 1)[-1] for item in synced] == ["from-laptop.ics"]
+    assert synced.sync_token == message.sync_token  # (the token a sync answers now)
+    still(receiver, {"phone": 1, "laptop": 0})
+
+
+def test_a_change_said_not_to_notify_with_a_star_wakes_none_of_the_users_devices(
+        pushing: Server, receiver: Receiver, hq: Bridge) -> None:
+    phone = receiver.device("phone")
+    subscribe(pushing, "bwilson", "bwilson/tasks/", phone)
+    todo = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VTODO\r\n"
+            "UID:quiet\r\nSUMMARY:Quiet\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+    assert pushing.put("bwilson", "bwilson/tasks/quiet.ics", todo,
+                       **{"Push-Dont-Notify": "*"}).status_code == 201
+    still(receiver, {"phone": 0})
+    assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Loud",
+              "--start", iso(2)).exit_code == 0
+    receiver.wait_for("phone")  # (HQ's change is not the device's)
+
+
+def test_each_source_of_change_wakes_exactly_its_collections_devices(
+        pushing: Server, receiver: Receiver, hq: Bridge, write_export: WriteExport) -> None:
+    subscriptions = {"appointments": ("bwilson", APPOINTMENTS),
+                     "mobile": ("bwilson", "bwilson/mobile/"),
+                     "tasks": ("bwilson", "bwilson/tasks/"),
+                     "manager": ("awhite", "awhite/team-bwilson-appointments/"),
+                     "other": ("cdavis", "cdavis/appointments/")}
+    for name, (login, path) in subscriptions.items():
+        subscribe(pushing, login, path, receiver.device(name))
+    counts = dict.fromkeys(subscriptions, 0)
+
+    def woken(*names: str) -> None:
+        for name in names:
+            counts[name] += 1
+            receiver.wait_for(name, counts[name])
+        still(receiver, counts)
+
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", iso(4)).exit_code == 0  # an HQ command
+    woken("appointments", "manager")
+    assert hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
+              "--now", NOW_ISO).exit_code == 0  # an import run
+    woken("mobile")
+    assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Offer",
+              "--start", iso(2)).exit_code == 0
+    woken("tasks")
+    assert hq("settings", "set", "cdavis", "--calendar-start", "-3d").exit_code == 0
+    woken("other")  # (its window moved: items may have left it)
+
+
+def test_a_subscription_its_push_service_says_is_gone_is_removed(
+        pushing: Server, receiver: Receiver, hq: Bridge) -> None:
+    gone = receiver.device("gone")
+    gone.answer = 410
+    registration = subscribe(pushing, "bwilson", APPOINTMENTS, gone)
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", iso(4)).exit_code == 0
+    deadline = time.monotonic() + 20
+    while pushing.http("bwilson").delete(registration).status_code != 404:
+        assert time.monotonic() < deadline, "the subscription was not removed"
+        time.sleep(0.2)
+
+
+def test_under_two_workers_each_change_is_sent_once_even_one_made_while_none_ran(
+        staff_passwords: None, database_url: str, receiver: Receiver, hq: Bridge,
+        tmp_path: Path) -> None:
+    settings = "".join(f"{name} = {value}\n" for name, value in PUSH_SETTINGS.items())
+    served, process = start_bridge_serve(database_url, tmp_path, "info", workers=2,
+                                         storage=settings)
+    try:
+        subscribe(served, "bwilson", APPOINTMENTS, receiver.device("phone"))
+        for round_ in range(1, 4):
+            assert hq("activities", "add", "-r", "bwilson", "--name", f"Visit {round_}",
+                      "--start", iso(4)).exit_code == 0
+            receiver.wait_for("phone", round_)
+            still(receiver, {"phone": round_})
+    finally:
+        stop_serving(process)
+    assert hq("activities", "add", "-r", "bwilson", "--name", "While down",
+              "--start", iso(5)).exit_code == 0
+    served, process = start_bridge_serve(database_url, tmp_path, "info", workers=2,
+                                         storage=settings)
+    try:
+        receiver.wait_for("phone", 4, seconds=30)  # (the old lease runs out first)
+        still(receiver, {"phone": 4})
+    finally:
+        stop_serving(process)
