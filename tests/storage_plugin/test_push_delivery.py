@@ -2,9 +2,9 @@
 collections — and only them — with a message their push service takes (VAPID-signed, RFC
 8291-encrypted: tests/storage_plugin/push_receiver.py checks both) carrying the new sync
 token, from which a ``caldav`` client then syncs just that change; the device that made a
-change is not woken by it; a subscription its push service says is gone is removed; under
-two workers each change is sent once; a change made while no server ran is sent when one
-starts."""
+change is not woken by it (``Push-Dont-Notify``); a subscription its push service says is
+gone is removed; under two workers each change is sent once; a change made while no server
+ran is sent when one starts."""
 
 import time
 from collections.abc import Iterator
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.clock import NOW_ISO, iso, local_stamp
+from tests.clock import NOW_ISO, iso, local_stamp, utc, zulu
 from tests.conftest import Bridge, WriteExport, appointment
 from tests.storage_plugin.conftest import Server, serving, start_bridge_serve, stop_serving
 from tests.storage_plugin.push_receiver import Device, Receiver, receiving
 from tests.storage_plugin.test_push import found, propfind, register, register_body
 from tests.storage_plugin.test_sync import sync_collection
+from tests.web.conftest import IN_WARSAW, Cockpits, cockpit, wall  # noqa: F401 (a fixture)
 
 P = "https://bitfire.at/webdav-push"
 APPOINTMENTS = "bwilson/appointments/"
@@ -33,9 +34,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def pushing(staff_passwords: None, database_url: str) -> Iterator[Server]:
-    """The server, its loopback push service allow-listed, a device woken at most once a
-    second."""
+def server(staff_passwords: None, database_url: str) -> Iterator[Server]:
+    """The server (the cockpit's too), its loopback push service allow-listed, a device woken
+    at most once a second."""
     with serving(database_url, storage=PUSH_SETTINGS) as served:
         yield served
 
@@ -63,21 +64,21 @@ def still(receiver: Receiver, counts: dict[str, int]) -> None:
 
 
 def test_a_client_change_wakes_the_other_device_with_the_token_to_sync_just_it(
-        pushing: Server, receiver: Receiver) -> None:
+        server: Server, receiver: Receiver) -> None:
     phone, laptop = receiver.device("phone"), receiver.device("laptop")
-    subscribe(pushing, "bwilson", APPOINTMENTS, phone)
-    laptop_registration = subscribe(pushing, "bwilson", APPOINTMENTS, laptop)
-    held, _, _ = sync_collection(pushing, "bwilson", APPOINTMENTS)
+    subscribe(server, "bwilson", APPOINTMENTS, phone)
+    laptop_registration = subscribe(server, "bwilson", APPOINTMENTS, laptop)
+    held, _, _ = sync_collection(server, "bwilson", APPOINTMENTS)
     event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"
              f"UID:from-laptop\r\nDTSTART;TZID=Europe/Warsaw:{local_stamp(3, '10:00')}\r\n"
              "DURATION:PT1H\r\nSUMMARY:Call from the laptop\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-    assert pushing.put("bwilson", APPOINTMENTS + "from-laptop.ics", event,
+    assert server.put("bwilson", APPOINTMENTS + "from-laptop.ics", event,
                        **{"Push-Dont-Notify": f'"{laptop_registration}"'}).status_code == 201
 
     [message] = receiver.wait_for("phone")
-    topic, key = push_properties(pushing, "bwilson", APPOINTMENTS)
+    topic, key = push_properties(server, "bwilson", APPOINTMENTS)
     assert (message.topic, message.vapid_key) == (topic, key)
-    calendar = pushing.client("bwilson").calendar(url=pushing.url + APPOINTMENTS)
+    calendar = server.client("bwilson").calendar(url=server.url + APPOINTMENTS)
     synced = calendar.get_objects_by_sync_token(held, load_objects=False,
                                                 disable_fallback=True)
     assert [str(item.url).rsplit("/", 1)[-1] for item in synced] == ["from-laptop.ics"]
@@ -86,12 +87,12 @@ def test_a_client_change_wakes_the_other_device_with_the_token_to_sync_just_it(
 
 
 def test_a_change_said_not_to_notify_with_a_star_wakes_none_of_the_users_devices(
-        pushing: Server, receiver: Receiver, hq: Bridge) -> None:
+        server: Server, receiver: Receiver, hq: Bridge) -> None:
     phone = receiver.device("phone")
-    subscribe(pushing, "bwilson", "bwilson/tasks/", phone)
+    subscribe(server, "bwilson", "bwilson/tasks/", phone)
     todo = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VTODO\r\n"
             "UID:quiet\r\nSUMMARY:Quiet\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
-    assert pushing.put("bwilson", "bwilson/tasks/quiet.ics", todo,
+    assert server.put("bwilson", "bwilson/tasks/quiet.ics", todo,
                        **{"Push-Dont-Notify": "*"}).status_code == 201
     still(receiver, {"phone": 0})
     assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Loud",
@@ -100,14 +101,15 @@ def test_a_change_said_not_to_notify_with_a_star_wakes_none_of_the_users_devices
 
 
 def test_each_source_of_change_wakes_exactly_its_collections_devices(
-        pushing: Server, receiver: Receiver, hq: Bridge, write_export: WriteExport) -> None:
+        server: Server, receiver: Receiver, hq: Bridge, write_export: WriteExport,
+        cockpit: Cockpits) -> None:  # noqa: F811 (the fixture)
     subscriptions = {"appointments": ("bwilson", APPOINTMENTS),
                      "mobile": ("bwilson", "bwilson/mobile/"),
                      "tasks": ("bwilson", "bwilson/tasks/"),
                      "manager": ("awhite", "awhite/team-bwilson-appointments/"),
                      "other": ("cdavis", "cdavis/appointments/")}
     for name, (login, path) in subscriptions.items():
-        subscribe(pushing, login, path, receiver.device(name))
+        subscribe(server, login, path, receiver.device(name))
     counts = dict.fromkeys(subscriptions, 0)
 
     def woken(*names: str) -> None:
@@ -119,9 +121,17 @@ def test_each_source_of_change_wakes_exactly_its_collections_devices(
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(4)).exit_code == 0  # an HQ command
     woken("appointments", "manager")
-    assert hq("import", "activities", write_export("appointments", [appointment("MA-1")]),
-              "--now", NOW_ISO).exit_code == 0  # an import run
+    mobile = write_export("appointments", [appointment("MA-1")])
+    assert hq("import", "activities", mobile, "--now", NOW_ISO).exit_code == 0  # an import run
     woken("mobile")
+    edited = cockpit("bwilson").post("activities/HQ-000001/edit", {
+        "name": "Visit, moved", "start": wall(4, "11:00"), "end": wall(4, "12:00"),
+        **IN_WARSAW, "priority": "5",
+        "representative": "bwilson"})  # the cockpit
+    assert edited.status_code == 200, edited.text
+    woken("appointments", "manager")
+    assert hq("import", "activities", mobile, "--now", zulu(utc(5))).exit_code == 0
+    woken("appointments", "manager")  # (its status sweep: the visit of day 4 is Delayed)
     assert hq("activities", "add", "--kind", "task", "-r", "bwilson", "--name", "Offer",
               "--start", iso(2)).exit_code == 0
     woken("tasks")
@@ -130,14 +140,14 @@ def test_each_source_of_change_wakes_exactly_its_collections_devices(
 
 
 def test_a_subscription_its_push_service_says_is_gone_is_removed(
-        pushing: Server, receiver: Receiver, hq: Bridge) -> None:
+        server: Server, receiver: Receiver, hq: Bridge) -> None:
     gone = receiver.device("gone")
     gone.answer = 410
-    registration = subscribe(pushing, "bwilson", APPOINTMENTS, gone)
+    registration = subscribe(server, "bwilson", APPOINTMENTS, gone)
     assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
               "--start", iso(4)).exit_code == 0
     deadline = time.monotonic() + 20
-    while pushing.http("bwilson").delete(registration).status_code != 404:
+    while server.http("bwilson").delete(registration).status_code != 404:
         assert time.monotonic() < deadline, "the subscription was not removed"
         time.sleep(0.2)
 
