@@ -336,14 +336,16 @@ def start_bridge(workdir: Path, loaded: bool = False) -> Server:
 
 
 def serve_bridge(workdir: Path, database: str, workers: int | None = None,
-                 name: str = "bridge") -> Server:
-    """`bridge serve` on ``database`` (with ``--workers`` when given), on a free port, logging
-    into ``workdir``."""
+                 name: str = "bridge", config: Path | None = None) -> Server:
+    """`bridge serve` on ``database`` (with ``--workers`` and ``--config`` when given), on a
+    free port, logging into ``workdir``."""
     port = free_port()
     command = [str(BRIDGE), "--database", database, "serve", "--host", "127.0.0.1", "--port",
                str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
+    if config is not None:
+        command += ["--config", str(config)]
     log = workdir / f"bridge-serve{'' if workers is None else f'-{workers}'}.log"
     process = subprocess.Popen(command, cwd=workdir, stdout=log.open("w"),
                                stderr=subprocess.STDOUT)

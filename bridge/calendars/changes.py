@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from sqlalchemy import and_, delete, event, insert, select, update
+from sqlalchemy import and_, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bridge.infra.bulk import upsert_rows
@@ -138,6 +138,13 @@ def current_named(session: Session, names: Iterable[str]) -> dict[str, tuple[int
     return {row.name: (row.id, Point(row.seq, row.mark or ""))
             for row in session.execute(_POINTS.where(
                 among(session.connection(), SyncScope.name, list(names))))}
+
+
+def stand(session: Session) -> tuple[int, int]:
+    """Where the change log as a whole stands: it moves with every change of any scope."""
+    row = session.execute(select(func.count(SyncScope.id),
+                                 func.coalesce(func.sum(SyncScope.seq), 0))).one()
+    return int(row[0]), int(row[1])
 
 
 def known(session: Session, scope: int | None, point: Point) -> bool:

@@ -9,7 +9,8 @@ dispatcher compares tokens, the way a client would, instead of listening for cha
 changed while no dispatcher ran is still sent when one runs again, and nothing needs to say
 that it changed something.
 
-A pass (:func:`dispatch`) reads, in one snapshot, every live subscription that may be sent
+A pass (:func:`dispatch`), whenever the change log moved (or devices wait, or every
+:data:`FULL_PASS`), reads in one snapshot every live subscription that may be sent
 to now and its collection's token; sends a ``push-message`` (the topic and the new token) to
 each whose device has not heard of that token; and keeps what became of each message:
 delivered (the device has heard of the token), gone (the push service answered 404 or 410,
@@ -37,6 +38,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
+from bridge.calendars import changes
 from bridge.calendars.collections import get_collections
 from bridge.calendars.push import TOPIC_SECRET, push_target, topic
 from bridge.calendars.store import CalendarStore
@@ -62,8 +64,11 @@ TTL = 86_400
 MOST_PER_PASS = 2_000
 """Messages one pass sends at most (the rest: the next pass)."""
 SENDING_THREADS = 8
-INTERVAL = 1.0
-"""Seconds between passes."""
+INTERVAL = 0.5
+"""Seconds between looks at the change log."""
+FULL_PASS = timedelta(seconds=10)
+"""The longest between two passes while the change log stands still (a settings change or a
+new day moves a window, and a token with it, without a change of the log)."""
 LEASE = timedelta(seconds=10)
 """How long the lease lasts unless renewed (a dispatcher that died holds it no longer)."""
 
@@ -126,6 +131,8 @@ class Report:
     delivered: int = 0
     gone: int = 0
     failed: int = 0
+    waiting: bool = False
+    """Some device may not be sent to yet (merged, or a retry): the next pass may have to."""
 
     def __bool__(self) -> bool:
         return bool(self.delivered or self.gone or self.failed)
@@ -135,8 +142,8 @@ def dispatch(engine: Engine, sender: Sender, now: datetime, namespace: str = "",
              merge: timedelta = MERGE) -> Report:
     """One pass (see the module); ``namespace``: the database's name on a server of several
     (it is in the tokens clients hold)."""
-    wakes, unreadable = _planned(engine, now, namespace, merge)
-    report = Report(gone=len(unreadable))
+    wakes, unreadable, waiting = _planned(engine, now, namespace, merge)
+    report = Report(gone=len(unreadable), waiting=waiting)
     if not wakes and not unreadable:
         return report
     with ThreadPoolExecutor(SENDING_THREADS) as pool:
@@ -151,24 +158,28 @@ def dispatch(engine: Engine, sender: Sender, now: datetime, namespace: str = "",
 
 
 def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta
-             ) -> tuple[list[Wake], list[Watched]]:
-    """The messages due now, and the subscriptions whose registrant may no longer read
-    their collection — read in one snapshot (subscriptions first, then the tokens: a
-    device's own change and its ``known_token`` are one commit)."""
+             ) -> tuple[list[Wake], list[Watched], bool]:
+    """The messages due now, the subscriptions whose registrant may no longer read their
+    collection, and whether some may not be sent to yet — read in one snapshot
+    (subscriptions first, then the tokens: a device's own change and its ``known_token`` are
+    one commit)."""
     secret = shared_secret(engine, TOPIC_SECRET)
     with transaction(engine, write=False) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        ready = [each for each in _watched(session, now) if may_send(each, now, merge)]
+        watched = _watched(session, now)
+        ready = [each for each in watched if may_send(each, now, merge)]
+        waiting = len(ready) < len(watched)
         if not ready:
-            return [], []
+            return [], [], waiting
         staff = Staff.load(session)
         readable = [each for each in ready if _may_read(staff, each)]
         tokens = _tokens(session, {each.path for each in readable}, now)
     wakes = [Wake(each, tokens[each.path], _message(each, secret, tokens[each.path], namespace))
              for each in readable
              if each.path in tokens and tokens[each.path] != each.known_token]
-    return wakes[:MOST_PER_PASS], [each for each in ready if each not in readable]
+    return (wakes[:MOST_PER_PASS], [each for each in ready if each not in readable],
+            waiting or len(wakes) > MOST_PER_PASS)
 
 
 def _watched(session: Session, now: datetime) -> list[Watched]:
@@ -267,6 +278,8 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._held_until: datetime | None = None
+        self._seen: tuple[tuple[int, int], datetime, bool] | None = None
+        """Where the change log stood at the last pass, when, and whether devices waited."""
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, daemon=True, name="push dispatcher")
@@ -290,8 +303,12 @@ class Dispatcher:
                 now = datetime.now(UTC)
                 if not self._holding(now):
                     continue
+                stand = _stand(self._engine)
+                if not self._due(stand, now):
+                    continue
                 sender = sender or self._sender()
                 report = dispatch(self._engine, sender, now, self._namespace, self._merge)
+                self._seen = (stand, now, report.waiting)
                 if report:
                     logger.info("push: %d delivered, %d removed, %d failed", report.delivered,
                                 report.gone, report.failed)
@@ -311,6 +328,20 @@ class Dispatcher:
             return True
         self._held_until = None
         return False
+
+
+    def _due(self, stand: tuple[int, int], now: datetime) -> bool:
+        """Whether a pass is due: the change log moved, devices waited, or the last full
+        pass is :data:`FULL_PASS` old."""
+        if self._seen is None:
+            return True
+        seen, at, waiting = self._seen
+        return stand != seen or waiting or now >= at + FULL_PASS
+
+
+def _stand(engine: Engine) -> tuple[int, int]:
+    with transaction(engine, write=False) as session:
+        return changes.stand(session)
 
 
 def _anyone_subscribed(engine: Engine, now: datetime) -> bool:
