@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bridge.calendars import changes
 from bridge.calendars.collections import get_collections
-from bridge.calendars.push import TOPIC_SECRET, push_target, topic
+from bridge.calendars.push import TOPIC_SECRET, forget_expired, push_target, topic
 from bridge.calendars.store import CalendarStore
 from bridge.calendars.tokens import in_namespace
 from bridge.hq.roles import Staff
@@ -66,6 +66,8 @@ MOST_PER_PASS = 2_000
 SENDING_THREADS = 8
 INTERVAL = 0.5
 """Seconds between looks at the change log."""
+FORGET_EVERY = timedelta(hours=1)
+"""How often expired subscriptions are removed (none is sent to meanwhile)."""
 FULL_PASS = timedelta(seconds=10)
 """The longest between two passes while the change log stands still (a settings change or a
 new day moves a window, and a token with it, without a change of the log)."""
@@ -278,6 +280,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._held_until: datetime | None = None
+        self._forgotten_at: datetime | None = None
         self._seen: tuple[tuple[int, int], datetime, bool] | None = None
         """Where the change log stood at the last pass, when, and whether devices waited."""
 
@@ -309,6 +312,7 @@ class Dispatcher:
                 sender = sender or self._sender()
                 report = dispatch(self._engine, sender, now, self._namespace, self._merge)
                 self._seen = (stand, now, report.waiting)
+                self._forget_expired(now)
                 if report:
                     logger.info("push: %d delivered, %d removed, %d failed", report.delivered,
                                 report.gone, report.failed)
@@ -329,6 +333,16 @@ class Dispatcher:
         self._held_until = None
         return False
 
+
+    def _forget_expired(self, now: datetime) -> None:
+        """Remove the subscriptions that expired (at most once per :data:`FORGET_EVERY`)."""
+        if self._forgotten_at is not None and now < self._forgotten_at + FORGET_EVERY:
+            return
+        with transaction(self._engine) as session:
+            removed = forget_expired(session, now)
+        self._forgotten_at = now
+        if removed:
+            logger.info("push: %d expired subscription(s) removed", removed)
 
     def _due(self, stand: tuple[int, int], now: datetime) -> bool:
         """Whether a pass is due: the change log moved, devices waited, or the last full
