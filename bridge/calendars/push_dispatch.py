@@ -185,12 +185,15 @@ def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta
 
 
 def _watched(session: Session, now: datetime) -> list[Watched]:
+    """The live subscriptions to content updates (every message is one: the properties of
+    the collections — their names, colours — are not what their tokens follow)."""
     registrant = aliased(Employee)
     rows = session.execute(
         select(PushSubscription, registrant.login, DavCollection.path)
         .join(registrant, registrant.id == PushSubscription.employee_id)
         .join(DavCollection, DavCollection.id == PushSubscription.collection_id)
-        .where(PushSubscription.expires_at > now)
+        .where(PushSubscription.expires_at > now,
+               PushSubscription.content_update.is_(True))  # (what every message is)
         .order_by(PushSubscription.id))
     return [Watched(row.id, login, path, row.push_resource, row.public_key, row.auth_secret,
                     row.known_token, row.sent_at, row.retry_at) for row, login, path in rows]

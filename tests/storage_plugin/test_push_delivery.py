@@ -100,6 +100,20 @@ def test_a_change_said_not_to_notify_with_a_star_wakes_none_of_the_users_devices
     receiver.wait_for("phone")  # (HQ's change is not the device's)
 
 
+def test_a_device_that_asked_for_property_updates_only_is_not_woken_by_new_items(
+        server: Server, receiver: Receiver, hq: Bridge) -> None:
+    properties, contents = receiver.device("properties"), receiver.device("contents")
+    answer = register(server, "bwilson", APPOINTMENTS, register_body(
+        properties.resource, keys=(properties.public_key, properties.auth),
+        trigger="<P:property-update><D:depth>0</D:depth></P:property-update>"))
+    assert answer.status_code == 201, answer.text
+    subscribe(server, "bwilson", APPOINTMENTS, contents)
+    assert hq("activities", "add", "-r", "bwilson", "--name", "Visit",
+              "--start", iso(4)).exit_code == 0
+    receiver.wait_for("contents")
+    still(receiver, {"properties": 0, "contents": 1})
+
+
 def test_each_source_of_change_wakes_exactly_its_collections_devices(
         server: Server, receiver: Receiver, hq: Bridge, write_export: WriteExport,
         cockpit: Cockpits) -> None:  # noqa: F811 (the fixture)
