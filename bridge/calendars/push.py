@@ -1,7 +1,8 @@
 """WebDAV-Push (draft-bitfire-webdav-push-00): which collections a client may subscribe
 to, under which topic, what a registration must hold, how long it lasts, and the
 registrations themselves. The protocol's XML is ``storage_plugin.push``'s; sending the
-messages is the dispatcher's, which reads :func:`live_subscriptions`.
+messages is the dispatcher's (``bridge.calendars.push_dispatch``), which reads
+:func:`watched`.
 
 - Every collection of a representative that the server provisions (appointments, tasks,
   mobile, customers) supports push, and so does a manager's view of one
@@ -31,14 +32,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bridge.calendars import team
 from bridge.calendars.collections import get_collections
 from bridge.calendars.store import CalendarStore
 from bridge.errors import InvalidInput
 from bridge.hq.placement import Projection
-from bridge.models import Employee, PushSubscription
+from bridge.models import DavCollection, Employee, PushSubscription
 
 TOPIC_SECRET = "push-topics"
 """The ``ServerKey`` topics are made with."""
@@ -93,20 +94,21 @@ class Subscribed:
 
 
 @dataclass(frozen=True)
-class LiveSubscription:
-    """What the dispatcher needs of a subscription to send it a message."""
+class Watched:
+    """A live subscription, as the dispatcher reads it."""
 
     id: int
-    registration: str
     login: str
-    """Who registered it (whether they may still read the collection is the sender's to
+    """Who registered it (whether they may still read the collection is the dispatcher's to
     check: a manager's team changes)."""
+    path: str
+    """The collection it is about (a manager's view: the representative's collection)."""
     push_resource: str
     public_key: str
     auth_secret: str
-    content_update: bool
-    property_update: bool
-    expires_at: datetime
+    known_token: str | None
+    sent_at: datetime | None
+    retry_at: datetime | None
 
 
 def push_target(path: str) -> str | None:
@@ -203,17 +205,19 @@ def unregister(session: Session, login: str, registration: str) -> bool:
     return bool(getattr(removed, "rowcount", 0))
 
 
-def live_subscriptions(session: Session, collection_id: int,
-                       now: datetime) -> list[LiveSubscription]:
-    """The subscriptions a change of the collection wakes (not expired), oldest first."""
-    rows = session.execute(select(PushSubscription, Employee.login)
-                           .join(Employee, Employee.id == PushSubscription.employee_id)
-                           .where(PushSubscription.collection_id == collection_id,
-                                  PushSubscription.expires_at > now)
-                           .order_by(PushSubscription.id))
-    return [LiveSubscription(row.id, row.registration, login, row.push_resource,
-                             row.public_key, row.auth_secret, row.content_update,
-                             row.property_update, row.expires_at) for row, login in rows]
+def watched(session: Session, now: datetime) -> list[Watched]:
+    """The live subscriptions to content updates, oldest first (every message the
+    dispatcher sends is one: the properties of the collections — their names, colours — are
+    not what their tokens follow)."""
+    registrant = aliased(Employee)
+    rows = session.execute(
+        select(PushSubscription, registrant.login, DavCollection.path)
+        .join(registrant, registrant.id == PushSubscription.employee_id)
+        .join(DavCollection, DavCollection.id == PushSubscription.collection_id)
+        .where(PushSubscription.expires_at > now, PushSubscription.content_update.is_(True))
+        .order_by(PushSubscription.id))
+    return [Watched(row.id, login, path, row.push_resource, row.public_key, row.auth_secret,
+                    row.known_token, row.sent_at, row.retry_at) for row, login, path in rows]
 
 
 def forget_expired(session: Session, now: datetime) -> int:

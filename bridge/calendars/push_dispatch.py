@@ -36,11 +36,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from bridge.calendars import changes
 from bridge.calendars.collections import get_collections
-from bridge.calendars.push import TOPIC_SECRET, forget_expired, push_target, topic
+from bridge.calendars.push import (
+    TOPIC_SECRET,
+    Watched,
+    forget_expired,
+    push_target,
+    topic,
+    watched,
+)
 from bridge.calendars.store import CalendarStore
 from bridge.calendars.tokens import in_namespace
 from bridge.hq.roles import Staff
@@ -48,7 +55,7 @@ from bridge.infra import leases, web_push
 from bridge.infra.db import transaction
 from bridge.infra.secrets import shared_secret
 from bridge.infra.web_push import Delivery, Message, Outcome, Sender
-from bridge.models import DavCollection, Employee, PushSubscription
+from bridge.models import Employee, PushSubscription
 
 logger = logging.getLogger("bridge.push")
 
@@ -73,23 +80,6 @@ FULL_PASS = timedelta(seconds=10)
 new day moves a window, and a token with it, without a change of the log)."""
 LEASE = timedelta(seconds=10)
 """How long the lease lasts unless renewed (a dispatcher that died holds it no longer)."""
-
-
-@dataclass(frozen=True)
-class Watched:
-    """A live subscription, as a pass reads it."""
-
-    id: int
-    login: str
-    """Who registered it."""
-    path: str
-    """The collection it is about (a manager's view: the representative's collection)."""
-    push_resource: str
-    public_key: str
-    auth_secret: str
-    known_token: str | None
-    sent_at: datetime | None
-    retry_at: datetime | None
 
 
 def may_send(watched: Watched, now: datetime, merge: timedelta = MERGE) -> bool:
@@ -169,9 +159,9 @@ def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta
     with transaction(engine, write=False) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        watched = _watched(session, now)
-        ready = [each for each in watched if may_send(each, now, merge)]
-        waiting = len(ready) < len(watched)
+        live = watched(session, now)
+        ready = [each for each in live if may_send(each, now, merge)]
+        waiting = len(ready) < len(live)
         if not ready:
             return [], [], waiting
         staff = Staff.load(session)
@@ -182,21 +172,6 @@ def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta
              if each.path in tokens and tokens[each.path] != each.known_token]
     return (wakes[:MOST_PER_PASS], [each for each in ready if each not in readable],
             waiting or len(wakes) > MOST_PER_PASS)
-
-
-def _watched(session: Session, now: datetime) -> list[Watched]:
-    """The live subscriptions to content updates (every message is one: the properties of
-    the collections — their names, colours — are not what their tokens follow)."""
-    registrant = aliased(Employee)
-    rows = session.execute(
-        select(PushSubscription, registrant.login, DavCollection.path)
-        .join(registrant, registrant.id == PushSubscription.employee_id)
-        .join(DavCollection, DavCollection.id == PushSubscription.collection_id)
-        .where(PushSubscription.expires_at > now,
-               PushSubscription.content_update.is_(True))  # (what every message is)
-        .order_by(PushSubscription.id))
-    return [Watched(row.id, login, path, row.push_resource, row.public_key, row.auth_secret,
-                    row.known_token, row.sent_at, row.retry_at) for row, login, path in rows]
 
 
 def _may_read(staff: Staff, watched: Watched) -> bool:
@@ -221,31 +196,32 @@ def _message(watched: Watched, secret: str, token: str, namespace: str) -> Messa
 
 
 def _record(session: Session, wake: Wake, delivery: Delivery, now: datetime) -> None:
-    watched = wake.watched
+    subscription = wake.watched
     if delivery.outcome is Outcome.GONE:
-        _forget(session, [watched], delivery.reason)
+        _forget(session, [subscription], delivery.reason)
     elif delivery.outcome is Outcome.DELIVERED:
         session.execute(  # (unless the device's own change moved it on meanwhile)
             update(PushSubscription)
-            .where(PushSubscription.id == watched.id,
-                   PushSubscription.known_token.is_not_distinct_from(watched.known_token))
+            .where(PushSubscription.id == subscription.id,
+                   PushSubscription.known_token.is_not_distinct_from(subscription.known_token))
             .values(known_token=wake.token))
-        session.execute(update(PushSubscription).where(PushSubscription.id == watched.id)
+        session.execute(update(PushSubscription).where(PushSubscription.id == subscription.id)
                         .values(sent_at=now, failures=0, retry_at=None))
     else:
-        found = session.get(PushSubscription, watched.id)
+        found = session.get(PushSubscription, subscription.id)
         if found is not None:
             found.failures += 1
             found.retry_at = now + retry_pause(found.failures)
             logger.info("push: a message to %s's subscription %s failed (%s); retried at %s",
-                        watched.login, watched.id, delivery.reason, found.retry_at.isoformat())
+                        subscription.login, subscription.id, delivery.reason,
+                        found.retry_at.isoformat())
 
 
 def _forget(session: Session, gone: Iterable[Watched], reason: str) -> None:
-    for watched in gone:
-        session.execute(delete(PushSubscription).where(PushSubscription.id == watched.id))
-        logger.info("push: %s's subscription %s to %s removed: %s", watched.login, watched.id,
-                    watched.path, reason)
+    for each in gone:
+        session.execute(delete(PushSubscription).where(PushSubscription.id == each.id))
+        logger.info("push: %s's subscription %s to %s removed: %s", each.login, each.id, each.path,
+                    reason)
 
 
 def heard_own_change(session: Session, login: str, path: str, registrations: Iterable[str],

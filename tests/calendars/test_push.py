@@ -13,7 +13,6 @@ from py_vapid import Vapid
 from sqlalchemy import Engine
 
 from bridge.calendars import push
-from bridge.calendars.collections import get_collections
 from bridge.infra.db import make_engine, transaction
 from bridge.infra.vapid import vapid_keys
 from tests.clock import NOW
@@ -81,7 +80,7 @@ def test_subscriptions_whose_encryption_cannot_be_used_are_refused(
         push.check_subscription(push.WebPushSubscription(**fields))
 
 
-def test_registrations_are_renewed_listed_for_the_dispatcher_and_expire(
+def test_registrations_are_renewed_watched_by_the_dispatcher_and_expire(
         hq: Bridge, engine: Engine) -> None:
     device = subscription()
     with transaction(engine) as session:
@@ -93,18 +92,19 @@ def test_registrations_are_renewed_listed_for_the_dispatcher_and_expire(
         assert renewed.registration == made.registration
         push.register(session, "awhite", "bwilson/appointments", subscription("https://x.example/2"),
                       CONTENT, NOW + timedelta(days=3), NOW)
-        collection = get_collections(session, ["bwilson/appointments"])["bwilson/appointments"]
-        live = push.live_subscriptions(session, collection.id, NOW)
-        assert [(each.login, each.push_resource, each.property_update) for each in live] == [
-            ("bwilson", device.push_resource, True), ("awhite", "https://x.example/2", False)]
+        live = push.watched(session, NOW)
+        assert [(each.login, each.path, each.push_resource) for each in live] == [
+            ("bwilson", "bwilson/appointments", device.push_resource),
+            ("awhite", "bwilson/appointments", "https://x.example/2")]
         assert live[0].public_key == device.public_key
+        assert live[0].known_token  # (the collection's token when it was made)
         later = NOW + timedelta(days=4)
-        assert [each.push_resource for each in push.live_subscriptions(
-            session, collection.id, later)] == [device.push_resource]
+        assert [each.push_resource for each in push.watched(session, later)] == [
+            device.push_resource]
         assert push.forget_expired(session, later) == 1
         assert not push.unregister(session, "awhite", made.registration)  # not theirs
         assert push.unregister(session, "bwilson", made.registration)
-        assert push.live_subscriptions(session, collection.id, NOW) == []
+        assert push.watched(session, NOW) == []
 
 
 def test_the_cap_counts_live_subscriptions_only(hq: Bridge, engine: Engine) -> None:

@@ -5,14 +5,8 @@ draft's push-message with the topic and the new sync token."""
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
-from bridge.calendars.push_dispatch import (
-    LAST_RETRY,
-    MERGE,
-    Watched,
-    may_send,
-    push_message,
-    retry_pause,
-)
+from bridge.calendars.push import Watched
+from bridge.calendars.push_dispatch import LAST_RETRY, MERGE, may_send, push_message, retry_pause
 from tests.clock import utc
 
 NOW = utc(0)
