@@ -58,9 +58,11 @@ while the operations it is slower at are repeated, and the hottest functions are
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -81,6 +83,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+import urllib3
 
 BRIDGE = Path(sys.executable).parent / "bridge"
 LOGIN = "bench"
@@ -283,10 +286,11 @@ class Server:
     session: requests.Session = field(default_factory=requests.Session)
     etags: dict[str, str] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
+    scheme: str = "http"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         """Stop the server and the worker processes it started (``bridge serve --workers``;
@@ -391,6 +395,38 @@ def start_radicale(workdir: Path, logins: tuple[str, ...] = (LOGIN,),
         cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
     server = Server(name, process, port, log)
     wait_ready(server)
+    return server
+
+
+def start_xandikos(workdir: Path, login: str = LOGIN, password: str = PASSWORD,
+                   name: str = "xandikos") -> Server:
+    """A stock Xandikos (``xandikos serve``) on a free port, serving ``workdir/xandikos``
+    (a git repository per collection, laid out beforehand) with ``/{login}/`` as the
+    principal. Its HTTP Basic authentication checks ``login`` / ``password`` against an
+    htpasswd file (a ``{SHA}`` entry: a hash as cheap as Radicale's plain file); Xandikos
+    allows that only over HTTPS (``--htpasswd`` requires ``--autocert``), so it is served
+    over HTTPS with its self-signed certificate. Unlike Radicale's
+    server, Xandikos (aiohttp) keeps the connection open between requests."""
+    users = workdir / "xandikos-htpasswd"
+    digest = base64.b64encode(hashlib.sha1(password.encode("utf-8")).digest()).decode()
+    users.write_text(f"{login}:{{SHA}}{digest}\n", encoding="utf-8")
+    state = workdir / "xandikos-state"
+    port = free_port()
+    log = workdir / "xandikos.log"
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "xandikos"), "serve",
+         "--directory", str(workdir / "xandikos"), "--current-user-principal", f"/{login}/",
+         "--listen-address", "127.0.0.1", "--port", str(port), "--no-detect-systemd",
+         "--state-dir", str(state), "--autocert", "--htpasswd", str(users)],
+        cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    server = Server(name, process, port, log, scheme="https")
+    wait_ready(server)
+    # (its certificate names the host "127.0.0.1" as a DNS name, which TLS clients do not
+    # match against an address: on loopback the benchmark does without the check; without
+    # the environment's CA bundle either, which would override that in requests)
+    server.session.verify = False
+    server.session.trust_env = False
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     return server
 
 

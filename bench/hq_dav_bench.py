@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark what representatives sync: the HQ collections, against stock Radicale.
+"""Benchmark what representatives sync: the HQ collections, against stock Radicale and Xandikos.
 
 For each size N (default 100, 1 000 and 10 000) the script builds an HQ in a temporary
 directory through the real paths — ``bridge init``, ``bridge employees import``,
@@ -9,8 +9,9 @@ created in-process through ``bridge.hq.editing.add_activity`` (what ``bridge act
 does, without N command runs) — and starts ``bridge serve`` on it. It then fetches every item
 each collection serves (``appointments/``, ``mobile/``, ``tasks/``, ``customers/``) and lays
 exactly those items out for a stock Radicale 3.9 (file storage, same hrefs, same texts, same
-collection properties), and times on both, in the same run, turn by turn (median of
-``--repeat`` after ``--warmup``):
+collection properties) and for a stock Xandikos 0.4 (a git repository per collection, the
+item files and properties committed in one commit, as ``lay_out_xandikos`` says), and times
+all three, in the same run, turn by turn (median of ``--repeat`` after ``--warmup``):
 
   propfind-etags   PROPFIND Depth 1, getetag
   multiget-all     calendar-/addressbook-multiget of every href, getetag + data
@@ -23,7 +24,8 @@ collection properties), and times on both, in the same run, turn by turn (median
 Then a representative's calendar subscription (``bridge subscriptions renew``), the file
 Outlook, Google and Apple Calendar subscribe to (appointments/ and mobile/, 2N events),
 beside its counterpart on Radicale, a GET of each of those two collections (Radicale answers
-a calendar's GET with all its items as one file):
+a calendar's GET with all its items as one file; Xandikos with an HTML page, so it has no
+figures here):
 
   feed-full        GET of the whole file (bridge: /feeds/SECRET.ics; Radicale: both GETs)
   feed-304         the same GET with the ETag last answered (a poller's usual request)
@@ -31,12 +33,14 @@ a calendar's GET with all its items as one file):
 
 Then, cold: an import changes every mobile appointment (``bridge import activities``) and the
 first read of ``mobile/`` is timed once on each (Radicale's files are rewritten with the
-changed items): a multiget of every item, then, after another such import, an initial
-sync-collection. Last, each server's peak resident memory.
+changed items; Xandikos' store gets them as one new commit): a multiget of every item, then,
+after another such import, an initial sync-collection. Last, each server's peak resident
+memory.
 
-Every answer is checked against the other server's (the same hrefs). Prints a markdown table
-(ratio = radicale ms / bridge ms; above 1 the bridge is faster). Exit 0 whatever the figures;
-1 if the benchmark could not run.
+Every answer is checked against the other servers' (the same hrefs). Xandikos signs in with
+its own HTTP Basic authentication, which it allows only over HTTPS (see ``start_xandikos``).
+Prints a markdown table (each peer's ratio = its ms / bridge ms; above 1 the bridge is
+faster). Exit 0 whatever the figures; 1 if the benchmark could not run.
 
     python bench/hq_dav_bench.py [--sizes 100,1000,10000] [--repeat 5] [--warmup 1]
                                  [--collections appointments,mobile,tasks,customers] [--keep]
@@ -74,6 +78,7 @@ from dav_bench import (
     scratch,
     serve_bridge,
     start_radicale,
+    start_xandikos,
     sync_body,
 )
 
@@ -89,6 +94,12 @@ OPERATIONS = ["propfind-etags", "multiget-all", "query-week", "sync-initial", "s
               "propfind-ctag"]
 COLD = ["multiget-all", "sync-initial"]
 """Timed once each as the first read of ``mobile/`` after an import changed every item."""
+XANDIKOS_NOTE = """
+Xandikos: stock `xandikos serve` with its own HTTP Basic authentication (htpasswd, a {SHA}
+entry), which it allows only over HTTPS (`--htpasswd` requires `--autocert`): its figures
+include TLS on loopback, and its server (aiohttp) keeps the connection open where Radicale's
+server (the bridge's and stock Radicale's) closes it after each request. It answers a
+calendar's GET with an HTML page, not the calendar's items: no subscription rows (–)."""
 CLOCK = f"{TODAY - timedelta(days=85):%Y-%m-%dT%H:%M:%SZ}"
 """The import clock of the benchmark's exports (every appointment lies ahead of it)."""
 
@@ -176,17 +187,58 @@ def change_every_appointment(workdir: Path, database: str, round_: int) -> None:
                  "--now", CLOCK], workdir)
 
 
-def copy_collection(workdir: Path, bridge: Server, name: str, login: str = LOGIN) -> set[str]:
-    """Lay out what the bridge serves in ``login``'s collection ``name`` for stock Radicale (as
-    its clients' PUTs would leave it: Radicale's caches see changed files)."""
+def copy_collection(workdir: Path, bridge: Server, name: str, login: str = LOGIN,
+                    peers: tuple[str, ...] = ("radicale",)) -> set[str]:
+    """Lay out what the bridge serves in ``login``'s collection ``name`` for each of the
+    ``peers`` (:data:`LAY_OUT`); the hrefs."""
+    props, items = radicale_props(bridge, name, login), served_items(bridge, name, login)
+    for peer in peers:
+        LAY_OUT[peer](workdir, login, name, props, items)
+    return set(items)
+
+
+def lay_out_radicale(workdir: Path, login: str, name: str, props: dict[str, str],
+                     items: dict[str, str]) -> None:
+    """The collection for stock Radicale, as its clients' PUTs would leave it (Radicale's
+    caches see changed files)."""
     folder = workdir / "radicale-collections" / "collection-root" / login / name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / ".Radicale.props").write_text(
-        json.dumps(radicale_props(bridge, name, login), sort_keys=True), encoding="utf-8")
-    items = served_items(bridge, name, login)
+    (folder / ".Radicale.props").write_text(json.dumps(props, sort_keys=True),
+                                            encoding="utf-8")
     for href, text in items.items():
         (folder / href.rsplit("/", 1)[1]).write_text(text, encoding="utf-8", newline="")
-    return set(items)
+
+
+def lay_out_xandikos(workdir: Path, login: str, name: str, props: dict[str, str],
+                     items: dict[str, str]) -> None:
+    """The collection for Xandikos: a git repository with a work tree (what Xandikos makes
+    for a new collection) holding the item files and its ``.xandikos`` properties, all
+    committed in one commit (a later call commits what changed, as one commit)."""
+    folder = workdir / "xandikos" / login / name
+    if not (folder / ".git").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        run_checked(["git", "init", "-q", str(folder)], workdir)
+    config = ["[DEFAULT]", f"type = {'addressbook' if name == 'customers' else 'calendar'}",
+              f"displayname = {props['D:displayname']}"]
+    if "C:supported-calendar-component-set" in props:
+        config += ["", "[calendar]",
+                   f"supported-components = {props['C:supported-calendar-component-set']}"]
+    (folder / ".xandikos").write_text("\n".join(config) + "\n", encoding="utf-8")
+    files = {href.rsplit("/", 1)[1]: text for href, text in items.items()}
+    for stale in {entry.name for entry in folder.iterdir()} - set(files) - {".git", ".xandikos"}:
+        (folder / stale).unlink()
+    for file_name, text in files.items():
+        (folder / file_name).write_text(text, encoding="utf-8", newline="")
+    git = ["git", "-C", str(folder), "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    run_checked([*git, "add", "-A"], workdir)
+    run_checked([*git, "commit", "-q", "--allow-empty", "-m", "Items the bridge serves"], workdir)
+
+
+LAY_OUT = {"radicale": lay_out_radicale, "xandikos": lay_out_xandikos}
+"""How each peer's store is filled with a collection's properties and items."""
+PEERS = tuple(LAY_OUT)
+"""The servers timed beside the bridge, each holding the same items."""
+START = {"radicale": start_radicale, "xandikos": start_xandikos}
 
 
 def peak_rss_mib(server: Server) -> float:
@@ -281,10 +333,11 @@ def radicale_props(bridge: Server, name: str, login: str = LOGIN) -> dict[str, s
     return props
 
 
-def copy_to_radicale(workdir: Path, bridge: Server, login: str = LOGIN) -> dict[str, set[str]]:
-    """Lay out every item the bridge serves ``login`` for stock Radicale; the hrefs per
-    collection."""
-    return {name: copy_collection(workdir, bridge, name, login) for name in COLLECTIONS}
+def copy_to_radicale(workdir: Path, bridge: Server, login: str = LOGIN,
+                     peers: tuple[str, ...] = ("radicale",)) -> dict[str, set[str]]:
+    """Lay out every item the bridge serves ``login`` for stock Radicale (and the other
+    ``peers``); the hrefs per collection."""
+    return {name: copy_collection(workdir, bridge, name, login, peers) for name in COLLECTIONS}
 
 
 # --- the timed operations ---------------------------------------------------------------------
@@ -374,33 +427,33 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
     try:
         bridge = serve_bridge(workdir, database)
         servers.append(bridge)
-        hrefs = copy_to_radicale(workdir, bridge)
-        radicale = start_radicale(workdir)
-        servers.append(radicale)
+        hrefs = copy_to_radicale(workdir, bridge, peers=PEERS)
+        peers = [START[peer](workdir) for peer in PEERS]
+        servers += peers
         results: dict[tuple[str, str], dict[str, float]] = {}
         for name in args.collections.split(","):
-            workloads = {"bridge": Workload(bridge, name, hrefs[name]),
-                         "radicale": Workload(radicale, name, hrefs[name])}
-            for server_name in ("radicale", "bridge"):  # fill Radicale's caches first
-                workloads[server_name].run("propfind-etags")
-            workloads["radicale"].week = set()
+            workloads = {server.name: Workload(server, name, hrefs[name])
+                         for server in (*peers, bridge)}  # (the peers' caches filled first)
+            for workload in workloads.values():
+                workload.run("propfind-etags")
             for op in OPERATIONS:
                 if op == "query-week" and name == "customers":
                     continue
                 failures: list[RequestFailed] = []
                 timed = measure(workloads, op, args.warmup, args.repeat, failures)
-                workloads["bridge"].week = workloads["radicale"].week = set()
+                for workload in workloads.values():
+                    workload.week = set()
                 results[(name, op)] = timed
                 print(f"  {name:13} {op:15} " + "  ".join(
                     f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in timed.items()),
                       flush=True)
         for round_, op in enumerate(COLD, start=1):
             results[("mobile", f"cold {op}")] = cold = cold_read(
-                workdir, database, (bridge, radicale), hrefs["mobile"], round_, op)
+                workdir, database, (bridge, *peers), hrefs["mobile"], round_, op)
             print(f"  mobile        cold {op:10} " + "  ".join(
                 f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in cold.items()),
                   flush=True)
-        results.update(bench_feed(workdir, database, bridge, radicale, args))  # (round 3)
+        results.update(bench_feed(workdir, database, bridge, peers, args))  # (round 3)
         return results, peak_memory(servers)
     finally:
         for server in servers:
@@ -408,6 +461,9 @@ def bench_size(n: int, args: argparse.Namespace, root: Path
 
 
 FEED_COLLECTIONS = ("appointments", "mobile")
+FEED_PEERS = ("radicale",)
+"""The peers that answer a calendar's GET with its items as one file (Xandikos answers an
+HTML page)."""
 
 
 @dataclass
@@ -440,13 +496,15 @@ class FeedWorkload:
         return total
 
 
-def bench_feed(workdir: Path, database: str, bridge: Server, radicale: Server,
+def bench_feed(workdir: Path, database: str, bridge: Server, peers: list[Server],
                args: argparse.Namespace) -> dict[tuple[str, str], dict[str, float]]:
     printed = run_checked([str(BRIDGE), "--database", database, "subscriptions", "renew", LOGIN,
                            "--server-url", "http://bench"], workdir)
     feed = next(word for word in printed.split() if word.startswith("http://bench/"))
-    workloads = {"bridge": FeedWorkload(bridge, [feed.removeprefix("http://bench")]),
-                 "radicale": FeedWorkload(radicale, [path_of(name) for name in FEED_COLLECTIONS])}
+    workloads = {"bridge": FeedWorkload(bridge, [feed.removeprefix("http://bench")])}
+    peers = [peer for peer in peers if peer.name in FEED_PEERS]
+    workloads.update({peer.name: FeedWorkload(peer, [path_of(name) for name in FEED_COLLECTIONS])
+                      for peer in peers})
     results = {}
     for op in ("feed-full", "feed-304"):
         timed = measure(workloads, op, args.warmup, args.repeat, [])
@@ -461,24 +519,24 @@ def bench_feed(workdir: Path, database: str, bridge: Server, radicale: Server,
     # the file together again; Radicale's files are rewritten with the changed items first)
     change_every_appointment(workdir, database, len(COLD) + 1)
     cold = {"bridge": workloads["bridge"].run("feed-full")}
-    copy_collection(workdir, bridge, "mobile")
-    cold["radicale"] = workloads["radicale"].run("feed-full")
+    copy_collection(workdir, bridge, "mobile", peers=FEED_PEERS)
+    cold.update({peer.name: workloads[peer.name].run("feed-full") for peer in peers})
     results[("subscription", "cold feed-full")] = cold
     print("  subscription  cold feed-full  " + "  ".join(
         f"{server}: {seconds * 1000:8.1f} ms" for server, seconds in cold.items()), flush=True)
     return results
 
 
-def cold_read(workdir: Path, database: str, servers: tuple[Server, Server], hrefs: set[str],
+def cold_read(workdir: Path, database: str, servers: tuple[Server, ...], hrefs: set[str],
               round_: int, op: str) -> dict[str, float]:
     """``op`` on ``mobile/`` as the first read after an import changed every appointment
-    (their hrefs stay): on the bridge right after the import, on Radicale right after the
-    changed items were written to its files."""
-    bridge, radicale = servers
+    (their hrefs stay): on the bridge right after the import, on each peer right after the
+    changed items were written to its store."""
+    bridge, *peers = servers
     change_every_appointment(workdir, database, round_)
     timed = {"bridge": Workload(bridge, "mobile", hrefs).run(op)}
-    copy_collection(workdir, bridge, "mobile")
-    timed["radicale"] = Workload(radicale, "mobile", hrefs).run(op)
+    copy_collection(workdir, bridge, "mobile", peers=tuple(peer.name for peer in peers))
+    timed.update({peer.name: Workload(peer, "mobile", hrefs).run(op) for peer in peers})
     return timed
 
 
@@ -498,32 +556,41 @@ def main(argv: list[str] | None = None) -> int:
             for n in (int(size) for size in args.sizes.split(",")):
                 timings, memory[n] = bench_size(n, args, root)
                 for (name, op), timed in timings.items():
-                    rows.append((name, op, n, timed.get("bridge"), timed.get("radicale")))
+                    rows.append((name, op, n, *(timed.get(server)
+                                                for server in ("bridge", *PEERS))))
     except BenchError as error:
         print(f"benchmark could not run: {error}", file=sys.stderr)
         return 1
-    print_table(rows, ("collection", "operation"))
+    print_table(rows, ("collection", "operation"), PEERS)
     print_memory(memory)
+    print(XANDIKOS_NOTE)
     return 0
 
 
-def print_table(rows: list[tuple], labels: tuple[str, ...]) -> None:
-    """A markdown table of ``rows`` (``*labels, size, bridge s, radicale s``; a server without
-    a figure: –), sorted by labels and size; ratio = radicale / bridge."""
-    print(f"\n| {' | '.join(labels)} | size | bridge ms | radicale ms | ratio |")
-    print(f"|{' --- |' * len(labels)} ---: | ---: | ---: | ---: |")
-    for *names, n, ours, theirs in sorted(rows, key=lambda row: row[:-2]):
-        ratio = f"{theirs / ours:.2f}" if ours and theirs else "–"
-        figures = [f"{seconds * 1000:.1f}" if seconds else "–" for seconds in (ours, theirs)]
-        print(f"| {' | '.join(names)} | {n:,} | ".replace(",", " ")
-              + f"{' | '.join(figures)} | {ratio} |")
+def print_table(rows: list[tuple], labels: tuple[str, ...],
+                peers: tuple[str, ...] = ("radicale",)) -> None:
+    """A markdown table of ``rows`` (``*labels, size, bridge s, *each peer's s``; a server
+    without a figure: –), sorted by labels and size; each peer's ratio = its time / bridge's."""
+    print(f"\n| {' | '.join(labels)} | size | bridge ms | "
+          + " | ".join(f"{peer} ms | ratio" for peer in peers) + " |")
+    print(f"|{' --- |' * len(labels)} ---: | ---: |" + " ---: | ---: |" * len(peers))
+    for row in sorted(rows, key=lambda row: row[:len(labels) + 1]):
+        names, n, ours = row[:len(labels)], row[len(labels)], row[len(labels) + 1]
+        cells = [f"{ours * 1000:.1f}" if ours else "–"]
+        for theirs in row[len(labels) + 2:]:
+            cells += [f"{theirs * 1000:.1f}" if theirs else "–",
+                      f"{theirs / ours:.2f}" if ours and theirs else "–"]
+        print(f"| {' | '.join(names)} | {n:,} | ".replace(",", " ") + " | ".join(cells) + " |")
 
 
 def print_memory(memory: dict[int, dict[str, float]]) -> None:
     """A markdown table of each server's peak resident memory (MiB) per size."""
-    print("\n| size | bridge peak RSS MiB | radicale peak RSS MiB |\n| ---: | ---: | ---: |")
+    servers = list(next(iter(memory.values()), {}))
+    print(f"\n| size | {' | '.join(f'{name} peak RSS MiB' for name in servers)} |\n"
+          f"| ---: |{' ---: |' * len(servers)}")
     for n, peaks in memory.items():
-        print(f"| {n:,} | {peaks['bridge']:.0f} | {peaks['radicale']:.0f} |".replace(",", " "))
+        print(f"| {n:,} | ".replace(",", " ")
+              + " | ".join(f"{peaks[name]:.0f}" for name in servers) + " |")
 
 
 if __name__ == "__main__":
