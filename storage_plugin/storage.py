@@ -234,6 +234,15 @@ class Collection(storage.BaseCollection):
         return in_namespace(token, namespace), changed
 
 
+def _requested() -> tuple[str, ...]:
+    """The request's own path and its parent, as :meth:`Storage.discover` looks them up: the
+    first look-up of a request (Radicale's of the user's principal) finds the collection the
+    request is about in the same query, and the next finds it among the request's (the same
+    read transaction's) look-ups, instead of a query of its own."""
+    sane = pathutils.strip_path(pathutils.sanitize_path(request_notes().path))
+    return (sane, sane.rpartition("/")[0]) if sane else ()
+
+
 def _quietly(store: CalendarStore, collection: CollectionInfo, write: Callable[[], T]) -> T:
     """``write`` to ``collection``; when the request says ``Push-Dont-Notify``, the push
     subscriptions it names hear of the change as their own (``bridge.calendars.push_dispatch``:
@@ -441,7 +450,7 @@ class Storage(storage.BaseStorage):
             yield from self._root(depth)
             return
         parent, _, href = sane.rpartition("/")
-        info = self.store.collection(sane, parent)
+        info = self.store.collection(sane, parent, *_requested())
         if info is None:
             owner = self.store.collection(parent) if parent else None
             if owner is not None:

@@ -156,6 +156,9 @@ class RequestNotes:
     """The request's XML body as Radicale parsed it (None: none)."""
     dont_notify: DontNotify | None = None
     """Whose push subscriptions its change is not to wake (``Push-Dont-Notify``)."""
+    path: str = ""
+    """The request's path (``PATH_INFO``): the storage's first look-up of a collection in the
+    request looks up the collections of this path too, in the same query."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -238,7 +241,8 @@ class Application(radicale_compat.HookedApplication):
             writable(environ)["wsgi.input"] = io.BytesIO(body)
             captured: list[Any] = []
             notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None,
-                                 dont_notify=dont_notify(environ.get("HTTP_PUSH_DONT_NOTIFY")))
+                                 dont_notify=dont_notify(environ.get("HTTP_PUSH_DONT_NOTIFY")),
+                                 path=environ.get("PATH_INFO", ""))
             token = _notes.set(notes)
             try:
                 with conflicts.watch() as seen, failures.watching(environ) as failure:
