@@ -50,6 +50,7 @@ class Account:
     name: str
     control: int = 512  # NORMAL_ACCOUNT
     lockout: int = 0
+    mail: str = ""
 
     @property
     def dn(self) -> str:
@@ -84,7 +85,8 @@ def _ldif(accounts: list[Account], hq_members: list[str]) -> str:
             f"dn: {account.dn}\nobjectClass: inetOrgPerson\nobjectClass: adAccount\n"
             f"cn: {account.name}\nsn: {account.name.split()[-1]}\n"
             f"sAMAccountName: {account.login}\nuserPassword: {account.password}\n"
-            f"userAccountControl: {account.control}\nlockoutTime: {account.lockout}\n")
+            f"userAccountControl: {account.control}\nlockoutTime: {account.lockout}\n"
+            + (f"mail: {account.mail}\n" if account.mail else ""))
     members = f"member: {SERVICE_DN}\n" + "".join(f"member: cn={name},{PEOPLE}\n"
                                                    for name in hq_members)
     entries.append(f"dn: {HQ_GROUP}\nobjectClass: groupOfNames\ncn: Bridge HQ\n{members}")

@@ -28,6 +28,8 @@ class Kind(enum.StrEnum):
     SESSIONS_ENDED = "sessions ended"
     PASSWORD_CHANGED = "password changed"
     SETTINGS_CHANGED = "settings changed"
+    EMPLOYEE_ADDED = "employee added"
+    """An HQ user added at their first sign-in, as a member of the directory's HQ group."""
 
 
 @dataclass(frozen=True)

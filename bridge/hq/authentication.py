@@ -14,9 +14,11 @@ With a directory (``bridge.infra.directory``), the directory checks the password
 the account is enabled, instead of the stored hash; the employee must still be active in HQ.
 Its failures are throttled alike; a directory that cannot be used refuses unchecked with
 ``Verdict.unavailable`` (the client is told to come back later, not that its password is
-wrong).
+wrong). With the directory's HQ group (``directory_hq_group``), the group decides who is an
+HQ user (:func:`admission`).
 """
 
+import enum
 import functools
 import hashlib
 import logging
@@ -26,11 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
-from bridge.hq.audit import Event, Kind, record_apart
+from bridge.hq.audit import Event, Kind, record, record_apart
+from bridge.hq.employees import add_hq_user
 from bridge.hq.passwords import hash_password, verify_password
+from bridge.hq.roles import Role, Staff
 from bridge.hq.throttle import Throttle
 from bridge.infra import metrics
+from bridge.infra.db import transaction
 from bridge.infra.directory import Accepted, Directory, Outcome, Reason, Refused, Unavailable
 from bridge.models import Employee
 
@@ -60,6 +66,31 @@ class Verdict:
 
 
 NOT_ACTIVE = "not an active employee in HQ"
+
+
+class Admission(enum.Enum):
+    AS_EMPLOYEE = "as the employee HQ knows"
+    AS_NEW_HQ_USER = "as an HQ user added from the directory's HQ group"
+    NOT_AN_EMPLOYEE = "refused: not an active employee"
+    NOT_IN_HQ_GROUP = "refused: an HQ user outside the HQ group"
+
+
+def admission(role: Role | None, known_login: bool, hq_member: bool | None) -> Admission:
+    """How a login whose password the directory accepted signs in (``role``: the active
+    employee's; ``known_login``: HQ has an employee of that login, active or not;
+    ``hq_member``: whether the account is in the directory's HQ group, None without one).
+
+    Without an HQ group, HQ alone decides: an active employee signs in. With one, the group
+    decides who is an HQ user: an HQ user (neither a representative nor a manager) outside
+    it signs in nowhere, and a member HQ has no employee of is added as an HQ user.
+    Representatives and managers are what the employee import says, in the group or not; an
+    employee HQ deactivated stays out."""
+    if role is not None:
+        return Admission.NOT_IN_HQ_GROUP if role is Role.HQ and hq_member is False \
+            else Admission.AS_EMPLOYEE
+    if hq_member and not known_login:
+        return Admission.AS_NEW_HQ_USER
+    return Admission.NOT_AN_EMPLOYEE
 
 
 class Authenticator:
@@ -102,6 +133,8 @@ class Authenticator:
                 self._audit(Kind.SIGN_IN_REFUSED, login, address, now)
                 return Verdict(False, locked_until=refused.until)
             outcome = self._verified_by(login, password, stored)
+            if isinstance(outcome, Accepted) and outcome.hq_member is not None:
+                outcome, known = self._admitted(login, outcome, address, now)
             if isinstance(outcome, Accepted) and known:
                 self._throttle.succeeded(login, address)
                 self._audit(Kind.SIGN_IN, login, address, now)
@@ -119,6 +152,32 @@ class Authenticator:
         if verify_password(stored or _stand_in(), password):
             return Accepted("")
         return Refused(Reason.WRONG_PASSWORD)
+
+    def _admitted(self, login: str, accepted: Accepted, address: str,
+                  now: datetime) -> tuple[Outcome, bool]:
+        """The directory's HQ group applied to an accepted password (:func:`admission`):
+        the outcome, and whether the login is now an active employee's."""
+        with transaction(self._engine, write=False) as session:
+            staff = Staff.load(session)
+        known_login = login.casefold() in {each.casefold() for each in staff.people}
+        decided = admission(staff.role(login), known_login, accepted.hq_member)
+        if decided is Admission.AS_EMPLOYEE:
+            return accepted, True
+        if decided is Admission.NOT_IN_HQ_GROUP:
+            return Refused(Reason.NOT_IN_HQ_GROUP), True
+        if decided is Admission.NOT_AN_EMPLOYEE:
+            return accepted, False
+        try:
+            with transaction(self._engine) as session:
+                if add_hq_user(session, login, accepted.name[:255], (accepted.email or "")[:255]
+                               or None):
+                    record(session, Event(Kind.EMPLOYEE_ADDED, login, address,
+                                          detail=f"{self._place}: an HQ user, from the "
+                                                 "directory's HQ group"), now)
+                    logger.info("%r added as an HQ user from the directory's HQ group", login)
+        except IntegrityError:  # added by another server process meanwhile
+            pass
+        return accepted, True
 
     def _remembered(self, key: tuple[str, str, str]) -> bool:
         with self._lock:

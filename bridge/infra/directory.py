@@ -18,6 +18,11 @@ Two ways to find the account:
 ``(&(!(userAccountControl:1.2.840.113556.1.4.803:=2))(!(lockoutTime>=1)))``) is tested on
 the account's entry: an entry it does not match is disabled.
 
+``hq_group`` (a group's DN) names the directory group whose members are HQ users
+(``bridge.hq.authentication`` decides what that means); with it, an accepted password's
+outcome says whether the account is a member (``member`` or ``uniqueMember`` of the group
+entry holds its DN: nested groups are not followed) and the entry's name and e-mail.
+
 An :data:`Outcome` is :class:`Accepted`, :class:`Refused` (the reason is for the operator's
 log and the audit trail; the client hears only "wrong login or password"), or
 :class:`Unavailable` (the server cannot be reached, or the service account's bind was
@@ -42,7 +47,8 @@ from ldap3.utils.dn import escape_rdn
 PREFIX = "directory_"
 """The settings' names in ``[auth]`` (and in a catalog's ``[database NAME]`` section)."""
 SETTINGS = frozenset({"url", "start_tls", "ca_file", "user_dn", "search_base", "search_filter",
-                      "bind_dn", "bind_password", "enabled_filter", "timeout", "remember"})
+                      "bind_dn", "bind_password", "enabled_filter", "timeout", "remember",
+                      "hq_group"})
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_REMEMBER = 300.0
 """Seconds a password the directory accepted is remembered (no bind for a client's polls
@@ -73,6 +79,8 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     """Seconds to connect, and to wait for each answer (whole seconds: rounded up)."""
     remember: float = DEFAULT_REMEMBER
+    hq_group: str | None = None
+    """The DN of the group whose members are HQ users (None: who is HQ is HQ's alone)."""
 
     @property
     def shown_urls(self) -> str:
@@ -118,7 +126,8 @@ def settings_from(options: Mapping[str, str]) -> Settings | None:
     return Settings(urls, _flag(values, "start_tls"), ca_file, user_dn, base, search_filter,
                     bind_dn, bind_password, values.get("enabled_filter") or None,
                     _seconds(values, "timeout", DEFAULT_TIMEOUT, 0.1),
-                    _seconds(values, "remember", DEFAULT_REMEMBER, 0.0))
+                    _seconds(values, "remember", DEFAULT_REMEMBER, 0.0),
+                    values.get("hq_group") or None)
 
 
 def _flag(values: Mapping[str, str], name: str) -> bool:
@@ -148,11 +157,17 @@ class Reason(enum.StrEnum):
     NO_SUCH_USER = "no such account in the directory"
     SEVERAL = "several directory entries match the login"
     DISABLED = "the account is disabled or locked out in the directory"
+    NOT_IN_HQ_GROUP = "an HQ user who is not in the directory's HQ group"
 
 
 @dataclass(frozen=True)
 class Accepted:
     dn: str
+    hq_member: bool | None = None
+    """Whether the account is in the HQ group (None: no group is set, or not asked)."""
+    name: str = ""
+    """The entry's displayName (or cn), when the HQ group was asked about."""
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +250,8 @@ class Directory:
             if user is None:
                 return Refused(Reason.WRONG_PASSWORD_OR_UNKNOWN)
             try:
-                return self._if_enabled(user, dn)
+                enabled = self._if_enabled(user, dn)
+                return self._described(user, dn) if isinstance(enabled, Accepted) else enabled
             finally:
                 _close(user)
         assert settings.search_base is not None and settings.search_filter is not None
@@ -252,13 +268,14 @@ class Directory:
             enabled = self._if_enabled(service, dn)
             if not isinstance(enabled, Accepted):
                 return enabled
+            described = self._described(service, dn)
         finally:
             _close(service)
         user = self._bound(dn, password)
         if user is None:
             return Refused(Reason.WRONG_PASSWORD)
         _close(user)
-        return Accepted(dn)
+        return described
 
     def _if_enabled(self, connection: ldap3.Connection, dn: str) -> Outcome:
         if self.settings.enabled_filter is None:
@@ -266,6 +283,22 @@ class Directory:
         if self._search(connection, dn, self.settings.enabled_filter, ldap3.BASE):
             return Accepted(dn)
         return Refused(Reason.DISABLED)
+
+    def _described(self, connection: ldap3.Connection, dn: str) -> Accepted:
+        """The account of ``dn`` accepted, with whether it is in the HQ group and its name
+        and e-mail (what an HQ user made from the directory is given); without a group, the
+        bare DN."""
+        group = self.settings.hq_group
+        if group is None:
+            return Accepted(dn)
+        held = escape_filter_chars(dn)
+        member = bool(self._search(connection, group, f"(|(member={held})(uniqueMember={held}))",
+                                   ldap3.BASE))
+        entries = self._found(connection, dn, "(objectClass=*)", ldap3.BASE,
+                              ["displayName", "cn", "mail"])
+        values = entries[0].get("attributes", {}) if entries else {}
+        return Accepted(dn, member, _first(values, "displayName") or _first(values, "cn") or "",
+                        _first(values, "mail") or None)
 
     def _bound(self, dn: str | None, password: str | None,
                service: bool = False) -> ldap3.Connection | None:
@@ -311,8 +344,13 @@ class Directory:
 
     def _search(self, connection: ldap3.Connection, base: str, wanted: str,
                 scope: Any) -> list[str]:
+        return [entry["dn"] for entry in self._found(connection, base, wanted, scope, [])]
+
+    def _found(self, connection: ldap3.Connection, base: str, wanted: str, scope: Any,
+               attributes: list[str]) -> list[dict[str, Any]]:
+        """The entries found (at most 2), with ``attributes``."""
         try:
-            ok = connection.search(base, wanted, search_scope=scope, attributes=[],
+            ok = connection.search(base, wanted, search_scope=scope, attributes=attributes,
                                    size_limit=2)
         except ldap_errors.LDAPException as error:
             raise _Down(f"directory search {wanted!r} under {base!r} failed ({error}): check "
@@ -324,8 +362,16 @@ class Directory:
             raise _Down(f"directory search {wanted!r} under {base!r} failed "
                         f"({_said_result(result)}): check directory_search_base, the filters, "
                         "and that the service account may read there")
-        return [entry["dn"] for entry in connection.response or ()
+        return [entry for entry in connection.response or ()
                 if entry.get("type") == "searchResEntry"]
+
+
+def _first(values: Mapping[str, Any], name: str) -> str:
+    """The first value of an attribute of an entry found ("" without one)."""
+    value = values.get(name)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    return str(value or "").strip()
 
 
 def _close(connection: ldap3.Connection) -> None:

@@ -3,17 +3,19 @@ Active Directory: ``tests.slapd``): the directory decides the password and wheth
 is enabled, HQ whether the employee is active; an accepted password is remembered (no
 directory bind for a client's polls: it signs in while the directory is down) but never a
 refused one; failures are throttled and audited with the reason; a directory that cannot be
-used refuses unchecked, as unavailable."""
+used refuses unchecked, as unavailable. With the directory's HQ group, the group decides who
+is an HQ user: a member HQ does not know is added as one, an HQ user outside it is refused."""
 
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, select, update
 
 from bridge.hq.audit import Filter, Kind, events
-from bridge.hq.authentication import Authenticator, Verdict
+from bridge.hq.authentication import Admission, Authenticator, Verdict, admission
+from bridge.hq.roles import Role, Staff
 from bridge.infra.db import transaction
 from bridge.infra.directory import Directory, Settings
 from bridge.models import Employee
@@ -21,6 +23,7 @@ from tests.clock import NOW
 from tests.conftest import Bridge
 from tests.slapd import (
     AD_ENABLED,
+    HQ_GROUP,
     PEOPLE,
     SERVICE_DN,
     SERVICE_PASSWORD,
@@ -141,3 +144,77 @@ def test_without_a_directory_the_stored_hash_decides_as_before(
     by_directory = Authenticator(engine, "calendar server", directory=directory(slapd))
     assert not by_directory.check("bwilson", "hq-password-1", "10.0.0.1", NOW).accepted
     assert by_directory.check("bwilson", B_PW, "10.0.0.1", NOW).accepted
+
+
+# The directory's HQ group decides who is an HQ user.
+
+GROUPED = [Account("awhite", A_PW, "Anna White"), Account("bwilson", B_PW, "Ben Wilson"),
+           Account("eclerk", "e-pw-1234", "Eve Clerk"),
+           Account("fhead", "f-pw-1234", "Fiona Head", mail="fiona.head@example.com"),
+           Account("ghost", "g-pw-1234", "Not In HQ")]
+"""In the group: Anna (a manager) and Fiona (no employee in HQ). Eve is HQ's only HQ user."""
+
+
+@pytest.fixture
+def grouped(tmp_path: Path) -> Iterator[Directory]:
+    needs_slapd()
+    with running_slapd(tmp_path / "slapd", free_port(), GROUPED,
+                       hq_members=["Anna White", "Fiona Head"]) as server:
+        yield Directory(Settings((server.url,), search_base=PEOPLE,
+                                 search_filter="(sAMAccountName={login})", bind_dn=SERVICE_DN,
+                                 bind_password=SERVICE_PASSWORD, timeout=2, hq_group=HQ_GROUP))
+
+
+@pytest.mark.parametrize(("role", "known_login", "member", "admitted"), [
+    (Role.REPRESENTATIVE, True, None, Admission.AS_EMPLOYEE),
+    (Role.HQ, True, None, Admission.AS_EMPLOYEE),
+    (None, False, None, Admission.NOT_AN_EMPLOYEE),
+    (Role.REPRESENTATIVE, True, False, Admission.AS_EMPLOYEE),
+    (Role.MANAGER, True, True, Admission.AS_EMPLOYEE),
+    (Role.HQ, True, True, Admission.AS_EMPLOYEE),
+    (Role.HQ, True, False, Admission.NOT_IN_HQ_GROUP),
+    (None, False, True, Admission.AS_NEW_HQ_USER),
+    (None, False, False, Admission.NOT_AN_EMPLOYEE),
+    (None, True, True, Admission.NOT_AN_EMPLOYEE),  # deactivated in HQ: stays out
+])
+def test_the_hq_group_decides_who_is_an_hq_user_and_the_import_the_rest(
+        role: Role | None, known_login: bool, member: bool | None, admitted: Admission) -> None:
+    assert admission(role, known_login, member) is admitted
+
+
+def test_a_member_of_the_hq_group_unknown_to_hq_is_added_as_an_hq_user_at_first_sign_in(
+        hq: Bridge, engine: Engine, grouped: Directory) -> None:
+    authenticator = Authenticator(engine, "cockpit", directory=grouped, remember_seconds=0)
+    assert authenticator.check("fhead", "f-pw-1234", "10.0.0.9", NOW) == Verdict(True)
+    with transaction(engine, write=False) as session:
+        fiona = session.scalars(select(Employee).where(Employee.login == "fhead")).one()
+        assert (fiona.name, fiona.email, fiona.password_hash) == \
+            ("Fiona Head", "fiona.head@example.com", None)
+        assert Staff.load(session).role("fhead") is Role.HQ
+        added = events(session, Filter(login="fhead", kind=Kind.EMPLOYEE_ADDED))
+        assert [(event.address, event.detail) for event in added] == [
+            ("10.0.0.9", "cockpit: an HQ user, from the directory's HQ group")]
+    assert authenticator.check("fhead", "f-pw-1234", "10.0.0.9", NOW).accepted  # added once
+    assert authenticator.check("FHead", "f-pw-1234", "10.0.0.9", NOW) == Verdict(False)
+    assert authenticator.check("fhead", "wrong", "10.0.0.9", NOW) == Verdict(False)
+    with transaction(engine, write=False) as session:
+        assert len(events(session, Filter(kind=Kind.EMPLOYEE_ADDED))) == 1
+        assert session.scalar(select(func.count()).select_from(Employee)
+                              .where(func.lower(Employee.login) == "fhead")) == 1
+
+
+def test_with_an_hq_group_an_hq_user_outside_it_signs_in_nowhere_and_the_rest_as_before(
+        hq: Bridge, engine: Engine, grouped: Directory) -> None:
+    authenticator = Authenticator(engine, "calendar server", directory=grouped)
+    assert authenticator.check("eclerk", "e-pw-1234", "10.0.0.1", NOW) == Verdict(False)
+    assert authenticator.check("bwilson", B_PW, "10.0.0.1", NOW) == Verdict(True)  # a rep
+    assert authenticator.check("awhite", A_PW, "10.0.0.1", NOW) == Verdict(True)  # a manager
+    assert authenticator.check("ghost", "g-pw-1234", "10.0.0.1", NOW) == Verdict(False)
+    assert _details(engine, "eclerk") == [
+        (Kind.SIGN_IN_FAILED, "calendar server: an HQ user who is not in the directory's HQ "
+                              "group")]
+    assert _details(engine, "ghost") == [
+        (Kind.SIGN_IN_FAILED, "calendar server: not an active employee in HQ")]
+    with transaction(engine, write=False) as session:
+        assert Staff.load(session).role("awhite") is Role.MANAGER  # the group adds no rights
+        assert "ghost" not in Staff.load(session).people

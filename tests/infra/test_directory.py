@@ -22,6 +22,7 @@ from bridge.infra.directory import (
 )
 from tests.slapd import (
     AD_ENABLED,
+    HQ_GROUP,
     PEOPLE,
     SERVICE_DN,
     SERVICE_PASSWORD,
@@ -34,7 +35,7 @@ from tests.slapd import (
 from tests.storage_plugin.conftest import free_port
 
 ACCOUNTS = [
-    Account("bwilson", "b-directory-pw", "Ben Wilson"),
+    Account("bwilson", "b-directory-pw", "Ben Wilson", mail="ben.wilson@example.com"),
     Account("cdavis", "c-directory-pw", "Carol Davis", control=514),  # 512 + ACCOUNTDISABLE
     Account("ddiaz", "d-directory-pw", "Dan Diaz", lockout=134_000_000_000_000_000),
     Account("twin", "t1", "Twin One"),
@@ -44,7 +45,8 @@ ACCOUNTS = [
 @pytest.fixture(scope="module")
 def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
     needs_slapd()
-    with running_slapd(tmp_path_factory.mktemp("slapd"), free_port(), ACCOUNTS) as server:
+    with running_slapd(tmp_path_factory.mktemp("slapd"), free_port(), ACCOUNTS,
+                       hq_members=["Ben Wilson"]) as server:
         yield server
 
 
@@ -93,6 +95,24 @@ def test_a_dn_template_binds_directly_and_the_account_reads_its_own_flags(slapd:
                                    directory_enabled_filter=AD_ENABLED))
     assert isinstance(template.check("Ben Wilson", "b-directory-pw"), Accepted)
     assert template.check("Carol Davis", "c-directory-pw") == Refused(Reason.DISABLED)
+
+
+def test_with_an_hq_group_an_accepted_password_says_whether_the_account_is_in_it(
+        slapd: Slapd) -> None:
+    """(And the entry's name and e-mail: what an HQ user added from the group is given.)"""
+    grouped = searching(slapd.url, directory_hq_group=HQ_GROUP)
+    assert grouped.check("bwilson", "b-directory-pw") == Accepted(
+        ACCOUNTS[0].dn, hq_member=True, name="Ben Wilson", email="ben.wilson@example.com")
+    assert grouped.check("twin", "t1") == Accepted(ACCOUNTS[3].dn, hq_member=False,
+                                                   name="Twin One")
+    assert grouped.check("bwilson", "wrong") == Refused(Reason.WRONG_PASSWORD)
+    template = Directory(_settings(slapd.url, directory_user_dn=f"cn={{login}},{PEOPLE}",
+                                   directory_hq_group=HQ_GROUP))
+    assert template.check("Ben Wilson", "b-directory-pw").hq_member is True  # (its own bind)
+    assert template.check("Twin One", "t1").hq_member is False
+    unknown_group = searching(slapd.url, directory_hq_group=f"cn=No Such Group,{PEOPLE}")
+    assert unknown_group.check("bwilson", "b-directory-pw").hq_member is False
+    assert searching(slapd.url).check("bwilson", "b-directory-pw") == Accepted(ACCOUNTS[0].dn)
 
 
 def test_whether_an_account_is_enabled_is_asked_without_its_password(slapd: Slapd) -> None:

@@ -4,7 +4,8 @@ cockpit: the directory's password signs in, the HQ database's no longer does; a 
 locked-out account, a wrong password and an unknown account get 401; the directory stopped
 mid-run gets 503 with Retry-After (never a 401 that makes a phone ask for the password again
 and again), and a client whose password was checked before keeps syncing; the throttle counts
-the directory's refusals. A catalog's database can have a directory of its own."""
+the directory's refusals. A catalog's database can have a directory of its own. The
+directory's HQ group decides who uses the cockpit as an HQ user."""
 
 import socket
 import threading
@@ -23,6 +24,7 @@ from storage_plugin.server import configuration, serve, served_catalog
 from tests.conftest import opened
 from tests.slapd import (
     AD_ENABLED,
+    HQ_GROUP,
     PEOPLE,
     SERVICE_DN,
     SERVICE_PASSWORD,
@@ -172,3 +174,29 @@ def test_device_passwords_sign_in_only_while_the_directory_has_the_account_enabl
     slapd.stop()  # the directory's last word stands while it cannot be asked
     assert _propfind(server, "bwilson", bens).status_code == 207
     assert _propfind(server, "cdavis", carols).status_code == 401
+
+
+def test_a_member_of_the_directory_hq_group_uses_the_cockpit_as_an_hq_user(
+        staff_passwords: None, database_url: str, tmp_path: Path) -> None:
+    """Fiona is in the group and unknown to HQ: she is added at her first sign-in and sees
+    what HQ users see (the audit trail, with her addition in it); Eve, HQ's HQ user outside
+    the group, signs in nowhere; Anna, a manager outside it, as before."""
+    needs_slapd()
+    accounts = [*ACCOUNTS, Account("eclerk", "e-directory-pw-1", "Eve Clerk"),
+                Account("fhead", "f-directory-pw-1", "Fiona Head")]
+    with running_slapd(tmp_path / "slapd", free_port(), accounts,
+                       hq_members=["Fiona Head"]) as slapd, \
+            serving(database_url, auth={**directory_settings(slapd),
+                                        "directory_hq_group": HQ_GROUP}) as server:
+        page = sign_in(server.url + "cockpit/", "fhead", "f-directory-pw-1")
+        assert page.status_code == 200 and "Fiona Head" in page.text
+        audit = page.session.get(server.url + "cockpit/audit")  # type: ignore[attr-defined]
+        assert audit.status_code == 200
+        assert "employee added" in audit.text and "directory&#39;s HQ group" in audit.text
+        refused = sign_in(server.url + "cockpit/", "eclerk", "e-directory-pw-1")
+        assert refused.status_code == 401 and "Wrong login or password" in refused.text
+        assert _propfind(server, "eclerk", "e-directory-pw-1").status_code == 401
+        anna = sign_in(server.url + "cockpit/", "awhite", ACCOUNTS[0].password)
+        assert anna.status_code == 200
+        assert anna.session.get(  # type: ignore[attr-defined]
+            server.url + "cockpit/audit").status_code == 403
