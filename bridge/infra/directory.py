@@ -33,6 +33,7 @@ password again).
 import contextlib
 import enum
 import math
+import secrets
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -261,7 +262,7 @@ class Directory:
             wanted = settings.search_filter.replace("{login}", escape_filter_chars(login))
             found = self._search(service, settings.search_base, wanted, ldap3.SUBTREE)
             if not found:
-                return Refused(Reason.NO_SUCH_USER)
+                return self._stand_in_refused(password)
             if len(found) > 1:
                 return Refused(Reason.SEVERAL)
             dn = found[0]
@@ -276,6 +277,16 @@ class Directory:
             return Refused(Reason.WRONG_PASSWORD)
         _close(user)
         return described
+
+    def _stand_in_refused(self, password: str) -> Refused:
+        """No such account: a password bound all the same, to an entry no one has, so that the
+        answer takes as long as a wrong password's (the time tells nobody who exists)."""
+        assert self.settings.search_base is not None
+        stand_in = self._bound(f"cn=bridge-stand-in-{secrets.token_hex(8)},"
+                               f"{self.settings.search_base}", password)
+        if stand_in is not None:  # (a directory that lets any DN bind: nothing found all the same)
+            _close(stand_in)
+        return Refused(Reason.NO_SUCH_USER)
 
     def _if_enabled(self, connection: ldap3.Connection, dn: str) -> Outcome:
         if self.settings.enabled_filter is None:
