@@ -108,6 +108,11 @@ class Authenticator:
         self._stripes = [threading.Lock() for _ in range(64)]
         self._verified: dict[tuple[str, str, str], float] = {}
 
+    @property
+    def by_directory(self) -> bool:
+        """Whether a directory checks the passwords (HQ's own are then not used)."""
+        return self._directory is not None
+
     def check(self, login: str, password: str, address: str, now: datetime) -> Verdict:
         """Whether ``password`` is ``login``'s, asked from ``address`` at ``now``."""
         if not login or not password:

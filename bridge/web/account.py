@@ -1,4 +1,5 @@
-"""The viewer's own account: change the password, sign out everywhere."""
+"""The viewer's own account: change the password (HQ's own; a directory's is changed where it
+lives), sign out everywhere."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -23,19 +24,26 @@ from bridge.web.signin import viewer
 blueprint = Blueprint("account", __name__)
 
 
+DIRECTORY_PASSWORD = ("Your password is your company account's, which the sign-in directory "
+                      "checks: change it where you change that one (on your computer, or as "
+                      "your IT department says), not here.")
+
+
 @blueprint.route("/account")
 def page() -> Any:
-    return render_template("account.html", min_length=MIN_LENGTH)
+    return _page()
 
 
 @blueprint.route("/account/password", methods=["POST"])
 def password() -> Any:
     """A new password for the viewer, after the current one (checked and throttled as a
     sign-in): every session of theirs ends, this browser's too."""
+    authenticator: Authenticator = current_app.extensions["bridge.authenticator"]
+    if authenticator.by_directory:
+        return _refused(DIRECTORY_PASSWORD, 409)
     current, new = request.form.get("current", ""), request.form.get("new", "")
     if new != request.form.get("repeat", ""):
         return _refused("The new password and its repetition differ.", 400)
-    authenticator: Authenticator = current_app.extensions["bridge.authenticator"]
     verdict = authenticator.check(viewer().login, current, request.remote_addr or "",
                                   datetime.now(UTC))
     if verdict.locked_until is not None:
@@ -53,4 +61,11 @@ def password() -> Any:
 
 def _refused(reason: str, status: int) -> Any:
     flash(reason, "error")
-    return render_template("account.html", min_length=MIN_LENGTH), status
+    return _page(), status
+
+
+def _page() -> str:
+    authenticator: Authenticator = current_app.extensions["bridge.authenticator"]
+    return render_template("account.html", min_length=MIN_LENGTH,
+                           directory_password=DIRECTORY_PASSWORD
+                           if authenticator.by_directory else None)

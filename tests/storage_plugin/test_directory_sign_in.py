@@ -42,7 +42,7 @@ from tests.storage_plugin.conftest import (
     serving,
 )
 from tests.storage_plugin.test_device_passwords import made
-from tests.web.conftest import sign_in
+from tests.web.conftest import csrf_token, sign_in
 
 ACCOUNTS = [
     Account("awhite", "a-directory-pw-1", "Anna White"),
@@ -200,3 +200,17 @@ def test_a_member_of_the_directory_hq_group_uses_the_cockpit_as_an_hq_user(
         assert anna.status_code == 200
         assert anna.session.get(  # type: ignore[attr-defined]
             server.url + "cockpit/audit").status_code == 403
+
+
+def test_a_directory_user_is_told_where_to_change_the_password_not_given_a_form(
+        server: Server) -> None:
+    page = sign_in(server.url + "cockpit/", "awhite", ACCOUNTS[0].password)
+    http = page.session  # type: ignore[attr-defined]
+    account = http.get(server.url + "cockpit/account")
+    assert "company account" in account.text and 'name="new"' not in account.text
+    changed = http.post(server.url + "cockpit/account/password", data={
+        "current": ACCOUNTS[0].password, "new": "a-new-password-1", "repeat": "a-new-password-1",
+        "csrf_token": csrf_token(account.text)})
+    assert changed.status_code == 409 and "change it where you change that one" in changed.text
+    assert _propfind(server, "awhite", ACCOUNTS[0].password).status_code == 207
+    assert _propfind(server, "awhite", "a-new-password-1").status_code == 401
