@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, case, func, literal, literal_column, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bridge.errors import InvalidInput
 from bridge.hq.privacy import busy_only, hidden_clause, hidden_from
 from bridge.hq.roles import Reach, Staff
+from bridge.ical.privacy import SHOWN_AS
 from bridge.models import (
     Activity,
     Customer,
@@ -51,6 +52,11 @@ SORT_FIELDS = {
     "channel": SalesChannel.name,
     "modified": Activity.modified_at,
 }
+
+
+HIDDEN_SORT_FIELDS = {"name": literal(SHOWN_AS), "customer": null(), "customer_name": null(),
+                      "channel": null()}
+"""The sort fields others' private activities hide, and what such an activity sorts as."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,7 @@ def _escaped(text: str) -> str:
 
 
 def _sorted(session: Session, wanted: ActivityFilter) -> Select[Any]:
-    return (_filtered(session, wanted).order_by(*_ordering(wanted.sort))
+    return (_filtered(session, wanted).order_by(*_ordering(wanted.sort, wanted.viewer))
             .limit(wanted.limit).offset(wanted.offset or None))
 
 
@@ -175,15 +181,21 @@ def _page_ids(session: Session, wanted: ActivityFilter) -> list[int]:
     in two parts — those that have it, then those that lack it (the other way round when
     descending) — so that each part is read off an index rather than by sorting every
     activity."""
-    ids = _filtered(session, wanted).with_only_columns(Activity.id).order_by(
-        *_ordering(wanted.sort))
+    ids = _filtered(session, wanted).with_only_columns(Activity.id)
+    ordering = _ordering(wanted.sort, wanted.viewer)
     end = (wanted.offset or 0) + (wanted.limit or 0)
     first = wanted.sort[0] if wanted.sort else ""
     reference = OPTIONAL_REFERENCES.get(first.lstrip("+-"))
     if reference is None:
-        return list(session.scalars(ids.limit(wanted.limit).offset(wanted.offset or None)))
+        return list(session.scalars(ids.order_by(*ordering).limit(wanted.limit)
+                                    .offset(wanted.offset or None)))
     referenced, own = reference
-    having, lacking = ids.where(referenced.is_not(None)), ids.where(own.is_(None))
+    hidden = hidden_clause(Employee.login, wanted.viewer)
+    # (what others' private activities have is hidden: they sort as lacking it; among those
+    # that visibly have it, the plain key is the masked one)
+    having = ids.where(referenced.is_not(None), ~hidden).order_by(
+        *_ordering(wanted.sort, wanted.viewer, plain_first=True))
+    lacking = ids.where(or_(own.is_(None), hidden)).order_by(*ordering)
     parts = (lacking, having) if first.startswith("-") else (having, lacking)
     found = list(session.scalars(parts[0].limit(end)))
     if len(found) < end:
@@ -206,13 +218,18 @@ def shown_in(value: datetime | None, zone: str, *, seconds: bool = False) -> str
         "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def _ordering(sort: Sequence[str]) -> list[Any]:
+def _ordering(sort: Sequence[str], viewer: str | None, *, plain_first: bool = False
+              ) -> list[Any]:
     """The ORDER BY of ``sort``; ties are broken by the id, in the first key's direction.
 
     Empty values sort as the largest (last ascending, first descending), as an index stores
-    them: a database reads the first page of any one-key sort off an index, both ways."""
+    them: a database reads the first page of any one-key sort off an index, both ways. What
+    ``viewer`` does not see of others' private activities is not what they sort by — their
+    name sorts as shown, and their customer and channel as none — so a row's place tells
+    nothing of it (``plain_first``: the first key as it is, for rows none of which hide it,
+    so that an index serves it)."""
     ordering = []
-    for key in sort:
+    for position, key in enumerate(sort):
         descending = key.startswith("-")
         name = key.lstrip("+-")
         if name not in SORT_FIELDS:
@@ -221,6 +238,9 @@ def _ordering(sort: Sequence[str]) -> list[Any]:
                 "(prefix - for descending)"
             )
         column = SORT_FIELDS[name]
+        if name in HIDDEN_SORT_FIELDS and not (plain_first and position == 0):
+            column = case((hidden_clause(Employee.login, viewer), HIDDEN_SORT_FIELDS[name]),
+                          else_=column)
         ordering.append(column.desc().nulls_first() if descending
                         else column.asc().nulls_last())
     first_descending = bool(sort) and sort[0].startswith("-")

@@ -216,6 +216,26 @@ def test_sort_by_several_fields(cockpit: Bridge) -> None:
         "HQ-000002"]
 
 
+@pytest.mark.parametrize("limit", [[], ["--limit", "20"]], ids=["streamed", "a page"])
+def test_a_private_activity_sorts_by_what_others_see_of_it(
+        cockpit: Bridge, write_export: WriteExport, limit: list[str]) -> None:
+    """Its place tells nothing of its name, customer or channel: it sorts as "Private
+    appointment", without a customer and without a channel."""
+    private = appointment("MA-9", number="APP/2026/0900", name="Aardvark merger", private=True,
+                          customer="C-1001", sales_channel="North", start=iso(9, "09:00"),
+                          end=iso(9, "10:00"))
+    result = cockpit("import", "activities", write_export("appointments", [private]),
+                     "--now", NOW_ISO)
+    assert result.exit_code == 0, result.output
+    by_name = activities_json(cockpit, "--sort", "name", *limit)
+    assert [a["name"] for a in by_name] == sorted(a["name"] for a in by_name)
+    assert "Private appointment" in [a["name"] for a in by_name]
+    for key in ("customer", "customer_name", "channel"):  # (its own: C-1001, North)
+        assert numbers(cockpit, "--sort", key, *limit)[-1] == "APP/2026/0900"  # (the newest
+        assert numbers(cockpit, "--sort", f"-{key}", *limit)[0] == "APP/2026/0900"  # of those)
+    assert numbers(cockpit, "--sort", "customer", *limit)[-2:] == ["HQ-000002", "APP/2026/0900"]
+
+
 def test_unknown_sort_field_is_refused_clearly(cockpit: Bridge) -> None:
     result = cockpit("activities", "list", "--sort", "colour")
 
