@@ -374,23 +374,27 @@ def prepare_bridge(workdir: Path, database: str) -> None:
 
 def start_radicale(workdir: Path, logins: tuple[str, ...] = (LOGIN,),
                    password: str = PASSWORD, auth_delay: float | None = None,
-                   name: str = "radicale") -> Server:
+                   name: str = "radicale", auth: list[str] | None = None) -> Server:
     """A stock Radicale (``python -m radicale``, no configuration file) on a free port: its
     multifilesystem storage in ``workdir/radicale-collections``, htpasswd (plain) with
-    ``logins`` signing in with ``password``, ``owner_only`` rights, no web interface;
-    ``auth_delay``: its ``--auth-delay`` (the sleep after a refused sign-in; None: its
-    default)."""
-    users = workdir / "htpasswd"
-    users.write_text("".join(f"{login}:{password}\n" for login in logins), encoding="utf-8")
+    ``logins`` signing in with ``password``, ``owner_only`` rights, no web interface, its log
+    in ``workdir/{name}.log``; ``auth_delay``: its ``--auth-delay`` (the sleep after a refused
+    sign-in; None: its default); ``auth``: Radicale's ``--auth-*`` options in place of that
+    plain htpasswd file (``logins`` and ``password`` are then unused)."""
+    if auth is None:
+        users = workdir / "htpasswd"
+        users.write_text("".join(f"{login}:{password}\n" for login in logins),
+                         encoding="utf-8")
+        auth = ["--auth-type", "htpasswd", "--auth-htpasswd-filename", str(users),
+                "--auth-htpasswd-encryption", "plain"]
     port = free_port()
-    log = workdir / "radicale.log"
+    log = workdir / f"{name}.log"
     delay = [] if auth_delay is None else ["--auth-delay", f"{auth_delay:g}"]
     process = subprocess.Popen(
         [sys.executable, "-m", "radicale", "--config", "",
          "--server-hosts", f"127.0.0.1:{port}",
          "--storage-filesystem-folder", str(workdir / "radicale-collections"),
-         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(users),
-         "--auth-htpasswd-encryption", "plain", *delay,
+         *auth, *delay,
          "--rights-type", "owner_only", "--web-type", "none", "--logging-level", "warning"],
         cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
     server = Server(name, process, port, log)
