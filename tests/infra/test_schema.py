@@ -1,5 +1,6 @@
 """`bridge init` creates the schema and upgrades an older one, keeping the data."""
 
+import re
 import warnings
 from pathlib import Path
 
@@ -71,3 +72,11 @@ def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -
 def _is_the_search_index(difference: object) -> bool:
     return (isinstance(difference, tuple) and difference[0] == "remove_index"
             and difference[1].name == "ix_activities_search_trgm")
+
+
+def test_the_migrations_import_no_live_code() -> None:
+    """A migration is frozen history: what it does must not change when the code does."""
+    versions = Path(__file__).resolve().parents[2] / "bridge" / "migrations" / "versions"
+    importing = [path.name for path in sorted(versions.glob("*.py"))
+                 if re.search(r"^\s*(from|import)\s+bridge\b", path.read_text(), re.MULTILINE)]
+    assert importing == []

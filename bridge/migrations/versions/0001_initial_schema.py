@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bridge.models.base
-
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -27,7 +25,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.Enum('appointment', 'task', name='kind', native_enum=False, length=16), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('description_template', sa.Text(), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_definitions')),
     sa.UniqueConstraint('code', name=op.f('uq_activity_definitions_code'))
     )
@@ -40,8 +38,8 @@ def upgrade() -> None:
     sa.Column('manager_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
-    sa.Column('created_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['manager_id'], ['employees.id'], name=op.f('fk_employees_manager_id_employees'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_employees')),
     sa.UniqueConstraint('login', name=op.f('uq_employees_login'))
@@ -54,11 +52,11 @@ def upgrade() -> None:
     sa.Column('job', sa.String(length=32), nullable=False),
     sa.Column('source', sa.String(length=1024), nullable=False),
     sa.Column('started_by', sa.String(length=64), nullable=False),
-    sa.Column('started_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('clock', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('clock', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('exported_at', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('exported_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('read', sa.Integer(), nullable=False),
     sa.Column('imported', sa.Integer(), nullable=False),
     sa.Column('updated', sa.Integer(), nullable=False),
@@ -90,8 +88,8 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=64), nullable=True),
     sa.Column('email', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['sales_channel_id'], ['sales_channels.id'], name=op.f('fk_customers_sales_channel_id_sales_channels')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
@@ -140,9 +138,9 @@ def upgrade() -> None:
     sa.Column('origin', sa.Enum('mobile', 'hq', 'client', name='origin', native_enum=False, length=16), nullable=False),
     sa.Column('status', sa.Enum('Planned', 'Delayed', 'Completed', 'Completed unprocessed', name='status', native_enum=False, length=32), nullable=False),
     sa.Column('mobile_status', sa.String(length=64), nullable=True),
-    sa.Column('start_at', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('start_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('start_offset', sa.Integer(), nullable=True),
-    sa.Column('end_at', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('end_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('end_offset', sa.Integer(), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('priority', sa.Integer(), nullable=False),
@@ -154,15 +152,15 @@ def upgrade() -> None:
     sa.Column('representative_id', sa.Integer(), nullable=False),
     sa.Column('sales_channel_id', sa.Integer(), nullable=True),
     sa.Column('definition_id', sa.Integer(), nullable=True),
-    sa.Column('completed_on', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_on', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=64), nullable=True),
     sa.Column('mobile_id', sa.String(length=64), nullable=True),
-    sa.Column('mobile_modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('mobile_modified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('mobile_fingerprint', sa.String(length=64), nullable=True),
     sa.Column('frozen', sa.Boolean(), nullable=False),
-    sa.Column('deleted_at', bridge.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_activities_customer_id_customers')),
     sa.ForeignKeyConstraint(['definition_id'], ['activity_definitions.id'], name=op.f('fk_activities_definition_id_activity_definitions')),

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bridge.models.base
-
 revision: str = '0002'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
@@ -24,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=True),
     sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_scopes')),
     sa.UniqueConstraint('name', name=op.f('uq_sync_scopes_name'))
     )
@@ -68,7 +66,7 @@ def upgrade() -> None:
     sa.Column('time_start', sa.BigInteger(), nullable=False),
     sa.Column('time_end', sa.BigInteger(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('modified_at', bridge.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['collection_id'], ['dav_collections.id'], name=op.f('fk_dav_items_collection_id_dav_collections'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dav_items')),
     sa.UniqueConstraint('collection_id', 'href', name=op.f('uq_dav_items_collection_id'))

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bridge.models.base import UTCDateTime
-
 revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
@@ -24,8 +22,8 @@ def upgrade() -> None:
         sa.Column('scope', sa.String(length=16), nullable=False),
         sa.Column('key', sa.String(length=255), nullable=False),
         sa.Column('failures', sa.Integer(), nullable=False),
-        sa.Column('last_failure_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('locked_until', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('last_failure_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_login_failures')),
     )
     op.create_table(
@@ -47,8 +45,8 @@ def upgrade() -> None:
                                     name='lostreason', native_enum=False, length=32),
                   nullable=False),
         sa.Column('detail', sa.Text(), nullable=False),
-        sa.Column('received_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('resolved_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('resolved_by', sa.String(length=64), nullable=True),
         sa.Column('resolution', sa.String(length=16), nullable=True),
         sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], ondelete='CASCADE',

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bridge.models.base import UTCDateTime
-
 revision: str = '0014'
 down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
@@ -25,7 +23,7 @@ def upgrade() -> None:
         sa.Column('employee_id', sa.Integer(), nullable=False),
         sa.Column('secret_hash', sa.String(length=64), nullable=False),
         sa.Column('include_tasks', sa.Boolean(), nullable=False),
-        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('created_by', sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(['employee_id'], ['employees.id'], ondelete='CASCADE',
                                 name=op.f('fk_calendar_subscriptions_employee_id_employees')),

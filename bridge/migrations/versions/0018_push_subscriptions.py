@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bridge.models.base import UTCDateTime
-
 revision: str = '0018'
 down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
@@ -32,12 +30,12 @@ def upgrade() -> None:
         sa.Column('auth_secret', sa.String(length=64), nullable=False),
         sa.Column('content_update', sa.Boolean(), nullable=False),
         sa.Column('property_update', sa.Boolean(), nullable=False),
-        sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('known_token', sa.String(length=512), nullable=True),
-        sa.Column('sent_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('failures', sa.Integer(), nullable=False),
-        sa.Column('retry_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('retry_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['employee_id'], ['employees.id'], ondelete='CASCADE',
                                 name=op.f('fk_push_subscriptions_employee_id_employees')),
         sa.ForeignKeyConstraint(['collection_id'], ['dav_collections.id'], ondelete='CASCADE',
@@ -55,7 +53,7 @@ def upgrade() -> None:
         'server_leases',
         sa.Column('name', sa.String(length=64), nullable=False),
         sa.Column('holder', sa.String(length=128), nullable=False),
-        sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_server_leases')),
     )
 
