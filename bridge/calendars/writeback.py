@@ -320,7 +320,8 @@ def keep_refused(session: Session, activity: Activity | None, item: ClientItem, 
     if reason is None:
         return
     keep_lost(session, target.employee_id, activity.id if activity else None, href,
-              differences(activity, item), reason, str(refused), now)
+              differences(activity, item), reason, str(refused), now,
+              private=bool(item.private))
 
 
 def remove_activity(session: Session, activity: Activity, now: datetime) -> None:

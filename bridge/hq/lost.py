@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.errors import InvalidInput
@@ -32,12 +32,14 @@ class Lost:
 
 
 def keep(session: Session, representative_id: int, activity_id: int | None, href: str,
-         lost: list[Lost], reason: LostReason, detail: str, now: datetime) -> None:
+         lost: list[Lost], reason: LostReason, detail: str, now: datetime, *,
+         private: bool = False) -> None:
+    """Keep ``lost`` (``private``: the client sent it in a private item)."""
     for each in lost:
         session.add(LostValue(
             representative_id=representative_id, activity_id=activity_id, href=href[:255],
             field=each.field, client_value=each.client_value, hq_value=each.hq_value,
-            reason=reason, detail=detail, received_at=now))
+            reason=reason, detail=detail, received_at=now, private=private))
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ T = TypeVar("T", bound=tuple[Any, ...])
 def _within(query: Select[T], reach: Reach, viewer: str) -> Select[T]:
     """``query`` (of lost values, their representative and activity) limited to what
     ``viewer`` may see: of the representatives they reach, none of another's private
-    activity (only its representative decides those: ``bridge.hq.privacy``)."""
-    query = query.where(~hidden_clause(Employee.login, viewer))
+    activity, and none another's client sent in a private item (only its representative
+    decides those: ``bridge.hq.privacy``)."""
+    private = or_(Activity.private.is_(True), LostValue.private.is_(True))
+    query = query.where(~hidden_clause(Employee.login, viewer, private))
     if reach.everyone:
         return query
     return query.where(Employee.login.in_(sorted(reach.logins)))

@@ -36,10 +36,11 @@ def busy_only(activity: Activity) -> Activity:
                     description="")
 
 
-def hidden_clause(login: InstrumentedAttribute[str], viewer: str | None
-                  ) -> ColumnElement[bool]:
-    """SQL: the activity is private to someone other than ``viewer`` (``login``: the
-    representative's login column in the query)."""
-    private = Activity.private.is_(True)
+def hidden_clause(login: InstrumentedAttribute[str], viewer: str | None,
+                  private: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """SQL: the activity (or what ``private`` says is private) is private to someone other
+    than ``viewer`` (``login``: the representative's login column in the query)."""
+    if private is None:
+        private = Activity.private.is_(True)
     return private if viewer is None else and_(private, login != viewer)
 

@@ -4,7 +4,7 @@ why, for an HQ user to apply to the activity or dismiss."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridge.models.activities import Activity
@@ -42,6 +42,9 @@ class LostValue(Base):
         LostReason, native_enum=False, length=32,
         values_callable=lambda members: [m.value for m in members]))
     detail: Mapped[str] = mapped_column(Text, default="")
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The client sent it in a private item: only its representative sees it, whether or not
+    it is an activity's (``bridge.hq.privacy``)."""
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(64))

@@ -24,19 +24,20 @@ from tests.storage_plugin.test_scheduling import post, request_text
 from tests.web.conftest import IN_WARSAW, Cockpits, wall
 
 SECRETS = ("Merger talk", "Do not tell the team", "Secret pricing", "Cut 40 percent",
-           "Southwind", "Hiring call", "Poach their lead")
-"""What bwilson's three private appointments are about."""
+           "Southwind", "Hiring call", "Poach their lead", "Board seat offer")
+"""What bwilson's three private appointments are about, and a private item of his calendar
+HQ refused (beyond the window: its values kept as lost, never an activity)."""
 TEAM_VIEWS = ("awhite/team-bwilson-appointments/", "awhite/team-bwilson-mobile/")
 CALDAV = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
 DATA = '<D:prop><D:getetag/><C:calendar-data/></D:prop>'
 
 
-def hiring_call() -> str:
+def hiring_call(uid: str = "hiring-1", name: str = "Hiring call", days: int = 4) -> str:
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"
-            "UID:hiring-1\r\nCLASS:PRIVATE\r\nSUMMARY:Hiring call\r\n"
+            f"UID:{uid}\r\nCLASS:PRIVATE\r\nSUMMARY:{name}\r\n"
             "DESCRIPTION:Poach their lead\r\n"
-            f"DTSTART;TZID=Europe/Warsaw:{local_stamp(4, '15:00')}\r\n"
-            f"DTEND;TZID=Europe/Warsaw:{local_stamp(4, '16:00')}\r\n"
+            f"DTSTART;TZID=Europe/Warsaw:{local_stamp(days, '15:00')}\r\n"
+            f"DTEND;TZID=Europe/Warsaw:{local_stamp(days, '16:00')}\r\n"
             "END:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
@@ -57,6 +58,8 @@ def privates(server: Server, hq: Bridge, write_export: WriteExport,
     assert server.put("bwilson", "bwilson/appointments/hiring-1.ics",
                       hiring_call()).status_code == 201
     _edit_in_calendar(server, "Secret pricing", "DESCRIPTION:Cut 40 percent, final offer")
+    beyond = hiring_call("board-1", "Board seat offer", days=800)  # (the window: a year)
+    assert server.put("bwilson", "bwilson/appointments/board-1.ics", beyond).status_code == 403
     with transaction(make_engine(database_url), write=False) as session:
         private = session.execute(select(Activity.number, Activity.name)
                                   .where(Activity.private.is_(True))).all()
@@ -198,7 +201,8 @@ def test_its_representative_sees_and_changes_all_of_it(privates: list[str],
     assert own.get("activities?q=pricing").text.count("Secret pricing") >= 1
     hq_made = next(number for number in privates if number.startswith("HQ-"))
     assert "Cut 40 percent" in own.get(f"activities/{hq_made}").text
-    assert "final offer" in own.get("lost").text  # (the lost value is theirs to decide on)
+    lost = own.get("lost").text  # (the lost values are theirs to decide on)
+    assert "final offer" in lost and "Board seat offer" in lost
     assert own.get(f"activities/{hq_made}/edit").status_code == 200
 
 
