@@ -12,7 +12,7 @@ than :data:`POINTS_KEPT` changes old are forgotten (a client that old syncs afre
 """
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from sqlalchemy import and_, delete, event, func, insert, select, update
@@ -54,6 +54,24 @@ def _forget_transaction_caches(session: Session, transaction: SessionTransaction
     if transaction.parent is None:
         for key in [key for key in session.info if str(key).startswith(TRANSACTION_CACHE)]:
             del session.info[key]
+
+
+_COMMITTED: list[Callable[[], None]] = []
+
+
+def on_committed(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` after each commit in this process that logged a change (the push
+    dispatcher's nudge: it need not wait for its next look at the log); returns what stops
+    it. ``listener`` must return at once."""
+    _COMMITTED.append(listener)
+    return lambda: _COMMITTED.remove(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _tell_committed(session: Session) -> None:
+    if session.info.get(_BUMPED):
+        for listener in list(_COMMITTED):
+            listener()
 
 
 def new_scope(session: Session, name: str | None = None) -> int:

@@ -29,9 +29,10 @@ import logging
 import threading
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
@@ -72,7 +73,8 @@ MOST_PER_PASS = 2_000
 """Messages one pass sends at most (the rest: the next pass)."""
 SENDING_THREADS = 8
 INTERVAL = 0.5
-"""Seconds between looks at the change log."""
+"""Seconds between looks at the change log (a change committed in this process wakes the
+dispatcher at once; one of another process is seen at the next look)."""
 FORGET_EVERY = timedelta(hours=1)
 """How often expired subscriptions are removed (none is sent to meanwhile)."""
 FULL_PASS = timedelta(seconds=10)
@@ -118,24 +120,28 @@ class Wake:
 
 @dataclass
 class Report:
-    """What one pass did."""
+    """What one pass did: how many messages came to each outcome (a subscription removed
+    because its registrant may no longer read the collection counts as gone)."""
 
-    delivered: int = 0
-    gone: int = 0
-    failed: int = 0
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
     waiting: bool = False
     """Some device may not be sent to yet (merged, or a retry): the next pass may have to."""
 
     def __bool__(self) -> bool:
-        return bool(self.delivered or self.gone or self.failed)
+        return bool(self.outcomes)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{self.outcomes[outcome]} {outcome.value}" for outcome in Outcome)
 
 
 def dispatch(engine: Engine, sender: Sender, now: datetime, namespace: str = "",
-             merge: timedelta = MERGE) -> Report:
+             merge: timedelta = MERGE, secret: str | None = None) -> Report:
     """One pass (see the module); ``namespace``: the database's name on a server of several
-    (it is in the tokens clients hold)."""
-    wakes, unreadable, waiting = _planned(engine, now, namespace, merge)
-    report = Report(gone=len(unreadable), waiting=waiting)
+    (it is in the tokens clients hold); ``secret``: the topics' (read from the database
+    without it)."""
+    secret = secret or shared_secret(engine, TOPIC_SECRET)
+    wakes, unreadable, waiting = _planned(engine, now, namespace, merge, secret)
+    report = Report(Counter({Outcome.GONE: len(unreadable)} if unreadable else {}), waiting)
     if not wakes and not unreadable:
         return report
     with ThreadPoolExecutor(SENDING_THREADS) as pool:
@@ -144,18 +150,16 @@ def dispatch(engine: Engine, sender: Sender, now: datetime, namespace: str = "",
         _forget(session, unreadable, "its registrant may no longer read the collection")
         for wake, delivery in zip(wakes, deliveries, strict=True):
             _record(session, wake, delivery, now)
-            setattr(report, delivery.outcome.value,
-                    getattr(report, delivery.outcome.value) + 1)
+            report.outcomes[delivery.outcome] += 1
     return report
 
 
-def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta
+def _planned(engine: Engine, now: datetime, namespace: str, merge: timedelta, secret: str
              ) -> tuple[list[Wake], list[Watched], bool]:
     """The messages due now, the subscriptions whose registrant may no longer read their
     collection, and whether some may not be sent to yet — read in one snapshot
     (subscriptions first, then the tokens: a device's own change and its ``known_token`` are
     one commit)."""
-    secret = shared_secret(engine, TOPIC_SECRET)
     with transaction(engine, write=False) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -257,6 +261,9 @@ class Dispatcher:
         self._merge = merge
         self._holder = f"{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
+        self._nudged = threading.Event()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._secret: str | None = None
         self._thread: threading.Thread | None = None
         self._held_until: datetime | None = None
         self._forgotten_at: datetime | None = None
@@ -264,12 +271,16 @@ class Dispatcher:
         """Where the change log stood at the last pass, when, and whether devices waited."""
 
     def start(self) -> None:
+        self._unsubscribe = changes.on_committed(self._nudged.set)
         self._thread = threading.Thread(target=self._run, daemon=True, name="push dispatcher")
         self._thread.start()
 
     def stop(self) -> None:
         """Stop after the pass under way; the lease is left for another process at once."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self._stop.set()
+        self._nudged.set()
         if self._thread is not None:
             self._thread.join(timeout=2 * web_push.TIMEOUT)
         if self._held_until is not None:
@@ -280,7 +291,11 @@ class Dispatcher:
 
     def _run(self) -> None:
         sender: Sender | None = None
-        while not self._stop.wait(INTERVAL):
+        while not self._stop.is_set():
+            self._nudged.wait(INTERVAL)
+            self._nudged.clear()
+            if self._stop.is_set():
+                break
             try:
                 now = datetime.now(UTC)
                 if not self._holding(now):
@@ -289,12 +304,13 @@ class Dispatcher:
                 if not self._due(stand, now):
                     continue
                 sender = sender or self._sender()
-                report = dispatch(self._engine, sender, now, self._namespace, self._merge)
+                self._secret = self._secret or shared_secret(self._engine, TOPIC_SECRET)
+                report = dispatch(self._engine, sender, now, self._namespace, self._merge,
+                                  self._secret)
                 self._seen = (stand, now, report.waiting)
                 self._forget_expired(now)
                 if report:
-                    logger.info("push: %d delivered, %d removed, %d failed", report.delivered,
-                                report.gone, report.failed)
+                    logger.info("push: %s", report)
             except Exception:
                 logger.exception("push: a dispatcher pass failed; the next one tries again")
 
