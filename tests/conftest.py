@@ -93,9 +93,13 @@ def fresh_database(migrated: str, directory: Path) -> str:
     ``directory`` on SQLite; the test database, emptied, on a server."""
     if os.environ.get(TEST_DATABASE_ENV):
         engine = make_engine(migrated)
-        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        with engine.begin() as connection:  # (a few rows: DELETE takes a sixth of TRUNCATE's
+            for table in reversed(Base.metadata.sorted_tables):  # time, which makes files)
+                connection.execute(table.delete())
+            for name in connection.scalars(text(
+                    "SELECT sequence_name FROM information_schema.sequences "
+                    "WHERE sequence_schema = current_schema()")):
+                connection.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
         _install(engine)
         engine.dispose()
         return migrated
