@@ -6,7 +6,8 @@ storage, rights, sharing switch, request encoding, body parser and refusal delay
 builds items from stored metadata without Radicale's constructor and declares that its paths
 take any Unicode; the auth plugin gets the request's context; the failure log recognises
 Radicale's own lines by their wording, and the storage words its errors so that Radicale maps
-them to 403 or 400; the server runs our application in Radicale's own server. None of that is
+them to 403 or 400; the server runs our application in Radicale's own server, its connections
+on reused threads, each answer sent in one write. None of that is
 public API: each is reached here, through a function (or base class) named for what it does,
 and nowhere else. ``tests/storage_plugin/test_radicale_compat.py`` checks each against the
 installed Radicale; docs/operators/upgrades.md says what to do when one fails.
@@ -209,3 +210,24 @@ def set_listen_backlog(size: int) -> None:
     server_class: type[socketserver.TCPServer]
     for server_class in (server.ParallelHTTPServer, server.ParallelHTTPSServer):
         server_class.request_queue_size = size
+
+
+def run_connections_on(submit: Callable[[Callable[[], None]], None]) -> None:
+    """Make Radicale's own server hand each connection it accepted to ``submit`` (which runs
+    it, on a thread of its choice) instead of starting a new thread for it: ``process_request``
+    of ``radicale.server.ParallelHTTPServer`` (and so of ``ParallelHTTPSServer``), which runs
+    socketserver's ``process_request_thread`` — the connection's whole work, its worker
+    socket closed at the end, so Radicale's ``max_connections`` still counts it (Radicale 3.9)."""
+
+    def process_request(self: Any, request: Any, client_address_and_socket: Any) -> None:
+        submit(lambda: self.process_request_thread(request, client_address_and_socket))
+
+    server.ParallelHTTPServer.process_request = process_request  # type: ignore[method-assign]
+
+
+def write_answers_whole() -> None:
+    """Make Radicale's own server buffer what a connection writes (``wbufsize`` of
+    ``radicale.server.RequestHandler``; Python's default: unbuffered), so that an answer's
+    status line, headers and body leave in one write (one packet for a small answer), not
+    one each (Radicale 3.9; wsgiref flushes after the body)."""
+    server.RequestHandler.wbufsize = -1

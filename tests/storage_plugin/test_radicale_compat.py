@@ -9,7 +9,9 @@ import inspect
 import io
 import logging
 import re
+import socket
 import socketserver
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -42,6 +44,7 @@ from storage_plugin.radicale_compat import (
     refused_write,
     request_encoding,
     rights_of,
+    run_connections_on,
     set_auth_delay,
     set_item_state,
     set_listen_backlog,
@@ -49,6 +52,7 @@ from storage_plugin.radicale_compat import (
     storage_of,
     unicode_paths,
     use_application,
+    write_answers_whole,
 )
 from storage_plugin.rights import Rights
 from storage_plugin.server import configuration
@@ -358,6 +362,52 @@ def test_radicales_server_listens_with_the_backlog_set(monkeypatch: pytest.Monke
         set_listen_backlog(1234)
         assert server.ParallelHTTPServer.request_queue_size == 1234, upgrade(internal)
         assert server.ParallelHTTPSServer.request_queue_size == 1234, upgrade(internal)
+
+
+def test_radicales_server_runs_connections_where_it_is_told_and_writes_answers_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection accepted by Radicale's server is answered by the work handed to the
+    ``submit`` given (here: on a thread of the test's), its worker socket closed after it
+    (Radicale counts it against max_connections until then); the answer — status line,
+    headers and body — reaches the client in one write."""
+    internal = "radicale.server.ParallelHTTPServer.process_request / RequestHandler.wbufsize"
+    submitted: list[threading.Thread] = []
+
+    def submit(work: Callable[[], None]) -> None:
+        thread = threading.Thread(target=work)
+        submitted.append(thread)
+        thread.start()
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+        return [b"hello"]
+
+    with relied_on(internal):
+        monkeypatch.setattr(server.ParallelHTTPServer, "process_request",
+                            server.ParallelHTTPServer.process_request)  # (restored after)
+        monkeypatch.setattr(server.RequestHandler, "wbufsize", server.RequestHandler.wbufsize)
+        run_connections_on(submit)
+        write_answers_whole()
+        loaded = config.load()
+        listening = server.ParallelHTTPServer(loaded, socket.AF_INET, ("127.0.0.1", 0),
+                                              server.RequestHandler)
+        try:
+            listening.set_app(app)
+            with socket.create_connection(listening.server_address[:2], timeout=10) as client:
+                client.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+                listening.handle_request()
+                assert len(submitted) == 1, upgrade(internal)
+                first = client.recv(65536)
+                submitted[0].join(10)
+                assert not submitted[0].is_alive(), upgrade(internal)
+                (worker_socket,) = listening.worker_sockets
+                assert worker_socket.recv(1) == b"", upgrade(internal)  # (its peer closed)
+                rest = b"".join(iter(lambda: client.recv(65536), b""))
+        finally:
+            listening.server_close()
+    assert first.startswith(b"HTTP/1.0 200 OK\r\n") and first.endswith(b"\r\n\r\nhello"), \
+        upgrade(internal)
+    assert rest == b"", upgrade(internal)
 
 
 @pytest.mark.parametrize("ours, radicales", [
