@@ -194,8 +194,7 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     radicale_compat.use_application(application)  # what Radicale's server makes
     # Radicale's server starts a thread for every connection: 0.3 to 1.2 ms of a poll that
     # takes 1.3 ms of work (a new thread's start, and its cold caches).
-    radicale_compat.run_connections_on(
-        ConnectionThreads(loaded.get("server", "max_connections")).submit)
+    radicale_compat.run_connections_on(CONNECTION_THREADS.submit)
     radicale_compat.write_answers_whole()
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
     # connecting at once (a team syncing after an import), some would be dropped.
@@ -210,16 +209,15 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
 
 class ConnectionThreads:
     """Threads that answer connections, each kept for the next connection once it has
-    answered one (instead of a new thread per connection). There are at most ``most`` (0 or
-    less: as many as there are connections at once) — Radicale's ``max_connections``, the
-    connections its server answers at once: it accepts none beyond that, so none waits here
-    for a thread but the moment one takes to come back. A connection runs in a context of
-    its own (an empty one, as on a new thread: nothing of the last one's request is left
-    there); its threads are daemons, as Radicale's are (a request stuck in work that never
-    ends does not keep the process from stopping)."""
+    answered one (instead of a new thread per connection): as many as were ever answering
+    at once — Radicale's server answers at most ``max_connections`` at once (it accepts no
+    more until one is done), so no connection waits here for a thread. One set per process
+    (``CONNECTION_THREADS``), whatever servers it runs. A connection runs in a context of its
+    own (an empty one, as on a new thread: nothing of the last one's request is left there);
+    the threads are daemons, as Radicale's are (a request stuck in work that never ends does
+    not keep the process from stopping)."""
 
-    def __init__(self, most: int) -> None:
-        self._most = most
+    def __init__(self) -> None:
         self._work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._idle = threading.Semaphore(0)
         self._lock = threading.Lock()
@@ -230,8 +228,6 @@ class ConnectionThreads:
         if self._idle.acquire(blocking=False):  # a thread waits for it (or will at once)
             return
         with self._lock:
-            if self._most > 0 and self._started >= self._most:
-                return  # (taken by the first thread done)
             self._started += 1
             number = self._started
         threading.Thread(target=self._answer, daemon=True,
@@ -240,11 +236,11 @@ class ConnectionThreads:
     def _answer(self) -> None:
         while True:
             work = self._work.get()
-            try:  # (socketserver's process_request_thread handles the connection's errors)
-                contextvars.Context().run(work)
-            except BaseException:
-                with self._lock:  # this thread ends (Python logs why): another may start
-                    self._started -= 1
-                raise
+            # (socketserver's process_request_thread handles the connection's errors; one
+            # that escapes it ends this thread, and Python logs it)
+            contextvars.Context().run(work)
             del work
             self._idle.release()
+
+
+CONNECTION_THREADS = ConnectionThreads()
