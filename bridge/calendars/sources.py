@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes, rendered
@@ -32,7 +32,14 @@ from bridge.calendars.items import (
 )
 from bridge.calendars.tokens import InvalidToken, make_token, read_token
 from bridge.hq.placement import Projection, customer_href, customer_number, customer_uid
-from bridge.hq.settings import calendar_window, task_window, window_settings
+from bridge.hq.settings import (
+    WINDOW_SETTINGS,
+    WindowSettings,
+    calendar_window,
+    default_settings,
+    task_window,
+    window_settings,
+)
 from bridge.hq.windows import Window, overlapping
 from bridge.infra import metrics
 from bridge.infra.db import among
@@ -43,6 +50,9 @@ from bridge.models import (
     Origin,
     RenderedActivity,
     RenderedCustomer,
+    SyncPoint,
+    SyncScope,
+    SyncSettings,
     employee_channels,
 )
 
@@ -134,7 +144,14 @@ class ActivitySource(StoredSource):
                  writing: bool = False) -> None:
         super().__init__(session, collection, writing)
         assert collection.projection is not None and collection.employee_id is not None
-        settings = window_settings(session, collection.employee_id)
+        self._point: changes.Point | None = None
+        """Where the collection's change log stood when the window was read (a read-only
+        transaction's, read with it: a poll's ctag and sync token are one query)."""
+        if writing:  # (its state is read afresh each time)
+            settings = window_settings(session, collection.employee_id)
+        else:
+            settings, self._point = settings_and_point(session, collection.employee_id,
+                                                       collection.scope_id)
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
         self.window = window_of(settings, now)
         self.filters = (
@@ -186,6 +203,9 @@ class ActivitySource(StoredSource):
             select(Activity.id).where(*self.filters, Activity.uid == uid).limit(1))
         return found is not None or super().has_uid(uid)
 
+    def _own_point(self) -> changes.Point:
+        return self._point if self._point is not None else super()._own_point()
+
     def _read_state(self) -> str:
         window = self.window
         return f"{self._own_point()}.{window.start:{WINDOW_STAMP}}.{window.end:{WINDOW_STAMP}}"
@@ -218,6 +238,29 @@ class ActivitySource(StoredSource):
             if old.contains(row.start_at, row.end_at)
             != self.window.contains(row.start_at, row.end_at)
         ]
+
+
+SETTINGS_AND_POINT = (
+    select(SyncScope.seq, SyncPoint.mark, SyncSettings.employee_id.label("stored"),
+           *WINDOW_SETTINGS.selected_columns)
+    .select_from(SyncScope)
+    .outerjoin(SyncPoint, and_(SyncPoint.scope_id == SyncScope.id, SyncPoint.seq == SyncScope.seq))
+    .outerjoin(SyncSettings, SyncSettings.employee_id == bindparam("employee"))
+    .where(SyncScope.id == bindparam("scope"))
+)
+"""A representative's window settings and where a change-log scope stands, in one query (built
+once: a poll asks for them every few minutes per device)."""
+
+
+def settings_and_point(session: Session, employee_id: int,
+                       scope: int) -> tuple[WindowSettings, changes.Point]:
+    """``window_settings`` and ``changes.current`` in one query."""
+    row = session.connection().execute(
+        SETTINGS_AND_POINT, {"employee": employee_id, "scope": scope}).first()
+    if row is None:  # (no such scope: as changes.current answers for one)
+        return window_settings(session, employee_id), changes.Point(0, "")
+    settings: WindowSettings = row if row.stored is not None else default_settings()
+    return settings, changes.Point(row.seq, row.mark or "")
 
 
 WINDOW_STAMP = "%Y%m%dT%H%M%S"
