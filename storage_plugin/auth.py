@@ -52,7 +52,7 @@ class Auth(ContextAuth):
 
     def get_external_login(self, environ: types.WSGIEnviron) -> tuple[()] | tuple[str, str]:
         login = certificate_name(environ.get("REMOTE_CERTIFICATE"))
-        if not login or not is_active_employee(self._engine, login):
+        if not login or not is_active_employee(self._engine, login, request_notes().within):
             return ()
         request_notes().certified = login
         return login, self._certified
@@ -63,7 +63,8 @@ class Auth(ContextAuth):
             return login
         verdict = self._devices.refused(login, context.remote_addr or "", datetime.now(
             UTC)) if self._devices_only else self._authenticator.check(
-                login, password, context.remote_addr or "", datetime.now(UTC))
+                login, password, context.remote_addr or "", datetime.now(UTC),
+                request_notes().within)
         request_notes().locked_until = verdict.locked_until
         request_notes().unavailable = verdict.unavailable
         return login if verdict.accepted else ""

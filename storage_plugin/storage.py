@@ -22,6 +22,7 @@ from radicale import item as radicale_item
 from radicale import pathutils, storage, types
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from bridge import calendars
@@ -359,6 +360,12 @@ class Storage(storage.BaseStorage):
         once the request's budget is spent (``bridge.infra.budget``)."""
         budget.check()
         return _materialized(work(getattr(self._local, "store", None) or self._reader()))
+
+    def request_connection(self) -> Connection:
+        """The connection of the current lock's transaction, or of the request's read
+        transaction (begun if there is none): the password check reads there (one
+        transaction a poll, not one more of the check's own)."""
+        return self.run(lambda store: store.session.connection())
 
     def _reader(self) -> CalendarStore:
         """The request's read transaction, begun if there is none."""

@@ -85,6 +85,7 @@ from urllib.parse import unquote
 
 from radicale import httputils, pathutils, types
 from radicale.log import logger
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.calendars.recurrence import WALK_SECONDS, check_calendar
@@ -159,6 +160,9 @@ class RequestNotes:
     path: str = ""
     """The request's path (``PATH_INFO``): the storage's first look-up of a collection in the
     request looks up the collections of this path too, in the same query."""
+    within: Callable[[], Connection] | None = None
+    """The connection of the request's read transaction (``Storage.request_connection``):
+    the password check reads the stored hash there, not on a connection of its own."""
 
 
 _notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
@@ -242,7 +246,9 @@ class Application(radicale_compat.HookedApplication):
             captured: list[Any] = []
             notes = RequestNotes(sent=body if environ.get("REQUEST_METHOD") == "PUT" else None,
                                  dont_notify=dont_notify(environ.get("HTTP_PUSH_DONT_NOTIFY")),
-                                 path=environ.get("PATH_INFO", ""))
+                                 path=environ.get("PATH_INFO", ""),
+                                 within=getattr(radicale_compat.storage_of(self),
+                                                "request_connection", None))
             token = _notes.set(notes)
             try:
                 with conflicts.watch() as seen, failures.watching(environ) as failure:

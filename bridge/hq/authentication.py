@@ -24,10 +24,12 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from bridge.hq.audit import Event, Kind, record, record_apart
@@ -43,17 +45,32 @@ from bridge.models import Employee
 logger = logging.getLogger("bridge.sign_in")
 
 
-def stored_hash(engine: Engine, login: str) -> str | None:
+STORED_HASH = select(Employee.password_hash).where(Employee.login == bindparam("login"),
+                                                   Employee.active.is_(True))
+ACTIVE = select(Employee.id).where(Employee.login == bindparam("login"),
+                                   Employee.active.is_(True))
+"""(Built once: the calendar server reads them on every request.)"""
+
+Within = Callable[[], Connection]
+"""The connection of a transaction the caller has open (the calendar server's request's read
+transaction), to read in instead of on a connection of its own."""
+
+
+def _read(engine: Engine, within: Within | None, query: Select[Any], login: str) -> Any:
+    if within is not None:
+        return within().scalar(query, {"login": login})
+    with engine.connect() as connection:
+        return connection.scalar(query, {"login": login})
+
+
+def stored_hash(engine: Engine, login: str, within: Within | None = None) -> str | None:
     """The password hash of an active employee (None: no such employee, or no password)."""
-    with engine.connect() as connection:
-        return connection.scalar(select(Employee.password_hash).where(
-            Employee.login == login, Employee.active.is_(True)))
+    found: str | None = _read(engine, within, STORED_HASH, login)
+    return found
 
 
-def is_active_employee(engine: Engine, login: str) -> bool:
-    with engine.connect() as connection:
-        return connection.scalar(select(Employee.id).where(
-            Employee.login == login, Employee.active.is_(True))) is not None
+def is_active_employee(engine: Engine, login: str, within: Within | None = None) -> bool:
+    return _read(engine, within, ACTIVE, login) is not None
 
 
 @dataclass(frozen=True)
@@ -113,15 +130,18 @@ class Authenticator:
         """Whether a directory checks the passwords (HQ's own are then not used)."""
         return self._directory is not None
 
-    def check(self, login: str, password: str, address: str, now: datetime) -> Verdict:
-        """Whether ``password`` is ``login``'s, asked from ``address`` at ``now``."""
+    def check(self, login: str, password: str, address: str, now: datetime,
+              within: Within | None = None) -> Verdict:
+        """Whether ``password`` is ``login``'s, asked from ``address`` at ``now``;
+        ``within``: where the stored hash (or the active flag) is read, if not on a
+        connection of its own (the throttle and the audit trail always write on theirs)."""
         if not login or not password:
             return Verdict(False)
         if self._directory is None:
-            stored = stored_hash(self._engine, login)
+            stored = stored_hash(self._engine, login, within)
             known, version = stored is not None, stored or ""
         else:
-            stored, known = None, is_active_employee(self._engine, login)
+            stored, known = None, is_active_employee(self._engine, login, within)
             version = "\0directory"
         key = (login, version, hashlib.sha256(password.encode()).hexdigest())
         if known and self._remembered(key):

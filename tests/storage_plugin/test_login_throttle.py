@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from bridge.infra.db import transaction
 from bridge.models import Employee
-from tests.conftest import race
+from tests.conftest import Bridge, race
 from tests.storage_plugin.conftest import (
     PASSWORD,
     Server,
@@ -79,3 +79,22 @@ def test_passwords_and_hashes_never_appear_in_the_log(
     secrets = [PASSWORD, "a-wrong-password-42",
                base64.b64encode(f"bwilson:{PASSWORD}".encode()).decode(), *hashes]
     assert hashes and not [secret for secret in secrets if secret in log]
+
+
+def test_a_changed_password_and_a_deactivated_employee_count_at_once(
+        server: Server, hq: Bridge, engine: Engine) -> None:
+    """The stored hash and the active flag are read on every request (in the request's own
+    read transaction): a client whose password was accepted, and remembered, is refused at
+    its next request once the password changed or the employee was deactivated; an unknown
+    login is refused like a wrong password."""
+    assert _propfind(server, "bwilson", PASSWORD).status_code == 207
+    changed = hq("employees", "set-password", "bwilson", "--password-stdin",
+                 input="another password of bwilson\n")
+    assert changed.exit_code == 0, changed.output
+    assert _propfind(server, "bwilson", PASSWORD).status_code == 401
+    assert _propfind(server, "bwilson", "another password of bwilson").status_code == 207
+    assert _propfind(server, "cdavis", PASSWORD).status_code == 207
+    with transaction(engine) as session:
+        session.execute(update(Employee).where(Employee.login == "cdavis").values(active=False))
+    assert _propfind(server, "cdavis", PASSWORD).status_code == 401
+    assert _propfind(server, "nobody-at-all", PASSWORD).status_code == 401
