@@ -59,9 +59,14 @@ def _info(row: Any) -> CollectionInfo:
     )
 
 
-def get_collections(session: Session, paths: list[str]) -> dict[str, CollectionInfo]:
-    """The collections among ``paths`` (one query), by path."""
-    return {row.path: _info(row) for row in session.execute(BY_PATHS, {"paths": paths})}
+def get_collections(session: Session, paths: list[str],
+                    pending: bool = True) -> dict[str, CollectionInfo]:
+    """The collections among ``paths`` (one query), by path; ``pending=False``: the session
+    has no changes to flush first (a read-only transaction's: the query goes to its
+    connection, without the ORM's work around it — a poll's first query)."""
+    rows = (session.execute if pending else session.connection().execute)(
+        BY_PATHS, {"paths": paths})
+    return {row.path: _info(row) for row in rows}
 
 
 def child_collections(session: Session, path: str) -> list[CollectionInfo]:

@@ -70,7 +70,7 @@ class CalendarStore:
         the paths in ``also`` are looked up in the same query, for the next calls."""
         wanted = [each for each in (path, *also) if each not in self._collections]
         if wanted:
-            found = collections.get_collections(self.session, wanted)
+            found = collections.get_collections(self.session, wanted, pending=self.writing)
             for each in wanted:
                 self._collections[each] = found.get(each) or self._team_view(each)
         return self._collections[path]
