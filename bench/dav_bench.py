@@ -402,24 +402,26 @@ def start_radicale(workdir: Path, logins: tuple[str, ...] = (LOGIN,),
     return server
 
 
-def start_xandikos(workdir: Path, login: str = LOGIN, password: str = PASSWORD,
+def start_xandikos(workdir: Path, logins: tuple[str, ...] = (LOGIN,), password: str = PASSWORD,
                    name: str = "xandikos") -> Server:
     """A stock Xandikos (``xandikos serve``) on a free port, serving ``workdir/xandikos``
-    (a git repository per collection, laid out beforehand) with ``/{login}/`` as the
-    principal. Its HTTP Basic authentication checks ``login`` / ``password`` against an
-    htpasswd file (a ``{SHA}`` entry: a hash as cheap as Radicale's plain file); Xandikos
+    (a git repository per collection, laid out beforehand) with ``/{logins[0]}/`` as the
+    principal. Its HTTP Basic authentication checks each of ``logins`` / ``password``
+    against an htpasswd file (``{SHA}`` entries: a hash as cheap as Radicale's plain file;
+    Xandikos has no rights of its own: every login may read every collection); Xandikos
     allows that only over HTTPS (``--htpasswd`` requires ``--autocert``), so it is served
     over HTTPS with its self-signed certificate. Unlike Radicale's
     server, Xandikos (aiohttp) keeps the connection open between requests."""
     users = workdir / "xandikos-htpasswd"
     digest = base64.b64encode(hashlib.sha1(password.encode("utf-8")).digest()).decode()
-    users.write_text(f"{login}:{{SHA}}{digest}\n", encoding="utf-8")
+    users.write_text("".join(f"{login}:{{SHA}}{digest}\n" for login in logins),
+                     encoding="utf-8")
     state = workdir / "xandikos-state"
     port = free_port()
     log = workdir / "xandikos.log"
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "xandikos"), "serve",
-         "--directory", str(workdir / "xandikos"), "--current-user-principal", f"/{login}/",
+         "--directory", str(workdir / "xandikos"), "--current-user-principal", f"/{logins[0]}/",
          "--listen-address", "127.0.0.1", "--port", str(port), "--no-detect-systemd",
          "--state-dir", str(state), "--autocert", "--htpasswd", str(users)],
         cwd=workdir, stdout=log.open("w"), stderr=subprocess.STDOUT)
