@@ -65,6 +65,7 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -264,9 +265,22 @@ def run_in_scratch(prefix: str, keep: bool, run: Callable[[Path], None]) -> int:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free TCP port on loopback: any the system gives, or, when the environment variable
+    BENCH_PORTS is set (``LOW-HIGH``, e.g. ``19000-19999``: a machine whose benchmarks must
+    keep to a range), one of that range."""
+    wanted = os.environ.get("BENCH_PORTS", "")
+    if not wanted:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    low, _, high = wanted.partition("-")
+    ports = list(range(int(low), int(high or low) + 1))
+    random.shuffle(ports)  # (benchmarks running at once seldom try the same port first)
+    for port in ports:
+        with socket.socket() as sock, contextlib.suppress(OSError):
+            sock.bind(("127.0.0.1", port))
+            return port
+    raise BenchError(f"no free port in BENCH_PORTS={wanted}")
 
 
 def run_checked(cmd: list[str], cwd: Path, stdin: str | None = None) -> str:

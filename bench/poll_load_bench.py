@@ -7,8 +7,7 @@ per calendar, a PROPFIND Depth 0 of CS:getctag and DAV:sync-token, and reads mor
 they changed; 1 000 representatives' devices make a steady stream of such polls. This
 benchmark sends that stream as fast as the server answers it: ``--clients`` concurrent
 clients (default 50), each polling one representative's ``mobile/`` calendar without pause,
-one request after the other, for ``--seconds`` (default 20) after ``--warmup`` seconds
-(default 5, not counted).
+one request after the other, for ``--seconds`` per server (default 20).
 
 It builds an HQ through the real import (``hq_dav_bench.build_hq``: ``--reps``
 representatives of one sales channel, default 50, each with ``--size`` mobile appointments,
@@ -17,8 +16,15 @@ poll of ``mobile/`` does not read), starts ``bridge serve`` on it and lays out w
 serves in every representative's ``mobile/`` for a stock Radicale 3.9 and a stock Xandikos
 0.4 (``hq_dav_bench.copy_collection``: the same hrefs, texts and properties). Client *i*
 signs in as representative *i* modulo ``--reps`` (with ``--reps 1`` every client polls the
-same login's calendar: said in the output). Then, one server after the other (the others
-stopped): ``bridge serve``, ``bridge serve --workers 2``, stock Radicale, Xandikos.
+same login's calendar: said in the output). The four servers run side by side: ``bridge
+serve``, ``bridge serve --workers 2`` (on the same database), stock Radicale, Xandikos. Each
+first answers one poll of each login's calendar, one after the other (checked: a 207 with
+getctag and sync-token; untimed, it fills the peers' caches: stock Radicale reads and caches
+every item of a calendar at its first poll, minutes for 50 × 1 000 items). Then the servers
+take turns under the load, ``--rounds`` rounds (default 2; the order reversed every other
+round) of one window on each server: ``--warmup`` seconds (default 3, not counted), then
+``--seconds / --rounds`` measured; so a passing disturbance of a shared machine falls on all
+of them alike, and the output gives each window's figures and the other processes' CPU.
 
 The clients are ``--client-processes`` processes (default 5) of ``clients / processes``
 threads each, each thread with its own ``http.client`` connection kept open where the
@@ -28,16 +34,19 @@ each answer (a new TCP connection per poll). Xandikos (aiohttp) is polled over H
 HTTP Basic authentication requires TLS, see ``dav_bench.start_xandikos``): its figures
 include TLS on loopback.
 
-A poll is counted if it started within the measured window; polls/s = those polls /
+A poll is counted if it started within a measured window; polls/s = those polls /
 ``--seconds``; p50/p99 are of their latencies (from sending the request to the whole
 answer read, connecting included). An answer other than 207, or a failed request, is an
-error (counted, not in the latencies). The server's CPU (its processes, from /proc) and the
-clients' CPU over the window are given in percent of one core: client and server share the
-machine's cores, which bounds the figures. Exit 0 whatever the figures; 1 if the benchmark
-could not run.
+error (counted, not in the latencies). The server's CPU (its processes, from /proc), the
+clients' and the other processes' (the machine's busy time less those two) over the windows
+are given in percent of one core: clients and server share the machine's cores, which bounds
+the figures. Exit 0 whatever the figures; 1 if the benchmark
+could not run. The servers listen on free ports (``BENCH_PORTS=LOW-HIGH``: within that range,
+see ``dav_bench.free_port``).
 
     python bench/poll_load_bench.py [--size 1000] [--reps 50] [--clients 50]
-                                    [--client-processes 5] [--seconds 20] [--warmup 5]
+                                    [--client-processes 5] [--seconds 20] [--rounds 2]
+                                    [--warmup 3]
                                     [--servers bridge,bridge-2,radicale,xandikos] [--keep]
 """
 
@@ -87,11 +96,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class Target:
-    """Where the clients poll: a server's address, and the logins they sign in as."""
+    """Where the clients poll: a server's address on loopback."""
 
     scheme: str
     port: int
-    logins: tuple[str, ...]
 
 
 @dataclass
@@ -101,13 +109,27 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     connections: int = 0
-    cpu_seconds: float = 0.0
+    seconds: float = 0.0
+    """The measured window (windows merged: added up)."""
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    machine_cpu: float = 0.0
+    """CPU seconds over the window: the clients', the server's, all the machine's cores'."""
 
     def merge(self, other: Outcome) -> None:
         self.latencies += other.latencies
         self.errors.update(other.errors)
         self.connections += other.connections
-        self.cpu_seconds += other.cpu_seconds
+        self.seconds += other.seconds
+        self.client_cpu += other.client_cpu
+        self.server_cpu += other.server_cpu
+        self.machine_cpu += other.machine_cpu
+
+    @property
+    def step(self) -> Step:
+        """As a step of scale_bench's throughput (no rate asked: the clients never pause)."""
+        return Step(rate=0.0, latencies=self.latencies, errors=sum(self.errors.values()),
+                    seconds=self.seconds)
 
 
 def connect(target: Target) -> http.client.HTTPConnection:
@@ -171,7 +193,7 @@ def client_process(target: Target, logins: list[str], start: float, warmup: floa
     time.sleep(max(0.0, begin - time.monotonic()))
     cpu = cpu_self()
     time.sleep(max(0.0, end - time.monotonic()))
-    outcome.cpu_seconds = cpu_self() - cpu
+    outcome.client_cpu = cpu_self() - cpu
     for thread in threads:
         thread.join()
     return outcome
@@ -205,6 +227,13 @@ def server_cpu(server: Server) -> float:
     return sum(int(fields[12]) + int(fields[13]) for fields in server_tree(server)) / CLOCK_TICKS
 
 
+def machine_cpu() -> float:
+    """CPU seconds all the machine's cores were busy so far (/proc/stat)."""
+    counts = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = counts
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def server_peak_rss_mib(server: Server) -> float:
     """The server's processes' peak resident memory, added up (MiB)."""
     total = 0.0
@@ -215,20 +244,10 @@ def server_peak_rss_mib(server: Server) -> float:
     return total
 
 
-@dataclass
-class Row:
-    server: str
-    processes: str
-    step: Step
-    errors: Counter[str]
-    connections: int
-    server_cpu: float
-    client_cpu: float
-    rss_mib: float
-
-
-def first_poll(server: Server, logins: tuple[str, ...]) -> None:
-    """One poll of each login's calendar (checked: a 207 with getctag and sync-token)."""
+def first_poll(server: Server, logins: tuple[str, ...]) -> float:
+    """One poll of each login's calendar (checked: a 207 with getctag and sync-token); the
+    seconds it took."""
+    started = time.perf_counter()
     for login in logins:
         _, response = request(server, "PROPFIND", path_of(COLLECTION, login), PROPFIND_CTAG,
                               {"Depth": "0"}, login=login)
@@ -236,37 +255,39 @@ def first_poll(server: Server, logins: tuple[str, ...]) -> None:
         check(server, response, bool(props.get(f"{{{CS}}}getctag"))
               and bool(props.get(f"{{{DAV}}}sync-token")),
               f"{login}'s {COLLECTION}/: no getctag or no sync-token")
+    return time.perf_counter() - started
 
 
-def load(server: Server, label: str, logins: tuple[str, ...],
-         args: argparse.Namespace) -> Row:
-    """``args.clients`` clients polling ``server`` for ``args.warmup + args.seconds``."""
-    first_poll(server, logins)
+def window(server: Server, logins: tuple[str, ...], seconds: float,
+           args: argparse.Namespace) -> Outcome:
+    """``args.clients`` client threads in ``args.client_processes`` processes polling
+    ``server`` for ``args.warmup`` seconds, then ``seconds`` measured."""
     clients = [logins[i % len(logins)] for i in range(args.clients)]
     per_process = [clients[i::args.client_processes] for i in range(args.client_processes)]
-    target = Target(server.scheme, server.port, logins)
+    target = Target(server.scheme, server.port)
     start = time.monotonic() + 1.0  # (time for the processes to start)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(len(per_process)) as pool:
+    with multiprocessing.get_context("fork").Pool(len(per_process)) as pool:
         pending = pool.starmap_async(client_process, [
-            (target, part, start, args.warmup, args.seconds) for part in per_process if part])
+            (target, part, start, args.warmup, seconds) for part in per_process if part])
         time.sleep(max(0.0, start + args.warmup - time.monotonic()))
-        cpu = server_cpu(server)
-        time.sleep(max(0.0, start + args.warmup + args.seconds - time.monotonic()))
-        used = server_cpu(server) - cpu
-        outcomes = pending.get(timeout=args.warmup + args.seconds + 120)
-    merged = Outcome()
+        cpu, busy = server_cpu(server), machine_cpu()
+        time.sleep(max(0.0, start + args.warmup + seconds - time.monotonic()))
+        cpu, busy = server_cpu(server) - cpu, machine_cpu() - busy
+        outcomes = pending.get(timeout=args.warmup + seconds + 120)
+    merged = Outcome(seconds=seconds, server_cpu=cpu, machine_cpu=busy)
     for outcome in outcomes:
         merged.merge(outcome)
-    step = Step(rate=0.0, latencies=merged.latencies, seconds=args.seconds)  # (no rate asked)
-    step.errors = sum(merged.errors.values())
-    workers = len(server_tree(server)) - 1
-    row = Row(label, f"{workers} (+ master)" if workers else "1", step, merged.errors,
-              merged.connections, used / args.seconds, merged.cpu_seconds / args.seconds,
-              server_peak_rss_mib(server))
-    print(f"  {label:10} {step.sustained:7.0f} polls/s  p50 {step.quantile(0.5):6.1f} ms  "
-          f"p99 {step.quantile(0.99):6.1f} ms  errors {step.errors}", flush=True)
-    return row
+    return merged
+
+
+def summary(outcome: Outcome) -> str:
+    step = outcome.step
+    others = outcome.machine_cpu - outcome.server_cpu - outcome.client_cpu
+    return (f"{step.sustained:5.0f} polls/s  p50 {step.quantile(0.5):6.1f} ms  p99 "
+            f"{step.quantile(0.99):6.1f} ms  errors {step.errors}  CPU % server "
+            f"{100 * outcome.server_cpu / outcome.seconds:.0f}, clients "
+            f"{100 * outcome.client_cpu / outcome.seconds:.0f}, other processes "
+            f"{100 * others / outcome.seconds:.0f}")
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -289,58 +310,73 @@ def run(workdir: Path, args: argparse.Namespace) -> None:
         "xandikos": lambda: start_xandikos(workdir, logins),
     }
     peers = tuple(name for name in ("radicale", "xandikos") if name in args.servers)
-    rows: list[Row] = []
-    bridge = starts["bridge"]()
+    servers: dict[str, Server] = {}
     try:
+        bridge = servers["bridge"] = starts["bridge"]()
         started = time.perf_counter()
         for login in logins:
             copy_collection(workdir, bridge, COLLECTION, login, peers)
         print(f"  {COLLECTION}/ of {len(logins)} representatives laid out for "
               f"{', '.join(peers) or 'no peer'} in {time.perf_counter() - started:.0f} s",
               flush=True)
-        print(f"\n{args.clients} clients ({args.client_processes} processes), "
-              f"{args.warmup:g} s warm-up, {args.seconds:g} s measured:", flush=True)
-        if "bridge" in args.servers:
-            rows.append(load(bridge, "bridge", logins, args))
+        for name in args.servers:
+            server = servers[name] = servers.get(name) or starts[name]()
+            print(f"  {name}: the first poll of each login's {COLLECTION}/ took "
+                  f"{first_poll(server, logins):.1f} s in all", flush=True)
+        slice_ = args.seconds / args.rounds
+        print(f"\n{args.clients} clients ({args.client_processes} processes), {args.rounds} "
+              f"rounds of {args.warmup:g} s warm-up + {slice_:g} s measured per server:",
+              flush=True)
+        outcomes = {name: Outcome() for name in args.servers}
+        for round_ in range(args.rounds):
+            order = args.servers if round_ % 2 == 0 else args.servers[::-1]
+            for name in order:
+                outcome = window(servers[name], logins, slice_, args)
+                outcomes[name].merge(outcome)
+                print(f"  round {round_ + 1} {name:9} {summary(outcome)}", flush=True)
+        memory = {name: server_peak_rss_mib(servers[name]) for name in args.servers}
+        workers = {name: len(server_tree(servers[name])) - 1 for name in args.servers}
     finally:
-        bridge.stop()
-    for name in args.servers:
-        if name == "bridge":
-            continue
-        server = starts[name]()
-        try:
-            rows.append(load(server, name, logins, args))
-        finally:
+        for server in servers.values():
             server.stop()
-    print_table(rows, logins, args)
+    print_table(outcomes, memory, workers, logins, args)
 
 
-def print_table(rows: list[Row], logins: tuple[str, ...], args: argparse.Namespace) -> None:
+def print_table(outcomes: dict[str, Outcome], memory: dict[str, float],
+                workers: dict[str, int], logins: tuple[str, ...],
+                args: argparse.Namespace) -> None:
     who = (f"{min(args.clients, len(logins))} logins, each its own {COLLECTION}/"
            if len(logins) > 1 else f"all the same login's {COLLECTION}/ (--reps 1)")
     print(f"\n{args.clients} concurrent clients polling ({who}; {args.size} items each), "
-          f"{args.seconds:g} s after {args.warmup:g} s warm-up, "
-          f"{args.client_processes} client processes\n")
+          f"{args.seconds:g} s measured per server in {args.rounds} rounds (each after "
+          f"{args.warmup:g} s warm-up), {args.client_processes} client processes\n")
     print("| server | processes | polls/s | p50 ms | p99 ms | errors | new connections | "
-          "server CPU % | clients CPU % | server peak RSS MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for row in rows:
-        kinds = ", ".join(f"{kind}: {count}" for kind, count in row.errors.items())
-        errors = f"{row.step.errors} ({kinds})" if kinds else str(row.step.errors)
-        print(f"| {row.server} | {row.processes} | {row.step.sustained:.0f} | "
-              f"{row.step.quantile(0.5):.1f} | {row.step.quantile(0.99):.1f} | {errors} | "
-              f"{row.connections} | {row.server_cpu * 100:.0f} | {row.client_cpu * 100:.0f} | "
-              f"{row.rss_mib:.0f} |")
-    print(f"\nCPU in % of one core over the measured window; the machine has {os.cpu_count()} "
-          "cores, shared by the server and the clients (one machine, loopback).")
-    for row in rows:
-        polls = len(row.step.latencies) + row.step.errors
-        kept = ("keeps the connection open" if row.connections <= 2 * args.clients
+          "server CPU % | clients CPU % | other processes CPU % | server peak RSS MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, outcome in outcomes.items():
+        step = outcome.step
+        kinds = ", ".join(f"{kind}: {count}" for kind, count in outcome.errors.items())
+        others = outcome.machine_cpu - outcome.server_cpu - outcome.client_cpu
+        print(f"| {name} | {f'{workers[name]} (+ master)' if workers[name] else '1'} | "
+              f"{step.sustained:.0f} | {step.quantile(0.5):.1f} | {step.quantile(0.99):.1f} | "
+              f"{f'{step.errors} ({kinds})' if kinds else step.errors} | "
+              f"{outcome.connections} | "
+              + " | ".join(f"{100 * cpu / outcome.seconds:.0f}"
+                           for cpu in (outcome.server_cpu, outcome.client_cpu, others))
+              + f" | {memory[name]:.0f} |")
+    print(f"\nCPU in % of one core over the measured windows; the machine has "
+          f"{os.cpu_count()} cores, shared by the server, the clients and whatever else runs "
+          "(other processes: the machine's busy time less the server's and the clients'). "
+          "The clients poll without pause (a closed loop): each server is kept saturated, "
+          "and its latency is about clients / polls/s, mostly time queued.")
+    for name, outcome in outcomes.items():
+        polls = len(outcome.latencies) + sum(outcome.errors.values())
+        kept = ("keeps the connection open" if outcome.connections <= 2 * args.clients
                 else "closes the connection after each answer")
-        print(f"- {row.server}: {kept} ({row.connections} new connections for its {polls} "
-              "polls in the measured window)"
+        print(f"- {name}: {kept} ({outcome.connections} new connections for its {polls} "
+              "polls in the measured windows)"
               + (" — over HTTPS (Xandikos checks passwords only over TLS)"
-                 if row.server == "xandikos" else ""))
+                 if name == "xandikos" else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,8 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
     parser.add_argument("--client-processes", type=int, default=5,
                         help="processes the clients' threads are spread over (default: 5)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=5.0, help="seconds polled before")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="measured seconds per server, all rounds (default: 20)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="the servers take turns, each round a window of seconds / rounds "
+                             "on each (default: 2)")
+    parser.add_argument("--warmup", type=float, default=3.0,
+                        help="seconds polled, not measured, before each window (default: 3)")
     parser.add_argument("--servers", default=",".join(SERVERS),
                         help=f"comma-separated, among {', '.join(SERVERS)} (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -362,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.servers) - set(SERVERS)
     if unknown:
         parser.error(f"--servers: unknown {', '.join(sorted(unknown))}")
-    if min(args.size, args.reps, args.clients, args.client_processes) < 1:
-        parser.error("--size, --reps, --clients and --client-processes must be at least 1")
+    if min(args.size, args.reps, args.clients, args.client_processes, args.rounds) < 1:
+        parser.error("--size, --reps, --clients, --client-processes and --rounds must be at "
+                     "least 1")
     args.client_processes = min(args.client_processes, args.clients)
     return run_in_scratch("poll-load-bench-", args.keep, lambda workdir: run(workdir, args))
 
