@@ -310,17 +310,20 @@ def run(workdir: Path, args: argparse.Namespace) -> None:
         "xandikos": lambda: start_xandikos(workdir, logins),
     }
     peers = tuple(name for name in ("radicale", "xandikos") if name in args.servers)
-    servers: dict[str, Server] = {}
+    layout = starts["bridge"]()  # (its own process: the peak memory in the table is the polls')
     try:
-        bridge = servers["bridge"] = starts["bridge"]()
         started = time.perf_counter()
         for login in logins:
-            copy_collection(workdir, bridge, COLLECTION, login, peers)
+            copy_collection(workdir, layout, COLLECTION, login, peers)
         print(f"  {COLLECTION}/ of {len(logins)} representatives laid out for "
               f"{', '.join(peers) or 'no peer'} in {time.perf_counter() - started:.0f} s",
               flush=True)
+    finally:
+        layout.stop()
+    servers: dict[str, Server] = {}
+    try:
         for name in args.servers:
-            server = servers[name] = servers.get(name) or starts[name]()
+            server = servers[name] = starts[name]()
             print(f"  {name}: the first poll of each login's {COLLECTION}/ took "
                   f"{first_poll(server, logins):.1f} s in all", flush=True)
         slice_ = args.seconds / args.rounds
