@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bridge.calendars import changes, rendered
@@ -40,7 +40,7 @@ from bridge.hq.settings import (
     task_window,
     window_settings,
 )
-from bridge.hq.windows import Window, overlapping
+from bridge.hq.windows import Window
 from bridge.infra import metrics
 from bridge.infra.db import among
 from bridge.models import (
@@ -193,9 +193,15 @@ class ActivitySource(StoredSource):
             yield from super().by_hrefs(part)
 
     def in_range(self, component: str | None, start: int, end: int) -> Iterator[ItemInfo]:
+        """The activities whose [first, last] overlaps [start, end) strictly, undated ones
+        too (``overlapping(FIRST, LAST, …, strict=True)``), then the stored items. Asked as
+        two queries on the plain columns, which the index on the calendar's columns then
+        reads as a range of its ``start_at`` (the coalesced instants are not in the index:
+        asked of them, the database reads every activity of the calendar, however few the
+        answer holds)."""
         begin, finish = _instant(start), _instant(end)
-        query = self._select().where(overlapping(FIRST, LAST, begin, finish, strict=True))
-        yield from self._items(query, texts=True)
+        for part in _overlapping_parts(begin, finish):
+            yield from self._items(self._select().where(part), texts=True)
         yield from super().in_range(component, start, end)
 
     def has_uid(self, uid: str) -> bool:
@@ -261,6 +267,21 @@ def settings_and_point(session: Session, employee_id: int,
         return window_settings(session, employee_id), changes.Point(0, "")
     settings: WindowSettings = row if row.stored is not None else default_settings()
     return settings, changes.Point(row.seq, row.mark or "")
+
+
+def _overlapping_parts(begin: datetime, finish: datetime) -> tuple[ColumnElement[bool], ...]:
+    """``overlapping(FIRST, LAST, begin, finish, strict=True)`` as two disjoint conditions on
+    the plain columns: activities with a start (FIRST is ``start_at``, LAST ``end_at`` or
+    else ``start_at``), and those without (FIRST and LAST are ``end_at``; undated: both
+    NULL, always in)."""
+    return (
+        and_(Activity.start_at < finish,
+             or_(Activity.end_at > begin,
+                 and_(Activity.end_at.is_(None), Activity.start_at > begin))),
+        and_(Activity.start_at.is_(None),
+             or_(Activity.end_at.is_(None),
+                 and_(Activity.end_at < finish, Activity.end_at > begin))),
+    )
 
 
 WINDOW_STAMP = "%Y%m%dT%H%M%S"
