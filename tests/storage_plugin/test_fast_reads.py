@@ -6,12 +6,13 @@ bodies."""
 import gzip
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from typing import Any
 
 import pytest
 
 from storage_plugin.fast_reads import FastReads
-from tests.clock import iso
+from tests.clock import WARSAW, at, iso
 from tests.conftest import NOW_ISO, Bridge, WriteExport, appointment, customer
 from tests.storage_plugin.conftest import EVENT, TODO, Server, serving
 
@@ -237,6 +238,58 @@ def test_sync_collection_is_answered_as_radicale_does(
     _same(fast, radicale, "cdavis", "REPORT", path, _sync("", "getetag"))
 
 
+def _query(component: str, start: str | None = None, end: str | None = None, *props: str,
+           inner: str = "") -> str:
+    """A calendar-query of ``component`` (VCALENDAR: a time-range on the calendar itself),
+    from ``start`` to ``end`` (UTC stamps; none: no time-range), asking for ``props``."""
+    time_range = "" if start is None else f'<C:time-range start="{start}" end="{end}"/>'
+    filtered = (f"{time_range}{inner}" if component == "VCALENDAR" else
+                f'<C:comp-filter name="{component}">{time_range}{inner}</C:comp-filter>')
+    return (f'<C:calendar-query xmlns="DAV:" {CALDAV_NS}><prop>'
+            f'{"".join(f"<{p}/>" for p in props or ("getetag", "C:calendar-data"))}</prop>'
+            f'<C:filter><C:comp-filter name="VCALENDAR">{filtered}</C:comp-filter></C:filter>'
+            "</C:calendar-query>")
+
+
+def _stamp(days: int, clock: str, zone: str = "UTC") -> str:
+    return f"{at(days, clock, zone).astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+WIDE = (_stamp(-1, "00:00"), _stamp(40, "00:00"))
+"""A range holding every item of ``servers``."""
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+def test_a_calendar_query_by_time_is_answered_as_radicale_does(
+        servers: tuple[Server, Server], answered_fast: list[str], path: str) -> None:
+    fast, radicale = servers
+    fast_ones = [
+        _query("VEVENT", *WIDE), _query("VTODO", *WIDE), _query("VCALENDAR", *WIDE),
+        _query("VEVENT"), _query("VEVENT", *WIDE, "getetag"),
+        _query("VEVENT", *WIDE, "getcontenttype", "getetag", "C:calendar-data"),
+        _query("VEVENT", _stamp(7, "00:00"), _stamp(9, "00:00")),  # some (MA-2, MA-3)
+        _query("VEVENT", _stamp(-30, "00:00"), _stamp(-29, "00:00")),  # none
+    ]
+    answers = [_same(fast, radicale, "bwilson", "REPORT", path, body, "1")
+               for body in fast_ones]
+    calendar = "customers" not in path
+    assert all((status == 207) == calendar for status, _, _ in answers)
+    assert answered_fast == ["report"] * len(fast_ones) * calendar
+    if path in ("bwilson/mobile/", "bwilson/appointments/", "bwilson/private/"):
+        assert len(answers[0][2]) > 0
+    answered_fast.clear()
+    for body in (  # Radicale's own: an item to test further, a filter the storage cannot read
+            _query("VEVENT", _stamp(6, "09:30", WARSAW), _stamp(6, "09:45", WARSAW)),  # in MA-1
+            _query("VEVENT", *WIDE, inner='<C:prop-filter name="SUMMARY"><C:text-match>'
+                   "visit</C:text-match></C:prop-filter>"),
+            _query("VEVENT", "yesterday", "tomorrow"),  # malformed
+            _query("VEVENT", *WIDE, "getetag", "displayname")):
+        _same(fast, radicale, "bwilson", "REPORT", path, body, "1")
+    _same(fast, radicale, "cdavis", "REPORT", path, _query("VEVENT", *WIDE), "1")  # not his
+    if path == "bwilson/mobile/":  # each has items to test further, or is not answered here
+        assert answered_fast == []
+
+
 def test_too_many_events_are_refused_as_radicale_refuses_them(
         staff_passwords: None, database_url: str, hq: Bridge, write_export: WriteExport,
         answered_fast: list[str]) -> None:
@@ -253,4 +306,10 @@ def test_too_many_events_are_refused_as_radicale_refuses_them(
         status, _, _ = _same(fast, radicale, "bwilson", "REPORT", "bwilson/mobile/",
                              _sync("", "getetag"))
         assert status == 207
-    assert answered_fast == ["report"]
+        status, _, _ = _same(fast, radicale, "bwilson", "REPORT", "bwilson/mobile/",
+                             _query("VEVENT", *WIDE), "1")
+        assert status == 400
+        status, _, _ = _same(fast, radicale, "bwilson", "REPORT", "bwilson/mobile/",
+                             _query("VEVENT", *WIDE, "getetag"), "1")
+        assert status == 207
+    assert answered_fast == ["report"] * 2
