@@ -301,19 +301,36 @@ class Body:
         self._compressor = zlib.compressobj(wbits=16 + zlib.MAX_WBITS) if gzip else None
         self.parts: list[bytes] = []
         self.headers = {"Content-Type": f"text/xml; charset={encoding}"}
+        self._pending: list[str] = []
+        self._pending_size = 0
 
     def add(self, text: str) -> None:
-        data = text.encode(self._charset)
+        """``text`` written: held until :data:`CHUNK` characters are (then encoded and
+        compressed at once — not 10 000 times a few hundred bytes)."""
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size >= CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        data = "".join(self._pending).encode(self._charset)
+        self._pending.clear()
+        self._pending_size = 0
         if self._compressor is not None:
             data = self._compressor.compress(data)
         if data:
             self.parts.append(data)
 
     def close(self) -> "Body":
+        self._flush()
         if self._compressor is not None:
             self.parts.append(self._compressor.flush())
             self._compressor = None
         return self
+
+
+CHUNK = 64 * 1024
+"""Characters of an answer held before they are encoded (and compressed)."""
 
 
 def _accepts_gzip(environ: types.WSGIEnviron) -> bool:
@@ -358,6 +375,9 @@ class _Paths:
         self._collection = collection
         self._start = pathutils.unstrip_path(collection.path, True)
         self._base_prefix = base_prefix
+        self._response = f"<response><href>{self.href(self._start)}"
+        """The start of an item's response, to its name in the href (quote and escape
+        work character by character: the collection's part is written once)."""
 
     def item(self, name: str) -> str:
         """unstrip_path(join(collection, name))."""
@@ -386,6 +406,9 @@ class _Paths:
         return escape(quote(self._base_prefix + path))
 
     def found(self, name: str, props: list[str]) -> str:
+        if pathutils.is_safe_path_component(name):  # (as item() reads it: the common case)
+            return (f"{self._response}{escape(quote(name))}</href><propstat><prop>"
+                    f"{''.join(props)}</prop><status>{OK}</status></propstat></response>")
         return self._found(self.item(name), props)
 
     def own(self, props: list[str]) -> str:

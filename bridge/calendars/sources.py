@@ -131,8 +131,11 @@ FILTERS = {
     Projection.TASKS: (Activity.kind == Kind.TASK,),
 }
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 IN_LIST = 500
 """Most hrefs looked up in one query; more are found among all the collection's items."""
+BATCH = 1000
+"""Rows fetched from the driver at a time, for listings of thousands."""
 FIRST = func.coalesce(Activity.start_at, Activity.end_at)
 LAST = func.coalesce(Activity.end_at, Activity.start_at)
 
@@ -168,8 +171,10 @@ class ActivitySource(StoredSource):
         return query.with_for_update(of=Activity) if self.writing else query
 
     def _items(self, query: Select[Any], texts: bool) -> Iterator[ItemInfo]:
-        for row in self.session.connection().execute(query):  # plain rows, as they come
-            yield _activity_item(self.session, row, texts)
+        # plain rows, fetched a batch at a time (not one call into the driver per row)
+        for rows in self.session.connection().execute(query).partitions(BATCH):
+            for row in rows:
+                yield _activity_item(self.session, row, texts)
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
         yield from self._items(self._select(texts), texts)
@@ -301,7 +306,7 @@ def version_etag(kind: str, row_id: int, revision: int, modified_at: datetime) -
     """The ETag of an HQ row's version: its id and revision, and the instant of that change
     to the microsecond, so that a database rebuilt, or restored from a backup and changed
     again, whose ids and revisions repeat, never hands out an ETag for other content."""
-    micros = (modified_at - EPOCH) // timedelta(microseconds=1)
+    micros = (modified_at - EPOCH) // MICROSECOND
     return f'"{kind}{row_id}-{revision}-{micros:x}"'
 
 
@@ -337,11 +342,11 @@ def _item(id_: int, href: str, uid: str, revision: int, modified_at: datetime, k
           render: Callable[[], str]) -> ItemInfo:
     """(Positional: thousands are made for one answer.)"""
     first, last = start_at or end_at, end_at or start_at
-    time_range = (
-        (math.floor(first.timestamp()), max(math.ceil(last.timestamp()),
-                                            math.floor(first.timestamp()) + 1))
-        if first and last else (TIMESTAMP_MIN, TIMESTAMP_MAX)
-    )
+    if first and last:
+        begins = math.floor(first.timestamp())
+        time_range = (begins, max(math.ceil(last.timestamp()), begins + 1))
+    else:
+        time_range = (TIMESTAMP_MIN, TIMESTAMP_MAX)
     return ItemInfo(href, uid, version_etag("a", id_, revision, modified_at),
                     "VTODO" if kind is Kind.TASK else "VEVENT", time_range, modified_at,
                     text, render)
