@@ -26,6 +26,7 @@ left to Radicale (None here), which answers it as it always does.
 
 import io
 import posixpath
+import re
 import xml.etree.ElementTree as ET
 import zlib
 from collections import Counter
@@ -407,7 +408,8 @@ class _Paths:
 
     def found(self, name: str, props: list[str]) -> str:
         if pathutils.is_safe_path_component(name):  # (as item() reads it: the common case)
-            return (f"{self._response}{escape(quote(name))}</href><propstat><prop>"
+            written = name if _PLAIN.fullmatch(name) else escape(quote(name))
+            return (f"{self._response}{written}</href><propstat><prop>"
                     f"{''.join(props)}</prop><status>{OK}</status></propstat></response>")
         return self._found(self.item(name), props)
 
@@ -421,6 +423,10 @@ class _Paths:
 
     def missing(self, path: str) -> str:
         return f"<response><href>{self.href(path)}</href><status>{NOT_FOUND}</status></response>"
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
+"""A name that quote() and escape() leave as it is (quote's always-safe characters)."""
 
 
 def _element(name: str, text: str | None) -> str:

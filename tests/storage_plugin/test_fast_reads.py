@@ -93,6 +93,8 @@ def servers(staff_passwords: None, database_url: str, hq: Bridge,
                 uid=f"e{n}", summary=f"Private {n}", description="x")).status_code == 201
         assert fast.put("bwilson", "bwilson/private/t.ics", TODO.format(
             uid="t", summary="Todo", extra="")).status_code == 201
+        assert fast.put("bwilson", "bwilson/private/a%20b%26c%C3%BC.ics", EVENT.format(
+            uid="quoted", summary="A name to quote", description="x")).status_code == 201
         yield fast, radicale
 
 
@@ -226,6 +228,8 @@ def test_sync_collection_is_answered_as_radicale_does(
     status, _, first = _same(fast, radicale, "bwilson", "REPORT", path, _sync("", "getetag"))
     assert status == 207
     [token] = [entry[2] for entry in first if entry[0] == f"{DAV}sync-token"]
+    if path == "bwilson/private/":  # (a name written quoted)
+        assert "/bwilson/private/a%20b%26c%C3%BC.ics" in _hrefs(first)
     _same(fast, radicale, "bwilson", "REPORT", path, _sync("", "getetag", data))
     _same(fast, radicale, "bwilson", "REPORT", path, _sync(token, "getetag"))
     assert hq("activities", "edit", "HQ-000001", "--name", "Moved on").exit_code == 0
