@@ -215,7 +215,9 @@ class ConnectionThreads:
     (``CONNECTION_THREADS``), whatever servers it runs. A connection runs in a context of its
     own (an empty one, as on a new thread: nothing of the last one's request is left there);
     the threads are daemons, as Radicale's are (a request stuck in work that never ends does
-    not keep the process from stopping)."""
+    not keep the process from stopping) — which is why this is not a
+    ``concurrent.futures.ThreadPoolExecutor``: it joins its threads when the interpreter
+    exits."""
 
     def __init__(self) -> None:
         self._work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
