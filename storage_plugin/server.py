@@ -1,4 +1,5 @@
-"""Running Radicale with our plugins on the HQ database (what `bridge serve` starts)."""
+"""Running Radicale with our plugins on the HQ database: under gunicorn (what `bridge serve`
+starts), or in Radicale's own server in a thread (what the tests start)."""
 
 import configparser
 import contextvars
@@ -29,6 +30,7 @@ from storage_plugin.monitoring import monitored
 from storage_plugin.options import seconds
 from storage_plugin.proxy import WSGIApplication, behind_proxies
 from storage_plugin.push import push_settings, start_dispatchers
+from storage_plugin.workers import Workers
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
@@ -71,7 +73,7 @@ class Settings:
     configuration: radicale_config.Configuration
     """Radicale's configuration, with our plugins."""
     workers: int = 1
-    """Server processes (``[server] workers``, ``--workers``): one is Radicale's own server."""
+    """Server processes (``[server] workers``, ``--workers``), under gunicorn's master."""
 
 
 def configuration(database_url: str, host: str | None = None, port: int | None = None,
@@ -171,21 +173,31 @@ def _check_free(host: str, port: int) -> None:
                 from error
 
 
-def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket | None = None,
-          catalog: Catalog | None = None, workers: int = 1) -> None:
-    """Radicale's threaded server running our application for the databases of ``catalog``
-    (``storage_plugin.databases``; by default the one of ``[storage] database_url``) until
-    ``shutdown_socket``'s peer is closed (or forever); with several ``workers``, gunicorn
-    running it in that many processes (until it is stopped by a signal)."""
+def serve(loaded: radicale_config.Configuration, catalog: Catalog | None = None,
+          workers: int = 1) -> None:
+    """What `bridge serve` runs: gunicorn's master keeping ``workers`` processes that run our
+    application for the databases of ``catalog`` (``storage_plugin.databases``; by default
+    the one of ``[storage] database_url``), until it is stopped by a signal
+    (``storage_plugin.workers``). One process too: gunicorn keeps a client's connection open
+    for its next request (HTTP/1.1) without holding a thread for it, where Radicale's own
+    server closes every connection after one answer; and it replaces a process whose request
+    is stuck."""
+    served = served_catalog(loaded, catalog)
+    sys.setswitchinterval(SWITCH_INTERVAL)  # (the workers are forked from this process)
+    Workers(loaded, served, workers, LISTEN_BACKLOG).run()
+
+
+def serve_in_thread(loaded: radicale_config.Configuration, shutdown_socket: socket.socket,
+                    catalog: Catalog | None = None) -> None:
+    """Radicale's own threaded server running our application for the databases of
+    ``catalog``, in the calling thread of this process, until ``shutdown_socket``'s peer is
+    closed: for a program that runs the server beside its own work (the tests do). A
+    connection is closed after its answer, and a stuck request is only logged (one process
+    cannot stop its thread)."""
     served = served_catalog(loaded, catalog)
     sys.setswitchinterval(SWITCH_INTERVAL)
-    if workers > 1:
-        from storage_plugin.workers import Workers
-
-        Workers(loaded, served, workers, LISTEN_BACKLOG).run()
-        return
     start_logging(loaded)
-    budget.watch()  # (a stuck request is logged; one process cannot stop its thread)
+    budget.watch()
 
     def application(configuration: radicale_config.Configuration) -> WSGIApplication:
         return behind_proxies(monitored(configuration, served,
@@ -197,7 +209,7 @@ def serve(loaded: radicale_config.Configuration, shutdown_socket: socket.socket 
     radicale_compat.run_connections_on(CONNECTION_THREADS.submit)
     radicale_compat.write_answers_whole()
     # Radicale's server listens with socketserver's backlog of 5: of a burst of clients
-    # connecting at once (a team syncing after an import), some would be dropped.
+    # connecting at once, some would be dropped.
     radicale_compat.set_listen_backlog(LISTEN_BACKLOG)
     dispatchers = start_dispatchers(loaded, served)
     try:

@@ -1,17 +1,22 @@
-"""`bridge serve --workers N`: the same application in N processes, under gunicorn.
+"""`bridge serve [--workers N]`: the application in N processes (1 by default), under gunicorn.
 
-Radicale's own server is one process (threads on one core). With workers, gunicorn's
-master listens and keeps N worker processes running (one killed is replaced); each worker
+Gunicorn's master listens and keeps N worker processes running (one killed is replaced);
+each worker
 builds its own application — its own engines and connection pools, never shared across a
 fork — with as many threads as Radicale's ``max_connections``. Everything the workers must
 agree on is in the database (items, sync tokens, ETags, the change log, the login throttle,
 the cockpit's signing key); what a worker remembers for itself (a checked password, the
 employees) is re-checked against it (see ``bridge.hq.authentication``, ``Directory``).
 
-A client beyond capacity waits in the listen backlog until a thread is free, as with
-Radicale's server; it is never reset. TLS is served as Radicale serves it (``[server] ssl``,
-``certificate``, ``key``, ``certificate_authority`` for client certificates), the client's
-certificate handed to the application as Radicale's server hands it (``REMOTE_CERTIFICATE``).
+A client's connection is kept open for its next request (HTTP/1.1, for ``[server]
+timeout``) without holding a thread while it is idle: a phone's poll does not pay a new
+connection (and over TLS a new handshake) each time, as it does with Radicale's own server,
+which closes every connection after one answer. A client beyond capacity waits in the
+listen backlog until a thread is free; it is never reset.
+
+TLS is served as Radicale serves it (``[server] ssl``, ``certificate``, ``key``,
+``certificate_authority`` for client certificates), the client's certificate handed to the
+application as Radicale's server hands it (``REMOTE_CERTIFICATE``).
 
 A worker whose request is stuck — still running at ``[storage] hard_limit`` times its budget
 (``bridge.infra.budget``), in work that never checks it — is replaced. Gunicorn's ``gthread``

@@ -26,9 +26,9 @@ STATEMENT_TIMEOUT_SECONDS = 60
 @click.option("--port", type=click.IntRange(1, 65535),
               help="Port to listen on (default 5232, or the config file's).")
 @click.option("--workers", type=click.IntRange(1, 64),
-              help="Server processes (default 1, or the config file's [server] workers). More "
-                   "than one runs the server under gunicorn, one process per core or two; "
-                   "one killed is replaced.")
+              help="Server processes, under gunicorn (default 1, or the config file's "
+                   "[server] workers): one per core or two for PostgreSQL under load; one "
+                   "killed or stuck is replaced.")
 @click.option("--demo", is_flag=True,
               help=f"Serve the demo data: a SQLite database ({DEMO_DATABASE}) made the first "
                    "time and kept — what you change stays for the next time; delete the file "
@@ -53,8 +53,10 @@ def serve_command(app: AppContext, config_file: Path | None, host: str | None, p
     the root. A representative signs in as LOGIN@NAME and the server address is enough for
     discovery; a login without @NAME is one of the default database. --db NAME serves one.
 
-    With --workers N the server runs in N processes (gunicorn), which agree through the
-    database alone: for PostgreSQL under load; SQLite is safe too, but has one writer.
+    The server runs under gunicorn, which replaces a process that was killed or whose
+    request is stuck, and keeps a client's connection open for its next request. With
+    --workers N it runs N processes, which agree through the database alone: for
+    PostgreSQL under load; SQLite is safe too, but has one writer.
     """
     from storage_plugin.server import (  # the Radicale edge
         check_addresses,

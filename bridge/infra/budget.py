@@ -243,7 +243,7 @@ _watching = False
 
 def watch() -> None:
     """Log every request of this process that runs past its hard limit (a process of its own
-    cannot stop one of its threads: ``bridge serve --workers 2`` replaces such a process).
+    cannot stop one of its threads: ``bridge serve``, under gunicorn, replaces such a process).
     Once per process."""
     global _watching  # noqa: PLW0603 - once per process: the process's own state
     with _lock:
@@ -258,5 +258,5 @@ def _watching_loop() -> None:
         time.sleep(WATCH_SECONDS)
         for budget in overdue():
             report_stuck(budget, "this single process cannot stop it; it keeps its thread "
-                         "(and any lock it holds) until it ends — `bridge serve --workers 2` "
-                         "replaces a process that has such a request")
+                         "(and any lock it holds) until it ends — `bridge serve` replaces a "
+                         "process that has such a request")

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from bridge.infra.db import shared_engine
-from storage_plugin.server import configuration, serve
+from storage_plugin.server import configuration, serve_in_thread
 from tests.clock import at, day, iso, local_stamp, stamp
 from tests.conftest import (
     BRIDGE,  # (the tests here import it from here)
@@ -81,7 +81,7 @@ def serving(database_url: str, **sections: dict[str, str]) -> Iterator[Server]:
     loaded.update(TEST_CONFIG, "tests")
     loaded.update(sections, "this test")
     shutdown, stop = socket.socketpair()
-    thread = threading.Thread(target=serve, args=(loaded, stop), daemon=True)
+    thread = threading.Thread(target=serve_in_thread, args=(loaded, stop), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}/"
     _wait_for(url, thread.is_alive)
@@ -106,17 +106,18 @@ CLIENT_STALL_SECONDS = 600
 def start_bridge_serve(database_url: str, config_dir: Path, log_level: str = "debug", *,
                        catalog: Path | None = None, workers: int = 1,
                        tls: str = "", cwd: Path | None = None, storage: str = "",
-                       ) -> tuple[Server, subprocess.Popen[bytes]]:
+                       server_settings: str = "") -> tuple[Server, subprocess.Popen[bytes]]:
     """`bridge serve` exactly as an operator starts it, as a separate process (of the
     databases of ``catalog``, if given; in ``workers`` processes; serving HTTPS with the
-    ``[server]`` settings ``tls``, if given; with the ``[storage]`` settings ``storage``; in
-    the working folder ``cwd``, if given)."""
+    ``[server]`` settings ``tls``, if given; with the ``[storage]`` settings ``storage`` and
+    the further ``[server]`` settings ``server_settings``; in the working folder ``cwd``, if
+    given)."""
     port = free_port()
     config = config_dir / f"radicale-{port}.ini"
     # A client connection that sends nothing is closed after [server] timeout (30 s by
     # default): on CI the tests' own process, the clients, has stalled for 40-52 s between
     # connecting and sending, and its request then found the connection closed.
-    server = (f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n"
+    server = (f"[server]\ntimeout = {CLIENT_STALL_SECONDS}\n{server_settings}\n"
               + (f"ssl = True\n{tls}\n" if tls else ""))
     config.write_text(f"{server}[auth]\ndelay = 0\n[logging]\nlevel = {log_level}\n"
                       + (f"[storage]\n{storage}\n" if storage else ""), encoding="utf-8")

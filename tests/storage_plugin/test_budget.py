@@ -1,12 +1,13 @@
 """A request that runs past its budget of work ends cleanly (``bridge.infra.budget``): it is
-answered 503 with ``Retry-After``, changes nothing and frees its lock; under ``--workers`` a
-worker whose request never checks its budget is replaced while the others keep serving."""
+answered 503 with ``Retry-After``, changes nothing and frees its lock; a `bridge serve` process
+whose request never checks its budget is replaced, while the others keep serving."""
 
 import logging
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,10 @@ def test_a_write_past_its_budget_is_answered_503_changes_nothing_and_frees_its_l
         assert [activity["name"] for activity in activities_json(hq)] == ["Next"]
 
 
-def test_one_process_logs_a_request_past_its_hard_limit_loudly(
+def test_the_server_in_a_thread_logs_a_request_past_its_hard_limit_loudly(
         staff_passwords: None, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    """It cannot stop the request's thread: it says so, with where the thread is."""
+    """Radicale's own server in a thread of the tests' process cannot stop the request's
+    thread: it says so, with where the thread is."""
     with serving(database_url, server={"max_resource_size": "8000000"},
                  storage={"request_budget": "0.05", "hard_limit": "2", **UNCHECKED}) as tight, \
             caplog.at_level(logging.CRITICAL, logger="bridge.budget"):
@@ -78,7 +80,7 @@ def test_one_process_logs_a_request_past_its_hard_limit_loudly(
     assert message.startswith("PUT /bwilson/appointments/slow.ics by bwilson has run ")
     assert "more than 2 times its budget of 0.05 s" in message
     assert "this single process cannot stop it" in message
-    assert "`bridge serve --workers 2` replaces" in message
+    assert "`bridge serve` replaces" in message
     assert "Its thread is at:" in message and "do_PUT" in message
 
 
@@ -109,10 +111,10 @@ STUCK_LINES = 120_000
 more than 10 s here to parse; its hard limit is 2 s of work)."""
 
 
-@pytest.fixture
-def two_tight_workers(staff_passwords: None, database_url: str,
-                      tmp_path: Path) -> Iterator[tuple[Server, subprocess.Popen[bytes], Path]]:
-    """`bridge serve --workers 2` whose writes may take 1 s of work, 2 s before their
+@contextmanager
+def tight_serve(database_url: str, tmp_path: Path,
+                workers: int) -> Iterator[tuple[Server, subprocess.Popen[bytes], Path]]:
+    """`bridge serve --workers N` whose writes may take 1 s of work, 2 s before their
     worker counts as stuck (reads keep the default budget)."""
     port = free_port()
     config = tmp_path / "radicale.ini"
@@ -124,7 +126,7 @@ def two_tight_workers(staff_passwords: None, database_url: str,
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen([BRIDGE, "--database", database_url, "serve", "--port",
-                                    str(port), "--config", config, "--workers", "2"],
+                                    str(port), "--config", config, "--workers", str(workers)],
                                    stdout=output, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}/")
     try:
@@ -134,6 +136,13 @@ def two_tight_workers(staff_passwords: None, database_url: str,
         process.terminate()
         process.wait(timeout=30)
         print(log.read_text(errors="replace"))
+
+
+@pytest.fixture
+def two_tight_workers(staff_passwords: None, database_url: str,
+                      tmp_path: Path) -> Iterator[tuple[Server, subprocess.Popen[bytes], Path]]:
+    with tight_serve(database_url, tmp_path, 2) as served:
+        yield served
 
 
 def test_a_worker_whose_request_never_checks_its_budget_is_replaced_the_other_serves(
@@ -186,3 +195,37 @@ def test_a_worker_whose_request_never_checks_its_budget_is_replaced_the_other_se
     assert f"PUT /{path} by bwilson has run" in text
     assert "more than 2 times its budget of 1 s" in text
     assert "is replaced. Its thread is at:" in text
+
+
+def test_one_process_whose_request_never_checks_its_budget_is_replaced_and_serves_again(
+        staff_passwords: None, database_url: str, tmp_path: Path) -> None:
+    """`bridge serve` without --workers: its one process is replaced as a worker is, and
+    the stuck write's lock is freed with it."""
+    with tight_serve(database_url, tmp_path, 1) as (server, process, log):
+        deadline = time.monotonic() + 30
+        while not workers_of(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before = workers_of(process)
+        assert len(before) == 1
+        path = "bwilson/appointments/stuck.ics"
+        try:
+            outcome: int | str = requests.put(
+                server.url + path, data=costly_event("stuck", STUCK_LINES), timeout=120,
+                auth=("bwilson", PASSWORD), headers={"Content-Type": "text/calendar"}
+            ).status_code
+        except requests.RequestException as error:  # (the process may end first)
+            outcome = type(error).__name__
+        assert outcome in (503, "ConnectionError", "ChunkedEncodingError"), outcome
+        deadline = time.monotonic() + 60
+        while not workers_of(process) - before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers_of(process) - before) == 1  # a new process
+        _wait_for(server.url, lambda: process.poll() is None)
+        written = requests.put(server.url + "bwilson/appointments/after.ics",
+                               data=EVENT.format(uid="after", summary="After", description=""),
+                               auth=("bwilson", PASSWORD),
+                               headers={"Content-Type": "text/calendar"}, timeout=30)
+        assert written.status_code == 201
+        assert requests.get(server.url + path, auth=("bwilson", PASSWORD),
+                            timeout=30).status_code == 404
+        assert "is replaced. Its thread is at:" in log.read_text(errors="replace")

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from bridge.errors import InvalidInput
 from bridge.infra.catalog import CatalogError, load_catalog
 from bridge.infra.db import shared_engine
-from storage_plugin.server import configuration, serve, served_catalog
+from storage_plugin.server import configuration, serve_in_thread, served_catalog
 from tests.conftest import opened
 from tests.slapd import (
     AD_ENABLED,
@@ -135,7 +135,7 @@ def test_a_catalog_database_has_a_directory_of_its_own(
     loaded = configuration(database_url, port=port).configuration
     loaded.update(TEST_CONFIG, "tests")
     shutdown, stop = socket.socketpair()
-    thread = threading.Thread(target=serve, args=(loaded, stop, load_catalog(catalog)),
+    thread = threading.Thread(target=serve_in_thread, args=(loaded, stop, load_catalog(catalog)),
                               daemon=True)
     thread.start()
     served = Server(f"http://127.0.0.1:{port}/")

@@ -287,21 +287,54 @@ def test_clients_beyond_capacity_wait_their_turn_and_are_never_reset(
 def test_a_client_pausing_between_requests_keeps_its_connection(
         staff_passwords: None, database_url: str, tmp_path: Path, workers: int) -> None:
     """A client that sends its next request a few seconds after the last one, on the same
-    connection, is answered (a server that had closed the idle connection meanwhile would
-    leave a client sending at that moment with "connection closed without response")."""
+    connection, is answered on it (HTTP/1.1: a phone's next poll pays no new connection; a
+    server that had closed the idle connection meanwhile would leave a client sending at that
+    moment with "connection closed without response")."""
     server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
                                          workers=workers)
-    host, port = server.url.split("//")[1].rstrip("/").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    login = base64.b64encode(f"bwilson:{PASSWORD}".encode()).decode()
-    headers = {"Authorization": f"Basic {login}", "Depth": "0"}
+    connection = _connection(server)
     try:
-        for _ in range(2):
-            connection.request("PROPFIND", "/bwilson/appointments/", headers=headers)
-            answer = connection.getresponse()
-            answer.read()
-            assert answer.status == 207
+        sockets = []
+        for _ in range(3):
+            assert _poll(connection) == 207
+            sockets.append(connection.sock)
             time.sleep(3)
+        assert sockets[0] is not None and sockets == [sockets[0]] * 3  # never reconnected
     finally:
         connection.close()
         stop_serving(process)
+
+
+def test_idle_connections_hold_no_thread(staff_passwords: None, database_url: str,
+                                         tmp_path: Path) -> None:
+    """Clients keeping their connections open between polls do not take the threads that
+    answer (``max_connections``): with 2 threads and 8 idle connections, a ninth client is
+    answered at once, and so is each of the eight again."""
+    server, process = start_bridge_serve(database_url, tmp_path, log_level="warning",
+                                         server_settings="max_connections = 2")
+    idle = [_connection(server) for _ in range(8)]
+    try:
+        assert [_poll(connection) for connection in idle] == [207] * 8
+        newcomer = _connection(server, timeout=5)  # (it would wait for an idle one to close)
+        assert _poll(newcomer) == 207
+        newcomer.close()
+        assert [_poll(connection) for connection in idle] == [207] * 8
+    finally:
+        for connection in idle:
+            connection.close()
+        stop_serving(process)
+
+
+def _connection(server: Server, timeout: float = 30) -> http.client.HTTPConnection:
+    host, port = server.url.split("//")[1].rstrip("/").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+
+def _poll(connection: http.client.HTTPConnection) -> int:
+    """bwilson's appointments' PROPFIND Depth 0 on ``connection``: its status."""
+    login = base64.b64encode(f"bwilson:{PASSWORD}".encode()).decode()
+    connection.request("PROPFIND", "/bwilson/appointments/",
+                       headers={"Authorization": f"Basic {login}", "Depth": "0"})
+    answer = connection.getresponse()
+    answer.read()
+    return answer.status
