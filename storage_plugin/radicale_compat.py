@@ -6,8 +6,8 @@ storage, rights, sharing switch, request encoding, body parser and refusal delay
 builds items from stored metadata without Radicale's constructor and declares that its paths
 take any Unicode; the auth plugin gets the request's context; the failure log recognises
 Radicale's own lines by their wording, and the storage words its errors so that Radicale maps
-them to 403 or 400; the server runs our application in Radicale's own server, its connections
-on reused threads, each answer sent in one write. None of that is
+them to 403 or 400; the server in a thread (the tests') runs our application in Radicale's
+own server, its connections on reused threads, each answer sent in one write. None of that is
 public API: each is reached here, through a function (or base class) named for what it does,
 and nowhere else. ``tests/storage_plugin/test_radicale_compat.py`` checks each against the
 installed Radicale; docs/operators/upgrades.md says what to do when one fails.
@@ -15,11 +15,12 @@ installed Radicale; docs/operators/upgrades.md says what to do when one fails.
 
 import logging
 import socketserver
+import ssl
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from radicale import auth, rights, server, storage, types
+from radicale import auth, rights, server, storage, types, utils
 from radicale import item as radicale_item
 from radicale.app import Application
 from radicale.app.base import Access
@@ -231,3 +232,21 @@ def write_answers_whole() -> None:
     status line, headers and body leave in one write (one packet for a small answer), not
     one each (Radicale 3.9; wsgiref flushes after the body)."""
     server.RequestHandler.wbufsize = -1
+
+
+def limit_tls_protocols(context: ssl.SSLContext, protocol: str) -> None:
+    """Limit ``context`` to the TLS versions ``[server] protocol`` names (Apache's
+    SSLProtocol form, "-all +TLSv1.3"), as Radicale's own server does
+    (``utils.ssl_context_options_by_protocol`` and its ``…_version_by_options``;
+    Radicale 3.9); ValueError when it names something else or leaves no version."""
+    try:
+        context.options = utils.ssl_context_options_by_protocol(protocol, context.options)
+    except RuntimeError as error:  # ("… contains unsupported entry '…'")
+        raise ValueError(f"[server] protocol = {protocol}: {error}") from error
+    lowest = utils.ssl_context_minimum_version_by_options(  # type: ignore[no-untyped-call]
+        context.options)
+    highest = utils.ssl_context_maximum_version_by_options(  # type: ignore[no-untyped-call]
+        context.options)
+    if not lowest or not highest:
+        raise ValueError(f"[server] protocol = {protocol} leaves no TLS version to use")
+    context.minimum_version, context.maximum_version = lowest, highest

@@ -6,6 +6,7 @@ import contextvars
 import errno
 import queue
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -101,6 +102,7 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
         except ValueError as error:
             raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
     try:
+        check_server(loaded)
         push_settings(loaded)
     except ValueError as error:
         raise InvalidInput(f"{error} — see config/radicale.ini.example") from error
@@ -113,6 +115,25 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
     except DirectorySettingError as error:
         raise InvalidInput(f"[auth] {error} — see docs/operators/directory.md") from error
     return Settings(loaded, workers or configured_workers)
+
+
+def check_server(loaded: radicale_config.Configuration) -> None:
+    """Refuse, before any process starts, ``[server]`` settings gunicorn would not take:
+    another server ``type``, TLS versions or ciphers that leave nothing (ValueError)."""
+    if loaded.get("server", "type") != "builtin":
+        raise ValueError(f"[server] type = {loaded.get('server', 'type')}: bridge serve runs "
+                         "its own server (gunicorn); leave type out")
+    if not loaded.get("server", "ssl"):
+        return
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    if loaded.get("server", "protocol"):
+        radicale_compat.limit_tls_protocols(context, loaded.get("server", "protocol"))
+    if loaded.get("server", "ciphersuite"):
+        try:
+            context.set_ciphers(loaded.get("server", "ciphersuite"))
+        except ssl.SSLError as error:
+            raise ValueError(f"[server] ciphersuite = {loaded.get('server', 'ciphersuite')} "
+                             "names no cipher this machine's OpenSSL has") from error
 
 
 def _update(loaded: radicale_config.Configuration, overrides: dict[str, dict[str, str]],

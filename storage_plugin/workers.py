@@ -46,6 +46,7 @@ from radicale import types
 
 from bridge.infra import budget, metrics
 from bridge.infra.catalog import Catalog
+from storage_plugin import radicale_compat
 from storage_plugin.databases import Databases
 from storage_plugin.logs import start_logging
 from storage_plugin.monitoring import monitored
@@ -149,7 +150,17 @@ def _settings(loaded: radicale_config.Configuration, workers: int,
         authority = loaded.get("server", "certificate_authority")
         if authority:
             settings.update(ca_certs=authority, cert_reqs=ssl.CERT_REQUIRED)
+        if loaded.get("server", "ciphersuite"):
+            settings.update(ciphers=loaded.get("server", "ciphersuite"))
+        protocol = loaded.get("server", "protocol")
+        if protocol:
+            settings.update(ssl_context=lambda _config, default: _limited(default(), protocol))
     return settings
+
+
+def _limited(context: ssl.SSLContext, protocol: str) -> ssl.SSLContext:
+    radicale_compat.limit_tls_protocols(context, protocol)
+    return context
 
 
 def _with_peer_certificate(application: WSGIApplication) -> WSGIApplication:

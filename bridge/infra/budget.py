@@ -22,7 +22,7 @@ cost next to nothing, so domain code may call them anywhere::
 Work that never calls :func:`check` cannot be stopped this way (a thread cannot be
 stopped from outside): :func:`overdue` lists requests still running at :data:`HARD_LIMIT`
 times their budget, for a watchdog (``storage_plugin.workers`` replaces such a process;
-:func:`watch` logs them in a single process).
+:func:`watch` logs them in the server run in a thread, which cannot).
 """
 
 import logging

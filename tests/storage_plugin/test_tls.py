@@ -1,8 +1,11 @@
 """HTTPS with client certificates, as the source document's add-in connects: `bridge serve`
-serving TLS itself (one process, and several under gunicorn) lets in only clients with a
-certificate of the administrator's CA; a certificate naming a representative signs them in.
+serving TLS itself (one process, and several) lets in only clients with a certificate of the
+administrator's CA; a certificate naming a representative signs them in; the TLS versions and
+ciphers are the configuration's.
 """
 
+import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 import requests
 import trustme
 
+from tests.conftest import Bridge
 from tests.storage_plugin.conftest import PASSWORD, Server, start_bridge_serve, stop_serving
 
 PRINCIPAL = ('<propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>')
@@ -93,3 +97,47 @@ def test_a_certificate_naming_nobody_leaves_it_to_the_password(
     assert answer.status_code == 207 and "<href>/bwilson/</href>" in answer.text
     retired = certificates.client("nobody-here")
     assert signed_in_as(server, certificates, retired).status_code == 401
+
+
+def test_the_tls_versions_and_ciphers_of_the_configuration_are_kept(
+        staff_passwords: None, database_url: str, tmp_path: Path) -> None:
+    """``[server] protocol`` and ``ciphersuite`` as Radicale reads them: with TLS 1.3 only, a
+    client that stops at TLS 1.2 cannot connect, one that speaks 1.3 can."""
+    certificates = Certificates(tmp_path)
+    served, process = start_bridge_serve(
+        database_url, tmp_path, log_level="warning",
+        tls=f"certificate = {certificates.server_file}\nkey = {certificates.server_key}\n"
+            "protocol = -ALL +TLSv1.3\nciphersuite = HIGH:!aNULL")
+    try:
+        host, port = served.url.split("//")[1].rstrip("/").split(":")
+        for highest, connects in ((ssl.TLSVersion.TLSv1_2, False),
+                                  (ssl.TLSVersion.TLSv1_3, True)):
+            context = ssl.create_default_context(cafile=certificates.server_ca_file)
+            context.maximum_version = highest
+            try:
+                with socket.create_connection((host, int(port)), timeout=30) as raw, \
+                        context.wrap_socket(raw, server_hostname=host) as wrapped:
+                    assert wrapped.version() == "TLSv1.3"
+                    assert connects
+            except ssl.SSLError:
+                assert not connects
+    finally:
+        stop_serving(process)
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("protocol = -ALL +TLSv9", "[server] protocol = -ALL +TLSv9: SSL protocol config contains "
+                               "unsupported entry 'TLSv9'"),
+    ("protocol = -ALL", "[server] protocol = -ALL leaves no TLS version to use"),
+    ("ciphersuite = NOTACIPHER", "[server] ciphersuite = NOTACIPHER names no cipher"),
+    ("type = hypercorn", "[server] type = hypercorn: bridge serve runs its own server"),
+])
+def test_server_settings_gunicorn_cannot_take_are_refused_at_start(
+        bridge: Bridge, tmp_path: Path, setting: str, said: str) -> None:
+    certificates = Certificates(tmp_path)
+    config = tmp_path / "radicale.ini"
+    config.write_text(f"[server]\nssl = True\ncertificate = {certificates.server_file}\n"
+                      f"key = {certificates.server_key}\n{setting}\n", encoding="utf-8")
+    result = bridge("serve", "--config", config)
+    assert result.exit_code == 1
+    assert said in result.output
