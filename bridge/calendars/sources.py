@@ -10,6 +10,7 @@ Each answers the same questions: all items, some by href, those in a time range,
 UID is taken, the sync token, and which hrefs changed since an older token.
 """
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -157,10 +158,15 @@ class ActivitySource(StoredSource):
                                                        collection.scope_id)
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
         self.window = window_of(settings, now)
-        self.filters = (
-            Activity.representative_id == collection.employee_id,
+
+    @functools.cached_property
+    def filters(self) -> tuple[ColumnElement[bool], ...]:
+        """The collection's activities (built when items are read: a poll reads none)."""
+        assert self.collection.projection is not None
+        return (
+            Activity.representative_id == self.collection.employee_id,
             Activity.deleted_at.is_(None),
-            *FILTERS[collection.projection],
+            *FILTERS[self.collection.projection],
         )
 
     def _select(self, texts: bool = True) -> Select[Any]:
