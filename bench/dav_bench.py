@@ -332,6 +332,32 @@ def _parent(entry: Path) -> int | None:
         return None
 
 
+def server_tree(server: Server) -> list[list[str]]:
+    """The /proc stat fields (after the command name) of the server process and of its
+    children (``--workers``: gunicorn's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if server.process.pid in (int(entry.name), int(fields[1])):
+            found.append([entry.name, *fields])
+    return found
+
+
+def server_peak_rss_mib(server: Server) -> float:
+    """The server's processes' peak resident memory, added up (MiB)."""
+    total = 0.0
+    for fields in server_tree(server):
+        status = Path(f"/proc/{fields[0]}/status").read_text()
+        total += next(int(line.split()[1]) for line in status.splitlines()
+                      if line.startswith("VmHWM:")) / 1024
+    return total
+
+
 def wait_ready(server: Server, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -77,6 +77,7 @@ from dav_bench import (
     run_checked,
     scratch,
     serve_bridge,
+    server_peak_rss_mib,
     start_radicale,
     start_xandikos,
     sync_body,
@@ -97,8 +98,8 @@ COLD = ["multiget-all", "sync-initial"]
 XANDIKOS_NOTE = """
 Xandikos: stock `xandikos serve` with its own HTTP Basic authentication (htpasswd, a {SHA}
 entry), which it allows only over HTTPS (`--htpasswd` requires `--autocert`): its figures
-include TLS on loopback, and its server (aiohttp) keeps the connection open where Radicale's
-server (the bridge's and stock Radicale's) closes it after each request. It answers a
+include TLS on loopback. Its server (aiohttp) keeps the connection open, as the bridge's
+(gunicorn) does; stock Radicale's server closes it after each request. It answers a
 calendar's GET with an HTML page, not the calendar's items: no subscription rows (–)."""
 CLOCK = f"{TODAY - timedelta(days=85):%Y-%m-%dT%H:%M:%SZ}"
 """The import clock of the benchmark's exports (every appointment lies ahead of it)."""
@@ -243,17 +244,10 @@ PEERS = tuple(LAY_OUT)
 START = {"radicale": start_radicale, "xandikos": start_xandikos}
 
 
-def peak_rss_mib(server: Server) -> float:
-    """The server process's peak resident memory (Linux /proc)."""
-    status = Path(f"/proc/{server.process.pid}/status").read_text()
-    kib = next(int(line.split()[1]) for line in status.splitlines()
-               if line.startswith("VmHWM:"))
-    return kib / 1024
-
-
 def peak_memory(servers: list[Server]) -> dict[str, float]:
-    """Each server's peak resident memory (MiB) by name, also printed."""
-    memory = {server.name: peak_rss_mib(server) for server in servers}
+    """Each server's peak resident memory (MiB, its processes' added up: gunicorn's master and
+    workers) by name, also printed."""
+    memory = {server.name: server_peak_rss_mib(server) for server in servers}
     print("  peak memory   " + "  ".join(f"{name}: {mib:6.1f} MiB"
                                         for name, mib in memory.items()), flush=True)
     return memory

@@ -81,6 +81,8 @@ from dav_bench import (
     request,
     run_in_scratch,
     serve_bridge,
+    server_peak_rss_mib,
+    server_tree,
     start_radicale,
     start_xandikos,
 )
@@ -206,22 +208,6 @@ def cpu_self() -> float:
 
 # --- a server under load ----------------------------------------------------------------------
 
-def server_tree(server: Server) -> list[list[str]]:
-    """The /proc stat fields (after the command name) of the server process and of its
-    children (``--workers``: gunicorn's workers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if server.process.pid in (int(entry.name), int(fields[1])):
-            found.append([entry.name, *fields])
-    return found
-
-
 def server_cpu(server: Server) -> float:
     """CPU seconds the server's processes used so far (utime + stime)."""
     return sum(int(fields[12]) + int(fields[13]) for fields in server_tree(server)) / CLOCK_TICKS
@@ -232,16 +218,6 @@ def machine_cpu() -> float:
     counts = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = counts
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-
-
-def server_peak_rss_mib(server: Server) -> float:
-    """The server's processes' peak resident memory, added up (MiB)."""
-    total = 0.0
-    for fields in server_tree(server):
-        status = Path(f"/proc/{fields[0]}/status").read_text()
-        total += next(int(line.split()[1]) for line in status.splitlines()
-                      if line.startswith("VmHWM:")) / 1024
-    return total
 
 
 def first_poll(server: Server, logins: tuple[str, ...]) -> float:
