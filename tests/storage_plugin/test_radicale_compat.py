@@ -11,6 +11,7 @@ import logging
 import re
 import socket
 import socketserver
+import ssl
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -38,6 +39,7 @@ from storage_plugin.radicale_compat import (
     is_request_failure,
     is_status_line,
     item_text,
+    limit_tls_protocols,
     max_resource_size,
     may_read,
     read_xml_body,
@@ -408,6 +410,22 @@ def test_radicales_server_runs_connections_where_it_is_told_and_writes_answers_w
     assert first.startswith(b"HTTP/1.0 200 OK\r\n") and first.endswith(b"\r\n\r\nhello"), \
         upgrade(internal)
     assert rest == b"", upgrade(internal)
+
+
+@pytest.mark.parametrize("protocol, versions", [
+    ("-ALL +TLSv1.3", (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3)),
+    ("ALL -SSLv3 -TLSv1 -TLSv1.1", (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)),
+])
+def test_tls_versions_are_limited_as_radicales_protocol_setting_reads(
+        protocol: str, versions: tuple[ssl.TLSVersion, ssl.TLSVersion]) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    limit_tls_protocols(context, protocol)
+    assert (context.minimum_version, context.maximum_version) == versions, upgrade(
+        f"utils.ssl_context_*: [server] protocol = {protocol} is read otherwise")
+    with pytest.raises(ValueError, match="unsupported entry 'TLSv9'"):
+        limit_tls_protocols(ssl.create_default_context(ssl.Purpose.CLIENT_AUTH), "+TLSv9")
+    with pytest.raises(ValueError, match="leaves no TLS version"):
+        limit_tls_protocols(ssl.create_default_context(ssl.Purpose.CLIENT_AUTH), "-ALL")
 
 
 @pytest.mark.parametrize("ours, radicales", [
