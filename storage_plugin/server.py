@@ -120,20 +120,22 @@ def configuration(database_url: str, host: str | None = None, port: int | None =
 def check_server(loaded: radicale_config.Configuration) -> None:
     """Refuse, before any process starts, ``[server]`` settings gunicorn would not take:
     another server ``type``, TLS versions or ciphers that leave nothing (ValueError)."""
-    if loaded.get("server", "type") != "builtin":
-        raise ValueError(f"[server] type = {loaded.get('server', 'type')}: bridge serve runs "
-                         "its own server (gunicorn); leave type out")
+    kind, protocol, ciphers = (loaded.get("server", name)
+                               for name in ("type", "protocol", "ciphersuite"))
+    if kind != "builtin":
+        raise ValueError(f"[server] type = {kind}: bridge serve runs its own server "
+                         "(gunicorn); leave type out")
     if not loaded.get("server", "ssl"):
         return
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    if loaded.get("server", "protocol"):
-        radicale_compat.limit_tls_protocols(context, loaded.get("server", "protocol"))
-    if loaded.get("server", "ciphersuite"):
+    if protocol:
+        radicale_compat.limit_tls_protocols(context, protocol)
+    if ciphers:
         try:
-            context.set_ciphers(loaded.get("server", "ciphersuite"))
+            context.set_ciphers(ciphers)
         except ssl.SSLError as error:
-            raise ValueError(f"[server] ciphersuite = {loaded.get('server', 'ciphersuite')} "
-                             "names no cipher this machine's OpenSSL has") from error
+            raise ValueError(f"[server] ciphersuite = {ciphers} names no cipher this "
+                             "machine's OpenSSL has") from error
 
 
 def _update(loaded: radicale_config.Configuration, overrides: dict[str, dict[str, str]],

@@ -1,9 +1,8 @@
 """`bridge serve [--workers N]`: the application in N processes (1 by default), under gunicorn.
 
 Gunicorn's master listens and keeps N worker processes running (one killed is replaced);
-each worker
-builds its own application — its own engines and connection pools, never shared across a
-fork — with as many threads as Radicale's ``max_connections``. Everything the workers must
+each worker builds its own application — its own engines and connection pools, never shared
+across a fork — with as many threads as Radicale's ``max_connections``. Everything the workers must
 agree on is in the database (items, sync tokens, ETags, the change log, the login throttle,
 the cockpit's signing key); what a worker remembers for itself (a checked password, the
 employees) is re-checked against it (see ``bridge.hq.authentication``, ``Directory``).
