@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import caldav
 import pytest
@@ -40,8 +41,9 @@ class Server:
         return opened(caldav.DAVClient(url=self.url, username=login, password=password))
 
     def http(self, login: str, password: str = PASSWORD) -> requests.Session:
-        """A plain HTTP session signed in as ``login`` (closed when the test ends)."""
-        session = opened(requests.Session())
+        """A plain HTTP session signed in as ``login`` (closed when the test ends), whose
+        requests wait at most REQUEST_SECONDS for their answers."""
+        session = opened(_Session())
         session.auth = (login, password)
         return session
 
@@ -59,6 +61,19 @@ class Server:
                 data='<propfind xmlns="DAV:"><prop><current-user-privilege-set/></prop>'
                      '</propfind>',
             ).text
+
+
+REQUEST_SECONDS = 240
+"""How long a request of a test's HTTP session waits for its answer: a server that never
+answers fails the test naming the request, well before the test's own time runs out (600 s,
+pytest-timeout) and ends it with no word of what it was waiting for."""
+
+
+class _Session(requests.Session):
+    def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
+                *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", REQUEST_SECONDS)
+        return super().request(method, url, *args, **kwargs)
 
 
 TEST_CONFIG = {"auth": {"delay": "0"}, "server": {"delay_on_error": "0"}}

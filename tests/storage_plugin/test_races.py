@@ -258,12 +258,13 @@ def _sync_round(servers: list[Server], database_url: str, write_export: WriteExp
         written[paths[2]].update(f"mobile-MA-{n}.ics" for n in range(1, 4))
 
     def read(index: int) -> None:
+        connection = readers[index].http(logins[index])  # (a client keeps its connection)
         while True:
             with lock:
                 last = pending[0] == 0
             for path in paths:
                 tokens[index][path], changed, gone = sync_collection(
-                    readers[index], logins[index], path, tokens[index][path])
+                    readers[index], logins[index], path, tokens[index][path], connection)
                 seen[index][path] |= changed | gone
             if last:
                 return

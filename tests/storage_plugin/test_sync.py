@@ -23,13 +23,15 @@ from tests.storage_plugin.conftest import Server
 DAV = "{DAV:}"
 
 
-def sync_collection(server: Server, login: str, path: str,
-                    token: str = "") -> tuple[str | None, set[str], set[str]]:
+def sync_collection(server: Server, login: str, path: str, token: str = "",
+                    http: requests.Session | None = None) -> tuple[str | None, set[str], set[str]]:
+    """A sync-collection REPORT of ``path`` as ``login`` from ``token`` (on the client's own
+    connection ``http``, if given): the new token, the hrefs changed and those gone."""
     body = ('<?xml version="1.0"?><sync-collection xmlns="DAV:">'
             f'<sync-token>{token}</sync-token><sync-level>1</sync-level>'
             '<prop><getetag/></prop></sync-collection>')
-    response = server.http(login).request("REPORT", server.url + path, data=body,
-                                          headers={"Content-Type": "application/xml"})
+    response = (http or server.http(login)).request(
+        "REPORT", server.url + path, data=body, headers={"Content-Type": "application/xml"})
     assert response.status_code == 207, response.text
     root = ET.fromstring(response.content)
     changed, gone = set(), set()
