@@ -34,6 +34,7 @@ tell what a request answered with 2xx may have changed from what must stay as it
 """
 
 import base64
+import functools
 import http.client
 import itertools
 import random
@@ -704,10 +705,12 @@ def recurrence(rng: random.Random, name: str) -> Probe:
                  issue=issue)
 
 
-def _instants(count: int, step: int = 86_400, start: int = 0) -> list[str]:
-    """``count`` UTC DATE-TIMEs ``step`` seconds apart from ``start`` seconds after WHEN."""
+@functools.cache
+def _instants(count: int, step: int = 86_400, start: int = 0) -> tuple[str, ...]:
+    """``count`` UTC DATE-TIMEs ``step`` seconds apart from ``start`` seconds after WHEN
+    (kept: the probes of one size share them, and a run draws each probe twice)."""
     first = at(15, "10:00", "UTC")
-    return [stamp(first + timedelta(seconds=start + n * step)) for n in range(count)]
+    return tuple(stamp(first + timedelta(seconds=start + n * step)) for n in range(count))
 
 
 def _joined(count: int, step: int = 86_400, start: int = 0, cut: int = 16,

@@ -31,7 +31,7 @@ from tests.conftest import (
 from tests.storage_plugin.conftest import DUE, VISIT_DAYS, Server, start_bridge_serve, stop_serving
 from tests.storage_plugin.test_sync import sync_collection
 
-ROUNDS = 10
+ROUNDS = 5
 CLIENTS = 16
 
 
