@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from pywebpush import WebPushException, webpush
 
 from bridge.infra.push_urls import AllowList, UnsafePushResource, check_push_resource
 from bridge.infra.vapid import VapidKeys
@@ -80,6 +79,10 @@ class Sender:
     """Its connections (kept between messages; urllib3's pool is thread-safe)."""
 
     def send(self, message: Message) -> Delivery:
+        # (imported with the first message, not with the server: it brings aiohttp, a fifth
+        # of a second of every start of `bridge serve`)
+        from pywebpush import WebPushException, webpush
+
         try:
             check_push_resource(message.push_resource, self.allowed)
         except UnsafePushResource as error:
