@@ -62,11 +62,17 @@ def opened(client: T) -> T:
     return client
 
 
+def close_opened() -> None:
+    """Close every client :func:`opened` so far (a closed one opens new connections if it
+    is used again)."""
+    while _opened:
+        _opened.pop().close()
+
+
 @pytest.fixture(autouse=True)
 def _clients_closed() -> Iterator[None]:
     yield
-    while _opened:
-        _opened.pop().close()
+    close_opened()
 
 
 @pytest.fixture(scope="session")

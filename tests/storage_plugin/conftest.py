@@ -20,6 +20,7 @@ from tests.clock import at, day, iso, local_stamp, stamp
 from tests.conftest import (
     BRIDGE,  # (the tests here import it from here)
     Bridge,
+    close_opened,
     opened,
 )
 
@@ -157,6 +158,10 @@ _logs: dict[int, Path] = {}
 
 
 def stop_serving(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server :func:`start_bridge_serve` started, the clients' kept connections
+    closed first (a stopping server waits for a request on each for 2 s: gunicorn's
+    STOP_KEEPALIVE_LINGER); print its log if it kept one."""
+    close_opened()
     process.terminate()
     process.wait(timeout=10)
     log = _logs.pop(process.pid, None)
