@@ -2,10 +2,11 @@
 
 Gunicorn's master listens and keeps N worker processes running (one killed is replaced);
 each worker builds its own application — its own engines and connection pools, never shared
-across a fork — with as many threads as Radicale's ``max_connections``. Everything the workers must
-agree on is in the database (items, sync tokens, ETags, the change log, the login throttle,
-the cockpit's signing key); what a worker remembers for itself (a checked password, the
-employees) is re-checked against it (see ``bridge.hq.authentication``, ``Directory``).
+across a fork — with as many threads as Radicale's ``max_connections``. Everything the
+workers must agree on is in the database (items, sync tokens, ETags, the change log, the
+login throttle, the cockpit's signing key); what a worker remembers for itself (a checked
+password, the employees) is re-checked against it (see ``bridge.hq.authentication``,
+``Directory``).
 
 A client's connection is kept open for its next request (HTTP/1.1, for ``[server]
 timeout``) without holding a thread while it is idle: a phone's poll does not pay a new
