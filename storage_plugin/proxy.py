@@ -38,19 +38,33 @@ def pep3333(start_response: types.WSGIStartResponse) -> StartResponse:
 PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO",
                  "HTTP_X_FORWARDED_SERVER")
 """Headers by which Radicale knows a request came through a reverse proxy."""
+SPLIT_KEY = "bridge.split"
+"""Where a request's environ keeps what :func:`split` found, and from what."""
 
 
 def split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | None:
     """The server's own prefix and the path of the request below it, as Radicale finds them
     (behind a proxy: the configured ``script_name``, else X-Script-Name, else SCRIPT_NAME;
-    the path sanitised); None for a prefix that is not a path of this server."""
+    the path sanitised); None for a prefix that is not a path of this server. Each layer
+    asks; the answer is kept in ``environ`` for what it was found from (a layer may change
+    the environ's paths for the layers below it)."""
     proxied = any(environ.get(header) for header in PROXY_HEADERS)
     base = script_name if script_name and proxied else \
         environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))
+    asked = (base, environ.get("PATH_INFO", ""), proxied)
+    kept: tuple[tuple[str, str, bool], tuple[str, str] | None] | None = environ.get(SPLIT_KEY)
+    if kept is not None and kept[0] == asked:
+        return kept[1]
+    found = _split(*asked)
+    writable(environ)[SPLIT_KEY] = (asked, found)
+    return found
+
+
+def _split(base: str, path_info: str, proxied: bool) -> tuple[str, str] | None:
     if base and (not base.startswith("/") or base.startswith("//")):
         return None
     base = base.rstrip("/")
-    path = pathutils.sanitize_path(environ.get("PATH_INFO", ""))
+    path = pathutils.sanitize_path(path_info)
     if proxied and base and path.startswith(base):
         path = pathutils.sanitize_path(path.removeprefix(base))
     return base, path

@@ -49,6 +49,12 @@ COLUMNS = (DavCollection.id, DavCollection.path, DavCollection.tag, DavCollectio
 SELECT = select(*COLUMNS).join(SyncScope, DavCollection.scope_id == SyncScope.id)
 """Collections with the time their change log last moved (their last modification)."""
 BY_PATHS = SELECT.where(DavCollection.path.in_(bindparam("paths", expanding=True)))
+FEW_PATHS = 4
+BY_FEW_PATHS = [SELECT.where(DavCollection.path.in_([bindparam(f"path{number}")
+                                                     for number in range(count)]))
+                for count in range(FEW_PATHS + 1)]
+"""The same for up to four paths, each its own parameter (a request asks for one or two: an
+expanding list is rewritten into the statement at every execution)."""
 
 
 def _info(row: Any) -> CollectionInfo:
@@ -64,8 +70,9 @@ def get_collections(session: Session, paths: list[str],
     """The collections among ``paths`` (one query), by path; ``pending=False``: the session
     has no changes to flush first (a read-only transaction's: the query goes to its
     connection, without the ORM's work around it — a poll's first query)."""
-    rows = (session.execute if pending else session.connection().execute)(
-        BY_PATHS, {"paths": paths})
+    query, parameters = (BY_PATHS, {"paths": paths}) if len(paths) > FEW_PATHS else (
+        BY_FEW_PATHS[len(paths)], {f"path{number}": path for number, path in enumerate(paths)})
+    rows = (session.execute if pending else session.connection().execute)(query, parameters)
     return {row.path: _info(row) for row in rows}
 
 

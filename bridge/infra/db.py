@@ -178,5 +178,7 @@ def transaction(engine: Engine, *, write: bool = True, take: Iterable[locks.Lock
                 raise
             if keep:
                 session.commit()
-            else:
+            elif write:
                 session.rollback()
+            # (a read transaction not kept ends as the session closes: its connection is
+            # rolled back as it goes back to the pool — one rollback, not the session's too)
