@@ -159,12 +159,36 @@ def process_ended(pid: int) -> None:
         multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
+class SharedCounts(Collector):
+    """What every process counted, in the files of ``directory`` — read as
+    ``prometheus_client``'s MultiProcessCollector reads them, but for a file a process has
+    just created and not yet sized: it counts nothing yet, and read it would fail the whole
+    page (``struct.error``: a ``/metrics`` answered 500 while a worker started counting)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    def collect(self) -> Iterable[Metric]:
+        files = [str(path) for path in self._directory.glob("*.db") if _sized(path)]
+        found: Iterable[Metric] = multiprocess.MultiProcessCollector.merge(  # type: ignore[no-untyped-call]
+            files, accumulate=True)
+        return found
+
+
+def _sized(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:  # (a live gauge's file, removed as its process ended)
+        return False
+
+
 def exposition(collectors: Iterable[Collector] = ()) -> tuple[bytes, str]:
     """The metrics of this server (all its processes), and ``collectors``', in Prometheus'
     text format: the body and its content type."""
-    if os.environ.get(MULTIPROCESS_ENV):
+    directory = os.environ.get(MULTIPROCESS_ENV)
+    if directory:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(SharedCounts(Path(directory)))
         body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)

@@ -2,6 +2,7 @@
 worker answered, behind the server's metrics token."""
 
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.storage_plugin.conftest import (
     stop_serving,
 )
 from tests.storage_plugin.test_races import event
+from tests.storage_plugin.test_workers import workers_of
 
 TOKEN = "scrape-secret-7f3a"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -120,6 +122,32 @@ def test_requests_of_both_workers_are_counted(
         refused.count(401)
     assert total(after, "bridge_sign_in_throttled_total") - \
         total(before, "bridge_sign_in_throttled_total") == refused.count(429)
+
+
+def test_a_process_that_just_began_counting_does_not_fail_the_page(
+        two_workers: tuple[Server, subprocess.Popen[bytes]]) -> None:
+    """A process's file of counts is created empty, then sized: a scrape in between reads the
+    others' counts (it had answered 500, prometheus_client failing on the empty file)."""
+    server, process = two_workers
+    before = scrape(server)
+    starting = counts_directory(process) / "counter_4194305.db"  # (above any pid Linux gives)
+    starting.touch()
+    try:
+        during = scrape(server)
+    finally:
+        starting.unlink()
+    assert total(during, "bridge_requests_total", method="GET", kind="monitoring") > \
+        total(before, "bridge_requests_total", method="GET", kind="monitoring")
+
+
+def counts_directory(process: subprocess.Popen[bytes]) -> Path:
+    """Where the workers of the server ``process`` keep their counts (a directory of the
+    temporary ones, holding a file of one of them)."""
+    workers = workers_of(process)
+    found = {path.parent for path in Path(tempfile.gettempdir()).glob("bridge-metrics-*/*.db")
+             if int(path.stem.rsplit("_", 1)[-1]) in workers}
+    assert len(found) == 1, found
+    return found.pop()
 
 
 def test_database_counts_and_the_render_cache(
