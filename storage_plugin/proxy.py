@@ -40,9 +40,11 @@ PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWAR
 """Headers by which Radicale knows a request came through a reverse proxy."""
 SPLIT_KEY = "bridge.split"
 """Where a request's environ keeps what :func:`split` found, and from what."""
+Split = tuple[str, str] | None
+"""The server's own prefix and the path below it (None: not a path of this server)."""
 
 
-def split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | None:
+def split(environ: types.WSGIEnviron, script_name: str) -> Split:
     """The server's own prefix and the path of the request below it, as Radicale finds them
     (behind a proxy: the configured ``script_name``, else X-Script-Name, else SCRIPT_NAME;
     the path sanitised); None for a prefix that is not a path of this server. Each layer
@@ -52,7 +54,7 @@ def split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | Non
     base = script_name if script_name and proxied else \
         environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))
     asked = (base, environ.get("PATH_INFO", ""), proxied)
-    kept: tuple[tuple[str, str, bool], tuple[str, str] | None] | None = environ.get(SPLIT_KEY)
+    kept: tuple[tuple[str, str, bool], Split] | None = environ.get(SPLIT_KEY)
     if kept is not None and kept[0] == asked:
         return kept[1]
     found = _split(*asked)
@@ -60,7 +62,7 @@ def split(environ: types.WSGIEnviron, script_name: str) -> tuple[str, str] | Non
     return found
 
 
-def _split(base: str, path_info: str, proxied: bool) -> tuple[str, str] | None:
+def _split(base: str, path_info: str, proxied: bool) -> Split:
     if base and (not base.startswith("/") or base.startswith("//")):
         return None
     base = base.rstrip("/")
