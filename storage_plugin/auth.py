@@ -21,7 +21,7 @@ from typing import Any
 
 from radicale import auth, types
 
-from bridge.hq.authentication import Authenticator, is_active_employee
+from bridge.hq.authentication import Authenticator, Standing, is_active_employee
 from bridge.hq.devices import (
     READ_ONLY_BECAUSE,
     STOPPED,
@@ -32,8 +32,8 @@ from bridge.hq.devices import (
 )
 from bridge.infra.db import shared_engine
 from storage_plugin.directories import directory_of
+from storage_plugin.notes import request_notes
 from storage_plugin.radicale_compat import ContextAuth
-from storage_plugin.wsgi import request_notes
 
 
 class Auth(ContextAuth):
@@ -68,6 +68,20 @@ class Auth(ContextAuth):
         request_notes().locked_until = verdict.locked_until
         request_notes().unavailable = verdict.unavailable
         return login if verdict.accepted else ""
+
+    def accepts_unchecked(self, login: str, password: str, address: str,
+                          standing: Standing) -> bool:
+        """Whether a sign-in of ``login`` with ``password`` (credentials Radicale's
+        :meth:`login` accepted as they are), the login's standing being ``standing``, is
+        accepted again without a check that counts: an active device password, or a
+        password accepted a short while ago against the stored hash there is now
+        (``Authenticator.remembered``). False leaves the sign-in to :meth:`login`."""
+        device = self._devices.matching(login, password, address, datetime.now(UTC))
+        if isinstance(device, Match):
+            return True
+        if device is STOPPED or self._devices_only:
+            return False
+        return self._authenticator.remembered(login, password, standing)
 
     # Radicale marks login @final (for typing only): overridden to learn who signed in, also
     # from its cache, where _login_ext is not asked; it calls Radicale's whole.

@@ -31,13 +31,14 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import client
 from typing import Any
 from urllib.parse import quote, unquote, urlparse
 from xml.sax.saxutils import escape
 
+from radicale import httputils, pathutils, storage, types, xmlutils
 from radicale import item as radicale_item
-from radicale import pathutils, storage, types, xmlutils
 
 from storage_plugin import radicale_compat
 
@@ -75,11 +76,24 @@ Parted = tuple[int, dict[str, str], "Body", None]
 """A fast multistatus: status, headers and the body as it was written (see :class:`Body`)."""
 
 
+@dataclass(frozen=True)
+class Poll:
+    """What answered a poll was asked: by whom, of which collection, for which properties."""
+
+    user: str
+    user_groups: frozenset[str]
+    base_prefix: str
+    path: str
+    props: tuple[str, ...]
+
+
 class FastReads:
     """Answers of the WSGI application (a Radicale application) to the reads above."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, on_poll: Callable[[Poll], None] | None = None) -> None:
+        """``on_poll``: told of each poll answered (``storage_plugin.polls``)."""
         self._app = app
+        self._on_poll = on_poll
 
     @property
     def _charset(self) -> str:
@@ -242,17 +256,29 @@ class FastReads:
         if not props or not set(props) <= set(POLL_PROPS):
             return None
         with radicale_compat.storage_of(self._app).acquire_lock("r", user):
-            collection = self._collection(path, user, user_groups, ("VCALENDAR", "VADDRESSBOOK"))
-            if collection is None:
-                return None
-            values = {tag: POLL_PROPS[tag][1](collection) for tag in set(props)}
-            own = _Paths(collection, base_prefix).own(
-                [_element(POLL_PROPS[tag][0], values[tag]) for tag in props])
+            body = self.poll(base_prefix, path, user, user_groups, props)
+        if body is None:
+            return None
+        if self._on_poll is not None:
+            self._on_poll(Poll(user, frozenset(user_groups), base_prefix, path, tuple(props)))
+        return (client.MULTI_STATUS, {"DAV": httputils.DAV_HEADERS,  # (as do_PROPFIND's)
+                                      "Content-Type": f"text/xml; charset={self._charset}"},
+                body, None)
+
+    def poll(self, base_prefix: str, path: str, user: str, user_groups: Iterable[str],
+             props: Iterable[str]) -> bytes | None:
+        """The multistatus of a poll of ``props`` (of :data:`POLL_PROPS`) of the collection at
+        ``path``, if it is a calendar or address book the user may read (inside a read lock
+        of the storage)."""
+        collection = self._collection(path, user, set(user_groups), ("VCALENDAR", "VADDRESSBOOK"))
+        if collection is None:
+            return None
+        values = {tag: POLL_PROPS[tag][1](collection) for tag in set(props)}
+        own = _Paths(collection, base_prefix).own(
+            [_element(POLL_PROPS[tag][0], values[tag]) for tag in props])
         declared = f' xmlns:CS="{xmlutils.NAMESPACES["CS"]}"' if CTAG in props else ""
-        body = (f"<?xml version='1.0' encoding='{self._charset}'?>\n"
-                f'<multistatus xmlns="DAV:"{declared}>{own}</multistatus>')
-        return (client.MULTI_STATUS, {"Content-Type": f"text/xml; charset={self._charset}"},
-                body.encode(self._charset), None)
+        return (f"<?xml version='1.0' encoding='{self._charset}'?>\n"
+                f'<multistatus xmlns="DAV:"{declared}>{own}</multistatus>').encode(self._charset)
 
     # --- what both need --------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 The bridge extends Radicale (3.9, pinned ``radicale>=3.9,<3.10`` in pyproject.toml) further
 than its plugin interfaces reach: the WSGI layer and the fast reads use the application's
-storage, rights, sharing switch, request encoding, body parser and refusal delay; the storage
+storage, auth, rights, sharing switch, request encoding, body parser and refusal delay; the storage
 builds items from stored metadata without Radicale's constructor and declares that its paths
 take any Unicode; the auth plugin gets the request's context; the failure log recognises
 Radicale's own lines by their wording, and the storage words its errors so that Radicale maps
@@ -38,6 +38,12 @@ STATUS_LINE = " response status for "
 def storage_of(app: Application) -> storage.BaseStorage:
     """The application's storage plugin (``Application._storage``; Radicale 3.9)."""
     found: storage.BaseStorage = app._storage
+    return found
+
+
+def auth_of(app: Application) -> auth.BaseAuth:
+    """The application's auth plugin (``Application._auth``; Radicale 3.9)."""
+    found: auth.BaseAuth = app._auth
     return found
 
 

@@ -8,7 +8,7 @@ from radicale import rights
 
 from bridge.calendars.access import Directory
 from bridge.infra.db import shared_engine
-from storage_plugin.wsgi import request_notes
+from storage_plugin.notes import request_notes
 
 WRITE_LETTERS = str.maketrans("", "", "wW")
 

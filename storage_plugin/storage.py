@@ -34,6 +34,7 @@ from bridge.calendars.recurrence import WALK_SECONDS, walk_refusal
 from bridge.calendars.store import WINDOW_PROPS, CalendarStore, Forbidden
 from bridge.calendars.tokens import InvalidToken, in_namespace, out_of_namespace
 from bridge.errors import BridgeError
+from bridge.hq.authentication import Standing
 from bridge.hq.settings import zone_named
 from bridge.infra import budget, conflicts, held, locks
 from bridge.infra.conflicts import WriteConflict
@@ -42,8 +43,8 @@ from bridge.infra.locks import owner_lock
 from bridge.models import DavItem
 from bridge.models.base import fits
 from storage_plugin import radicale_compat
+from storage_plugin.notes import request_notes
 from storage_plugin.options import option, seconds
-from storage_plugin.wsgi import request_notes
 
 T = TypeVar("T")
 
@@ -448,6 +449,12 @@ class Storage(storage.BaseStorage):
         except (BridgeError, DBAPIError) as error:
             logger.info("the texts of activities %s are rendered on read: %s",
                         sorted(activity_ids), error)
+
+    def read_poll(self, login: str, path: str) -> Standing | None:
+        """(Inside a read lock.) ``login``'s sign-in standing, and the collection at ``path``
+        with what its ctag and sync token are made of, kept for the request's look-ups — in
+        one query (``bridge.calendars.polls``); None: no collection is at ``path``."""
+        return self.run(lambda store: store.read_poll(login, pathutils.strip_path(path)))
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
                  user_groups: set[str] = set()  # noqa: B006 - Radicale's signature; never changed

@@ -77,15 +77,12 @@ import random
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 from radicale import httputils, pathutils, types
 from radicale.log import logger
-from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.calendars.recurrence import WALK_SECONDS, check_calendar
@@ -97,15 +94,16 @@ from storage_plugin import failures, radicale_compat
 from storage_plugin.cockpit import cockpit
 from storage_plugin.directories import DIRECTORY_UNAVAILABLE
 from storage_plugin.directories import RETRY_AFTER_SECONDS as DIRECTORY_RETRY_AFTER
-from storage_plugin.fast_reads import Body, FastReads
+from storage_plugin.fast_reads import Body, FastReads, Poll
 from storage_plugin.feeds import feeds
 from storage_plugin.freebusy import freebusy
+from storage_plugin.notes import RequestNotes, noting, request_notes
 from storage_plugin.options import flag, seconds
 from storage_plugin.pages import MAX_PHRASE, answer, forbidden, precondition, with_feature
+from storage_plugin.polls import Polls
 from storage_plugin.proxy import writable
 from storage_plugin.push import FEATURE as PUSH_FEATURE
 from storage_plugin.push import (
-    DontNotify,
     clark,
     dont_notify,
     is_register,
@@ -121,58 +119,6 @@ READS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
 """Methods whose budget is ``report_budget`` (every other one's is ``request_budget``)."""
 
 
-@dataclass
-class RequestNotes:
-    """What the storage tells this layer about the request being answered."""
-
-    rewritten: bool = False
-    """An item was stored as something other than what the client sent."""
-    precondition: str | None = None
-    """The CalDAV precondition (``C:max-date-time``…) a refused write failed."""
-    refusal: str | None = None
-    """Why the request body was refused (``storage_plugin.screening``)…"""
-    refused_for: str | None = None
-    """…and the precondition it failed, if one names it (then 403, not 400)."""
-    forbidden: str | None = None
-    """Why the storage refused the write (a 403), in words for the client."""
-    user: str = ""
-    """Who signed in ("" for nobody)."""
-    locked_until: datetime | None = None
-    """The login was refused unchecked until then (too many failed sign-ins)."""
-    unavailable: bool = False
-    """The password was not checked: the sign-in directory cannot be used."""
-    certified: str | None = None
-    """The login the client's TLS certificate names (``storage_plugin.auth``)."""
-    read_only_because: str | None = None
-    """The sign-in reads only (a read-only device password): why, for a refused write."""
-    body: Body | None = None
-    """A fast read's answer (``storage_plugin.fast_reads``), sent as it was written."""
-    error_id: str | None = None
-    """The request failed: the id its error is logged with (``storage_plugin.failures``)."""
-    sent: bytes | None = None
-    """The body of a PUT, as the client sent it (what is kept and served of its item)."""
-    parsed: Any = None
-    """That body as parsed (an icalendar Calendar), before any lock was taken."""
-    xml: ET.Element | None = None
-    """The request's XML body as Radicale parsed it (None: none)."""
-    dont_notify: DontNotify | None = None
-    """Whose push subscriptions its change is not to wake (``Push-Dont-Notify``)."""
-    path: str = ""
-    """The request's path (``PATH_INFO``): the storage's first look-up of a collection in the
-    request looks up the collections of this path too, in the same query."""
-    within: Callable[[], Connection] | None = None
-    """The connection of the request's read transaction (``Storage.request_connection``):
-    the password check reads the stored hash there, not on a connection of its own."""
-
-
-_notes: ContextVar[RequestNotes | None] = ContextVar("bridge_request_notes", default=None)
-
-
-def request_notes() -> RequestNotes:
-    """The notes of the request this thread answers (a throwaway outside a request)."""
-    return _notes.get() or RequestNotes()
-
-
 class Application(radicale_compat.HookedApplication):
     """The calendar server and cockpit of one HQ database (``database`` of ``catalog`` when
     the server serves several, see ``storage_plugin.databases``)."""
@@ -184,7 +130,9 @@ class Application(radicale_compat.HookedApplication):
         # only what can be a guess, so a signed-in user's refused write is answered at once.
         self._refusal_delay = radicale_compat.auth_delay(self)
         radicale_compat.set_auth_delay(self, 0.0)
-        self._fast = FastReads(self) if flag(configuration, "fast_reads", True) else None
+        self._fast = FastReads(self, self._polled) if flag(configuration, "fast_reads", True) \
+            else None
+        self._polls = Polls(self, self._fast) if self._fast is not None else None
         self._scheduling = scheduling(configuration)
         self._push = push_of(configuration)
         self._pages = [pages for pages in (
@@ -217,12 +165,17 @@ class Application(radicale_compat.HookedApplication):
                 len(body) > radicale_compat.max_resource_size(self):
             return answer(start_response, "403 Forbidden", precondition(_size_limit(environ)),
                           [], "application/xml; charset=utf-8")
+        poll = self._polls.key(environ, body) if self._polls is not None else None
+        if poll is not None and self._polls is not None:
+            answered = self._polls.answer(poll, environ, start_response)
+            if answered is not None:
+                return answered
         method = environ.get("REQUEST_METHOD", "")
         with budget.limited(self._read_budget if method in READS else self._write_budget,
                             f"{method} {environ.get('PATH_INFO', '')}", _claimed_login(environ),
                             self._hard_limit) as limit:
             try:
-                return self._attempts(environ, start_response, body)
+                return self._attempts(environ, start_response, body, poll)
             except budget.OverBudget:
                 pass
         assert limit is not None  # (only a budget raises OverBudget)
@@ -236,9 +189,10 @@ class Application(radicale_compat.HookedApplication):
                       [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
     def _attempts(self, environ: types.WSGIEnviron, start_response: types.WSGIStartResponse,
-                  body: bytes) -> Iterable[bytes]:
+                  body: bytes, poll: bytes | None) -> Iterable[bytes]:
         """Radicale's answer, run again after a lost deadlock (see the module's docstring);
-        :class:`budget.OverBudget` once the request's budget is spent."""
+        :class:`budget.OverBudget` once the request's budget is spent. ``poll``: what the
+        request is known by among the polls (``storage_plugin.polls``), if it may be one."""
         started = time.monotonic()
         limit = budget.current()
         for attempt in range(RETRIES + 1):
@@ -248,15 +202,15 @@ class Application(radicale_compat.HookedApplication):
                                  dont_notify=dont_notify(environ.get("HTTP_PUSH_DONT_NOTIFY")),
                                  path=environ.get("PATH_INFO", ""),
                                  within=getattr(radicale_compat.storage_of(self),
-                                                "request_connection", None))
-            token = _notes.set(notes)
+                                                "request_connection", None),
+                                 poll_key=poll)
             try:
-                with conflicts.watch() as seen, failures.watching(environ) as failure:
+                with noting(notes), conflicts.watch() as seen, \
+                        failures.watching(environ) as failure:
                     answers = super().__call__(  # (start_response is called at once)
                         environ, lambda *args: captured.append(args))  # noqa: B023
                 notes.error_id = failure.error_id
             finally:
-                _notes.reset(token)
                 getattr(radicale_compat.storage_of(self), "end_request", lambda: None)()
                 if limit is not None:
                     limit.user = notes.user or limit.user
@@ -319,8 +273,15 @@ class Application(radicale_compat.HookedApplication):
                    for name, value in headers]
         if notes.body is not None:
             headers, answers = _parted(headers, notes.body)
+        if (notes.polled is not None and notes.poll_key is not None and self._polls is not None
+                and status.startswith("207") and not notes.error_id):
+            self._polls.learn(notes.poll_key, notes.polled, status, headers)
         start_response(status, headers)
         return answers
+
+    def _polled(self, poll: Poll) -> None:
+        """``fast_reads`` answered the request as a poll (for :meth:`_answered`)."""
+        request_notes().polled = poll
 
     def _features(self, dav: str) -> str:
         """The DAV header's features, with scheduling's and push's."""

@@ -57,7 +57,8 @@ BY_FEW_PATHS = [SELECT.where(DavCollection.path.in_([bindparam(f"path{number}")
 expanding list is rewritten into the statement at every execution)."""
 
 
-def _info(row: Any) -> CollectionInfo:
+def collection_of(row: Any) -> CollectionInfo:
+    """The collection of a row with :data:`COLUMNS`."""
     return CollectionInfo(
         row.id, row.path, row.tag, json.loads(row.props),
         Projection(row.projection) if row.projection else None,
@@ -73,13 +74,13 @@ def get_collections(session: Session, paths: list[str],
     query, parameters = (BY_PATHS, {"paths": paths}) if len(paths) > FEW_PATHS else (
         BY_FEW_PATHS[len(paths)], {f"path{number}": path for number, path in enumerate(paths)})
     rows = (session.execute if pending else session.connection().execute)(query, parameters)
-    return {row.path: _info(row) for row in rows}
+    return {row.path: collection_of(row) for row in rows}
 
 
 def child_collections(session: Session, path: str) -> list[CollectionInfo]:
     rows = session.execute(SELECT.where(DavCollection.parent == path, DavCollection.path != "")
                            .order_by(DavCollection.path))
-    return [_info(row) for row in rows]
+    return [collection_of(row) for row in rows]
 
 
 MAX_NAME_LENGTH = 1024

@@ -60,7 +60,9 @@ from bridge.models import (
 
 class StoredSource:
     def __init__(self, session: Session, collection: CollectionInfo,
-                 writing: bool = False) -> None:
+                 writing: bool = False, point: changes.Point | None = None) -> None:
+        """``point``: where the collection's change log stands, read with the collection (a
+        read-only transaction's: see ``bridge.calendars.polls``)."""
         self.session = session
         self.collection = collection
         self.writing = writing
@@ -68,6 +70,7 @@ class StoredSource:
         state is read afresh each time (a read-only one reads it once: a poll asks for the
         ctag and the sync token)."""
         self._state: str | None = None
+        self._point = None if writing else point
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
         """Every item; ``texts=False``: their texts are read only when asked for."""
@@ -86,6 +89,8 @@ class StoredSource:
         return stored_uid_exists(self.session, self.collection.id, uid)
 
     def _own_point(self) -> changes.Point:
+        if self._point is not None:
+            return self._point
         return changes.current(self.session, self.collection.scope_id)
 
     def state(self) -> str:
@@ -145,17 +150,18 @@ class ActivitySource(StoredSource):
     """HQ activities of one representative and kind, inside the window, plus stored items."""
 
     def __init__(self, session: Session, collection: CollectionInfo, now: datetime,
-                 writing: bool = False) -> None:
+                 writing: bool = False,
+                 read: tuple[WindowSettings, changes.Point] | None = None) -> None:
+        """``read``: the representative's window settings and where the collection's change
+        log stands, read with the collection (see ``bridge.calendars.polls``); else they are
+        read here — in one query, for a read-only transaction (a poll's ctag and sync token)."""
         super().__init__(session, collection, writing)
         assert collection.projection is not None and collection.employee_id is not None
-        self._point: changes.Point | None = None
-        """Where the collection's change log stood when the window was read (a read-only
-        transaction's, read with it: a poll's ctag and sync token are one query)."""
         if writing:  # (its state is read afresh each time)
             settings = window_settings(session, collection.employee_id)
         else:
-            settings, self._point = settings_and_point(session, collection.employee_id,
-                                                       collection.scope_id)
+            settings, self._point = read or settings_and_point(
+                session, collection.employee_id, collection.scope_id)
         window_of = task_window if collection.projection is Projection.TASKS else calendar_window
         self.window = window_of(settings, now)
 
@@ -220,9 +226,6 @@ class ActivitySource(StoredSource):
             select(Activity.id).where(*self.filters, Activity.uid == uid).limit(1))
         return found is not None or super().has_uid(uid)
 
-    def _own_point(self) -> changes.Point:
-        return self._point if self._point is not None else super()._own_point()
-
     def _read_state(self) -> str:
         window = self.window
         return f"{self._own_point()}.{window.start:{WINDOW_STAMP}}.{window.end:{WINDOW_STAMP}}"
@@ -276,8 +279,14 @@ def settings_and_point(session: Session, employee_id: int,
         SETTINGS_AND_POINT, {"employee": employee_id, "scope": scope}).first()
     if row is None:  # (no such scope: as changes.current answers for one)
         return window_settings(session, employee_id), changes.Point(0, "")
+    return settings_of(row), changes.Point(row.seq, row.mark or "")
+
+
+def settings_of(row: Any) -> WindowSettings:
+    """The window settings of a row with :data:`WINDOW_SETTINGS`' columns and ``stored``
+    (the settings' employee id, None where the representative has none stored)."""
     settings: WindowSettings = row if row.stored is not None else default_settings()
-    return settings, changes.Point(row.seq, row.mark or "")
+    return settings
 
 
 def _overlapping_parts(begin: datetime, finish: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -362,8 +371,8 @@ class CustomerSource(StoredSource):
     """Active customers of the representative's sales channels, as vCards."""
 
     def __init__(self, session: Session, collection: CollectionInfo,
-                 writing: bool = False) -> None:
-        super().__init__(session, collection, writing)
+                 writing: bool = False, point: changes.Point | None = None) -> None:
+        super().__init__(session, collection, writing, point)
         self.channels = sorted(session.scalars(
             select(employee_channels.c.channel_id)
             .where(employee_channels.c.employee_id == collection.employee_id)))
@@ -464,10 +473,15 @@ Source = StoredSource | ActivitySource | CustomerSource
 
 
 def source_for(session: Session, collection: CollectionInfo, now: datetime,
-               writing: bool = False) -> Source:
-    """The source of ``collection``'s items, for a transaction that writes or not."""
+               writing: bool = False,
+               read: tuple[WindowSettings | None, changes.Point] | None = None) -> Source:
+    """The source of ``collection``'s items, for a transaction that writes or not; ``read``:
+    the representative's window settings (None: the collection has no window) and where the
+    collection's change log stands, read with the collection."""
+    settings, point = read or (None, None)
     if collection.projection is None:
-        return StoredSource(session, collection, writing)
+        return StoredSource(session, collection, writing, point)
     if collection.projection is Projection.CUSTOMERS:
-        return CustomerSource(session, collection, writing)
-    return ActivitySource(session, collection, now, writing)
+        return CustomerSource(session, collection, writing, point)
+    return ActivitySource(session, collection, now, writing,
+                          None if settings is None or point is None else (settings, point))

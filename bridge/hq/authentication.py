@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, select
+from sqlalchemy import Connection, Engine, Select, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from bridge.hq.audit import Event, Kind, record, record_apart
@@ -45,11 +45,23 @@ from bridge.models import Employee
 logger = logging.getLogger("bridge.sign_in")
 
 
-STORED_HASH = select(Employee.password_hash).where(Employee.login == bindparam("login"),
-                                                   Employee.active.is_(True))
-ACTIVE = select(Employee.id).where(Employee.login == bindparam("login"),
-                                   Employee.active.is_(True))
-"""(Built once: the calendar server reads them on every request.)"""
+ACTIVE_EMPLOYEE = (Employee.login == bindparam("login"), Employee.active.is_(True))
+STORED_HASH = select(Employee.password_hash).where(*ACTIVE_EMPLOYEE)
+ACTIVE = select(Employee.id).where(*ACTIVE_EMPLOYEE)
+STANDING_COLUMNS = (exists().where(*ACTIVE_EMPLOYEE).label("active"),
+                    STORED_HASH.scalar_subquery().label("password_hash"))
+"""A sign-in's :class:`Standing`, as columns of another query (``bridge.calendars.polls``)
+for the ``login`` parameter. (Built once: the calendar server reads them on every request.)"""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a sign-in of a login is checked against, as it is now."""
+
+    active: bool
+    """Whether the login is an active employee's."""
+    stored: str | None
+    """Their password hash (None: none, or not an active employee)."""
 
 Within = Callable[[], Connection]
 """The connection of a transaction the caller has open (the calendar server's request's read
@@ -63,14 +75,22 @@ def _read(engine: Engine, within: Within | None, query: Select[Any], login: str)
         return connection.scalar(query, {"login": login})
 
 
-def stored_hash(engine: Engine, login: str, within: Within | None = None) -> str | None:
-    """The password hash of an active employee (None: no such employee, or no password)."""
-    found: str | None = _read(engine, within, STORED_HASH, login)
-    return found
-
-
 def is_active_employee(engine: Engine, login: str, within: Within | None = None) -> bool:
     return _read(engine, within, ACTIVE, login) is not None
+
+
+def standing(engine: Engine, login: str, within: Within | None = None,
+             directory: bool = False) -> Standing:
+    """``login``'s standing: with a ``directory``, whether it is an active employee's (its
+    hash is not asked); else its stored hash."""
+    if directory:
+        return Standing(is_active_employee(engine, login, within), None)
+    if within is not None:
+        row = within().execute(STORED_HASH, {"login": login}).first()
+    else:
+        with engine.connect() as connection:
+            row = connection.execute(STORED_HASH, {"login": login}).first()
+    return Standing(row is not None, row[0] if row is not None else None)
 
 
 @dataclass(frozen=True)
@@ -137,13 +157,8 @@ class Authenticator:
         connection of its own (the throttle and the audit trail always write on theirs)."""
         if not login or not password:
             return Verdict(False)
-        if self._directory is None:
-            stored = stored_hash(self._engine, login, within)
-            known, version = stored is not None, stored or ""
-        else:
-            stored, known = None, is_active_employee(self._engine, login, within)
-            version = "\0directory"
-        key = (login, version, hashlib.sha256(password.encode()).hexdigest())
+        now_standing = standing(self._engine, login, within, self.by_directory)
+        stored, known, key = self._current(login, password, now_standing)
         if known and self._remembered(key):
             return Verdict(True)
         # One check of a login at a time in this process: a client opening several
@@ -168,6 +183,29 @@ class Authenticator:
                 return Verdict(True)
             self._refused(outcome, known, login, address, now)
             return Verdict(False, unavailable=isinstance(outcome, Unavailable))
+
+    def remembered(self, login: str, password: str, now_standing: Standing) -> bool:
+        """Whether :meth:`check` accepts ``password`` of ``login`` without checking it, the
+        login's standing being ``now_standing``: it was accepted less than ``remember``
+        seconds ago, against the stored hash there is now (or, under a directory, the login
+        is still an active employee's)."""
+        if not login or not password:
+            return False
+        _, known, key = self._current(login, password, now_standing)
+        return known and self._remembered(key)
+
+    def _current(self, login: str, password: str, now_standing: Standing
+                 ) -> tuple[str | None, bool, tuple[str, str, str]]:
+        """The stored hash (None under a directory), whether the login is known (an active
+        employee's; without a directory, one with a password), and what a success of
+        ``password`` is remembered under: the hash it was checked against is part of it, so
+        a changed password is checked again."""
+        if self._directory is None:
+            stored = now_standing.stored
+            known, version = stored is not None, stored or ""
+        else:
+            stored, known, version = None, now_standing.active, "\0directory"
+        return stored, known, (login, version, hashlib.sha256(password.encode()).hexdigest())
 
     def _verified_by(self, login: str, password: str, stored: str | None) -> Outcome:
         """The directory's answer, or the stored hash's (an unknown login's checked against a

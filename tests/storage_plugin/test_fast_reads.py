@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from storage_plugin.fast_reads import FastReads
+from storage_plugin.polls import Polls
 from tests.clock import WARSAW, at, iso
 from tests.conftest import NOW_ISO, Bridge, WriteExport, appointment, customer
 from tests.storage_plugin.conftest import EVENT, TODO, Server, serving
@@ -49,21 +50,24 @@ PROPFINDS = [
 
 @pytest.fixture(autouse=True)
 def answered_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The requests the fast reads answered (the servers run in this process)."""
+    """The requests the fast reads answered (the servers run in this process): a poll
+    answered again (``storage_plugin.polls``) counts as a PROPFIND they answered."""
     answered: list[str] = []
 
-    def counting(name: str) -> Callable[..., Any]:
-        original = getattr(FastReads, name)
+    def counting(owner: type, name: str, counted_as: str) -> Callable[..., Any]:
+        original = getattr(owner, name)
 
-        def counted(self: FastReads, *args: Any) -> Any:
+        def counted(self: Any, *args: Any) -> Any:
             answer = original(self, *args)
             if answer is not None:
-                answered.append(name)
+                answered.append(counted_as)
             return answer
         return counted
 
-    for name in ("report", "propfind"):
-        monkeypatch.setattr(FastReads, name, counting(name))
+    for owner, name, counted_as in ((FastReads, "report", "report"),
+                                    (FastReads, "propfind", "propfind"),
+                                    (Polls, "answer", "propfind")):
+        monkeypatch.setattr(owner, name, counting(owner, name, counted_as))
     return answered
 
 
@@ -99,7 +103,7 @@ def servers(staff_passwords: None, database_url: str, hq: Bridge,
 
 
 def _answer(server: Server, login: str, method: str, path: str, body: str,
-            depth: str | None = None) -> tuple[int, str, Any]:
+            depth: str | None = None) -> tuple[int, list[tuple[str, str]], Any]:
     headers = {"Content-Type": "application/xml"}
     if depth is not None:
         headers["Depth"] = depth
@@ -107,7 +111,9 @@ def _answer(server: Server, login: str, method: str, path: str, body: str,
                                           headers=headers)
     content = (_tree(response.content) if response.status_code == 207
                else response.content)
-    return response.status_code, response.headers.get("Content-Type", ""), content
+    said = sorted((name.lower(), value) for name, value in response.headers.items()
+                  if name.lower() not in ("date", "content-length"))  # (the order may differ)
+    return response.status_code, said, content
 
 
 def _tree(body: bytes) -> Any:

@@ -1,0 +1,59 @@
+"""What a client's poll reads, in one query.
+
+Every device of every representative asks every few minutes, of each collection, whether
+anything changed (its ctag or sync token): across a sales force that is most of the calendar
+server's work. Answering it takes who signs in (the password's :class:`Standing`, to tell a
+remembered password from a changed one), the collection, where its change log stands and,
+for an appointment or task list, the representative's window settings. Read one by one
+that is four queries; :func:`read_poll` reads them as one. The collection's source is then
+built from what was read (``sources.source_for``), so the ctag and sync token are the ones
+any other request computes.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, bindparam
+
+from bridge.calendars import changes
+from bridge.calendars.collections import SELECT, CollectionInfo, collection_of
+from bridge.calendars.sources import settings_of
+from bridge.hq.authentication import STANDING_COLUMNS, Standing
+from bridge.hq.settings import WINDOW_SETTINGS, WindowSettings
+from bridge.infra.db import DriverQuery
+from bridge.models import DavCollection, SyncPoint, SyncScope, SyncSettings
+
+POLL = DriverQuery(
+    SELECT.add_columns(*STANDING_COLUMNS, SyncScope.seq, SyncPoint.mark,
+                       SyncSettings.employee_id.label("stored"),
+                       *WINDOW_SETTINGS.selected_columns)
+    .outerjoin(SyncPoint, and_(SyncPoint.scope_id == SyncScope.id,
+                               SyncPoint.seq == SyncScope.seq))
+    .outerjoin(SyncSettings, SyncSettings.employee_id == DavCollection.employee_id)
+    .where(DavCollection.path == bindparam("path"))
+)
+"""The collection at ``path`` with where its change log stands, its representative's window
+settings and the sign-in standing of ``login`` (built once; on the driver: see
+``DriverQuery``)."""
+
+
+@dataclass(frozen=True)
+class PollReading:
+    standing: Standing
+    """Of the login that polls."""
+    collection: CollectionInfo
+    settings: WindowSettings | None
+    """The representative's window settings (None: the collection has no representative)."""
+    point: changes.Point
+    """Where the collection's change log stands."""
+
+
+def read_poll(connection: Connection, login: str, path: str) -> PollReading | None:
+    """What a poll of the collection at ``path`` by ``login`` reads (None: there is no
+    collection at ``path``)."""
+    row = POLL.first(connection, {"login": login, "path": path})
+    if row is None:
+        return None
+    return PollReading(
+        Standing(bool(row.active), row.password_hash), collection_of(row),
+        settings_of(row) if row.employee_id is not None else None,
+        changes.Point(row.seq, row.mark or ""))
