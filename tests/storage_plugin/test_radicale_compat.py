@@ -34,6 +34,7 @@ from storage_plugin.radicale_compat import (
     ContextAuth,
     HookedApplication,
     auth_delay,
+    auth_of,
     forbidden_write,
     is_failure_traceback,
     is_request_failure,
@@ -134,6 +135,12 @@ def test_the_application_holds_our_storage_plugin(database_url: str) -> None:
     app = Application(bridge_config(database_url))
     with relied_on("Application._storage"):
         assert isinstance(storage_of(app), Storage), upgrade("Application._storage")
+
+
+def test_the_application_holds_our_auth_plugin(database_url: str) -> None:
+    app = Application(bridge_config(database_url))
+    with relied_on("Application._auth"):
+        assert isinstance(auth_of(app), Auth), upgrade("Application._auth")
 
 
 def test_the_application_holds_our_rights_plugin(database_url: str) -> None:
