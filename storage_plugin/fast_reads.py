@@ -68,6 +68,8 @@ POLL_PROPS: dict[str, tuple[str, Callable[[Any], str]]] = {
 }
 """What PROPFIND answers for a calendar's or address book's poll (as it is written, and how
 it is read)."""
+POLLED = ("VCALENDAR", "VADDRESSBOOK")
+"""Collections whose properties PROPFIND answers here: calendars and address books."""
 NAMESPACES = {"C": xmlutils.NAMESPACES["C"], "CR": xmlutils.NAMESPACES["CR"]}
 OK, NOT_FOUND = xmlutils.make_response(200), xmlutils.make_response(404)
 
@@ -232,7 +234,7 @@ class FastReads:
         if not props or not set(props) <= set(ITEM_PROPS):
             return None
         with radicale_compat.storage_of(self._app).acquire_lock("r", user):
-            collection = self._collection(path, user, user_groups, ("VCALENDAR", "VADDRESSBOOK"))
+            collection = self._collection(path, user, user_groups, POLLED)
             if collection is None or collection.has_children():
                 return None
             try:
@@ -265,14 +267,23 @@ class FastReads:
                                       "Content-Type": f"text/xml; charset={self._charset}"},
                 body, None)
 
-    def poll(self, base_prefix: str, path: str, user: str, user_groups: Iterable[str],
-             props: Iterable[str]) -> bytes | None:
+    def poll(self, base_prefix: str, path: str, user: str, user_groups: set[str],
+             props: Props) -> bytes | None:
         """The multistatus of a poll of ``props`` (of :data:`POLL_PROPS`) of the collection at
         ``path``, if it is a calendar or address book the user may read (inside a read lock
         of the storage)."""
-        collection = self._collection(path, user, set(user_groups), ("VCALENDAR", "VADDRESSBOOK"))
-        if collection is None:
+        collection = self._collection(path, user, user_groups, POLLED)
+        return None if collection is None else self._polled(base_prefix, collection, props)
+
+    def poll_of(self, base_prefix: str, path: str, collection: Any, user: str,
+                user_groups: Iterable[str], props: Iterable[str]) -> bytes | None:
+        """The same, of the ``collection`` found at ``path`` already (see
+        ``storage_plugin.polls``)."""
+        if not self._readable(collection, path, user, set(user_groups), POLLED):
             return None
+        return self._polled(base_prefix, collection, list(props))
+
+    def _polled(self, base_prefix: str, collection: Any, props: Props) -> bytes:
         values = {tag: POLL_PROPS[tag][1](collection) for tag in set(props)}
         own = _Paths(collection, base_prefix).own(
             [_element(POLL_PROPS[tag][0], values[tag]) for tag in props])
@@ -302,10 +313,13 @@ class FastReads:
                     tags: tuple[str, ...]) -> Any:
         """The collection at ``path``, if it is one of ``tags`` the user may read."""
         found = next(iter(radicale_compat.storage_of(self._app).discover(path)), None)
-        if (not isinstance(found, storage.BaseCollection) or found.tag not in tags
-                or not radicale_compat.may_read(self._app, user, user_groups, path, found)):
-            return None
-        return found
+        return found if self._readable(found, path, user, user_groups, tags) else None
+
+    def _readable(self, found: Any, path: str, user: str, user_groups: set[str],
+                  tags: tuple[str, ...]) -> bool:
+        """Whether ``found`` (at ``path``) is a collection of ``tags`` the user may read."""
+        return (isinstance(found, storage.BaseCollection) and found.tag in tags
+                and radicale_compat.may_read(self._app, user, user_groups, path, found))
 
     def _multistatus(self, environ: types.WSGIEnviron, props: Props) -> "Body":
         """A multistatus answer to write, its head written."""

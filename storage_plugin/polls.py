@@ -7,8 +7,8 @@ and each time the request is the same, byte for byte. The first is answered as a
 is: Radicale's sign-in, its path and header rules and handlers, then the fast read. What
 that decided from the request — who its credentials name, which collection, which
 properties, the answer's status and headers — is kept under a digest of everything it was
-decided from (:func:`key`). The same request again is answered from that, deciding afresh
-only what can have changed since, in one read transaction:
+decided from (:meth:`Polls.key`). The same request again is answered from that, deciding
+afresh only what can have changed since — from one query (``Storage.poll``):
 
 - the sign-in: an active device password, or a password accepted a short while ago against
   the stored hash there is now (changed on any worker, it is checked again by the full path);
@@ -138,20 +138,25 @@ class Polls:
 
     def _body(self, storage: Any, poll: Poll, password: str, address: str,
               accepts: Any) -> bytes | None:
-        """The poll's multistatus now, if the sign-in is still accepted unchecked (in the
-        request's read transaction, left open)."""
-        read = getattr(storage, "read_poll", None)
+        """The poll's multistatus now, if the sign-in is still accepted unchecked and the
+        user may still read the collection."""
+        read = getattr(storage, "poll", None)
         if read is None:
             return None
-        try:  # (the notes name no path: the collection is the one look-up, read_poll's)
-            with noting(RequestNotes(user=poll.user)), storage.acquire_lock("r", poll.user):
-                standing = read(poll.user, poll.path)
-                if standing is None or not accepts(poll.user, password, address, standing):
+        try:
+            with noting(RequestNotes(user=poll.user)):
+                polled = read(poll.user, poll.path)
+                if polled is None or not accepts(poll.user, password, address, polled[0]):
                     return None
-                return self._fast.poll(poll.base_prefix, poll.path, poll.user,
-                                       poll.user_groups, poll.props)
+                return self._fast.poll_of(poll.base_prefix, poll.path, polled[1], poll.user,
+                                          poll.user_groups, poll.props)
         except SQLAlchemyError as error:  # (the full path meets it too, and answers it)
             logger.debug("a poll of %s is left to the full path: %s", poll.path, error)
+            return None
+        # A fault here costs the client nothing: the full path answers (and says what failed).
+        except Exception:  # noqa: BLE001
+            logger.error("a poll of %s asked again failed; the full path answers it",
+                         poll.path, exc_info=True)
             return None
 
     def _password(self, environ: types.WSGIEnviron) -> str | None:

@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from bridge import calendars
-from bridge.calendars import rendered
+from bridge.calendars import polls, rendered
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.push_dispatch import heard_own_change
@@ -95,9 +95,12 @@ def _http_date(value: datetime) -> str:
 
 
 class Collection(storage.BaseCollection):
-    def __init__(self, storage_: "Storage", info: CollectionInfo) -> None:
+    def __init__(self, storage_: "Storage", info: CollectionInfo,
+                 polled: tuple[str, str] | None = None) -> None:
+        """``polled``: the collection's ctag and sync token, read with it (``Storage.poll``)."""
         self._plugin = storage_
         self.info = info
+        self._polled = polled
 
     @property
     def path(self) -> str:
@@ -221,10 +224,14 @@ class Collection(storage.BaseCollection):
 
     @property
     def etag(self) -> str:
+        if self._polled is not None:
+            return self._polled[0]
         return self._plugin.run(lambda store: store.ctag(self.info))
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
         namespace = self._plugin.token_namespace
+        if not old_token and self._polled is not None:
+            return in_namespace(self._polled[1], namespace), _AllHrefs(self)
         if not old_token:  # PROPFIND asks this for the token alone: list hrefs only if used
             token = self._plugin.run(lambda store: store.sync_token(self.info))
             return in_namespace(token, namespace), _AllHrefs(self)
@@ -450,11 +457,22 @@ class Storage(storage.BaseStorage):
             logger.info("the texts of activities %s are rendered on read: %s",
                         sorted(activity_ids), error)
 
-    def read_poll(self, login: str, path: str) -> Standing | None:
-        """(Inside a read lock.) ``login``'s sign-in standing, and the collection at ``path``
-        with what its ctag and sync token are made of, kept for the request's look-ups — in
-        one query (``bridge.calendars.polls``); None: no collection is at ``path``."""
-        return self.run(lambda store: store.read_poll(login, pathutils.strip_path(path)))
+    def poll(self, login: str, path: str) -> tuple[Standing, Collection] | None:
+        """``login``'s sign-in standing and the collection at ``path`` with its ctag and sync
+        token — read in one query, on a connection of the pool and in no transaction of the
+        request (``bridge.calendars.polls``; one statement reads one snapshot); None: no
+        collection is at ``path``. An address book of customers reads its channels' change
+        logs too, in the request's read transaction (which the caller ends)."""
+        with self._engine.connect() as connection:
+            reading = polls.read_poll(connection, login, pathutils.strip_path(path))
+        if reading is None:
+            return None
+        values = reading.values(datetime.now(UTC))
+        if values is None:
+            with self.acquire_lock("r", login):
+                values = self.run(lambda store: (store.ctag(reading.collection),
+                                                 store.sync_token(reading.collection)))
+        return reading.standing, Collection(self, reading.collection, values)
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
                  user_groups: set[str] = set()  # noqa: B006 - Radicale's signature; never changed

@@ -20,7 +20,9 @@ without credentials) are delayed.
 **Fast reads.** Multigets, sync-collections and PROPFIND Depth 1 of a calendar's items are
 answered by ``storage_plugin.fast_reads`` when they take its common forms (equal answers,
 written without Radicale's XML tree, and sent in the parts they were written in, compressed
-as they were written: the data of 10 000 items is not held twice).
+as they were written: the data of 10 000 items is not held twice). A poll the server
+answered before (the same ctag / sync-token PROPFIND of the same client) is answered again
+before anything else, re-deciding only what can have changed (``storage_plugin.polls``).
 
 **Locked logins.** A sign-in refused unchecked because of too many failed ones
 (``bridge.hq.authentication``) is answered ``429 Too Many Requests`` with ``Retry-After``,

@@ -11,12 +11,14 @@ any other request computes.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam
 
 from bridge.calendars import changes
 from bridge.calendars.collections import SELECT, CollectionInfo, collection_of
-from bridge.calendars.sources import settings_of
+from bridge.calendars.sources import ctag_of, read_state, settings_of
+from bridge.calendars.tokens import make_token
 from bridge.hq.authentication import STANDING_COLUMNS, Standing
 from bridge.hq.settings import WINDOW_SETTINGS, WindowSettings
 from bridge.infra.db import DriverQuery
@@ -45,6 +47,14 @@ class PollReading:
     """The representative's window settings (None: the collection has no representative)."""
     point: changes.Point
     """Where the collection's change log stands."""
+
+    def values(self, now: datetime) -> tuple[str, str] | None:
+        """The collection's ctag and sync token at ``now``, as its source computes them
+        (None: they need more than was read — ``sources.read_state``)."""
+        state = read_state(self.collection, self.settings, self.point, now)
+        if state is None:
+            return None
+        return ctag_of(self.collection.id, state), make_token(self.collection.id, state)
 
 
 def read_poll(connection: Connection, login: str, path: str) -> PollReading | None:

@@ -60,9 +60,7 @@ from bridge.models import (
 
 class StoredSource:
     def __init__(self, session: Session, collection: CollectionInfo,
-                 writing: bool = False, point: changes.Point | None = None) -> None:
-        """``point``: where the collection's change log stands, read with the collection (a
-        read-only transaction's: see ``bridge.calendars.polls``)."""
+                 writing: bool = False) -> None:
         self.session = session
         self.collection = collection
         self.writing = writing
@@ -70,7 +68,6 @@ class StoredSource:
         state is read afresh each time (a read-only one reads it once: a poll asks for the
         ctag and the sync token)."""
         self._state: str | None = None
-        self._point = None if writing else point
 
     def all(self, texts: bool = True) -> Iterator[ItemInfo]:
         """Every item; ``texts=False``: their texts are read only when asked for."""
@@ -89,8 +86,6 @@ class StoredSource:
         return stored_uid_exists(self.session, self.collection.id, uid)
 
     def _own_point(self) -> changes.Point:
-        if self._point is not None:
-            return self._point
         return changes.current(self.session, self.collection.scope_id)
 
     def state(self) -> str:
@@ -106,12 +101,41 @@ class StoredSource:
         return make_token(self.collection.id, self.state())
 
     def ctag(self) -> str:
-        return f'"{self.collection.id}-{self.state()}"'
+        return ctag_of(self.collection.id, self.state())
 
     def changed_since(self, token: str) -> list[str]:
         seq = _known(self.session, self.collection.scope_id,
                      _point(read_token(token, self.collection.id)))
         return changes.changed_since(self.session, self.collection.scope_id, seq)
+
+
+def ctag_of(collection_id: int, state: str) -> str:
+    """The ctag of a collection whose state (what its sync token encodes) is ``state``."""
+    return f'"{collection_id}-{state}"'
+
+
+def activity_state(point: changes.Point, window: Window) -> str:
+    """The state of an appointment calendar or task list: where its change log stands, and
+    its window (an item enters or leaves it as days pass, with no change)."""
+    return f"{point}.{window.start:{WINDOW_STAMP}}.{window.end:{WINDOW_STAMP}}"
+
+
+def window_for(projection: Projection, settings: WindowSettings, now: datetime) -> Window:
+    """The synchronization window of a representative's calendar or task list at ``now``."""
+    window_of = task_window if projection is Projection.TASKS else calendar_window
+    return window_of(settings, now)
+
+
+def read_state(collection: CollectionInfo, settings: WindowSettings | None,
+               point: changes.Point, now: datetime) -> str | None:
+    """The collection's state, from where its change log stands and its representative's
+    window settings (as its source computes it); None when more is needed (the customers'
+    address book: its sales channels' change logs)."""
+    if collection.projection is None:
+        return str(point)
+    if collection.projection is Projection.CUSTOMERS or settings is None:
+        return None
+    return activity_state(point, window_for(collection.projection, settings, now))
 
 
 def _known(session: Session, scope: int | None, point: changes.Point) -> int:
@@ -150,20 +174,18 @@ class ActivitySource(StoredSource):
     """HQ activities of one representative and kind, inside the window, plus stored items."""
 
     def __init__(self, session: Session, collection: CollectionInfo, now: datetime,
-                 writing: bool = False,
-                 read: tuple[WindowSettings, changes.Point] | None = None) -> None:
-        """``read``: the representative's window settings and where the collection's change
-        log stands, read with the collection (see ``bridge.calendars.polls``); else they are
-        read here — in one query, for a read-only transaction (a poll's ctag and sync token)."""
+                 writing: bool = False) -> None:
         super().__init__(session, collection, writing)
         assert collection.projection is not None and collection.employee_id is not None
+        self._point: changes.Point | None = None
+        """Where the collection's change log stood when the window was read (a read-only
+        transaction's, read with it: a poll's ctag and sync token are one query)."""
         if writing:  # (its state is read afresh each time)
             settings = window_settings(session, collection.employee_id)
         else:
-            settings, self._point = read or settings_and_point(
-                session, collection.employee_id, collection.scope_id)
-        window_of = task_window if collection.projection is Projection.TASKS else calendar_window
-        self.window = window_of(settings, now)
+            settings, self._point = settings_and_point(session, collection.employee_id,
+                                                       collection.scope_id)
+        self.window = window_for(collection.projection, settings, now)
 
     @functools.cached_property
     def filters(self) -> tuple[ColumnElement[bool], ...]:
@@ -226,9 +248,11 @@ class ActivitySource(StoredSource):
             select(Activity.id).where(*self.filters, Activity.uid == uid).limit(1))
         return found is not None or super().has_uid(uid)
 
+    def _own_point(self) -> changes.Point:
+        return self._point if self._point is not None else super()._own_point()
+
     def _read_state(self) -> str:
-        window = self.window
-        return f"{self._own_point()}.{window.start:{WINDOW_STAMP}}.{window.end:{WINDOW_STAMP}}"
+        return activity_state(self._own_point(), self.window)
 
     def changed_since(self, token: str) -> list[str]:
         point, old_window = self._read(token)
@@ -371,8 +395,8 @@ class CustomerSource(StoredSource):
     """Active customers of the representative's sales channels, as vCards."""
 
     def __init__(self, session: Session, collection: CollectionInfo,
-                 writing: bool = False, point: changes.Point | None = None) -> None:
-        super().__init__(session, collection, writing, point)
+                 writing: bool = False) -> None:
+        super().__init__(session, collection, writing)
         self.channels = sorted(session.scalars(
             select(employee_channels.c.channel_id)
             .where(employee_channels.c.employee_id == collection.employee_id)))
@@ -473,15 +497,10 @@ Source = StoredSource | ActivitySource | CustomerSource
 
 
 def source_for(session: Session, collection: CollectionInfo, now: datetime,
-               writing: bool = False,
-               read: tuple[WindowSettings | None, changes.Point] | None = None) -> Source:
-    """The source of ``collection``'s items, for a transaction that writes or not; ``read``:
-    the representative's window settings (None: the collection has no window) and where the
-    collection's change log stands, read with the collection."""
-    settings, point = read or (None, None)
+               writing: bool = False) -> Source:
+    """The source of ``collection``'s items, for a transaction that writes or not."""
     if collection.projection is None:
-        return StoredSource(session, collection, writing, point)
+        return StoredSource(session, collection, writing)
     if collection.projection is Projection.CUSTOMERS:
-        return CustomerSource(session, collection, writing, point)
-    return ActivitySource(session, collection, now, writing,
-                          None if settings is None or point is None else (settings, point))
+        return CustomerSource(session, collection, writing)
+    return ActivitySource(session, collection, now, writing)

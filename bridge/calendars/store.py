@@ -13,7 +13,7 @@ from datetime import datetime
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
-from bridge.calendars import changes, collections, items, polls, team, writeback
+from bridge.calendars import changes, collections, items, team, writeback
 from bridge.calendars.collections import CollectionInfo
 from bridge.calendars.items import ItemInfo, ItemMeta
 from bridge.calendars.layout import SPECS, collection_path
@@ -26,7 +26,6 @@ from bridge.calendars.writeback import (
     remove_activity,
 )
 from bridge.errors import InvalidInput
-from bridge.hq.authentication import Standing
 from bridge.hq.placement import Projection
 from bridge.hq.settings import default_settings, floating_zone
 from bridge.hq.windows import Window
@@ -77,20 +76,6 @@ class CalendarStore:
             for each in wanted:
                 self._collections[each] = found.get(each) or self._team_view(each)
         return self._collections[path]
-
-    def read_poll(self, login: str, path: str) -> Standing | None:
-        """What a poll of the collection at ``path`` by ``login`` reads, in one query
-        (``polls.read_poll``): the login's standing; the collection and its source are kept
-        for this transaction's look-ups. None: no collection is at ``path``."""
-        reading = polls.read_poll(self.session.connection(), login, path)
-        if reading is None:
-            return None
-        info = reading.collection
-        self._collections[info.path] = info
-        if not self.writing:  # (a writer reads its state afresh)
-            self._sources[info.id] = source_for(self.session, info, self.now,
-                                                read=(reading.settings, reading.point))
-        return reading.standing
 
     def children(self, path: str) -> list[CollectionInfo]:
         """The collections in ``path``; a manager's home also holds the views of their
