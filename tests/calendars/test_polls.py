@@ -8,9 +8,11 @@ from bridge.calendars import changes
 from bridge.calendars.collections import get_collections
 from bridge.calendars.polls import POLL, read_poll
 from bridge.calendars.sources import settings_and_point
+from bridge.calendars.store import CalendarStore
 from bridge.hq.authentication import standing
 from bridge.hq.settings import window_settings
 from bridge.infra.db import transaction
+from tests.clock import NOW
 from tests.conftest import Bridge, WriteExport, appointment
 
 
@@ -43,6 +45,28 @@ def test_a_poll_reads_what_the_look_ups_read(provisioned: None, engine: Engine,
         for name in ("calendar_start", "calendar_end", "task_start", "task_end", "time_zone"):
             assert getattr(reading.settings, name) == getattr(settings, name) == getattr(
                 window_settings(session, collection.employee_id), name)
+
+
+@pytest.mark.parametrize("projection", ["appointments", "mobile", "tasks"])
+def test_a_poll_s_ctag_and_sync_token_are_the_collection_s(provisioned: None, engine: Engine,
+                                                          projection: str) -> None:
+    path = f"bwilson/{projection}"
+    with transaction(engine, write=False) as session:
+        store = CalendarStore(session, NOW)
+        reading = read_poll(session.connection(), "bwilson", path)
+        collection = store.collection(path)
+        assert reading is not None and collection is not None
+        assert reading.values(store.now) == (store.ctag(collection),
+                                             store.sync_token(collection))
+
+
+def test_a_customers_poll_leaves_its_values_to_the_address_book(provisioned: None,
+                                                                engine: Engine) -> None:
+    """(They need the change logs of the representative's sales channels too.)"""
+    with transaction(engine, write=False) as session:
+        reading = read_poll(session.connection(), "bwilson", "bwilson/customers")
+        assert reading is not None
+        assert reading.values(NOW) is None
 
 
 def test_a_poll_of_no_collection_reads_nothing(provisioned: None, engine: Engine) -> None:
