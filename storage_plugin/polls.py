@@ -26,7 +26,7 @@ import hashlib
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,16 +116,9 @@ class Polls:
         password = self._password(environ)
         if answered is None or accepts is None or password is None:
             return None
-        storage = radicale_compat.storage_of(self._app)
-        end = getattr(storage, "end_request", lambda: None)
-        try:
-            body = self._body(storage, answered.poll, password, environ.get("REMOTE_ADDR", ""),
-                              accepts)
-        except BaseException:
-            end()
-            raise
+        body = self._body(radicale_compat.storage_of(self._app), answered.poll, password,
+                          environ.get("REMOTE_ADDR", ""), accepts)
         if body is None:
-            end()
             return None
         metrics.observation().login = answered.poll.user
         if answered.gzip:
@@ -134,7 +127,7 @@ class Polls:
         start_response(answered.status, [
             (name, str(len(body)) if name.lower() == "content-length" else value)
             for name, value in answered.headers])
-        return _Sent([body], end)
+        return [body]
 
     def _body(self, storage: Any, poll: Poll, password: str, address: str,
               accepts: Any) -> bytes | None:
@@ -170,14 +163,3 @@ class Polls:
         _, colon, password = decoded.partition(":")
         return password if colon else None
 
-
-class _Sent(list[bytes]):
-    """An answer's body that ends the request's read transaction once the server has sent
-    it (closes it): the client does not wait for the transaction's end."""
-
-    def __init__(self, parts: list[bytes], end: Callable[[], None]) -> None:
-        super().__init__(parts)
-        self._end = end
-
-    def close(self) -> None:
-        self._end()

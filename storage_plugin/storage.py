@@ -459,20 +459,15 @@ class Storage(storage.BaseStorage):
 
     def poll(self, login: str, path: str) -> tuple[Standing, Collection] | None:
         """``login``'s sign-in standing and the collection at ``path`` with its ctag and sync
-        token — read in one query, on a connection of the pool and in no transaction of the
-        request (``bridge.calendars.polls``; one statement reads one snapshot); None: no
-        collection is at ``path``. An address book of customers reads its channels' change
-        logs too, in the request's read transaction (which the caller ends)."""
+        token — read in one query (``bridge.calendars.polls``; an address book of customers:
+        two), on a connection of the pool and in no transaction; None: no collection is at
+        ``path``."""
         with self._engine.connect() as connection:
             reading = polls.read_poll(connection, login, pathutils.strip_path(path))
         if reading is None:
             return None
-        values = reading.values(datetime.now(UTC))
-        if values is None:
-            with self.acquire_lock("r", login):
-                values = self.run(lambda store: (store.ctag(reading.collection),
-                                                 store.sync_token(reading.collection)))
-        return reading.standing, Collection(self, reading.collection, values)
+        return reading.standing, Collection(self, reading.collection,
+                                            reading.values(datetime.now(UTC)))
 
     def discover(self, path: str, depth: str = "0", child_context_manager: Any = None,
                  user_groups: set[str] = set()  # noqa: B006 - Radicale's signature; never changed

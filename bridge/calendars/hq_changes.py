@@ -18,8 +18,12 @@ ActivityChange = tuple[int, Projection, str]
 """(representative id, the collection kind the activity shows in, its href)"""
 
 
+CHANNEL_SCOPE = "channel:"
+"""The start of a sales channel's change-log scope's name; its id follows."""
+
+
 def channel_scope_name(channel_id: int | None) -> str:
-    return f"channel:{channel_id}"
+    return f"{CHANNEL_SCOPE}{channel_id}"
 
 
 def on_hq_change(session: Session, change: Change) -> None:

@@ -126,16 +126,22 @@ def window_for(projection: Projection, settings: WindowSettings, now: datetime) 
     return window_of(settings, now)
 
 
+def customers_state(point: changes.Point, channels: dict[int, changes.Point]) -> str:
+    """The state of an address book of customers: where its change log stands, and those of
+    its representative's sales channels (by channel)."""
+    return f"{point}." + "-".join(f"{channel}:{channels[channel]}" for channel in sorted(channels))
+
+
 def read_state(collection: CollectionInfo, settings: WindowSettings | None,
-               point: changes.Point, now: datetime) -> str | None:
-    """The collection's state, from where its change log stands and its representative's
-    window settings (as its source computes it); None when more is needed (the customers'
-    address book: its sales channels' change logs)."""
+               point: changes.Point, channels: dict[int, changes.Point], now: datetime) -> str:
+    """The collection's state, as its source computes it, from where its change log stands,
+    its representative's window settings and the change logs of their sales channels."""
     if collection.projection is None:
         return str(point)
-    if collection.projection is Projection.CUSTOMERS or settings is None:
-        return None
-    return activity_state(point, window_for(collection.projection, settings, now))
+    if collection.projection is Projection.CUSTOMERS:
+        return customers_state(point, channels)
+    return activity_state(point, window_for(collection.projection, settings
+                                            or default_settings(), now))
 
 
 def _known(session: Session, scope: int | None, point: changes.Point) -> int:
@@ -455,9 +461,8 @@ class CustomerSource(StoredSource):
                 for channel, name in names.items()}
 
     def _read_state(self) -> str:
-        channels = "-".join(f"{channel}:{point}" for channel, (_, point)
-                            in sorted(self._channel_points().items()))
-        return f"{self._own_point()}.{channels}"
+        return customers_state(self._own_point(), {
+            channel: point for channel, (_, point) in self._channel_points().items()})
 
     def changed_since(self, token: str) -> list[str]:
         own, _, channel_part = read_token(token, self.collection.id).partition(".")

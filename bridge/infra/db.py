@@ -3,7 +3,7 @@
 import functools
 import time
 from collections import namedtuple
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -137,42 +137,57 @@ class DriverQuery:
     statement's cache key, the compiled cache, the result's wrapping — costs two to three
     times what the driver's own work does. The result's values are read with the columns'
     types, as SQLAlchemy reads them; the parameters go as given (strings and numbers: no
-    parameter of such a query needs converting). The driver's errors are raised as
+    parameter of such a query needs converting), with the values of the statement's own. The driver's errors are raised as
     SQLAlchemy's (``DBAPIError``), as SQLAlchemy raises them."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         self._row = namedtuple("Row", [column.key for column in  # type: ignore[misc]
                                        statement.selected_columns])
-        self._compiled: dict[str, tuple[SQLCompiler, list[Any]]] = {}
+        self._compiled: dict[str, tuple[SQLCompiler, list[Any], dict[str, Any]]] = {}
 
     def first(self, connection: Connection, parameters: dict[str, Any]) -> Any:
         """The first row (attributes named as the columns), or None."""
-        compiled, readers = self._compiled_for(connection.dialect)
+        rows = self._rows(connection, parameters, lambda cursor: [cursor.fetchone()])
+        return rows[0] if rows else None
+
+    def all(self, connection: Connection, parameters: dict[str, Any]) -> list[Any]:
+        """Every row (a few: they are fetched at once)."""
+        return self._rows(connection, parameters, lambda cursor: cursor.fetchall())
+
+    def _rows(self, connection: Connection, parameters: dict[str, Any],
+              fetch: Callable[[Any], list[Any]]) -> list[Any]:
+        compiled, readers, fixed = self._compiled_for(connection.dialect)
+        parameters = {**fixed, **parameters}
         given = tuple(parameters[name] for name in compiled.positiontup or ()) \
             if compiled.positional else parameters
         cursor = connection.connection.cursor()
         try:
             cursor.execute(compiled.string, given)
-            row = cursor.fetchone()
+            rows = fetch(cursor)
         except connection.dialect.loaded_dbapi.Error as error:
             raise DBAPIError.instance(compiled.string, given, error,
                                       connection.dialect.loaded_dbapi.Error,
                                       hide_parameters=True, dialect=connection.dialect) from error
         finally:
             cursor.close()
-        if row is None:
-            return None
-        return self._row(*(value if read is None or value is None else read(value)
-                           for read, value in zip(readers, row, strict=True)))
+        return [self._row(*(value if read is None or value is None else read(value)
+                            for read, value in zip(readers, row, strict=True)))
+                for row in rows if row is not None]
 
-    def _compiled_for(self, dialect: Dialect) -> tuple[SQLCompiler, list[Any]]:
+    def _compiled_for(self, dialect: Dialect
+                      ) -> tuple[SQLCompiler, list[Any], dict[str, Any]]:
+        """The statement compiled for ``dialect``, its columns' readers and the values of
+        the parameters the statement itself sets (its literals)."""
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             assert isinstance(compiled, SQLCompiler)  # (a SELECT's)
-            found = compiled, [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                               for column in self.statement.selected_columns]
+            found = (compiled,
+                     [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for column in self.statement.selected_columns],
+                     {name: value for name, value in compiled.params.items()
+                      if value is not None})
             self._compiled[dialect.name] = found
         return found
 

@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 
 from bridge.calendars import changes
 from bridge.calendars.collections import get_collections
-from bridge.calendars.polls import POLL, read_poll
+from bridge.calendars.polls import CHANNELS, POLL, read_poll
 from bridge.calendars.sources import settings_and_point
 from bridge.calendars.store import CalendarStore
 from bridge.hq.authentication import standing
@@ -47,7 +47,7 @@ def test_a_poll_reads_what_the_look_ups_read(provisioned: None, engine: Engine,
                 window_settings(session, collection.employee_id), name)
 
 
-@pytest.mark.parametrize("projection", ["appointments", "mobile", "tasks"])
+@pytest.mark.parametrize("projection", ["appointments", "mobile", "tasks", "customers"])
 def test_a_poll_s_ctag_and_sync_token_are_the_collection_s(provisioned: None, engine: Engine,
                                                           projection: str) -> None:
     path = f"bwilson/{projection}"
@@ -58,15 +58,6 @@ def test_a_poll_s_ctag_and_sync_token_are_the_collection_s(provisioned: None, en
         assert reading is not None and collection is not None
         assert reading.values(store.now) == (store.ctag(collection),
                                              store.sync_token(collection))
-
-
-def test_a_customers_poll_leaves_its_values_to_the_address_book(provisioned: None,
-                                                                engine: Engine) -> None:
-    """(They need the change logs of the representative's sales channels too.)"""
-    with transaction(engine, write=False) as session:
-        reading = read_poll(session.connection(), "bwilson", "bwilson/customers")
-        assert reading is not None
-        assert reading.values(NOW) is None
 
 
 def test_a_poll_of_no_collection_reads_nothing(provisioned: None, engine: Engine) -> None:
@@ -81,6 +72,10 @@ def test_the_driver_reads_what_sqlalchemy_reads(provisioned: None, engine: Engin
         connection = session.connection()
         ours = POLL.first(connection, parameters)
         theirs = connection.execute(POLL.statement, parameters).first()
+        collection = get_collections(session, ["bwilson/customers"])["bwilson/customers"]
+        channels = {"employee": collection.employee_id}
+        assert [row._asdict() for row in CHANNELS.all(connection, channels)] == [
+            row._asdict() for row in connection.execute(CHANNELS.statement, channels)] != []
     assert theirs is not None
     assert ours._asdict() == theirs._asdict()
     assert [type(value) for value in ours] == [type(value) for value in theirs]
