@@ -137,8 +137,9 @@ class DriverQuery:
     statement's cache key, the compiled cache, the result's wrapping — costs two to three
     times what the driver's own work does. The result's values are read with the columns'
     types, as SQLAlchemy reads them; the parameters go as given (strings and numbers: no
-    parameter of such a query needs converting), with the values of the statement's own. The driver's errors are raised as
-    SQLAlchemy's (``DBAPIError``), as SQLAlchemy raises them."""
+    parameter of such a query needs converting), with the values of the statement's own.
+    The driver's errors are raised as SQLAlchemy's (``DBAPIError``), as SQLAlchemy raises
+    them."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
