@@ -3,7 +3,9 @@
 Work is the CPU time of the request's thread (on Linux; elsewhere the time it has run): a
 request is not charged for waiting — for the database, for another writer's lock, for
 Python's interpreter lock while other requests run — only for what it computes, so a loaded
-server does not refuse requests that an idle one would answer.
+server does not refuse requests that an idle one would answer. Nor for a full collection of
+Python's garbage that happens to run on its thread: it walks every object of the process,
+whatever the request is (seconds, in a large process), and stops every thread alike.
 
 The server gives each request a budget (``storage_plugin.wsgi``: ``[storage] request_budget``
 for writes, ``report_budget`` for reads) with :func:`limited`. Work that may run long — a walk
@@ -25,6 +27,7 @@ times their budget, for a watchdog (``storage_plugin.workers`` replaces such a p
 :func:`watch` logs them in the server run in a thread, which cannot).
 """
 
+import gc
 import logging
 import sys
 import threading
@@ -79,9 +82,13 @@ class Budget:
     reported: bool = False
     """A watchdog has reported it stuck."""
 
+    collected_before: float = 0.0
+    """Seconds its thread had spent in full garbage collections when it began."""
+
     def __post_init__(self) -> None:
         self.started_work = self._work_clock()
         self.next_look = self.started + self.seconds
+        self.collected_before = _collected.get(self.thread, 0.0)
 
     def _work_clock(self) -> float:
         if self.clock is not None:
@@ -92,14 +99,15 @@ class Budget:
         return time.monotonic()
 
     def spent(self) -> float:
-        """Seconds of work so far (waiting left out)."""
+        """Seconds of work so far (waiting and full garbage collections left out)."""
+        collected = _collected.get(self.thread, 0.0) - self.collected_before
         if self.clock is not None:
             work = self._work_clock()
             if self.clock is not None:
-                return work - self.started_work
+                return work - self.started_work - collected
         now = time.monotonic()
         waiting = now - self.waiting_since if self.waiting_since is not None else 0.0
-        return now - self.started - self.waited - waiting
+        return now - self.started - self.waited - waiting - collected
 
     def stuck(self) -> bool:
         """Whether it has run past its hard limit."""
@@ -129,6 +137,28 @@ def _cpu_clock(thread: int) -> int | None:
         return time.pthread_getcpuclockid(thread)
     except (AttributeError, OSError):  # (not on macOS and Windows)
         return None
+
+
+_collecting: dict[int, float] = {}
+"""Threads in a full garbage collection: the time it began (``time.thread_time``)."""
+_collected: dict[int, float] = {}
+"""Seconds each thread has spent in full garbage collections."""
+
+
+def _on_collection(phase: str, info: dict[str, int]) -> None:
+    """(``gc.callbacks``: called on the thread that runs the collection.)"""
+    if info.get("generation") != 2:  # (the young generations' are short)
+        return
+    thread = threading.get_ident()
+    if phase == "start":
+        _collecting[thread] = time.thread_time()
+        return
+    began = _collecting.pop(thread, None)
+    if began is not None:
+        _collected[thread] = _collected.get(thread, 0.0) + time.thread_time() - began
+
+
+gc.callbacks.append(_on_collection)
 
 
 _current: ContextVar[Budget | None] = ContextVar("bridge_budget", default=None)

@@ -1,6 +1,7 @@
 """A request's budget of work (``bridge.infra.budget``): checks that stop work once it is
 spent, a transaction rolled back by it, waiting not counted, stuck work found."""
 
+import gc
 import itertools
 import logging
 import time
@@ -87,6 +88,20 @@ def test_time_its_thread_does_not_run_is_not_work() -> None:
         time.sleep(0.3)
         budget.check()
         assert limit is not None and limit.spent() < 0.1
+
+
+def test_a_full_garbage_collection_is_not_the_request_s_work() -> None:
+    """(It walks every object of the process, whatever the request: seconds, in a large one.)"""
+    heap = [[] for _ in range(1_000_000)]  # (objects the collection walks)
+    with budget.limited(60) as limit:
+        assert limit is not None
+        before = limit.spent()
+        started = time.thread_time()
+        gc.collect()
+        collecting = time.thread_time() - started
+        assert collecting > 0.01  # (a collection long enough to tell)
+        assert limit.spent() - before < collecting / 2
+    assert len(heap) == 1_000_000
 
 
 def test_work_past_its_hard_limit_is_found_and_reported_once_with_its_place(
