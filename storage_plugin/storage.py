@@ -230,10 +230,9 @@ class Collection(storage.BaseCollection):
 
     def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
         namespace = self._plugin.token_namespace
-        if not old_token and self._polled is not None:
-            return in_namespace(self._polled[1], namespace), _AllHrefs(self)
         if not old_token:  # PROPFIND asks this for the token alone: list hrefs only if used
-            token = self._plugin.run(lambda store: store.sync_token(self.info))
+            token = self._polled[1] if self._polled is not None else self._plugin.run(
+                lambda store: store.sync_token(self.info))
             return in_namespace(token, namespace), _AllHrefs(self)
         try:
             token, changed = self._plugin.run(lambda store: store.sync(

@@ -68,8 +68,6 @@ class CalendarStore:
     def collection(self, path: str, *also: str) -> CollectionInfo | None:
         """The collection at ``path`` (looked up once per request: Radicale asks often);
         the paths in ``also`` are looked up in the same query, for the next calls."""
-        if path in self._collections:
-            return self._collections[path]
         wanted = [each for each in (path, *also) if each not in self._collections]
         if wanted:
             found = collections.get_collections(self.session, wanted, pending=self.writing)
